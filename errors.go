@@ -1,0 +1,135 @@
+package portal
+
+import (
+	"context"
+	"errors"
+	"strings"
+)
+
+// Sentinel errors. Every error the package returns wraps exactly one of them,
+// so callers branch with errors.Is and never on message text. Their messages
+// are safe to show a customer.
+var (
+	// ErrNotFound: the record does not exist, belongs to another portal, or
+	// lies outside the caller's scope. The three are deliberately
+	// indistinguishable.
+	ErrNotFound = errors.New("not found")
+	// ErrInvalid: the input breaks a rule; the error names the field.
+	ErrInvalid = errors.New("invalid")
+	// ErrConflict: the write collides with another one, for example a
+	// settings save based on a stale version (S16).
+	ErrConflict = errors.New("conflict")
+	// ErrForbidden: the caller may see the record but not do this to it.
+	ErrForbidden = errors.New("forbidden")
+	// ErrPortalDisabled: the portal is switched off (S14).
+	ErrPortalDisabled = errors.New("portal disabled")
+	// ErrUnauthenticated: no valid session.
+	ErrUnauthenticated = errors.New("unauthenticated")
+	// ErrInternal: an unexpected failure below the package (a store or
+	// driver error). Its message says nothing about the cause; the cause is
+	// kept for logs through errors.Unwrap.
+	ErrInternal = errors.New("internal error")
+)
+
+// FieldError is one problem with one field of an input. Field is a path in
+// the input's structure, such as "display.columns[10]" or
+// "permissions.contactFilter[0][1].operator".
+type FieldError struct {
+	Field   string
+	Problem string
+}
+
+func (e *FieldError) Error() string {
+	if e.Field == "" {
+		return "invalid: " + e.Problem
+	}
+	return "invalid " + e.Field + ": " + e.Problem
+}
+
+// Unwrap makes every FieldError match ErrInvalid.
+func (e *FieldError) Unwrap() error { return ErrInvalid }
+
+// ValidationError reports every problem found in one input at once, in the
+// order they were found. It matches ErrInvalid with errors.Is, and each of its
+// problems can be had with errors.As on *FieldError.
+type ValidationError struct {
+	Problems []*FieldError
+}
+
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	for i, p := range e.Problems {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(p.Field)
+		b.WriteString(": ")
+		b.WriteString(p.Problem)
+	}
+	return "invalid: " + b.String()
+}
+
+// Unwrap returns the problems, so errors.Is(err, ErrInvalid) holds and
+// errors.As finds the first *FieldError.
+func (e *ValidationError) Unwrap() []error {
+	errs := make([]error, len(e.Problems))
+	for i, p := range e.Problems {
+		errs[i] = p
+	}
+	return errs
+}
+
+// Has reports whether a problem was found at exactly the given field path.
+func (e *ValidationError) Has(field string) bool {
+	for _, p := range e.Problems {
+		if p.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+// problems collects FieldErrors while an input is checked.
+type problems struct{ list []*FieldError }
+
+func (ps *problems) add(field, problem string) {
+	ps.list = append(ps.list, &FieldError{Field: field, Problem: problem})
+}
+
+// err returns nil when nothing was found, or a *ValidationError.
+func (ps *problems) err() error {
+	if len(ps.list) == 0 {
+		return nil
+	}
+	return &ValidationError{Problems: ps.list}
+}
+
+// invalid returns a single-field error wrapping ErrInvalid.
+func invalid(field, problem string) error {
+	return &FieldError{Field: field, Problem: problem}
+}
+
+// internalError wraps an unclassified error from below: the message is the
+// generic one of ErrInternal, the cause stays reachable for logs.
+type internalError struct{ cause error }
+
+func (e *internalError) Error() string   { return ErrInternal.Error() }
+func (e *internalError) Unwrap() []error { return []error{ErrInternal, e.cause} }
+
+// classify passes errors that already wrap a sentinel through unchanged and
+// turns anything else into an ErrInternal that hides its message.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	for _, s := range []error{ErrNotFound, ErrInvalid, ErrConflict, ErrForbidden,
+		ErrPortalDisabled, ErrUnauthenticated, ErrInternal} {
+		if errors.Is(err, s) {
+			return err
+		}
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return &internalError{cause: err}
+}

@@ -1,0 +1,278 @@
+package portal
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+)
+
+// Operator is a filter's comparison (S5). Which operators fit a property
+// depends on its type.
+type Operator string
+
+// Text operators.
+const (
+	EqualsAny      Operator = "equals_any"
+	NotEqualsAny   Operator = "not_equals_any"
+	ContainsAny    Operator = "contains_any"
+	NotContainsAny Operator = "not_contains_any"
+	StartsWith     Operator = "starts_with"
+	EndsWith       Operator = "ends_with"
+)
+
+// Number and date operators. Between takes two values, low and high, both
+// included.
+const (
+	Eq      Operator = "eq"
+	Ne      Operator = "ne"
+	Lt      Operator = "lt"
+	Lte     Operator = "lte"
+	Gt      Operator = "gt"
+	Gte     Operator = "gte"
+	Between Operator = "between"
+)
+
+// Date-only operators: the value is a whole number of days N, and the date is
+// before (or after) the moment N days before now.
+const (
+	BeforeDaysAgo Operator = "before_days_ago"
+	AfterDaysAgo  Operator = "after_days_ago"
+)
+
+// Enumeration operators.
+const (
+	IsAnyOf  Operator = "is_any_of"
+	IsNoneOf Operator = "is_none_of"
+)
+
+// Operators for every type.
+const (
+	IsKnown   Operator = "is_known"
+	IsUnknown Operator = "is_unknown"
+)
+
+// operatorsFor lists the operators that fit each type.
+var operatorsFor = map[PropertyType][]Operator{
+	Text:        {EqualsAny, NotEqualsAny, ContainsAny, NotContainsAny, StartsWith, EndsWith, IsKnown, IsUnknown},
+	Number:      {Eq, Ne, Lt, Lte, Gt, Gte, Between, IsKnown, IsUnknown},
+	Date:        {Eq, Ne, Lt, Lte, Gt, Gte, Between, BeforeDaysAgo, AfterDaysAgo, IsKnown, IsUnknown},
+	Enumeration: {IsAnyOf, IsNoneOf, IsKnown, IsUnknown},
+	Boolean:     {Eq, Ne, IsKnown, IsUnknown},
+}
+
+// Operators returns the operators that fit a property type.
+func Operators(t PropertyType) []Operator {
+	return append([]Operator(nil), operatorsFor[t]...)
+}
+
+// Filter is one condition: property, operator, values (S5). Values are
+// written as text whatever the property's type, so filters store and travel
+// unchanged: numbers in Go syntax ("12.5"), dates as RFC 3339 or YYYY-MM-DD
+// (UTC), booleans as "true"/"false", day counts as whole numbers,
+// enumeration values as the option's value or, for a reference, the record's
+// UUID.
+type Filter struct {
+	Property string
+	Operator Operator
+	Values   []string
+}
+
+// FilterGroups is a filter in the shape every filter of the product has (S5):
+// the filters inside a group are AND-ed, the groups are OR-ed. An empty
+// FilterGroups sets no condition: everything matches.
+type FilterGroups [][]Filter
+
+// Clone returns a deep copy.
+func (g FilterGroups) Clone() FilterGroups {
+	if g == nil {
+		return nil
+	}
+	out := make(FilterGroups, len(g))
+	for i, group := range g {
+		out[i] = make([]Filter, len(group))
+		for j, f := range group {
+			f.Values = append([]string(nil), f.Values...)
+			out[i][j] = f
+		}
+	}
+	return out
+}
+
+// Limits on the size of filter groups.
+const (
+	MaxFilterGroups  = 25
+	MaxGroupFilters  = 25
+	MaxFilterValues  = 100
+	maxFilterValueLn = 1000
+)
+
+// Validate checks the groups against obj's properties in schema: each filter
+// names a known property, its operator fits the property's type, and its
+// values parse as that type in the number the operator takes. Every problem
+// is reported, each with its path below field, e.g.
+// "display.visibility[0][2].operator".
+func (g FilterGroups) Validate(schema Schema, obj Object, field string) error {
+	var ps problems
+	g.check(&ps, schema, obj, field)
+	return ps.err()
+}
+
+func (g FilterGroups) check(ps *problems, schema Schema, obj Object, field string) {
+	if len(g) > MaxFilterGroups {
+		ps.add(field, fmt.Sprintf("at most %d groups", MaxFilterGroups))
+		return
+	}
+	for i, group := range g {
+		gf := fmt.Sprintf("%s[%d]", field, i)
+		switch {
+		case len(group) == 0:
+			ps.add(gf, "a group needs at least one filter")
+		case len(group) > MaxGroupFilters:
+			ps.add(gf, fmt.Sprintf("at most %d filters in a group", MaxGroupFilters))
+			continue
+		}
+		for j, f := range group {
+			f.check(ps, schema, obj, fmt.Sprintf("%s[%d]", gf, j))
+		}
+	}
+}
+
+func (f Filter) check(ps *problems, schema Schema, obj Object, field string) {
+	p, ok := schema.Lookup(obj, f.Property)
+	if !ok {
+		ps.add(field+".property", fmt.Sprintf("unknown %s property %q", obj, f.Property))
+		return
+	}
+	if !operatorFits(p.Type, f.Operator) {
+		ps.add(field+".operator", fmt.Sprintf("%q does not fit %s property %q", f.Operator, p.Type, p.Name))
+		return
+	}
+	lo, hi := arity(f.Operator)
+	n := len(f.Values)
+	switch {
+	case n < lo || n > hi:
+		ps.add(field+".values", arityProblem(f.Operator, lo, hi, n))
+		return
+	}
+	var low, high float64
+	for k, v := range f.Values {
+		vf := fmt.Sprintf("%s.values[%d]", field, k)
+		x, err := parseValue(p, f.Operator, v)
+		if err != nil {
+			ps.add(vf, err.Error())
+			continue
+		}
+		if k == 0 {
+			low = x
+		} else {
+			high = x
+		}
+	}
+	if f.Operator == Between && n == 2 && low > high {
+		ps.add(field+".values", "between needs low ≤ high")
+	}
+}
+
+func operatorFits(t PropertyType, op Operator) bool {
+	for _, o := range operatorsFor[t] {
+		if o == op {
+			return true
+		}
+	}
+	return false
+}
+
+// arity returns how many values an operator takes.
+func arity(op Operator) (lo, hi int) {
+	switch op {
+	case IsKnown, IsUnknown:
+		return 0, 0
+	case Between:
+		return 2, 2
+	case EqualsAny, NotEqualsAny, ContainsAny, NotContainsAny, IsAnyOf, IsNoneOf:
+		return 1, MaxFilterValues
+	}
+	return 1, 1
+}
+
+func arityProblem(op Operator, lo, hi, n int) string {
+	switch {
+	case lo == hi && lo == 0:
+		return fmt.Sprintf("%s takes no values, got %d", op, n)
+	case lo == hi:
+		return fmt.Sprintf("%s takes exactly %d value(s), got %d", op, lo, n)
+	}
+	return fmt.Sprintf("%s takes %d to %d values, got %d", op, lo, hi, n)
+}
+
+// parseValue checks one filter value against the property and operator. For
+// numbers, dates and day counts it returns the value as a float64 (dates as
+// Unix nanoseconds) so that between can compare its bounds.
+func parseValue(p Property, op Operator, v string) (float64, error) {
+	if !utf8.ValidString(v) || len(v) > maxFilterValueLn {
+		return 0, fmt.Errorf("must be valid UTF-8 of at most %d bytes", maxFilterValueLn)
+	}
+	if op == BeforeDaysAgo || op == AfterDaysAgo {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 100000 {
+			return 0, fmt.Errorf("%q is not a whole number of days between 0 and 100000", v)
+		}
+		return float64(n), nil
+	}
+	switch p.Type {
+	case Text:
+		if v == "" {
+			return 0, fmt.Errorf("must not be empty")
+		}
+	case Number:
+		n, err := ParseNumber(v)
+		if err != nil {
+			return 0, err
+		}
+		return n, nil
+	case Date:
+		t, err := ParseDate(v)
+		if err != nil {
+			return 0, err
+		}
+		return float64(t.UnixNano()), nil
+	case Boolean:
+		if v != "true" && v != "false" {
+			return 0, fmt.Errorf("%q is not true or false", v)
+		}
+	case Enumeration:
+		if p.Ref != "" {
+			if _, err := uuid.Parse(v); err != nil {
+				return 0, fmt.Errorf("%q is not a %s ID", v, p.Ref)
+			}
+		} else if !p.HasOption(v) {
+			return 0, fmt.Errorf("%q is not an option of %q", v, p.Name)
+		}
+	}
+	return 0, nil
+}
+
+// ParseNumber parses a number filter value: a finite decimal number.
+func ParseNumber(v string) (float64, error) {
+	n, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
+		return 0, fmt.Errorf("%q is not a finite number", v)
+	}
+	return n, nil
+}
+
+// ParseDate parses a date filter value: RFC 3339, or YYYY-MM-DD meaning
+// midnight UTC.
+func ParseDate(v string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.DateOnly, v); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("%q is not a date (RFC 3339 or YYYY-MM-DD)", v)
+}

@@ -1,0 +1,369 @@
+package portal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Host operations that feed the portal its records. Each SaveX creates the
+// record when its ID is zero (assigning a new ID) and otherwise replaces the
+// existing record of that ID, failing with ErrNotFound when there is none in
+// the record's tenant. Each validates the record and its references in the
+// same tenant first and reports every problem at once (ErrInvalid); a failed
+// save stores nothing. Each returns the record as stored.
+
+// getter reads one record by tenant and ID.
+type getter[T any] func(ctx context.Context, portalID, id uuid.UUID) (T, error)
+
+// prepare is the first step of every SaveX: a zero *id gets a new ID
+// (create); otherwise the stored record is returned (update).
+func prepare[T any](ctx context.Context, p *Portal, portalID uuid.UUID, id *uuid.UUID, get getter[T]) (old T, created bool, err error) {
+	if portalID == uuid.Nil {
+		return old, false, invalid("portalId", "is required")
+	}
+	if *id == uuid.Nil {
+		*id, err = p.id()
+		return old, true, err
+	}
+	old, err = get(ctx, portalID, *id)
+	return old, false, classify(err)
+}
+
+// inList turns a store's list method into a getter.
+func inList[T any](list func(context.Context, uuid.UUID) ([]T, error), idOf func(T) uuid.UUID) getter[T] {
+	return func(ctx context.Context, portalID, id uuid.UUID) (T, error) {
+		var zero T
+		xs, err := list(ctx, portalID)
+		if err != nil {
+			return zero, err
+		}
+		for _, x := range xs {
+			if idOf(x) == id {
+				return x, nil
+			}
+		}
+		return zero, fmt.Errorf("%w: no record %s", ErrNotFound, id)
+	}
+}
+
+// ref checks that a referenced record exists in the tenant; a store error
+// other than ErrNotFound is returned for the caller to give up on.
+func ref[T any](ctx context.Context, ps *problems, field, what string, portalID, id uuid.UUID, get getter[T]) (T, error) {
+	x, err := get(ctx, portalID, id)
+	if err != nil {
+		if isNotFound(err) {
+			ps.add(field, "no such "+what)
+			return x, nil
+		}
+		return x, classify(err)
+	}
+	return x, nil
+}
+
+// SaveContact creates or updates a contact. E-mail is required; a primary
+// company and lists must exist in the same tenant.
+func (p *Portal) SaveContact(ctx context.Context, c Contact) (Contact, error) {
+	c = c.Clone()
+	old, created, err := prepare(ctx, p, c.PortalID, &c.ID, p.store.Contact)
+	if err != nil {
+		return Contact{}, err
+	}
+	c.Email = strings.TrimSpace(c.Email)
+	c.CreatedAt, c.UpdatedAt = p.stamps(created, old.CreatedAt)
+	var ps problems
+	checkText(&ps, "firstName", c.FirstName, 0, 100)
+	checkText(&ps, "lastName", c.LastName, 0, 100)
+	checkEmail(&ps, "email", c.Email, true)
+	if c.CompanyID != uuid.Nil {
+		if _, err := ref(ctx, &ps, "companyId", "company", c.PortalID, c.CompanyID, p.store.Company); err != nil {
+			return Contact{}, err
+		}
+	}
+	if len(c.Lists) > 0 {
+		lists, err := p.store.ContactLists(ctx, c.PortalID)
+		if err != nil {
+			return Contact{}, classify(err)
+		}
+		checkIDs(&ps, "lists", "contact list", c.Lists, index(lists, func(l ContactList) uuid.UUID { return l.ID }))
+	}
+	if err := p.checkProperties(ctx, &ps, c.PortalID, ContactObject, c.Properties); err != nil {
+		return Contact{}, err
+	}
+	if err := ps.err(); err != nil {
+		return Contact{}, err
+	}
+	return c.Clone(), classify(p.store.PutContact(ctx, c))
+}
+
+// Contact returns a contact.
+func (p *Portal) Contact(ctx context.Context, portalID, id uuid.UUID) (Contact, error) {
+	c, err := p.store.Contact(ctx, portalID, id)
+	return c, classify(err)
+}
+
+// SaveCompany creates or updates a company.
+func (p *Portal) SaveCompany(ctx context.Context, c Company) (Company, error) {
+	c = c.Clone()
+	old, created, err := prepare(ctx, p, c.PortalID, &c.ID, p.store.Company)
+	if err != nil {
+		return Company{}, err
+	}
+	c.Name = strings.TrimSpace(c.Name)
+	c.Domain = strings.ToLower(strings.TrimSpace(c.Domain))
+	c.CreatedAt, c.UpdatedAt = p.stamps(created, old.CreatedAt)
+	var ps problems
+	checkText(&ps, "name", c.Name, 1, 200)
+	if c.Domain != "" {
+		checkDomain(&ps, "domain", c.Domain)
+	}
+	if err := p.checkProperties(ctx, &ps, c.PortalID, CompanyObject, c.Properties); err != nil {
+		return Company{}, err
+	}
+	if err := ps.err(); err != nil {
+		return Company{}, err
+	}
+	return c.Clone(), classify(p.store.PutCompany(ctx, c))
+}
+
+// Company returns a company.
+func (p *Portal) Company(ctx context.Context, portalID, id uuid.UUID) (Company, error) {
+	c, err := p.store.Company(ctx, portalID, id)
+	return c, classify(err)
+}
+
+// SaveContactList creates or renames a contact list.
+func (p *Portal) SaveContactList(ctx context.Context, l ContactList) (ContactList, error) {
+	_, _, err := prepare(ctx, p, l.PortalID, &l.ID, inList(p.store.ContactLists, func(x ContactList) uuid.UUID { return x.ID }))
+	if err != nil {
+		return ContactList{}, err
+	}
+	l.Name = strings.TrimSpace(l.Name)
+	var ps problems
+	checkText(&ps, "name", l.Name, 1, 100)
+	if err := ps.err(); err != nil {
+		return ContactList{}, err
+	}
+	return l, classify(p.store.PutContactList(ctx, l))
+}
+
+// ContactLists returns the tenant's contact lists.
+func (p *Portal) ContactLists(ctx context.Context, portalID uuid.UUID) ([]ContactList, error) {
+	ls, err := p.store.ContactLists(ctx, portalID)
+	return ls, classify(err)
+}
+
+// SaveOwner creates or updates a ticket owner (a helpdesk agent). It needs a
+// first name, a last name or an alias.
+func (p *Portal) SaveOwner(ctx context.Context, o Owner) (Owner, error) {
+	_, _, err := prepare(ctx, p, o.PortalID, &o.ID, p.store.Owner)
+	if err != nil {
+		return Owner{}, err
+	}
+	o.Email = strings.TrimSpace(o.Email)
+	var ps problems
+	checkText(&ps, "firstName", o.FirstName, 0, 100)
+	checkText(&ps, "lastName", o.LastName, 0, 100)
+	checkText(&ps, "alias", o.Alias, 0, 100)
+	if strings.TrimSpace(o.FirstName+o.LastName+o.Alias) == "" {
+		ps.add("firstName", "an owner needs a first name, last name or alias")
+	}
+	checkEmail(&ps, "email", o.Email, false)
+	if err := ps.err(); err != nil {
+		return Owner{}, err
+	}
+	return o, classify(p.store.PutOwner(ctx, o))
+}
+
+// Owner returns a ticket owner.
+func (p *Portal) Owner(ctx context.Context, portalID, id uuid.UUID) (Owner, error) {
+	o, err := p.store.Owner(ctx, portalID, id)
+	return o, classify(err)
+}
+
+// SaveChannel creates or updates a channel.
+func (p *Portal) SaveChannel(ctx context.Context, c Channel) (Channel, error) {
+	_, _, err := prepare(ctx, p, c.PortalID, &c.ID, inList(p.store.Channels, func(x Channel) uuid.UUID { return x.ID }))
+	if err != nil {
+		return Channel{}, err
+	}
+	c.Name = strings.TrimSpace(c.Name)
+	var ps problems
+	checkText(&ps, "name", c.Name, 1, 100)
+	if c.Kind != Inbox && c.Kind != HelpDesk {
+		ps.add("kind", fmt.Sprintf("%q is not one of inbox, helpdesk", c.Kind))
+	}
+	if err := ps.err(); err != nil {
+		return Channel{}, err
+	}
+	return c, classify(p.store.PutChannel(ctx, c))
+}
+
+// Channels returns the tenant's channels.
+func (p *Portal) Channels(ctx context.Context, portalID uuid.UUID) ([]Channel, error) {
+	cs, err := p.store.Channels(ctx, portalID)
+	return cs, classify(err)
+}
+
+// MaxStages bounds the stages of one pipeline.
+const MaxStages = 100
+
+// SavePipeline creates or updates a pipeline. Stages with a zero ID get one.
+// A pipeline needs at least one open stage (new portal tickets start in the
+// first one).
+func (p *Portal) SavePipeline(ctx context.Context, pl Pipeline) (Pipeline, error) {
+	pl = pl.Clone()
+	_, _, err := prepare(ctx, p, pl.PortalID, &pl.ID, inList(p.store.Pipelines, func(x Pipeline) uuid.UUID { return x.ID }))
+	if err != nil {
+		return Pipeline{}, err
+	}
+	pl.Name = strings.TrimSpace(pl.Name)
+	var ps problems
+	checkText(&ps, "name", pl.Name, 1, 100)
+	switch {
+	case len(pl.Stages) == 0:
+		ps.add("stages", "a pipeline needs at least one stage")
+	case len(pl.Stages) > MaxStages:
+		ps.add("stages", fmt.Sprintf("at most %d stages", MaxStages))
+	case len(pl.ClosedStages()) == len(pl.Stages):
+		ps.add("stages", "a pipeline needs at least one open stage")
+	}
+	seen := map[uuid.UUID]bool{}
+	for i := range pl.Stages {
+		st := &pl.Stages[i]
+		f := fmt.Sprintf("stages[%d]", i)
+		if st.ID == uuid.Nil {
+			if st.ID, err = p.id(); err != nil {
+				return Pipeline{}, err
+			}
+		} else if seen[st.ID] {
+			ps.add(f+".id", "duplicate stage ID")
+		}
+		seen[st.ID] = true
+		st.Name = strings.TrimSpace(st.Name)
+		checkText(&ps, f+".name", st.Name, 1, 100)
+		if st.State != StageOpen && st.State != StageClosed {
+			ps.add(f+".state", fmt.Sprintf("%q is not one of open, closed", st.State))
+		}
+	}
+	if err := ps.err(); err != nil {
+		return Pipeline{}, err
+	}
+	return pl.Clone(), classify(p.store.PutPipeline(ctx, pl))
+}
+
+// Pipelines returns the tenant's pipelines.
+func (p *Portal) Pipelines(ctx context.Context, portalID uuid.UUID) ([]Pipeline, error) {
+	ps, err := p.store.Pipelines(ctx, portalID)
+	return ps, classify(err)
+}
+
+// SaveForm creates or updates a ticket form. Its fields name ticket
+// properties; its channel, when set, must exist.
+func (p *Portal) SaveForm(ctx context.Context, f Form) (Form, error) {
+	f = f.Clone()
+	_, _, err := prepare(ctx, p, f.PortalID, &f.ID, inList(p.store.Forms, func(x Form) uuid.UUID { return x.ID }))
+	if err != nil {
+		return Form{}, err
+	}
+	schema, err := p.Schema(ctx, f.PortalID)
+	if err != nil {
+		return Form{}, err
+	}
+	f.Name = strings.TrimSpace(f.Name)
+	var ps problems
+	checkText(&ps, "name", f.Name, 1, 100)
+	if len(f.Fields) > 50 {
+		ps.add("fields", "at most 50 fields")
+	}
+	seen := map[string]bool{}
+	for i, fl := range f.Fields {
+		field := fmt.Sprintf("fields[%d]", i)
+		prop, ok := schema.Lookup(TicketObject, fl.Property)
+		switch {
+		case !ok:
+			ps.add(field+".property", fmt.Sprintf("unknown ticket property %q", fl.Property))
+		case seen[fl.Property]:
+			ps.add(field+".property", fmt.Sprintf("%q is already a field", fl.Property))
+		case prop.Builtin && fl.Property != PropSubject && fl.Property != PropContent && fl.Property != PropPriority:
+			ps.add(field+".property", fmt.Sprintf("%q is set by the helpdesk, not by a form", fl.Property))
+		}
+		seen[fl.Property] = true
+		checkText(&ps, field+".label", fl.Label, 0, maxLabel)
+	}
+	if f.ChannelID != uuid.Nil {
+		get := inList(p.store.Channels, func(x Channel) uuid.UUID { return x.ID })
+		if _, err := ref(ctx, &ps, "channelId", "channel", f.PortalID, f.ChannelID, get); err != nil {
+			return Form{}, err
+		}
+	}
+	if err := ps.err(); err != nil {
+		return Form{}, err
+	}
+	return f.Clone(), classify(p.store.PutForm(ctx, f))
+}
+
+// Forms returns the tenant's forms.
+func (p *Portal) Forms(ctx context.Context, portalID uuid.UUID) ([]Form, error) {
+	fs, err := p.store.Forms(ctx, portalID)
+	return fs, classify(err)
+}
+
+// stamps returns the creation and update times of a record being saved: an
+// update keeps the stored creation time.
+func (p *Portal) stamps(created bool, storedCreatedAt time.Time) (createdAt, updatedAt time.Time) {
+	now := p.clock()
+	if created {
+		return now, now
+	}
+	return storedCreatedAt, now
+}
+
+func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+
+func (p *Portal) checkProperties(ctx context.Context, ps *problems, portalID uuid.UUID, obj Object, props Properties) error {
+	if len(props) == 0 {
+		return nil
+	}
+	schema, err := p.Schema(ctx, portalID)
+	if err != nil {
+		return err
+	}
+	schema.checkValues(ps, obj, "properties", props)
+	return nil
+}
+
+// checkIDs checks that ids are distinct and all in known.
+func checkIDs[T any](ps *problems, field, what string, ids []uuid.UUID, known map[uuid.UUID]T) {
+	if len(ids) > 100 {
+		ps.add(field, "at most 100 entries")
+		return
+	}
+	for i, id := range ids {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		if _, ok := known[id]; !ok {
+			ps.add(f, "no such "+what)
+		} else if slices.Index(ids, id) < i {
+			ps.add(f, "listed twice")
+		}
+	}
+}
+
+func checkEmail(ps *problems, field, v string, required bool) {
+	if v == "" {
+		if required {
+			ps.add(field, "is required")
+		}
+		return
+	}
+	a, err := mail.ParseAddress(v)
+	if err != nil || a.Address != v || a.Name != "" || len(v) > 254 {
+		ps.add(field, fmt.Sprintf("%q is not an e-mail address", v))
+	}
+}

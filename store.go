@@ -1,0 +1,114 @@
+package portal
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+)
+
+// Store persists and retrieves portal records. It decides nothing about who
+// may see what: Portal checks every input and every rule before it calls a
+// Store, and a Store answers exactly what it is asked.
+//
+// Store is made of small interfaces, one per concern, so that a host that
+// backs the portal with its own schema can implement and test one concern at
+// a time. Package store/storetest holds the conformance suite every
+// implementation must pass.
+//
+// The contract, for implementers:
+//   - Every record lives in one tenant, named by its PortalID (or the
+//     portalID argument). Records of different tenants never meet: a read
+//     with the wrong portal ID finds nothing.
+//   - A read of a missing record returns an error wrapping ErrNotFound.
+//   - A write to a tenant that does not exist returns ErrNotFound.
+//   - Put methods create the record or replace it whole (keyed by PortalID
+//     and ID). The caller has validated it and checked its references.
+//   - Values passed in and returned are never aliased: changing a record
+//     after Put, or one returned by a read, changes nothing stored.
+//   - Any other failure is returned as is; Portal hides its text behind
+//     ErrInternal.
+//   - All methods are safe for concurrent use.
+type Store interface {
+	TenantStore
+	SchemaStore
+	DirectoryStore
+	HelpdeskStore
+	TicketStore
+}
+
+// TenantStore keeps tenants and their versioned settings (X5, S16).
+type TenantStore interface {
+	// CreateTenant stores a new tenant and its first settings as version 1,
+	// whatever s.Version says. It returns ErrConflict when t.ID exists.
+	CreateTenant(ctx context.Context, t Tenant, s Settings) error
+	// Tenant returns the tenant with the given ID.
+	Tenant(ctx context.Context, id uuid.UUID) (Tenant, error)
+	// Settings returns the tenant's current settings with their Version.
+	Settings(ctx context.Context, portalID uuid.UUID) (Settings, error)
+	// SaveSettings replaces the settings when the stored version equals
+	// s.Version, stores them as s.Version+1 and returns that version. When
+	// the stored version differs it changes nothing and returns an error
+	// wrapping ErrConflict. Check and write are one atomic step: of
+	// concurrent saves from the same version exactly one succeeds.
+	SaveSettings(ctx context.Context, portalID uuid.UUID, s Settings) (int64, error)
+}
+
+// SchemaStore keeps a tenant's custom properties and ticket forms.
+type SchemaStore interface {
+	// PutProperty creates or replaces (by object and name) a custom property.
+	PutProperty(ctx context.Context, portalID uuid.UUID, def PropertyDef) error
+	// Properties returns the custom properties in the order they were first
+	// put.
+	Properties(ctx context.Context, portalID uuid.UUID) ([]PropertyDef, error)
+	// PutForm creates or replaces a form.
+	PutForm(ctx context.Context, f Form) error
+	// Forms returns every form of the tenant, ordered by ID.
+	Forms(ctx context.Context, portalID uuid.UUID) ([]Form, error)
+}
+
+// DirectoryStore keeps the customers: contacts, companies, contact lists.
+type DirectoryStore interface {
+	PutContact(ctx context.Context, c Contact) error
+	Contact(ctx context.Context, portalID, id uuid.UUID) (Contact, error)
+	PutCompany(ctx context.Context, c Company) error
+	Company(ctx context.Context, portalID, id uuid.UUID) (Company, error)
+	PutContactList(ctx context.Context, l ContactList) error
+	// ContactLists returns every list of the tenant, ordered by ID.
+	ContactLists(ctx context.Context, portalID uuid.UUID) ([]ContactList, error)
+}
+
+// HelpdeskStore keeps the helpdesk's own records: owners, channels,
+// pipelines.
+type HelpdeskStore interface {
+	PutOwner(ctx context.Context, o Owner) error
+	Owner(ctx context.Context, portalID, id uuid.UUID) (Owner, error)
+	PutChannel(ctx context.Context, c Channel) error
+	// Channels returns every channel of the tenant, ordered by ID.
+	Channels(ctx context.Context, portalID uuid.UUID) ([]Channel, error)
+	PutPipeline(ctx context.Context, p Pipeline) error
+	// Pipelines returns every pipeline of the tenant, ordered by ID, each
+	// with its stages in their order.
+	Pipelines(ctx context.Context, portalID uuid.UUID) ([]Pipeline, error)
+}
+
+// TicketStore keeps tickets and their conversations.
+//
+// A ticket is found by the contacts and companies it is associated with;
+// stores keep an index for each, so that the queries of a contact's scope
+// never scan all of a tenant's tickets.
+type TicketStore interface {
+	// PutTicket creates or replaces a ticket, with its associations.
+	PutTicket(ctx context.Context, t Ticket) error
+	Ticket(ctx context.Context, portalID, id uuid.UUID) (Ticket, error)
+	// PutThread creates or replaces a thread.
+	PutThread(ctx context.Context, th Thread) error
+	Thread(ctx context.Context, portalID, id uuid.UUID) (Thread, error)
+	// Threads returns a ticket's threads, oldest first (CreatedAt, then ID).
+	// A ticket without threads gives an empty list, not ErrNotFound.
+	Threads(ctx context.Context, portalID, ticketID uuid.UUID) ([]Thread, error)
+	// AddMessage stores a new message. Messages are never replaced: an ID
+	// that exists gives ErrConflict.
+	AddMessage(ctx context.Context, m Message) error
+	// Messages returns a thread's messages, oldest first (CreatedAt, then ID).
+	Messages(ctx context.Context, portalID, threadID uuid.UUID) ([]Message, error)
+}

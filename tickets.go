@@ -1,0 +1,537 @@
+package portal
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+)
+
+// NewID returns a new time-ordered identifier (UUIDv7). Every record the
+// package creates gets its ID from here unless Options.NewID replaces it.
+func NewID() (uuid.UUID, error) { return uuid.NewV7() }
+
+// Tenant is one helpdesk account's portal (X5). Every other record carries
+// the ID of its tenant in PortalID, and nothing ever crosses from one tenant
+// to another.
+type Tenant struct {
+	ID        uuid.UUID
+	Name      string // the helpdesk account's name, for the host's own use
+	CreatedAt time.Time
+}
+
+// Contact is a customer person.
+type Contact struct {
+	ID        uuid.UUID
+	PortalID  uuid.UUID
+	FirstName string
+	LastName  string
+	Email     string
+	// CompanyID is the contact's primary company, or uuid.Nil for none.
+	CompanyID uuid.UUID
+	// Lists are the contact lists the contact is a member of (S11 access
+	// groups are made of them).
+	Lists      []uuid.UUID
+	Properties Properties
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// Name is the contact's full name, or its e-mail when it has no name.
+func (c Contact) Name() string { return fullName(c.FirstName, c.LastName, c.Email) }
+
+// Clone returns a deep copy.
+func (c Contact) Clone() Contact {
+	c.Lists = slices.Clone(c.Lists)
+	c.Properties = c.Properties.Clone()
+	return c
+}
+
+// Company is a customer organisation.
+type Company struct {
+	ID         uuid.UUID
+	PortalID   uuid.UUID
+	Name       string
+	Domain     string
+	Properties Properties
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// Clone returns a deep copy.
+func (c Company) Clone() Company {
+	c.Properties = c.Properties.Clone()
+	return c
+}
+
+// ContactList is a named list of contacts; access groups (S11) choose lists.
+type ContactList struct {
+	ID       uuid.UUID
+	PortalID uuid.UUID
+	Name     string
+}
+
+// Owner is a helpdesk agent who owns tickets.
+type Owner struct {
+	ID        uuid.UUID
+	PortalID  uuid.UUID
+	FirstName string
+	LastName  string
+	// Alias is the name shown to customers when the portal displays owners
+	// by alias (S8).
+	Alias string
+	Email string
+}
+
+// ChannelKind says what kind of channel receives tickets.
+type ChannelKind string
+
+// The channel kinds.
+const (
+	Inbox    ChannelKind = "inbox"
+	HelpDesk ChannelKind = "helpdesk"
+)
+
+// Channel is an inbox or help desk that receives tickets (S3).
+type Channel struct {
+	ID       uuid.UUID
+	PortalID uuid.UUID
+	Name     string
+	Kind     ChannelKind
+	// CreatesTickets is on when the channel creates tickets automatically
+	// from what it receives; a support form (S6) needs such a channel.
+	CreatesTickets bool
+}
+
+// StageState says whether a stage is open or closed.
+type StageState string
+
+// The stage states.
+const (
+	StageOpen   StageState = "open"
+	StageClosed StageState = "closed"
+)
+
+// Stage is one step of a pipeline.
+type Stage struct {
+	ID    uuid.UUID
+	Name  string
+	State StageState
+}
+
+// Pipeline is an ordered list of stages.
+type Pipeline struct {
+	ID       uuid.UUID
+	PortalID uuid.UUID
+	Name     string
+	Stages   []Stage
+}
+
+// Stage returns the pipeline's stage with the given ID.
+func (p Pipeline) Stage(id uuid.UUID) (Stage, bool) {
+	for _, s := range p.Stages {
+		if s.ID == id {
+			return s, true
+		}
+	}
+	return Stage{}, false
+}
+
+// ClosedStages returns the pipeline's closed stages in order.
+func (p Pipeline) ClosedStages() []Stage {
+	var out []Stage
+	for _, s := range p.Stages {
+		if s.State == StageClosed {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Clone returns a deep copy.
+func (p Pipeline) Clone() Pipeline {
+	p.Stages = slices.Clone(p.Stages)
+	return p
+}
+
+// Priority is a ticket's priority: one of the options of the built-in
+// "priority" property.
+type Priority string
+
+// The priorities.
+const (
+	PriorityLow    Priority = "low"
+	PriorityMedium Priority = "medium"
+	PriorityHigh   Priority = "high"
+	PriorityUrgent Priority = "urgent"
+)
+
+// Ticket is a support ticket.
+type Ticket struct {
+	ID         uuid.UUID
+	PortalID   uuid.UUID
+	Subject    string
+	Content    string
+	PipelineID uuid.UUID
+	StageID    uuid.UUID
+	OwnerID    uuid.UUID // uuid.Nil: no owner
+	Priority   Priority  // "": none
+	ChannelID  uuid.UUID
+	// RequesterID is the contact who asked ("Requested by"); it is one of
+	// ContactIDs, or uuid.Nil.
+	RequesterID uuid.UUID
+	// ContactIDs and CompanyIDs are the ticket's associations. A contact's
+	// scope (S4) is decided by them.
+	ContactIDs     []uuid.UUID
+	CompanyIDs     []uuid.UUID
+	Properties     Properties
+	CreatedAt      time.Time
+	LastActivityAt time.Time
+}
+
+// Clone returns a deep copy.
+func (t Ticket) Clone() Ticket {
+	t.ContactIDs = slices.Clone(t.ContactIDs)
+	t.CompanyIDs = slices.Clone(t.CompanyIDs)
+	t.Properties = t.Properties.Clone()
+	return t
+}
+
+// Thread is one conversation attached to a ticket. Only threads marked
+// VisibleInPortal can be shown to a contact, and of those only the oldest
+// (S9).
+type Thread struct {
+	ID              uuid.UUID
+	PortalID        uuid.UUID
+	TicketID        uuid.UUID
+	VisibleInPortal bool
+	CreatedAt       time.Time
+}
+
+// MessageKind says who wrote a message and for whom.
+type MessageKind string
+
+// The message kinds. Internal notes and comments are for agents only and are
+// never shown to a contact (S9).
+const (
+	CustomerMessage MessageKind = "customer"
+	AgentMessage    MessageKind = "agent"
+	InternalNote    MessageKind = "note"
+	Comment         MessageKind = "comment"
+)
+
+// Internal reports whether messages of this kind are for agents only.
+func (k MessageKind) Internal() bool { return k == InternalNote || k == Comment }
+
+// Attachment describes a file attached to a message; the bytes live
+// elsewhere, under BlobKey.
+type Attachment struct {
+	ID          uuid.UUID
+	Name        string
+	ContentType string
+	Size        int64
+	BlobKey     string
+}
+
+// Message is one message of a thread.
+type Message struct {
+	ID       uuid.UUID
+	PortalID uuid.UUID
+	TicketID uuid.UUID
+	ThreadID uuid.UUID
+	Kind     MessageKind
+	// From is the sender's e-mail address; the internal-communication rules
+	// of S9 match on it.
+	From string
+	// Body is the message as sanitised HTML; Text is its plain-text form.
+	Body        string
+	Text        string
+	Attachments []Attachment
+	CreatedAt   time.Time
+}
+
+// Clone returns a deep copy.
+func (m Message) Clone() Message {
+	m.Attachments = slices.Clone(m.Attachments)
+	return m
+}
+
+// Properties holds the custom property values of a record, keyed by property
+// name. A value is a string (text and enumeration), a float64 (number), a
+// time.Time (date) or a bool (boolean), as the property's type says; the
+// Portal checks them against the schema before a store sees them.
+type Properties map[string]any
+
+// Clone returns a copy; the values themselves are immutable.
+func (p Properties) Clone() Properties {
+	if p == nil {
+		return nil
+	}
+	return maps.Clone(p)
+}
+
+func fullName(first, last, fallback string) string {
+	switch {
+	case first != "" && last != "":
+		return first + " " + last
+	case first != "":
+		return first
+	case last != "":
+		return last
+	}
+	return fallback
+}
+
+// Form is a ticket form a host defines; the support form (S6) uses one.
+// Each field asks for one ticket property; a submission creates a ticket in
+// the channel the form is connected to.
+type Form struct {
+	ID        uuid.UUID
+	PortalID  uuid.UUID
+	Name      string
+	Fields    []FormField
+	ChannelID uuid.UUID // uuid.Nil: not connected to a channel
+}
+
+// FormField asks for one ticket property.
+type FormField struct {
+	Property string
+	Label    string // "" uses the property's label
+	Required bool
+}
+
+// Clone returns a deep copy.
+func (f Form) Clone() Form {
+	f.Fields = slices.Clone(f.Fields)
+	return f
+}
+
+// Limits of a ticket and a message.
+const (
+	MaxSubject      = 500     // characters
+	MaxContent      = 1 << 20 // bytes
+	MaxAssociations = 100
+	MaxAttachments  = 50
+)
+
+// SaveTicket creates or updates a ticket. Its pipeline and stage (of that
+// pipeline) are required; owner, channel, contacts and companies must exist
+// in the same tenant; the requester must be one of its contacts. A new
+// ticket's CreatedAt defaults to now and its LastActivityAt to CreatedAt; an
+// update keeps the stored CreatedAt.
+func (p *Portal) SaveTicket(ctx context.Context, t Ticket) (Ticket, error) {
+	t = t.Clone()
+	old, created, err := prepare(ctx, p, t.PortalID, &t.ID, p.store.Ticket)
+	if err != nil {
+		return Ticket{}, err
+	}
+	now := p.clock()
+	switch {
+	case !created:
+		t.CreatedAt = old.CreatedAt
+	case t.CreatedAt.IsZero():
+		t.CreatedAt = now
+	default:
+		t.CreatedAt = t.CreatedAt.UTC().Truncate(time.Microsecond)
+	}
+	if t.LastActivityAt.IsZero() {
+		t.LastActivityAt = t.CreatedAt
+	}
+	t.LastActivityAt = t.LastActivityAt.UTC().Truncate(time.Microsecond)
+	t.Subject = strings.TrimSpace(t.Subject)
+
+	var ps problems
+	checkText(&ps, "subject", t.Subject, 1, MaxSubject)
+	if !utf8.ValidString(t.Content) || len(t.Content) > MaxContent {
+		ps.add("content", fmt.Sprintf("must be valid UTF-8 of at most %d bytes", MaxContent))
+	}
+	if t.LastActivityAt.Before(t.CreatedAt) {
+		ps.add("lastActivityAt", "is before createdAt")
+	}
+	switch t.Priority {
+	case "", PriorityLow, PriorityMedium, PriorityHigh, PriorityUrgent:
+	default:
+		ps.add("priority", fmt.Sprintf("%q is not one of low, medium, high, urgent", t.Priority))
+	}
+	if err := p.checkTicketRefs(ctx, &ps, t); err != nil {
+		return Ticket{}, err
+	}
+	if err := p.checkProperties(ctx, &ps, t.PortalID, TicketObject, t.Properties); err != nil {
+		return Ticket{}, err
+	}
+	if err := ps.err(); err != nil {
+		return Ticket{}, err
+	}
+	return t.Clone(), classify(p.store.PutTicket(ctx, t))
+}
+
+func (p *Portal) checkTicketRefs(ctx context.Context, ps *problems, t Ticket) error {
+	pipelines, err := p.store.Pipelines(ctx, t.PortalID)
+	if err != nil {
+		return classify(err)
+	}
+	if pl, ok := index(pipelines, func(x Pipeline) uuid.UUID { return x.ID })[t.PipelineID]; !ok {
+		ps.add("pipelineId", "no such pipeline")
+	} else if _, ok := pl.Stage(t.StageID); !ok {
+		ps.add("stageId", fmt.Sprintf("not a stage of pipeline %q", pl.Name))
+	}
+	if t.ChannelID != uuid.Nil {
+		channels, err := p.store.Channels(ctx, t.PortalID)
+		if err != nil {
+			return classify(err)
+		}
+		if _, ok := index(channels, func(c Channel) uuid.UUID { return c.ID })[t.ChannelID]; !ok {
+			ps.add("channelId", "no such channel")
+		}
+	}
+	if t.OwnerID != uuid.Nil {
+		if _, err := ref(ctx, ps, "ownerId", "owner", t.PortalID, t.OwnerID, p.store.Owner); err != nil {
+			return err
+		}
+	}
+	if err := checkRefs(ctx, ps, "contactIds", "contact", t.PortalID, t.ContactIDs, p.store.Contact); err != nil {
+		return err
+	}
+	if err := checkRefs(ctx, ps, "companyIds", "company", t.PortalID, t.CompanyIDs, p.store.Company); err != nil {
+		return err
+	}
+	if t.RequesterID != uuid.Nil && !slices.Contains(t.ContactIDs, t.RequesterID) {
+		ps.add("requesterId", "must be one of the ticket's contacts")
+	}
+	return nil
+}
+
+// checkRefs checks a list of references: at most MaxAssociations, distinct,
+// each existing in the tenant.
+func checkRefs[T any](ctx context.Context, ps *problems, field, what string, portalID uuid.UUID, ids []uuid.UUID, get getter[T]) error {
+	if len(ids) > MaxAssociations {
+		ps.add(field, fmt.Sprintf("at most %d entries", MaxAssociations))
+		return nil
+	}
+	for i, id := range ids {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		if slices.Index(ids, id) < i {
+			ps.add(f, "listed twice")
+			continue
+		}
+		if _, err := ref(ctx, ps, f, what, portalID, id, get); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Ticket returns a ticket, for the host. Customers read tickets through
+// their own view, which applies their scope.
+func (p *Portal) Ticket(ctx context.Context, portalID, id uuid.UUID) (Ticket, error) {
+	t, err := p.store.Ticket(ctx, portalID, id)
+	return t, classify(err)
+}
+
+// SaveThread creates a thread on a ticket, or updates one (an agent marks it
+// visible in the portal or not, S9). A new thread's CreatedAt defaults to
+// now; a thread cannot move to another ticket.
+func (p *Portal) SaveThread(ctx context.Context, th Thread) (Thread, error) {
+	old, created, err := prepare(ctx, p, th.PortalID, &th.ID, p.store.Thread)
+	if err != nil {
+		return Thread{}, err
+	}
+	switch {
+	case !created:
+		th.CreatedAt = old.CreatedAt
+	case th.CreatedAt.IsZero():
+		th.CreatedAt = p.clock()
+	default:
+		th.CreatedAt = th.CreatedAt.UTC().Truncate(time.Microsecond)
+	}
+	var ps problems
+	if !created && th.TicketID != old.TicketID {
+		ps.add("ticketId", "a thread cannot move to another ticket")
+	} else if _, err := ref(ctx, &ps, "ticketId", "ticket", th.PortalID, th.TicketID, p.store.Ticket); err != nil {
+		return Thread{}, err
+	}
+	if err := ps.err(); err != nil {
+		return Thread{}, err
+	}
+	return th, classify(p.store.PutThread(ctx, th))
+}
+
+// Threads returns a ticket's threads, oldest first, for the host.
+func (p *Portal) Threads(ctx context.Context, portalID, ticketID uuid.UUID) ([]Thread, error) {
+	ts, err := p.store.Threads(ctx, portalID, ticketID)
+	return ts, classify(err)
+}
+
+// AddMessage adds a message to a thread, for the host (agents' messages,
+// notes and comments, and customer e-mails the helpdesk received). Its
+// TicketID is taken from the thread; CreatedAt defaults to now. Messages are
+// never changed once added. AddMessage does not touch the ticket: the host
+// sets the ticket's LastActivityAt itself.
+func (p *Portal) AddMessage(ctx context.Context, m Message) (Message, error) {
+	m = m.Clone()
+	if m.PortalID == uuid.Nil {
+		return Message{}, invalid("portalId", "is required")
+	}
+	if m.ID != uuid.Nil {
+		return Message{}, invalid("id", "is assigned by the portal")
+	}
+	var err error
+	if m.ID, err = p.id(); err != nil {
+		return Message{}, err
+	}
+	if m.CreatedAt.IsZero() {
+		m.CreatedAt = p.clock()
+	}
+	m.CreatedAt = m.CreatedAt.UTC().Truncate(time.Microsecond)
+	var ps problems
+	th, err := ref(ctx, &ps, "threadId", "thread", m.PortalID, m.ThreadID, p.store.Thread)
+	if err != nil {
+		return Message{}, err
+	}
+	m.TicketID = th.TicketID
+	switch m.Kind {
+	case CustomerMessage, AgentMessage, InternalNote, Comment:
+	default:
+		ps.add("kind", fmt.Sprintf("%q is not one of customer, agent, note, comment", m.Kind))
+	}
+	checkEmail(&ps, "from", m.From, false)
+	if !utf8.ValidString(m.Body) || len(m.Body) > MaxContent {
+		ps.add("body", fmt.Sprintf("must be valid UTF-8 of at most %d bytes", MaxContent))
+	}
+	if !utf8.ValidString(m.Text) || len(m.Text) > MaxContent {
+		ps.add("text", fmt.Sprintf("must be valid UTF-8 of at most %d bytes", MaxContent))
+	}
+	if len(m.Attachments) > MaxAttachments {
+		ps.add("attachments", fmt.Sprintf("at most %d attachments", MaxAttachments))
+	}
+	for i, a := range m.Attachments {
+		f := fmt.Sprintf("attachments[%d]", i)
+		checkText(&ps, f+".name", a.Name, 1, 255)
+		checkText(&ps, f+".contentType", a.ContentType, 1, 255)
+		checkText(&ps, f+".blobKey", a.BlobKey, 1, 500)
+		if a.Size < 0 {
+			ps.add(f+".size", "must not be negative")
+		}
+		if a.ID == uuid.Nil {
+			if m.Attachments[i].ID, err = p.id(); err != nil {
+				return Message{}, err
+			}
+		}
+	}
+	if err := ps.err(); err != nil {
+		return Message{}, err
+	}
+	return m.Clone(), classify(p.store.AddMessage(ctx, m))
+}
+
+// Messages returns a thread's messages, oldest first, for the host. Internal
+// notes and comments are included; customers never get them.
+func (p *Portal) Messages(ctx context.Context, portalID, threadID uuid.UUID) ([]Message, error) {
+	ms, err := p.store.Messages(ctx, portalID, threadID)
+	return ms, classify(err)
+}
