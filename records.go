@@ -76,7 +76,7 @@ func (p *Portal) SaveContact(ctx context.Context, c Contact) (Contact, error) {
 		return Contact{}, err
 	}
 	c.Email = strings.TrimSpace(c.Email)
-	c.CreatedAt, c.UpdatedAt = p.stamps(created, old.CreatedAt)
+	c.CreatedAt, c.UpdatedAt = p.stamps(created, c.CreatedAt, old.CreatedAt)
 	var ps problems
 	checkText(&ps, "firstName", c.FirstName, 0, 100)
 	checkText(&ps, "lastName", c.LastName, 0, 100)
@@ -117,7 +117,7 @@ func (p *Portal) SaveCompany(ctx context.Context, c Company) (Company, error) {
 	}
 	c.Name = strings.TrimSpace(c.Name)
 	c.Domain = strings.ToLower(strings.TrimSpace(c.Domain))
-	c.CreatedAt, c.UpdatedAt = p.stamps(created, old.CreatedAt)
+	c.CreatedAt, c.UpdatedAt = p.stamps(created, c.CreatedAt, old.CreatedAt)
 	var ps problems
 	checkText(&ps, "name", c.Name, 1, 200)
 	if c.Domain != "" {
@@ -315,14 +315,18 @@ func (p *Portal) Forms(ctx context.Context, portalID uuid.UUID) ([]Form, error) 
 	return fs, classify(err)
 }
 
-// stamps returns the creation and update times of a record being saved: an
-// update keeps the stored creation time.
-func (p *Portal) stamps(created bool, storedCreatedAt time.Time) (createdAt, updatedAt time.Time) {
+// stamps returns the creation and update times of a record being saved: a
+// new record keeps a creation time it was given (a host importing history)
+// or gets now; an update keeps the stored one.
+func (p *Portal) stamps(created bool, given, stored time.Time) (createdAt, updatedAt time.Time) {
 	now := p.clock()
-	if created {
+	switch {
+	case !created:
+		return stored, now
+	case given.IsZero():
 		return now, now
 	}
-	return storedCreatedAt, now
+	return given.UTC().Truncate(time.Microsecond), now
 }
 
 func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }

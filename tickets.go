@@ -330,15 +330,7 @@ func (p *Portal) SaveTicket(ctx context.Context, t Ticket) (Ticket, error) {
 	if err != nil {
 		return Ticket{}, err
 	}
-	now := p.clock()
-	switch {
-	case !created:
-		t.CreatedAt = old.CreatedAt
-	case t.CreatedAt.IsZero():
-		t.CreatedAt = now
-	default:
-		t.CreatedAt = t.CreatedAt.UTC().Truncate(time.Microsecond)
-	}
+	t.CreatedAt, _ = p.stamps(created, t.CreatedAt, old.CreatedAt)
 	if t.LastActivityAt.IsZero() {
 		t.LastActivityAt = t.CreatedAt
 	}
@@ -441,14 +433,7 @@ func (p *Portal) SaveThread(ctx context.Context, th Thread) (Thread, error) {
 	if err != nil {
 		return Thread{}, err
 	}
-	switch {
-	case !created:
-		th.CreatedAt = old.CreatedAt
-	case th.CreatedAt.IsZero():
-		th.CreatedAt = p.clock()
-	default:
-		th.CreatedAt = th.CreatedAt.UTC().Truncate(time.Microsecond)
-	}
+	th.CreatedAt, _ = p.stamps(created, th.CreatedAt, old.CreatedAt)
 	var ps problems
 	if !created && th.TicketID != old.TicketID {
 		ps.add("ticketId", "a thread cannot move to another ticket")
