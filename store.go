@@ -25,6 +25,12 @@ import (
 //     and ID). The caller has validated it and checked its references.
 //   - Values passed in and returned are never aliased: changing a record
 //     after Put, or one returned by a read, changes nothing stored.
+//   - Nil and empty slices and maps are the same value: a store may return
+//     either for the other.
+//   - Times come back exactly as put: UTC, to the microsecond (Portal only
+//     passes such times).
+//   - A list of an unknown tenant, or of a parent that is not in the tenant,
+//     is empty or ErrNotFound; a parent without children gives an empty list.
 //   - Any other failure is returned as is; Portal hides its text behind
 //     ErrInternal.
 //   - All methods are safe for concurrent use.
@@ -107,8 +113,9 @@ type TicketStore interface {
 	// A ticket without threads gives an empty list, not ErrNotFound.
 	Threads(ctx context.Context, portalID, ticketID uuid.UUID) ([]Thread, error)
 	// AddMessage stores a new message. Messages are never replaced: an ID
-	// that exists gives ErrConflict.
+	// that exists in the tenant gives ErrConflict.
 	AddMessage(ctx context.Context, m Message) error
-	// Messages returns a thread's messages, oldest first (CreatedAt, then ID).
+	// Messages returns a thread's messages, oldest first (CreatedAt, then ID);
+	// a thread without messages gives an empty list.
 	Messages(ctx context.Context, portalID, threadID uuid.UUID) ([]Message, error)
 }

@@ -1,0 +1,256 @@
+package storetest
+
+import (
+	"bytes"
+	"cmp"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/helpdeskkit/portal"
+)
+
+var orderTests = []test{
+	{name: "FormsAreOrderedByID", fn: testFormsOrderedByID},
+	{name: "ContactListsAreOrderedByID", fn: testContactListsOrderedByID},
+	{name: "ChannelsAreOrderedByID", fn: testChannelsOrderedByID},
+	{name: "PipelinesAreOrderedByID", fn: testPipelinesOrderedByID},
+	{name: "PropertiesComeInFirstPutOrder", fn: testPropertiesInFirstPutOrder},
+	{name: "ReplacedPropertyKeepsItsPosition", fn: testReplacedPropertyKeepsPosition},
+	{name: "SameNameOnAnotherObjectIsAnotherProperty", fn: testSameNameOtherObject},
+	{name: "ThreadsComeOldestFirstThenByID", fn: testThreadsOldestFirst},
+	{name: "MessagesComeOldestFirstThenByID", fn: testMessagesOldestFirst},
+	{name: "ReplacedThreadMovesToItsNewPlace", fn: testReplacedThreadMoves},
+	{name: "ThreadsOfTicketWithoutThreadsAreEmpty", fn: testThreadsOfTicketWithoutThreads},
+	{name: "MessagesOfThreadWithoutMessagesAreEmpty", fn: testMessagesOfThreadWithoutMessages},
+	{name: "ThreadsAndMessagesAreOnlyTheirParents", fn: testThreadsAndMessagesOnlyTheirParents},
+}
+
+// sortedBy returns xs sorted by the byte order of their IDs.
+func sortedBy[T any](xs []T, id func(T) uuid.UUID) []T {
+	return slices.SortedFunc(slices.Values(xs), func(a, b T) int { return byteOrder(id(a), id(b)) })
+}
+
+// oldestFirst orders by time, then by ID bytes, as Threads and Messages do.
+func oldestFirst(ta time.Time, ia uuid.UUID, tb time.Time, ib uuid.UUID) int {
+	return cmp.Or(ta.Compare(tb), bytes.Compare(ia[:], ib[:]))
+}
+
+func testFormsOrderedByID(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	var put []portal.Form
+	for i, id := range scrambledIDs(t, 7) {
+		f := newForm(t, pid, "Form "+string(rune('A'+i)))
+		f.ID = id
+		require.NoError(t, s.PutForm(ctx(t), f))
+		put = append(put, f)
+	}
+	require.Equal(t, sortedBy(put, func(f portal.Form) uuid.UUID { return f.ID }), readForms(t, s, pid))
+}
+
+func testContactListsOrderedByID(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	var put []portal.ContactList
+	for i, id := range scrambledIDs(t, 7) {
+		l := newContactList(t, pid, "List "+string(rune('A'+i)))
+		l.ID = id
+		require.NoError(t, s.PutContactList(ctx(t), l))
+		put = append(put, l)
+	}
+	require.Equal(t, sortedBy(put, func(l portal.ContactList) uuid.UUID { return l.ID }), readLists(t, s, pid))
+}
+
+func testChannelsOrderedByID(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	var put []portal.Channel
+	for i, id := range scrambledIDs(t, 7) {
+		c := newChannel(t, pid, "Channel "+string(rune('A'+i)))
+		c.ID = id
+		require.NoError(t, s.PutChannel(ctx(t), c))
+		put = append(put, c)
+	}
+	require.Equal(t, sortedBy(put, func(c portal.Channel) uuid.UUID { return c.ID }), readChannels(t, s, pid))
+}
+
+func testPipelinesOrderedByID(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	var put []portal.Pipeline
+	for i, id := range scrambledIDs(t, 7) {
+		p := newPipeline(t, pid, "Pipeline "+string(rune('A'+i)))
+		p.ID = id
+		require.NoError(t, s.PutPipeline(ctx(t), p))
+		put = append(put, p)
+	}
+	require.Equal(t, sortedBy(put, func(p portal.Pipeline) uuid.UUID { return p.ID }), readPipelines(t, s, pid))
+}
+
+// Names are put in an order that is neither alphabetical nor grouped by
+// object.
+func testPropertiesInFirstPutOrder(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	want := []portal.PropertyDef{
+		{Object: portal.TicketObject, Property: textProperty("zeta", "Zeta")},
+		{Object: portal.ContactObject, Property: textProperty("alpha", "Alpha")},
+		{Object: portal.TicketObject, Property: enumProperty("mid")},
+		{Object: portal.CompanyObject, Property: textProperty("beta", "Beta")},
+		{Object: portal.TicketObject, Property: textProperty("aardvark", "Aardvark")},
+	}
+	for _, d := range want {
+		require.NoError(t, s.PutProperty(ctx(t), pid, d))
+	}
+	require.Equal(t, normPropertyDefs(want), normPropertyDefs(readProperties(t, s, pid)))
+}
+
+func testReplacedPropertyKeepsPosition(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	defs := []portal.PropertyDef{
+		{Object: portal.TicketObject, Property: enumProperty("tier")},
+		{Object: portal.TicketObject, Property: textProperty("orderNumber", "Order")},
+		{Object: portal.ContactObject, Property: textProperty("nickname", "Nickname")},
+	}
+	for _, d := range defs {
+		require.NoError(t, s.PutProperty(ctx(t), pid, d))
+	}
+	// The first one gets a new label and options; the order stays.
+	replaced := portal.PropertyDef{Object: portal.TicketObject, Property: enumProperty("tier")}
+	replaced.Property.Label = "Customer tier"
+	replaced.Property.Options = []portal.Option{{Value: "platinum", Label: "Platinum"}, {Value: "gold", Label: "Gold"}}
+	require.NoError(t, s.PutProperty(ctx(t), pid, replaced))
+
+	want := []portal.PropertyDef{replaced, defs[1], defs[2]}
+	require.Equal(t, normPropertyDefs(want), normPropertyDefs(readProperties(t, s, pid)))
+}
+
+// A property is keyed by object and name: "note" of tickets and "note" of
+// contacts are two properties, and replacing one leaves the other.
+func testSameNameOtherObject(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	ticketNote := portal.PropertyDef{Object: portal.TicketObject, Property: textProperty("note", "Ticket note")}
+	contactNote := portal.PropertyDef{Object: portal.ContactObject, Property: textProperty("note", "Contact note")}
+	require.NoError(t, s.PutProperty(ctx(t), pid, ticketNote))
+	require.NoError(t, s.PutProperty(ctx(t), pid, contactNote))
+	ticketNote.Property.Label = "Agent note"
+	require.NoError(t, s.PutProperty(ctx(t), pid, ticketNote))
+
+	want := []portal.PropertyDef{ticketNote, contactNote}
+	require.Equal(t, normPropertyDefs(want), normPropertyDefs(readProperties(t, s, pid)))
+}
+
+// orderTimes returns creation times for a set of scrambled IDs: ties, and
+// times one microsecond apart that may disagree with the ID order.
+func orderTimes() []time.Time {
+	return []time.Time{at(5), at(5), at(4), at(6), at(5), at(4), at(1000000)}
+}
+
+// covers: S9 (Portal shows the oldest visible thread: the first one here)
+func testThreadsOldestFirst(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	ticketID := newID(t)
+	var put []portal.Thread
+	times := orderTimes()
+	for i, id := range scrambledIDs(t, len(times)) {
+		th := newThread(t, pid, ticketID, times[i])
+		th.ID = id
+		require.NoError(t, s.PutThread(ctx(t), th))
+		put = append(put, th)
+	}
+	want := slices.SortedFunc(slices.Values(put), func(a, b portal.Thread) int {
+		return oldestFirst(a.CreatedAt, a.ID, b.CreatedAt, b.ID)
+	})
+	require.NotEqual(t, put, want, "the threads were put in order; the test proves nothing")
+	require.Equal(t, want, readThreads(t, s, pid, ticketID))
+}
+
+func testMessagesOldestFirst(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	th := newThread(t, pid, newID(t), at(0))
+	require.NoError(t, s.PutThread(ctx(t), th))
+	var put []portal.Message
+	times := orderTimes()
+	for i, id := range scrambledIDs(t, len(times)) {
+		m := newMessage(t, th, times[i])
+		m.ID = id
+		require.NoError(t, s.AddMessage(ctx(t), m))
+		put = append(put, m)
+	}
+	want := slices.SortedFunc(slices.Values(put), func(a, b portal.Message) int {
+		return oldestFirst(a.CreatedAt, a.ID, b.CreatedAt, b.ID)
+	})
+	require.NotEqual(t, put, want, "the messages were added in order; the test proves nothing")
+	require.Equal(t, want, readMessages(t, s, pid, th.ID))
+}
+
+// Put replaces a thread whole: a new CreatedAt moves it in its ticket's
+// order, a new TicketID moves it to that ticket. (Portal never moves a
+// thread to another ticket, but the store contract replaces records whole.)
+func testReplacedThreadMoves(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	ticketA, ticketB := newID(t), newID(t)
+	first := newThread(t, pid, ticketA, at(1))
+	second := newThread(t, pid, ticketA, at(2))
+	third := newThread(t, pid, ticketA, at(3))
+	for _, th := range []portal.Thread{first, second, third} {
+		require.NoError(t, s.PutThread(ctx(t), th))
+	}
+
+	first.CreatedAt = at(4)
+	require.NoError(t, s.PutThread(ctx(t), first))
+	require.Equal(t, []portal.Thread{second, third, first}, readThreads(t, s, pid, ticketA))
+
+	third.TicketID = ticketB
+	require.NoError(t, s.PutThread(ctx(t), third))
+	require.Equal(t, []portal.Thread{second, first}, readThreads(t, s, pid, ticketA))
+	require.Equal(t, []portal.Thread{third}, readThreads(t, s, pid, ticketB))
+	require.Equal(t, third, readThread(t, s, pid, third.ID))
+}
+
+func testThreadsOfTicketWithoutThreads(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	tk := newTicket(t, pid)
+	require.NoError(t, s.PutTicket(ctx(t), tk))
+	other := newTicket(t, pid)
+	require.NoError(t, s.PutTicket(ctx(t), other))
+	require.NoError(t, s.PutThread(ctx(t), newThread(t, pid, other.ID, at(1))))
+
+	got, err := s.Threads(ctx(t), pid, tk.ID)
+	require.NoError(t, err, "a ticket without threads is not ErrNotFound")
+	require.Empty(t, got)
+}
+
+// The contract says this of Threads only; the suite holds Messages to the
+// same rule, as a thread is created before its first message.
+func testMessagesOfThreadWithoutMessages(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	th := newThread(t, pid, newID(t), at(1))
+	require.NoError(t, s.PutThread(ctx(t), th))
+
+	got, err := s.Messages(ctx(t), pid, th.ID)
+	require.NoError(t, err, "a thread without messages is not ErrNotFound")
+	require.Empty(t, got)
+}
+
+func testThreadsAndMessagesOnlyTheirParents(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	ticketA, ticketB := newID(t), newID(t)
+	a1 := newThread(t, pid, ticketA, at(1))
+	a2 := newThread(t, pid, ticketA, at(2))
+	b1 := newThread(t, pid, ticketB, at(1))
+	for _, th := range []portal.Thread{a1, b1, a2} {
+		require.NoError(t, s.PutThread(ctx(t), th))
+	}
+	require.Equal(t, []portal.Thread{a1, a2}, readThreads(t, s, pid, ticketA))
+	require.Equal(t, []portal.Thread{b1}, readThreads(t, s, pid, ticketB))
+
+	m1 := newMessage(t, a1, at(10))
+	m2 := newMessage(t, a2, at(10))
+	m3 := newMessage(t, a1, at(11))
+	for _, m := range []portal.Message{m1, m2, m3} {
+		require.NoError(t, s.AddMessage(ctx(t), m))
+	}
+	require.Equal(t, []portal.Message{m1, m3}, readMessages(t, s, pid, a1.ID))
+	require.Equal(t, []portal.Message{m2}, readMessages(t, s, pid, a2.ID))
+	require.Empty(t, readMessages(t, s, pid, b1.ID))
+}

@@ -1,0 +1,345 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/helpdeskkit/portal"
+)
+
+var recordTests = []test{
+	{name: "ContactRoundTrips", fn: testContactRoundTrips},
+	{name: "CompanyRoundTrips", fn: testCompanyRoundTrips},
+	{name: "ContactListRoundTrips", fn: testContactListRoundTrips},
+	{name: "OwnerRoundTrips", fn: testOwnerRoundTrips},
+	{name: "ChannelRoundTrips", fn: testChannelRoundTrips},
+	{name: "PipelineRoundTripsWithStagesInOrder", fn: testPipelineRoundTrips},
+	{name: "FormRoundTripsWithFieldsInOrder", fn: testFormRoundTrips},
+	{name: "TicketRoundTripsWithPropertiesOfEveryType", fn: testTicketRoundTrips},
+	{name: "ThreadRoundTrips", fn: testThreadRoundTrips},
+	{name: "MessageRoundTripsWithAttachments", fn: testMessageRoundTrips},
+	{name: "PropertyDefRoundTrips", fn: testPropertyDefRoundTrips},
+	{name: "ZeroOptionalFieldsRoundTrip", fn: testZeroOptionalFieldsRoundTrip},
+	{name: "EmptyCollectionsReadBackEmpty", fn: testEmptyCollectionsReadBackEmpty},
+	{name: "MissingRecordsAreNotFound", fn: testMissingRecordsAreNotFound},
+}
+
+func readContact(t *testing.T, s portal.Store, pid, id uuid.UUID) portal.Contact {
+	t.Helper()
+	got, err := s.Contact(ctx(t), pid, id)
+	require.NoError(t, err)
+	return got
+}
+
+func readCompany(t *testing.T, s portal.Store, pid, id uuid.UUID) portal.Company {
+	t.Helper()
+	got, err := s.Company(ctx(t), pid, id)
+	require.NoError(t, err)
+	return got
+}
+
+func readOwner(t *testing.T, s portal.Store, pid, id uuid.UUID) portal.Owner {
+	t.Helper()
+	got, err := s.Owner(ctx(t), pid, id)
+	require.NoError(t, err)
+	return got
+}
+
+func readTicket(t *testing.T, s portal.Store, pid, id uuid.UUID) portal.Ticket {
+	t.Helper()
+	got, err := s.Ticket(ctx(t), pid, id)
+	require.NoError(t, err)
+	return got
+}
+
+func readThread(t *testing.T, s portal.Store, pid, id uuid.UUID) portal.Thread {
+	t.Helper()
+	got, err := s.Thread(ctx(t), pid, id)
+	require.NoError(t, err)
+	return got
+}
+
+func readThreads(t *testing.T, s portal.Store, pid, ticketID uuid.UUID) []portal.Thread {
+	t.Helper()
+	got, err := s.Threads(ctx(t), pid, ticketID)
+	require.NoError(t, err)
+	return got
+}
+
+func readMessages(t *testing.T, s portal.Store, pid, threadID uuid.UUID) []portal.Message {
+	t.Helper()
+	got, err := s.Messages(ctx(t), pid, threadID)
+	require.NoError(t, err)
+	return got
+}
+
+func readLists(t *testing.T, s portal.Store, pid uuid.UUID) []portal.ContactList {
+	t.Helper()
+	got, err := s.ContactLists(ctx(t), pid)
+	require.NoError(t, err)
+	return got
+}
+
+func readChannels(t *testing.T, s portal.Store, pid uuid.UUID) []portal.Channel {
+	t.Helper()
+	got, err := s.Channels(ctx(t), pid)
+	require.NoError(t, err)
+	return got
+}
+
+func readPipelines(t *testing.T, s portal.Store, pid uuid.UUID) []portal.Pipeline {
+	t.Helper()
+	got, err := s.Pipelines(ctx(t), pid)
+	require.NoError(t, err)
+	return got
+}
+
+func readForms(t *testing.T, s portal.Store, pid uuid.UUID) []portal.Form {
+	t.Helper()
+	got, err := s.Forms(ctx(t), pid)
+	require.NoError(t, err)
+	return got
+}
+
+func readProperties(t *testing.T, s portal.Store, pid uuid.UUID) []portal.PropertyDef {
+	t.Helper()
+	got, err := s.Properties(ctx(t), pid)
+	require.NoError(t, err)
+	return got
+}
+
+func testContactRoundTrips(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	want := newContact(t, pid)
+	require.NoError(t, s.PutContact(ctx(t), want))
+	require.Equal(t, want, readContact(t, s, pid, want.ID))
+}
+
+func testCompanyRoundTrips(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	want := newCompany(t, pid)
+	require.NoError(t, s.PutCompany(ctx(t), want))
+	require.Equal(t, want, readCompany(t, s, pid, want.ID))
+}
+
+func testContactListRoundTrips(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	want := newContactList(t, pid, "VIP customers — “quoted”")
+	require.NoError(t, s.PutContactList(ctx(t), want))
+	require.Equal(t, []portal.ContactList{want}, readLists(t, s, pid))
+}
+
+func testOwnerRoundTrips(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	want := newOwner(t, pid)
+	require.NoError(t, s.PutOwner(ctx(t), want))
+	require.Equal(t, want, readOwner(t, s, pid, want.ID))
+}
+
+func testChannelRoundTrips(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	helpdesk := newChannel(t, pid, "Help desk")
+	inbox := newChannel(t, pid, "Inbox")
+	inbox.Kind, inbox.CreatesTickets = portal.Inbox, false
+	require.NoError(t, s.PutChannel(ctx(t), helpdesk))
+	require.NoError(t, s.PutChannel(ctx(t), inbox))
+
+	got := readChannels(t, s, pid)
+	require.ElementsMatch(t, []portal.Channel{helpdesk, inbox}, got)
+}
+
+func testPipelineRoundTrips(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	want := newPipeline(t, pid, "Support")
+	require.NoError(t, s.PutPipeline(ctx(t), want))
+	require.Equal(t, []portal.Pipeline{want}, readPipelines(t, s, pid))
+}
+
+func testFormRoundTrips(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	want := newForm(t, pid, "Contact us")
+	require.NoError(t, s.PutForm(ctx(t), want))
+	require.Equal(t, []portal.Form{want}, readForms(t, s, pid))
+}
+
+func testTicketRoundTrips(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	want := newTicket(t, pid)
+	require.NoError(t, s.PutTicket(ctx(t), want))
+	got := readTicket(t, s, pid, want.ID)
+	require.Equal(t, want, got)
+	// Spelled out, as the failure of a whole-struct comparison of an any
+	// map is easy to misread: each value keeps its Go type.
+	require.IsType(t, "", got.Properties["plan"])
+	require.IsType(t, float64(0), got.Properties["seats"])
+	require.IsType(t, float64(0), got.Properties["whole"])
+	require.IsType(t, at(0), got.Properties["renewedAt"])
+	require.IsType(t, true, got.Properties["vip"])
+}
+
+func testThreadRoundTrips(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	ticketID := newID(t)
+	visible := newThread(t, pid, ticketID, at(100))
+	hidden := newThread(t, pid, ticketID, at(200))
+	hidden.VisibleInPortal = false
+	require.NoError(t, s.PutThread(ctx(t), visible))
+	require.NoError(t, s.PutThread(ctx(t), hidden))
+
+	require.Equal(t, visible, readThread(t, s, pid, visible.ID))
+	require.Equal(t, hidden, readThread(t, s, pid, hidden.ID))
+	require.Equal(t, []portal.Thread{visible, hidden}, readThreads(t, s, pid, ticketID))
+}
+
+func testMessageRoundTrips(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	th := newThread(t, pid, newID(t), at(100))
+	require.NoError(t, s.PutThread(ctx(t), th))
+	want := newMessage(t, th, at(150))
+	require.NoError(t, s.AddMessage(ctx(t), want))
+	require.Equal(t, []portal.Message{want}, readMessages(t, s, pid, th.ID))
+}
+
+func testPropertyDefRoundTrips(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	want := []portal.PropertyDef{
+		{Object: portal.TicketObject, Property: enumProperty("tier")},
+		{Object: portal.TicketObject, Property: textProperty("orderNumber", "Order number")},
+		{Object: portal.ContactObject, Property: portal.Property{Name: "age", Label: "Age", Type: portal.Number}},
+		{Object: portal.ContactObject, Property: portal.Property{Name: "birthday", Label: "Birthday", Type: portal.Date}},
+		{Object: portal.CompanyObject, Property: portal.Property{Name: "partner", Label: "Partner", Type: portal.Boolean}},
+		{Object: portal.CompanyObject, Property: enumProperty("segment")},
+	}
+	for _, d := range want {
+		require.NoError(t, s.PutProperty(ctx(t), pid, d))
+	}
+	// Only enumerations have options: the others compare as nil-or-empty.
+	require.Equal(t, normPropertyDefs(want), normPropertyDefs(readProperties(t, s, pid)))
+}
+
+// Zero IDs, empty strings and false flags come back as such, not as
+// something a database made of a NULL.
+func testZeroOptionalFieldsRoundTrip(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+
+	c := newContact(t, pid)
+	c.FirstName, c.LastName, c.CompanyID = "", "", uuid.Nil
+	require.NoError(t, s.PutContact(ctx(t), c))
+	require.Equal(t, c, readContact(t, s, pid, c.ID))
+
+	co := newCompany(t, pid)
+	co.Domain = ""
+	require.NoError(t, s.PutCompany(ctx(t), co))
+	require.Equal(t, co, readCompany(t, s, pid, co.ID))
+
+	o := portal.Owner{ID: newID(t), PortalID: pid, Alias: "Night shift"}
+	require.NoError(t, s.PutOwner(ctx(t), o))
+	require.Equal(t, o, readOwner(t, s, pid, o.ID))
+
+	tk := newTicket(t, pid)
+	tk.OwnerID, tk.ChannelID, tk.RequesterID, tk.Priority, tk.Content = uuid.Nil, uuid.Nil, uuid.Nil, "", ""
+	require.NoError(t, s.PutTicket(ctx(t), tk))
+	require.Equal(t, tk, readTicket(t, s, pid, tk.ID))
+
+	f := newForm(t, pid, "Unconnected")
+	f.ChannelID = uuid.Nil
+	require.NoError(t, s.PutForm(ctx(t), f))
+	require.Equal(t, []portal.Form{f}, readForms(t, s, pid))
+
+	th := newThread(t, pid, tk.ID, at(5))
+	th.VisibleInPortal = false
+	require.NoError(t, s.PutThread(ctx(t), th))
+	require.Equal(t, th, readThread(t, s, pid, th.ID))
+
+	m := newMessage(t, th, at(6))
+	m.Kind, m.From, m.Body, m.Text = portal.InternalNote, "", "", ""
+	m.Attachments[0].Size = 0
+	require.NoError(t, s.AddMessage(ctx(t), m))
+	require.Equal(t, []portal.Message{m}, readMessages(t, s, pid, th.ID))
+}
+
+// Records without list members, associations, properties, stages, fields or
+// attachments read back with those collections empty (nil or empty).
+func testEmptyCollectionsReadBackEmpty(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+
+	for _, c := range []portal.Contact{
+		func() portal.Contact { c := newContact(t, pid); c.Lists, c.Properties = nil, nil; return c }(),
+		func() portal.Contact {
+			c := newContact(t, pid)
+			c.Lists, c.Properties = []uuid.UUID{}, portal.Properties{}
+			return c
+		}(),
+	} {
+		require.NoError(t, s.PutContact(ctx(t), c))
+		require.Equal(t, normContact(c), normContact(readContact(t, s, pid, c.ID)))
+	}
+
+	co := newCompany(t, pid)
+	co.Properties = nil
+	require.NoError(t, s.PutCompany(ctx(t), co))
+	require.Equal(t, normCompany(co), normCompany(readCompany(t, s, pid, co.ID)))
+
+	tk := newTicket(t, pid)
+	tk.ContactIDs, tk.CompanyIDs, tk.Properties, tk.RequesterID = nil, []uuid.UUID{}, nil, uuid.Nil
+	require.NoError(t, s.PutTicket(ctx(t), tk))
+	require.Equal(t, normTicket(tk), normTicket(readTicket(t, s, pid, tk.ID)))
+
+	pl := newPipeline(t, pid, "Empty")
+	pl.Stages = nil
+	require.NoError(t, s.PutPipeline(ctx(t), pl))
+	pls := readPipelines(t, s, pid)
+	require.Len(t, pls, 1)
+	require.Equal(t, normPipeline(pl), normPipeline(pls[0]))
+
+	f := newForm(t, pid, "Empty")
+	f.Fields = nil
+	require.NoError(t, s.PutForm(ctx(t), f))
+	fs := readForms(t, s, pid)
+	require.Len(t, fs, 1)
+	require.Equal(t, normForm(f), normForm(fs[0]))
+
+	th := newThread(t, pid, tk.ID, at(1))
+	require.NoError(t, s.PutThread(ctx(t), th))
+	m := newMessage(t, th, at(2))
+	m.Attachments = nil
+	require.NoError(t, s.AddMessage(ctx(t), m))
+	ms := readMessages(t, s, pid, th.ID)
+	require.Len(t, ms, 1)
+	require.Equal(t, normMessage(m), normMessage(ms[0]))
+
+	settings := portal.DefaultSettings() // nil filters, senders, map, lists
+	settings.Version = 1
+	v, err := s.SaveSettings(ctx(t), pid, settings)
+	require.NoError(t, err)
+	settings.Version = v
+	require.Equal(t, normSettings(settings), normSettings(currentSettings(t, s, pid)))
+}
+
+func testMissingRecordsAreNotFound(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	// The tenant holds one record of each kind, none of them the one asked.
+	tk := newTicket(t, pid)
+	th := newThread(t, pid, tk.ID, at(1))
+	require.NoError(t, s.PutContact(ctx(t), newContact(t, pid)))
+	require.NoError(t, s.PutCompany(ctx(t), newCompany(t, pid)))
+	require.NoError(t, s.PutOwner(ctx(t), newOwner(t, pid)))
+	require.NoError(t, s.PutTicket(ctx(t), tk))
+	require.NoError(t, s.PutThread(ctx(t), th))
+
+	missing := newID(t)
+	_, err := s.Contact(ctx(t), pid, missing)
+	require.ErrorIs(t, err, portal.ErrNotFound, "Contact")
+	_, err = s.Company(ctx(t), pid, missing)
+	require.ErrorIs(t, err, portal.ErrNotFound, "Company")
+	_, err = s.Owner(ctx(t), pid, missing)
+	require.ErrorIs(t, err, portal.ErrNotFound, "Owner")
+	_, err = s.Ticket(ctx(t), pid, missing)
+	require.ErrorIs(t, err, portal.ErrNotFound, "Ticket")
+	_, err = s.Thread(ctx(t), pid, missing)
+	require.ErrorIs(t, err, portal.ErrNotFound, "Thread")
+	_, err = s.Ticket(ctx(t), pid, uuid.Nil)
+	require.ErrorIs(t, err, portal.ErrNotFound, "Ticket(uuid.Nil)")
+}
