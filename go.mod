@@ -3,6 +3,7 @@ module github.com/helpdeskkit/portal
 go 1.26.0
 
 require (
+	github.com/expr-lang/expr v1.17.8
 	github.com/google/uuid v1.6.0
 	github.com/stretchr/testify v1.12.1
 	golang.org/x/text v0.44.0

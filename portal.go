@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +16,13 @@ type Options struct {
 	Now func() time.Time
 	// NewID returns a new record ID. Default: NewID (UUIDv7).
 	NewID func() (uuid.UUID, error)
+	// CursorKey signs list cursors so that a customer cannot forge one. By
+	// default a key derived from the tenant's ID is used: cursors still
+	// reject accidental or naive changes, and every Portal over the same
+	// store accepts them, but a determined customer could forge one (it
+	// would only move the start of a page within the customer's own scope).
+	// Set a secret shared by every instance to make them unforgeable.
+	CursorKey []byte
 }
 
 // Portal is the customer portal of one or many helpdesk accounts (tenants)
@@ -28,6 +36,8 @@ type Portal struct {
 	store Store
 	now   func() time.Time
 	newID func() (uuid.UUID, error)
+	cache     ruleCache
+	cursorKey []byte
 }
 
 // New returns a Portal over store. It fails with ErrInvalid when store is
@@ -36,7 +46,7 @@ func New(store Store, opts Options) (*Portal, error) {
 	if store == nil {
 		return nil, invalid("store", "is nil")
 	}
-	p := &Portal{store: store, now: opts.Now, newID: opts.NewID}
+	p := &Portal{store: store, now: opts.Now, newID: opts.NewID, cursorKey: bytes.Clone(opts.CursorKey)}
 	if p.now == nil {
 		p.now = time.Now
 	}

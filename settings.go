@@ -71,6 +71,11 @@ type Permissions struct {
 	// ContactFilter chooses the contacts who see company tickets under
 	// CompanyTicketsForGroup [contactFilter], over contact properties.
 	ContactFilter FilterGroups
+	// CompanyRule is an expression (expr language) over `contact` and
+	// `company` (see RuleEnv) that chooses them instead of, or besides, the
+	// contact filter [companyRule] (X2). When both are set, a contact must
+	// match both. It must be boolean; it is type-checked when saved.
+	CompanyRule string
 }
 
 // SupportForm is the "Submit a support ticket" page (S6).
@@ -332,14 +337,22 @@ func (p Permissions) check(ps *problems, schema Schema) {
 		if len(p.ContactFilter) > 0 {
 			ps.add("permissions.contactFilter", "only used with scope "+string(CompanyTicketsForGroup))
 		}
+		if p.CompanyRule != "" {
+			ps.add("permissions.companyRule", "only used with scope "+string(CompanyTicketsForGroup))
+		}
 	case CompanyTicketsForGroup:
-		if len(p.ContactFilter) == 0 {
-			ps.add("permissions.contactFilter", "is required with scope "+string(CompanyTicketsForGroup))
+		if len(p.ContactFilter) == 0 && p.CompanyRule == "" {
+			ps.add("permissions.contactFilter", "a contact filter or a company rule is required with scope "+string(CompanyTicketsForGroup))
 		}
 	default:
 		ps.add("permissions.scope", fmt.Sprintf("%q is not one of own, company, company_for_group", p.Scope))
 	}
 	p.ContactFilter.check(ps, schema, ContactObject, "permissions.contactFilter")
+	if p.CompanyRule != "" {
+		if _, err := compileRule(p.CompanyRule); err != nil {
+			ps.add("permissions.companyRule", err.Error())
+		}
+	}
 }
 
 func (f SupportForm) check(ps *problems, refs Refs, channels map[uuid.UUID]Channel) {

@@ -115,6 +115,10 @@ type TicketStore interface {
 	// AddMessage stores a new message. Messages are never replaced: an ID
 	// that exists in the tenant gives ErrConflict.
 	AddMessage(ctx context.Context, m Message) error
+	// QueryTickets answers a customer's list query exactly as TicketQuery
+	// documents it, from indexes on the ticket's contacts and companies:
+	// never by scanning every ticket of the tenant.
+	QueryTickets(ctx context.Context, q TicketQuery) (TicketPage, error)
 	// Messages returns a thread's messages, oldest first (CreatedAt, then ID);
 	// a thread without messages gives an empty list.
 	Messages(ctx context.Context, portalID, threadID uuid.UUID) ([]Message, error)

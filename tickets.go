@@ -520,3 +520,20 @@ func (p *Portal) Messages(ctx context.Context, portalID, threadID uuid.UUID) ([]
 	ms, err := p.store.Messages(ctx, portalID, threadID)
 	return ms, classify(err)
 }
+
+// DisplayName is the owner's name as the portal shows it in the given style
+// (S8). A missing part falls back to the other parts, so an owner always has
+// a name when it has any.
+func (o Owner) DisplayName(style OwnerName) string {
+	switch style {
+	case OwnerFullName:
+		return fullName(o.FirstName, o.LastName, o.Alias)
+	case OwnerLastName:
+		return fullName("", o.LastName, fullName(o.FirstName, "", o.Alias))
+	case OwnerAlias:
+		if o.Alias != "" {
+			return o.Alias
+		}
+	}
+	return fullName(o.FirstName, "", fullName("", o.LastName, o.Alias))
+}

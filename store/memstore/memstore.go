@@ -47,12 +47,15 @@ type tenant struct {
 	owners    map[uuid.UUID]portal.Owner
 	channels  map[uuid.UUID]portal.Channel
 	pipelines map[uuid.UUID]portal.Pipeline
-	tickets   map[uuid.UUID]portal.Ticket
+	tickets   map[uuid.UUID]*portal.Ticket // never changed once stored
 	threads   map[uuid.UUID]portal.Thread
 	messages  map[uuid.UUID]portal.Message
 
 	byContact        map[uuid.UUID]set         // contact → tickets
 	byCompany        map[uuid.UUID]set         // company → tickets
+	searchText       map[uuid.UUID]string      // ticket → portal.SearchText
+	stages           map[uuid.UUID]portal.Stage
+	closed           map[uuid.UUID]bool // closed stages
 	threadsByTicket  map[uuid.UUID][]uuid.UUID // oldest first
 	messagesByThread map[uuid.UUID][]uuid.UUID // oldest first
 }
@@ -63,9 +66,10 @@ func newTenant(t portal.Tenant, s portal.Settings) *tenant {
 		forms: map[uuid.UUID]portal.Form{}, contacts: map[uuid.UUID]portal.Contact{},
 		companies: map[uuid.UUID]portal.Company{}, lists: map[uuid.UUID]portal.ContactList{},
 		owners: map[uuid.UUID]portal.Owner{}, channels: map[uuid.UUID]portal.Channel{},
-		pipelines: map[uuid.UUID]portal.Pipeline{}, tickets: map[uuid.UUID]portal.Ticket{},
+		pipelines: map[uuid.UUID]portal.Pipeline{}, tickets: map[uuid.UUID]*portal.Ticket{},
 		threads: map[uuid.UUID]portal.Thread{}, messages: map[uuid.UUID]portal.Message{},
-		byContact: map[uuid.UUID]set{}, byCompany: map[uuid.UUID]set{},
+		byContact: map[uuid.UUID]set{}, byCompany: map[uuid.UUID]set{}, searchText: map[uuid.UUID]string{},
+		stages: map[uuid.UUID]portal.Stage{}, closed: map[uuid.UUID]bool{},
 		threadsByTicket: map[uuid.UUID][]uuid.UUID{}, messagesByThread: map[uuid.UUID][]uuid.UUID{},
 	}
 }
@@ -263,7 +267,22 @@ func (s *Store) Channels(_ context.Context, portalID uuid.UUID) ([]portal.Channe
 // PutPipeline implements portal.HelpdeskStore.
 func (s *Store) PutPipeline(_ context.Context, p portal.Pipeline) error {
 	p = p.Clone()
-	return s.write(p.PortalID, func(t *tenant) error { t.pipelines[p.ID] = p; return nil })
+	return s.write(p.PortalID, func(t *tenant) error {
+		if old, ok := t.pipelines[p.ID]; ok {
+			for _, st := range old.Stages {
+				delete(t.stages, st.ID)
+				delete(t.closed, st.ID)
+			}
+		}
+		t.pipelines[p.ID] = p
+		for _, st := range p.Stages {
+			t.stages[st.ID] = st
+			if st.State == portal.StageClosed {
+				t.closed[st.ID] = true
+			}
+		}
+		return nil
+	})
 }
 
 // Pipelines implements portal.HelpdeskStore.
@@ -282,7 +301,8 @@ func (s *Store) PutTicket(_ context.Context, tk portal.Ticket) error {
 			unindex(t.byContact, old.ContactIDs, old.ID)
 			unindex(t.byCompany, old.CompanyIDs, old.ID)
 		}
-		t.tickets[tk.ID] = tk
+		t.tickets[tk.ID] = &tk
+		t.searchText[tk.ID] = portal.SearchText(&tk)
 		index(t.byContact, tk.ContactIDs, tk.ID)
 		index(t.byCompany, tk.CompanyIDs, tk.ID)
 		return nil
@@ -310,7 +330,11 @@ func unindex(idx map[uuid.UUID]set, keys []uuid.UUID, id uuid.UUID) {
 // Ticket implements portal.TicketStore.
 func (s *Store) Ticket(_ context.Context, portalID, id uuid.UUID) (portal.Ticket, error) {
 	return read(s, portalID, func(t *tenant) (portal.Ticket, error) {
-		return get(t.tickets, "ticket", id, portal.Ticket.Clone)
+		tk, ok := t.tickets[id]
+		if !ok {
+			return portal.Ticket{}, notFound("ticket", id)
+		}
+		return tk.Clone(), nil
 	})
 }
 

@@ -1,0 +1,241 @@
+package portal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// TicketDetail is one ticket as its customer sees it (P4): the shown
+// properties and the conversation, and what the customer may do with it.
+type TicketDetail struct {
+	ID         uuid.UUID
+	TicketName string
+	Subject    string
+	Closed     bool
+	// Columns and Cells are the ticket's shown properties (S8).
+	Columns []ColumnView
+	Cells   []Cell
+	// Conversation is the portal thread's messages that a contact may see
+	// (S9), oldest first; empty when no thread is visible in the portal.
+	Conversation []ConversationMessage
+	ThreadID     uuid.UUID // uuid.Nil when no thread is visible
+	CanReply     bool
+	CanClose     bool
+}
+
+// ConversationMessage is a message as a contact sees it.
+type ConversationMessage struct {
+	ID          uuid.UUID
+	FromContact bool // written by a customer, not an agent
+	From        string
+	Body        string // sanitised HTML
+	Text        string
+	Attachments []Attachment
+	CreatedAt   time.Time
+}
+
+// TicketDetail returns a ticket of the viewer's scope with its conversation.
+// A ticket that is missing, of another tenant, outside the viewer's scope or
+// hidden by the visibility filter is ErrNotFound, all alike (P4).
+func (p *Portal) TicketDetail(ctx context.Context, v Viewer, ticketID uuid.UUID) (TicketDetail, error) {
+	r, err := p.begin(ctx, v)
+	if err != nil {
+		return TicketDetail{}, err
+	}
+	rd, err := p.renderer(ctx, r)
+	if err != nil {
+		return TicketDetail{}, err
+	}
+	t, err := p.visibleTicket(ctx, r, rd, ticketID)
+	if err != nil {
+		return TicketDetail{}, err
+	}
+	cols := columns(&r.settings, r.schema)
+	row, err := rd.row(&t, cols)
+	if err != nil {
+		return TicketDetail{}, err
+	}
+	d := TicketDetail{ID: t.ID, TicketName: r.settings.Display.TicketName, Subject: t.Subject,
+		Closed: row.Closed, Columns: columnViews(cols), Cells: row.Cells}
+	for _, a := range actions(r, rd, &t) {
+		switch a.Action {
+		case "reply":
+			d.CanReply = a.Allowed
+		case "close":
+			d.CanClose = a.Allowed
+		}
+	}
+	threads, err := p.store.Threads(ctx, v.PortalID, t.ID)
+	if err != nil {
+		return TicketDetail{}, classify(err)
+	}
+	th, ok := portalThread(threads)
+	if !ok {
+		return d, nil
+	}
+	d.ThreadID = th.ID
+	msgs, err := p.store.Messages(ctx, v.PortalID, th.ID)
+	if err != nil {
+		return TicketDetail{}, classify(err)
+	}
+	for i := range msgs {
+		m := &msgs[i]
+		if !shownToContact(m, r.settings.Conversations.InternalSenders) {
+			continue
+		}
+		d.Conversation = append(d.Conversation, ConversationMessage{
+			ID: m.ID, FromContact: m.Kind == CustomerMessage, From: m.From, Body: m.Body, Text: m.Text,
+			Attachments: m.Attachments, CreatedAt: m.CreatedAt,
+		})
+	}
+	return d, nil
+}
+
+// visibleTicket reads a ticket the viewer may see, or ErrNotFound.
+func (p *Portal) visibleTicket(ctx context.Context, r *request, rd *renderer, id uuid.UUID) (Ticket, error) {
+	notFound := fmt.Errorf("%w: ticket %s", ErrNotFound, id)
+	t, err := p.store.Ticket(ctx, r.viewer.PortalID, id)
+	if isNotFound(err) {
+		return Ticket{}, notFound
+	} else if err != nil {
+		return Ticket{}, classify(err)
+	}
+	if !inScope(&t, r.scope) || !r.rules.visibility.Match(&t, rd.env(r.now)) {
+		return Ticket{}, notFound
+	}
+	return t, nil
+}
+
+// ActionVerdict says whether a customer may take an action on a ticket,
+// naming the deciding setting (X4).
+type ActionVerdict struct {
+	Action  string // "reply" or "close"
+	Allowed bool
+	Rule    string
+	Reason  string
+}
+
+// actions decides the customer actions on a visible ticket (S10).
+func actions(r *request, rd *renderer, t *Ticket) []ActionVerdict {
+	closed := rd.closed(t)
+	reply := ActionVerdict{Action: "reply", Allowed: true, Rule: "actions.replyToClosed", Reason: "the ticket is open"}
+	switch {
+	case r.viewer.Preview:
+		reply = ActionVerdict{Action: "reply", Rule: "preview", Reason: "a preview is read-only"}
+	case closed && r.settings.Actions.ReplyToClosed:
+		reply.Reason = "customers may reply to closed tickets"
+	case closed:
+		reply.Allowed, reply.Reason = false, "customers may not reply to closed tickets"
+	}
+	cl := ActionVerdict{Action: "close", Rule: "actions.customerClose"}
+	_, hasStage := closeStage(r.settings.Actions, rd.pipelines[t.PipelineID])
+	switch {
+	case r.viewer.Preview:
+		cl.Rule, cl.Reason = "preview", "a preview is read-only"
+	case !r.settings.Actions.CustomerClose:
+		cl.Reason = "customers may not close tickets"
+	case closed:
+		cl.Reason = "the ticket is already closed"
+	case !hasStage:
+		cl.Rule = fmt.Sprintf("actions.closeStages[%s]", t.PipelineID)
+		cl.Reason = "the ticket's pipeline has no closed stage chosen for portal closes"
+	default:
+		cl.Allowed, cl.Reason = true, "customers may close open tickets"
+	}
+	return []ActionVerdict{reply, cl}
+}
+
+// closeStage returns the stage a portal close moves a ticket of pl to (S10):
+// the chosen one, or the pipeline's only closed stage.
+func closeStage(a Actions, pl Pipeline) (uuid.UUID, bool) {
+	if id, ok := a.CloseStages[pl.ID]; ok {
+		if st, ok := pl.Stage(id); ok && st.State == StageClosed {
+			return id, true
+		}
+		return uuid.Nil, false
+	}
+	if cs := pl.ClosedStages(); len(cs) == 1 {
+		return cs[0].ID, true
+	}
+	return uuid.Nil, false
+}
+
+// Explanation says why a ticket is or is not visible to a contact, and which
+// actions the contact may take on it, naming the deciding rules (X4).
+type Explanation struct {
+	Visible bool
+	// Rule names the rule that decided visibility, e.g. "enabled",
+	// "permissions.scope=own", "display.visibility[0][2]".
+	Rule   string
+	Reason string
+	// Scope is the contact's scope and the rule behind it.
+	Scope Decision
+	// Actions are set when the ticket is visible.
+	Actions []ActionVerdict
+}
+
+// Explain tells a helpdesk administrator why ticket ticketID is or is not
+// visible to contact contactID, and what the contact may do with it (X4).
+// It works while the portal is off, and then says so first. Unknown
+// tenants, contacts and tickets are ErrNotFound.
+func (p *Portal) Explain(ctx context.Context, portalID, contactID, ticketID uuid.UUID) (Explanation, error) {
+	s, err := p.Settings(ctx, portalID)
+	if err != nil {
+		return Explanation{}, err
+	}
+	t, err := p.store.Ticket(ctx, portalID, ticketID)
+	if err != nil {
+		return Explanation{}, classify(err)
+	}
+	r, err := p.beginWith(ctx, Viewer{PortalID: portalID, ContactID: contactID}, s)
+	if errors.Is(err, ErrUnauthenticated) {
+		return Explanation{}, fmt.Errorf("%w: no such contact", ErrNotFound)
+	} else if err != nil {
+		return Explanation{}, err
+	}
+	rd, err := p.renderer(ctx, r)
+	if err != nil {
+		return Explanation{}, err
+	}
+	e := explain(r, rd, &t)
+	if !s.Enabled {
+		e.Visible, e.Rule, e.Reason, e.Actions = false, "enabled", "the portal is switched off (S14)", nil
+	}
+	return e, nil
+}
+
+func explain(r *request, rd *renderer, t *Ticket) Explanation {
+	e := Explanation{Scope: r.scope}
+	if !inScope(t, r.scope) {
+		e.Rule = r.scope.Rule
+		e.Reason = "the ticket is not associated with the contact"
+		if r.scope.CompanyID != uuid.Nil {
+			e.Reason += " or its primary company"
+		}
+		e.Reason += "; " + r.scope.Reason
+		return e
+	}
+	verdict := r.rules.visibility.Verdict(t, rd.env(r.now))
+	switch {
+	case verdict.Empty:
+		e.Rule, e.Reason = r.scope.Rule, "the ticket is in the contact's scope and no visibility filter is set"
+	case verdict.Matched:
+		e.Rule = fmt.Sprintf("display.visibility[%d]", verdict.Group)
+		e.Reason = fmt.Sprintf("the ticket is in scope and matches group %d of the visibility filter", verdict.Group)
+	default:
+		e.Rule = "display.visibility"
+		paths := make([]string, len(verdict.Failed))
+		for g, f := range verdict.Failed {
+			paths[g] = fmt.Sprintf("display.visibility[%d][%d]", g, f)
+		}
+		e.Reason = fmt.Sprintf("the ticket fails every group of the visibility filter: %v", paths)
+		return e
+	}
+	e.Visible = true
+	e.Actions = actions(r, rd, t)
+	return e
+}

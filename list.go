@@ -1,0 +1,257 @@
+package portal
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+)
+
+// Page sizes of a ticket list.
+const (
+	DefaultPageSize = 25
+	MaxPageSize     = 200
+	// MaxSearch bounds the search text, in characters.
+	MaxSearch = 500
+	// maxTerms bounds the words of a search.
+	maxTerms = 20
+)
+
+// ListQuery is what a customer asks of its ticket list (P2, P3). The zero
+// ListQuery is the first page of the default view, newest first.
+type ListQuery struct {
+	// View is OrganizationTickets or OwnedByMe; "" is OrganizationTickets
+	// for a viewer who may see its company's tickets, OwnedByMe otherwise.
+	View View
+	// Status is "", StatusOpen or StatusClosed.
+	Status string
+	// Filters narrow the list; each names a shown column (S8) and they are
+	// AND-ed.
+	Filters []Filter
+	// Search is free text: every word must occur in the ticket's subject or
+	// content, ignoring case (Fold); %, _, quotes and backslashes are plain
+	// characters.
+	Search string
+	// Sort names a shown column; "" sorts by create date, newest first
+	// (Desc is then ignored). Ties are broken by ticket ID.
+	Sort string
+	Desc bool
+	// Cursor continues a previous page: TicketView.Next of the same query.
+	Cursor string
+	// Limit is the page size: 0 means DefaultPageSize; at most MaxPageSize.
+	Limit int
+}
+
+// ListTickets returns one page of the viewer's ticket list: the tickets in
+// its scope (S4) that pass the visibility filter (S8) and the query,
+// rendered with the configured columns (P1–P3).
+//
+// Errors: ErrPortalDisabled, ErrUnauthenticated for an unknown contact,
+// ErrForbidden for the organization view without the right to it, and
+// ErrInvalid naming the field for a bad query or cursor.
+func (p *Portal) ListTickets(ctx context.Context, v Viewer, lq ListQuery) (TicketView, error) {
+	r, err := p.begin(ctx, v)
+	if err != nil {
+		return TicketView{}, err
+	}
+	q, cols, view, err := p.ticketQuery(r, lq)
+	if err != nil {
+		return TicketView{}, err
+	}
+	page, err := p.store.QueryTickets(ctx, q)
+	if err != nil {
+		return TicketView{}, classify(err)
+	}
+	rd, err := p.renderer(ctx, r)
+	if err != nil {
+		return TicketView{}, err
+	}
+	tv := TicketView{
+		TicketName: r.settings.Display.TicketName, Columns: columnViews(cols),
+		View: view, Views: views(r.scope), Sort: q.Sort.Property.Name, Desc: q.Sort.Desc,
+		Rows: make([]TicketRow, len(page.Tickets)),
+	}
+	for i := range page.Tickets {
+		if tv.Rows[i], err = rd.row(&page.Tickets[i], cols); err != nil {
+			return TicketView{}, err
+		}
+	}
+	if page.More && len(page.Tickets) > 0 {
+		last := len(page.Tickets) - 1
+		tv.Next = p.cursor(r, lq, view, page.Keys[last], page.Tickets[last].ID)
+	}
+	return tv, nil
+}
+
+func views(d Decision) []View {
+	if d.CompanyID != uuid.Nil {
+		return []View{OrganizationTickets, OwnedByMe}
+	}
+	return []View{OwnedByMe}
+}
+
+// ticketQuery checks a customer's query against the settings and turns it
+// into the store's query.
+func (p *Portal) ticketQuery(r *request, lq ListQuery) (TicketQuery, []column, View, error) {
+	cols := columns(&r.settings, r.schema)
+	q := TicketQuery{
+		PortalID: r.viewer.PortalID, ContactID: r.contact.ID,
+		Visibility: r.rules.visibility, Now: r.now, Limit: lq.Limit,
+		Sort: Sort{OwnerName: r.settings.Display.OwnerName, Desc: lq.Desc},
+	}
+	var ps problems
+	view := lq.View
+	switch view {
+	case "":
+		view = views(r.scope)[0]
+	case OrganizationTickets, OwnedByMe:
+	default:
+		ps.add("view", fmt.Sprintf("%q is not one of organization, mine", lq.View))
+	}
+	if view == OrganizationTickets {
+		if r.scope.CompanyID == uuid.Nil {
+			return q, nil, "", fmt.Errorf("%w: organization tickets: %s", ErrForbidden, r.scope.Reason)
+		}
+		q.CompanyID = r.scope.CompanyID
+	}
+	switch {
+	case lq.Limit == 0:
+		q.Limit = DefaultPageSize
+	case lq.Limit < 0 || lq.Limit > MaxPageSize:
+		ps.add("limit", fmt.Sprintf("must be 1–%d", MaxPageSize))
+	}
+	shown := func(name string) (Property, bool) {
+		i := slices.IndexFunc(cols, func(c column) bool { return c.prop.Name == name })
+		if i < 0 {
+			return Property{}, false
+		}
+		return cols[i].prop, true
+	}
+	if lq.Sort == "" {
+		q.Sort.Property, _ = r.schema.Lookup(TicketObject, PropCreatedAt)
+		q.Sort.Desc = true
+	} else if prop, ok := shown(lq.Sort); ok {
+		q.Sort.Property = prop
+	} else {
+		ps.add("sort", fmt.Sprintf("%q is not a shown column", lq.Sort))
+	}
+	filters := slices.Clone(lq.Filters)
+	for i, f := range lq.Filters {
+		if _, ok := shown(f.Property); !ok {
+			ps.add(fmt.Sprintf("filters[%d].property", i), fmt.Sprintf("%q is not a shown column", f.Property))
+			continue
+		}
+		f.check(&ps, r.schema, TicketObject, fmt.Sprintf("filters[%d]", i))
+	}
+	switch lq.Status {
+	case "":
+	case StatusOpen, StatusClosed:
+		filters = append(filters, Filter{Property: PropStatus, Operator: IsAnyOf, Values: []string{lq.Status}})
+	default:
+		ps.add("status", fmt.Sprintf("%q is not one of open, closed", lq.Status))
+	}
+	terms, problem := searchTerms(lq.Search)
+	if problem != "" {
+		ps.add("search", problem)
+	}
+	q.Search = terms
+	if err := ps.err(); err != nil {
+		return q, nil, "", err
+	}
+	if len(filters) > 0 {
+		f, err := compileTicketFilter(FilterGroups{filters}, r.schema, "filters")
+		if err != nil {
+			return q, nil, "", err
+		}
+		q.Filter = f
+	}
+	if lq.Cursor != "" {
+		key, id, err := p.readCursor(r, lq, view, lq.Cursor)
+		if err != nil {
+			return q, nil, "", err
+		}
+		q.After, q.AfterID = &key, id
+	}
+	return q, cols, view, nil
+}
+
+// searchTerms splits a search into folded words.
+func searchTerms(s string) ([]string, string) {
+	switch {
+	case !utf8.ValidString(s):
+		return nil, "must be valid UTF-8"
+	case strings.ContainsRune(s, 0):
+		return nil, "must not contain NUL"
+	case utf8.RuneCountInString(s) > MaxSearch:
+		return nil, fmt.Sprintf("at most %d characters", MaxSearch)
+	}
+	var terms []string
+	for _, w := range strings.Fields(Fold(s)) {
+		if !slices.Contains(terms, w) {
+			terms = append(terms, w)
+		}
+	}
+	if len(terms) > maxTerms {
+		return nil, fmt.Sprintf("at most %d words", maxTerms)
+	}
+	return terms, ""
+}
+
+// A cursor is the last row's sort key and ID, with a MAC over them and the
+// query they belong to: a cursor that was altered, or that comes from
+// another query, viewer or tenant, is refused.
+type cursorBody struct {
+	K SortKey
+	I uuid.UUID
+}
+
+func (p *Portal) cursorMAC(r *request, lq ListQuery, view View, body []byte) []byte {
+	key := p.cursorKey
+	if key == nil {
+		k := sha256.Sum256(append([]byte("portal cursor "), r.viewer.PortalID[:]...))
+		key = k[:]
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write(r.viewer.PortalID[:])
+	m.Write(r.contact.ID[:])
+	lq.Cursor, lq.Limit = "", 0 // the same query may page with any size
+	lq.View = view
+	q, _ := json.Marshal(lq)
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], uint64(len(q)))
+	m.Write(n[:])
+	m.Write(q)
+	m.Write(body)
+	return m.Sum(nil)[:16]
+}
+
+func (p *Portal) cursor(r *request, lq ListQuery, view View, key SortKey, id uuid.UUID) string {
+	body, _ := json.Marshal(cursorBody{K: key, I: id})
+	mac := p.cursorMAC(r, lq, view, body)
+	return base64.RawURLEncoding.EncodeToString(append(mac, body...))
+}
+
+func (p *Portal) readCursor(r *request, lq ListQuery, view View, c string) (SortKey, uuid.UUID, error) {
+	bad := invalid("cursor", "not a cursor of this list")
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || len(raw) < 16 || len(c) > 4096 {
+		return SortKey{}, uuid.Nil, bad
+	}
+	mac, body := raw[:16], raw[16:]
+	if !hmac.Equal(mac, p.cursorMAC(r, lq, view, body)) {
+		return SortKey{}, uuid.Nil, bad
+	}
+	var cb cursorBody
+	if err := json.Unmarshal(body, &cb); err != nil {
+		return SortKey{}, uuid.Nil, bad
+	}
+	return cb.K, cb.I, nil
+}

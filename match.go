@@ -1,0 +1,462 @@
+package portal
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Env is what a compiled filter reads besides the record itself.
+type Env struct {
+	// Now is the moment "N days ago" counts back from.
+	Now time.Time
+	// Closed holds the IDs of closed stages; a ticket whose stage is in it
+	// has status "closed", any other "open" (the built-in status property).
+	Closed map[uuid.UUID]bool
+}
+
+// Semantics of a compiled filter (S5), the same in every store:
+//   - Text comparisons ignore case as Fold does.
+//   - A value that is unknown (empty text, no number, zero time, nil ID,
+//     no enumeration value, an empty list) matches only is_unknown; every
+//     other operator, negative ones included, is false for it.
+//   - A date value written as YYYY-MM-DD stands for that whole UTC day: eq
+//     means within the day, lt before it, lte before its end, gt after its
+//     end, gte from its start, and between runs from the start of the first
+//     day to the end of the second. An RFC 3339 value stands for its instant.
+//   - before_days_ago N matches dates before Now minus N×24h, after_days_ago
+//     N dates after it.
+//   - A multi-valued property (a contact's lists) is any of the values when
+//     one of its values is, and none of them when it has values and none is.
+
+// pred is one compiled filter.
+type pred[T any] func(x *T, env *Env) bool
+
+// matcher is compiled FilterGroups: the groups are OR-ed, the predicates
+// inside a group AND-ed. No groups match everything.
+type matcher[T any] struct {
+	groups [][]pred[T]
+}
+
+func (m *matcher[T]) match(x *T, env *Env) bool {
+	if m == nil || len(m.groups) == 0 {
+		return true
+	}
+	for _, g := range m.groups {
+		if allOf(g, x, env) {
+			return true
+		}
+	}
+	return false
+}
+
+func allOf[T any](g []pred[T], x *T, env *Env) bool {
+	for _, p := range g {
+		if !p(x, env) {
+			return false
+		}
+	}
+	return true
+}
+
+// Verdict says how filter groups decided for one record (X4): the first
+// group that matched, or for each group the first filter that failed.
+type Verdict struct {
+	Matched bool
+	// Group is the index of the first matching group, or -1.
+	Group int
+	// Failed holds, when nothing matched, the index of the first failing
+	// filter of each group.
+	Failed []int
+	// Empty is set when there were no groups at all (everything matches).
+	Empty bool
+}
+
+func (m *matcher[T]) verdict(x *T, env *Env) Verdict {
+	if m == nil || len(m.groups) == 0 {
+		return Verdict{Matched: true, Group: -1, Empty: true}
+	}
+	v := Verdict{Group: -1}
+	for gi, g := range m.groups {
+		failed := slices.IndexFunc(g, func(p pred[T]) bool { return !p(x, env) })
+		if failed < 0 {
+			return Verdict{Matched: true, Group: gi}
+		}
+		v.Failed = append(v.Failed, failed)
+	}
+	return v
+}
+
+// access reads one property of a record, in the form its type needs. Only
+// the field for the property's type is set.
+type access[T any] struct {
+	text    func(*T) string
+	number  func(*T) (float64, bool)
+	date    func(*T) time.Time
+	enum    func(*T, *Env) string
+	ref     func(*T) uuid.UUID
+	refs    func(*T) []uuid.UUID
+	boolean func(*T) (bool, bool)
+}
+
+// schemaAccess reads every built-in property of an object, and custom ones
+// from its Properties.
+type schemaAccess[T any] struct {
+	obj     Object
+	builtin map[string]access[T]
+	props   func(*T) Properties
+}
+
+func (a schemaAccess[T]) of(p Property) access[T] {
+	if p.Builtin {
+		return a.builtin[p.Name]
+	}
+	name, props := p.Name, a.props
+	switch p.Type {
+	case Text:
+		return access[T]{text: func(x *T) string { s, _ := props(x)[name].(string); return s }}
+	case Enumeration:
+		return access[T]{enum: func(x *T, _ *Env) string { s, _ := props(x)[name].(string); return s }}
+	case Number:
+		return access[T]{number: func(x *T) (float64, bool) { n, ok := props(x)[name].(float64); return n, ok }}
+	case Date:
+		return access[T]{date: func(x *T) time.Time { d, _ := props(x)[name].(time.Time); return d }}
+	case Boolean:
+		return access[T]{boolean: func(x *T) (bool, bool) { b, ok := props(x)[name].(bool); return b, ok }}
+	}
+	return access[T]{}
+}
+
+var ticketAccess = schemaAccess[Ticket]{
+	obj:   TicketObject,
+	props: func(t *Ticket) Properties { return t.Properties },
+	builtin: map[string]access[Ticket]{
+		PropSubject:        {text: func(t *Ticket) string { return t.Subject }},
+		PropContent:        {text: func(t *Ticket) string { return t.Content }},
+		PropRequestedBy:    {ref: func(t *Ticket) uuid.UUID { return t.RequesterID }},
+		PropCreatedAt:      {date: func(t *Ticket) time.Time { return t.CreatedAt }},
+		PropLastActivityAt: {date: func(t *Ticket) time.Time { return t.LastActivityAt }},
+		PropOwner:          {ref: func(t *Ticket) uuid.UUID { return t.OwnerID }},
+		PropStage:          {ref: func(t *Ticket) uuid.UUID { return t.StageID }},
+		PropPipeline:       {ref: func(t *Ticket) uuid.UUID { return t.PipelineID }},
+		PropChannel:        {ref: func(t *Ticket) uuid.UUID { return t.ChannelID }},
+		PropPriority:       {enum: func(t *Ticket, _ *Env) string { return string(t.Priority) }},
+		PropStatus:         {enum: func(t *Ticket, env *Env) string { return ticketStatus(t, env) }},
+	},
+}
+
+func ticketStatus(t *Ticket, env *Env) string {
+	if env != nil && env.Closed[t.StageID] {
+		return StatusClosed
+	}
+	return StatusOpen
+}
+
+var contactAccess = schemaAccess[Contact]{
+	obj:   ContactObject,
+	props: func(c *Contact) Properties { return c.Properties },
+	builtin: map[string]access[Contact]{
+		PropFirstName: {text: func(c *Contact) string { return c.FirstName }},
+		PropLastName:  {text: func(c *Contact) string { return c.LastName }},
+		PropEmail:     {text: func(c *Contact) string { return c.Email }},
+		PropCompany:   {ref: func(c *Contact) uuid.UUID { return c.CompanyID }},
+		PropLists:     {refs: func(c *Contact) []uuid.UUID { return c.Lists }},
+		PropCreatedAt: {date: func(c *Contact) time.Time { return c.CreatedAt }},
+	},
+}
+
+// compile validates g against schema and compiles it for records read by a.
+func compile[T any](g FilterGroups, schema Schema, a schemaAccess[T], field string) (*matcher[T], error) {
+	if err := g.Validate(schema, a.obj, field); err != nil {
+		return nil, err
+	}
+	m := &matcher[T]{groups: make([][]pred[T], len(g))}
+	for i, group := range g {
+		m.groups[i] = make([]pred[T], len(group))
+		for j, f := range group {
+			p, _ := schema.Lookup(a.obj, f.Property)
+			pr, err := compileFilter(f, p, a.of(p))
+			if err != nil { // Validate has checked every value; this is a bug
+				return nil, fmt.Errorf("%w: compile %s[%d][%d]: %v", ErrInternal, field, i, j, err)
+			}
+			m.groups[i][j] = pr
+		}
+	}
+	return m, nil
+}
+
+func compileFilter[T any](f Filter, p Property, a access[T]) (pred[T], error) {
+	switch {
+	case a.text != nil:
+		return compileText(a.text, f.Operator, f.Values), nil
+	case a.number != nil:
+		return compileNumber(a.number, f.Operator, f.Values)
+	case a.date != nil:
+		return compileDate(a.date, f.Operator, f.Values)
+	case a.enum != nil:
+		return compileEnum(a.enum, f.Operator, f.Values), nil
+	case a.ref != nil:
+		return compileRef(a.ref, f.Operator, f.Values)
+	case a.refs != nil:
+		return compileRefs(a.refs, f.Operator, f.Values)
+	case a.boolean != nil:
+		return compileBool(a.boolean, f.Operator, f.Values), nil
+	}
+	return nil, fmt.Errorf("no access to property %q", p.Name)
+}
+
+func compileText[T any](get func(*T) string, op Operator, vals []string) pred[T] {
+	vals = slices.Clone(vals)
+	anyOf := func(s string, test func(s, v string) bool) bool {
+		for _, v := range vals {
+			if test(s, v) {
+				return true
+			}
+		}
+		return false
+	}
+	switch op {
+	case IsKnown:
+		return func(x *T, _ *Env) bool { return get(x) != "" }
+	case IsUnknown:
+		return func(x *T, _ *Env) bool { return get(x) == "" }
+	case EqualsAny:
+		return func(x *T, _ *Env) bool { s := get(x); return s != "" && anyOf(s, equalFold) }
+	case NotEqualsAny:
+		return func(x *T, _ *Env) bool { s := get(x); return s != "" && !anyOf(s, equalFold) }
+	case ContainsAny:
+		return func(x *T, _ *Env) bool { s := get(x); return s != "" && anyOf(s, containsFold) }
+	case NotContainsAny:
+		return func(x *T, _ *Env) bool { s := get(x); return s != "" && !anyOf(s, containsFold) }
+	case StartsWith:
+		v := vals[0]
+		return func(x *T, _ *Env) bool { s := get(x); return s != "" && hasPrefixFold(s, v) }
+	case EndsWith:
+		v := vals[0]
+		return func(x *T, _ *Env) bool { s := get(x); return s != "" && hasSuffixFold(s, v) }
+	}
+	return never[T]
+}
+
+func never[T any](*T, *Env) bool { return false }
+
+func compileNumber[T any](get func(*T) (float64, bool), op Operator, vals []string) (pred[T], error) {
+	nums := make([]float64, len(vals))
+	for i, v := range vals {
+		n, err := ParseNumber(v)
+		if err != nil {
+			return nil, err
+		}
+		nums[i] = n
+	}
+	test := func(cmp func(n float64) bool) pred[T] {
+		return func(x *T, _ *Env) bool { n, ok := get(x); return ok && cmp(n) }
+	}
+	switch op {
+	case IsKnown:
+		return func(x *T, _ *Env) bool { _, ok := get(x); return ok }, nil
+	case IsUnknown:
+		return func(x *T, _ *Env) bool { _, ok := get(x); return !ok }, nil
+	case Eq:
+		return test(func(n float64) bool { return n == nums[0] }), nil
+	case Ne:
+		return test(func(n float64) bool { return n != nums[0] }), nil
+	case Lt:
+		return test(func(n float64) bool { return n < nums[0] }), nil
+	case Lte:
+		return test(func(n float64) bool { return n <= nums[0] }), nil
+	case Gt:
+		return test(func(n float64) bool { return n > nums[0] }), nil
+	case Gte:
+		return test(func(n float64) bool { return n >= nums[0] }), nil
+	case Between:
+		return test(func(n float64) bool { return nums[0] <= n && n <= nums[1] }), nil
+	}
+	return never[T], nil
+}
+
+// DateSpan returns the span a date filter value stands for, as Unix
+// microseconds [from, to): a whole UTC day for YYYY-MM-DD, one microsecond
+// for an instant.
+func DateSpan(v string) (from, to int64, err error) {
+	if d, err := time.Parse(time.DateOnly, v); err == nil {
+		return d.UnixMicro(), d.AddDate(0, 0, 1).UnixMicro(), nil
+	}
+	t, err := ParseDate(v)
+	if err != nil {
+		return 0, 0, err
+	}
+	return t.UnixMicro(), t.UnixMicro() + 1, nil
+}
+
+func compileDate[T any](get func(*T) time.Time, op Operator, vals []string) (pred[T], error) {
+	known := func(x *T) (int64, bool) { d := get(x); return d.UnixMicro(), !d.IsZero() }
+	test := func(cmp func(us int64) bool) pred[T] {
+		return func(x *T, _ *Env) bool { us, ok := known(x); return ok && cmp(us) }
+	}
+	switch op {
+	case IsKnown:
+		return func(x *T, _ *Env) bool { return !get(x).IsZero() }, nil
+	case IsUnknown:
+		return func(x *T, _ *Env) bool { return get(x).IsZero() }, nil
+	case BeforeDaysAgo, AfterDaysAgo:
+		n, err := ParseNumber(vals[0])
+		if err != nil {
+			return nil, err
+		}
+		back := time.Duration(n) * 24 * time.Hour
+		before := op == BeforeDaysAgo
+		return func(x *T, env *Env) bool {
+			d := get(x)
+			if d.IsZero() {
+				return false
+			}
+			limit := env.Now.Add(-back)
+			if before {
+				return d.Before(limit)
+			}
+			return d.After(limit)
+		}, nil
+	}
+	from, to, err := DateSpan(vals[0])
+	if err != nil {
+		return nil, err
+	}
+	switch op {
+	case Eq:
+		return test(func(us int64) bool { return from <= us && us < to }), nil
+	case Ne:
+		return test(func(us int64) bool { return us < from || to <= us }), nil
+	case Lt:
+		return test(func(us int64) bool { return us < from }), nil
+	case Lte:
+		return test(func(us int64) bool { return us < to }), nil
+	case Gt:
+		return test(func(us int64) bool { return us >= to }), nil
+	case Gte:
+		return test(func(us int64) bool { return us >= from }), nil
+	case Between:
+		_, end, err := DateSpan(vals[1])
+		if err != nil {
+			return nil, err
+		}
+		return test(func(us int64) bool { return from <= us && us < end }), nil
+	}
+	return never[T], nil
+}
+
+func compileEnum[T any](get func(*T, *Env) string, op Operator, vals []string) pred[T] {
+	vals = slices.Clone(vals)
+	switch op {
+	case IsKnown:
+		return func(x *T, env *Env) bool { return get(x, env) != "" }
+	case IsUnknown:
+		return func(x *T, env *Env) bool { return get(x, env) == "" }
+	case IsAnyOf:
+		return func(x *T, env *Env) bool { s := get(x, env); return s != "" && slices.Contains(vals, s) }
+	case IsNoneOf:
+		return func(x *T, env *Env) bool { s := get(x, env); return s != "" && !slices.Contains(vals, s) }
+	}
+	return never[T]
+}
+
+func parseIDs(vals []string) ([]uuid.UUID, error) {
+	ids := make([]uuid.UUID, len(vals))
+	for i, v := range vals {
+		id, err := uuid.Parse(v)
+		if err != nil {
+			return nil, err
+		}
+		ids[i] = id
+	}
+	return ids, nil
+}
+
+func compileRef[T any](get func(*T) uuid.UUID, op Operator, vals []string) (pred[T], error) {
+	ids, err := parseIDs(vals)
+	if err != nil {
+		return nil, err
+	}
+	switch op {
+	case IsKnown:
+		return func(x *T, _ *Env) bool { return get(x) != uuid.Nil }, nil
+	case IsUnknown:
+		return func(x *T, _ *Env) bool { return get(x) == uuid.Nil }, nil
+	case IsAnyOf:
+		return func(x *T, _ *Env) bool { id := get(x); return id != uuid.Nil && slices.Contains(ids, id) }, nil
+	case IsNoneOf:
+		return func(x *T, _ *Env) bool { id := get(x); return id != uuid.Nil && !slices.Contains(ids, id) }, nil
+	}
+	return never[T], nil
+}
+
+func compileRefs[T any](get func(*T) []uuid.UUID, op Operator, vals []string) (pred[T], error) {
+	ids, err := parseIDs(vals)
+	if err != nil {
+		return nil, err
+	}
+	anyIn := func(have []uuid.UUID) bool {
+		return slices.ContainsFunc(have, func(id uuid.UUID) bool { return slices.Contains(ids, id) })
+	}
+	switch op {
+	case IsKnown:
+		return func(x *T, _ *Env) bool { return len(get(x)) > 0 }, nil
+	case IsUnknown:
+		return func(x *T, _ *Env) bool { return len(get(x)) == 0 }, nil
+	case IsAnyOf:
+		return func(x *T, _ *Env) bool { return anyIn(get(x)) }, nil
+	case IsNoneOf:
+		return func(x *T, _ *Env) bool { have := get(x); return len(have) > 0 && !anyIn(have) }, nil
+	}
+	return never[T], nil
+}
+
+func compileBool[T any](get func(*T) (bool, bool), op Operator, vals []string) pred[T] {
+	switch op {
+	case IsKnown:
+		return func(x *T, _ *Env) bool { _, ok := get(x); return ok }
+	case IsUnknown:
+		return func(x *T, _ *Env) bool { _, ok := get(x); return !ok }
+	case Eq, Ne:
+		want := (vals[0] == "true") == (op == Eq)
+		return func(x *T, _ *Env) bool { b, ok := get(x); return ok && b == want }
+	}
+	return never[T]
+}
+
+// TicketFilter is FilterGroups over ticket properties, validated and
+// compiled into a tree of typed predicates, one per filter. The zero
+// TicketFilter has no groups and matches every ticket.
+//
+// Stores that evaluate in Go call Match; stores that translate to another
+// language (SQL) read Groups. Both mean the same thing, as documented on
+// Env.
+type TicketFilter struct {
+	groups FilterGroups
+	m      *matcher[Ticket]
+}
+
+// CompileTicketFilter validates g against schema (ErrInvalid naming
+// field-relative paths) and compiles it.
+func CompileTicketFilter(g FilterGroups, schema Schema) (TicketFilter, error) {
+	return compileTicketFilter(g, schema, "filter")
+}
+
+func compileTicketFilter(g FilterGroups, schema Schema, field string) (TicketFilter, error) {
+	m, err := compile(g, schema, ticketAccess, field)
+	if err != nil {
+		return TicketFilter{}, err
+	}
+	return TicketFilter{groups: g.Clone(), m: m}, nil
+}
+
+// Groups returns a copy of the filter groups the filter was compiled from.
+func (f TicketFilter) Groups() FilterGroups { return f.groups.Clone() }
+
+// Match reports whether the ticket passes the filter.
+func (f TicketFilter) Match(t *Ticket, env *Env) bool { return f.m.match(t, env) }
+
+// Verdict reports how the filter decided for t.
+func (f TicketFilter) Verdict(t *Ticket, env *Env) Verdict { return f.m.verdict(t, env) }

@@ -1,0 +1,197 @@
+package portal
+
+import (
+	"bytes"
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// TicketQuery is one page of a customer's ticket list, as Portal hands it to
+// a Store: declarative, so that a SQL store can answer it with one statement.
+// Portal has already decided everything about who may see what; the store
+// answers exactly this:
+//
+//	tickets of PortalID
+//	  associated with ContactID, or (when CompanyID is not nil) with CompanyID
+//	  matching Visibility and Filter (see Env for their semantics)
+//	  whose SearchText contains every term of Search
+//	  ordered by Sort, then by ID in the same direction
+//	  strictly after (After, AfterID) when After is not nil
+//	  at most Limit of them
+type TicketQuery struct {
+	PortalID  uuid.UUID
+	ContactID uuid.UUID
+	CompanyID uuid.UUID // uuid.Nil: the contact's own tickets only
+
+	Visibility TicketFilter // the administrator's (S8)
+	Filter     TicketFilter // the customer's (P2): status and column filters
+	// Search holds folded terms (Fold), none empty and none containing
+	// white space; every one must occur in the ticket's SearchText.
+	Search []string
+
+	Sort    Sort
+	After   *SortKey // the last row of the previous page, or nil
+	AfterID uuid.UUID
+	Limit   int // 1–MaxPageSize
+
+	// Now is the moment relative dates count from; Closed stages are found
+	// by the store from its pipelines.
+	Now time.Time
+}
+
+// Sort orders a ticket list by one property.
+type Sort struct {
+	Property Property // a ticket property, with its type and options
+	Desc     bool
+	// OwnerName is how owners are named, for sorting by owner.
+	OwnerName OwnerName
+}
+
+// TicketPage is a store's answer to a TicketQuery: the tickets in order,
+// each with its sort key, and whether more tickets follow.
+type TicketPage struct {
+	Tickets []Ticket
+	Keys    []SortKey
+	More    bool
+}
+
+// SearchText is the text a search term must occur in: the folded subject
+// and content, on two lines. Terms never contain white space, so a term never
+// spans the two.
+func SearchText(t *Ticket) string { return Fold(t.Subject) + "\n" + Fold(t.Content) }
+
+// SortKey is the value a ticket sorts by for one property:
+//   - text: the folded text (Fold), compared as bytes;
+//   - number: the number; date: Unix microseconds;
+//   - an enumeration with options: the option's position; status: 0 open,
+//     1 closed; boolean: 0 false, 1 true;
+//   - a reference (requester, owner, stage, pipeline, channel): the folded
+//     name the portal shows for it (an owner by Sort.OwnerName);
+//   - Null when the ticket has no value. Null sorts after every value
+//     ascending and before every value descending.
+type SortKey struct {
+	Null bool
+	Text string
+	Num  float64
+}
+
+// Lookup gives a store's records that ticket references resolve to, for
+// TicketSortKey. Missing records answer false.
+type Lookup interface {
+	Contact(id uuid.UUID) (Contact, bool)
+	Owner(id uuid.UUID) (Owner, bool)
+	Pipeline(id uuid.UUID) (Pipeline, bool)
+	// Stage returns a stage of any of the tenant's pipelines.
+	Stage(id uuid.UUID) (Stage, bool)
+	Channel(id uuid.UUID) (Channel, bool)
+}
+
+// TicketSortKey computes t's key for s, as documented on SortKey.
+func TicketSortKey(t *Ticket, s Sort, l Lookup, env *Env) SortKey {
+	p := s.Property
+	if !p.Builtin {
+		return valueKey(p, t.Properties[p.Name])
+	}
+	switch p.Name {
+	case PropSubject:
+		return textKey(t.Subject)
+	case PropContent:
+		return textKey(t.Content)
+	case PropCreatedAt:
+		return dateKey(t.CreatedAt)
+	case PropLastActivityAt:
+		return dateKey(t.LastActivityAt)
+	case PropPriority:
+		return optionKey(p, string(t.Priority))
+	case PropStatus:
+		if ticketStatus(t, env) == StatusClosed {
+			return SortKey{Num: 1}
+		}
+		return SortKey{Num: 0}
+	case PropRequestedBy:
+		c, ok := l.Contact(t.RequesterID)
+		return nameKey(ok, c.Name())
+	case PropOwner:
+		o, ok := l.Owner(t.OwnerID)
+		return nameKey(ok, o.DisplayName(s.OwnerName))
+	case PropStage:
+		st, ok := l.Stage(t.StageID)
+		return nameKey(ok, st.Name)
+	case PropPipeline:
+		pl, ok := l.Pipeline(t.PipelineID)
+		return nameKey(ok, pl.Name)
+	case PropChannel:
+		ch, ok := l.Channel(t.ChannelID)
+		return nameKey(ok, ch.Name)
+	}
+	return SortKey{Null: true}
+}
+
+func textKey(s string) SortKey {
+	if s == "" {
+		return SortKey{Null: true}
+	}
+	return SortKey{Text: Fold(s)}
+}
+
+func nameKey(ok bool, name string) SortKey {
+	if !ok {
+		return SortKey{Null: true}
+	}
+	return textKey(name)
+}
+
+func dateKey(d time.Time) SortKey {
+	if d.IsZero() {
+		return SortKey{Null: true}
+	}
+	return SortKey{Num: float64(d.UnixMicro())}
+}
+
+func optionKey(p Property, v string) SortKey {
+	i := slices.IndexFunc(p.Options, func(o Option) bool { return o.Value == v })
+	if i < 0 {
+		return SortKey{Null: true}
+	}
+	return SortKey{Num: float64(i)}
+}
+
+// valueKey is the key of a custom property's value.
+func valueKey(p Property, v any) SortKey {
+	switch x := v.(type) {
+	case string:
+		if p.Type == Enumeration {
+			return optionKey(p, x)
+		}
+		return textKey(x)
+	case float64:
+		return SortKey{Num: x}
+	case time.Time:
+		return dateKey(x)
+	case bool:
+		if x {
+			return SortKey{Num: 1}
+		}
+		return SortKey{Num: 0}
+	}
+	return SortKey{Null: true}
+}
+
+// CompareKeys orders two tickets by (key, ID) ascending: it returns -1, 0 or
+// +1. Callers sorting descending negate it.
+func CompareKeys(a SortKey, aID uuid.UUID, b SortKey, bID uuid.UUID) int {
+	switch {
+	case a.Null && !b.Null:
+		return 1
+	case !a.Null && b.Null:
+		return -1
+	case !a.Null:
+		if c := cmp.Or(cmp.Compare(a.Text, b.Text), cmp.Compare(a.Num, b.Num)); c != 0 {
+			return c
+		}
+	}
+	return bytes.Compare(aID[:], bID[:])
+}
