@@ -33,9 +33,9 @@ type Options struct {
 // Host operations (this file) take the tenant's ID or records that carry it;
 // they are for the helpdesk itself, never for customers.
 type Portal struct {
-	store Store
-	now   func() time.Time
-	newID func() (uuid.UUID, error)
+	store     Store
+	now       func() time.Time
+	newID     func() (uuid.UUID, error)
 	cache     ruleCache
 	cursorKey []byte
 }

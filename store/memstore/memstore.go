@@ -51,11 +51,11 @@ type tenant struct {
 	threads   map[uuid.UUID]portal.Thread
 	messages  map[uuid.UUID]portal.Message
 
-	byContact        map[uuid.UUID]set         // contact → tickets
-	byCompany        map[uuid.UUID]set         // company → tickets
-	searchText       map[uuid.UUID]string      // ticket → portal.SearchText
+	byContact        map[uuid.UUID]set    // contact → tickets
+	byCompany        map[uuid.UUID]set    // company → tickets
+	searchText       map[uuid.UUID]string // ticket → portal.SearchText
 	stages           map[uuid.UUID]portal.Stage
-	closed           map[uuid.UUID]bool // closed stages
+	closed           map[uuid.UUID]bool        // closed stages
 	threadsByTicket  map[uuid.UUID][]uuid.UUID // oldest first
 	messagesByThread map[uuid.UUID][]uuid.UUID // oldest first
 }
