@@ -79,7 +79,8 @@ func compileRule(src string) (*vm.Program, error) {
 		if errors.As(err, &fe) {
 			return nil, fmt.Errorf("line %d, column %d: %s", fe.Line, fe.Column+1, fe.Message)
 		}
-		return nil, err
+		// A type error of the whole rule (it is not boolean) is at its start.
+		return nil, fmt.Errorf("line 1, column 1: %v", err)
 	}
 	return prog, nil
 }
