@@ -104,9 +104,10 @@ func (ps *problems) err() error {
 	return &ValidationError{Problems: ps.list}
 }
 
-// invalid returns a single-field error wrapping ErrInvalid.
+// invalid returns a one-problem *ValidationError, so that every validation
+// error has the same shape.
 func invalid(field, problem string) error {
-	return &FieldError{Field: field, Problem: problem}
+	return &ValidationError{Problems: []*FieldError{{Field: field, Problem: problem}}}
 }
 
 // internalError wraps an unclassified error from below: the message is the

@@ -1,0 +1,235 @@
+package portal_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/helpdeskkit/portal"
+)
+
+// The list shows the configured columns, relabelled and in order, and
+// renders each cell as S8 says, typed as well.
+// covers: S8, P1
+func TestListRendersTheConfiguredColumns(t *testing.T) {
+	w := newWorld(t, portal.CompanyTickets)
+	ctx := context.Background()
+	owner, err := w.p.SaveOwner(ctx, portal.Owner{PortalID: w.tenant.ID, FirstName: "Ida", LastName: "Holm", Alias: "Support-Ida"})
+	require.NoError(t, err)
+	tk := w.annT
+	tk.ID = uuid.Nil // a new ticket, so that it keeps the creation time given
+	tk.OwnerID = owner.ID
+	tk.RequesterID = w.ann.ID
+	tk.Priority = portal.PriorityUrgent
+	tk.CreatedAt = time.Date(2026, 3, 4, 5, 6, 59, 0, time.UTC)
+	tk.LastActivityAt = time.Time{}
+	tk, err = w.p.SaveTicket(ctx, tk)
+	require.NoError(t, err)
+	_, err = w.p.SaveTicket(ctx, portal.Ticket{ID: w.annT.ID, PortalID: w.tenant.ID, Subject: "Bob's old",
+		PipelineID: w.pipeline.ID, StageID: w.pipeline.Stages[0].ID, ContactIDs: []uuid.UUID{w.bob.ID}})
+	require.NoError(t, err, "ann's first ticket moves to bob")
+
+	w.set(t, func(s *portal.Settings) {
+		s.Display.TicketName = "Sager"
+		s.Display.Columns = []portal.Column{
+			{Property: "status"}, {Property: "subject", Label: "Emne"}, {Property: "owner"},
+			{Property: "priority"}, {Property: "requestedBy"}, {Property: "createdAt"},
+		}
+	})
+	v := portal.Viewer{PortalID: w.tenant.ID, ContactID: w.ann.ID}
+	tv, err := w.p.ListTickets(ctx, v, portal.ListQuery{View: portal.OwnedByMe})
+	require.NoError(t, err)
+	assert.Equal(t, "Sager", tv.TicketName)
+	var labels []string
+	for _, c := range tv.Columns {
+		labels = append(labels, c.Label)
+	}
+	assert.Equal(t, []string{"Status", "Emne", "Ticket owner", "Priority", "Requested by", "Create date"}, labels)
+	require.Len(t, tv.Rows, 1)
+	cells := tv.Rows[0].Cells
+	var texts []string
+	for _, c := range cells {
+		texts = append(texts, c.Text)
+	}
+	assert.Equal(t, []string{"Open", "Ann's", "Ida", "Urgent", "Ann", "2026-03-04 05:06"}, texts)
+	assert.Equal(t, "open", cells[0].Value)
+	assert.Equal(t, owner.ID, cells[2].Value)
+	assert.Equal(t, "urgent", cells[3].Value)
+	assert.Equal(t, tk.CreatedAt, cells[5].Value)
+
+	for style, want := range map[portal.OwnerName]string{
+		portal.OwnerFirstName: "Ida", portal.OwnerFullName: "Ida Holm",
+		portal.OwnerLastName: "Holm", portal.OwnerAlias: "Support-Ida",
+	} {
+		w.set(t, func(s *portal.Settings) { s.Display.OwnerName = style })
+		tv, err := w.p.ListTickets(ctx, v, portal.ListQuery{View: portal.OwnedByMe})
+		require.NoError(t, err)
+		assert.Equal(t, want, tv.Rows[0].Cells[2].Text, style)
+	}
+
+	// Stage names instead of Open/Closed, and the owner placeholder.
+	w.set(t, func(s *portal.Settings) { s.Display.ShowStages = true })
+	tv, err = w.p.ListTickets(ctx, portal.Viewer{PortalID: w.tenant.ID, ContactID: w.bob.ID},
+		portal.ListQuery{View: portal.OwnedByMe, Search: "old"})
+	require.NoError(t, err)
+	require.Len(t, tv.Rows, 1)
+	assert.Equal(t, "New", tv.Rows[0].Cells[0].Text)
+	assert.Equal(t, portal.NoOwner, tv.Rows[0].Cells[2].Text)
+	assert.Nil(t, tv.Rows[0].Cells[2].Value)
+	assert.Equal(t, "", tv.Rows[0].Cells[4].Text, "no requester")
+}
+
+// covers: P2
+func TestListRejectsBadQueries(t *testing.T) {
+	w := newWorld(t, portal.CompanyTickets)
+	ctx := context.Background()
+	v := portal.Viewer{PortalID: w.tenant.ID, ContactID: w.ann.ID}
+	cases := map[string]struct {
+		q     portal.ListQuery
+		field string
+	}{
+		"sort on a hidden column":   {portal.ListQuery{Sort: "priority"}, "sort"},
+		"filter on a hidden column": {portal.ListQuery{Filters: []portal.Filter{{Property: "priority", Operator: portal.IsKnown}}}, "filters[0].property"},
+		"operator that does not fit": {portal.ListQuery{Filters: []portal.Filter{
+			{Property: "subject", Operator: portal.Gt, Values: []string{"a"}}}}, "filters[0].operator"},
+		"between with one value": {portal.ListQuery{Filters: []portal.Filter{
+			{Property: "createdAt", Operator: portal.Between, Values: []string{"2026-01-01"}}}}, "filters[0].values"},
+		"page size zero below":  {portal.ListQuery{Limit: -1}, "limit"},
+		"page size over 200":    {portal.ListQuery{Limit: 201}, "limit"},
+		"unknown status":        {portal.ListQuery{Status: "pending"}, "status"},
+		"unknown view":          {portal.ListQuery{View: "everything"}, "view"},
+		"invalid UTF-8 search":  {portal.ListQuery{Search: "\xff\xfe"}, "search"},
+		"NUL in search":         {portal.ListQuery{Search: "a\x00b"}, "search"},
+		"10,000 character term": {portal.ListQuery{Search: string(make([]rune, 10000))}, "search"},
+		"garbage cursor":        {portal.ListQuery{Cursor: "!!!"}, "cursor"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := w.p.ListTickets(ctx, v, tc.q)
+			requireField(t, err, tc.field)
+		})
+	}
+}
+
+// A cursor works only for the query, viewer and tenant it came from.
+// covers: P2
+func TestCursorsAreBoundToTheirQuery(t *testing.T) {
+	w := newWorld(t, portal.CompanyTickets)
+	ctx := context.Background()
+	ann := portal.Viewer{PortalID: w.tenant.ID, ContactID: w.ann.ID}
+	q := portal.ListQuery{Sort: "subject", Limit: 1}
+	first, err := w.p.ListTickets(ctx, ann, q)
+	require.NoError(t, err)
+	require.NotEmpty(t, first.Next)
+
+	next := q
+	next.Cursor = first.Next
+	next.Limit = 2 // the page size may change between pages
+	second, err := w.p.ListTickets(ctx, ann, next)
+	require.NoError(t, err)
+	assert.Equal(t, "Ann's", second.Rows[0].Cells[0].Text)
+
+	tampered := []byte(first.Next)
+	tampered[len(tampered)/2] ^= 1
+	for name, tc := range map[string]struct {
+		v portal.Viewer
+		q portal.ListQuery
+	}{
+		"another sort":     {ann, portal.ListQuery{Sort: "subject", Desc: true, Cursor: first.Next}},
+		"another search":   {ann, portal.ListQuery{Sort: "subject", Search: "a", Cursor: first.Next}},
+		"another view":     {ann, portal.ListQuery{Sort: "subject", View: portal.OwnedByMe, Cursor: first.Next}},
+		"another viewer":   {portal.Viewer{PortalID: w.tenant.ID, ContactID: w.bob.ID}, portal.ListQuery{Sort: "subject", Cursor: first.Next}},
+		"tampered":         {ann, portal.ListQuery{Sort: "subject", Cursor: string(tampered)}},
+		"truncated":        {ann, portal.ListQuery{Sort: "subject", Cursor: first.Next[:10]}},
+		"from nowhere":     {ann, portal.ListQuery{Sort: "subject", Cursor: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}},
+		"of another store": {ann, portal.ListQuery{Sort: "subject", Cursor: cursorOfAnotherTenant(t)}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := w.p.ListTickets(ctx, tc.v, tc.q)
+			requireField(t, err, "cursor")
+		})
+	}
+}
+
+func cursorOfAnotherTenant(t *testing.T) string {
+	w := newWorld(t, portal.CompanyTickets)
+	tv, err := w.p.ListTickets(context.Background(), portal.Viewer{PortalID: w.tenant.ID, ContactID: w.ann.ID},
+		portal.ListQuery{Sort: "subject", Limit: 1})
+	require.NoError(t, err)
+	return tv.Next
+}
+
+// The conversation is the oldest portal-visible thread, without internal
+// notes, comments or internal senders' messages.
+// covers: S9, P4
+func TestDetailShowsThePortalConversation(t *testing.T) {
+	w := newWorld(t, portal.CompanyTickets)
+	ctx := context.Background()
+	pid := w.tenant.ID
+	w.set(t, func(s *portal.Settings) { s.Conversations.InternalSenders = []string{"@Lager.example", "boss@acme.dk"} })
+	thread := func(visible bool, at time.Time) portal.Thread {
+		th, err := w.p.SaveThread(ctx, portal.Thread{PortalID: pid, TicketID: w.annT.ID, VisibleInPortal: visible, CreatedAt: at})
+		require.NoError(t, err)
+		return th
+	}
+	hidden := thread(false, clock.Add(-3*time.Hour))
+	oldest := thread(true, clock.Add(-2*time.Hour))
+	newer := thread(true, clock.Add(-time.Hour))
+	add := func(th portal.Thread, kind portal.MessageKind, from, text string) {
+		_, err := w.p.AddMessage(ctx, portal.Message{PortalID: pid, ThreadID: th.ID, Kind: kind, From: from, Text: text, Body: "<p>" + text + "</p>"})
+		require.NoError(t, err)
+	}
+	add(hidden, portal.AgentMessage, "ida@support.example", "in a hidden thread")
+	add(oldest, portal.CustomerMessage, "ann@acme.dk", "Hjælp!")
+	add(oldest, portal.InternalNote, "ida@support.example", "note")
+	add(oldest, portal.Comment, "ida@support.example", "comment")
+	add(oldest, portal.AgentMessage, "ole@lager.EXAMPLE", "from the warehouse")
+	add(oldest, portal.AgentMessage, "Boss@acme.dk", "from the boss")
+	add(oldest, portal.AgentMessage, "ida@support.example", "Vi kigger på det")
+	add(newer, portal.AgentMessage, "ida@support.example", "in a newer thread")
+
+	det, err := w.p.TicketDetail(ctx, portal.Viewer{PortalID: pid, ContactID: w.ann.ID}, w.annT.ID)
+	require.NoError(t, err)
+	assert.Equal(t, oldest.ID, det.ThreadID)
+	var texts []string
+	for _, m := range det.Conversation {
+		texts = append(texts, m.Text)
+	}
+	assert.Equal(t, []string{"Hjælp!", "Vi kigger på det"}, texts)
+	assert.True(t, det.Conversation[0].FromContact)
+	assert.True(t, det.CanReply)
+	assert.False(t, det.CanClose, "closing is off by default")
+}
+
+// Missing, out of scope, hidden and other tenants' tickets are the same
+// ErrNotFound.
+// covers: P4, X5
+func TestDetailOutOfScopeIsNotFound(t *testing.T) {
+	w := newWorld(t, portal.OwnTickets)
+	ctx := context.Background()
+	w.set(t, func(s *portal.Settings) {
+		s.Display.Visibility = portal.FilterGroups{{{Property: "subject", Operator: portal.NotEqualsAny, Values: []string{"ANN'S"}}}}
+	})
+	v := portal.Viewer{PortalID: w.tenant.ID, ContactID: w.ann.ID}
+	other := newWorld(t, portal.OwnTickets)
+	for name, id := range map[string]uuid.UUID{
+		"missing": uuid.New(), "another contact's": w.bobT.ID, "hidden by visibility": w.annT.ID,
+		"another tenant's": other.annT.ID,
+	} {
+		_, err := w.p.TicketDetail(ctx, v, id)
+		require.ErrorIs(t, err, portal.ErrNotFound, name)
+	}
+}
+
+// A preview (A5) may read but never act.
+func TestPreviewIsReadOnly(t *testing.T) {
+	w := newWorld(t, portal.OwnTickets)
+	det, err := w.p.TicketDetail(context.Background(), portal.Viewer{PortalID: w.tenant.ID, ContactID: w.ann.ID, Preview: true}, w.annT.ID)
+	require.NoError(t, err)
+	assert.False(t, det.CanReply)
+	assert.False(t, det.CanClose)
+}
