@@ -1,7 +1,8 @@
 // Command quickstart is the smallest embedding of portal: it builds a demo
 // helpdesk on the in-memory store, prints the portal's settings and what it
-// holds, and shows a bad settings save being refused with every problem
-// named while the stored settings stay as they were.
+// holds, shows a bad settings save being refused with every problem named
+// while the stored settings stay as they were, and then logs a demo contact
+// in and prints its ticket list in both views and one ticket's conversation.
 //
 //	go run ./examples/quickstart
 package main
@@ -12,7 +13,10 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"strings"
 	"text/tabwriter"
+
+	"github.com/google/uuid"
 
 	"github.com/helpdeskkit/portal"
 	"github.com/helpdeskkit/portal/portaltest"
@@ -26,7 +30,7 @@ func main() {
 }
 
 func run(ctx context.Context) error {
-	p, err := portal.New(memstore.New(), portal.Options{})
+	p, err := portal.New(memstore.New(), portal.Options{Now: portaltest.Now})
 	if err != nil {
 		return err
 	}
@@ -99,5 +103,69 @@ func run(ctx context.Context) error {
 	}
 	_, err = p.SaveSettings(ctx, tenant, second)
 	fmt.Printf("A save from a stale version: conflict = %v\n", errors.Is(err, portal.ErrConflict))
+
+	// The administrator lets contacts see their company's tickets (S4).
+	s, err = p.Settings(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	s.Permissions.Scope = portal.CompanyTickets
+	if _, err := p.SaveSettings(ctx, tenant, s); err != nil {
+		return err
+	}
+	return customer(ctx, p, demo)
+}
+
+// customer shows what the first demo contact sees.
+func customer(ctx context.Context, p *portal.Portal, demo *portaltest.Dataset) error {
+	contact := demo.Contacts[0]
+	viewer, err := p.Viewer(ctx, demo.Tenant.ID, contact.ID)
+	if err != nil {
+		return err
+	}
+	var first portal.TicketRow
+	for _, view := range []portal.View{portal.OrganizationTickets, portal.OwnedByMe} {
+		tv, err := p.ListTickets(ctx, viewer, portal.ListQuery{View: view, Limit: 8})
+		if err != nil {
+			return err
+		}
+		fmt.Printf("\n%s of %s <%s>, view %q (may choose %v):\n", tv.TicketName, contact.Name(), contact.Email, view, tv.Views)
+		w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+		for _, c := range tv.Columns {
+			fmt.Fprintf(w, "%s\t", c.Label)
+		}
+		fmt.Fprintln(w)
+		for _, r := range tv.Rows {
+			for _, c := range r.Cells {
+				fmt.Fprintf(w, "%s\t", c.Text)
+			}
+			fmt.Fprintln(w)
+		}
+		if err := w.Flush(); err != nil {
+			return err
+		}
+		if tv.Next != "" {
+			fmt.Println("… more on the next page")
+		}
+		if first.ID == uuid.Nil && len(tv.Rows) > 0 {
+			first = tv.Rows[0]
+		}
+	}
+	if first.ID == uuid.Nil {
+		return nil
+	}
+	d, err := p.TicketDetail(ctx, viewer, first.ID)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\nConversation of %q (reply allowed: %v, close allowed: %v):\n", d.Subject, d.CanReply, d.CanClose)
+	for _, m := range d.Conversation {
+		who := "agent"
+		if m.FromContact {
+			who = "customer"
+		}
+		text := strings.ReplaceAll(strings.TrimSpace(m.Text), "\n", "\n      ")
+		fmt.Printf("  %s %-8s %s:\n      %s\n", m.CreatedAt.Format(portal.DateLayout), who, m.From, text)
+	}
 	return nil
 }
