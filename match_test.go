@@ -1,0 +1,149 @@
+package portal_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/helpdeskkit/portal"
+)
+
+// Each S5 operator, evaluated by the compiled filter, on a known value and
+// on an unknown one (which matches only is_unknown).
+// covers: S5
+func TestCompiledOperators(t *testing.T) {
+	schema := testSchema(t)
+	owner, closedStage, openStage := uuid.New(), uuid.New(), uuid.New()
+	env := &portal.Env{Now: clock, Closed: map[uuid.UUID]bool{closedStage: true}}
+	full := portal.Ticket{
+		Subject: "Printer virker ikke – ÆBLE", Priority: portal.PriorityHigh, OwnerID: owner, StageID: closedStage,
+		CreatedAt:  time.Date(2026, 1, 31, 23, 59, 0, 0, time.UTC),
+		Properties: portal.Properties{"orderNumber": 12.5, "warranty": true, "product": "printer"},
+	}
+	empty := portal.Ticket{StageID: openStage}
+	f := func(prop string, op portal.Operator, vals ...string) portal.Filter {
+		return portal.Filter{Property: prop, Operator: op, Values: vals}
+	}
+	cases := []struct {
+		filter      portal.Filter
+		full, empty bool
+	}{
+		{f("subject", portal.EqualsAny, "x", "printer virker ikke – æble"), true, false},
+		{f("subject", portal.EqualsAny, "printer"), false, false},
+		{f("subject", portal.NotEqualsAny, "printer"), true, false},
+		{f("subject", portal.NotEqualsAny, "PRINTER VIRKER IKKE – æble"), false, false},
+		{f("subject", portal.ContainsAny, "zzz", "æble"), true, false},
+		{f("subject", portal.NotContainsAny, "æble"), false, false},
+		{f("subject", portal.NotContainsAny, "scanner"), true, false},
+		{f("subject", portal.StartsWith, "pRiNtEr"), true, false},
+		{f("subject", portal.StartsWith, "virker"), false, false},
+		{f("subject", portal.EndsWith, "æble"), true, false},
+		{f("subject", portal.IsKnown), true, false},
+		{f("subject", portal.IsUnknown), false, true},
+
+		{f("orderNumber", portal.Eq, "12.5"), true, false},
+		{f("orderNumber", portal.Ne, "12.5"), false, false},
+		{f("orderNumber", portal.Ne, "3"), true, false},
+		{f("orderNumber", portal.Lt, "12.5"), false, false},
+		{f("orderNumber", portal.Lte, "12.5"), true, false},
+		{f("orderNumber", portal.Gt, "12"), true, false},
+		{f("orderNumber", portal.Gte, "13"), false, false},
+		{f("orderNumber", portal.Between, "12.5", "20"), true, false},
+		{f("orderNumber", portal.Between, "1", "12.4"), false, false},
+		{f("orderNumber", portal.IsUnknown), false, true},
+
+		{f("createdAt", portal.Eq, "2026-01-31"), true, false},
+		{f("createdAt", portal.Eq, "2026-01-31T23:59:00Z"), true, false},
+		{f("createdAt", portal.Eq, "2026-02-01"), false, false},
+		{f("createdAt", portal.Ne, "2026-01-31"), false, false},
+		{f("createdAt", portal.Lt, "2026-01-31"), false, false},
+		{f("createdAt", portal.Lte, "2026-01-31"), true, false},
+		{f("createdAt", portal.Gt, "2026-01-30"), true, false},
+		{f("createdAt", portal.Gt, "2026-01-31"), false, false},
+		{f("createdAt", portal.Gte, "2026-01-31"), true, false},
+		{f("createdAt", portal.Between, "2026-01-01", "2026-01-31"), true, false},
+		{f("createdAt", portal.Between, "2026-02-01", "2026-03-01"), false, false},
+		{f("createdAt", portal.BeforeDaysAgo, "30"), true, false}, // 298 days before the clock
+		{f("createdAt", portal.AfterDaysAgo, "30"), false, false},
+		{f("createdAt", portal.AfterDaysAgo, "365"), true, false},
+		{f("createdAt", portal.IsKnown), true, false},
+
+		{f("priority", portal.IsAnyOf, "high", "urgent"), true, false},
+		{f("priority", portal.IsNoneOf, "high"), false, false},
+		{f("priority", portal.IsNoneOf, "low"), true, false},
+		{f("priority", portal.IsUnknown), false, true},
+		{f("product", portal.IsAnyOf, "printer"), true, false},
+		{f("owner", portal.IsAnyOf, owner.String()), true, false},
+		{f("owner", portal.IsNoneOf, uuid.NewString()), true, false},
+		{f("owner", portal.IsUnknown), false, true},
+		{f("status", portal.IsAnyOf, "closed"), true, false},
+		{f("status", portal.IsAnyOf, "open"), false, true},
+
+		{f("warranty", portal.Eq, "true"), true, false},
+		{f("warranty", portal.Ne, "true"), false, false},
+		{f("warranty", portal.Eq, "false"), false, false},
+		{f("warranty", portal.IsUnknown), false, true},
+	}
+	for _, tc := range cases {
+		name := tc.filter.Property + " " + string(tc.filter.Operator)
+		m, err := portal.CompileTicketFilter(portal.FilterGroups{{tc.filter}}, schema)
+		require.NoError(t, err, name)
+		assert.Equal(t, tc.full, m.Match(&full, env), "%s %v on a known value", name, tc.filter.Values)
+		assert.Equal(t, tc.empty, m.Match(&empty, env), "%s %v on an unknown value", name, tc.filter.Values)
+	}
+}
+
+// Groups are OR-ed, filters in a group AND-ed, and no groups match all.
+// covers: S5
+func TestGroupsAreOredFiltersAnded(t *testing.T) {
+	schema := testSchema(t)
+	tk := portal.Ticket{Subject: "printer", Priority: portal.PriorityLow}
+	is := func(prop, v string) portal.Filter {
+		return portal.Filter{Property: prop, Operator: portal.EqualsAny, Values: []string{v}}
+	}
+	prio := func(v string) portal.Filter {
+		return portal.Filter{Property: "priority", Operator: portal.IsAnyOf, Values: []string{v}}
+	}
+	for _, tc := range []struct {
+		groups portal.FilterGroups
+		want   bool
+	}{
+		{nil, true},
+		{portal.FilterGroups{{is("subject", "printer"), prio("low")}}, true},
+		{portal.FilterGroups{{is("subject", "printer"), prio("high")}}, false},
+		{portal.FilterGroups{{prio("high")}, {is("subject", "printer")}}, true},
+		{portal.FilterGroups{{prio("high")}, {is("subject", "scanner")}}, false},
+	} {
+		m, err := portal.CompileTicketFilter(tc.groups, schema)
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, m.Match(&tk, &portal.Env{}), "%v", tc.groups)
+		v := m.Verdict(&tk, &portal.Env{})
+		assert.Equal(t, tc.want, v.Matched)
+	}
+	_, err := portal.CompileTicketFilter(portal.FilterGroups{{is("nope", "x")}}, schema)
+	require.ErrorIs(t, err, portal.ErrInvalid)
+}
+
+// A compiled filter does not allocate per ticket.
+func TestCompiledFilterDoesNotAllocate(t *testing.T) {
+	m, err := portal.CompileTicketFilter(portal.FilterGroups{
+		{{Property: "subject", Operator: portal.ContainsAny, Values: []string{"æble"}},
+			{Property: "orderNumber", Operator: portal.Gt, Values: []string{"3"}}},
+		{{Property: "createdAt", Operator: portal.AfterDaysAgo, Values: []string{"30"}}},
+	}, testSchema(t))
+	require.NoError(t, err)
+	tk := portal.Ticket{Subject: "ÆBLE", CreatedAt: clock, Properties: portal.Properties{"orderNumber": 4.0}}
+	env := &portal.Env{Now: clock}
+	assert.Zero(t, testing.AllocsPerRun(100, func() { m.Match(&tk, env) }))
+}
+
+func TestFold(t *testing.T) {
+	assert.Equal(t, portal.Fold("ÆBLE"), portal.Fold("æble"))
+	assert.Equal(t, portal.Fold("Straße"), portal.Fold("STRASSE"[:0]+"STRAßE"))
+	assert.Equal(t, portal.Fold("K"), portal.Fold("\u212a"), "Kelvin sign folds with K")
+	assert.NotEqual(t, portal.Fold("a%b"), portal.Fold("a_b"))
+	assert.Equal(t, "ABC", portal.Fold("abc"), "ASCII is already in canonical form when upper")
+}
