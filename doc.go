@@ -31,6 +31,29 @@
 // filters, AND-ed inside a group, groups OR-ed, each filter checked against
 // the tenant's typed property [Schema].
 //
+// # Customers
+//
+// Customer operations act for a [Viewer]: a contact of one tenant, vouched
+// for by the host ([Portal.Viewer]) or, later, by a session. Every call
+// checks the viewer again: the portal must be on, the contact must exist,
+// and its scope is computed afresh by the [AccessPolicy] of the current
+// settings (S4) — a contact that changes company sees the change at once.
+//
+//   - [Portal.ListTickets] returns a [TicketView]: one page of the tickets
+//     in scope that pass the visibility filter (S8) and the customer's
+//     status, column filters and search (P2), sorted by a shown column and
+//     paged by an opaque keyset cursor (P1–P3).
+//   - [Portal.TicketDetail] returns one ticket with the conversation a
+//     contact may see (P4, S9). A ticket out of scope, hidden, of another
+//     tenant or missing is ErrNotFound, all alike.
+//   - [Portal.Explain] tells an administrator why a ticket is or is not
+//     visible to a contact and what the contact may do with it (X4).
+//
+// Rules are compiled once per settings version: filter groups into trees of
+// typed predicates ([TicketFilter], semantics on [Env]), expression rules
+// (X2, [RuleEnv]) into expr programs. The Store receives one declarative
+// [TicketQuery] and answers it from its indexes.
+//
 // # Errors
 //
 // Every error wraps one sentinel: [ErrNotFound], [ErrInvalid],
