@@ -97,21 +97,21 @@ func (w *world) subjects(t *testing.T, c portal.Contact, q portal.ListQuery) []s
 func TestScopes(t *testing.T) {
 	t.Run("own tickets only", func(t *testing.T) {
 		w := newWorld(t, portal.OwnTickets)
-		assert.Equal(t, []string{"Ann's"}, w.subjects(t, w.ann, portal.ListQuery{}))
+		assert.Equal(t, []string{"Ann's"}, w.subjects(t, w.ann, portal.ListQuery{Limit: 25}))
 		_, err := w.p.ListTickets(context.Background(), portal.Viewer{PortalID: w.tenant.ID, ContactID: w.ann.ID},
-			portal.ListQuery{View: portal.OrganizationTickets})
+			portal.ListQuery{Limit: 25, View: portal.OrganizationTickets})
 		require.ErrorIs(t, err, portal.ErrForbidden)
 	})
 	t.Run("company tickets", func(t *testing.T) {
 		w := newWorld(t, portal.CompanyTickets)
-		assert.Equal(t, []string{"Acme's", "Ann's", "Bob's"}, w.subjects(t, w.ann, portal.ListQuery{}))
-		assert.Equal(t, []string{"Ann's"}, w.subjects(t, w.ann, portal.ListQuery{View: portal.OwnedByMe}))
-		assert.Equal(t, []string{"Solo's"}, w.subjects(t, w.solo, portal.ListQuery{}), "no company, own only")
+		assert.Equal(t, []string{"Acme's", "Ann's", "Bob's"}, w.subjects(t, w.ann, portal.ListQuery{Limit: 25}))
+		assert.Equal(t, []string{"Ann's"}, w.subjects(t, w.ann, portal.ListQuery{Limit: 25, View: portal.OwnedByMe}))
+		assert.Equal(t, []string{"Solo's"}, w.subjects(t, w.solo, portal.ListQuery{Limit: 25}), "no company, own only")
 	})
 	t.Run("company tickets for a group (X2 rule)", func(t *testing.T) {
 		w := newWorld(t, portal.CompanyTicketsForGroup)
-		assert.Equal(t, []string{"Acme's", "Ann's", "Bob's"}, w.subjects(t, w.ann, portal.ListQuery{}))
-		assert.Equal(t, []string{"Bob's"}, w.subjects(t, w.bob, portal.ListQuery{}), "bob@acme.com fails the rule")
+		assert.Equal(t, []string{"Acme's", "Ann's", "Bob's"}, w.subjects(t, w.ann, portal.ListQuery{Limit: 25}))
+		assert.Equal(t, []string{"Bob's"}, w.subjects(t, w.bob, portal.ListQuery{Limit: 25}), "bob@acme.com fails the rule")
 	})
 	t.Run("company tickets for a group (filter and rule)", func(t *testing.T) {
 		w := newWorld(t, portal.CompanyTicketsForGroup)
@@ -119,10 +119,10 @@ func TestScopes(t *testing.T) {
 			s.Permissions.ContactFilter = portal.FilterGroups{{{Property: "firstName", Operator: portal.EqualsAny, Values: []string{"bob"}}}}
 		})
 		// Both must hold: Ann fails the filter, Bob fails the rule.
-		assert.Equal(t, []string{"Ann's"}, w.subjects(t, w.ann, portal.ListQuery{}))
-		assert.Equal(t, []string{"Bob's"}, w.subjects(t, w.bob, portal.ListQuery{}))
+		assert.Equal(t, []string{"Ann's"}, w.subjects(t, w.ann, portal.ListQuery{Limit: 25}))
+		assert.Equal(t, []string{"Bob's"}, w.subjects(t, w.bob, portal.ListQuery{Limit: 25}))
 		w.set(t, func(s *portal.Settings) { s.Permissions.CompanyRule = "" })
-		assert.Equal(t, []string{"Acme's", "Ann's", "Bob's"}, w.subjects(t, w.bob, portal.ListQuery{}))
+		assert.Equal(t, []string{"Acme's", "Ann's", "Bob's"}, w.subjects(t, w.bob, portal.ListQuery{Limit: 25}))
 	})
 }
 
@@ -134,12 +134,12 @@ func TestScopeFollowsTheData(t *testing.T) {
 	ann.CompanyID = w.other.ID
 	_, err := w.p.SaveContact(ctx, ann)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"Ann's", "Carl's"}, w.subjects(t, ann, portal.ListQuery{}), "moved to Other")
+	assert.Equal(t, []string{"Ann's", "Carl's"}, w.subjects(t, ann, portal.ListQuery{Limit: 25}), "moved to Other")
 
 	ann.Email = "ann@gmail.com"
 	_, err = w.p.SaveContact(ctx, ann)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"Ann's"}, w.subjects(t, ann, portal.ListQuery{}), "no longer matches the rule")
+	assert.Equal(t, []string{"Ann's"}, w.subjects(t, ann, portal.ListQuery{Limit: 25}), "no longer matches the rule")
 }
 
 // covers: X2
@@ -187,7 +187,7 @@ func TestRuleValuesAreNeverSource(t *testing.T) {
 	bob.FirstName = `" || true || "`
 	_, err := w.p.SaveContact(ctx, bob)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"Bob's"}, w.subjects(t, bob, portal.ListQuery{}))
+	assert.Equal(t, []string{"Bob's"}, w.subjects(t, bob, portal.ListQuery{Limit: 25}))
 }
 
 // Rules are compiled once per settings version, never per request.
@@ -200,12 +200,12 @@ func TestRulesCompileOncePerSettingsVersion(t *testing.T) {
 	})
 	before := portal.Compilations(w.p)
 	for range 20 {
-		w.subjects(t, w.ann, portal.ListQuery{Search: "ann"})
+		w.subjects(t, w.ann, portal.ListQuery{Limit: 25, Search: "ann"})
 	}
 	assert.Equal(t, before+1, portal.Compilations(w.p), "one compilation for the new version, none after")
 	w.set(t, func(s *portal.Settings) { s.Name = "Renamed" })
-	w.subjects(t, w.ann, portal.ListQuery{})
-	w.subjects(t, w.bob, portal.ListQuery{})
+	w.subjects(t, w.ann, portal.ListQuery{Limit: 25})
+	w.subjects(t, w.bob, portal.ListQuery{Limit: 25})
 	assert.Equal(t, before+2, portal.Compilations(w.p))
 }
 
@@ -217,7 +217,7 @@ func TestDisabledPortalRefusesCustomers(t *testing.T) {
 	require.NoError(t, err)
 	_, err = w.p.SetEnabled(ctx, w.tenant.ID, false)
 	require.NoError(t, err)
-	_, err = w.p.ListTickets(ctx, v, portal.ListQuery{})
+	_, err = w.p.ListTickets(ctx, v, portal.ListQuery{Limit: 25})
 	require.ErrorIs(t, err, portal.ErrPortalDisabled)
 	_, err = w.p.TicketDetail(ctx, v, w.annT.ID)
 	require.ErrorIs(t, err, portal.ErrPortalDisabled)
@@ -225,7 +225,7 @@ func TestDisabledPortalRefusesCustomers(t *testing.T) {
 	require.ErrorIs(t, err, portal.ErrPortalDisabled)
 	_, err = w.p.SetEnabled(ctx, w.tenant.ID, true)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"Acme's", "Ann's", "Bob's"}, w.subjects(t, w.ann, portal.ListQuery{}), "nothing lost")
+	assert.Equal(t, []string{"Acme's", "Ann's", "Bob's"}, w.subjects(t, w.ann, portal.ListQuery{Limit: 25}), "nothing lost")
 }
 
 func TestViewerOfUnknownContactIsUnauthenticated(t *testing.T) {
@@ -233,9 +233,9 @@ func TestViewerOfUnknownContactIsUnauthenticated(t *testing.T) {
 	ctx := context.Background()
 	_, err := w.p.Viewer(ctx, w.tenant.ID, uuid.New())
 	require.ErrorIs(t, err, portal.ErrUnauthenticated)
-	_, err = w.p.ListTickets(ctx, portal.Viewer{PortalID: w.tenant.ID, ContactID: uuid.New()}, portal.ListQuery{})
+	_, err = w.p.ListTickets(ctx, portal.Viewer{PortalID: w.tenant.ID, ContactID: uuid.New()}, portal.ListQuery{Limit: 25})
 	require.ErrorIs(t, err, portal.ErrUnauthenticated)
-	_, err = w.p.ListTickets(ctx, portal.Viewer{}, portal.ListQuery{})
+	_, err = w.p.ListTickets(ctx, portal.Viewer{}, portal.ListQuery{Limit: 25})
 	require.ErrorIs(t, err, portal.ErrNotFound, "no such portal")
 }
 
@@ -307,7 +307,7 @@ func TestDaysAgoUseThePortalClock(t *testing.T) {
 	old.LastActivityAt = time.Time{}
 	_, err := w.p.SaveTicket(ctx, old)
 	require.NoError(t, err)
-	q := portal.ListQuery{Filters: []portal.Filter{{Property: "createdAt", Operator: portal.BeforeDaysAgo, Values: []string{"30"}}}}
+	q := portal.ListQuery{Limit: 25, Filters: []portal.Filter{{Property: "createdAt", Operator: portal.BeforeDaysAgo, Values: []string{"30"}}}}
 	assert.Equal(t, []string{"Old"}, w.subjects(t, w.ann, q))
 	q.Filters[0].Operator = portal.AfterDaysAgo
 	assert.Equal(t, []string{"Ann's"}, w.subjects(t, w.ann, q))

@@ -75,7 +75,7 @@ func ExamplePortal_ListTickets() {
 
 	viewer, _ := p.Viewer(ctx, tenant.ID, ann.ID)
 	for _, view := range []portal.View{portal.OrganizationTickets, portal.OwnedByMe} {
-		tv, err := p.ListTickets(ctx, viewer, portal.ListQuery{View: view})
+		tv, err := p.ListTickets(ctx, viewer, portal.ListQuery{Limit: 25, View: view})
 		if err != nil {
 			fmt.Println(err)
 		}

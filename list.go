@@ -17,6 +17,8 @@ import (
 
 // Page sizes of a ticket list.
 const (
+	// DefaultPageSize is the page size to ask for when the customer has not
+	// chosen one.
 	DefaultPageSize = 25
 	MaxPageSize     = 200
 	// MaxSearch bounds the search text, in characters.
@@ -25,8 +27,8 @@ const (
 	maxTerms = 20
 )
 
-// ListQuery is what a customer asks of its ticket list (P2, P3). The zero
-// ListQuery is the first page of the default view, newest first.
+// ListQuery is what a customer asks of its ticket list (P2, P3). With only
+// Limit set it asks for the first page of the default view, newest first.
 type ListQuery struct {
 	// View is OrganizationTickets or OwnedByMe; "" is OrganizationTickets
 	// for a viewer who may see its company's tickets, OwnedByMe otherwise.
@@ -46,7 +48,8 @@ type ListQuery struct {
 	Desc bool
 	// Cursor continues a previous page: TicketView.Next of the same query.
 	Cursor string
-	// Limit is the page size: 0 means DefaultPageSize; at most MaxPageSize.
+	// Limit is the page size, 1–MaxPageSize; hosts without a choice of
+	// their own use DefaultPageSize.
 	Limit int
 }
 
@@ -122,11 +125,8 @@ func (p *Portal) ticketQuery(r *request, lq ListQuery) (TicketQuery, []column, V
 		}
 		q.CompanyID = r.scope.CompanyID
 	}
-	switch {
-	case lq.Limit == 0:
-		q.Limit = DefaultPageSize
-	case lq.Limit < 0 || lq.Limit > MaxPageSize:
-		ps.add("limit", fmt.Sprintf("must be 1–%d", MaxPageSize))
+	if lq.Limit < 1 || lq.Limit > MaxPageSize {
+		ps.add("limit", fmt.Sprintf("must be 1–%d (DefaultPageSize is %d)", MaxPageSize, DefaultPageSize))
 	}
 	shown := func(name string) (Property, bool) {
 		i := slices.IndexFunc(cols, func(c column) bool { return c.prop.Name == name })

@@ -41,7 +41,7 @@ func TestListRendersTheConfiguredColumns(t *testing.T) {
 		}
 	})
 	v := portal.Viewer{PortalID: w.tenant.ID, ContactID: w.ann.ID}
-	tv, err := w.p.ListTickets(ctx, v, portal.ListQuery{View: portal.OwnedByMe})
+	tv, err := w.p.ListTickets(ctx, v, portal.ListQuery{Limit: 25, View: portal.OwnedByMe})
 	require.NoError(t, err)
 	assert.Equal(t, "Sager", tv.TicketName)
 	var labels []string
@@ -66,7 +66,7 @@ func TestListRendersTheConfiguredColumns(t *testing.T) {
 		portal.OwnerLastName: "Holm", portal.OwnerAlias: "Support-Ida",
 	} {
 		w.set(t, func(s *portal.Settings) { s.Display.OwnerName = style })
-		tv, err := w.p.ListTickets(ctx, v, portal.ListQuery{View: portal.OwnedByMe})
+		tv, err := w.p.ListTickets(ctx, v, portal.ListQuery{Limit: 25, View: portal.OwnedByMe})
 		require.NoError(t, err)
 		assert.Equal(t, want, tv.Rows[0].Cells[2].Text, style)
 	}
@@ -74,7 +74,7 @@ func TestListRendersTheConfiguredColumns(t *testing.T) {
 	// Stage names instead of Open/Closed, and the owner placeholder.
 	w.set(t, func(s *portal.Settings) { s.Display.ShowStages = true })
 	tv, err = w.p.ListTickets(ctx, portal.Viewer{PortalID: w.tenant.ID, ContactID: w.bob.ID},
-		portal.ListQuery{View: portal.OwnedByMe, Search: "old"})
+		portal.ListQuery{Limit: 25, View: portal.OwnedByMe, Search: "old"})
 	require.NoError(t, err)
 	require.Len(t, tv.Rows, 1)
 	assert.Equal(t, "New", tv.Rows[0].Cells[0].Text)
@@ -92,20 +92,21 @@ func TestListRejectsBadQueries(t *testing.T) {
 		q     portal.ListQuery
 		field string
 	}{
-		"sort on a hidden column":   {portal.ListQuery{Sort: "priority"}, "sort"},
-		"filter on a hidden column": {portal.ListQuery{Filters: []portal.Filter{{Property: "priority", Operator: portal.IsKnown}}}, "filters[0].property"},
+		"sort on a hidden column":   {portal.ListQuery{Limit: 25, Sort: "priority"}, "sort"},
+		"filter on a hidden column": {portal.ListQuery{Limit: 25, Filters: []portal.Filter{{Property: "priority", Operator: portal.IsKnown}}}, "filters[0].property"},
 		"operator that does not fit": {portal.ListQuery{Filters: []portal.Filter{
 			{Property: "subject", Operator: portal.Gt, Values: []string{"a"}}}}, "filters[0].operator"},
 		"between with one value": {portal.ListQuery{Filters: []portal.Filter{
 			{Property: "createdAt", Operator: portal.Between, Values: []string{"2026-01-01"}}}}, "filters[0].values"},
-		"page size zero below":  {portal.ListQuery{Limit: -1}, "limit"},
+		"page size zero":        {portal.ListQuery{}, "limit"},
+		"page size below zero":  {portal.ListQuery{Limit: -1}, "limit"},
 		"page size over 200":    {portal.ListQuery{Limit: 201}, "limit"},
-		"unknown status":        {portal.ListQuery{Status: "pending"}, "status"},
-		"unknown view":          {portal.ListQuery{View: "everything"}, "view"},
-		"invalid UTF-8 search":  {portal.ListQuery{Search: "\xff\xfe"}, "search"},
-		"NUL in search":         {portal.ListQuery{Search: "a\x00b"}, "search"},
-		"10,000 character term": {portal.ListQuery{Search: string(make([]rune, 10000))}, "search"},
-		"garbage cursor":        {portal.ListQuery{Cursor: "!!!"}, "cursor"},
+		"unknown status":        {portal.ListQuery{Limit: 25, Status: "pending"}, "status"},
+		"unknown view":          {portal.ListQuery{Limit: 25, View: "everything"}, "view"},
+		"invalid UTF-8 search":  {portal.ListQuery{Limit: 25, Search: "\xff\xfe"}, "search"},
+		"NUL in search":         {portal.ListQuery{Limit: 25, Search: "a\x00b"}, "search"},
+		"10,000 character term": {portal.ListQuery{Limit: 25, Search: string(make([]rune, 10000))}, "search"},
+		"garbage cursor":        {portal.ListQuery{Limit: 25, Cursor: "!!!"}, "cursor"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -139,14 +140,14 @@ func TestCursorsAreBoundToTheirQuery(t *testing.T) {
 		v portal.Viewer
 		q portal.ListQuery
 	}{
-		"another sort":     {ann, portal.ListQuery{Sort: "subject", Desc: true, Cursor: first.Next}},
-		"another search":   {ann, portal.ListQuery{Sort: "subject", Search: "a", Cursor: first.Next}},
-		"another view":     {ann, portal.ListQuery{Sort: "subject", View: portal.OwnedByMe, Cursor: first.Next}},
-		"another viewer":   {portal.Viewer{PortalID: w.tenant.ID, ContactID: w.bob.ID}, portal.ListQuery{Sort: "subject", Cursor: first.Next}},
-		"tampered":         {ann, portal.ListQuery{Sort: "subject", Cursor: string(tampered)}},
-		"truncated":        {ann, portal.ListQuery{Sort: "subject", Cursor: first.Next[:10]}},
-		"from nowhere":     {ann, portal.ListQuery{Sort: "subject", Cursor: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}},
-		"of another store": {ann, portal.ListQuery{Sort: "subject", Cursor: cursorOfAnotherTenant(t)}},
+		"another sort":     {ann, portal.ListQuery{Limit: 25, Sort: "subject", Desc: true, Cursor: first.Next}},
+		"another search":   {ann, portal.ListQuery{Limit: 25, Sort: "subject", Search: "a", Cursor: first.Next}},
+		"another view":     {ann, portal.ListQuery{Limit: 25, Sort: "subject", View: portal.OwnedByMe, Cursor: first.Next}},
+		"another viewer":   {portal.Viewer{PortalID: w.tenant.ID, ContactID: w.bob.ID}, portal.ListQuery{Limit: 25, Sort: "subject", Cursor: first.Next}},
+		"tampered":         {ann, portal.ListQuery{Limit: 25, Sort: "subject", Cursor: string(tampered)}},
+		"truncated":        {ann, portal.ListQuery{Limit: 25, Sort: "subject", Cursor: first.Next[:10]}},
+		"from nowhere":     {ann, portal.ListQuery{Limit: 25, Sort: "subject", Cursor: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}},
+		"of another store": {ann, portal.ListQuery{Limit: 25, Sort: "subject", Cursor: cursorOfAnotherTenant(t)}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := w.p.ListTickets(ctx, tc.v, tc.q)
