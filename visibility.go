@@ -186,117 +186,199 @@ func (rd *renderer) contact(id uuid.UUID) (*Contact, error) {
 func (rd *renderer) row(t *Ticket, cols []column) (TicketRow, error) {
 	row := TicketRow{ID: t.ID, Closed: rd.closed(t), Cells: make([]Cell, len(cols))}
 	for i, c := range cols {
-		cell, err := rd.cell(t, c.prop)
+		v, err := rd.render(t, c.prop)
 		if err != nil {
 			return TicketRow{}, err
 		}
-		row.Cells[i] = cell
+		row.Cells[i] = v.cell()
 	}
 	return row, nil
 }
 
-// cell renders one property of a ticket (S8).
-func (rd *renderer) cell(t *Ticket, p Property) (Cell, error) {
+// text renders one property of a ticket as the customer reads it.
+func (rd *renderer) text(t *Ticket, p Property) (string, error) {
+	v, err := rd.render(t, p)
+	return v.text, err
+}
+
+// forget drops the names looked up so far, so that a long export keeps a
+// bounded memory.
+func (rd *renderer) forget() {
+	if len(rd.owners)+len(rd.contacts) > 10000 {
+		clear(rd.owners)
+		clear(rd.contacts)
+	}
+}
+
+// value is one rendered property: its text and its typed value, without
+// boxing it in an interface until a Cell needs it.
+type value struct {
+	text string
+	kind valueKind
+	str  string
+	num  float64
+	date time.Time
+	id   uuid.UUID
+}
+
+type valueKind uint8
+
+const (
+	kindNone valueKind = iota
+	kindStr
+	kindNum
+	kindDate
+	kindID
+	kindBool // num is 1 or 0
+)
+
+func (v value) cell() Cell {
+	c := Cell{Text: v.text}
+	switch v.kind {
+	case kindStr:
+		c.Value = v.str
+	case kindNum:
+		c.Value = v.num
+	case kindDate:
+		c.Value = v.date
+	case kindID:
+		c.Value = v.id
+	case kindBool:
+		c.Value = v.num == 1
+	}
+	return c
+}
+
+// render renders one property of a ticket (S8).
+func (rd *renderer) render(t *Ticket, p Property) (value, error) {
 	if !p.Builtin {
-		return valueCell(p, t.Properties[p.Name]), nil
+		return customValue(p, t.Properties[p.Name]), nil
 	}
 	switch p.Name {
 	case PropSubject:
-		return textCell(t.Subject), nil
+		return textValue(t.Subject), nil
 	case PropContent:
-		return textCell(t.Content), nil
+		return textValue(t.Content), nil
 	case PropCreatedAt:
-		return dateCell(t.CreatedAt), nil
+		return dateValue(t.CreatedAt), nil
 	case PropLastActivityAt:
-		return dateCell(t.LastActivityAt), nil
+		return dateValue(t.LastActivityAt), nil
 	case PropPriority:
-		return optionCell(p, string(t.Priority)), nil
+		return optionValue(p, string(t.Priority)), nil
 	case PropStatus:
 		st := rd.stages[t.StageID]
-		text, value := OpenLabel, StatusOpen
+		v := value{text: OpenLabel, kind: kindStr, str: StatusOpen}
 		if st.State == StageClosed {
-			text, value = ClosedLabel, StatusClosed
+			v.text, v.str = ClosedLabel, StatusClosed
 		}
 		if rd.display.ShowStages && st.Name != "" {
-			text = st.Name
+			v.text = st.Name
 		}
-		return Cell{Text: text, Value: value}, nil
+		return v, nil
 	case PropStage:
-		return refCell(t.StageID, rd.stages[t.StageID].Name), nil
+		return refValue(t.StageID, rd.stages[t.StageID].Name), nil
 	case PropPipeline:
-		return refCell(t.PipelineID, rd.pipelines[t.PipelineID].Name), nil
+		return refValue(t.PipelineID, rd.pipelines[t.PipelineID].Name), nil
 	case PropChannel:
-		return refCell(t.ChannelID, rd.channels[t.ChannelID].Name), nil
+		return refValue(t.ChannelID, rd.channels[t.ChannelID].Name), nil
 	case PropOwner:
 		if t.OwnerID == uuid.Nil {
-			return Cell{Text: NoOwner}, nil
+			return value{text: NoOwner}, nil
 		}
 		o, err := rd.owner(t.OwnerID)
 		if err != nil || o == nil {
-			return Cell{Text: NoOwner}, err
+			return value{text: NoOwner}, err
 		}
-		return Cell{Text: o.DisplayName(rd.display.OwnerName), Value: o.ID}, nil
+		return value{text: o.DisplayName(rd.display.OwnerName), kind: kindID, id: o.ID}, nil
 	case PropRequestedBy:
 		if t.RequesterID == uuid.Nil {
-			return Cell{}, nil
+			return value{}, nil
 		}
 		c, err := rd.contact(t.RequesterID)
 		if err != nil || c == nil {
-			return Cell{}, err
+			return value{}, err
 		}
-		return Cell{Text: c.Name(), Value: c.ID}, nil
+		return value{text: c.Name(), kind: kindID, id: c.ID}, nil
 	}
-	return Cell{}, nil
+	return value{}, nil
 }
 
-func textCell(s string) Cell {
+func textValue(s string) value {
 	if s == "" {
-		return Cell{}
+		return value{}
 	}
-	return Cell{Text: s, Value: s}
+	return value{text: s, kind: kindStr, str: s}
 }
 
-func dateCell(d time.Time) Cell {
+func dateValue(d time.Time) value {
 	if d.IsZero() {
-		return Cell{}
+		return value{}
 	}
-	return Cell{Text: d.UTC().Format(DateLayout), Value: d}
+	return value{text: formatDate(d), kind: kindDate, date: d}
 }
 
-func refCell(id uuid.UUID, name string) Cell {
+func refValue(id uuid.UUID, name string) value {
 	if id == uuid.Nil || name == "" {
-		return Cell{}
+		return value{}
 	}
-	return Cell{Text: name, Value: id}
+	return value{text: name, kind: kindID, id: id}
 }
 
-func optionCell(p Property, v string) Cell {
+func optionValue(p Property, v string) value {
 	for _, o := range p.Options {
 		if o.Value == v {
-			return Cell{Text: o.Label, Value: v}
+			return value{text: o.Label, kind: kindStr, str: v}
 		}
 	}
-	return Cell{}
+	return value{}
 }
 
-func valueCell(p Property, v any) Cell {
+func customValue(p Property, v any) value {
 	switch x := v.(type) {
 	case string:
 		if p.Type == Enumeration {
-			return optionCell(p, x)
+			return optionValue(p, x)
 		}
-		return textCell(x)
+		return textValue(x)
 	case float64:
-		return Cell{Text: strconv.FormatFloat(x, 'f', -1, 64), Value: x}
+		return value{text: strconv.FormatFloat(x, 'f', -1, 64), kind: kindNum, num: x}
 	case time.Time:
-		return dateCell(x)
+		return dateValue(x)
 	case bool:
 		if x {
-			return Cell{Text: "Yes", Value: true}
+			return value{text: "Yes", kind: kindBool, num: 1}
 		}
-		return Cell{Text: "No", Value: false}
+		return value{text: "No", kind: kindBool}
 	}
-	return Cell{}
+	return value{}
+}
+
+// formatDate formats d in UTC as DateLayout, without time.Format's
+// generality: it is on the hot path of every list and export.
+func formatDate(d time.Time) string {
+	d = d.UTC()
+	year, month, day := d.Date()
+	hour, minute, _ := d.Clock()
+	if year < 0 || year > 9999 {
+		return d.Format(DateLayout)
+	}
+	var b [16]byte
+	put := func(i, v, width int) {
+		for j := i + width - 1; j >= i; j-- {
+			b[j] = byte('0' + v%10)
+			v /= 10
+		}
+	}
+	put(0, year, 4)
+	b[4] = '-'
+	put(5, int(month), 2)
+	b[7] = '-'
+	put(8, day, 2)
+	b[10] = ' '
+	put(11, hour, 2)
+	b[13] = ':'
+	put(14, minute, 2)
+	return string(b[:])
 }
 
 // inScope reports whether a ticket is in a contact's scope (S4): associated
