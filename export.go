@@ -1,0 +1,201 @@
+package portal
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gocarina/gocsv"
+)
+
+// CSVOptions configure ExportCSV. The zero value writes what spreadsheets
+// open best: comma-separated, UTF-8 with a byte-order mark, CRLF line ends
+// (RFC 4180).
+type CSVOptions struct {
+	// Delimiter separates cells: 0 means ','; use ';' for locales whose
+	// decimal separator is a comma (Danish, German …).
+	Delimiter rune
+	// NoBOM leaves out the UTF-8 byte-order mark that tells spreadsheets
+	// the file is UTF-8.
+	NoBOM bool
+	// LF ends lines with LF alone instead of CRLF.
+	LF bool
+}
+
+// exportPage is how many rows ExportCSV fetches from the store at a time.
+const exportPage = MaxPageSize
+
+// ExportCSV writes every row of the viewer's current view as CSV (P7): the
+// same scope, view, status, column filters, search and sort as ListTickets
+// with lq, across all pages (lq.Cursor and lq.Limit are ignored). The
+// header holds the shown columns' labels in their order; each cell is what
+// the list shows (owner names, Open/Closed or stage, dates as DateLayout in
+// UTC). It returns the number of ticket rows written.
+//
+// The export streams: it fetches rows a page at a time through the store
+// query the list uses and writes them as they come, so memory does not grow
+// with the number of rows. A cancelled context stops it with the context's
+// error; a failing writer stops it with the writer's error. What was
+// written before an error stays written.
+//
+// Cells are safe to open in a spreadsheet: a text cell that begins with =,
+// +, -, @, tab or carriage return is prefixed with ' so that it is never run
+// as a formula; cells of number properties are left as numbers; invalid
+// UTF-8 becomes U+FFFD; a line break inside a cell is written as LF (a lone
+// CR counts as a line break).
+func (p *Portal) ExportCSV(ctx context.Context, v Viewer, lq ListQuery, w io.Writer, opts CSVOptions) (int, error) {
+	delim := opts.Delimiter
+	if delim == 0 {
+		delim = ','
+	}
+	if !validDelimiter(delim) {
+		return 0, invalid("delimiter", fmt.Sprintf("%q cannot separate CSV cells", delim))
+	}
+	r, err := p.begin(ctx, v)
+	if err != nil {
+		return 0, err
+	}
+	lq.Cursor, lq.Limit = "", exportPage
+	q, cols, _, err := p.ticketQuery(r, lq)
+	if err != nil {
+		return 0, err
+	}
+	rd, err := p.renderer(ctx, r)
+	if err != nil {
+		return 0, err
+	}
+	if !opts.NoBOM {
+		if _, err := io.WriteString(w, "\uFEFF"); err != nil {
+			return 0, err
+		}
+	}
+	// Columns are chosen at run time, so gocsv's struct marshalling does not
+	// fit; its SafeCSVWriter (encoding/csv underneath, RFC 4180 quoting of
+	// delimiters, quotes and newlines) writes one []string per row, reusing
+	// one slice for every row.
+	cw := csv.NewWriter(w)
+	cw.Comma, cw.UseCRLF = delim, !opts.LF
+	out := gocsv.NewSafeCSVWriter(cw)
+	record := make([]string, len(cols))
+	for i, c := range cols {
+		record[i] = safeCell(c.label, false)
+	}
+	if err := out.Write(record); err != nil {
+		return 0, err
+	}
+	rows := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return rows, err
+		}
+		page, err := p.store.QueryTickets(ctx, q)
+		if err != nil {
+			return rows, classify(err)
+		}
+		for i := range page.Tickets {
+			t := &page.Tickets[i]
+			for j, c := range cols {
+				text, err := rd.text(t, c.prop)
+				if err != nil {
+					return rows, err
+				}
+				record[j] = safeCell(text, c.prop.Type == Number)
+			}
+			if err := out.Write(record); err != nil {
+				return rows, err
+			}
+			rows++
+		}
+		out.Flush()
+		if err := out.Error(); err != nil {
+			return rows, err
+		}
+		if !page.More || len(page.Tickets) == 0 {
+			return rows, nil
+		}
+		last := len(page.Tickets) - 1
+		q.After, q.AfterID = &page.Keys[last], page.Tickets[last].ID
+		rd.forget()
+	}
+}
+
+func validDelimiter(r rune) bool {
+	return r != '"' && r != '\r' && r != '\n' && r != utf8.RuneError && r != 0xFEFF && utf8.ValidRune(r)
+}
+
+// safeCell makes a cell safe to open in a spreadsheet: valid UTF-8, and a
+// text that a spreadsheet would take for a formula prefixed with '. A cell
+// of a number property is a number and keeps its sign.
+func safeCell(s string, number bool) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	if s == "" || number {
+		return s
+	}
+	formula := strings.IndexByte("=+-@\t\r", s[0]) >= 0
+	if strings.IndexByte(s, '\r') >= 0 {
+		// encoding/csv drops a lone CR from CRLF files; every line break in
+		// a cell is written as LF, which readers give back as is.
+		s = crlf.Replace(s)
+	}
+	if formula {
+		return "'" + s
+	}
+	return s
+}
+
+var crlf = strings.NewReplacer("\r\n", "\n", "\r", "\n")
+
+// ExportFilename returns the name of a CSV export: the ticket display name
+// (S8) and the day, e.g. "Sager 2026-11-25.csv". Characters that do not
+// belong in a file name (path separators, control characters, quotes) are
+// replaced by "_".
+func ExportFilename(ticketName string, day time.Time) string {
+	name := strings.Map(func(r rune) rune {
+		switch {
+		case r == '/' || r == '\\' || r == '"' || r == ':' || r == '*' || r == '?' || r == '<' || r == '>' || r == '|':
+			return '_'
+		case unicode.IsControl(r) || r == utf8.RuneError:
+			return '_'
+		}
+		return r
+	}, strings.TrimSpace(ticketName))
+	name = strings.Trim(name, ". ")
+	if name == "" {
+		name = "Tickets"
+	}
+	return name + " " + day.UTC().Format(time.DateOnly) + ".csv"
+}
+
+// ContentDisposition returns a Content-Disposition header value that offers
+// filename for download: an ASCII fallback (every other character becomes
+// "_") for old clients, and the exact UTF-8 name in RFC 5987 form.
+func ContentDisposition(filename string) string {
+	ascii := strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == '%' || r == ';' {
+			return '_'
+		}
+		return r
+	}, filename)
+	return fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, ascii, rfc5987(filename))
+}
+
+// rfc5987 percent-encodes everything but RFC 5987's attr-char.
+func rfc5987(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$&+-.^_`|~", c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
+}
