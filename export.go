@@ -83,7 +83,7 @@ func (p *Portal) ExportCSV(ctx context.Context, v Viewer, lq ListQuery, w io.Wri
 	out := gocsv.NewSafeCSVWriter(cw)
 	record := make([]string, len(cols))
 	for i, c := range cols {
-		record[i] = safeCell(c.label, false)
+		record[i] = safeCell(c.label)
 	}
 	if err := out.Write(record); err != nil {
 		return 0, err
@@ -99,12 +99,15 @@ func (p *Portal) ExportCSV(ctx context.Context, v Viewer, lq ListQuery, w io.Wri
 		}
 		for i := range page.Tickets {
 			t := &page.Tickets[i]
-			for j, c := range cols {
-				text, err := rd.text(t, c.prop)
+			for j := range cols {
+				v, err := rd.render(t, &cols[j])
 				if err != nil {
 					return rows, err
 				}
-				record[j] = safeCell(text, c.prop.Type == Number)
+				record[j] = v.text
+				if !v.made {
+					record[j] = safeCell(v.text)
+				}
 			}
 			if err := out.Write(record); err != nil {
 				return rows, err
@@ -128,14 +131,15 @@ func validDelimiter(r rune) bool {
 	return r != '"' && r != '\r' && r != '\n' && r != utf8.RuneError && r != 0xFEFF && utf8.ValidRune(r)
 }
 
-// safeCell makes a cell safe to open in a spreadsheet: valid UTF-8, and a
-// text that a spreadsheet would take for a formula prefixed with '. A cell
-// of a number property is a number and keeps its sign.
-func safeCell(s string, number bool) string {
+// safeCell makes a cell of typed text safe to open in a spreadsheet: valid
+// UTF-8, and a text that a spreadsheet would take for a formula prefixed
+// with '. Text the portal makes itself (numbers keep their sign, dates,
+// fixed labels) does not come here.
+func safeCell(s string) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
-	if s == "" || number {
+	if s == "" {
 		return s
 	}
 	formula := strings.IndexByte("=+-@\t\r", s[0]) >= 0

@@ -460,3 +460,35 @@ func (f TicketFilter) Match(t *Ticket, env *Env) bool { return f.m.match(t, env)
 
 // Verdict reports how the filter decided for t.
 func (f TicketFilter) Verdict(t *Ticket, env *Env) Verdict { return f.m.verdict(t, env) }
+
+// Relative reports whether the filter depends on Env.Now (it has a
+// before_days_ago or after_days_ago filter).
+func (f TicketFilter) Relative() bool {
+	for _, g := range f.groups {
+		for _, x := range g {
+			if x.Operator == BeforeDaysAgo || x.Operator == AfterDaysAgo {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// appendKey appends a canonical form of the filter's groups to b.
+func (f TicketFilter) appendKey(b []byte) []byte {
+	for _, g := range f.groups {
+		b = append(b, '(')
+		for _, x := range g {
+			b = append(b, x.Property...)
+			b = append(b, 0)
+			b = append(b, x.Operator...)
+			for _, v := range x.Values {
+				b = append(b, 0)
+				b = append(b, v...)
+			}
+			b = append(b, 1)
+		}
+		b = append(b, ')')
+	}
+	return b
+}

@@ -195,3 +195,33 @@ func CompareKeys(a SortKey, aID uuid.UUID, b SortKey, bID uuid.UUID) int {
 	}
 	return bytes.Compare(aID[:], bID[:])
 }
+
+// ResultKey identifies the result of q apart from its page: two queries with
+// the same key, asked of the same data, order the same tickets the same way
+// and differ only in where their page starts (After) and how long it is
+// (Limit). Stores may use it to keep a sorted result between pages; Now is
+// part of the key only when a filter depends on it.
+func (q *TicketQuery) ResultKey() string {
+	b := make([]byte, 0, 256)
+	b = append(b, q.PortalID[:]...)
+	b = append(b, q.ContactID[:]...)
+	b = append(b, q.CompanyID[:]...)
+	b = q.Visibility.appendKey(append(b, 'V'))
+	b = q.Filter.appendKey(append(b, 'F'))
+	b = append(b, 'S')
+	for _, s := range q.Search {
+		b = append(b, s...)
+		b = append(b, 0)
+	}
+	b = append(b, 'O')
+	b = append(b, q.Sort.Property.Name...)
+	b = append(b, 0)
+	b = append(b, q.Sort.OwnerName...)
+	if q.Sort.Desc {
+		b = append(b, 'D')
+	}
+	if q.Visibility.Relative() || q.Filter.Relative() {
+		b = q.Now.UTC().AppendFormat(append(b, 'N'), time.RFC3339Nano)
+	}
+	return string(b)
+}

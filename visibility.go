@@ -74,8 +74,43 @@ type TicketView struct {
 
 // column is a shown column resolved against the schema.
 type column struct {
-	prop  Property
-	label string
+	prop    Property
+	label   string
+	builtin builtin
+}
+
+// builtin numbers the built-in ticket properties, so that rendering a cell
+// switches on an integer rather than comparing names.
+type builtin uint8
+
+const (
+	notBuiltin builtin = iota
+	bSubject
+	bContent
+	bCreatedAt
+	bLastActivityAt
+	bPriority
+	bStatus
+	bStage
+	bPipeline
+	bChannel
+	bOwner
+	bRequestedBy
+)
+
+var builtinOf = map[string]builtin{
+	PropSubject: bSubject, PropContent: bContent, PropCreatedAt: bCreatedAt,
+	PropLastActivityAt: bLastActivityAt, PropPriority: bPriority, PropStatus: bStatus,
+	PropStage: bStage, PropPipeline: bPipeline, PropChannel: bChannel, PropOwner: bOwner,
+	PropRequestedBy: bRequestedBy,
+}
+
+func newColumn(p Property, label string) column {
+	c := column{prop: p, label: label}
+	if p.Builtin {
+		c.builtin = builtinOf[p.Name]
+	}
+	return c
 }
 
 // columns resolves the configured columns (S8).
@@ -90,7 +125,7 @@ func columns(s *Settings, schema Schema) []column {
 		if label == "" {
 			label = p.Label
 		}
-		out = append(out, column{prop: p, label: label})
+		out = append(out, newColumn(p, label))
 	}
 	return out
 }
@@ -113,8 +148,14 @@ type renderer struct {
 	pipelines map[uuid.UUID]Pipeline
 	stages    map[uuid.UUID]Stage
 	channels  map[uuid.UUID]Channel
-	owners    map[uuid.UUID]*Owner   // nil: missing
-	contacts  map[uuid.UUID]*Contact // nil: missing
+	owners    map[uuid.UUID]name // display names by the settings' style
+	contacts  map[uuid.UUID]name
+}
+
+// name is a looked-up name; a missing record has ok false.
+type name struct {
+	text string
+	ok   bool
 }
 
 func (p *Portal) renderer(ctx context.Context, r *request) (*renderer, error) {
@@ -129,7 +170,7 @@ func (p *Portal) renderer(ctx context.Context, r *request) (*renderer, error) {
 	rd := &renderer{ctx: ctx, store: p.store, portalID: r.viewer.PortalID, display: r.settings.Display,
 		pipelines: index(pls, func(x Pipeline) uuid.UUID { return x.ID }),
 		channels:  index(chs, func(x Channel) uuid.UUID { return x.ID }),
-		stages:    map[uuid.UUID]Stage{}, owners: map[uuid.UUID]*Owner{}, contacts: map[uuid.UUID]*Contact{}}
+		stages:    map[uuid.UUID]Stage{}, owners: map[uuid.UUID]name{}, contacts: map[uuid.UUID]name{}}
 	for _, pl := range pls {
 		for _, st := range pl.Stages {
 			rd.stages[st.ID] = st
@@ -151,54 +192,44 @@ func (rd *renderer) env(now time.Time) *Env {
 
 func (rd *renderer) closed(t *Ticket) bool { return rd.stages[t.StageID].State == StageClosed }
 
-func (rd *renderer) owner(id uuid.UUID) (*Owner, error) {
-	if o, ok := rd.owners[id]; ok {
-		return o, nil
+// owner returns the display name of an owner (S8), looked up once.
+func (rd *renderer) owner(id uuid.UUID) (name, error) {
+	if n, ok := rd.owners[id]; ok {
+		return n, nil
 	}
 	o, err := rd.store.Owner(rd.ctx, rd.portalID, id)
 	if err != nil && !isNotFound(err) {
-		return nil, classify(err)
+		return name{}, classify(err)
 	}
-	if err == nil {
-		rd.owners[id] = &o
-	} else {
-		rd.owners[id] = nil
-	}
-	return rd.owners[id], nil
+	n := name{text: o.DisplayName(rd.display.OwnerName), ok: err == nil}
+	rd.owners[id] = n
+	return n, nil
 }
 
-func (rd *renderer) contact(id uuid.UUID) (*Contact, error) {
-	if c, ok := rd.contacts[id]; ok {
-		return c, nil
+// contact returns the name of a contact, looked up once.
+func (rd *renderer) contact(id uuid.UUID) (name, error) {
+	if n, ok := rd.contacts[id]; ok {
+		return n, nil
 	}
 	c, err := rd.store.Contact(rd.ctx, rd.portalID, id)
 	if err != nil && !isNotFound(err) {
-		return nil, classify(err)
+		return name{}, classify(err)
 	}
-	if err == nil {
-		rd.contacts[id] = &c
-	} else {
-		rd.contacts[id] = nil
-	}
-	return rd.contacts[id], nil
+	n := name{text: c.Name(), ok: err == nil}
+	rd.contacts[id] = n
+	return n, nil
 }
 
 func (rd *renderer) row(t *Ticket, cols []column) (TicketRow, error) {
 	row := TicketRow{ID: t.ID, Closed: rd.closed(t), Cells: make([]Cell, len(cols))}
-	for i, c := range cols {
-		v, err := rd.render(t, c.prop)
+	for i := range cols {
+		v, err := rd.render(t, &cols[i])
 		if err != nil {
 			return TicketRow{}, err
 		}
 		row.Cells[i] = v.cell()
 	}
 	return row, nil
-}
-
-// text renders one property of a ticket as the customer reads it.
-func (rd *renderer) text(t *Ticket, p Property) (string, error) {
-	v, err := rd.render(t, p)
-	return v.text, err
 }
 
 // forget drops the names looked up so far, so that a long export keeps a
@@ -214,6 +245,9 @@ func (rd *renderer) forget() {
 // boxing it in an interface until a Cell needs it.
 type value struct {
 	text string
+	// made is set when the portal made the text itself (a date, a number,
+	// a fixed label) rather than taking it from what someone typed.
+	made bool
 	kind valueKind
 	str  string
 	num  float64
@@ -249,56 +283,55 @@ func (v value) cell() Cell {
 	return c
 }
 
-// render renders one property of a ticket (S8).
-func (rd *renderer) render(t *Ticket, p Property) (value, error) {
-	if !p.Builtin {
-		return customValue(p, t.Properties[p.Name]), nil
-	}
-	switch p.Name {
-	case PropSubject:
+// render renders one column of a ticket (S8).
+func (rd *renderer) render(t *Ticket, c *column) (value, error) {
+	switch c.builtin {
+	case notBuiltin:
+		return customValue(c.prop, t.Properties[c.prop.Name]), nil
+	case bSubject:
 		return textValue(t.Subject), nil
-	case PropContent:
+	case bContent:
 		return textValue(t.Content), nil
-	case PropCreatedAt:
+	case bCreatedAt:
 		return dateValue(t.CreatedAt), nil
-	case PropLastActivityAt:
+	case bLastActivityAt:
 		return dateValue(t.LastActivityAt), nil
-	case PropPriority:
-		return optionValue(p, string(t.Priority)), nil
-	case PropStatus:
+	case bPriority:
+		return optionValue(c.prop, string(t.Priority)), nil
+	case bStatus:
 		st := rd.stages[t.StageID]
-		v := value{text: OpenLabel, kind: kindStr, str: StatusOpen}
+		v := value{text: OpenLabel, made: true, kind: kindStr, str: StatusOpen}
 		if st.State == StageClosed {
 			v.text, v.str = ClosedLabel, StatusClosed
 		}
 		if rd.display.ShowStages && st.Name != "" {
-			v.text = st.Name
+			v.text, v.made = st.Name, false
 		}
 		return v, nil
-	case PropStage:
+	case bStage:
 		return refValue(t.StageID, rd.stages[t.StageID].Name), nil
-	case PropPipeline:
+	case bPipeline:
 		return refValue(t.PipelineID, rd.pipelines[t.PipelineID].Name), nil
-	case PropChannel:
+	case bChannel:
 		return refValue(t.ChannelID, rd.channels[t.ChannelID].Name), nil
-	case PropOwner:
+	case bOwner:
 		if t.OwnerID == uuid.Nil {
-			return value{text: NoOwner}, nil
+			return value{text: NoOwner, made: true}, nil
 		}
-		o, err := rd.owner(t.OwnerID)
-		if err != nil || o == nil {
-			return value{text: NoOwner}, err
+		n, err := rd.owner(t.OwnerID)
+		if err != nil || !n.ok {
+			return value{text: NoOwner, made: true}, err
 		}
-		return value{text: o.DisplayName(rd.display.OwnerName), kind: kindID, id: o.ID}, nil
-	case PropRequestedBy:
+		return value{text: n.text, kind: kindID, id: t.OwnerID}, nil
+	case bRequestedBy:
 		if t.RequesterID == uuid.Nil {
 			return value{}, nil
 		}
-		c, err := rd.contact(t.RequesterID)
-		if err != nil || c == nil {
+		n, err := rd.contact(t.RequesterID)
+		if err != nil || !n.ok {
 			return value{}, err
 		}
-		return value{text: c.Name(), kind: kindID, id: c.ID}, nil
+		return value{text: n.text, kind: kindID, id: t.RequesterID}, nil
 	}
 	return value{}, nil
 }
@@ -314,7 +347,7 @@ func dateValue(d time.Time) value {
 	if d.IsZero() {
 		return value{}
 	}
-	return value{text: formatDate(d), kind: kindDate, date: d}
+	return value{text: formatDate(d), made: true, kind: kindDate, date: d}
 }
 
 func refValue(id uuid.UUID, name string) value {
@@ -341,14 +374,14 @@ func customValue(p Property, v any) value {
 		}
 		return textValue(x)
 	case float64:
-		return value{text: strconv.FormatFloat(x, 'f', -1, 64), kind: kindNum, num: x}
+		return value{text: strconv.FormatFloat(x, 'f', -1, 64), made: true, kind: kindNum, num: x}
 	case time.Time:
 		return dateValue(x)
 	case bool:
 		if x {
-			return value{text: "Yes", kind: kindBool, num: 1}
+			return value{text: "Yes", made: true, kind: kindBool, num: 1}
 		}
-		return value{text: "No", kind: kindBool}
+		return value{text: "No", made: true, kind: kindBool}
 	}
 	return value{}
 }

@@ -51,11 +51,14 @@ type tenant struct {
 	threads   map[uuid.UUID]portal.Thread
 	messages  map[uuid.UUID]portal.Message
 
-	byContact        map[uuid.UUID]set    // contact → tickets
-	byCompany        map[uuid.UUID]set    // company → tickets
-	searchText       map[uuid.UUID]string // ticket → portal.SearchText
-	stages           map[uuid.UUID]portal.Stage
-	closed           map[uuid.UUID]bool        // closed stages
+	byContact  map[uuid.UUID]set    // contact → tickets
+	byCompany  map[uuid.UUID]set    // company → tickets
+	searchText map[uuid.UUID]string // ticket → portal.SearchText
+	stages     map[uuid.UUID]portal.Stage
+	closed     map[uuid.UUID]bool // closed stages
+
+	gen              uint64                    // counts writes; a query result holds for one gen
+	results          results                   // recent query results
 	threadsByTicket  map[uuid.UUID][]uuid.UUID // oldest first
 	messagesByThread map[uuid.UUID][]uuid.UUID // oldest first
 }
@@ -98,6 +101,7 @@ func (s *Store) write(portalID uuid.UUID, fn func(*tenant) error) error {
 	if !ok {
 		return notFound("tenant", portalID)
 	}
+	t.gen++
 	return fn(t)
 }
 

@@ -3,65 +3,139 @@ package memstore
 import (
 	"context"
 	"slices"
+	"sort"
 	"strings"
+	"sync"
 
 	"github.com/google/uuid"
 
 	"github.com/helpdeskkit/portal"
 )
 
+// hit is one ticket of a query's result with its sort key.
+type hit struct {
+	tk  *portal.Ticket // stored tickets are never changed, only replaced
+	key portal.SortKey
+}
+
+// result is the whole sorted result of a query, kept so that the following
+// pages (the same query after a cursor, as an export asks) cost a binary
+// search and a copy instead of another pass over the indexes. It holds for
+// the tenant's write generation it was made at.
+type result struct {
+	key  string
+	gen  uint64
+	hits []hit
+}
+
+// results keeps a tenant's most recent query results.
+type results struct {
+	mu   sync.Mutex
+	list [4]*result // most recent first
+}
+
+func (rs *results) get(key string, gen uint64) []hit {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	for i, r := range rs.list {
+		if r != nil && r.key == key && r.gen == gen {
+			copy(rs.list[1:i+1], rs.list[:i])
+			rs.list[0] = r
+			return r.hits
+		}
+	}
+	return nil
+}
+
+func (rs *results) put(r *result) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	copy(rs.list[1:], rs.list[:len(rs.list)-1])
+	rs.list[0] = r
+}
+
 // QueryTickets implements portal.TicketStore. It visits only the tickets
 // indexed under the query's contact and company, tests each against the
-// compiled filters and the search index, and sorts the matches.
+// compiled filters and the search index, and sorts the matches; the sorted
+// result serves the query's later pages until the tenant is written to.
 func (s *Store) QueryTickets(ctx context.Context, q portal.TicketQuery) (portal.TicketPage, error) {
 	return read(s, q.PortalID, func(t *tenant) (portal.TicketPage, error) {
-		env := portal.Env{Now: q.Now, Closed: t.closed}
-		type hit struct {
-			tk  *portal.Ticket
-			key portal.SortKey
-		}
-		var hits []hit
-		visit := func(id uuid.UUID) {
-			tk := t.tickets[id]
-			if !q.Visibility.Match(tk, &env) || !q.Filter.Match(tk, &env) || !t.found(id, q.Search) {
-				return
+		key := q.ResultKey()
+		hits := t.results.get(key, t.gen)
+		if hits == nil {
+			hits = t.query(&q)
+			if err := ctx.Err(); err != nil {
+				return portal.TicketPage{}, err
 			}
-			key := portal.TicketSortKey(tk, q.Sort, t, &env)
-			if q.After != nil && t.order(q.Sort.Desc, key, id, *q.After, q.AfterID) <= 0 {
-				return
-			}
-			hits = append(hits, hit{tk, key})
+			t.results.put(&result{key: key, gen: t.gen, hits: hits})
 		}
-		own := t.byContact[q.ContactID]
-		for id := range own {
-			visit(id)
+		start := 0
+		if q.After != nil {
+			start = sort.Search(len(hits), func(i int) bool {
+				return order(q.Sort.Desc, hits[i].key, hits[i].tk.ID, *q.After, q.AfterID) > 0
+			})
 		}
-		if q.CompanyID != uuid.Nil {
-			for id := range t.byCompany[q.CompanyID] {
-				if _, seen := own[id]; !seen {
-					visit(id)
-				}
-			}
-		}
-		if err := ctx.Err(); err != nil {
-			return portal.TicketPage{}, err
-		}
-		slices.SortFunc(hits, func(a, b hit) int { return t.order(q.Sort.Desc, a.key, a.tk.ID, b.key, b.tk.ID) })
-		var page portal.TicketPage
-		if len(hits) > q.Limit {
-			hits, page.More = hits[:q.Limit], true
-		}
-		page.Tickets = make([]portal.Ticket, len(hits))
-		page.Keys = make([]portal.SortKey, len(hits))
-		for i, h := range hits {
-			page.Tickets[i], page.Keys[i] = h.tk.Clone(), h.key
-		}
-		return page, nil
+		end := min(start+q.Limit, len(hits))
+		return page(hits[start:end], end < len(hits)), nil
 	})
 }
 
+// query finds and sorts every ticket of q's result.
+func (t *tenant) query(q *portal.TicketQuery) []hit {
+	env := portal.Env{Now: q.Now, Closed: t.closed}
+	var hits []hit
+	visit := func(id uuid.UUID) {
+		tk := t.tickets[id]
+		if q.Visibility.Match(tk, &env) && q.Filter.Match(tk, &env) && t.found(id, q.Search) {
+			hits = append(hits, hit{tk, portal.TicketSortKey(tk, q.Sort, t, &env)})
+		}
+	}
+	own := t.byContact[q.ContactID]
+	for id := range own {
+		visit(id)
+	}
+	if q.CompanyID != uuid.Nil {
+		for id := range t.byCompany[q.CompanyID] {
+			if _, seen := own[id]; !seen {
+				visit(id)
+			}
+		}
+	}
+	slices.SortFunc(hits, func(a, b hit) int { return order(q.Sort.Desc, a.key, a.tk.ID, b.key, b.tk.ID) })
+	return hits
+}
+
+// page copies hits into a TicketPage. The association lists of all its
+// tickets share one new backing array (each capped to its own length), so a
+// page costs a few allocations, not a few per ticket, and shares nothing
+// with the store.
+func page(hits []hit, more bool) portal.TicketPage {
+	p := portal.TicketPage{More: more, Tickets: make([]portal.Ticket, len(hits)), Keys: make([]portal.SortKey, len(hits))}
+	n := 0
+	for _, h := range hits {
+		n += len(h.tk.ContactIDs) + len(h.tk.CompanyIDs)
+	}
+	ids := make([]uuid.UUID, 0, n)
+	carve := func(src []uuid.UUID) []uuid.UUID {
+		if src == nil {
+			return nil
+		}
+		start := len(ids)
+		ids = append(ids, src...)
+		return ids[start:len(ids):len(ids)]
+	}
+	for i, h := range hits {
+		tk := *h.tk
+		tk.ContactIDs = carve(h.tk.ContactIDs)
+		tk.CompanyIDs = carve(h.tk.CompanyIDs)
+		tk.Properties = h.tk.Properties.Clone()
+		p.Tickets[i], p.Keys[i] = tk, h.key
+	}
+	return p
+}
+
 // order compares two rows in the query's direction.
-func (*tenant) order(desc bool, a portal.SortKey, aID uuid.UUID, b portal.SortKey, bID uuid.UUID) int {
+func order(desc bool, a portal.SortKey, aID uuid.UUID, b portal.SortKey, bID uuid.UUID) int {
 	c := portal.CompareKeys(a, aID, b, bID)
 	if desc {
 		return -c

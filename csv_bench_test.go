@@ -1,0 +1,140 @@
+package portal_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/helpdeskkit/portal"
+	"github.com/helpdeskkit/portal/store/memstore"
+)
+
+// exportRows is the size of BenchmarkExportCSV; PORTAL_BENCH_EXPORT_ROWS
+// overrides it.
+func exportRows(b *testing.B) int {
+	if s := os.Getenv("PORTAL_BENCH_EXPORT_ROWS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			b.Fatalf("PORTAL_BENCH_EXPORT_ROWS=%q", s)
+		}
+		return n
+	}
+	return 100_000
+}
+
+// exportWorld is one company whose contact's organisation view holds n
+// tickets, put straight into the memory store.
+func exportWorld(b *testing.B, n int) (*portal.Portal, portal.Viewer) {
+	b.Helper()
+	ctx := context.Background()
+	st := memstore.New()
+	p, err := portal.New(st, portal.Options{Now: func() time.Time { return clock }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tenant, _ := p.CreateTenant(ctx, "Bench")
+	pid := tenant.ID
+	desk, _ := p.SaveChannel(ctx, portal.Channel{PortalID: pid, Name: "Desk", Kind: portal.HelpDesk})
+	pl, _ := p.SavePipeline(ctx, portal.Pipeline{PortalID: pid, Name: "Support", Stages: []portal.Stage{
+		{Name: "New", State: portal.StageOpen}, {Name: "Closed", State: portal.StageClosed}}})
+	co, _ := p.SaveCompany(ctx, portal.Company{PortalID: pid, Name: "Æblegården ApS"})
+	var contacts []portal.Contact
+	for i := range 20 {
+		c, err := p.SaveContact(ctx, portal.Contact{PortalID: pid, FirstName: fmt.Sprintf("Søren %d", i),
+			LastName: "Østergaard", Email: fmt.Sprintf("s%d@aeble.dk", i), CompanyID: co.ID})
+		if err != nil {
+			b.Fatal(err)
+		}
+		contacts = append(contacts, c)
+	}
+	var owners []portal.Owner
+	for i := range 5 {
+		o, _ := p.SaveOwner(ctx, portal.Owner{PortalID: pid, FirstName: fmt.Sprintf("Agent %d", i)})
+		owners = append(owners, o)
+	}
+	for i := range n {
+		c := contacts[i%len(contacts)]
+		id, _ := uuid.NewV7()
+		at := clock.Add(-time.Duration(i) * time.Minute)
+		if err := st.PutTicket(ctx, portal.Ticket{ID: id, PortalID: pid, Subject: fmt.Sprintf("Printeren virker ikke, sag %d", i),
+			PipelineID: pl.ID, StageID: pl.Stages[i%2].ID, OwnerID: owners[i%len(owners)].ID, ChannelID: desk.ID,
+			RequesterID: c.ID, ContactIDs: []uuid.UUID{c.ID}, CompanyIDs: []uuid.UUID{co.ID},
+			CreatedAt: at, LastActivityAt: at.Add(time.Hour)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	s, _ := p.Settings(ctx, pid)
+	s.Enabled, s.DefaultChannel, s.Permissions.Scope = true, desk.ID, portal.CompanyTickets
+	if _, err := p.SaveSettings(ctx, pid, s); err != nil {
+		b.Fatal(err)
+	}
+	return p, portal.Viewer{PortalID: pid, ContactID: contacts[0].ID}
+}
+
+// BenchmarkExportCSV exports a company's tickets (6 columns) through the
+// Portal on the memory store, beside the same rows, already rendered,
+// written with encoding/csv alone. rows/s is the figure to compare.
+func BenchmarkExportCSV(b *testing.B) {
+	n := exportRows(b)
+	p, v := exportWorld(b, n)
+	ctx := context.Background()
+	b.Run(fmt.Sprintf("rows=%d/portal", n), func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			rows, err := p.ExportCSV(ctx, v, portal.ListQuery{}, io.Discard, portal.CSVOptions{})
+			if err != nil || rows != n {
+				b.Fatal(rows, err)
+			}
+		}
+		b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		b.ReportMetric(0, "ns/op")
+	})
+	b.Run(fmt.Sprintf("rows=%d/encodingcsv", n), func(b *testing.B) {
+		rendered := renderedRows(b, p, v, n)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for b.Loop() {
+			w := csv.NewWriter(bufio.NewWriter(io.Discard))
+			w.UseCRLF = true
+			for _, r := range rendered {
+				if err := w.Write(r); err != nil {
+					b.Fatal(err)
+				}
+			}
+			w.Flush()
+		}
+		b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		b.ReportMetric(0, "ns/op")
+	})
+}
+
+// renderedRows lists every row of the view as the list renders it.
+func renderedRows(b *testing.B, p *portal.Portal, v portal.Viewer, n int) [][]string {
+	q := portal.ListQuery{Limit: portal.MaxPageSize}
+	out := make([][]string, 0, n)
+	for {
+		tv, err := p.ListTickets(context.Background(), v, q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range tv.Rows {
+			row := make([]string, len(r.Cells))
+			for i, c := range r.Cells {
+				row[i] = c.Text
+			}
+			out = append(out, row)
+		}
+		if tv.Next == "" {
+			return out
+		}
+		q.Cursor = tv.Next
+	}
+}
