@@ -123,3 +123,13 @@ type TicketStore interface {
 	// a thread without messages gives an empty list.
 	Messages(ctx context.Context, portalID, threadID uuid.UUID) ([]Message, error)
 }
+
+// TicketPageFiller is an optional capability of a TicketStore: it answers a
+// TicketQuery into a page the caller reuses, overwriting page.Tickets and
+// page.Keys within their capacity, so that a long export does not allocate
+// a page for every page. What it fills must share nothing with the store,
+// as for QueryTickets. Portal uses it when a store has it and falls back to
+// QueryTickets otherwise.
+type TicketPageFiller interface {
+	FillTicketPage(ctx context.Context, q TicketQuery, page *TicketPage) error
+}

@@ -387,30 +387,41 @@ func customValue(p Property, v any) value {
 }
 
 // formatDate formats d in UTC as DateLayout, without time.Format's
-// generality: it is on the hot path of every list and export.
+// generality: it is on the hot path of every list and export. It counts the
+// civil date from Unix days (H. Hinnant's days-to-civil algorithm).
 func formatDate(d time.Time) string {
-	d = d.UTC()
-	year, month, day := d.Date()
-	hour, minute, _ := d.Clock()
-	if year < 0 || year > 9999 {
-		return d.Format(DateLayout)
+	u := d.Unix()
+	const minUnix, maxUnix = -62135596800, 253402300799 // years 1 to 9999
+	if u < minUnix || u > maxUnix {
+		return d.UTC().Format(DateLayout)
+	}
+	days, secs := u/86400, u%86400
+	if secs < 0 {
+		days, secs = days-1, secs+86400
+	}
+	z := days + 719468
+	era := z / 146097
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	day := doy - (153*mp+2)/5 + 1
+	month, year := mp+3, yoe+era*400
+	if mp >= 10 {
+		month, year = mp-9, year+1
 	}
 	var b [16]byte
-	put := func(i, v, width int) {
-		for j := i + width - 1; j >= i; j-- {
-			b[j] = byte('0' + v%10)
-			v /= 10
-		}
-	}
-	put(0, year, 4)
+	two := func(i int, v int64) { b[i], b[i+1] = byte('0'+v/10), byte('0'+v%10) }
+	two(0, year/100)
+	two(2, year%100)
 	b[4] = '-'
-	put(5, int(month), 2)
+	two(5, month)
 	b[7] = '-'
-	put(8, day, 2)
+	two(8, day)
 	b[10] = ' '
-	put(11, hour, 2)
+	two(11, secs/3600)
 	b[13] = ':'
-	put(14, minute, 2)
+	two(14, secs%3600/60)
 	return string(b[:])
 }
 

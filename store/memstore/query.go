@@ -59,13 +59,22 @@ func (rs *results) put(r *result) {
 // compiled filters and the search index, and sorts the matches; the sorted
 // result serves the query's later pages until the tenant is written to.
 func (s *Store) QueryTickets(ctx context.Context, q portal.TicketQuery) (portal.TicketPage, error) {
-	return read(s, q.PortalID, func(t *tenant) (portal.TicketPage, error) {
+	var p portal.TicketPage
+	err := s.FillTicketPage(ctx, q, &p)
+	return p, err
+}
+
+var _ portal.TicketPageFiller = (*Store)(nil)
+
+// FillTicketPage implements portal.TicketPageFiller.
+func (s *Store) FillTicketPage(ctx context.Context, q portal.TicketQuery, p *portal.TicketPage) error {
+	_, err := read(s, q.PortalID, func(t *tenant) (struct{}, error) {
 		key := q.ResultKey()
 		hits := t.results.get(key, t.gen)
 		if hits == nil {
 			hits = t.query(&q)
 			if err := ctx.Err(); err != nil {
-				return portal.TicketPage{}, err
+				return struct{}{}, err
 			}
 			t.results.put(&result{key: key, gen: t.gen, hits: hits})
 		}
@@ -76,8 +85,10 @@ func (s *Store) QueryTickets(ctx context.Context, q portal.TicketQuery) (portal.
 			})
 		}
 		end := min(start+q.Limit, len(hits))
-		return page(hits[start:end], end < len(hits)), nil
+		fill(p, hits[start:end], end < len(hits))
+		return struct{}{}, nil
 	})
+	return err
 }
 
 // query finds and sorts every ticket of q's result.
@@ -105,12 +116,14 @@ func (t *tenant) query(q *portal.TicketQuery) []hit {
 	return hits
 }
 
-// page copies hits into a TicketPage. The association lists of all its
-// tickets share one new backing array (each capped to its own length), so a
-// page costs a few allocations, not a few per ticket, and shares nothing
-// with the store.
-func page(hits []hit, more bool) portal.TicketPage {
-	p := portal.TicketPage{More: more, Tickets: make([]portal.Ticket, len(hits)), Keys: make([]portal.SortKey, len(hits))}
+// fill copies hits into p, reusing its slices. The association lists of
+// all its tickets share one new backing array (each capped to its own
+// length), so a page costs a few allocations, not a few per ticket, and
+// shares nothing with the store.
+func fill(p *portal.TicketPage, hits []hit, more bool) {
+	p.More = more
+	p.Tickets = slices.Grow(p.Tickets[:0], len(hits))[:len(hits)]
+	p.Keys = slices.Grow(p.Keys[:0], len(hits))[:len(hits)]
 	n := 0
 	for _, h := range hits {
 		n += len(h.tk.ContactIDs) + len(h.tk.CompanyIDs)
@@ -125,13 +138,13 @@ func page(hits []hit, more bool) portal.TicketPage {
 		return ids[start:len(ids):len(ids)]
 	}
 	for i, h := range hits {
-		tk := *h.tk
+		tk := &p.Tickets[i]
+		*tk = *h.tk
 		tk.ContactIDs = carve(h.tk.ContactIDs)
 		tk.CompanyIDs = carve(h.tk.CompanyIDs)
 		tk.Properties = h.tk.Properties.Clone()
-		p.Tickets[i], p.Keys[i] = tk, h.key
+		p.Keys[i] = h.key
 	}
-	return p
 }
 
 // order compares two rows in the query's direction.
