@@ -2,7 +2,8 @@
 // helpdesk on the in-memory store, prints the portal's settings and what it
 // holds, shows a bad settings save being refused with every problem named
 // while the stored settings stay as they were, and then logs a demo contact
-// in and prints its ticket list in both views and one ticket's conversation.
+// in and prints its ticket list in both views, one ticket's conversation and
+// the list's CSV export.
 //
 //	go run ./examples/quickstart
 package main
@@ -15,6 +16,7 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -167,5 +169,15 @@ func customer(ctx context.Context, p *portal.Portal, demo *portaltest.Dataset) e
 		text := strings.ReplaceAll(strings.TrimSpace(m.Text), "\n", "\n      ")
 		fmt.Printf("  %s %-8s %s:\n      %s\n", m.CreatedAt.Format(portal.DateLayout), who, m.From, text)
 	}
+
+	// The same organization view as CSV (P7), as a download would offer it.
+	name := portal.ExportFilename(d.TicketName, time.Now())
+	fmt.Printf("\nExport %q (Content-Disposition: %s):\n", name, portal.ContentDisposition(name))
+	n, err := p.ExportCSV(ctx, viewer, portal.ListQuery{View: portal.OrganizationTickets}, os.Stdout,
+		portal.CSVOptions{NoBOM: true, LF: true})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("(%d rows)\n", n)
 	return nil
 }
