@@ -7,3 +7,10 @@ func Compilations(p *Portal) int64 {
 	defer p.cache.mu.Unlock()
 	return p.cache.compilations
 }
+
+// ContainsFold and HasPrefixFold are the case-insensitive text tests of
+// compiled filters, for hand-written baselines.
+var (
+	ContainsFold  = containsFold
+	HasPrefixFold = hasPrefixFold
+)

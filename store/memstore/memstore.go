@@ -33,8 +33,6 @@ var _ portal.Store = (*Store)(nil)
 // New returns an empty Store.
 func New() *Store { return &Store{tenants: map[uuid.UUID]*tenant{}} }
 
-type set = map[uuid.UUID]struct{}
-
 // tenant holds one tenant's records. Every map is keyed by record ID.
 type tenant struct {
 	info      portal.Tenant
@@ -47,15 +45,14 @@ type tenant struct {
 	owners    map[uuid.UUID]portal.Owner
 	channels  map[uuid.UUID]portal.Channel
 	pipelines map[uuid.UUID]portal.Pipeline
-	tickets   map[uuid.UUID]*portal.Ticket // never changed once stored
+	tickets   map[uuid.UUID]*entry
 	threads   map[uuid.UUID]portal.Thread
 	messages  map[uuid.UUID]portal.Message
 
-	byContact  map[uuid.UUID]set    // contact → tickets
-	byCompany  map[uuid.UUID]set    // company → tickets
-	searchText map[uuid.UUID]string // ticket → portal.SearchText
-	stages     map[uuid.UUID]portal.Stage
-	closed     map[uuid.UUID]bool // closed stages
+	byContact map[uuid.UUID][]*entry // contact → its tickets
+	byCompany map[uuid.UUID][]*entry // company → its tickets
+	stages    map[uuid.UUID]portal.Stage
+	closed    map[uuid.UUID]bool // closed stages
 
 	gen              uint64                    // counts writes; a query result holds for one gen
 	results          results                   // recent query results
@@ -69,9 +66,9 @@ func newTenant(t portal.Tenant, s portal.Settings) *tenant {
 		forms: map[uuid.UUID]portal.Form{}, contacts: map[uuid.UUID]portal.Contact{},
 		companies: map[uuid.UUID]portal.Company{}, lists: map[uuid.UUID]portal.ContactList{},
 		owners: map[uuid.UUID]portal.Owner{}, channels: map[uuid.UUID]portal.Channel{},
-		pipelines: map[uuid.UUID]portal.Pipeline{}, tickets: map[uuid.UUID]*portal.Ticket{},
+		pipelines: map[uuid.UUID]portal.Pipeline{}, tickets: map[uuid.UUID]*entry{},
 		threads: map[uuid.UUID]portal.Thread{}, messages: map[uuid.UUID]portal.Message{},
-		byContact: map[uuid.UUID]set{}, byCompany: map[uuid.UUID]set{}, searchText: map[uuid.UUID]string{},
+		byContact: map[uuid.UUID][]*entry{}, byCompany: map[uuid.UUID][]*entry{},
 		stages: map[uuid.UUID]portal.Stage{}, closed: map[uuid.UUID]bool{},
 		threadsByTicket: map[uuid.UUID][]uuid.UUID{}, messagesByThread: map[uuid.UUID][]uuid.UUID{},
 	}
@@ -296,37 +293,48 @@ func (s *Store) Pipelines(_ context.Context, portalID uuid.UUID) ([]portal.Pipel
 	})
 }
 
+// entry is a stored ticket with its search text. Entries are never
+// changed: a put replaces the entry whole.
+type entry struct {
+	t      *portal.Ticket
+	search string // portal.SearchText
+}
+
 // PutTicket implements portal.TicketStore. It moves the ticket between the
 // contact and company indexes as its associations change.
 func (s *Store) PutTicket(_ context.Context, tk portal.Ticket) error {
 	tk = tk.Clone()
+	e := &entry{t: &tk, search: portal.SearchText(&tk)}
 	return s.write(tk.PortalID, func(t *tenant) error {
 		if old, ok := t.tickets[tk.ID]; ok {
-			unindex(t.byContact, old.ContactIDs, old.ID)
-			unindex(t.byCompany, old.CompanyIDs, old.ID)
+			unindex(t.byContact, old.t.ContactIDs, old)
+			unindex(t.byCompany, old.t.CompanyIDs, old)
 		}
-		t.tickets[tk.ID] = &tk
-		t.searchText[tk.ID] = portal.SearchText(&tk)
-		index(t.byContact, tk.ContactIDs, tk.ID)
-		index(t.byCompany, tk.CompanyIDs, tk.ID)
+		t.tickets[tk.ID] = e
+		index(t.byContact, tk.ContactIDs, e)
+		index(t.byCompany, tk.CompanyIDs, e)
 		return nil
 	})
 }
 
-func index(idx map[uuid.UUID]set, keys []uuid.UUID, id uuid.UUID) {
+func index(idx map[uuid.UUID][]*entry, keys []uuid.UUID, e *entry) {
 	for _, k := range keys {
-		if idx[k] == nil {
-			idx[k] = set{}
-		}
-		idx[k][id] = struct{}{}
+		idx[k] = append(idx[k], e)
 	}
 }
 
-func unindex(idx map[uuid.UUID]set, keys []uuid.UUID, id uuid.UUID) {
+func unindex(idx map[uuid.UUID][]*entry, keys []uuid.UUID, e *entry) {
 	for _, k := range keys {
-		delete(idx[k], id)
-		if len(idx[k]) == 0 {
+		list := idx[k]
+		if i := slices.Index(list, e); i >= 0 {
+			list[i] = list[len(list)-1]
+			list[len(list)-1] = nil
+			list = list[:len(list)-1]
+		}
+		if len(list) == 0 {
 			delete(idx, k)
+		} else {
+			idx[k] = list
 		}
 	}
 }
@@ -334,11 +342,11 @@ func unindex(idx map[uuid.UUID]set, keys []uuid.UUID, id uuid.UUID) {
 // Ticket implements portal.TicketStore.
 func (s *Store) Ticket(_ context.Context, portalID, id uuid.UUID) (portal.Ticket, error) {
 	return read(s, portalID, func(t *tenant) (portal.Ticket, error) {
-		tk, ok := t.tickets[id]
+		e, ok := t.tickets[id]
 		if !ok {
 			return portal.Ticket{}, notFound("ticket", id)
 		}
-		return tk.Clone(), nil
+		return e.t.Clone(), nil
 	})
 }
 

@@ -95,20 +95,18 @@ func (s *Store) FillTicketPage(ctx context.Context, q portal.TicketQuery, p *por
 func (t *tenant) query(q *portal.TicketQuery) []hit {
 	env := portal.Env{Now: q.Now, Closed: t.closed}
 	var hits []hit
-	visit := func(id uuid.UUID) {
-		tk := t.tickets[id]
-		if q.Visibility.Match(tk, &env) && q.Filter.Match(tk, &env) && t.found(id, q.Search) {
-			hits = append(hits, hit{tk, portal.TicketSortKey(tk, q.Sort, t, &env)})
+	visit := func(e *entry) {
+		if q.Visibility.Match(e.t, &env) && q.Filter.Match(e.t, &env) && found(e.search, q.Search) {
+			hits = append(hits, hit{e.t, portal.TicketSortKey(e.t, q.Sort, t, &env)})
 		}
 	}
-	own := t.byContact[q.ContactID]
-	for id := range own {
-		visit(id)
+	for _, e := range t.byContact[q.ContactID] {
+		visit(e)
 	}
 	if q.CompanyID != uuid.Nil {
-		for id := range t.byCompany[q.CompanyID] {
-			if _, seen := own[id]; !seen {
-				visit(id)
+		for _, e := range t.byCompany[q.CompanyID] {
+			if !slices.Contains(e.t.ContactIDs, q.ContactID) { // not seen above
+				visit(e)
 			}
 		}
 	}
@@ -156,12 +154,8 @@ func order(desc bool, a portal.SortKey, aID uuid.UUID, b portal.SortKey, bID uui
 	return c
 }
 
-// found reports whether every search term occurs in the ticket's search text.
-func (t *tenant) found(id uuid.UUID, terms []string) bool {
-	if len(terms) == 0 {
-		return true
-	}
-	text := t.searchText[id]
+// found reports whether every search term occurs in a ticket's search text.
+func found(text string, terms []string) bool {
 	for _, term := range terms {
 		if !strings.Contains(text, term) {
 			return false
