@@ -91,6 +91,8 @@ func Run(t *testing.T, h Harness) {
 		{"Tenancy", tenancyTests},
 		{"Concurrency", concurrencyTests},
 		{"Portal", portalTests},
+		{"Query", queryTests},
+		{"Export", exportTests},
 	}
 	for _, g := range groups {
 		test{name: g.name, sub: g.tests}.run(t, h)

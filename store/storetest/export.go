@@ -1,0 +1,83 @@
+package storetest
+
+import (
+	"bytes"
+	"encoding/csv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/helpdeskkit/portal"
+	"github.com/helpdeskkit/portal/portaltest"
+)
+
+var exportTests = []test{
+	{name: "ExportIsEveryPageOfTheList", fn: testExportIsEveryPage},
+}
+
+// The CSV export of a view is the concatenation of all its list pages, on
+// every store: the same rows in the same order, the shown columns only, no
+// ticket outside scope and no internal message.
+// covers: P7, S8, S9
+func testExportIsEveryPage(t *testing.T, s portal.Store) {
+	p, err := portal.New(s, portal.Options{Now: portaltest.Now})
+	require.NoError(t, err)
+	d, err := portaltest.Generate(ctx(t), p, portaltest.Size{Companies: 3, ContactsPerCompany: 3, Tickets: 120}, 9)
+	require.NoError(t, err)
+	settings, err := p.Settings(ctx(t), d.Tenant.ID)
+	require.NoError(t, err)
+	settings.Permissions.Scope = portal.CompanyTickets
+	settings.Display.Columns = []portal.Column{{Property: "subject"}, {Property: "content"}, {Property: "owner"},
+		{Property: "status"}, {Property: "lastActivityAt"}}
+	_, err = p.SaveSettings(ctx(t), d.Tenant.ID, settings)
+	require.NoError(t, err)
+
+	var internal []string
+	for _, m := range d.Messages {
+		if m.Kind.Internal() && len(m.Text) > 20 {
+			internal = append(internal, m.Text)
+		}
+	}
+	v := portal.Viewer{PortalID: d.Tenant.ID, ContactID: d.Contacts[0].ID}
+	for _, q := range []portal.ListQuery{
+		{Limit: 4},
+		{Limit: 5, Sort: "owner", Status: portal.StatusOpen},
+		{Limit: 3, View: portal.OwnedByMe, Search: "ikke"},
+	} {
+		var want [][]string
+		page := q
+		for {
+			tv, err := p.ListTickets(ctx(t), v, page)
+			require.NoError(t, err)
+			if want == nil {
+				want = append(want, nil)
+				for _, c := range tv.Columns {
+					want[0] = append(want[0], c.Label)
+				}
+			}
+			for _, r := range tv.Rows {
+				var row []string
+				for _, c := range r.Cells {
+					row = append(row, c.Text)
+				}
+				want = append(want, row)
+			}
+			if tv.Next == "" {
+				break
+			}
+			page.Cursor = tv.Next
+		}
+		var buf bytes.Buffer
+		n, err := p.ExportCSV(ctx(t), v, q, &buf, portal.CSVOptions{NoBOM: true})
+		require.NoError(t, err)
+		got, err := csv.NewReader(&buf).ReadAll()
+		require.NoError(t, err)
+		assert.Equal(t, want, got, "query %+v", q)
+		assert.Equal(t, len(want)-1, n)
+		for _, text := range internal {
+			assert.NotContains(t, buf.String(), strings.TrimSpace(text))
+		}
+	}
+}
