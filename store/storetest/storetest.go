@@ -93,6 +93,13 @@ func Run(t *testing.T, h Harness) {
 		{"Portal", portalTests},
 		{"Query", queryTests},
 		{"Export", exportTests},
+		{"ListScope", listScopeTests},
+		{"ListFilters", listFilterTests},
+		{"ListSearch", listSearchTests},
+		{"ListSort", listSortTests},
+		{"ListPaging", listPagingTests},
+		{"ListInput", listInputTests},
+		{"ListDetail", listDetailTests},
 	}
 	for _, g := range groups {
 		test{name: g.name, sub: g.tests}.run(t, h)
