@@ -431,10 +431,11 @@ func compileBool[T any](get func(*T) (bool, bool), op Operator, vals []string) p
 // TicketFilter has no groups and matches every ticket.
 //
 // Stores that evaluate in Go call Match; stores that translate to another
-// language (SQL) read Groups. Both mean the same thing, as documented on
+// language (SQL) read Conds. Both mean the same thing, as documented on
 // Env.
 type TicketFilter struct {
 	groups FilterGroups
+	conds  [][]Cond
 	m      *matcher[Ticket]
 }
 
@@ -449,7 +450,11 @@ func compileTicketFilter(g FilterGroups, schema Schema, field string) (TicketFil
 	if err != nil {
 		return TicketFilter{}, err
 	}
-	return TicketFilter{groups: g.Clone(), m: m}, nil
+	conds, err := ticketConds(g, schema)
+	if err != nil { // compile has checked every value; this is a bug
+		return TicketFilter{}, fmt.Errorf("%w: resolve %s: %v", ErrInternal, field, err)
+	}
+	return TicketFilter{groups: g.Clone(), conds: conds, m: m}, nil
 }
 
 // Groups returns a copy of the filter groups the filter was compiled from.

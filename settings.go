@@ -109,6 +109,12 @@ const (
 	OwnerAlias     OwnerName = "alias"
 )
 
+// OwnerNames returns every owner name style, for stores that keep an
+// owner's name in each.
+func OwnerNames() []OwnerName {
+	return []OwnerName{OwnerFirstName, OwnerFullName, OwnerLastName, OwnerAlias}
+}
+
 // Column is one column of the ticket list (S8). Label overrides the
 // property's own label when set.
 type Column struct {

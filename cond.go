@@ -1,0 +1,146 @@
+package portal
+
+import (
+	"math"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Cond is one filter of a TicketFilter resolved for a store that translates
+// filters into its own query language (SQL): the property with its type,
+// the operator, and the values already parsed for that type. It means
+// exactly what Match means (see Env); a store that evaluates in Go calls
+// Match instead.
+type Cond struct {
+	Property Property
+	Operator Operator
+	// Texts are a text filter's values, folded (Fold): the store compares
+	// them with the folded property value, byte for byte.
+	Texts []string
+	// Values are an enumeration's values as given (for status: "open",
+	// "closed").
+	Values []string
+	// IDs are a reference's record IDs.
+	IDs []uuid.UUID
+	// Nums are a number filter's values (between: low, high).
+	Nums []float64
+	// Bool is the value a boolean eq/ne filter matches.
+	Bool bool
+
+	from, to int64  // a date filter's span in Unix microseconds
+	days     float64 // before_days_ago and after_days_ago
+}
+
+// Unbounded ends of a Span.
+const (
+	SpanMin int64 = math.MinInt64
+	SpanMax int64 = math.MaxInt64
+)
+
+// Span returns the Unix microseconds a date condition matches at now: the
+// dates d with from ≤ d < to, or, when outside is true (ne), the dates not
+// in that span. An unbounded end is SpanMin or SpanMax. It answers for the
+// comparison and days-ago operators; is_known and is_unknown have no span.
+func (c Cond) Span(now time.Time) (from, to int64, outside bool) {
+	switch c.Operator {
+	case Eq, Between:
+		return c.from, c.to, false
+	case Ne:
+		return c.from, c.to, true
+	case Lt:
+		return SpanMin, c.from, false
+	case Lte:
+		return SpanMin, c.to, false
+	case Gt:
+		return c.to, SpanMax, false
+	case Gte:
+		return c.from, SpanMax, false
+	case BeforeDaysAgo, AfterDaysAgo:
+		// Match compares time.Time values; a stored date is whole
+		// microseconds, so d < limit is d < ⌈limit⌉ and d > limit is
+		// d ≥ ⌊limit⌋+1, in microseconds.
+		limit := now.Add(-time.Duration(c.days) * 24 * time.Hour)
+		us := limit.UnixMicro() // floor
+		if c.Operator == AfterDaysAgo {
+			return us + 1, SpanMax, false
+		}
+		if limit.Nanosecond()%1000 != 0 {
+			us++
+		}
+		return SpanMin, us, false
+	}
+	return SpanMin, SpanMax, false
+}
+
+// Conds returns the filter's groups as conditions: the groups are OR-ed,
+// the conditions inside a group AND-ed, and no groups match every ticket.
+// The slices are the caller's.
+func (f TicketFilter) Conds() [][]Cond {
+	out := make([][]Cond, len(f.conds))
+	for i, g := range f.conds {
+		out[i] = make([]Cond, len(g))
+		for j, c := range g {
+			c.Property = c.Property.Clone()
+			c.Texts = append([]string(nil), c.Texts...)
+			c.Values = append([]string(nil), c.Values...)
+			c.IDs = append([]uuid.UUID(nil), c.IDs...)
+			c.Nums = append([]float64(nil), c.Nums...)
+			out[i][j] = c
+		}
+	}
+	return out
+}
+
+// ticketConds resolves validated groups into conditions.
+func ticketConds(g FilterGroups, schema Schema) ([][]Cond, error) {
+	out := make([][]Cond, len(g))
+	for i, group := range g {
+		out[i] = make([]Cond, len(group))
+		for j, f := range group {
+			p, _ := schema.Lookup(TicketObject, f.Property)
+			c, err := resolve(f, p)
+			if err != nil {
+				return nil, err
+			}
+			out[i][j] = c
+		}
+	}
+	return out, nil
+}
+
+// resolve parses a validated filter's values for its property's type.
+func resolve(f Filter, p Property) (Cond, error) {
+	c := Cond{Property: p.Clone(), Operator: f.Operator}
+	if f.Operator == IsKnown || f.Operator == IsUnknown {
+		return c, nil
+	}
+	var err error
+	switch {
+	case p.Type == Text:
+		for _, v := range f.Values {
+			c.Texts = append(c.Texts, Fold(v))
+		}
+	case p.Type == Number:
+		for _, v := range f.Values {
+			n, perr := ParseNumber(v)
+			if perr != nil {
+				return c, perr
+			}
+			c.Nums = append(c.Nums, n)
+		}
+	case p.Type == Date && (f.Operator == BeforeDaysAgo || f.Operator == AfterDaysAgo):
+		c.days, err = ParseNumber(f.Values[0])
+	case p.Type == Date:
+		if c.from, c.to, err = DateSpan(f.Values[0]); err == nil && f.Operator == Between {
+			_, c.to, err = DateSpan(f.Values[1])
+		}
+	case p.Type == Boolean:
+		c.Bool = (f.Values[0] == "true") == (f.Operator == Eq)
+	case p.Ref != "":
+		c.IDs, err = parseIDs(f.Values)
+	default: // enumeration
+		c.Values = append([]string(nil), f.Values...)
+	}
+	return c, err
+}

@@ -1,0 +1,137 @@
+package sqlstore
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Dialect is the SQL database a Store talks to. Every difference between
+// the databases lives in this file: placeholders, upserts, byte-string
+// functions and how a migration runs. The queries elsewhere are written once,
+// with ? placeholders, and only over byte strings (BLOB, bytea, VARBINARY),
+// integers and doubles, which compare alike everywhere.
+type Dialect string
+
+// The dialects.
+const (
+	// SQLite through modernc.org/sqlite (pure Go). Open the database with
+	// SQLiteDSN.
+	SQLite Dialect = "sqlite"
+	// Postgres is PostgreSQL (and compatible databases) through
+	// github.com/jackc/pgx/v5/stdlib.
+	Postgres Dialect = "postgres"
+	// MySQL is MariaDB or MySQL through github.com/go-sql-driver/mysql.
+	MySQL Dialect = "mysql"
+)
+
+func (d Dialect) valid() bool { return d == SQLite || d == Postgres || d == MySQL }
+
+// rebind turns the ? placeholders of q into the dialect's: $1, $2 … for
+// PostgreSQL. Queries hold no ? inside literals.
+func (d Dialect) rebind(q string) string {
+	if d != Postgres {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+// upsert returns an INSERT of cols into table that replaces the other
+// columns of a row whose key columns exist.
+func (d Dialect) upsert(table string, key, cols []string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES (%s)", table, strings.Join(cols, ", "),
+		strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", "))
+	var set []string
+	for _, c := range cols {
+		if contains(key, c) {
+			continue
+		}
+		if d == MySQL {
+			set = append(set, fmt.Sprintf("%s = VALUES(%s)", c, c))
+		} else {
+			set = append(set, fmt.Sprintf("%s = excluded.%s", c, c))
+		}
+	}
+	if d == MySQL {
+		fmt.Fprintf(&b, " ON DUPLICATE KEY UPDATE %s", strings.Join(set, ", "))
+	} else {
+		fmt.Fprintf(&b, " ON CONFLICT (%s) DO UPDATE SET %s", strings.Join(key, ", "), strings.Join(set, ", "))
+	}
+	return b.String()
+}
+
+// insertNew returns an INSERT of cols into table that does nothing when the
+// key exists: the caller tells a new row from an existing one by the rows
+// affected (1 or 0).
+func (d Dialect) insertNew(table string, key, cols []string) string {
+	q := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", table, strings.Join(cols, ", "),
+		strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", "))
+	if d == MySQL {
+		// An update to the same value counts 0 rows affected.
+		return q + fmt.Sprintf(" ON DUPLICATE KEY UPDATE %s = %s", key[0], key[0])
+	}
+	return q + fmt.Sprintf(" ON CONFLICT (%s) DO NOTHING", strings.Join(key, ", "))
+}
+
+// position returns an expression for where the byte string bound to the
+// next placeholder first occurs in col: 1 at the start, 0 nowhere.
+func (d Dialect) position(col string) string {
+	switch d {
+	case Postgres:
+		return "position(? in " + col + ")"
+	case MySQL:
+		return "locate(?, " + col + ")"
+	}
+	return "instr(" + col + ", ?)"
+}
+
+// suffix returns a condition that col ends with a byte string of n bytes,
+// bound to the next placeholder.
+func (d Dialect) suffix(col string, n int) string {
+	switch d {
+	case Postgres:
+		return fmt.Sprintf("substring(%s from octet_length(%s) - %d) = ?", col, col, n-1)
+	case MySQL:
+		return fmt.Sprintf("right(%s, %d) = ?", col, n)
+	}
+	return fmt.Sprintf("substr(%s, -%d) = ?", col, n)
+}
+
+// boolean returns the dialect's literal for a truth value in a condition.
+func (d Dialect) boolean(b bool) string {
+	switch {
+	case d == Postgres && b:
+		return "TRUE"
+	case d == Postgres:
+		return "FALSE"
+	case b:
+		return "1 = 1"
+	}
+	return "1 = 0"
+}
+
+// transactionalDDL reports whether a schema change can be rolled back with
+// the transaction it ran in. MySQL commits each DDL statement at once.
+func (d Dialect) transactionalDDL() bool { return d != MySQL }
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}

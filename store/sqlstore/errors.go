@@ -1,0 +1,75 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+
+	"github.com/helpdeskkit/portal"
+)
+
+// ErrSchemaTooNew is returned by Open and Migrate for a database whose
+// schema a newer version of this package has migrated: this code must not
+// write to it.
+var ErrSchemaTooNew = errors.New("sqlstore: the database schema is newer than this program")
+
+// mapErr is the one place where driver errors become the portal's: no rows
+// is ErrNotFound, a unique violation ErrConflict, a cancelled context stays
+// itself; anything else is wrapped with what the store was doing (Portal
+// reports it as ErrInternal).
+func mapErr(op string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("%w: %s", portal.ErrNotFound, op)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("sqlstore: %s: %w", op, err)
+	case state(err) == "23505":
+		return fmt.Errorf("%w: %s: already exists", portal.ErrConflict, op)
+	}
+	return fmt.Errorf("sqlstore: %s: %w", op, err)
+}
+
+// mysqlCode finds the error number and SQLSTATE in go-sql-driver/mysql's
+// error text ("Error 1062 (23000): …"); that driver gives them no method.
+var mysqlCode = regexp.MustCompile(`^Error (\d+) \(([0-9A-Z]{5})\)`)
+
+// state returns the SQLSTATE of a driver error, or "" when it has none. For
+// SQLite it maps the extended result codes the store acts on.
+func state(err error) string {
+	var pg interface{ SQLState() string }
+	if errors.As(err, &pg) {
+		return pg.SQLState()
+	}
+	var lite interface{ Code() int }
+	if errors.As(err, &lite) {
+		switch lite.Code() {
+		case 2067, 1555: // SQLITE_CONSTRAINT_UNIQUE, SQLITE_CONSTRAINT_PRIMARYKEY
+			return "23505"
+		case 5, 261, 517: // SQLITE_BUSY and its extended codes
+			return "40001"
+		}
+		return ""
+	}
+	if m := mysqlCode.FindStringSubmatch(err.Error()); m != nil {
+		switch m[1] {
+		case "1213", "1205": // deadlock, lock wait timeout: retry
+			return "40001"
+		case "1062":
+			return "23505"
+		}
+		return m[2]
+	}
+	return ""
+}
+
+// retryable reports whether a transaction failed only because another one
+// won a race (serialization failure, deadlock, busy database) and may be
+// run again.
+func retryable(err error) bool {
+	s := state(err)
+	return s == "40001" || s == "40P01"
+}

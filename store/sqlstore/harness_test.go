@@ -1,0 +1,144 @@
+package sqlstore_test
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/go-sql-driver/mysql"
+	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite"
+
+	"github.com/helpdeskkit/portal/store/sqlstore"
+)
+
+// The environment variables that name the servers for the PostgreSQL and
+// MariaDB/MySQL tests; without them those tests skip. SQLite always runs.
+const (
+	postgresEnv = "PORTAL_TEST_POSTGRES_DSN"
+	mysqlEnv    = "PORTAL_TEST_MYSQL_DSN"
+)
+
+// dialect is one database the tests run on: fresh opens an empty database
+// (a file, a schema or a database of its own) for one test and removes it
+// when the test ends.
+type dialect struct {
+	name  sqlstore.Dialect
+	fresh func(t testing.TB) *sql.DB
+}
+
+// dialects returns SQLite and every server dialect whose DSN is set; it
+// reports the skipped ones.
+func dialects(t testing.TB) []dialect {
+	ds := []dialect{{sqlstore.SQLite, freshSQLite}}
+	if dsn := os.Getenv(postgresEnv); dsn != "" {
+		ds = append(ds, dialect{sqlstore.Postgres, func(t testing.TB) *sql.DB { return freshPostgres(t, dsn) }})
+	} else {
+		t.Logf("%s is not set: PostgreSQL tests skip", postgresEnv)
+	}
+	if dsn := os.Getenv(mysqlEnv); dsn != "" {
+		ds = append(ds, dialect{sqlstore.MySQL, func(t testing.TB) *sql.DB { return freshMySQL(t, dsn) }})
+	} else {
+		t.Logf("%s is not set: MariaDB/MySQL tests skip", mysqlEnv)
+	}
+	return ds
+}
+
+// open opens a fresh database of d and a Store on it.
+func (d dialect) open(t testing.TB) *sqlstore.Store {
+	t.Helper()
+	db := d.fresh(t)
+	st, err := sqlstore.Open(context.Background(), db, d.name)
+	if err != nil {
+		t.Fatalf("open %s store: %v", d.name, err)
+	}
+	return st
+}
+
+func freshSQLite(t testing.TB) *sql.DB {
+	db, err := sql.Open("sqlite", sqlstore.SQLiteDSN(filepath.Join(t.TempDir(), "portal.db")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// uniqueName is a name for a test's own schema or database.
+func uniqueName() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return "portal_t_" + hex.EncodeToString(b)
+}
+
+// freshPostgres creates a schema of its own and opens the database with it
+// as the search path.
+func freshPostgres(t testing.TB, dsn string) *sql.DB {
+	t.Helper()
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	schema := uniqueName()
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatalf("%s: %v", postgresEnv, err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	db, err := sql.Open("pgx", u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		db.Close()
+		if admin, err := sql.Open("pgx", dsn); err == nil {
+			admin.Exec("DROP SCHEMA " + schema + " CASCADE")
+			admin.Close()
+		}
+	})
+	return db
+}
+
+// freshMySQL creates a database of its own and opens it.
+func freshMySQL(t testing.TB, dsn string) *sql.DB {
+	t.Helper()
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		t.Fatalf("%s: %v", mysqlEnv, err)
+	}
+	cfg.DBName = ""
+	admin, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	name := uniqueName()
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	cfg.DBName = name
+	db, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		db.Close()
+		cfg.DBName = ""
+		if admin, err := sql.Open("mysql", cfg.FormatDSN()); err == nil {
+			admin.Exec("DROP DATABASE " + name)
+			admin.Close()
+		}
+	})
+	return db
+}

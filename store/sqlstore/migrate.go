@@ -1,0 +1,163 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+//go:embed migrations
+var migrationFiles embed.FS
+
+// migration is one numbered schema change: migrations/<dialect>/NNNN_name.sql.
+type migration struct {
+	version int
+	name    string
+	stmts   []string
+}
+
+// migrations returns the dialect's migrations in order.
+func migrations(d Dialect) ([]migration, error) {
+	dir := path.Join("migrations", string(d))
+	entries, err := fs.ReadDir(migrationFiles, dir)
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || !strings.HasSuffix(e.Name(), ".sql") {
+			return nil, fmt.Errorf("migration %s: name is not NNNN_name.sql", e.Name())
+		}
+		b, err := migrationFiles.ReadFile(path.Join(dir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: e.Name(), stmts: statements(string(b))})
+	}
+	slices.SortFunc(ms, func(a, b migration) int { return a.version - b.version })
+	for i, m := range ms {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("migration %s: expected version %d", m.name, i+1)
+		}
+	}
+	return ms, nil
+}
+
+// statements splits a migration into its statements: they end with ";" at
+// the end of a line, and lines starting with "--" are comments.
+func statements(src string) []string {
+	var out []string
+	var cur strings.Builder
+	for line := range strings.Lines(src) {
+		if strings.HasPrefix(strings.TrimSpace(line), "--") {
+			continue
+		}
+		cur.WriteString(line)
+		if strings.HasSuffix(strings.TrimSpace(line), ";") {
+			if s := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(cur.String()), ";")); s != "" {
+				out = append(out, s)
+			}
+			cur.Reset()
+		}
+	}
+	if s := strings.TrimSpace(cur.String()); s != "" {
+		out = append(out, s)
+	}
+	return out
+}
+
+// Migrate brings the database's schema to the newest version this package
+// knows, recording each applied version in the table portal_schema. It is
+// idempotent, and safe when several processes run it at once without
+// advisory locks: on SQLite and PostgreSQL each migration runs in a
+// transaction that first claims its version row, so a second process waits
+// for the first and then skips it; on MySQL, whose schema changes commit at
+// once, every statement is written to run twice harmlessly. A database whose
+// schema is newer than this package gives ErrSchemaTooNew.
+func Migrate(ctx context.Context, db *sql.DB, d Dialect) error {
+	if !d.valid() {
+		return fmt.Errorf("sqlstore: unknown dialect %q", d)
+	}
+	ms, err := migrations(d)
+	if err != nil {
+		return fmt.Errorf("sqlstore: %w", err)
+	}
+	create := "CREATE TABLE IF NOT EXISTS portal_schema (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)"
+	if err := retry(ctx, func() error { _, err := db.ExecContext(ctx, create); return err }); err != nil {
+		return mapErr("create portal_schema", err)
+	}
+	var current int
+	if err := db.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM portal_schema").Scan(&current); err != nil {
+		return mapErr("read schema version", err)
+	}
+	if current > len(ms) {
+		return fmt.Errorf("%w: the database is at schema version %d, this program knows versions up to %d", ErrSchemaTooNew, current, len(ms))
+	}
+	for _, m := range ms[current:] {
+		if err := retry(ctx, func() error { return apply(ctx, db, d, m) }); err != nil {
+			return mapErr("migration "+m.name, err)
+		}
+	}
+	return nil
+}
+
+// apply runs one migration unless another process has.
+func apply(ctx context.Context, db *sql.DB, d Dialect, m migration) error {
+	claim := d.rebind(d.insertNew("portal_schema", []string{"version"}, []string{"version", "applied_at"}))
+	now := time.Now().UnixMicro()
+	if !d.transactionalDDL() {
+		for _, s := range m.stmts {
+			if _, err := db.ExecContext(ctx, s); err != nil {
+				return err
+			}
+		}
+		_, err := db.ExecContext(ctx, claim, m.version, now)
+		return err
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, claim, m.version, now)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return err // applied by another process while this one waited
+	}
+	for _, s := range m.stmts {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// retry runs fn again while it fails only because a concurrent transaction
+// won a race (at most a few times, with a short pause). PostgreSQL's
+// CREATE TABLE IF NOT EXISTS can also lose such a race with a unique
+// violation in its catalog.
+func retry(ctx context.Context, fn func() error) error {
+	var err error
+	for attempt := range 8 {
+		if err = fn(); err == nil || !(retryable(err) || state(err) == "23505") {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * 5 * time.Millisecond):
+		}
+	}
+	return err
+}

@@ -1,0 +1,489 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/helpdeskkit/portal"
+)
+
+// QueryTickets implements portal.TicketStore.
+func (s *Store) QueryTickets(ctx context.Context, q portal.TicketQuery) (portal.TicketPage, error) {
+	var p portal.TicketPage
+	err := s.FillTicketPage(ctx, q, &p)
+	return p, err
+}
+
+// FillTicketPage implements portal.TicketPageFiller: the page is one
+// statement (see listSQL), and reuses page's slices.
+func (s *Store) FillTicketPage(ctx context.Context, q portal.TicketQuery, page *portal.TicketPage) error {
+	text, args, kind := s.listSQL(&q)
+	rows, err := s.db.QueryContext(ctx, text, args...)
+	if err != nil {
+		return mapErr("query tickets", err)
+	}
+	defer rows.Close()
+	page.Tickets, page.Keys, page.More = page.Tickets[:0], page.Keys[:0], false
+	for rows.Next() {
+		if len(page.Tickets) == q.Limit {
+			page.More = true
+			break
+		}
+		var (
+			doc []byte
+			key portal.SortKey
+			err error
+		)
+		switch kind {
+		case textKey:
+			var k []byte
+			err = rows.Scan(&doc, &k)
+			key = portal.SortKey{Null: k == nil, Text: string(k)}
+		default:
+			var k *float64
+			err = rows.Scan(&doc, &k)
+			key = portal.SortKey{Null: k == nil}
+			if k != nil {
+				key.Num = *k
+			}
+		}
+		if err != nil {
+			return mapErr("query tickets", err)
+		}
+		t, err := decodeTicket(doc)
+		if err != nil {
+			return mapErr("query tickets", err)
+		}
+		page.Tickets = append(page.Tickets, t)
+		page.Keys = append(page.Keys, key)
+	}
+	return mapErr("query tickets", rows.Err())
+}
+
+// keyKind is the SQL type of a sort key.
+type keyKind int
+
+const (
+	textKey  keyKind = iota // a folded byte string
+	intKey                  // an integer (microseconds)
+	floatKey                // a double
+)
+
+// builder writes one statement and its arguments.
+type builder struct {
+	d    Dialect
+	b    strings.Builder
+	args []any
+}
+
+func (b *builder) sql(parts ...string) {
+	for _, p := range parts {
+		b.b.WriteString(p)
+	}
+}
+
+// arg writes a placeholder bound to v.
+func (b *builder) arg(v any) {
+	b.args = append(b.args, v)
+	b.b.WriteByte('?')
+}
+
+// list writes "(?, ?, …)" bound to vs.
+func list[T any](b *builder, vs []T, conv func(T) any) {
+	b.sql("(")
+	for i, v := range vs {
+		if i > 0 {
+			b.sql(", ")
+		}
+		b.arg(conv(v))
+	}
+	b.sql(")")
+}
+
+// listSQL writes a customer's list page as one statement:
+//
+//	SELECT t.doc, r.k FROM (
+//	  SELECT m.id, m.k FROM (
+//	    SELECT t.id, <sort key> AS k
+//	    FROM (<the contact's and the company's ticket IDs>) sc
+//	    JOIN tickets t ON …
+//	    WHERE <visibility> AND <filter> AND <search>
+//	  ) m WHERE <after the cursor> ORDER BY … LIMIT n+1
+//	) r JOIN tickets t ON … ORDER BY …
+//
+// The scope comes from the association tables' primary keys, the page is
+// cut before the documents are read, and every value is a bound argument.
+func (s *Store) listSQL(q *portal.TicketQuery) (string, []any, keyKind) {
+	b := &builder{d: s.d}
+	pid := id(q.PortalID)
+	b.sql("SELECT t.doc, r.k FROM (SELECT m.id, m.k FROM (SELECT t.id, ")
+	kind := b.sortKey(q.Sort)
+	b.sql(" AS k FROM (SELECT ticket_id FROM ticket_contacts WHERE portal_id = ")
+	b.arg(pid)
+	b.sql(" AND contact_id = ")
+	b.arg(id(q.ContactID))
+	if q.CompanyID != uuid.Nil {
+		b.sql(" UNION SELECT ticket_id FROM ticket_companies WHERE portal_id = ")
+		b.arg(pid)
+		b.sql(" AND company_id = ")
+		b.arg(id(q.CompanyID))
+	}
+	b.sql(") sc JOIN tickets t ON t.portal_id = ")
+	b.arg(pid)
+	b.sql(" AND t.id = sc.ticket_id WHERE ")
+	b.sql(b.d.boolean(true))
+	b.filter(q.Visibility.Conds(), q)
+	b.filter(q.Filter.Conds(), q)
+	for _, term := range q.Search {
+		b.sql(" AND ", b.d.position("t.search"), " > 0")
+		b.args = append(b.args, []byte(term))
+	}
+	b.sql(") m")
+	if q.After != nil {
+		b.sql(" WHERE ")
+		b.after(q, kind)
+	}
+	b.sql(" ORDER BY ", order("m", q.Sort.Desc), " LIMIT ")
+	b.arg(q.Limit + 1)
+	b.sql(") r JOIN tickets t ON t.portal_id = ")
+	b.arg(pid)
+	b.sql(" AND t.id = r.id ORDER BY ", order("r", q.Sort.Desc))
+	return b.d.rebind(b.b.String()), b.args, kind
+}
+
+// order is the ORDER BY of a list: the key, unknown keys last (first
+// descending), then the ticket ID, all in the sort's direction.
+func order(rel string, desc bool) string {
+	if desc {
+		return fmt.Sprintf("(%[1]s.k IS NULL) DESC, %[1]s.k DESC, %[1]s.id DESC", rel)
+	}
+	return fmt.Sprintf("(%[1]s.k IS NULL), %[1]s.k, %[1]s.id", rel)
+}
+
+// after writes the condition for the rows after the cursor (q.After,
+// q.AfterID) in the list's order.
+func (b *builder) after(q *portal.TicketQuery, kind keyKind) {
+	k, aid := q.After, id(q.AfterID)
+	var key any
+	switch kind {
+	case textKey:
+		key = []byte(k.Text)
+	case intKey:
+		key = int64(k.Num)
+	default:
+		key = k.Num
+	}
+	switch {
+	case !q.Sort.Desc && k.Null:
+		b.sql("m.k IS NULL AND m.id > ")
+		b.arg(aid)
+	case !q.Sort.Desc:
+		b.sql("(m.k IS NULL OR m.k > ")
+		b.arg(key)
+		b.sql(" OR (m.k = ")
+		b.arg(key)
+		b.sql(" AND m.id > ")
+		b.arg(aid)
+		b.sql("))")
+	case k.Null:
+		b.sql("(m.k IS NOT NULL OR m.id < ")
+		b.arg(aid)
+		b.sql(")")
+	default:
+		b.sql("m.k IS NOT NULL AND (m.k < ")
+		b.arg(key)
+		b.sql(" OR (m.k = ")
+		b.arg(key)
+		b.sql(" AND m.id < ")
+		b.arg(aid)
+		b.sql("))")
+	}
+}
+
+// closedSQL is true for a ticket whose stage is closed.
+const closedSQL = "EXISTS (SELECT 1 FROM stages st WHERE st.portal_id = t.portal_id AND st.id = t.stage_id AND st.closed = 1)"
+
+// nameSQL selects the folded name of the record a ticket column refers to.
+var nameSQL = map[string]string{
+	portal.PropRequestedBy: "(SELECT c.name_fold FROM contacts c WHERE c.portal_id = t.portal_id AND c.id = t.requester_id)",
+	portal.PropStage:       "(SELECT st.name_fold FROM stages st WHERE st.portal_id = t.portal_id AND st.id = t.stage_id)",
+	portal.PropPipeline:    "(SELECT pl.name_fold FROM pipelines pl WHERE pl.portal_id = t.portal_id AND pl.id = t.pipeline_id)",
+	portal.PropChannel:     "(SELECT ch.name_fold FROM channels ch WHERE ch.portal_id = t.portal_id AND ch.id = t.channel_id)",
+}
+
+// column is where a built-in ticket property is kept, by the type its
+// filters compare: folded text, microseconds, a referenced ID, a raw
+// enumeration value.
+var column = map[string]string{
+	portal.PropSubject:        "t.subject_fold",
+	portal.PropContent:        "t.content_fold",
+	portal.PropCreatedAt:      "t.created_at",
+	portal.PropLastActivityAt: "t.last_activity_at",
+	portal.PropRequestedBy:    "t.requester_id",
+	portal.PropOwner:          "t.owner_id",
+	portal.PropStage:          "t.stage_id",
+	portal.PropPipeline:       "t.pipeline_id",
+	portal.PropChannel:        "t.channel_id",
+	portal.PropPriority:       "t.priority",
+}
+
+// propSQL selects a custom property's stored value: p.txt, p.raw or p.num
+// of kind (s, n, d or b) for the next bound name.
+func propSQL(col, kind string) string {
+	return "SELECT " + col + " FROM ticket_props p WHERE p.portal_id = t.portal_id AND p.ticket_id = t.id AND p.name = ? AND p.kind = '" + kind + "'"
+}
+
+// sortKey writes the expression of a ticket's sort key (portal.SortKey)
+// and returns its type.
+func (b *builder) sortKey(s portal.Sort) keyKind {
+	p := s.Property
+	switch {
+	case p.Builtin && p.Name == portal.PropStatus:
+		b.sql("CASE WHEN ", closedSQL, " THEN 1 ELSE 0 END")
+		return intKey
+	case p.Builtin && p.Name == portal.PropPriority:
+		b.optionKey(column[p.Name], p)
+		return intKey
+	case p.Builtin && p.Name == portal.PropOwner:
+		b.sql("(SELECT o.name_fold FROM owner_names o WHERE o.portal_id = t.portal_id AND o.owner_id = t.owner_id AND o.style = ")
+		b.arg(string(s.OwnerName))
+		b.sql(")")
+		return textKey
+	case p.Builtin && nameSQL[p.Name] != "":
+		b.sql(nameSQL[p.Name])
+		return textKey
+	case p.Builtin && p.Type == portal.Date:
+		b.sql(column[p.Name])
+		return intKey
+	case p.Builtin:
+		b.sql(column[p.Name])
+		return textKey
+	}
+	switch p.Type {
+	case portal.Text:
+		b.sql("(", propSQL("p.txt", "s"))
+		b.args = append(b.args, p.Name)
+		b.sql(")")
+		return textKey
+	case portal.Enumeration:
+		b.args = append(b.args, p.Name)
+		b.optionKey("("+propSQL("p.raw", "s")+")", p)
+		return intKey
+	}
+	b.sql("(", propSQL("p.num", kindOf(p.Type)))
+	b.args = append(b.args, p.Name)
+	b.sql(")")
+	return floatKey
+}
+
+// optionKey writes the position of expr's value among p's options.
+func (b *builder) optionKey(expr string, p portal.Property) {
+	if len(p.Options) == 0 {
+		b.sql("NULL")
+		return
+	}
+	b.sql("CASE ", expr)
+	for i, o := range p.Options {
+		b.sql(" WHEN ")
+		b.arg([]byte(o.Value))
+		b.sql(fmt.Sprintf(" THEN %d", i))
+	}
+	b.sql(" END")
+}
+
+// kindOf is the ticket_props kind of a custom property of type t.
+func kindOf(t portal.PropertyType) string {
+	switch t {
+	case portal.Number:
+		return "n"
+	case portal.Date:
+		return "d"
+	case portal.Boolean:
+		return "b"
+	}
+	return "s"
+}
+
+// filter writes " AND (group OR group …)" for the groups, each group its
+// conditions AND-ed; no groups write nothing.
+func (b *builder) filter(groups [][]portal.Cond, q *portal.TicketQuery) {
+	if len(groups) == 0 {
+		return
+	}
+	b.sql(" AND (")
+	for i, g := range groups {
+		if i > 0 {
+			b.sql(" OR ")
+		}
+		b.sql("(")
+		for j, c := range g {
+			if j > 0 {
+				b.sql(" AND ")
+			}
+			b.cond(c, q)
+		}
+		b.sql(")")
+	}
+	b.sql(")")
+}
+
+// cond writes one condition with the semantics of portal.Env: an unknown
+// value matches only is_unknown.
+func (b *builder) cond(c portal.Cond, q *portal.TicketQuery) {
+	p := c.Property
+	if p.Builtin && p.Name == portal.PropStatus {
+		b.status(c)
+		return
+	}
+	if p.Builtin {
+		col := column[p.Name]
+		switch c.Operator {
+		case portal.IsKnown:
+			b.sql(col, " IS NOT NULL")
+		case portal.IsUnknown:
+			b.sql(col, " IS NULL")
+		default:
+			b.sql("(", col, " IS NOT NULL AND ")
+			b.pred(c, col, q)
+			b.sql(")")
+		}
+		return
+	}
+	col := "p.num"
+	switch {
+	case p.Type == portal.Text:
+		col = "p.txt"
+	case p.Type == portal.Enumeration:
+		col = "p.raw"
+	}
+	switch c.Operator {
+	case portal.IsUnknown:
+		b.sql("NOT ")
+		fallthrough
+	case portal.IsKnown:
+		b.sql("EXISTS (", propSQL("1", kindOf(p.Type)), ")")
+		b.args = append(b.args, p.Name)
+	default:
+		b.sql("EXISTS (", propSQL("1", kindOf(p.Type)), " AND ")
+		b.args = append(b.args, p.Name)
+		b.pred(c, col, q)
+		b.sql(")")
+	}
+}
+
+// pred writes the test of a known value in col.
+func (b *builder) pred(c portal.Cond, col string, q *portal.TicketQuery) {
+	bytes := func(s string) any { return []byte(s) }
+	switch c.Property.Type {
+	case portal.Text:
+		switch c.Operator {
+		case portal.EqualsAny, portal.NotEqualsAny:
+			b.sql(not(c.Operator == portal.NotEqualsAny), col, " IN ")
+			list(b, c.Texts, bytes)
+			b.sql(")")
+		case portal.ContainsAny, portal.NotContainsAny:
+			b.sql(not(c.Operator == portal.NotContainsAny))
+			for i, v := range c.Texts {
+				if i > 0 {
+					b.sql(" OR ")
+				}
+				b.sql(b.d.position(col), " > 0")
+				b.args = append(b.args, []byte(v))
+			}
+			b.sql(")")
+		case portal.StartsWith:
+			b.sql(b.d.position(col), " = 1")
+			b.args = append(b.args, []byte(c.Texts[0]))
+		case portal.EndsWith:
+			b.sql(b.d.suffix(col, len(c.Texts[0])))
+			b.args = append(b.args, []byte(c.Texts[0]))
+		}
+	case portal.Number, portal.Boolean:
+		ops := map[portal.Operator]string{portal.Eq: " = ", portal.Ne: " <> ", portal.Lt: " < ", portal.Lte: " <= ", portal.Gt: " > ", portal.Gte: " >= "}
+		switch {
+		case c.Property.Type == portal.Boolean:
+			want := 0.0
+			if c.Bool {
+				want = 1
+			}
+			b.sql(col, " = ")
+			b.arg(want)
+		case c.Operator == portal.Between:
+			b.sql(col, " >= ")
+			b.arg(c.Nums[0])
+			b.sql(" AND ", col, " <= ")
+			b.arg(c.Nums[1])
+		default:
+			b.sql(col, ops[c.Operator])
+			b.arg(c.Nums[0])
+		}
+	case portal.Date:
+		from, to, outside := c.Span(q.Now)
+		bound := func(us int64) any {
+			if c.Property.Builtin {
+				return us
+			}
+			return float64(us)
+		}
+		b.sql(not(outside), b.d.boolean(true))
+		if from != portal.SpanMin {
+			b.sql(" AND ", col, " >= ")
+			b.arg(bound(from))
+		}
+		if to != portal.SpanMax {
+			b.sql(" AND ", col, " < ")
+			b.arg(bound(to))
+		}
+		b.sql(")")
+	case portal.Enumeration:
+		b.sql(not(c.Operator == portal.IsNoneOf), col, " IN ")
+		if c.Property.Ref != "" {
+			list(b, c.IDs, func(u uuid.UUID) any { return id(u) })
+		} else {
+			list(b, c.Values, bytes)
+		}
+		b.sql(")")
+	}
+}
+
+// not opens a parenthesis, negated when neg is true.
+func not(neg bool) string {
+	if neg {
+		return "NOT ("
+	}
+	return "("
+}
+
+// status writes a condition on the built-in status, which is always known:
+// closed when the ticket's stage is closed, open otherwise.
+func (b *builder) status(c portal.Cond) {
+	in := func(v string) bool {
+		for _, x := range c.Values {
+			if x == v {
+				return true
+			}
+		}
+		return false
+	}
+	open, closed := in(portal.StatusOpen), in(portal.StatusClosed)
+	if c.Operator == portal.IsNoneOf {
+		open, closed = !open, !closed
+	}
+	switch {
+	case c.Operator == portal.IsKnown:
+		b.sql(b.d.boolean(true))
+	case c.Operator == portal.IsUnknown:
+		b.sql(b.d.boolean(false))
+	case open && closed:
+		b.sql(b.d.boolean(true))
+	case closed:
+		b.sql(closedSQL)
+	case open:
+		b.sql("NOT ", closedSQL)
+	default:
+		b.sql(b.d.boolean(false))
+	}
+}

@@ -1,0 +1,180 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/google/uuid"
+
+	"github.com/helpdeskkit/portal"
+)
+
+// PutProperty implements portal.SchemaStore. A property keeps the position
+// it was first put at.
+func (s *Store) PutProperty(ctx context.Context, portalID uuid.UUID, def portal.PropertyDef) error {
+	b, err := encode(def)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, "put property", portalID, func(t tx) error {
+		var seq int64
+		err := t.row(ctx, "SELECT seq FROM properties WHERE portal_id = ? AND object = ? AND name = ?",
+			id(portalID), string(def.Object), def.Property.Name).Scan(&seq)
+		if err == sql.ErrNoRows {
+			err = t.row(ctx, "SELECT COALESCE(MAX(seq), 0) + 1 FROM properties WHERE portal_id = ?", id(portalID)).Scan(&seq)
+		}
+		if err != nil {
+			return err
+		}
+		_, err = t.exec(ctx, s.d.upsert("properties", []string{"portal_id", "object", "name"}, []string{"portal_id", "object", "name", "seq", "doc"}),
+			id(portalID), string(def.Object), def.Property.Name, seq, b)
+		return err
+	})
+}
+
+// Properties implements portal.SchemaStore.
+func (s *Store) Properties(ctx context.Context, portalID uuid.UUID) ([]portal.PropertyDef, error) {
+	return docs(ctx, s, "properties", decode[portal.PropertyDef],
+		"SELECT doc FROM properties WHERE portal_id = ? ORDER BY seq", id(portalID))
+}
+
+// PutForm implements portal.SchemaStore.
+func (s *Store) PutForm(ctx context.Context, f portal.Form) error {
+	return s.putDoc(ctx, "put form", "forms", f.PortalID, f.ID, f, nil)
+}
+
+// Forms implements portal.SchemaStore.
+func (s *Store) Forms(ctx context.Context, portalID uuid.UUID) ([]portal.Form, error) {
+	return docs(ctx, s, "forms", decode[portal.Form], "SELECT doc FROM forms WHERE portal_id = ? ORDER BY id", id(portalID))
+}
+
+// col is one more column a record keeps besides its document.
+type col struct {
+	name string
+	val  any
+}
+
+// putDoc creates or replaces a record kept as a document, with the columns
+// cols, and runs more in the same transaction.
+func (s *Store) putDoc(ctx context.Context, op, table string, portalID, rid uuid.UUID, v any, cols []col, more ...func(t tx) error) error {
+	b, err := encode(v)
+	if err != nil {
+		return err
+	}
+	names := []string{"portal_id", "id", "doc"}
+	args := []any{id(portalID), id(rid), b}
+	for _, c := range cols {
+		names, args = append(names, c.name), append(args, c.val)
+	}
+	q := s.d.upsert(table, []string{"portal_id", "id"}, names)
+	return s.write(ctx, op, portalID, func(t tx) error {
+		if _, err := t.exec(ctx, q, args...); err != nil {
+			return err
+		}
+		for _, fn := range more {
+			if err := fn(t); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// getDoc reads a record kept as a document.
+func getDoc[T any](ctx context.Context, s *Store, op, table string, portalID, rid uuid.UUID, dec func([]byte) (T, error)) (T, error) {
+	b, err := s.doc(ctx, op, "SELECT doc FROM "+table+" WHERE portal_id = ? AND id = ?", id(portalID), id(rid))
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	v, err := dec(b)
+	return v, mapErr(op, err)
+}
+
+// PutContact implements portal.DirectoryStore. The contact's folded name
+// is kept for sorting tickets by requester.
+func (s *Store) PutContact(ctx context.Context, c portal.Contact) error {
+	return s.putDoc(ctx, "put contact", "contacts", c.PortalID, c.ID, contactDoc{Contact: c, Properties: props(c.Properties)},
+		[]col{{"name_fold", optFold(c.Name())}})
+}
+
+// Contact implements portal.DirectoryStore.
+func (s *Store) Contact(ctx context.Context, portalID, cid uuid.UUID) (portal.Contact, error) {
+	return getDoc(ctx, s, "contact", "contacts", portalID, cid, decodeContact)
+}
+
+// PutCompany implements portal.DirectoryStore.
+func (s *Store) PutCompany(ctx context.Context, c portal.Company) error {
+	return s.putDoc(ctx, "put company", "companies", c.PortalID, c.ID, companyDoc{Company: c, Properties: props(c.Properties)}, nil)
+}
+
+// Company implements portal.DirectoryStore.
+func (s *Store) Company(ctx context.Context, portalID, cid uuid.UUID) (portal.Company, error) {
+	return getDoc(ctx, s, "company", "companies", portalID, cid, decodeCompany)
+}
+
+// PutContactList implements portal.DirectoryStore.
+func (s *Store) PutContactList(ctx context.Context, l portal.ContactList) error {
+	return s.putDoc(ctx, "put contact list", "contact_lists", l.PortalID, l.ID, l, nil)
+}
+
+// ContactLists implements portal.DirectoryStore.
+func (s *Store) ContactLists(ctx context.Context, portalID uuid.UUID) ([]portal.ContactList, error) {
+	return docs(ctx, s, "contact lists", decode[portal.ContactList],
+		"SELECT doc FROM contact_lists WHERE portal_id = ? ORDER BY id", id(portalID))
+}
+
+// PutOwner implements portal.HelpdeskStore. The owner's folded name in
+// every style is kept for sorting tickets by owner.
+func (s *Store) PutOwner(ctx context.Context, o portal.Owner) error {
+	return s.putDoc(ctx, "put owner", "owners", o.PortalID, o.ID, o, nil, func(t tx) error {
+		q := s.d.upsert("owner_names", []string{"portal_id", "owner_id", "style"}, []string{"portal_id", "owner_id", "style", "name_fold"})
+		for _, style := range portal.OwnerNames() {
+			if _, err := t.exec(ctx, q, id(o.PortalID), id(o.ID), string(style), optFold(o.DisplayName(style))); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Owner implements portal.HelpdeskStore.
+func (s *Store) Owner(ctx context.Context, portalID, oid uuid.UUID) (portal.Owner, error) {
+	return getDoc(ctx, s, "owner", "owners", portalID, oid, decode[portal.Owner])
+}
+
+// PutChannel implements portal.HelpdeskStore.
+func (s *Store) PutChannel(ctx context.Context, c portal.Channel) error {
+	return s.putDoc(ctx, "put channel", "channels", c.PortalID, c.ID, c, []col{{"name_fold", optFold(c.Name)}})
+}
+
+// Channels implements portal.HelpdeskStore.
+func (s *Store) Channels(ctx context.Context, portalID uuid.UUID) ([]portal.Channel, error) {
+	return docs(ctx, s, "channels", decode[portal.Channel], "SELECT doc FROM channels WHERE portal_id = ? ORDER BY id", id(portalID))
+}
+
+// PutPipeline implements portal.HelpdeskStore. Its stages are kept in a
+// table of their own, for a ticket's status and sorting by stage.
+func (s *Store) PutPipeline(ctx context.Context, p portal.Pipeline) error {
+	return s.putDoc(ctx, "put pipeline", "pipelines", p.PortalID, p.ID, p, []col{{"name_fold", optFold(p.Name)}}, func(t tx) error {
+		if _, err := t.exec(ctx, "DELETE FROM stages WHERE portal_id = ? AND pipeline_id = ?", id(p.PortalID), id(p.ID)); err != nil {
+			return err
+		}
+		q := s.d.upsert("stages", []string{"portal_id", "id"}, []string{"portal_id", "id", "pipeline_id", "name_fold", "closed"})
+		for _, st := range p.Stages {
+			closed := 0
+			if st.State == portal.StageClosed {
+				closed = 1
+			}
+			if _, err := t.exec(ctx, q, id(p.PortalID), id(st.ID), id(p.ID), optFold(st.Name), closed); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Pipelines implements portal.HelpdeskStore.
+func (s *Store) Pipelines(ctx context.Context, portalID uuid.UUID) ([]portal.Pipeline, error) {
+	return docs(ctx, s, "pipelines", decode[portal.Pipeline], "SELECT doc FROM pipelines WHERE portal_id = ? ORDER BY id", id(portalID))
+}

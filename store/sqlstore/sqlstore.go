@@ -1,0 +1,150 @@
+// Package sqlstore is a portal.Store on a SQL database: SQLite (the embedded
+// default), PostgreSQL or MariaDB/MySQL, through database/sql.
+//
+// The package imports no driver. The host opens the *sql.DB with the driver
+// of its choice and passes it with the dialect:
+//
+//	import _ "modernc.org/sqlite"                      // SQLite, pure Go
+//	db, err := sql.Open("sqlite", sqlstore.SQLiteDSN("portal.db"))
+//	st, err := sqlstore.Open(ctx, db, sqlstore.SQLite)
+//
+//	import _ "github.com/jackc/pgx/v5/stdlib"          // PostgreSQL
+//	db, err := sql.Open("pgx", "postgres://user@host/db")
+//	st, err := sqlstore.Open(ctx, db, sqlstore.Postgres)
+//
+//	import _ "github.com/go-sql-driver/mysql"          // MariaDB, MySQL
+//	db, err := sql.Open("mysql", "user@tcp(host:3306)/db")
+//	st, err := sqlstore.Open(ctx, db, sqlstore.MySQL)
+//
+// Open applies the embedded migrations (see Migrate). A customer's ticket
+// list — scope, visibility and customer filters, search, sort, cursor and
+// page size — is one parameterised statement over indexes; user text is only
+// ever bound, never written into SQL. Every write runs in one transaction.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+
+	"github.com/google/uuid"
+
+	"github.com/helpdeskkit/portal"
+)
+
+// Store is a portal.Store on a SQL database. It is safe for concurrent use
+// by any number of goroutines and processes sharing the database.
+type Store struct {
+	db *sql.DB
+	d  Dialect
+}
+
+var (
+	_ portal.Store            = (*Store)(nil)
+	_ portal.TicketPageFiller = (*Store)(nil)
+)
+
+// Open migrates the database to the schema this package knows and returns a
+// Store on it. The caller keeps db and closes it when done.
+func Open(ctx context.Context, db *sql.DB, d Dialect) (*Store, error) {
+	if err := Migrate(ctx, db, d); err != nil {
+		return nil, err
+	}
+	return &Store{db: db, d: d}, nil
+}
+
+// SQLiteDSN returns the modernc.org/sqlite data source name for a database
+// file at path, set up for a server: write-ahead logging, a busy timeout of
+// 10 s, immediate transactions (a writer takes the write lock when it
+// begins, so two writers queue instead of failing), and synchronous=NORMAL,
+// safe with WAL.
+func SQLiteDSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// exec runs a statement outside a transaction.
+func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return s.db.QueryContext(ctx, s.d.rebind(q), args...)
+}
+
+func (s *Store) row(ctx context.Context, q string, args ...any) *sql.Row {
+	return s.db.QueryRowContext(ctx, s.d.rebind(q), args...)
+}
+
+// tx is a write transaction: its statements use ? placeholders.
+type tx struct {
+	*sql.Tx
+	d Dialect
+}
+
+func (t tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return t.ExecContext(ctx, t.d.rebind(q), args...)
+}
+
+func (t tx) row(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.QueryRowContext(ctx, t.d.rebind(q), args...)
+}
+
+// write runs fn in a transaction of the tenant portalID: it fails with
+// ErrNotFound when the tenant does not exist, and commits only when fn
+// succeeds. A transaction that lost a race with another (deadlock,
+// serialization failure, busy database) runs again.
+func (s *Store) write(ctx context.Context, op string, portalID uuid.UUID, fn func(t tx) error) error {
+	err := retry(ctx, func() error {
+		sqlTx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer sqlTx.Rollback()
+		t := tx{sqlTx, s.d}
+		var one int
+		if err := t.row(ctx, "SELECT 1 FROM tenants WHERE id = ?", id(portalID)).Scan(&one); err != nil {
+			if err == sql.ErrNoRows {
+				return fmt.Errorf("%w: tenant %s", portal.ErrNotFound, portalID)
+			}
+			return err
+		}
+		if err := fn(t); err != nil {
+			return err
+		}
+		return sqlTx.Commit()
+	})
+	return mapErr(op, err)
+}
+
+// doc reads one JSON document.
+func (s *Store) doc(ctx context.Context, op, q string, args ...any) ([]byte, error) {
+	var b []byte
+	if err := s.row(ctx, q, args...).Scan(&b); err != nil {
+		return nil, mapErr(op, err)
+	}
+	return b, nil
+}
+
+// docs reads a list of JSON documents and decodes each.
+func docs[T any](ctx context.Context, s *Store, op string, dec func([]byte) (T, error), q string, args ...any) ([]T, error) {
+	rows, err := s.query(ctx, q, args...)
+	if err != nil {
+		return nil, mapErr(op, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			return nil, mapErr(op, err)
+		}
+		v, err := dec(b)
+		if err != nil {
+			return nil, mapErr(op, err)
+		}
+		out = append(out, v)
+	}
+	return out, mapErr(op, rows.Err())
+}
