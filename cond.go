@@ -28,7 +28,7 @@ type Cond struct {
 	// Bool is the value a boolean eq/ne filter matches.
 	Bool bool
 
-	from, to int64  // a date filter's span in Unix microseconds
+	from, to int64   // a date filter's span in Unix microseconds
 	days     float64 // before_days_ago and after_days_ago
 }
 
