@@ -28,21 +28,23 @@ const (
 // (a file, a schema or a database of its own) for one test and removes it
 // when the test ends.
 type dialect struct {
-	name  sqlstore.Dialect
-	fresh func(t testing.TB) *sql.DB
+	name   sqlstore.Dialect
+	driver string
+	// fresh makes an empty database and returns the DSN that opens it.
+	fresh func(t testing.TB) string
 }
 
 // dialects returns SQLite and every server dialect whose DSN is set; it
 // reports the skipped ones.
 func dialects(t testing.TB) []dialect {
-	ds := []dialect{{sqlstore.SQLite, freshSQLite}}
+	ds := []dialect{{sqlstore.SQLite, "sqlite", freshSQLite}}
 	if dsn := os.Getenv(postgresEnv); dsn != "" {
-		ds = append(ds, dialect{sqlstore.Postgres, func(t testing.TB) *sql.DB { return freshPostgres(t, dsn) }})
+		ds = append(ds, dialect{sqlstore.Postgres, "pgx", func(t testing.TB) string { return freshPostgres(t, dsn) }})
 	} else {
 		t.Logf("%s is not set: PostgreSQL tests skip", postgresEnv)
 	}
 	if dsn := os.Getenv(mysqlEnv); dsn != "" {
-		ds = append(ds, dialect{sqlstore.MySQL, func(t testing.TB) *sql.DB { return freshMySQL(t, dsn) }})
+		ds = append(ds, dialect{sqlstore.MySQL, "mysql", func(t testing.TB) string { return freshMySQL(t, dsn) }})
 	} else {
 		t.Logf("%s is not set: MariaDB/MySQL tests skip", mysqlEnv)
 	}
@@ -52,21 +54,26 @@ func dialects(t testing.TB) []dialect {
 // open opens a fresh database of d and a Store on it.
 func (d dialect) open(t testing.TB) *sqlstore.Store {
 	t.Helper()
-	db := d.fresh(t)
-	st, err := sqlstore.Open(context.Background(), db, d.name)
+	st, err := sqlstore.Open(context.Background(), d.db(t, d.fresh(t)), d.name)
 	if err != nil {
 		t.Fatalf("open %s store: %v", d.name, err)
 	}
 	return st
 }
 
-func freshSQLite(t testing.TB) *sql.DB {
-	db, err := sql.Open("sqlite", sqlstore.SQLiteDSN(filepath.Join(t.TempDir(), "portal.db")))
+// db opens dsn, to be closed when the test ends.
+func (d dialect) db(t testing.TB, dsn string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open(d.driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+func freshSQLite(t testing.TB) string {
+	return sqlstore.SQLiteDSN(filepath.Join(t.TempDir(), "portal.db"))
 }
 
 // uniqueName is a name for a test's own schema or database.
@@ -76,9 +83,9 @@ func uniqueName() string {
 	return "portal_t_" + hex.EncodeToString(b)
 }
 
-// freshPostgres creates a schema of its own and opens the database with it
-// as the search path.
-func freshPostgres(t testing.TB, dsn string) *sql.DB {
+// freshPostgres creates a schema of its own and returns a DSN with it as
+// the search path.
+func freshPostgres(t testing.TB, dsn string) string {
 	t.Helper()
 	admin, err := sql.Open("pgx", dsn)
 	if err != nil {
@@ -96,22 +103,17 @@ func freshPostgres(t testing.TB, dsn string) *sql.DB {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	db, err := sql.Open("pgx", u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() {
-		db.Close()
 		if admin, err := sql.Open("pgx", dsn); err == nil {
 			admin.Exec("DROP SCHEMA " + schema + " CASCADE")
 			admin.Close()
 		}
 	})
-	return db
+	return u.String()
 }
 
-// freshMySQL creates a database of its own and opens it.
-func freshMySQL(t testing.TB, dsn string) *sql.DB {
+// freshMySQL creates a database of its own and returns its DSN.
+func freshMySQL(t testing.TB, dsn string) string {
 	t.Helper()
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
@@ -128,17 +130,13 @@ func freshMySQL(t testing.TB, dsn string) *sql.DB {
 		t.Fatalf("create database: %v", err)
 	}
 	cfg.DBName = name
-	db, err := sql.Open("mysql", cfg.FormatDSN())
-	if err != nil {
-		t.Fatal(err)
-	}
+	own := cfg.FormatDSN()
 	t.Cleanup(func() {
-		db.Close()
 		cfg.DBName = ""
 		if admin, err := sql.Open("mysql", cfg.FormatDSN()); err == nil {
 			admin.Exec("DROP DATABASE " + name)
 			admin.Close()
 		}
 	})
-	return db
+	return own
 }
