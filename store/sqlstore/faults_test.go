@@ -211,4 +211,3 @@ func TestPortalOnSQL(t *testing.T) {
 		assert.NotEmpty(t, detail.Conversation)
 	})
 }
-
