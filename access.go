@@ -252,11 +252,41 @@ type request struct {
 	company  *Company
 	scope    Decision
 	now      time.Time
+	// pipelines and channels are the tenant's, when the store read them
+	// with the rest (SnapshotReader); nil otherwise.
+	pipelines []Pipeline
+	channels  []Channel
 }
 
 // begin checks a viewer and gathers what a customer operation needs: the
 // portal is on, the contact exists, and its scope as of now.
 func (p *Portal) begin(ctx context.Context, v Viewer) (*request, error) {
+	if sr, ok := p.store.(SnapshotReader); ok {
+		snap, err := sr.Snapshot(ctx, v.PortalID, v.ContactID)
+		if err != nil {
+			if isNotFound(err) { // no such tenant, or no such contact
+				s, terr := p.store.Settings(ctx, v.PortalID)
+				switch {
+				case terr != nil:
+					return nil, classify(terr)
+				case !s.Enabled:
+					return nil, ErrPortalDisabled
+				}
+				return nil, fmt.Errorf("%w: no such contact", ErrUnauthenticated)
+			}
+			return nil, classify(err)
+		}
+		if !snap.Settings.Enabled {
+			return nil, ErrPortalDisabled
+		}
+		schema, err := NewSchema(snap.Properties...)
+		if err != nil {
+			return nil, fmt.Errorf("%w: stored schema: %v", ErrInternal, err)
+		}
+		r := &request{viewer: v, settings: snap.Settings, schema: schema, contact: snap.Contact, company: snap.Company,
+			pipelines: snap.Pipelines, channels: snap.Channels, now: p.clock()}
+		return p.decide(r)
+	}
 	s, err := p.store.Settings(ctx, v.PortalID)
 	if err != nil {
 		return nil, classify(err)
@@ -280,9 +310,6 @@ func (p *Portal) beginWith(ctx context.Context, v Viewer, s Settings) (*request,
 	if r.schema, err = p.Schema(ctx, v.PortalID); err != nil {
 		return nil, err
 	}
-	if r.rules, err = p.cache.get(v.PortalID, &s, func() (Schema, error) { return r.schema, nil }); err != nil {
-		return nil, err
-	}
 	if r.contact.CompanyID != uuid.Nil {
 		co, err := p.store.Company(ctx, v.PortalID, r.contact.CompanyID)
 		switch {
@@ -291,6 +318,16 @@ func (p *Portal) beginWith(ctx context.Context, v Viewer, s Settings) (*request,
 		case !isNotFound(err):
 			return nil, classify(err)
 		}
+	}
+	return p.decide(r)
+}
+
+// decide compiles (or finds compiled) the settings' rules and decides the
+// viewer's scope.
+func (p *Portal) decide(r *request) (*request, error) {
+	var err error
+	if r.rules, err = p.cache.get(r.viewer.PortalID, &r.settings, func() (Schema, error) { return r.schema, nil }); err != nil {
+		return nil, err
 	}
 	if r.scope, err = r.rules.policy.Decide(&r.contact, r.company, r.now); err != nil {
 		return nil, err

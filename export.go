@@ -97,6 +97,9 @@ func (p *Portal) ExportCSV(ctx context.Context, v Viewer, lq ListQuery, w io.Wri
 		if err := p.fillPage(ctx, q, &page); err != nil {
 			return rows, err
 		}
+		if err := rd.prefetch(&page, cols); err != nil {
+			return rows, err
+		}
 		for i := range page.Tickets {
 			t := &page.Tickets[i]
 			for j := range cols {

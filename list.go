@@ -77,6 +77,9 @@ func (p *Portal) ListTickets(ctx context.Context, v Viewer, lq ListQuery) (Ticke
 	if err != nil {
 		return TicketView{}, err
 	}
+	if err := rd.prefetch(&page, cols); err != nil {
+		return TicketView{}, err
+	}
 	tv := TicketView{
 		TicketName: r.settings.Display.TicketName, Columns: columnViews(cols),
 		View: view, Views: views(r.scope), Sort: q.Sort.Property.Name, Desc: q.Sort.Desc,

@@ -56,6 +56,13 @@ type TicketPage struct {
 	Tickets []Ticket
 	Keys    []SortKey
 	More    bool
+	// Requesters and Owners optionally hold the requesters and owners of
+	// the page's tickets, for a store that reads them with the page (a SQL
+	// store, in the same statement), so that rendering the page needs no
+	// further lookups; a store may leave them empty, and Portal looks up
+	// what is not there. Each record at most once, in any order.
+	Requesters []Contact
+	Owners     []Owner
 }
 
 // SearchText is the text a search term must occur in: the folded subject

@@ -76,6 +76,10 @@ type SchemaStore interface {
 type DirectoryStore interface {
 	PutContact(ctx context.Context, c Contact) error
 	Contact(ctx context.Context, portalID, id uuid.UUID) (Contact, error)
+	// Contacts returns the contacts of the tenant among ids, in any order;
+	// IDs with no contact are left out. ids holds at most MaxPageSize
+	// distinct IDs.
+	Contacts(ctx context.Context, portalID uuid.UUID, ids []uuid.UUID) ([]Contact, error)
 	PutCompany(ctx context.Context, c Company) error
 	Company(ctx context.Context, portalID, id uuid.UUID) (Company, error)
 	PutContactList(ctx context.Context, l ContactList) error
@@ -88,6 +92,10 @@ type DirectoryStore interface {
 type HelpdeskStore interface {
 	PutOwner(ctx context.Context, o Owner) error
 	Owner(ctx context.Context, portalID, id uuid.UUID) (Owner, error)
+	// Owners returns the owners of the tenant among ids, in any order; IDs
+	// with no owner are left out. ids holds at most MaxPageSize distinct
+	// IDs.
+	Owners(ctx context.Context, portalID uuid.UUID, ids []uuid.UUID) ([]Owner, error)
 	PutChannel(ctx context.Context, c Channel) error
 	// Channels returns every channel of the tenant, ordered by ID.
 	Channels(ctx context.Context, portalID uuid.UUID) ([]Channel, error)
@@ -132,4 +140,25 @@ type TicketStore interface {
 // QueryTickets otherwise.
 type TicketPageFiller interface {
 	FillTicketPage(ctx context.Context, q TicketQuery, page *TicketPage) error
+}
+
+// Snapshot is what a customer request reads before its query: the tenant's
+// settings, the viewer's contact and primary company, the custom
+// properties, pipelines and channels.
+type Snapshot struct {
+	Settings   Settings
+	Contact    Contact
+	Company    *Company // nil: no primary company, or it does not exist
+	Properties []PropertyDef
+	Pipelines  []Pipeline
+	Channels   []Channel
+}
+
+// SnapshotReader is an optional capability of a Store: it reads a Snapshot
+// in one consistent step (for a SQL store, one round trip instead of six),
+// exactly as Settings, Contact, Company, Properties, Pipelines and Channels
+// would answer one by one. A missing tenant or contact gives ErrNotFound.
+// Portal uses it when a store has it.
+type SnapshotReader interface {
+	Snapshot(ctx context.Context, portalID, contactID uuid.UUID) (Snapshot, error)
 }

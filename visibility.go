@@ -1,7 +1,9 @@
 package portal
 
 import (
+	"bytes"
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -159,13 +161,15 @@ type name struct {
 }
 
 func (p *Portal) renderer(ctx context.Context, r *request) (*renderer, error) {
-	pls, err := p.store.Pipelines(ctx, r.viewer.PortalID)
-	if err != nil {
-		return nil, classify(err)
-	}
-	chs, err := p.store.Channels(ctx, r.viewer.PortalID)
-	if err != nil {
-		return nil, classify(err)
+	pls, chs := r.pipelines, r.channels
+	if pls == nil || chs == nil {
+		var err error
+		if pls, err = p.store.Pipelines(ctx, r.viewer.PortalID); err != nil {
+			return nil, classify(err)
+		}
+		if chs, err = p.store.Channels(ctx, r.viewer.PortalID); err != nil {
+			return nil, classify(err)
+		}
 	}
 	rd := &renderer{ctx: ctx, store: p.store, portalID: r.viewer.PortalID, display: r.settings.Display,
 		pipelines: index(pls, func(x Pipeline) uuid.UUID { return x.ID }),
@@ -218,6 +222,66 @@ func (rd *renderer) contact(id uuid.UUID) (name, error) {
 	n := name{text: c.Name(), ok: err == nil}
 	rd.contacts[id] = n
 	return n, nil
+}
+
+// prefetch takes the owners and requesters the store read with the page,
+// and looks up, in one call to the store for each kind, those that the
+// columns show and that are still missing, so that rendering a page costs two store calls, not one per
+// name.
+func (rd *renderer) prefetch(page *TicketPage, cols []column) error {
+	for _, o := range page.Owners {
+		rd.owners[o.ID] = name{text: o.DisplayName(rd.display.OwnerName), ok: true}
+	}
+	for _, c := range page.Requesters {
+		rd.contacts[c.ID] = name{text: c.Name(), ok: true}
+	}
+	tickets := page.Tickets
+	var owners, contacts []uuid.UUID
+	for _, c := range cols {
+		for i := range tickets {
+			switch t := &tickets[i]; c.prop.Name {
+			case PropOwner:
+				if _, ok := rd.owners[t.OwnerID]; !ok && t.OwnerID != uuid.Nil {
+					owners = append(owners, t.OwnerID)
+				}
+			case PropRequestedBy:
+				if _, ok := rd.contacts[t.RequesterID]; !ok && t.RequesterID != uuid.Nil {
+					contacts = append(contacts, t.RequesterID)
+				}
+			}
+		}
+	}
+	if len(owners) > 0 {
+		found, err := rd.store.Owners(rd.ctx, rd.portalID, unique(owners))
+		if err != nil && !isNotFound(err) {
+			return classify(err)
+		}
+		for _, id := range owners {
+			rd.owners[id] = name{}
+		}
+		for _, o := range found {
+			rd.owners[o.ID] = name{text: o.DisplayName(rd.display.OwnerName), ok: true}
+		}
+	}
+	if len(contacts) > 0 {
+		cs, err := rd.store.Contacts(rd.ctx, rd.portalID, unique(contacts))
+		if err != nil && !isNotFound(err) {
+			return classify(err)
+		}
+		for _, id := range contacts {
+			rd.contacts[id] = name{}
+		}
+		for _, c := range cs {
+			rd.contacts[c.ID] = name{text: c.Name(), ok: true}
+		}
+	}
+	return nil
+}
+
+// unique returns ids sorted, each once.
+func unique(ids []uuid.UUID) []uuid.UUID {
+	slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+	return slices.Compact(ids)
 }
 
 func (rd *renderer) row(t *Ticket, cols []column) (TicketRow, error) {

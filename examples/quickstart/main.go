@@ -1,5 +1,6 @@
 // Command quickstart is the smallest embedding of portal: it builds a demo
-// helpdesk on the in-memory store, prints the portal's settings and what it
+// helpdesk in a SQLite database file (pure Go, no server; in a temporary
+// directory unless -db names a file), prints the portal's settings and what it
 // holds, shows a bad settings save being refused with every problem named
 // while the stored settings stay as they were, and then logs a demo contact
 // in and prints its ticket list in both views, one ticket's conversation and
@@ -10,10 +11,13 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"flag"
 	"fmt"
 	"log"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -22,20 +26,42 @@ import (
 
 	"github.com/helpdeskkit/portal"
 	"github.com/helpdeskkit/portal/portaltest"
-	"github.com/helpdeskkit/portal/store/memstore"
+	"github.com/helpdeskkit/portal/store/sqlstore"
+
+	_ "modernc.org/sqlite" // the SQLite driver, pure Go
 )
 
 func main() {
-	if err := run(context.Background()); err != nil {
+	path := flag.String("db", "", "SQLite database file (default: a new file in a temporary directory)")
+	flag.Parse()
+	if err := run(context.Background(), *path); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(ctx context.Context) error {
-	p, err := portal.New(memstore.New(), portal.Options{Now: portaltest.Now})
+func run(ctx context.Context, path string) error {
+	if path == "" {
+		dir, err := os.MkdirTemp("", "portal-quickstart-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		path = filepath.Join(dir, "portal.db")
+	}
+	db, err := sql.Open("sqlite", sqlstore.SQLiteDSN(path))
 	if err != nil {
 		return err
 	}
+	defer db.Close()
+	st, err := sqlstore.Open(ctx, db, sqlstore.SQLite)
+	if err != nil {
+		return err
+	}
+	p, err := portal.New(st, portal.Options{Now: portaltest.Now})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%-20s%s (SQLite)\n", "Store", path)
 	demo, err := portaltest.Generate(ctx, p, portaltest.Size{}, 1)
 	if err != nil {
 		return fmt.Errorf("demo data: %w", err)

@@ -216,6 +216,24 @@ func (s *Store) Contact(_ context.Context, portalID, id uuid.UUID) (portal.Conta
 	})
 }
 
+// Contacts implements portal.DirectoryStore.
+func (s *Store) Contacts(_ context.Context, portalID uuid.UUID, ids []uuid.UUID) ([]portal.Contact, error) {
+	return read(s, portalID, func(t *tenant) ([]portal.Contact, error) { return among(t.contacts, ids, portal.Contact.Clone), nil })
+}
+
+// among returns the records of m with the given IDs, each once.
+func among[T any](m map[uuid.UUID]T, ids []uuid.UUID, clone func(T) T) []T {
+	var out []T
+	seen := make(map[uuid.UUID]bool, len(ids))
+	for _, id := range ids {
+		if v, ok := m[id]; ok && !seen[id] {
+			seen[id] = true
+			out = append(out, clone(v))
+		}
+	}
+	return out
+}
+
 // PutCompany implements portal.DirectoryStore.
 func (s *Store) PutCompany(_ context.Context, c portal.Company) error {
 	c = c.Clone()
@@ -251,6 +269,11 @@ func (s *Store) Owner(_ context.Context, portalID, id uuid.UUID) (portal.Owner, 
 	return read(s, portalID, func(t *tenant) (portal.Owner, error) {
 		return get(t.owners, "owner", id, same)
 	})
+}
+
+// Owners implements portal.HelpdeskStore.
+func (s *Store) Owners(_ context.Context, portalID uuid.UUID, ids []uuid.UUID) ([]portal.Owner, error) {
+	return read(s, portalID, func(t *tenant) ([]portal.Owner, error) { return among(t.owners, ids, same), nil })
 }
 
 // PutChannel implements portal.HelpdeskStore.

@@ -48,12 +48,16 @@ func (d Dialect) rebind(q string) string {
 	return b.String()
 }
 
-// upsert returns an INSERT of cols into table that replaces the other
-// columns of a row whose key columns exist.
-func (d Dialect) upsert(table string, key, cols []string) string {
+// upsert returns an INSERT of rows rows of cols into table (one row when
+// rows is not given) that replaces the other columns of a row whose key
+// columns exist.
+func (d Dialect) upsert(table string, key, cols []string, rows ...int) string {
+	n := 1
+	if len(rows) > 0 {
+		n = rows[0]
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES (%s)", table, strings.Join(cols, ", "),
-		strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", "))
+	fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES %s", table, strings.Join(cols, ", "), tuples(n, len(cols)))
 	var set []string
 	for _, c := range cols {
 		if contains(key, c) {
@@ -77,8 +81,7 @@ func (d Dialect) upsert(table string, key, cols []string) string {
 // key exists: the caller tells a new row from an existing one by the rows
 // affected (1 or 0).
 func (d Dialect) insertNew(table string, key, cols []string) string {
-	q := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", table, strings.Join(cols, ", "),
-		strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", "))
+	q := fmt.Sprintf("INSERT INTO %s (%s) VALUES %s", table, strings.Join(cols, ", "), tuples(1, len(cols)))
 	if d == MySQL {
 		// An update to the same value counts 0 rows affected.
 		return q + fmt.Sprintf(" ON DUPLICATE KEY UPDATE %s = %s", key[0], key[0])
@@ -110,6 +113,18 @@ func (d Dialect) suffix(col string, n int) string {
 	return fmt.Sprintf("substr(%s, -%d) = ?", col, n)
 }
 
+// drivingJoin joins two tables so that the left one drives: the scope of
+// a list (a contact's and a company's tickets) is the outer loop, never a
+// scan of the tenant's tickets. SQLite takes CROSS JOIN as that order and
+// MySQL STRAIGHT_JOIN; PostgreSQL's planner orders CROSS JOIN itself, from
+// its statistics.
+func (d Dialect) drivingJoin() string {
+	if d == MySQL {
+		return "STRAIGHT_JOIN"
+	}
+	return "CROSS JOIN"
+}
+
 // boolean returns the dialect's literal for a truth value in a condition.
 func (d Dialect) boolean(b bool) string {
 	switch {
@@ -126,6 +141,15 @@ func (d Dialect) boolean(b bool) string {
 // transactionalDDL reports whether a schema change can be rolled back with
 // the transaction it ran in. MySQL commits each DDL statement at once.
 func (d Dialect) transactionalDDL() bool { return d != MySQL }
+
+// placeholders returns n placeholders separated by commas.
+func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
+// tuples returns rows parenthesised tuples of cols placeholders.
+func tuples(rows, cols int) string {
+	one := "(" + placeholders(cols) + ")"
+	return strings.TrimSuffix(strings.Repeat(one+", ", rows), ", ")
+}
 
 func contains(xs []string, x string) bool {
 	for _, y := range xs {

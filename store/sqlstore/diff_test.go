@@ -297,12 +297,39 @@ func compare(t testing.TB, round int, mem, s portal.Store, q portal.TicketQuery)
 		for i := range want.Tickets {
 			require.Equal(t, norm(want.Tickets[i]), norm(got.Tickets[i]), "round %d page %d: ticket %d", round, pageNo, i)
 		}
+		checkRelated(t, mem, want, got)
 		n += len(want.Tickets)
 		if !want.More {
 			return n
 		}
 		last := len(want.Tickets) - 1
 		q.After, q.AfterID = &want.Keys[last], want.Tickets[last].ID
+	}
+}
+
+// checkRelated checks the requesters and owners a store read with a page:
+// each is the stored record of a requester or owner of the page, once.
+func checkRelated(t testing.TB, mem portal.Store, want, got portal.TicketPage) {
+	t.Helper()
+	ctx := context.Background()
+	requesters, owners := map[uuid.UUID]bool{}, map[uuid.UUID]bool{}
+	for _, tk := range want.Tickets {
+		requesters[tk.RequesterID], owners[tk.OwnerID] = true, true
+	}
+	seen := map[uuid.UUID]bool{}
+	for _, c := range got.Requesters {
+		require.True(t, requesters[c.ID] && !seen[c.ID], "requester %s is of the page, once", c.ID)
+		seen[c.ID] = true
+		stored, err := mem.Contact(ctx, c.PortalID, c.ID)
+		require.NoError(t, err)
+		require.Equal(t, stored.Name(), c.Name())
+	}
+	for _, o := range got.Owners {
+		require.True(t, owners[o.ID] && !seen[o.ID], "owner %s is of the page, once", o.ID)
+		seen[o.ID] = true
+		stored, err := mem.Owner(ctx, o.PortalID, o.ID)
+		require.NoError(t, err)
+		require.Equal(t, stored, o)
 	}
 }
 

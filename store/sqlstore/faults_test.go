@@ -2,8 +2,11 @@ package sqlstore_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -210,4 +213,16 @@ func TestPortalOnSQL(t *testing.T) {
 		require.NoError(t, err)
 		assert.NotEmpty(t, detail.Conversation)
 	})
+}
+
+// A SQLite file whose path holds URI characters is opened at that path.
+func TestSQLiteDSNPath(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a #1? 100% ø.db")
+	db, err := sql.Open("sqlite", sqlstore.SQLiteDSN(path))
+	require.NoError(t, err)
+	defer db.Close()
+	_, err = sqlstore.Open(context.Background(), db, sqlstore.SQLite)
+	require.NoError(t, err)
+	_, err = os.Stat(path)
+	require.NoError(t, err, "the database is at the path given")
 }

@@ -27,24 +27,26 @@ func (s *Store) FillTicketPage(ctx context.Context, q portal.TicketQuery, page *
 	}
 	defer rows.Close()
 	page.Tickets, page.Keys, page.More = page.Tickets[:0], page.Keys[:0], false
+	page.Requesters, page.Owners = page.Requesters[:0], page.Owners[:0]
+	seenRequester, seenOwner := map[uuid.UUID]bool{}, map[uuid.UUID]bool{}
 	for rows.Next() {
 		if len(page.Tickets) == q.Limit {
 			page.More = true
 			break
 		}
 		var (
-			doc []byte
-			key portal.SortKey
-			err error
+			doc, requester, owner []byte
+			key                   portal.SortKey
+			err                   error
 		)
 		switch kind {
 		case textKey:
 			var k []byte
-			err = rows.Scan(&doc, &k)
+			err = rows.Scan(&doc, &k, &requester, &owner)
 			key = portal.SortKey{Null: k == nil, Text: string(k)}
 		default:
 			var k *float64
-			err = rows.Scan(&doc, &k)
+			err = rows.Scan(&doc, &k, &requester, &owner)
 			key = portal.SortKey{Null: k == nil}
 			if k != nil {
 				key.Num = *k
@@ -59,6 +61,22 @@ func (s *Store) FillTicketPage(ctx context.Context, q portal.TicketQuery, page *
 		}
 		page.Tickets = append(page.Tickets, t)
 		page.Keys = append(page.Keys, key)
+		if requester != nil && !seenRequester[t.RequesterID] {
+			seenRequester[t.RequesterID] = true
+			c, err := decodeContact(requester)
+			if err != nil {
+				return mapErr("query tickets", err)
+			}
+			page.Requesters = append(page.Requesters, c)
+		}
+		if owner != nil && !seenOwner[t.OwnerID] {
+			seenOwner[t.OwnerID] = true
+			o, err := decode[portal.Owner](owner)
+			if err != nil {
+				return mapErr("query tickets", err)
+			}
+			page.Owners = append(page.Owners, o)
+		}
 	}
 	return mapErr("query tickets", rows.Err())
 }
@@ -105,21 +123,23 @@ func list[T any](b *builder, vs []T, conv func(T) any) {
 
 // listSQL writes a customer's list page as one statement:
 //
-//	SELECT t.doc, r.k FROM (
+//	SELECT t.doc, r.k, <requester>.doc, <owner>.doc FROM (
 //	  SELECT m.id, m.k FROM (
 //	    SELECT t.id, <sort key> AS k
 //	    FROM (<the contact's and the company's ticket IDs>) sc
-//	    JOIN tickets t ON …
-//	    WHERE <visibility> AND <filter> AND <search>
+//	    CROSS JOIN tickets t WHERE t.id = sc.ticket_id … (see drivingJoin)
+//	    AND <visibility> AND <filter> AND <search>
 //	  ) m WHERE <after the cursor> ORDER BY … LIMIT n+1
-//	) r JOIN tickets t ON … ORDER BY …
+//	) r JOIN tickets t ON … LEFT JOIN <requester> … LEFT JOIN <owner> …
+//	ORDER BY …
 //
 // The scope comes from the association tables' primary keys, the page is
-// cut before the documents are read, and every value is a bound argument.
+// cut before the documents are read, the requesters and owners come with
+// the page (portal.TicketPage), and every value is a bound argument.
 func (s *Store) listSQL(q *portal.TicketQuery) (string, []any, keyKind) {
 	b := &builder{d: s.d}
 	pid := id(q.PortalID)
-	b.sql("SELECT t.doc, r.k FROM (SELECT m.id, m.k FROM (SELECT t.id, ")
+	b.sql("SELECT t.doc, r.k, c.doc, o.doc FROM (SELECT m.id, m.k FROM (SELECT t.id, ")
 	kind := b.sortKey(q.Sort)
 	b.sql(" AS k FROM (SELECT ticket_id FROM ticket_contacts WHERE portal_id = ")
 	b.arg(pid)
@@ -131,10 +151,9 @@ func (s *Store) listSQL(q *portal.TicketQuery) (string, []any, keyKind) {
 		b.sql(" AND company_id = ")
 		b.arg(id(q.CompanyID))
 	}
-	b.sql(") sc JOIN tickets t ON t.portal_id = ")
+	b.sql(") sc ", b.d.drivingJoin(), " tickets t WHERE t.portal_id = ")
 	b.arg(pid)
-	b.sql(" AND t.id = sc.ticket_id WHERE ")
-	b.sql(b.d.boolean(true))
+	b.sql(" AND t.id = sc.ticket_id")
 	b.filter(q.Visibility.Conds(), q)
 	b.filter(q.Filter.Conds(), q)
 	for _, term := range q.Search {
@@ -150,7 +169,10 @@ func (s *Store) listSQL(q *portal.TicketQuery) (string, []any, keyKind) {
 	b.arg(q.Limit + 1)
 	b.sql(") r JOIN tickets t ON t.portal_id = ")
 	b.arg(pid)
-	b.sql(" AND t.id = r.id ORDER BY ", order("r", q.Sort.Desc))
+	b.sql(" AND t.id = r.id",
+		" LEFT JOIN contacts c ON c.portal_id = t.portal_id AND c.id = t.requester_id",
+		" LEFT JOIN owners o ON o.portal_id = t.portal_id AND o.id = t.owner_id",
+		" ORDER BY ", order("r", q.Sort.Desc))
 	return b.d.rebind(b.b.String()), b.args, kind
 }
 
@@ -346,9 +368,10 @@ func (b *builder) cond(c portal.Cond, q *portal.TicketQuery) {
 		case portal.IsUnknown:
 			b.sql(col, " IS NULL")
 		default:
-			b.sql("(", col, " IS NOT NULL AND ")
+			// No "col IS NOT NULL" is needed: every test compares col, so
+			// on NULL it is NULL, negated or not, and a WHERE of ANDs and
+			// ORs without NOT above it keeps only rows where it is true.
 			b.pred(c, col, q)
-			b.sql(")")
 		}
 		return
 	}

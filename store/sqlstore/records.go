@@ -1,8 +1,10 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"slices"
 
 	"github.com/google/uuid"
 
@@ -95,12 +97,30 @@ func getDoc[T any](ctx context.Context, s *Store, op, table string, portalID, ri
 // is kept for sorting tickets by requester.
 func (s *Store) PutContact(ctx context.Context, c portal.Contact) error {
 	return s.putDoc(ctx, "put contact", "contacts", c.PortalID, c.ID, contactDoc{Contact: c, Properties: props(c.Properties)},
-		[]col{{"name_fold", optFold(c.Name())}})
+		[]col{{"name_fold", optFold(c.Name())}, {"company_id", optID(c.CompanyID)}})
 }
 
 // Contact implements portal.DirectoryStore.
 func (s *Store) Contact(ctx context.Context, portalID, cid uuid.UUID) (portal.Contact, error) {
 	return getDoc(ctx, s, "contact", "contacts", portalID, cid, decodeContact)
+}
+
+// Contacts implements portal.DirectoryStore.
+func (s *Store) Contacts(ctx context.Context, portalID uuid.UUID, ids []uuid.UUID) ([]portal.Contact, error) {
+	return among(ctx, s, "contacts", "contacts", portalID, ids, decodeContact)
+}
+
+// among reads the records of table with the given IDs, in one statement.
+func among[T any](ctx context.Context, s *Store, op, table string, portalID uuid.UUID, ids []uuid.UUID, dec func([]byte) (T, error)) ([]T, error) {
+	ids = slices.Compact(slices.SortedFunc(slices.Values(ids), func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) }))
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := []any{id(portalID)}
+	for _, u := range ids {
+		args = append(args, id(u))
+	}
+	return docs(ctx, s, op, dec, "SELECT doc FROM "+table+" WHERE portal_id = ? AND id IN ("+placeholders(len(ids))+")", args...)
 }
 
 // PutCompany implements portal.DirectoryStore.
@@ -141,6 +161,11 @@ func (s *Store) PutOwner(ctx context.Context, o portal.Owner) error {
 // Owner implements portal.HelpdeskStore.
 func (s *Store) Owner(ctx context.Context, portalID, oid uuid.UUID) (portal.Owner, error) {
 	return getDoc(ctx, s, "owner", "owners", portalID, oid, decode[portal.Owner])
+}
+
+// Owners implements portal.HelpdeskStore.
+func (s *Store) Owners(ctx context.Context, portalID uuid.UUID, ids []uuid.UUID) ([]portal.Owner, error) {
+	return among(ctx, s, "owners", "owners", portalID, ids, decode[portal.Owner])
 }
 
 // PutChannel implements portal.HelpdeskStore.

@@ -58,14 +58,15 @@ func Open(ctx context.Context, db *sql.DB, d Dialect) (*Store, error) {
 // file at path, set up for a server: write-ahead logging, a busy timeout of
 // 10 s, immediate transactions (a writer takes the write lock when it
 // begins, so two writers queue instead of failing), and synchronous=NORMAL,
-// safe with WAL.
+// safe with WAL. Characters that mean something in a URI (?, #, %) may
+// appear in path.
 func SQLiteDSN(path string) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
-	return "file:" + path + "?" + q.Encode()
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
 // exec runs a statement outside a transaction.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -20,38 +19,65 @@ var ticketCols = []string{"portal_id", "id", "doc", "subject_fold", "content_fol
 // its list queries read, its associations and its custom property values,
 // replaced in one transaction.
 func (s *Store) PutTicket(ctx context.Context, t portal.Ticket) error {
-	b, err := encode(ticketDoc{Ticket: t, Properties: props(t.Properties)})
-	if err != nil {
-		return err
-	}
-	var priority any
-	if t.Priority != "" {
-		priority = []byte(t.Priority)
-	}
-	pid, tid := id(t.PortalID), id(t.ID)
-	upsert := s.d.upsert("tickets", []string{"portal_id", "id"}, ticketCols)
-	return s.write(ctx, "put ticket", t.PortalID, func(x tx) error {
-		if _, err := x.exec(ctx, upsert, pid, tid, b, optFold(t.Subject), optFold(t.Content), []byte(portal.SearchText(&t)),
+	return s.putTickets(ctx, t.PortalID, []portal.Ticket{t})
+}
+
+// putTickets writes tickets of one tenant in one transaction, many to a
+// statement: PutTicket writes one, and a bulk load many.
+func (s *Store) putTickets(ctx context.Context, portalID uuid.UUID, ts []portal.Ticket) error {
+	pid := id(portalID)
+	var tickets, contacts, companies, values [][]any
+	var ticketIDs []any
+	for _, t := range ts {
+		if t.PortalID != portalID {
+			return fmt.Errorf("%w: ticket %s is not of tenant %s", portal.ErrInvalid, t.ID, portalID)
+		}
+		b, err := encode(ticketDoc{Ticket: t, Properties: props(t.Properties)})
+		if err != nil {
+			return err
+		}
+		var priority any
+		if t.Priority != "" {
+			priority = []byte(t.Priority)
+		}
+		tid := id(t.ID)
+		ticketIDs = append(ticketIDs, tid)
+		tickets = append(tickets, []any{pid, tid, b, optFold(t.Subject), optFold(t.Content), []byte(portal.SearchText(&t)),
 			optMicros(t.CreatedAt), optMicros(t.LastActivityAt), optID(t.RequesterID), optID(t.OwnerID),
-			optID(t.StageID), optID(t.PipelineID), optID(t.ChannelID), priority); err != nil {
-			return err
-		}
-		for _, table := range []string{"ticket_contacts", "ticket_companies", "ticket_props"} {
-			if _, err := x.exec(ctx, "DELETE FROM "+table+" WHERE portal_id = ? AND ticket_id = ?", pid, tid); err != nil {
-				return err
-			}
-		}
-		if err := insertRows(ctx, x, "ticket_contacts (portal_id, contact_id, ticket_id)", associations(pid, tid, t.ContactIDs)); err != nil {
-			return err
-		}
-		if err := insertRows(ctx, x, "ticket_companies (portal_id, company_id, ticket_id)", associations(pid, tid, t.CompanyIDs)); err != nil {
-			return err
-		}
+			optID(t.StageID), optID(t.PipelineID), optID(t.ChannelID), priority})
+		contacts = append(contacts, associations(pid, tid, t.ContactIDs)...)
+		companies = append(companies, associations(pid, tid, t.CompanyIDs)...)
 		rows, err := propRows(pid, tid, t.Properties)
 		if err != nil {
 			return err
 		}
-		return insertRows(ctx, x, "ticket_props (portal_id, ticket_id, name, kind, raw, txt, num)", rows)
+		values = append(values, rows...)
+	}
+	return s.write(ctx, "put ticket", portalID, func(x tx) error {
+		err := batches(tickets, func(rows [][]any) error {
+			_, err := x.exec(ctx, s.d.upsert("tickets", []string{"portal_id", "id"}, ticketCols, len(rows)), flat(rows)...)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		for _, table := range []string{"ticket_contacts", "ticket_companies", "ticket_props"} {
+			err := batches(ticketIDs, func(tids []any) error {
+				q := "DELETE FROM " + table + " WHERE portal_id = ? AND ticket_id IN (" + placeholders(len(tids)) + ")"
+				_, err := x.exec(ctx, q, append([]any{pid}, tids...)...)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+		}
+		if err := insertRows(ctx, x, "ticket_contacts (portal_id, contact_id, ticket_id)", contacts); err != nil {
+			return err
+		}
+		if err := insertRows(ctx, x, "ticket_companies (portal_id, company_id, ticket_id)", companies); err != nil {
+			return err
+		}
+		return insertRows(ctx, x, "ticket_props (portal_id, ticket_id, name, kind, raw, txt, num)", values)
 	})
 }
 
@@ -98,23 +124,37 @@ func propRows(pid, tid []byte, p portal.Properties) ([][]any, error) {
 	return rows, nil
 }
 
-// insertRows inserts rows into "table (columns)", many to a statement.
-func insertRows(ctx context.Context, x tx, into string, rows [][]any) error {
-	const perStatement = 100
-	for len(rows) > 0 {
-		n := min(len(rows), perStatement)
-		one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(rows[0])), ", ") + ")"
-		q := "INSERT INTO " + into + " VALUES " + strings.TrimSuffix(strings.Repeat(one+", ", n), ", ")
-		args := make([]any, 0, n*len(rows[0]))
-		for _, r := range rows[:n] {
-			args = append(args, r...)
-		}
-		if _, err := x.exec(ctx, q, args...); err != nil {
+// perStatement is how many rows a multi-row statement writes at most.
+const perStatement = 100
+
+// batches calls fn with xs in slices of at most perStatement.
+func batches[T any](xs []T, fn func([]T) error) error {
+	for len(xs) > 0 {
+		n := min(len(xs), perStatement)
+		if err := fn(xs[:n]); err != nil {
 			return err
 		}
-		rows = rows[n:]
+		xs = xs[n:]
 	}
 	return nil
+}
+
+// flat lists the values of rows one after the other.
+func flat(rows [][]any) []any {
+	var out []any
+	for _, r := range rows {
+		out = append(out, r...)
+	}
+	return out
+}
+
+// insertRows inserts rows into "table (columns)", many to a statement.
+func insertRows(ctx context.Context, x tx, into string, rows [][]any) error {
+	return batches(rows, func(rows [][]any) error {
+		q := "INSERT INTO " + into + " VALUES " + tuples(len(rows), len(rows[0]))
+		_, err := x.exec(ctx, q, flat(rows)...)
+		return err
+	})
 }
 
 // Ticket implements portal.TicketStore.

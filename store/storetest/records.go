@@ -24,6 +24,8 @@ var recordTests = []test{
 	{name: "ZeroOptionalFieldsRoundTrip", fn: testZeroOptionalFieldsRoundTrip},
 	{name: "EmptyCollectionsReadBackEmpty", fn: testEmptyCollectionsReadBackEmpty},
 	{name: "MissingRecordsAreNotFound", fn: testMissingRecordsAreNotFound},
+	{name: "ContactsAndOwnersAmongIDs", fn: testAmongIDs},
+	{name: "SnapshotIsTheRecordsOneByOne", fn: testSnapshot},
 }
 
 func readContact(t *testing.T, s portal.Store, pid, id uuid.UUID) portal.Contact {
@@ -342,4 +344,84 @@ func testMissingRecordsAreNotFound(t *testing.T, s portal.Store) {
 	require.ErrorIs(t, err, portal.ErrNotFound, "Thread")
 	_, err = s.Ticket(ctx(t), pid, uuid.Nil)
 	require.ErrorIs(t, err, portal.ErrNotFound, "Ticket(uuid.Nil)")
+}
+
+// Contacts and Owners return exactly the tenant's records among the IDs,
+// each once, whatever else the IDs name.
+// covers: X5, S8
+func testAmongIDs(t *testing.T, s portal.Store) {
+	pid, other := newTenant(t, s), newTenant(t, s)
+	var contacts []portal.Contact
+	var owners []portal.Owner
+	for range 3 {
+		c, o := newContact(t, pid), newOwner(t, pid)
+		require.NoError(t, s.PutContact(ctx(t), c))
+		require.NoError(t, s.PutOwner(ctx(t), o))
+		contacts, owners = append(contacts, c), append(owners, o)
+	}
+	foreignContact, foreignOwner := newContact(t, other), newOwner(t, other)
+	require.NoError(t, s.PutContact(ctx(t), foreignContact))
+	require.NoError(t, s.PutOwner(ctx(t), foreignOwner))
+
+	gotC, err := s.Contacts(ctx(t), pid, []uuid.UUID{contacts[2].ID, uuid.New(), contacts[0].ID, foreignContact.ID, contacts[2].ID})
+	require.NoError(t, err)
+	require.ElementsMatch(t, []portal.Contact{contacts[0], contacts[2]}, gotC)
+	gotO, err := s.Owners(ctx(t), pid, []uuid.UUID{owners[1].ID, foreignOwner.ID, uuid.New(), owners[1].ID})
+	require.NoError(t, err)
+	require.ElementsMatch(t, []portal.Owner{owners[1]}, gotO)
+
+	none, err := s.Contacts(ctx(t), pid, nil)
+	require.NoError(t, err)
+	require.Empty(t, none)
+	noOwners, err := s.Owners(ctx(t), pid, []uuid.UUID{foreignOwner.ID})
+	require.NoError(t, err)
+	require.Empty(t, noOwners, "another tenant's owner is not among this tenant's")
+}
+
+// A store with the optional SnapshotReader answers exactly what the
+// single reads answer. covers: S4, X5
+func testSnapshot(t *testing.T, s portal.Store) {
+	sr, ok := s.(portal.SnapshotReader)
+	if !ok {
+		t.Skip("the store has no SnapshotReader")
+	}
+	pid, other := newTenant(t, s), newTenant(t, s)
+	co := newCompany(t, pid)
+	require.NoError(t, s.PutCompany(ctx(t), co))
+	c := newContact(t, pid)
+	c.CompanyID = co.ID
+	require.NoError(t, s.PutContact(ctx(t), c))
+	loose := newContact(t, pid)
+	loose.CompanyID = uuid.Nil
+	require.NoError(t, s.PutContact(ctx(t), loose))
+	for _, name := range []string{"zeta", "alpha", "mid"} {
+		require.NoError(t, s.PutProperty(ctx(t), pid, portal.PropertyDef{Object: portal.TicketObject, Property: textProperty(name, name)}))
+	}
+	for _, name := range []string{"One", "Two"} {
+		require.NoError(t, s.PutPipeline(ctx(t), newPipeline(t, pid, name)))
+		require.NoError(t, s.PutChannel(ctx(t), newChannel(t, pid, name)))
+	}
+	foreign := newContact(t, other)
+	require.NoError(t, s.PutContact(ctx(t), foreign))
+
+	snap, err := sr.Snapshot(ctx(t), pid, c.ID)
+	require.NoError(t, err)
+	set, err := s.Settings(ctx(t), pid)
+	require.NoError(t, err)
+	require.Equal(t, set, snap.Settings)
+	require.Equal(t, c, snap.Contact)
+	require.NotNil(t, snap.Company)
+	require.Equal(t, co, *snap.Company)
+	require.Equal(t, readProperties(t, s, pid), snap.Properties, "properties in the order first put")
+	require.Equal(t, readPipelines(t, s, pid), snap.Pipelines)
+	require.Equal(t, readChannels(t, s, pid), snap.Channels)
+
+	snap, err = sr.Snapshot(ctx(t), pid, loose.ID)
+	require.NoError(t, err)
+	require.Nil(t, snap.Company, "a contact without a company")
+
+	_, err = sr.Snapshot(ctx(t), pid, foreign.ID)
+	require.ErrorIs(t, err, portal.ErrNotFound, "another tenant's contact")
+	_, err = sr.Snapshot(ctx(t), uuid.New(), c.ID)
+	require.ErrorIs(t, err, portal.ErrNotFound, "an unknown tenant")
 }

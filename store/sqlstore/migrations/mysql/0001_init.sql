@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS forms (
 CREATE TABLE IF NOT EXISTS contacts (
 	portal_id BINARY(16) NOT NULL,
 	id        BINARY(16) NOT NULL,
+	company_id BINARY(16),
 	name_fold LONGBLOB,
 	doc       LONGBLOB NOT NULL,
 	PRIMARY KEY (portal_id, id)

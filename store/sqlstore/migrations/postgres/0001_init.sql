@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS forms (
 CREATE TABLE IF NOT EXISTS contacts (
 	portal_id bytea NOT NULL,
 	id        bytea NOT NULL,
+	company_id bytea,
 	name_fold bytea,
 	doc       bytea NOT NULL,
 	PRIMARY KEY (portal_id, id)

@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS forms (
 CREATE TABLE IF NOT EXISTS contacts (
 	portal_id BLOB NOT NULL,
 	id        BLOB NOT NULL,
+	company_id BLOB,
 	name_fold BLOB,
 	doc       BLOB NOT NULL,
 	PRIMARY KEY (portal_id, id)
