@@ -15,9 +15,3 @@ func PutTickets(ctx context.Context, s *Store, portalID uuid.UUID, ts []portal.T
 
 // DecodeTicket reads a ticket document, for hand-written baseline queries.
 func DecodeTicket(b []byte) (portal.Ticket, error) { return decodeTicket(b) }
-
-// ListSQL is the statement of a list query, for looking at its plan.
-func ListSQL(s *Store, q portal.TicketQuery) (string, []any) {
-	text, args, _ := s.listSQL(&q)
-	return text, args
-}

@@ -13,13 +13,23 @@
 //	st, err := sqlstore.Open(ctx, db, sqlstore.Postgres)
 //
 //	import _ "github.com/go-sql-driver/mysql"          // MariaDB, MySQL
-//	db, err := sql.Open("mysql", "user@tcp(host:3306)/db")
+//	db, err := sql.Open("mysql", "user@tcp(host:3306)/db?interpolateParams=true")
 //	st, err := sqlstore.Open(ctx, db, sqlstore.MySQL)
+//
+// For MySQL, interpolateParams=true lets the driver send each statement
+// with its values in one round trip instead of preparing, executing and
+// closing it (three); the driver escapes the values itself. The store works
+// either way.
 //
 // Open applies the embedded migrations (see Migrate). A customer's ticket
 // list — scope, visibility and customer filters, search, sort, cursor and
 // page size — is one parameterised statement over indexes; user text is only
 // ever bound, never written into SQL. Every write runs in one transaction.
+//
+// Texts that the portal compares without regard to case are stored folded
+// (portal.Fold) as byte strings beside the record, so that every dialect
+// compares, searches and sorts them byte for byte exactly as the memory
+// store does; a differential test holds the stores to the same answers.
 package sqlstore
 
 import (
