@@ -69,6 +69,7 @@ func (p *Portal) ExportCSV(ctx context.Context, v Viewer, lq ListQuery, w io.Wri
 	if err != nil {
 		return 0, err
 	}
+	rd.csv = true
 	if !opts.NoBOM {
 		if _, err := io.WriteString(w, "\uFEFF"); err != nil {
 			return 0, err
@@ -76,8 +77,7 @@ func (p *Portal) ExportCSV(ctx context.Context, v Viewer, lq ListQuery, w io.Wri
 	}
 	// Columns are chosen at run time, so gocsv's struct marshalling does not
 	// fit; its SafeCSVWriter (encoding/csv underneath, RFC 4180 quoting of
-	// delimiters, quotes and newlines) writes one []string per row, reusing
-	// one slice for every row.
+	// delimiters, quotes and newlines) writes one []string per row.
 	cw := csv.NewWriter(w)
 	cw.Comma, cw.UseCRLF = delim, !opts.LF
 	out := gocsv.NewSafeCSVWriter(cw)
@@ -90,6 +90,7 @@ func (p *Portal) ExportCSV(ctx context.Context, v Viewer, lq ListQuery, w io.Wri
 	}
 	rows := 0
 	var page TicketPage
+	var cells csvCells
 	for {
 		if err := ctx.Err(); err != nil {
 			return rows, err
@@ -97,19 +98,11 @@ func (p *Portal) ExportCSV(ctx context.Context, v Viewer, lq ListQuery, w io.Wri
 		if err := p.fillPage(ctx, q, &page); err != nil {
 			return rows, err
 		}
+		if err := cells.render(rd, page.Tickets, cols); err != nil {
+			return rows, err
+		}
 		for i := range page.Tickets {
-			t := &page.Tickets[i]
-			for j := range cols {
-				v, err := rd.render(t, &cols[j])
-				if err != nil {
-					return rows, err
-				}
-				record[j] = v.text
-				if !v.made {
-					record[j] = safeCell(v.text)
-				}
-			}
-			if err := out.Write(record); err != nil {
+			if err := out.Write(cells.row(i)); err != nil {
 				return rows, err
 			}
 			rows++
@@ -127,6 +120,58 @@ func (p *Portal) ExportCSV(ctx context.Context, v Viewer, lq ListQuery, w io.Wri
 	}
 }
 
+// csvCells are the cells of one page of an export, ready for the CSV
+// writer: a page is rendered whole, then written row by row. It is reused
+// from page to page, so that a page costs one allocation (its dates' text)
+// rather than some for every row.
+type csvCells struct {
+	cols int
+	// text holds the cells, row after row. Dates are formatted into buf
+	// and filled in when the page is done, as slices of one string.
+	text  []string
+	buf   []byte
+	dates []bufCell
+	days  dayText
+}
+
+// bufCell is a cell whose text is buf[start:end].
+type bufCell struct{ cell, start, end int }
+
+// render renders tickets into the cells, each spreadsheet-safe (safeCell).
+func (c *csvCells) render(rd *renderer, tickets []Ticket, cols []column) error {
+	c.cols = len(cols)
+	c.text, c.buf, c.dates = c.text[:0], c.buf[:0], c.dates[:0]
+	var v value
+	for i := range tickets {
+		for j := range cols {
+			if err := rd.render(&tickets[i], &cols[j], &v); err != nil {
+				return err
+			}
+			switch {
+			case v.kind == kindDate:
+				start := len(c.buf)
+				c.buf = c.days.appendDate(c.buf, v.date)
+				c.dates = append(c.dates, bufCell{len(c.text), start, len(c.buf)})
+			case !v.safe:
+				v.text = safeCell(v.text)
+			}
+			c.text = append(c.text, v.text)
+		}
+	}
+	if len(c.dates) > 0 {
+		s := string(c.buf)
+		for _, d := range c.dates {
+			c.text[d.cell] = s[d.start:d.end]
+		}
+	}
+	return nil
+}
+
+// row returns the cells of the page's row i.
+func (c *csvCells) row(i int) []string {
+	return c.text[i*c.cols : (i+1)*c.cols : (i+1)*c.cols]
+}
+
 func validDelimiter(r rune) bool {
 	return r != '"' && r != '\r' && r != '\n' && r != utf8.RuneError && r != 0xFEFF && utf8.ValidRune(r)
 }
@@ -136,6 +181,9 @@ func validDelimiter(r rune) bool {
 // with '. Text the portal makes itself (numbers keep their sign, dates,
 // fixed labels) does not come here.
 func safeCell(s string) string {
+	if s == "" || !formulaStart[s[0]] && plainText(s) {
+		return s // most cells: nothing to change
+	}
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
@@ -155,6 +203,34 @@ func safeCell(s string) string {
 }
 
 var crlf = strings.NewReplacer("\r\n", "\n", "\r", "\n")
+
+// formulaStart holds the first bytes that make a spreadsheet take a cell
+// for a formula (with \r, which safeCell turns into a line break).
+var formulaStart = [256]bool{'=': true, '+': true, '-': true, '@': true, '\t': true, '\r': true}
+
+// plainText reports whether s is ASCII without a carriage return: valid
+// UTF-8 with no line break to rewrite. It tests eight bytes at a time: a
+// byte of v = x^cr is zero where x holds '\r'; (v-ones)&^v sets the high
+// bit of some byte when v has a zero byte, and x sets it of a byte that is
+// not ASCII.
+func plainText(s string) bool {
+	const ones, highs, cr = 0x0101010101010101, 0x8080808080808080, 0x0d0d0d0d0d0d0d0d
+	for len(s) >= 8 {
+		x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		v := x ^ cr
+		if (x|(v-ones)&^v)&highs != 0 {
+			return false
+		}
+		s = s[8:]
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || c == '\r' {
+			return false
+		}
+	}
+	return true
+}
 
 // ExportFilename returns the name of a CSV export: the ticket display name
 // (S8) and the day, e.g. "Sager 2026-11-25.csv". Characters that do not

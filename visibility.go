@@ -150,12 +150,24 @@ type renderer struct {
 	channels  map[uuid.UUID]Channel
 	owners    map[uuid.UUID]name // display names by the settings' style
 	contacts  map[uuid.UUID]name
+	// csv is set for an export: names are then kept as safeCell makes
+	// them, once per name rather than once per cell.
+	csv bool
 }
 
-// name is a looked-up name; a missing record has ok false.
+// name is a looked-up name; a missing record has ok false. In an export
+// renderer text is spreadsheet-safe (safeCell).
 type name struct {
 	text string
 	ok   bool
+}
+
+// named makes the name of a looked-up record.
+func (rd *renderer) named(text string, ok bool) name {
+	if rd.csv {
+		text = safeCell(text)
+	}
+	return name{text: text, ok: ok}
 }
 
 func (p *Portal) renderer(ctx context.Context, r *request) (*renderer, error) {
@@ -201,7 +213,7 @@ func (rd *renderer) owner(id uuid.UUID) (name, error) {
 	if err != nil && !isNotFound(err) {
 		return name{}, classify(err)
 	}
-	n := name{text: o.DisplayName(rd.display.OwnerName), ok: err == nil}
+	n := rd.named(o.DisplayName(rd.display.OwnerName), err == nil)
 	rd.owners[id] = n
 	return n, nil
 }
@@ -215,16 +227,16 @@ func (rd *renderer) contact(id uuid.UUID) (name, error) {
 	if err != nil && !isNotFound(err) {
 		return name{}, classify(err)
 	}
-	n := name{text: c.Name(), ok: err == nil}
+	n := rd.named(c.Name(), err == nil)
 	rd.contacts[id] = n
 	return n, nil
 }
 
 func (rd *renderer) row(t *Ticket, cols []column) (TicketRow, error) {
 	row := TicketRow{ID: t.ID, Closed: rd.closed(t), Cells: make([]Cell, len(cols))}
+	var v value
 	for i := range cols {
-		v, err := rd.render(t, &cols[i])
-		if err != nil {
+		if err := rd.render(t, &cols[i], &v); err != nil {
 			return TicketRow{}, err
 		}
 		row.Cells[i] = v.cell()
@@ -242,12 +254,16 @@ func (rd *renderer) forget() {
 }
 
 // value is one rendered property: its text and its typed value, without
-// boxing it in an interface until a Cell needs it.
+// boxing it in an interface until a Cell needs it. A date (kindDate) has no
+// text: it is formatted as DateLayout where it is shown (cell, or an
+// export's buffer), so that rendering one allocates nothing.
 type value struct {
 	text string
-	// made is set when the portal made the text itself (a date, a number,
-	// a fixed label) rather than taking it from what someone typed.
-	made bool
+	// safe is set when the text is safe to open in a spreadsheet as it is:
+	// the portal made it itself (a date, a number, a fixed label) rather
+	// than taking it from what someone typed, or it is a name of an export
+	// renderer, made safe when looked up.
+	safe bool
 	kind valueKind
 	str  string
 	num  float64
@@ -268,6 +284,9 @@ const (
 
 func (v value) cell() Cell {
 	c := Cell{Text: v.text}
+	if v.kind == kindDate {
+		c.Text = formatDate(v.date)
+	}
 	switch v.kind {
 	case kindStr:
 		c.Value = v.str
@@ -283,57 +302,62 @@ func (v value) cell() Cell {
 	return c
 }
 
-// render renders one column of a ticket (S8).
-func (rd *renderer) render(t *Ticket, c *column) (value, error) {
+// render renders one column of a ticket (S8) into v. It fills a value
+// rather than returning one: a value is too large for registers, and an
+// export renders every cell of every row.
+func (rd *renderer) render(t *Ticket, c *column, v *value) error {
 	switch c.builtin {
 	case notBuiltin:
-		return customValue(c.prop, t.Properties[c.prop.Name]), nil
+		*v = customValue(c.prop, t.Properties[c.prop.Name])
 	case bSubject:
-		return textValue(t.Subject), nil
+		*v = textValue(t.Subject)
 	case bContent:
-		return textValue(t.Content), nil
+		*v = textValue(t.Content)
 	case bCreatedAt:
-		return dateValue(t.CreatedAt), nil
+		*v = dateValue(t.CreatedAt)
 	case bLastActivityAt:
-		return dateValue(t.LastActivityAt), nil
+		*v = dateValue(t.LastActivityAt)
 	case bPriority:
-		return optionValue(c.prop, string(t.Priority)), nil
+		*v = optionValue(c.prop, string(t.Priority))
 	case bStatus:
 		st := rd.stages[t.StageID]
-		v := value{text: OpenLabel, made: true, kind: kindStr, str: StatusOpen}
+		*v = value{text: OpenLabel, safe: true, kind: kindStr, str: StatusOpen}
 		if st.State == StageClosed {
 			v.text, v.str = ClosedLabel, StatusClosed
 		}
 		if rd.display.ShowStages && st.Name != "" {
-			v.text, v.made = st.Name, false
+			v.text, v.safe = st.Name, false
 		}
-		return v, nil
 	case bStage:
-		return refValue(t.StageID, rd.stages[t.StageID].Name), nil
+		*v = refValue(t.StageID, rd.stages[t.StageID].Name)
 	case bPipeline:
-		return refValue(t.PipelineID, rd.pipelines[t.PipelineID].Name), nil
+		*v = refValue(t.PipelineID, rd.pipelines[t.PipelineID].Name)
 	case bChannel:
-		return refValue(t.ChannelID, rd.channels[t.ChannelID].Name), nil
+		*v = refValue(t.ChannelID, rd.channels[t.ChannelID].Name)
 	case bOwner:
+		*v = value{text: NoOwner, safe: true}
 		if t.OwnerID == uuid.Nil {
-			return value{text: NoOwner, made: true}, nil
+			return nil
 		}
 		n, err := rd.owner(t.OwnerID)
 		if err != nil || !n.ok {
-			return value{text: NoOwner, made: true}, err
+			return err
 		}
-		return value{text: n.text, kind: kindID, id: t.OwnerID}, nil
+		*v = value{text: n.text, safe: rd.csv, kind: kindID, id: t.OwnerID}
 	case bRequestedBy:
+		*v = value{}
 		if t.RequesterID == uuid.Nil {
-			return value{}, nil
+			return nil
 		}
 		n, err := rd.contact(t.RequesterID)
 		if err != nil || !n.ok {
-			return value{}, err
+			return err
 		}
-		return value{text: n.text, kind: kindID, id: t.RequesterID}, nil
+		*v = value{text: n.text, safe: rd.csv, kind: kindID, id: t.RequesterID}
+	default:
+		*v = value{}
 	}
-	return value{}, nil
+	return nil
 }
 
 func textValue(s string) value {
@@ -347,7 +371,7 @@ func dateValue(d time.Time) value {
 	if d.IsZero() {
 		return value{}
 	}
-	return value{text: formatDate(d), made: true, kind: kindDate, date: d}
+	return value{safe: true, kind: kindDate, date: d}
 }
 
 func refValue(id uuid.UUID, name string) value {
@@ -374,33 +398,61 @@ func customValue(p Property, v any) value {
 		}
 		return textValue(x)
 	case float64:
-		return value{text: strconv.FormatFloat(x, 'f', -1, 64), made: true, kind: kindNum, num: x}
+		return value{text: strconv.FormatFloat(x, 'f', -1, 64), safe: true, kind: kindNum, num: x}
 	case time.Time:
 		return dateValue(x)
 	case bool:
 		if x {
-			return value{text: "Yes", made: true, kind: kindBool, num: 1}
+			return value{text: "Yes", safe: true, kind: kindBool, num: 1}
 		}
-		return value{text: "No", made: true, kind: kindBool}
+		return value{text: "No", safe: true, kind: kindBool}
 	}
 	return value{}
 }
 
-// formatDate formats d in UTC as DateLayout, without time.Format's
-// generality: it is on the hot path of every list and export. It counts the
-// civil date from Unix days (H. Hinnant's days-to-civil algorithm).
+// formatDate formats d in UTC as DateLayout.
 func formatDate(d time.Time) string {
+	var b [len(DateLayout)]byte
+	var days dayText
+	return string(days.appendDate(b[:0], d))
+}
+
+// dayText remembers the text of the last day it formatted: the rows of an
+// export are mostly sorted by a date, so that consecutive dates tend to
+// fall on one day. The zero value is ready to use.
+type dayText struct {
+	day  int64 // Unix days of text, when set
+	set  bool
+	text [len(time.DateOnly)]byte
+}
+
+// appendDate appends d in UTC as DateLayout to b, without time.Format's
+// generality: it is on the hot path of every list and export. It counts the
+// civil date from Unix days (H. Hinnant's days-to-civil algorithm), when
+// the day is not the one formatted last.
+func (dt *dayText) appendDate(b []byte, d time.Time) []byte {
 	u := d.Unix()
 	const minUnix, maxUnix = -62135596800, 253402300799 // years 1 to 9999
 	if u < minUnix || u > maxUnix {
-		return d.UTC().Format(DateLayout)
+		return d.UTC().AppendFormat(b, DateLayout)
 	}
-	days, secs := u/86400, u%86400
-	if secs < 0 {
-		days, secs = days-1, secs+86400
+	days := u / 86400
+	if u < days*86400 {
+		days-- // before 1970: round down
 	}
+	if !dt.set || dt.day != days {
+		dt.day, dt.set = days, true
+		dt.format(days)
+	}
+	secs := uint32(u - days*86400)
+	h, m := secs/3600, secs%3600/60
+	return append(append(b, dt.text[:]...), ' ', byte('0'+h/10), byte('0'+h%10), ':', byte('0'+m/10), byte('0'+m%10))
+}
+
+// format sets text to the civil date of a count of Unix days.
+func (dt *dayText) format(days int64) {
 	z := days + 719468
-	era := z / 146097
+	era := z / 146097 // z > 0 from year 1
 	doe := z - era*146097
 	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
 	doy := doe - (365*yoe + yoe/4 - yoe/100)
@@ -410,19 +462,13 @@ func formatDate(d time.Time) string {
 	if mp >= 10 {
 		month, year = mp-9, year+1
 	}
-	var b [16]byte
-	two := func(i int, v int64) { b[i], b[i+1] = byte('0'+v/10), byte('0'+v%10) }
+	two := func(i int, v int64) { dt.text[i], dt.text[i+1] = byte('0'+v/10), byte('0'+v%10) }
 	two(0, year/100)
 	two(2, year%100)
-	b[4] = '-'
+	dt.text[4] = '-'
 	two(5, month)
-	b[7] = '-'
+	dt.text[7] = '-'
 	two(8, day)
-	b[10] = ' '
-	two(11, secs/3600)
-	b[13] = ':'
-	two(14, secs%3600/60)
-	return string(b[:])
 }
 
 // inScope reports whether a ticket is in a contact's scope (S4): associated
