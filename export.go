@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gocarina/gocsv"
+	"github.com/google/uuid"
 )
 
 // CSVOptions configure ExportCSV. The zero value writes what spreadsheets
@@ -91,17 +92,23 @@ func (p *Portal) ExportCSV(ctx context.Context, v Viewer, lq ListQuery, w io.Wri
 	rows := 0
 	var page TicketPage
 	var cells csvCells
+	var last SortKey // of the page's last row, the next page's cursor
+	var lastID uuid.UUID
+	add := func(t *Ticket, key *SortKey) error {
+		last, lastID = *key, t.ID
+		return cells.add(rd, t, cols)
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return rows, err
 		}
-		if err := p.fillPage(ctx, q, &page); err != nil {
+		cells.reset(len(cols))
+		more, err := p.readPage(ctx, q, &page, add)
+		if err != nil {
 			return rows, err
 		}
-		if err := cells.render(rd, page.Tickets, cols); err != nil {
-			return rows, err
-		}
-		for i := range page.Tickets {
+		cells.done()
+		for i := range cells.rows {
 			if err := out.Write(cells.row(i)); err != nil {
 				return rows, err
 			}
@@ -111,60 +118,104 @@ func (p *Portal) ExportCSV(ctx context.Context, v Viewer, lq ListQuery, w io.Wri
 		if err := out.Error(); err != nil {
 			return rows, err
 		}
-		if !page.More || len(page.Tickets) == 0 {
+		if !more || cells.rows == 0 {
 			return rows, nil
 		}
-		last := len(page.Tickets) - 1
-		q.After, q.AfterID = &page.Keys[last], page.Tickets[last].ID
+		q.After, q.AfterID = &last, lastID
 		rd.forget()
 	}
+}
+
+// readPage calls read with each ticket of one page of q, in order, and
+// reports whether more pages follow. It reads the store's own tickets when
+// the store lets it (TicketPageReader), saving a copy of every ticket;
+// otherwise it fills page, reused from page to page (TicketPageFiller), or
+// queries a new one.
+func (p *Portal) readPage(ctx context.Context, q TicketQuery, page *TicketPage, read func(*Ticket, *SortKey) error) (bool, error) {
+	if r, ok := p.store.(TicketPageReader); ok {
+		var readErr error // read's own error is returned as is
+		more, err := r.ReadTicketPage(ctx, q, func(t *Ticket, key *SortKey) error {
+			readErr = read(t, key)
+			return readErr
+		})
+		if readErr != nil {
+			return false, readErr
+		}
+		return more, classify(err)
+	}
+	if f, ok := p.store.(TicketPageFiller); ok {
+		if err := f.FillTicketPage(ctx, q, page); err != nil {
+			return false, classify(err)
+		}
+	} else {
+		next, err := p.store.QueryTickets(ctx, q)
+		if err != nil {
+			return false, classify(err)
+		}
+		*page = next
+	}
+	for i := range page.Tickets {
+		if err := read(&page.Tickets[i], &page.Keys[i]); err != nil {
+			return false, err
+		}
+	}
+	return page.More, nil
 }
 
 // csvCells are the cells of one page of an export, ready for the CSV
 // writer: a page is rendered whole, then written row by row. It is reused
 // from page to page, so that a page costs one allocation (its dates' text)
-// rather than some for every row.
+// rather than some for every row. It keeps no ticket, only strings.
 type csvCells struct {
-	cols int
+	cols, rows int
 	// text holds the cells, row after row. Dates are formatted into buf
 	// and filled in when the page is done, as slices of one string.
 	text  []string
 	buf   []byte
 	dates []bufCell
 	days  dayText
+	v     value // the cell being rendered
 }
 
 // bufCell is a cell whose text is buf[start:end].
 type bufCell struct{ cell, start, end int }
 
-// render renders tickets into the cells, each spreadsheet-safe (safeCell).
-func (c *csvCells) render(rd *renderer, tickets []Ticket, cols []column) error {
-	c.cols = len(cols)
+// reset empties the cells for a page of rows of cols cells.
+func (c *csvCells) reset(cols int) {
+	c.cols, c.rows = cols, 0
 	c.text, c.buf, c.dates = c.text[:0], c.buf[:0], c.dates[:0]
-	var v value
-	for i := range tickets {
-		for j := range cols {
-			if err := rd.render(&tickets[i], &cols[j], &v); err != nil {
-				return err
-			}
-			switch {
-			case v.kind == kindDate:
-				start := len(c.buf)
-				c.buf = c.days.appendDate(c.buf, v.date)
-				c.dates = append(c.dates, bufCell{len(c.text), start, len(c.buf)})
-			case !v.safe:
-				v.text = safeCell(v.text)
-			}
-			c.text = append(c.text, v.text)
+}
+
+// add renders a ticket as a row, each cell spreadsheet-safe (safeCell).
+func (c *csvCells) add(rd *renderer, t *Ticket, cols []column) error {
+	v := &c.v
+	for j := range cols {
+		if err := rd.render(t, &cols[j], v); err != nil {
+			return err
 		}
-	}
-	if len(c.dates) > 0 {
-		s := string(c.buf)
-		for _, d := range c.dates {
-			c.text[d.cell] = s[d.start:d.end]
+		switch {
+		case v.kind == kindDate:
+			start := len(c.buf)
+			c.buf = c.days.appendDate(c.buf, v.date)
+			c.dates = append(c.dates, bufCell{len(c.text), start, len(c.buf)})
+		case !v.safe:
+			v.text = safeCell(v.text)
 		}
+		c.text = append(c.text, v.text)
 	}
+	c.rows++
 	return nil
+}
+
+// done fills in the dates' text once every row of the page is added.
+func (c *csvCells) done() {
+	if len(c.dates) == 0 {
+		return
+	}
+	s := string(c.buf)
+	for _, d := range c.dates {
+		c.text[d.cell] = s[d.start:d.end]
+	}
 }
 
 // row returns the cells of the page's row i.
@@ -278,14 +329,4 @@ func rfc5987(s string) string {
 		fmt.Fprintf(&b, "%%%02X", c)
 	}
 	return b.String()
-}
-
-// fillPage fetches one page of q into page, reusing it where the store can.
-func (p *Portal) fillPage(ctx context.Context, q TicketQuery, page *TicketPage) error {
-	if f, ok := p.store.(TicketPageFiller); ok {
-		return classify(f.FillTicketPage(ctx, q, page))
-	}
-	next, err := p.store.QueryTickets(ctx, q)
-	*page = next
-	return classify(err)
 }

@@ -148,8 +148,8 @@ type renderer struct {
 	pipelines map[uuid.UUID]Pipeline
 	stages    map[uuid.UUID]Stage
 	channels  map[uuid.UUID]Channel
-	owners    map[uuid.UUID]name // display names by the settings' style
-	contacts  map[uuid.UUID]name
+	owners    names // display names by the settings' style
+	contacts  names
 	// csv is set for an export: names are then kept as safeCell makes
 	// them, once per name rather than once per cell.
 	csv bool
@@ -182,7 +182,7 @@ func (p *Portal) renderer(ctx context.Context, r *request) (*renderer, error) {
 	rd := &renderer{ctx: ctx, store: p.store, portalID: r.viewer.PortalID, display: r.settings.Display,
 		pipelines: index(pls, func(x Pipeline) uuid.UUID { return x.ID }),
 		channels:  index(chs, func(x Channel) uuid.UUID { return x.ID }),
-		stages:    map[uuid.UUID]Stage{}, owners: map[uuid.UUID]name{}, contacts: map[uuid.UUID]name{}}
+		stages:    map[uuid.UUID]Stage{}}
 	for _, pl := range pls {
 		for _, st := range pl.Stages {
 			rd.stages[st.ID] = st
@@ -206,7 +206,7 @@ func (rd *renderer) closed(t *Ticket) bool { return rd.stages[t.StageID].State =
 
 // owner returns the display name of an owner (S8), looked up once.
 func (rd *renderer) owner(id uuid.UUID) (name, error) {
-	if n, ok := rd.owners[id]; ok {
+	if n, ok := rd.owners.get(id); ok {
 		return n, nil
 	}
 	o, err := rd.store.Owner(rd.ctx, rd.portalID, id)
@@ -214,13 +214,13 @@ func (rd *renderer) owner(id uuid.UUID) (name, error) {
 		return name{}, classify(err)
 	}
 	n := rd.named(o.DisplayName(rd.display.OwnerName), err == nil)
-	rd.owners[id] = n
+	rd.owners.put(id, n)
 	return n, nil
 }
 
 // contact returns the name of a contact, looked up once.
 func (rd *renderer) contact(id uuid.UUID) (name, error) {
-	if n, ok := rd.contacts[id]; ok {
+	if n, ok := rd.contacts.get(id); ok {
 		return n, nil
 	}
 	c, err := rd.store.Contact(rd.ctx, rd.portalID, id)
@@ -228,7 +228,7 @@ func (rd *renderer) contact(id uuid.UUID) (name, error) {
 		return name{}, classify(err)
 	}
 	n := rd.named(c.Name(), err == nil)
-	rd.contacts[id] = n
+	rd.contacts.put(id, n)
 	return n, nil
 }
 
@@ -247,11 +247,47 @@ func (rd *renderer) row(t *Ticket, cols []column) (TicketRow, error) {
 // forget drops the names looked up so far, so that a long export keeps a
 // bounded memory.
 func (rd *renderer) forget() {
-	if len(rd.owners)+len(rd.contacts) > 10000 {
-		clear(rd.owners)
-		clear(rd.contacts)
+	if len(rd.owners.m)+len(rd.contacts.m) > 10000 {
+		rd.owners.clear()
+		rd.contacts.clear()
 	}
 }
+
+// names keeps the names looked up by ID: a map, and in front of it a small
+// direct-mapped cache, since the rows of a list or an export repeat a few
+// names and a slot is quicker to look in than a map. A slot is chosen by
+// the ID's last byte, which is random in UUIDs of versions 4 and 7. The
+// zero value is ready to use.
+type names struct {
+	m     map[uuid.UUID]name
+	slots [64]struct {
+		id uuid.UUID
+		n  name
+	}
+}
+
+func (ns *names) get(id uuid.UUID) (name, bool) {
+	s := &ns.slots[id[15]%uint8(len(ns.slots))]
+	if s.id == id && id != uuid.Nil {
+		return s.n, true
+	}
+	n, ok := ns.m[id]
+	if ok {
+		s.id, s.n = id, n
+	}
+	return n, ok
+}
+
+func (ns *names) put(id uuid.UUID, n name) {
+	if ns.m == nil {
+		ns.m = map[uuid.UUID]name{}
+	}
+	ns.m[id] = n
+	s := &ns.slots[id[15]%uint8(len(ns.slots))]
+	s.id, s.n = id, n
+}
+
+func (ns *names) clear() { *ns = names{} }
 
 // value is one rendered property: its text and its typed value, without
 // boxing it in an interface until a Cell needs it. A date (kindDate) has no
