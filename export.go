@@ -94,9 +94,10 @@ func (p *Portal) ExportCSV(ctx context.Context, v Viewer, lq ListQuery, w io.Wri
 	var cells csvCells
 	var last SortKey // of the page's last row, the next page's cursor
 	var lastID uuid.UUID
+	render := csvColumns(rd, cols)
 	add := func(t *Ticket, key *SortKey) error {
 		last, lastID = *key, t.ID
-		return cells.add(rd, t, cols)
+		return cells.add(t, render)
 	}
 	for {
 		if err := ctx.Err(); err != nil {
@@ -133,15 +134,8 @@ func (p *Portal) ExportCSV(ctx context.Context, v Viewer, lq ListQuery, w io.Wri
 // queries a new one.
 func (p *Portal) readPage(ctx context.Context, q TicketQuery, page *TicketPage, read func(*Ticket, *SortKey) error) (bool, error) {
 	if r, ok := p.store.(TicketPageReader); ok {
-		var readErr error // read's own error is returned as is
-		more, err := r.ReadTicketPage(ctx, q, func(t *Ticket, key *SortKey) error {
-			readErr = read(t, key)
-			return readErr
-		})
-		if readErr != nil {
-			return false, readErr
-		}
-		return more, classify(err)
+		more, err := r.ReadTicketPage(ctx, q, read)
+		return more, classify(err) // read's own errors are classified already
 	}
 	if f, ok := p.store.(TicketPageFiller); ok {
 		if err := f.FillTicketPage(ctx, q, page); err != nil {
@@ -168,9 +162,9 @@ func (p *Portal) readPage(ctx context.Context, q TicketQuery, page *TicketPage, 
 // rather than some for every row. It keeps no ticket, only strings.
 type csvCells struct {
 	cols, rows int
-	// text holds the cells, row after row. Dates are formatted into buf
+	// cells holds the cells, row after row. Dates are formatted into buf
 	// and filled in when the page is done, as slices of one string.
-	text  []string
+	cells []string
 	buf   []byte
 	dates []bufCell
 	days  dayText
@@ -183,28 +177,127 @@ type bufCell struct{ cell, start, end int }
 // reset empties the cells for a page of rows of cols cells.
 func (c *csvCells) reset(cols int) {
 	c.cols, c.rows = cols, 0
-	c.text, c.buf, c.dates = c.text[:0], c.buf[:0], c.dates[:0]
+	c.cells, c.buf, c.dates = c.cells[:0], c.buf[:0], c.dates[:0]
 }
 
-// add renders a ticket as a row, each cell spreadsheet-safe (safeCell).
-func (c *csvCells) add(rd *renderer, t *Ticket, cols []column) error {
-	v := &c.v
-	for j := range cols {
-		if err := rd.render(t, &cols[j], v); err != nil {
+// add renders a ticket as a row.
+func (c *csvCells) add(t *Ticket, cols []csvColumn) error {
+	for _, render := range cols {
+		if err := render(c, t); err != nil {
 			return err
 		}
-		switch {
-		case v.kind == kindDate:
-			start := len(c.buf)
-			c.buf = c.days.appendDate(c.buf, v.date)
-			c.dates = append(c.dates, bufCell{len(c.text), start, len(c.buf)})
-		case !v.safe:
-			v.text = safeCell(v.text)
-		}
-		c.text = append(c.text, v.text)
 	}
 	c.rows++
 	return nil
+}
+
+// text adds a cell of typed text, made spreadsheet-safe.
+func (c *csvCells) text(s string) { c.cells = append(c.cells, safeCell(s)) }
+
+// date adds a date cell: DateLayout in UTC, empty for the zero time.
+func (c *csvCells) date(d time.Time) {
+	if d.IsZero() {
+		c.cells = append(c.cells, "")
+		return
+	}
+	start := len(c.buf)
+	c.buf = c.days.appendDate(c.buf, d)
+	c.dates = append(c.dates, bufCell{len(c.cells), start, len(c.buf)})
+	c.cells = append(c.cells, "") // filled in by done
+}
+
+// value adds a rendered value's cell.
+func (c *csvCells) value(v *value) {
+	if v.kind == kindDate {
+		c.date(v.date)
+		return
+	}
+	c.cells = append(c.cells, v.cellText())
+}
+
+// cellText is the spreadsheet-safe text of a value that is not a date.
+func (v *value) cellText() string {
+	if v.safe {
+		return v.text
+	}
+	return safeCell(v.text)
+}
+
+// csvColumn renders one column of a ticket into an export's cells.
+type csvColumn func(c *csvCells, t *Ticket) error
+
+// csvColumns compiles the shown columns for an export, each cell what the
+// list shows, spreadsheet-safe, so that the export's hot loop does no more
+// work than a cell needs: the built-in text and date columns straight from
+// the ticket, as render would render them; the columns whose cell depends
+// on one ID of the ticket alone (owner, requester, status …) rendered once
+// per ID (refCells); every other column through render.
+func csvColumns(rd *renderer, cols []column) []csvColumn {
+	out := make([]csvColumn, len(cols))
+	for i := range cols {
+		col := &cols[i]
+		switch col.builtin {
+		case bSubject:
+			out[i] = func(c *csvCells, t *Ticket) error { c.text(t.Subject); return nil }
+		case bContent:
+			out[i] = func(c *csvCells, t *Ticket) error { c.text(t.Content); return nil }
+		case bCreatedAt:
+			out[i] = func(c *csvCells, t *Ticket) error { c.date(t.CreatedAt); return nil }
+		case bLastActivityAt:
+			out[i] = func(c *csvCells, t *Ticket) error { c.date(t.LastActivityAt); return nil }
+		case bOwner, bRequestedBy, bStatus, bStage, bPipeline, bChannel:
+			memo := new(refCells)
+			out[i] = func(c *csvCells, t *Ticket) error {
+				id := refOf(col.builtin, t)
+				slot := &memo[id[15]] // len(memo) is 256
+				if !slot.set || slot.id != id {
+					if err := rd.render(t, col, &c.v); err != nil {
+						return err
+					}
+					slot.id, slot.text, slot.set = id, c.v.cellText(), true
+				}
+				c.cells = append(c.cells, slot.text)
+				return nil
+			}
+		default:
+			out[i] = func(c *csvCells, t *Ticket) error {
+				if err := rd.render(t, col, &c.v); err != nil {
+					return err
+				}
+				c.value(&c.v)
+				return nil
+			}
+		}
+	}
+	return out
+}
+
+// refCells is a small direct-mapped cache of the cells of a column that
+// depends on one ID of the ticket alone (refOf), by that ID: an export's rows
+// repeat a few owners, requesters and stages. A slot is chosen by the ID's
+// last byte, which is random in UUIDs of versions 4 and 7.
+type refCells [256]struct {
+	id   uuid.UUID
+	text string
+	set  bool
+}
+
+// refOf returns the ID a column's cell depends on alone: for a status, the
+// stage (its state and name); for a reference, the record named.
+func refOf(b builtin, t *Ticket) uuid.UUID {
+	switch b {
+	case bOwner:
+		return t.OwnerID
+	case bRequestedBy:
+		return t.RequesterID
+	case bStatus, bStage:
+		return t.StageID
+	case bPipeline:
+		return t.PipelineID
+	case bChannel:
+		return t.ChannelID
+	}
+	panic("portal: no reference column")
 }
 
 // done fills in the dates' text once every row of the page is added.
@@ -214,13 +307,13 @@ func (c *csvCells) done() {
 	}
 	s := string(c.buf)
 	for _, d := range c.dates {
-		c.text[d.cell] = s[d.start:d.end]
+		c.cells[d.cell] = s[d.start:d.end]
 	}
 }
 
 // row returns the cells of the page's row i.
 func (c *csvCells) row(i int) []string {
-	return c.text[i*c.cols : (i+1)*c.cols : (i+1)*c.cols]
+	return c.cells[i*c.cols : (i+1)*c.cols : (i+1)*c.cols]
 }
 
 func validDelimiter(r rune) bool {
