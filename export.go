@@ -97,7 +97,13 @@ func (p *Portal) ExportCSV(ctx context.Context, v Viewer, lq ListQuery, w io.Wri
 	render := csvColumns(rd, cols)
 	add := func(t *Ticket, key *SortKey) error {
 		last, lastID = *key, t.ID
-		return cells.add(t, render)
+		for _, r := range render {
+			if err := r(&cells, t); err != nil {
+				return err
+			}
+		}
+		cells.rows++
+		return nil
 	}
 	for {
 		if err := ctx.Err(); err != nil {
@@ -171,24 +177,10 @@ type csvCells struct {
 	v     value // the cell being rendered
 }
 
-// bufCell is a cell whose text is buf[start:end].
-type bufCell struct{ cell, start, end int }
-
 // reset empties the cells for a page of rows of cols cells.
 func (c *csvCells) reset(cols int) {
 	c.cols, c.rows = cols, 0
 	c.cells, c.buf, c.dates = c.cells[:0], c.buf[:0], c.dates[:0]
-}
-
-// add renders a ticket as a row.
-func (c *csvCells) add(t *Ticket, cols []csvColumn) error {
-	for _, render := range cols {
-		if err := render(c, t); err != nil {
-			return err
-		}
-	}
-	c.rows++
-	return nil
 }
 
 // text adds a cell of typed text, made spreadsheet-safe.
@@ -202,8 +194,22 @@ func (c *csvCells) date(d time.Time) {
 	}
 	start := len(c.buf)
 	c.buf = c.days.appendDate(c.buf, d)
-	c.dates = append(c.dates, bufCell{len(c.cells), start, len(c.buf)})
+	c.dates = append(c.dates, bufCell{int32(len(c.cells)), int32(start), int32(len(c.buf))})
 	c.cells = append(c.cells, "") // filled in by done
+}
+
+// bufCell is a cell whose text is buf[start:end].
+type bufCell struct{ cell, start, end int32 }
+
+// done fills in the dates' text once every row of the page is added.
+func (c *csvCells) done() {
+	if len(c.dates) == 0 {
+		return
+	}
+	s := string(c.buf)
+	for _, d := range c.dates {
+		c.cells[d.cell] = s[d.start:d.end]
+	}
 }
 
 // value adds a rendered value's cell.
@@ -250,11 +256,12 @@ func csvColumns(rd *renderer, cols []column) []csvColumn {
 			out[i] = func(c *csvCells, t *Ticket) error {
 				id := refOf(col.builtin, t)
 				slot := &memo[id[15]] // len(memo) is 256
-				if !slot.set || slot.id != id {
+				// An empty cell (no requester …) is rendered again: cheaply.
+				if slot.id != id || slot.text == "" {
 					if err := rd.render(t, col, &c.v); err != nil {
 						return err
 					}
-					slot.id, slot.text, slot.set = id, c.v.cellText(), true
+					slot.id, slot.text = id, c.v.cellText()
 				}
 				c.cells = append(c.cells, slot.text)
 				return nil
@@ -279,7 +286,6 @@ func csvColumns(rd *renderer, cols []column) []csvColumn {
 type refCells [256]struct {
 	id   uuid.UUID
 	text string
-	set  bool
 }
 
 // refOf returns the ID a column's cell depends on alone: for a status, the
@@ -300,17 +306,6 @@ func refOf(b builtin, t *Ticket) uuid.UUID {
 	panic("portal: no reference column")
 }
 
-// done fills in the dates' text once every row of the page is added.
-func (c *csvCells) done() {
-	if len(c.dates) == 0 {
-		return
-	}
-	s := string(c.buf)
-	for _, d := range c.dates {
-		c.cells[d.cell] = s[d.start:d.end]
-	}
-}
-
 // row returns the cells of the page's row i.
 func (c *csvCells) row(i int) []string {
 	return c.cells[i*c.cols : (i+1)*c.cols : (i+1)*c.cols]
@@ -326,8 +321,13 @@ func validDelimiter(r rune) bool {
 // fixed labels) does not come here.
 func safeCell(s string) string {
 	if s == "" || !formulaStart[s[0]] && plainText(s) {
-		return s // most cells: nothing to change
+		return s // most cells: nothing to change (and inlined)
 	}
+	return makeSafe(s)
+}
+
+// makeSafe is safeCell for text that may need changing.
+func makeSafe(s string) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}

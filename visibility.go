@@ -2,6 +2,7 @@ package portal
 
 import (
 	"context"
+	"encoding/binary"
 	"strconv"
 	"strings"
 	"time"
@@ -457,35 +458,45 @@ func formatDate(d time.Time) string {
 // export are mostly sorted by a date, so that consecutive dates tend to
 // fall on one day. The zero value is ready to use.
 type dayText struct {
-	day  int64 // Unix days of text, when set
-	set  bool
-	text [len(time.DateOnly)]byte
+	day uint64 // days from year 1 of the text, when set
+	set bool
+	// The text is kept as the little-endian words appendDate writes: the
+	// first 8 bytes of DateLayout ("2006-01-"), and the day of the month
+	// in the low 2 bytes of the next 8 ("02 15:04").
+	yearMonth, dayOfMonth uint64
 }
 
 // appendDate appends d in UTC as DateLayout to b, without time.Format's
 // generality: it is on the hot path of every list and export. It counts the
-// civil date from Unix days (H. Hinnant's days-to-civil algorithm), when
-// the day is not the one formatted last.
+// civil date from Unix days (H. Hinnant's days-to-civil algorithm) when the
+// day is not the one formatted last, and writes the 16 bytes as two words.
 func (dt *dayText) appendDate(b []byte, d time.Time) []byte {
 	u := d.Unix()
 	const minUnix, maxUnix = -62135596800, 253402300799 // years 1 to 9999
 	if u < minUnix || u > maxUnix {
 		return d.UTC().AppendFormat(b, DateLayout)
 	}
-	days := u / 86400
-	if u < days*86400 {
-		days-- // before 1970: round down
-	}
+	// Counted from year 1 the seconds are not negative: unsigned division
+	// is cheaper, and rounds down.
+	since1 := uint64(u - minUnix)
+	days := since1 / 86400
 	if !dt.set || dt.day != days {
 		dt.day, dt.set = days, true
-		dt.format(days)
+		dt.format(int64(days) + minUnix/86400)
 	}
-	secs := uint32(u - days*86400)
-	h, m := secs/3600, secs%3600/60
-	return append(append(b, dt.text[:]...), ' ', byte('0'+h/10), byte('0'+h%10), ':', byte('0'+m/10), byte('0'+m%10))
+	minute := uint32(since1-days*86400) / 60
+	dayTime := dt.dayOfMonth | ' '<<16 | twoDigits(minute/60)<<24 | ':'<<40 | twoDigits(minute%60)<<48
+	b = binary.LittleEndian.AppendUint64(b, dt.yearMonth)
+	return binary.LittleEndian.AppendUint64(b, dayTime)
 }
 
-// format sets text to the civil date of a count of Unix days.
+// twoDigits returns v (below 100) as two decimal digits in the low two
+// bytes of a little-endian word.
+func twoDigits(v uint32) uint64 {
+	return uint64('0'+v/10) | uint64('0'+v%10)<<8
+}
+
+// format sets the text to the civil date of a count of Unix days.
 func (dt *dayText) format(days int64) {
 	z := days + 719468
 	era := z / 146097 // z > 0 from year 1
@@ -498,13 +509,9 @@ func (dt *dayText) format(days int64) {
 	if mp >= 10 {
 		month, year = mp-9, year+1
 	}
-	two := func(i int, v int64) { dt.text[i], dt.text[i+1] = byte('0'+v/10), byte('0'+v%10) }
-	two(0, year/100)
-	two(2, year%100)
-	dt.text[4] = '-'
-	two(5, month)
-	dt.text[7] = '-'
-	two(8, day)
+	dt.yearMonth = twoDigits(uint32(year/100)) | twoDigits(uint32(year%100))<<16 | '-'<<32 |
+		twoDigits(uint32(month))<<40 | '-'<<56
+	dt.dayOfMonth = twoDigits(uint32(day))
 }
 
 // inScope reports whether a ticket is in a contact's scope (S4): associated
