@@ -257,11 +257,11 @@ func csvColumns(rd *renderer, cols []column) []csvColumn {
 				id := refOf(col.builtin, t)
 				slot := &memo[id[15]] // len(memo) is 256
 				// An empty cell (no requester …) is rendered again: cheaply.
-				if slot.id != id || slot.text == "" {
+				if slot.id != *id || slot.text == "" {
 					if err := rd.render(t, col, &c.v); err != nil {
 						return err
 					}
-					slot.id, slot.text = id, c.v.cellText()
+					slot.id, slot.text = *id, c.v.cellText()
 				}
 				c.cells = append(c.cells, slot.text)
 				return nil
@@ -290,18 +290,18 @@ type refCells [256]struct {
 
 // refOf returns the ID a column's cell depends on alone: for a status, the
 // stage (its state and name); for a reference, the record named.
-func refOf(b builtin, t *Ticket) uuid.UUID {
+func refOf(b builtin, t *Ticket) *uuid.UUID {
 	switch b {
 	case bOwner:
-		return t.OwnerID
+		return &t.OwnerID
 	case bRequestedBy:
-		return t.RequesterID
+		return &t.RequesterID
 	case bStatus, bStage:
-		return t.StageID
+		return &t.StageID
 	case bPipeline:
-		return t.PipelineID
+		return &t.PipelineID
 	case bChannel:
-		return t.ChannelID
+		return &t.ChannelID
 	}
 	panic("portal: no reference column")
 }
