@@ -94,16 +94,10 @@ func (p *Portal) ExportCSV(ctx context.Context, v Viewer, lq ListQuery, w io.Wri
 	var cells csvCells
 	var last SortKey // of the page's last row, the next page's cursor
 	var lastID uuid.UUID
-	render := csvColumns(rd, cols)
+	csvCols := csvColumns(cols)
 	add := func(t *Ticket, key *SortKey) error {
 		last, lastID = *key, t.ID
-		for _, r := range render {
-			if err := r(&cells, t); err != nil {
-				return err
-			}
-		}
-		cells.rows++
-		return nil
+		return cells.add(rd, t, csvCols)
 	}
 	for {
 		if err := ctx.Err(); err != nil {
@@ -229,54 +223,64 @@ func (v *value) cellText() string {
 	return safeCell(v.text)
 }
 
-// csvColumn renders one column of a ticket into an export's cells.
-type csvColumn func(c *csvCells, t *Ticket) error
+// csvColumn is one shown column as an export renders it.
+type csvColumn struct {
+	col  *column
+	memo *refCells // for a column whose cell depends on one ID alone
+}
 
-// csvColumns compiles the shown columns for an export, each cell what the
-// list shows, spreadsheet-safe, so that the export's hot loop does no more
-// work than a cell needs: the built-in text and date columns straight from
-// the ticket, as render would render them; the columns whose cell depends
-// on one ID of the ticket alone (owner, requester, status …) rendered once
-// per ID (refCells); every other column through render.
-func csvColumns(rd *renderer, cols []column) []csvColumn {
+// csvColumns prepares the shown columns for an export (see csvCells.add).
+func csvColumns(cols []column) []csvColumn {
 	out := make([]csvColumn, len(cols))
 	for i := range cols {
-		col := &cols[i]
-		switch col.builtin {
-		case bSubject:
-			out[i] = func(c *csvCells, t *Ticket) error { c.text(t.Subject); return nil }
-		case bContent:
-			out[i] = func(c *csvCells, t *Ticket) error { c.text(t.Content); return nil }
-		case bCreatedAt:
-			out[i] = func(c *csvCells, t *Ticket) error { c.date(t.CreatedAt); return nil }
-		case bLastActivityAt:
-			out[i] = func(c *csvCells, t *Ticket) error { c.date(t.LastActivityAt); return nil }
-		case bOwner, bRequestedBy, bStatus, bStage, bPipeline, bChannel:
-			memo := new(refCells)
-			out[i] = func(c *csvCells, t *Ticket) error {
-				id := refOf(col.builtin, t)
-				slot := &memo[id[15]] // len(memo) is 256
-				// An empty cell (no requester …) is rendered again: cheaply.
-				if slot.id != *id || slot.text == "" {
-					if err := rd.render(t, col, &c.v); err != nil {
-						return err
-					}
-					slot.id, slot.text = *id, c.v.cellText()
-				}
-				c.cells = append(c.cells, slot.text)
-				return nil
-			}
-		default:
-			out[i] = func(c *csvCells, t *Ticket) error {
-				if err := rd.render(t, col, &c.v); err != nil {
-					return err
-				}
-				c.value(&c.v)
-				return nil
-			}
+		out[i].col = &cols[i]
+		if isRef(cols[i].builtin) {
+			out[i].memo = new(refCells)
 		}
 	}
 	return out
+}
+
+// add renders a ticket as a row, each cell what the list shows,
+// spreadsheet-safe, doing no more work than a cell needs: the built-in
+// text and date columns straight from the ticket, as render would render
+// them; the columns whose cell depends on one ID of the ticket alone
+// (owner, requester, status …) rendered once per ID (refCells); every
+// other column through render.
+func (c *csvCells) add(rd *renderer, t *Ticket, cols []csvColumn) error {
+	for i := range cols {
+		col := cols[i].col
+		if memo := cols[i].memo; memo != nil {
+			id := refOf(col.builtin, t)
+			slot := &memo[id[15]] // len(refCells) is 256
+			// An empty cell (no requester …) is rendered again: cheaply.
+			if slot.id != *id || slot.text == "" {
+				if err := rd.render(t, col, &c.v); err != nil {
+					return err
+				}
+				slot.id, slot.text = *id, c.v.cellText()
+			}
+			c.cells = append(c.cells, slot.text)
+			continue
+		}
+		switch col.builtin {
+		case bSubject:
+			c.text(t.Subject)
+		case bContent:
+			c.text(t.Content)
+		case bCreatedAt:
+			c.date(t.CreatedAt)
+		case bLastActivityAt:
+			c.date(t.LastActivityAt)
+		default:
+			if err := rd.render(t, col, &c.v); err != nil {
+				return err
+			}
+			c.value(&c.v)
+		}
+	}
+	c.rows++
+	return nil
 }
 
 // refCells is a small direct-mapped cache of the cells of a column that
@@ -286,6 +290,16 @@ func csvColumns(rd *renderer, cols []column) []csvColumn {
 type refCells [256]struct {
 	id   uuid.UUID
 	text string
+}
+
+// isRef reports whether a column's cell depends on one ID of the ticket
+// alone (refOf).
+func isRef(b builtin) bool {
+	switch b {
+	case bOwner, bRequestedBy, bStatus, bStage, bPipeline, bChannel:
+		return true
+	}
+	return false
 }
 
 // refOf returns the ID a column's cell depends on alone: for a status, the
