@@ -91,6 +91,45 @@ func TestExportIsEveryPageOfTheList(t *testing.T) {
 	}
 }
 
+// Every kind of column, built-in or custom, exports as the list shows it,
+// with stage names shown or not: the export renders some columns its own
+// way (text, dates, and those that depend on one referenced record).
+// covers: P7, S8
+func TestExportEveryColumnAsTheList(t *testing.T) {
+	ctx := context.Background()
+	p, err := portal.New(memstore.New(), portal.Options{Now: portaltest.Now})
+	require.NoError(t, err)
+	d, err := portaltest.Generate(ctx, p, portaltest.Size{Tickets: 300, Companies: 2}, 8)
+	require.NoError(t, err)
+	v := portal.Viewer{PortalID: d.Tenant.ID, ContactID: d.Contacts[0].ID}
+	columns := [][]string{
+		{portal.PropSubject, portal.PropContent, portal.PropCreatedAt, portal.PropLastActivityAt, portal.PropPriority},
+		{portal.PropStatus, portal.PropStage, portal.PropPipeline, portal.PropChannel, portal.PropOwner, portal.PropRequestedBy},
+		{portaltest.PropOrderNumber, portaltest.PropProduct, portaltest.PropWarranty, portaltest.PropDueDate, portal.PropOwner},
+	}
+	for _, showStages := range []bool{false, true} {
+		for _, props := range columns {
+			s, err := p.Settings(ctx, d.Tenant.ID)
+			require.NoError(t, err)
+			s.Permissions.Scope = portal.CompanyTickets
+			s.Display.ShowStages = showStages
+			s.Display.Columns = nil
+			for _, prop := range props {
+				s.Display.Columns = append(s.Display.Columns, portal.Column{Property: prop})
+			}
+			_, err = p.SaveSettings(ctx, d.Tenant.ID, s)
+			require.NoError(t, err)
+			q := portal.ListQuery{Limit: 40, Sort: props[0]}
+			var buf bytes.Buffer
+			_, err = p.ExportCSV(ctx, v, q, &buf, portal.CSVOptions{})
+			require.NoError(t, err)
+			want := pagesOf(t, p, v, q)
+			assert.Equal(t, want, readCSV(t, buf.Bytes(), ','), "columns %v, stages shown %v", props, showStages)
+			assert.Greater(t, len(want), 41, "more than a page")
+		}
+	}
+}
+
 // covers: P7
 func TestExportOptions(t *testing.T) {
 	w := newWorld(t, portal.CompanyTickets)

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gocarina/gocsv"
+	"github.com/google/uuid"
 )
 
 // CSVOptions configure ExportCSV. The zero value writes what spreadsheets
@@ -69,6 +70,7 @@ func (p *Portal) ExportCSV(ctx context.Context, v Viewer, lq ListQuery, w io.Wri
 	if err != nil {
 		return 0, err
 	}
+	rd.csv = true
 	if !opts.NoBOM {
 		if _, err := io.WriteString(w, "\uFEFF"); err != nil {
 			return 0, err
@@ -76,8 +78,7 @@ func (p *Portal) ExportCSV(ctx context.Context, v Viewer, lq ListQuery, w io.Wri
 	}
 	// Columns are chosen at run time, so gocsv's struct marshalling does not
 	// fit; its SafeCSVWriter (encoding/csv underneath, RFC 4180 quoting of
-	// delimiters, quotes and newlines) writes one []string per row, reusing
-	// one slice for every row.
+	// delimiters, quotes and newlines) writes one []string per row.
 	cw := csv.NewWriter(w)
 	cw.Comma, cw.UseCRLF = delim, !opts.LF
 	out := gocsv.NewSafeCSVWriter(cw)
@@ -90,29 +91,26 @@ func (p *Portal) ExportCSV(ctx context.Context, v Viewer, lq ListQuery, w io.Wri
 	}
 	rows := 0
 	var page TicketPage
+	var cells csvCells
+	var last SortKey // of the page's last row, the next page's cursor
+	var lastID uuid.UUID
+	csvCols := csvColumns(cols)
+	add := func(t *Ticket, key *SortKey) error {
+		last, lastID = *key, t.ID
+		return cells.add(rd, t, csvCols)
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return rows, err
 		}
-		if err := p.fillPage(ctx, q, &page); err != nil {
+		cells.reset(len(cols))
+		more, err := p.readPage(ctx, q, &page, rd, cols, add)
+		if err != nil {
 			return rows, err
 		}
-		if err := rd.prefetch(&page, cols); err != nil {
-			return rows, err
-		}
-		for i := range page.Tickets {
-			t := &page.Tickets[i]
-			for j := range cols {
-				v, err := rd.render(t, &cols[j])
-				if err != nil {
-					return rows, err
-				}
-				record[j] = v.text
-				if !v.made {
-					record[j] = safeCell(v.text)
-				}
-			}
-			if err := out.Write(record); err != nil {
+		cells.done()
+		for i := range cells.rows {
+			if err := out.Write(cells.row(i)); err != nil {
 				return rows, err
 			}
 			rows++
@@ -121,13 +119,213 @@ func (p *Portal) ExportCSV(ctx context.Context, v Viewer, lq ListQuery, w io.Wri
 		if err := out.Error(); err != nil {
 			return rows, err
 		}
-		if !page.More || len(page.Tickets) == 0 {
+		if !more || cells.rows == 0 {
 			return rows, nil
 		}
-		last := len(page.Tickets) - 1
-		q.After, q.AfterID = &page.Keys[last], page.Tickets[last].ID
+		q.After, q.AfterID = &last, lastID
 		rd.forget()
 	}
+}
+
+// readPage calls read with each ticket of one page of q, in order, and
+// reports whether more pages follow. It reads the store's own tickets when
+// the store lets it (TicketPageReader), saving a copy of every ticket;
+// otherwise it fills page, reused from page to page (TicketPageFiller), or
+// queries a new one.
+func (p *Portal) readPage(ctx context.Context, q TicketQuery, page *TicketPage, rd *renderer, cols []column, read func(*Ticket, *SortKey) error) (bool, error) {
+	if r, ok := p.store.(TicketPageReader); ok {
+		more, err := r.ReadTicketPage(ctx, q, read)
+		return more, classify(err) // read's own errors are classified already
+	}
+	if f, ok := p.store.(TicketPageFiller); ok {
+		if err := f.FillTicketPage(ctx, q, page); err != nil {
+			return false, classify(err)
+		}
+	} else {
+		next, err := p.store.QueryTickets(ctx, q)
+		if err != nil {
+			return false, classify(err)
+		}
+		*page = next
+	}
+	if err := rd.prefetch(page, cols); err != nil {
+		return false, err
+	}
+	for i := range page.Tickets {
+		if err := read(&page.Tickets[i], &page.Keys[i]); err != nil {
+			return false, err
+		}
+	}
+	return page.More, nil
+}
+
+// csvCells are the cells of one page of an export, ready for the CSV
+// writer: a page is rendered whole, then written row by row. It is reused
+// from page to page, so that a page costs one allocation (its dates' text)
+// rather than some for every row. It keeps no ticket, only strings.
+type csvCells struct {
+	cols, rows int
+	// cells holds the cells, row after row. Dates are formatted into buf
+	// and filled in when the page is done, as slices of one string.
+	cells []string
+	buf   []byte
+	dates []bufCell
+	days  dayText
+	v     value // the cell being rendered
+}
+
+// reset empties the cells for a page of rows of cols cells.
+func (c *csvCells) reset(cols int) {
+	c.cols, c.rows = cols, 0
+	c.cells, c.buf, c.dates = c.cells[:0], c.buf[:0], c.dates[:0]
+}
+
+// text adds a cell of typed text, made spreadsheet-safe.
+func (c *csvCells) text(s string) { c.cells = append(c.cells, safeCell(s)) }
+
+// date adds a date cell: DateLayout in UTC, empty for the zero time.
+func (c *csvCells) date(d time.Time) {
+	if d.IsZero() {
+		c.cells = append(c.cells, "")
+		return
+	}
+	start := len(c.buf)
+	c.buf = c.days.appendDate(c.buf, d)
+	c.dates = append(c.dates, bufCell{int32(len(c.cells)), int32(start), int32(len(c.buf))})
+	c.cells = append(c.cells, "") // filled in by done
+}
+
+// bufCell is a cell whose text is buf[start:end].
+type bufCell struct{ cell, start, end int32 }
+
+// done fills in the dates' text once every row of the page is added.
+func (c *csvCells) done() {
+	if len(c.dates) == 0 {
+		return
+	}
+	s := string(c.buf)
+	for _, d := range c.dates {
+		c.cells[d.cell] = s[d.start:d.end]
+	}
+}
+
+// value adds a rendered value's cell.
+func (c *csvCells) value(v *value) {
+	if v.kind == kindDate {
+		c.date(v.date)
+		return
+	}
+	c.cells = append(c.cells, v.cellText())
+}
+
+// cellText is the spreadsheet-safe text of a value that is not a date.
+func (v *value) cellText() string {
+	if v.safe {
+		return v.text
+	}
+	return safeCell(v.text)
+}
+
+// csvColumn is one shown column as an export renders it.
+type csvColumn struct {
+	col  *column
+	memo *refCells // for a column whose cell depends on one ID alone
+}
+
+// csvColumns prepares the shown columns for an export (see csvCells.add).
+func csvColumns(cols []column) []csvColumn {
+	out := make([]csvColumn, len(cols))
+	for i := range cols {
+		out[i].col = &cols[i]
+		if isRef(cols[i].builtin) {
+			out[i].memo = new(refCells)
+		}
+	}
+	return out
+}
+
+// add renders a ticket as a row, each cell what the list shows,
+// spreadsheet-safe, doing no more work than a cell needs: the built-in
+// text and date columns straight from the ticket, as render would render
+// them; the columns whose cell depends on one ID of the ticket alone
+// (owner, requester, status …) rendered once per ID (refCells); every
+// other column through render.
+func (c *csvCells) add(rd *renderer, t *Ticket, cols []csvColumn) error {
+	for i := range cols {
+		col := cols[i].col
+		if memo := cols[i].memo; memo != nil {
+			id := refOf(col.builtin, t)
+			slot := &memo[id[15]] // len(refCells) is 256
+			// An empty cell (no requester …) is rendered again: cheaply.
+			if slot.id != *id || slot.text == "" {
+				if err := rd.render(t, col, &c.v); err != nil {
+					return err
+				}
+				slot.id, slot.text = *id, c.v.cellText()
+			}
+			c.cells = append(c.cells, slot.text)
+			continue
+		}
+		switch col.builtin {
+		case bSubject:
+			c.text(t.Subject)
+		case bContent:
+			c.text(t.Content)
+		case bCreatedAt:
+			c.date(t.CreatedAt)
+		case bLastActivityAt:
+			c.date(t.LastActivityAt)
+		default:
+			if err := rd.render(t, col, &c.v); err != nil {
+				return err
+			}
+			c.value(&c.v)
+		}
+	}
+	c.rows++
+	return nil
+}
+
+// refCells is a small direct-mapped cache of the cells of a column that
+// depends on one ID of the ticket alone (refOf), by that ID: an export's rows
+// repeat a few owners, requesters and stages. A slot is chosen by the ID's
+// last byte, which is random in UUIDs of versions 4 and 7.
+type refCells [256]struct {
+	id   uuid.UUID
+	text string
+}
+
+// isRef reports whether a column's cell depends on one ID of the ticket
+// alone (refOf).
+func isRef(b builtin) bool {
+	switch b {
+	case bOwner, bRequestedBy, bStatus, bStage, bPipeline, bChannel:
+		return true
+	}
+	return false
+}
+
+// refOf returns the ID a column's cell depends on alone: for a status, the
+// stage (its state and name); for a reference, the record named.
+func refOf(b builtin, t *Ticket) *uuid.UUID {
+	switch b {
+	case bOwner:
+		return &t.OwnerID
+	case bRequestedBy:
+		return &t.RequesterID
+	case bStatus, bStage:
+		return &t.StageID
+	case bPipeline:
+		return &t.PipelineID
+	case bChannel:
+		return &t.ChannelID
+	}
+	panic("portal: no reference column")
+}
+
+// row returns the cells of the page's row i.
+func (c *csvCells) row(i int) []string {
+	return c.cells[i*c.cols : (i+1)*c.cols : (i+1)*c.cols]
 }
 
 func validDelimiter(r rune) bool {
@@ -139,6 +337,14 @@ func validDelimiter(r rune) bool {
 // with '. Text the portal makes itself (numbers keep their sign, dates,
 // fixed labels) does not come here.
 func safeCell(s string) string {
+	if s == "" || !formulaStart[s[0]] && plainText(s) {
+		return s // most cells: nothing to change (and inlined)
+	}
+	return makeSafe(s)
+}
+
+// makeSafe is safeCell for text that may need changing.
+func makeSafe(s string) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
@@ -158,6 +364,34 @@ func safeCell(s string) string {
 }
 
 var crlf = strings.NewReplacer("\r\n", "\n", "\r", "\n")
+
+// formulaStart holds the first bytes that make a spreadsheet take a cell
+// for a formula (with \r, which safeCell turns into a line break).
+var formulaStart = [256]bool{'=': true, '+': true, '-': true, '@': true, '\t': true, '\r': true}
+
+// plainText reports whether s is ASCII without a carriage return: valid
+// UTF-8 with no line break to rewrite. It tests eight bytes at a time: a
+// byte of v = x^cr is zero where x holds '\r'; (v-ones)&^v sets the high
+// bit of some byte when v has a zero byte, and x sets it of a byte that is
+// not ASCII.
+func plainText(s string) bool {
+	const ones, highs, cr = 0x0101010101010101, 0x8080808080808080, 0x0d0d0d0d0d0d0d0d
+	for len(s) >= 8 {
+		x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		v := x ^ cr
+		if (x|(v-ones)&^v)&highs != 0 {
+			return false
+		}
+		s = s[8:]
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || c == '\r' {
+			return false
+		}
+	}
+	return true
+}
 
 // ExportFilename returns the name of a CSV export: the ticket display name
 // (S8) and the day, e.g. "Sager 2026-11-25.csv". Characters that do not
@@ -205,14 +439,4 @@ func rfc5987(s string) string {
 		fmt.Fprintf(&b, "%%%02X", c)
 	}
 	return b.String()
-}
-
-// fillPage fetches one page of q into page, reusing it where the store can.
-func (p *Portal) fillPage(ctx context.Context, q TicketQuery, page *TicketPage) error {
-	if f, ok := p.store.(TicketPageFiller); ok {
-		return classify(f.FillTicketPage(ctx, q, page))
-	}
-	next, err := p.store.QueryTickets(ctx, q)
-	*page = next
-	return classify(err)
 }

@@ -162,3 +162,22 @@ type Snapshot struct {
 type SnapshotReader interface {
 	Snapshot(ctx context.Context, portalID, contactID uuid.UUID) (Snapshot, error)
 }
+
+// TicketPageReader is an optional capability of a TicketStore for a caller
+// that reads a long result page after page and keeps none of it, as
+// ExportCSV does. ReadTicketPage answers q as QueryTickets does, but rather
+// than copying the page out it calls read with each of the page's tickets
+// in order, and its sort key, and then reports whether more follow. An
+// error from read stops the page and is returned as it is.
+//
+// The ticket and key passed to read may be the store's own: this is the
+// one exception to "never aliased", and it holds only for read's duration.
+// read must not change them, nor keep them, the ticket's slices or its map
+// after it returns (strings, which cannot change, it may keep). A store
+// may offer this only where it is race-free: when a stored ticket is never
+// changed in place, only replaced whole, and when it calls read holding no
+// lock that read's own calls to the store (an owner's or a contact's name)
+// could wait on. Portal prefers it to TicketPageFiller.
+type TicketPageReader interface {
+	ReadTicketPage(ctx context.Context, q TicketQuery, read func(t *Ticket, key *SortKey) error) (more bool, err error)
+}

@@ -3,6 +3,7 @@ package portal
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"slices"
 	"strconv"
 	"strings"
@@ -150,14 +151,26 @@ type renderer struct {
 	pipelines map[uuid.UUID]Pipeline
 	stages    map[uuid.UUID]Stage
 	channels  map[uuid.UUID]Channel
-	owners    map[uuid.UUID]name // display names by the settings' style
-	contacts  map[uuid.UUID]name
+	owners    names // display names by the settings' style
+	contacts  names
+	// csv is set for an export: names are then kept as safeCell makes
+	// them, once per name rather than once per cell.
+	csv bool
 }
 
-// name is a looked-up name; a missing record has ok false.
+// name is a looked-up name; a missing record has ok false. In an export
+// renderer text is spreadsheet-safe (safeCell).
 type name struct {
 	text string
 	ok   bool
+}
+
+// named makes the name of a looked-up record.
+func (rd *renderer) named(text string, ok bool) name {
+	if rd.csv {
+		text = safeCell(text)
+	}
+	return name{text: text, ok: ok}
 }
 
 func (p *Portal) renderer(ctx context.Context, r *request) (*renderer, error) {
@@ -174,7 +187,7 @@ func (p *Portal) renderer(ctx context.Context, r *request) (*renderer, error) {
 	rd := &renderer{ctx: ctx, store: p.store, portalID: r.viewer.PortalID, display: r.settings.Display,
 		pipelines: index(pls, func(x Pipeline) uuid.UUID { return x.ID }),
 		channels:  index(chs, func(x Channel) uuid.UUID { return x.ID }),
-		stages:    map[uuid.UUID]Stage{}, owners: map[uuid.UUID]name{}, contacts: map[uuid.UUID]name{}}
+		stages:    map[uuid.UUID]Stage{}}
 	for _, pl := range pls {
 		for _, st := range pl.Stages {
 			rd.stages[st.ID] = st
@@ -198,42 +211,42 @@ func (rd *renderer) closed(t *Ticket) bool { return rd.stages[t.StageID].State =
 
 // owner returns the display name of an owner (S8), looked up once.
 func (rd *renderer) owner(id uuid.UUID) (name, error) {
-	if n, ok := rd.owners[id]; ok {
+	if n, ok := rd.owners.get(id); ok {
 		return n, nil
 	}
 	o, err := rd.store.Owner(rd.ctx, rd.portalID, id)
 	if err != nil && !isNotFound(err) {
 		return name{}, classify(err)
 	}
-	n := name{text: o.DisplayName(rd.display.OwnerName), ok: err == nil}
-	rd.owners[id] = n
+	n := rd.named(o.DisplayName(rd.display.OwnerName), err == nil)
+	rd.owners.put(id, n)
 	return n, nil
 }
 
 // contact returns the name of a contact, looked up once.
 func (rd *renderer) contact(id uuid.UUID) (name, error) {
-	if n, ok := rd.contacts[id]; ok {
+	if n, ok := rd.contacts.get(id); ok {
 		return n, nil
 	}
 	c, err := rd.store.Contact(rd.ctx, rd.portalID, id)
 	if err != nil && !isNotFound(err) {
 		return name{}, classify(err)
 	}
-	n := name{text: c.Name(), ok: err == nil}
-	rd.contacts[id] = n
+	n := rd.named(c.Name(), err == nil)
+	rd.contacts.put(id, n)
 	return n, nil
 }
 
 // prefetch takes the owners and requesters the store read with the page,
 // and looks up, in one call to the store for each kind, those that the
-// columns show and that are still missing, so that rendering a page costs two store calls, not one per
-// name.
+// columns show and that are still missing, so that rendering a page costs
+// at most two store calls, not one per name.
 func (rd *renderer) prefetch(page *TicketPage, cols []column) error {
 	for _, o := range page.Owners {
-		rd.owners[o.ID] = name{text: o.DisplayName(rd.display.OwnerName), ok: true}
+		rd.owners.put(o.ID, rd.named(o.DisplayName(rd.display.OwnerName), true))
 	}
 	for _, c := range page.Requesters {
-		rd.contacts[c.ID] = name{text: c.Name(), ok: true}
+		rd.contacts.put(c.ID, rd.named(c.Name(), true))
 	}
 	tickets := page.Tickets
 	var owners, contacts []uuid.UUID
@@ -241,11 +254,11 @@ func (rd *renderer) prefetch(page *TicketPage, cols []column) error {
 		for i := range tickets {
 			switch t := &tickets[i]; c.prop.Name {
 			case PropOwner:
-				if _, ok := rd.owners[t.OwnerID]; !ok && t.OwnerID != uuid.Nil {
+				if _, ok := rd.owners.get(t.OwnerID); !ok && t.OwnerID != uuid.Nil {
 					owners = append(owners, t.OwnerID)
 				}
 			case PropRequestedBy:
-				if _, ok := rd.contacts[t.RequesterID]; !ok && t.RequesterID != uuid.Nil {
+				if _, ok := rd.contacts.get(t.RequesterID); !ok && t.RequesterID != uuid.Nil {
 					contacts = append(contacts, t.RequesterID)
 				}
 			}
@@ -257,10 +270,10 @@ func (rd *renderer) prefetch(page *TicketPage, cols []column) error {
 			return classify(err)
 		}
 		for _, id := range owners {
-			rd.owners[id] = name{}
+			rd.owners.put(id, name{})
 		}
 		for _, o := range found {
-			rd.owners[o.ID] = name{text: o.DisplayName(rd.display.OwnerName), ok: true}
+			rd.owners.put(o.ID, rd.named(o.DisplayName(rd.display.OwnerName), true))
 		}
 	}
 	if len(contacts) > 0 {
@@ -269,10 +282,10 @@ func (rd *renderer) prefetch(page *TicketPage, cols []column) error {
 			return classify(err)
 		}
 		for _, id := range contacts {
-			rd.contacts[id] = name{}
+			rd.contacts.put(id, name{})
 		}
 		for _, c := range cs {
-			rd.contacts[c.ID] = name{text: c.Name(), ok: true}
+			rd.contacts.put(c.ID, rd.named(c.Name(), true))
 		}
 	}
 	return nil
@@ -286,9 +299,9 @@ func unique(ids []uuid.UUID) []uuid.UUID {
 
 func (rd *renderer) row(t *Ticket, cols []column) (TicketRow, error) {
 	row := TicketRow{ID: t.ID, Closed: rd.closed(t), Cells: make([]Cell, len(cols))}
+	var v value
 	for i := range cols {
-		v, err := rd.render(t, &cols[i])
-		if err != nil {
+		if err := rd.render(t, &cols[i], &v); err != nil {
 			return TicketRow{}, err
 		}
 		row.Cells[i] = v.cell()
@@ -299,19 +312,59 @@ func (rd *renderer) row(t *Ticket, cols []column) (TicketRow, error) {
 // forget drops the names looked up so far, so that a long export keeps a
 // bounded memory.
 func (rd *renderer) forget() {
-	if len(rd.owners)+len(rd.contacts) > 10000 {
-		clear(rd.owners)
-		clear(rd.contacts)
+	if len(rd.owners.m)+len(rd.contacts.m) > 10000 {
+		rd.owners.clear()
+		rd.contacts.clear()
 	}
 }
 
+// names keeps the names looked up by ID: a map, and in front of it a small
+// direct-mapped cache, since the rows of a list or an export repeat a few
+// names and a slot is quicker to look in than a map. A slot is chosen by
+// the ID's last byte, which is random in UUIDs of versions 4 and 7. The
+// zero value is ready to use.
+type names struct {
+	m     map[uuid.UUID]name
+	slots [64]struct {
+		id uuid.UUID
+		n  name
+	}
+}
+
+func (ns *names) get(id uuid.UUID) (name, bool) {
+	s := &ns.slots[id[15]%uint8(len(ns.slots))]
+	if s.id == id && id != uuid.Nil {
+		return s.n, true
+	}
+	n, ok := ns.m[id]
+	if ok {
+		s.id, s.n = id, n
+	}
+	return n, ok
+}
+
+func (ns *names) put(id uuid.UUID, n name) {
+	if ns.m == nil {
+		ns.m = map[uuid.UUID]name{}
+	}
+	ns.m[id] = n
+	s := &ns.slots[id[15]%uint8(len(ns.slots))]
+	s.id, s.n = id, n
+}
+
+func (ns *names) clear() { *ns = names{} }
+
 // value is one rendered property: its text and its typed value, without
-// boxing it in an interface until a Cell needs it.
+// boxing it in an interface until a Cell needs it. A date (kindDate) has no
+// text: it is formatted as DateLayout where it is shown (cell, or an
+// export's buffer), so that rendering one allocates nothing.
 type value struct {
 	text string
-	// made is set when the portal made the text itself (a date, a number,
-	// a fixed label) rather than taking it from what someone typed.
-	made bool
+	// safe is set when the text is safe to open in a spreadsheet as it is:
+	// the portal made it itself (a date, a number, a fixed label) rather
+	// than taking it from what someone typed, or it is a name of an export
+	// renderer, made safe when looked up.
+	safe bool
 	kind valueKind
 	str  string
 	num  float64
@@ -332,6 +385,9 @@ const (
 
 func (v value) cell() Cell {
 	c := Cell{Text: v.text}
+	if v.kind == kindDate {
+		c.Text = formatDate(v.date)
+	}
 	switch v.kind {
 	case kindStr:
 		c.Value = v.str
@@ -347,57 +403,62 @@ func (v value) cell() Cell {
 	return c
 }
 
-// render renders one column of a ticket (S8).
-func (rd *renderer) render(t *Ticket, c *column) (value, error) {
+// render renders one column of a ticket (S8) into v. It fills a value
+// rather than returning one: a value is too large for registers, and an
+// export renders every cell of every row.
+func (rd *renderer) render(t *Ticket, c *column, v *value) error {
 	switch c.builtin {
 	case notBuiltin:
-		return customValue(c.prop, t.Properties[c.prop.Name]), nil
+		*v = customValue(c.prop, t.Properties[c.prop.Name])
 	case bSubject:
-		return textValue(t.Subject), nil
+		*v = textValue(t.Subject)
 	case bContent:
-		return textValue(t.Content), nil
+		*v = textValue(t.Content)
 	case bCreatedAt:
-		return dateValue(t.CreatedAt), nil
+		*v = dateValue(t.CreatedAt)
 	case bLastActivityAt:
-		return dateValue(t.LastActivityAt), nil
+		*v = dateValue(t.LastActivityAt)
 	case bPriority:
-		return optionValue(c.prop, string(t.Priority)), nil
+		*v = optionValue(c.prop, string(t.Priority))
 	case bStatus:
 		st := rd.stages[t.StageID]
-		v := value{text: OpenLabel, made: true, kind: kindStr, str: StatusOpen}
+		*v = value{text: OpenLabel, safe: true, kind: kindStr, str: StatusOpen}
 		if st.State == StageClosed {
 			v.text, v.str = ClosedLabel, StatusClosed
 		}
 		if rd.display.ShowStages && st.Name != "" {
-			v.text, v.made = st.Name, false
+			v.text, v.safe = st.Name, false
 		}
-		return v, nil
 	case bStage:
-		return refValue(t.StageID, rd.stages[t.StageID].Name), nil
+		*v = refValue(t.StageID, rd.stages[t.StageID].Name)
 	case bPipeline:
-		return refValue(t.PipelineID, rd.pipelines[t.PipelineID].Name), nil
+		*v = refValue(t.PipelineID, rd.pipelines[t.PipelineID].Name)
 	case bChannel:
-		return refValue(t.ChannelID, rd.channels[t.ChannelID].Name), nil
+		*v = refValue(t.ChannelID, rd.channels[t.ChannelID].Name)
 	case bOwner:
+		*v = value{text: NoOwner, safe: true}
 		if t.OwnerID == uuid.Nil {
-			return value{text: NoOwner, made: true}, nil
+			return nil
 		}
 		n, err := rd.owner(t.OwnerID)
 		if err != nil || !n.ok {
-			return value{text: NoOwner, made: true}, err
+			return err
 		}
-		return value{text: n.text, kind: kindID, id: t.OwnerID}, nil
+		*v = value{text: n.text, safe: rd.csv, kind: kindID, id: t.OwnerID}
 	case bRequestedBy:
+		*v = value{}
 		if t.RequesterID == uuid.Nil {
-			return value{}, nil
+			return nil
 		}
 		n, err := rd.contact(t.RequesterID)
 		if err != nil || !n.ok {
-			return value{}, err
+			return err
 		}
-		return value{text: n.text, kind: kindID, id: t.RequesterID}, nil
+		*v = value{text: n.text, safe: rd.csv, kind: kindID, id: t.RequesterID}
+	default:
+		*v = value{}
 	}
-	return value{}, nil
+	return nil
 }
 
 func textValue(s string) value {
@@ -411,7 +472,7 @@ func dateValue(d time.Time) value {
 	if d.IsZero() {
 		return value{}
 	}
-	return value{text: formatDate(d), made: true, kind: kindDate, date: d}
+	return value{safe: true, kind: kindDate, date: d}
 }
 
 func refValue(id uuid.UUID, name string) value {
@@ -438,33 +499,71 @@ func customValue(p Property, v any) value {
 		}
 		return textValue(x)
 	case float64:
-		return value{text: strconv.FormatFloat(x, 'f', -1, 64), made: true, kind: kindNum, num: x}
+		return value{text: strconv.FormatFloat(x, 'f', -1, 64), safe: true, kind: kindNum, num: x}
 	case time.Time:
 		return dateValue(x)
 	case bool:
 		if x {
-			return value{text: "Yes", made: true, kind: kindBool, num: 1}
+			return value{text: "Yes", safe: true, kind: kindBool, num: 1}
 		}
-		return value{text: "No", made: true, kind: kindBool}
+		return value{text: "No", safe: true, kind: kindBool}
 	}
 	return value{}
 }
 
-// formatDate formats d in UTC as DateLayout, without time.Format's
-// generality: it is on the hot path of every list and export. It counts the
-// civil date from Unix days (H. Hinnant's days-to-civil algorithm).
+// formatDate formats d in UTC as DateLayout.
 func formatDate(d time.Time) string {
+	var b [len(DateLayout)]byte
+	var days dayText
+	return string(days.appendDate(b[:0], d))
+}
+
+// dayText remembers the text of the last day it formatted: the rows of an
+// export are mostly sorted by a date, so that consecutive dates tend to
+// fall on one day. The zero value is ready to use.
+type dayText struct {
+	day uint64 // days from year 1 of the text, when set
+	set bool
+	// The text is kept as the little-endian words appendDate writes: the
+	// first 8 bytes of DateLayout ("2006-01-"), and the day of the month
+	// in the low 2 bytes of the next 8 ("02 15:04").
+	yearMonth, dayOfMonth uint64
+}
+
+// appendDate appends d in UTC as DateLayout to b, without time.Format's
+// generality: it is on the hot path of every list and export. It counts the
+// civil date from Unix days (H. Hinnant's days-to-civil algorithm) when the
+// day is not the one formatted last, and writes the 16 bytes as two words.
+func (dt *dayText) appendDate(b []byte, d time.Time) []byte {
 	u := d.Unix()
 	const minUnix, maxUnix = -62135596800, 253402300799 // years 1 to 9999
 	if u < minUnix || u > maxUnix {
-		return d.UTC().Format(DateLayout)
+		return d.UTC().AppendFormat(b, DateLayout)
 	}
-	days, secs := u/86400, u%86400
-	if secs < 0 {
-		days, secs = days-1, secs+86400
+	// Counted from year 1 the seconds are not negative: unsigned division
+	// is cheaper, and rounds down.
+	since1 := uint64(u - minUnix)
+	days := since1 / 86400
+	if !dt.set || dt.day != days {
+		dt.day, dt.set = days, true
+		dt.format(int64(days) + minUnix/86400)
 	}
+	minute := uint32(since1-days*86400) / 60
+	dayTime := dt.dayOfMonth | ' '<<16 | twoDigits(minute/60)<<24 | ':'<<40 | twoDigits(minute%60)<<48
+	b = binary.LittleEndian.AppendUint64(b, dt.yearMonth)
+	return binary.LittleEndian.AppendUint64(b, dayTime)
+}
+
+// twoDigits returns v (below 100) as two decimal digits in the low two
+// bytes of a little-endian word.
+func twoDigits(v uint32) uint64 {
+	return uint64('0'+v/10) | uint64('0'+v%10)<<8
+}
+
+// format sets the text to the civil date of a count of Unix days.
+func (dt *dayText) format(days int64) {
 	z := days + 719468
-	era := z / 146097
+	era := z / 146097 // z > 0 from year 1
 	doe := z - era*146097
 	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
 	doy := doe - (365*yoe + yoe/4 - yoe/100)
@@ -474,19 +573,9 @@ func formatDate(d time.Time) string {
 	if mp >= 10 {
 		month, year = mp-9, year+1
 	}
-	var b [16]byte
-	two := func(i int, v int64) { b[i], b[i+1] = byte('0'+v/10), byte('0'+v%10) }
-	two(0, year/100)
-	two(2, year%100)
-	b[4] = '-'
-	two(5, month)
-	b[7] = '-'
-	two(8, day)
-	b[10] = ' '
-	two(11, secs/3600)
-	b[13] = ':'
-	two(14, secs%3600/60)
-	return string(b[:])
+	dt.yearMonth = twoDigits(uint32(year/100)) | twoDigits(uint32(year%100))<<16 | '-'<<32 |
+		twoDigits(uint32(month))<<40 | '-'<<56
+	dt.dayOfMonth = twoDigits(uint32(day))
 }
 
 // inScope reports whether a ticket is in a contact's scope (S4): associated

@@ -17,3 +17,17 @@ func TestFormatDateIsDateLayout(t *testing.T) {
 		}
 	}
 }
+
+// A dayText that formats one date after another (as an export does) gives
+// what formatDate gives each: through days, back and forth, before 1970.
+func TestDayTextIsDateLayout(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var dt dayText
+	d := time.Date(1969, 12, 30, 22, 0, 0, 0, time.UTC)
+	for range 10000 {
+		d = d.Add(time.Duration(rng.Int64N(int64(5*time.Hour))) - time.Hour)
+		if got, want := string(dt.appendDate(nil, d)), d.UTC().Format(DateLayout); got != want {
+			t.Fatalf("appendDate(%v) = %q, want %q", d, got, want)
+		}
+	}
+}

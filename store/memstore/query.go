@@ -64,31 +64,69 @@ func (s *Store) QueryTickets(ctx context.Context, q portal.TicketQuery) (portal.
 	return p, err
 }
 
-var _ portal.TicketPageFiller = (*Store)(nil)
+var (
+	_ portal.TicketPageFiller = (*Store)(nil)
+	_ portal.TicketPageReader = (*Store)(nil)
+)
 
 // FillTicketPage implements portal.TicketPageFiller.
 func (s *Store) FillTicketPage(ctx context.Context, q portal.TicketQuery, p *portal.TicketPage) error {
 	_, err := read(s, q.PortalID, func(t *tenant) (struct{}, error) {
-		key := q.ResultKey()
-		hits := t.results.get(key, t.gen)
-		if hits == nil {
-			hits = t.query(&q)
-			if err := ctx.Err(); err != nil {
-				return struct{}{}, err
-			}
-			t.results.put(&result{key: key, gen: t.gen, hits: hits})
+		hits, more, err := t.page(ctx, &q)
+		if err == nil {
+			fill(p, hits, more)
 		}
-		start := 0
-		if q.After != nil {
-			start = sort.Search(len(hits), func(i int) bool {
-				return order(q.Sort.Desc, hits[i].key, hits[i].tk.ID, *q.After, q.AfterID) > 0
-			})
-		}
-		end := min(start+q.Limit, len(hits))
-		fill(p, hits[start:end], end < len(hits))
-		return struct{}{}, nil
+		return struct{}{}, err
 	})
 	return err
+}
+
+// ReadTicketPage implements portal.TicketPageReader. It finds the page
+// under the read lock, as FillTicketPage does, and then calls readTicket with the
+// stored tickets themselves, the lock released: a stored ticket is never
+// changed, only replaced by a new one (PutTicket), and a query's sorted
+// result is never changed once made, so reading them needs no lock.
+func (s *Store) ReadTicketPage(ctx context.Context, q portal.TicketQuery, readTicket func(*portal.Ticket, *portal.SortKey) error) (bool, error) {
+	type page struct {
+		hits []hit
+		more bool
+	}
+	p, err := read(s, q.PortalID, func(t *tenant) (page, error) {
+		hits, more, err := t.page(ctx, &q)
+		return page{hits, more}, err
+	})
+	if err != nil {
+		return false, err
+	}
+	for i := range p.hits {
+		if err := readTicket(p.hits[i].tk, &p.hits[i].key); err != nil {
+			return false, err
+		}
+	}
+	return p.more, nil
+}
+
+// page returns the hits of q's page and whether more follow, from the
+// tenant's kept result for q when it has one. The caller holds the read
+// lock.
+func (t *tenant) page(ctx context.Context, q *portal.TicketQuery) ([]hit, bool, error) {
+	key := q.ResultKey()
+	hits := t.results.get(key, t.gen)
+	if hits == nil {
+		hits = t.query(q)
+		if err := ctx.Err(); err != nil {
+			return nil, false, err
+		}
+		t.results.put(&result{key: key, gen: t.gen, hits: hits})
+	}
+	start := 0
+	if q.After != nil {
+		start = sort.Search(len(hits), func(i int) bool {
+			return order(q.Sort.Desc, hits[i].key, hits[i].tk.ID, *q.After, q.AfterID) > 0
+		})
+	}
+	end := min(start+q.Limit, len(hits))
+	return hits[start:end], end < len(hits), nil
 }
 
 // query finds and sorts every ticket of q's result.

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -16,6 +17,7 @@ import (
 var concurrencyTests = []test{
 	{name: "MixedConcurrentWritesAndReadsAllLand", fn: testMixedConcurrentUse},
 	{name: "ConcurrentSettingsReadsSeeWholeVersions", fn: testConcurrentSettingsReads},
+	{name: "TicketPagesReadWhileTicketsAreReplaced", fn: testConcurrentReadTicketPage},
 }
 
 // workload is what one goroutine of testMixedConcurrentUse writes, made
@@ -186,4 +188,70 @@ func testConcurrentSettingsReads(t *testing.T, s portal.Store) {
 		require.Equal(t, v, got)
 		settings.Version = got
 	}
+}
+
+// A store that lets the export read its own tickets (portal.TicketPageReader)
+// does so safely while the same tickets are replaced: run it under -race.
+// The reader touches every field, slice and map of each ticket it reads,
+// and calls the store from inside read, as the export does to look up
+// names.
+// covers: P7
+func testConcurrentReadTicketPage(t *testing.T, s portal.Store) {
+	r, ok := s.(portal.TicketPageReader)
+	if !ok {
+		t.Skip("the store is not a portal.TicketPageReader")
+	}
+	const tickets, writers, readers = 30, 2, 2
+	pid := newTenant(t, s)
+	contact := newContact(t, pid)
+	require.NoError(t, s.PutContact(ctx(t), contact))
+	var all []portal.Ticket
+	for range tickets {
+		tk := newTicket(t, pid)
+		tk.ContactIDs = append(tk.ContactIDs, contact.ID)
+		tk.Properties = allTypes(2)
+		require.NoError(t, s.PutTicket(ctx(t), tk))
+		all = append(all, tk)
+	}
+	schema, err := portal.NewSchema()
+	require.NoError(t, err)
+	match, err := portal.CompileTicketFilter(nil, schema)
+	require.NoError(t, err)
+	created, _ := schema.Lookup(portal.TicketObject, portal.PropCreatedAt)
+	q := portal.TicketQuery{PortalID: pid, ContactID: contact.ID, Visibility: match, Filter: match,
+		Sort: portal.Sort{Property: created}, Limit: 7, Now: at(0)}
+
+	startTogether(writers+readers, func(w int) {
+		for round := range 20 {
+			if w < writers {
+				for i := w; i < tickets; i += writers {
+					tk := all[i].Clone()
+					tk.Subject = fmt.Sprintf("Round %d", round)
+					tk.Properties[tk.Subject] = float64(round)
+					if !assert.NoError(t, s.PutTicket(ctx(t), tk)) {
+						return
+					}
+				}
+				continue
+			}
+			q := q
+			for n := 0; ; {
+				var last portal.SortKey
+				var lastID uuid.UUID
+				more, err := r.ReadTicketPage(ctx(t), q, func(tk *portal.Ticket, key *portal.SortKey) error {
+					n++
+					copied := tk.Clone() // reads every slice and map
+					_ = fmt.Sprint(copied, *key)
+					last, lastID = *key, tk.ID
+					_, err := s.Contact(ctx(t), pid, contact.ID)
+					return err
+				})
+				if !assert.NoError(t, err) || !more {
+					assert.Equal(t, tickets, n, "every ticket read once")
+					break
+				}
+				q.After, q.AfterID = &last, lastID
+			}
+		}
+	})
 }

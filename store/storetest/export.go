@@ -3,6 +3,7 @@ package storetest
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"strings"
 	"testing"
 
@@ -15,6 +16,7 @@ import (
 
 var exportTests = []test{
 	{name: "ExportIsEveryPageOfTheList", fn: testExportIsEveryPage},
+	{name: "ReadPagesAreQueryPages", fn: testReadTicketPage},
 }
 
 // The CSV export of a view is the concatenation of all its list pages, on
@@ -80,4 +82,62 @@ func testExportIsEveryPage(t *testing.T, s portal.Store) {
 			assert.NotContains(t, buf.String(), strings.TrimSpace(text))
 		}
 	}
+}
+
+// A store that lets the export read its tickets (portal.TicketPageReader)
+// reads, page after page, exactly the tickets, keys and "more" that
+// QueryTickets answers; an error from the reader stops the page and comes
+// back as it is.
+// covers: P7
+func testReadTicketPage(t *testing.T, s portal.Store) {
+	r, ok := s.(portal.TicketPageReader)
+	if !ok {
+		t.Skip("the store is not a portal.TicketPageReader")
+	}
+	p, err := portal.New(s, portal.Options{Now: portaltest.Now})
+	require.NoError(t, err)
+	d, err := portaltest.Generate(ctx(t), p, portaltest.Size{Companies: 2, ContactsPerCompany: 3, Tickets: 60}, 5)
+	require.NoError(t, err)
+	schema, err := p.Schema(ctx(t), d.Tenant.ID)
+	require.NoError(t, err)
+	all, err := portal.CompileTicketFilter(nil, schema)
+	require.NoError(t, err)
+	for _, sortBy := range []string{portal.PropCreatedAt, portal.PropSubject} {
+		prop, ok := schema.Lookup(portal.TicketObject, sortBy)
+		require.True(t, ok)
+		c := d.Contacts[0]
+		q := portal.TicketQuery{PortalID: d.Tenant.ID, ContactID: c.ID, CompanyID: c.CompanyID,
+			Visibility: all, Filter: all, Sort: portal.Sort{Property: prop}, Limit: 7, Now: portaltest.Now()}
+		pages := 0
+		for {
+			want, err := s.QueryTickets(ctx(t), q)
+			require.NoError(t, err)
+			var got portal.TicketPage
+			got.More, err = r.ReadTicketPage(ctx(t), q, func(tk *portal.Ticket, key *portal.SortKey) error {
+				got.Tickets = append(got.Tickets, tk.Clone())
+				got.Keys = append(got.Keys, *key)
+				return nil
+			})
+			require.NoError(t, err)
+			assert.Equal(t, want, got, "sort %s, page %d", sortBy, pages)
+			pages++
+			if !want.More || len(want.Tickets) == 0 {
+				break
+			}
+			last := len(want.Tickets) - 1
+			q.After, q.AfterID = &want.Keys[last], want.Tickets[last].ID
+		}
+		assert.Greater(t, pages, 1)
+	}
+
+	stop := errors.New("stop")
+	c := d.Contacts[0]
+	n := 0
+	_, err = r.ReadTicketPage(ctx(t), portal.TicketQuery{PortalID: d.Tenant.ID, ContactID: c.ID, CompanyID: c.CompanyID,
+		Visibility: all, Filter: all, Limit: 7, Now: portaltest.Now()}, func(*portal.Ticket, *portal.SortKey) error {
+		n++
+		return stop
+	})
+	assert.Same(t, stop, err)
+	assert.Equal(t, 1, n)
 }
