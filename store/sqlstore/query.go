@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -29,11 +30,7 @@ func (s *Store) FillTicketPage(ctx context.Context, q portal.TicketQuery, page *
 	page.Tickets, page.Keys, page.More = page.Tickets[:0], page.Keys[:0], false
 	page.Requesters, page.Owners = page.Requesters[:0], page.Owners[:0]
 	seenRequester, seenOwner := map[uuid.UUID]bool{}, map[uuid.UUID]bool{}
-	for rows.Next() {
-		if len(page.Tickets) == q.Limit {
-			page.More = true
-			break
-		}
+	for rows.Next() { // at most q.Limit+1 rows, in no order
 		var (
 			doc, requester, owner []byte
 			key                   portal.SortKey
@@ -78,7 +75,44 @@ func (s *Store) FillTicketPage(ctx context.Context, q portal.TicketQuery, page *
 			page.Owners = append(page.Owners, o)
 		}
 	}
-	return mapErr("query tickets", rows.Err())
+	if err := rows.Err(); err != nil {
+		return mapErr("query tickets", err)
+	}
+	sortPage(page, q.Sort.Desc)
+	if len(page.Tickets) > q.Limit { // the row after the page: drop it and its names
+		dropped := page.Tickets[q.Limit]
+		page.Tickets, page.Keys, page.More = page.Tickets[:q.Limit], page.Keys[:q.Limit], true
+		keep := func(id uuid.UUID, of func(*portal.Ticket) uuid.UUID) bool {
+			return slices.ContainsFunc(page.Tickets, func(t portal.Ticket) bool { return of(&t) == id })
+		}
+		if dropped.RequesterID != uuid.Nil && !keep(dropped.RequesterID, func(t *portal.Ticket) uuid.UUID { return t.RequesterID }) {
+			page.Requesters = slices.DeleteFunc(page.Requesters, func(c portal.Contact) bool { return c.ID == dropped.RequesterID })
+		}
+		if dropped.OwnerID != uuid.Nil && !keep(dropped.OwnerID, func(t *portal.Ticket) uuid.UUID { return t.OwnerID }) {
+			page.Owners = slices.DeleteFunc(page.Owners, func(o portal.Owner) bool { return o.ID == dropped.OwnerID })
+		}
+	}
+	return nil
+}
+
+// sortPage puts a page's tickets and keys in the list's order (the order
+// the statement's inner query cut the page in).
+func sortPage(page *portal.TicketPage, desc bool) {
+	idx := make([]int, len(page.Tickets))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int {
+		c := portal.CompareKeys(page.Keys[a], page.Tickets[a].ID, page.Keys[b], page.Tickets[b].ID)
+		if desc {
+			return -c
+		}
+		return c
+	})
+	tickets, keys := slices.Clone(page.Tickets), slices.Clone(page.Keys)
+	for i, j := range idx {
+		page.Tickets[i], page.Keys[i] = tickets[j], keys[j]
+	}
 }
 
 // keyKind is the SQL type of a sort key.
@@ -130,9 +164,12 @@ func list[T any](b *builder, vs []T, conv func(T) any) {
 //	    CROSS JOIN tickets t WHERE t.id = sc.ticket_id … (see drivingJoin)
 //	    AND <visibility> AND <filter> AND <search>
 //	  ) m WHERE <after the cursor> ORDER BY … LIMIT n+1
-//	) r JOIN tickets t ON … LEFT JOIN <requester> … LEFT JOIN <owner> …
-//	ORDER BY …
+//	) r CROSS JOIN tickets t LEFT JOIN <requester> … LEFT JOIN <owner> …
+//	WHERE t.id = r.id …
 //
+// The outer join does not sort its rows of documents again (MariaDB would
+// sort them in a temporary table on disk): FillTicketPage puts the page's
+// few rows in order.
 // The scope comes from the association tables' primary keys, the page is
 // cut before the documents are read, the requesters and owners come with
 // the page (portal.TicketPage), and every value is a bound argument.
@@ -167,12 +204,12 @@ func (s *Store) listSQL(q *portal.TicketQuery) (string, []any, keyKind) {
 	}
 	b.sql(" ORDER BY ", order("m", q.Sort.Desc), " LIMIT ")
 	b.arg(q.Limit + 1)
-	b.sql(") r JOIN tickets t ON t.portal_id = ")
-	b.arg(pid)
-	b.sql(" AND t.id = r.id",
+	b.sql(") r ", b.d.drivingJoin(), " tickets t",
 		" LEFT JOIN contacts c ON c.portal_id = t.portal_id AND c.id = t.requester_id",
 		" LEFT JOIN owners o ON o.portal_id = t.portal_id AND o.id = t.owner_id",
-		" ORDER BY ", order("r", q.Sort.Desc))
+		" WHERE t.portal_id = ")
+	b.arg(pid)
+	b.sql(" AND t.id = r.id")
 	return b.d.rebind(b.b.String()), b.args, kind
 }
 

@@ -1,8 +1,11 @@
 package sqlstore
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/google/uuid"
 
@@ -12,16 +15,16 @@ import (
 var _ portal.SnapshotReader = (*Store)(nil)
 
 // snapshotSQL reads a request's snapshot in one statement, one row per
-// record: its part, a number to order by (the settings' version, a
-// property's position), its ID and its document.
+// record: its part, a number (the settings' version, a property's
+// position), its ID and its document. It has no ORDER BY, which would sort
+// the documents in a temporary table: Snapshot orders the lists itself.
 const snapshotSQL = `SELECT 0, version, portal_id, doc FROM settings WHERE portal_id = ?
 UNION ALL SELECT 1, 0, id, doc FROM contacts WHERE portal_id = ? AND id = ?
 UNION ALL SELECT 2, 0, co.id, co.doc FROM contacts c JOIN companies co ON co.portal_id = c.portal_id AND co.id = c.company_id
   WHERE c.portal_id = ? AND c.id = ?
 UNION ALL SELECT 3, seq, portal_id, doc FROM properties WHERE portal_id = ?
 UNION ALL SELECT 4, 0, id, doc FROM pipelines WHERE portal_id = ?
-UNION ALL SELECT 5, 0, id, doc FROM channels WHERE portal_id = ?
-ORDER BY 1, 2, 3`
+UNION ALL SELECT 5, 0, id, doc FROM channels WHERE portal_id = ?`
 
 // Snapshot implements portal.SnapshotReader in one round trip.
 func (s *Store) Snapshot(ctx context.Context, portalID, contactID uuid.UUID) (portal.Snapshot, error) {
@@ -33,6 +36,11 @@ func (s *Store) Snapshot(ctx context.Context, portalID, contactID uuid.UUID) (po
 	}
 	defer rows.Close()
 	var haveSettings, haveContact bool
+	type seqDef struct {
+		seq int64
+		def portal.PropertyDef
+	}
+	var props []seqDef
 	for rows.Next() {
 		var (
 			part int
@@ -57,7 +65,7 @@ func (s *Store) Snapshot(ctx context.Context, portalID, contactID uuid.UUID) (po
 		case 3:
 			var def portal.PropertyDef
 			def, err = decode[portal.PropertyDef](doc)
-			snap.Properties = append(snap.Properties, def)
+			props = append(props, seqDef{n, def})
 		case 4:
 			var pl portal.Pipeline
 			pl, err = decode[portal.Pipeline](doc)
@@ -80,6 +88,12 @@ func (s *Store) Snapshot(ctx context.Context, portalID, contactID uuid.UUID) (po
 	case !haveContact:
 		return snap, fmt.Errorf("%w: contact %s", portal.ErrNotFound, contactID)
 	}
+	slices.SortFunc(props, func(a, b seqDef) int { return cmp.Compare(a.seq, b.seq) })
+	for _, p := range props {
+		snap.Properties = append(snap.Properties, p.def)
+	}
+	slices.SortFunc(snap.Pipelines, func(a, b portal.Pipeline) int { return bytes.Compare(a.ID[:], b.ID[:]) })
+	slices.SortFunc(snap.Channels, func(a, b portal.Channel) int { return bytes.Compare(a.ID[:], b.ID[:]) })
 	if snap.Pipelines == nil {
 		snap.Pipelines = []portal.Pipeline{}
 	}
