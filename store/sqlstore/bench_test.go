@@ -207,50 +207,16 @@ func (w *sqlWorld) handQuery() (string, []any) {
   SELECT t.id, CASE WHEN st.closed = 1 THEN 1 ELSE 0 END AS closed
   FROM (SELECT ticket_id FROM ticket_contacts WHERE portal_id = ? AND contact_id = ?
         UNION SELECT ticket_id FROM ticket_companies WHERE portal_id = ? AND company_id = ?) sc
-  ` + join(w.d) + ` tickets t
+  ` + sqlstore.DrivingJoin(w.d) + ` tickets t
   LEFT JOIN stages st ON st.portal_id = t.portal_id AND st.id = t.stage_id
-  WHERE t.portal_id = ? AND t.id = sc.ticket_id AND NOT (` + position(w.d, "t.subject_fold") + ` > 0) AND t.priority <> ?
-    AND t.owner_id IN (?, ?, ?) AND ` + position(w.d, "t.search") + ` > 0
+  WHERE t.portal_id = ? AND t.id = sc.ticket_id AND NOT (` + sqlstore.Position(w.d, "t.subject_fold") + ` > 0) AND t.priority <> ?
+    AND t.owner_id IN (?, ?, ?) AND ` + sqlstore.Position(w.d, "t.search") + ` > 0
   ORDER BY t.last_activity_at DESC, t.id DESC LIMIT 25
-) p ` + join(w.d) + ` tickets t WHERE t.portal_id = ? AND t.id = p.id`
-	if w.d == sqlstore.Postgres {
-		n := 0
-		q = rebindPG(q, &n)
-	}
+) p ` + sqlstore.DrivingJoin(w.d) + ` tickets t WHERE t.portal_id = ? AND t.id = p.id`
+	q = sqlstore.Rebind(w.d, q)
 	pid := w.pid[:]
 	return q, []any{pid, w.me[:], pid, w.company[:], pid,
 		[]byte(portal.Fold("[spam]")), []byte("low"), w.owners[0].ID[:], w.owners[1].ID[:], w.owners[2].ID[:], []byte(portal.Fold("printer")), pid}
-}
-
-// join is the join that keeps the scope the outer loop.
-func join(d sqlstore.Dialect) string {
-	if d == sqlstore.MySQL {
-		return "STRAIGHT_JOIN"
-	}
-	return "CROSS JOIN"
-}
-
-func position(d sqlstore.Dialect, col string) string {
-	switch d {
-	case sqlstore.Postgres:
-		return "position(? in " + col + ")"
-	case sqlstore.MySQL:
-		return "locate(?, " + col + ")"
-	}
-	return "instr(" + col + ", ?)"
-}
-
-func rebindPG(q string, n *int) string {
-	var b strings.Builder
-	for _, r := range q {
-		if r == '?' {
-			*n++
-			fmt.Fprintf(&b, "$%d", *n)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // BenchmarkSQLList lists one page (25) of a company's tickets with a

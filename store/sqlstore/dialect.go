@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -60,7 +61,7 @@ func (d Dialect) upsert(table string, key, cols []string, rows ...int) string {
 	fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES %s", table, strings.Join(cols, ", "), tuples(n, len(cols)))
 	var set []string
 	for _, c := range cols {
-		if contains(key, c) {
+		if slices.Contains(key, c) {
 			continue
 		}
 		if d == MySQL {
@@ -149,13 +150,4 @@ func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, "
 func tuples(rows, cols int) string {
 	one := "(" + placeholders(cols) + ")"
 	return strings.TrimSuffix(strings.Repeat(one+", ", rows), ", ")
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }

@@ -163,8 +163,6 @@ func (w *world) filter(rng *rand.Rand, n int) portal.TicketFilter {
 // values makes valid values for a filter, drawn from the data so that
 // filters match some tickets.
 func (w *world) values(rng *rand.Rand, p portal.Property, op portal.Operator) []string {
-	d := w.data
-	tk := d.Tickets[rng.IntN(len(d.Tickets))]
 	count := 1
 	switch op {
 	case portal.IsKnown, portal.IsUnknown:
@@ -191,7 +189,6 @@ func (w *world) values(rng *rand.Rand, p portal.Property, op portal.Operator) []
 			vs[0], vs[1] = vs[1], vs[0]
 		}
 	}
-	_ = tk
 	return vs
 }
 

@@ -226,3 +226,13 @@ func TestSQLiteDSNPath(t *testing.T) {
 	_, err = os.Stat(path)
 	require.NoError(t, err, "the database is at the path given")
 }
+
+// An unknown dialect is refused before the database is touched.
+func TestUnknownDialect(t *testing.T) {
+	db, err := sql.Open("sqlite", sqlstore.SQLiteDSN(filepath.Join(t.TempDir(), "x.db")))
+	require.NoError(t, err)
+	defer db.Close()
+	_, err = sqlstore.Open(context.Background(), db, "oracle")
+	require.ErrorIs(t, err, portal.ErrInvalid)
+	assert.Contains(t, err.Error(), "dialect")
+}

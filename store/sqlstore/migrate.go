@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/helpdeskkit/portal"
 )
 
 //go:embed migrations
@@ -85,7 +87,7 @@ func statements(src string) []string {
 // schema is newer than this package gives ErrSchemaTooNew.
 func Migrate(ctx context.Context, db *sql.DB, d Dialect) error {
 	if !d.valid() {
-		return fmt.Errorf("sqlstore: unknown dialect %q", d)
+		return fmt.Errorf("%w: dialect: %q is not one of sqlite, postgres, mysql", portal.ErrInvalid, d)
 	}
 	ms, err := migrations(d)
 	if err != nil {

@@ -462,7 +462,6 @@ func (b *builder) pred(c portal.Cond, col string, q *portal.TicketQuery) {
 			b.args = append(b.args, []byte(c.Texts[0]))
 		}
 	case portal.Number, portal.Boolean:
-		ops := map[portal.Operator]string{portal.Eq: " = ", portal.Ne: " <> ", portal.Lt: " < ", portal.Lte: " <= ", portal.Gt: " > ", portal.Gte: " >= "}
 		switch {
 		case c.Property.Type == portal.Boolean:
 			want := 0.0
@@ -477,7 +476,7 @@ func (b *builder) pred(c portal.Cond, col string, q *portal.TicketQuery) {
 			b.sql(" AND ", col, " <= ")
 			b.arg(c.Nums[1])
 		default:
-			b.sql(col, ops[c.Operator])
+			b.sql(col, comparison[c.Operator])
 			b.arg(c.Nums[0])
 		}
 	case portal.Date:
@@ -517,18 +516,14 @@ func not(neg bool) string {
 	return "("
 }
 
+// comparison is the SQL of a number comparison operator.
+var comparison = map[portal.Operator]string{portal.Eq: " = ", portal.Ne: " <> ", portal.Lt: " < ",
+	portal.Lte: " <= ", portal.Gt: " > ", portal.Gte: " >= "}
+
 // status writes a condition on the built-in status, which is always known:
 // closed when the ticket's stage is closed, open otherwise.
 func (b *builder) status(c portal.Cond) {
-	in := func(v string) bool {
-		for _, x := range c.Values {
-			if x == v {
-				return true
-			}
-		}
-		return false
-	}
-	open, closed := in(portal.StatusOpen), in(portal.StatusClosed)
+	open, closed := slices.Contains(c.Values, portal.StatusOpen), slices.Contains(c.Values, portal.StatusClosed)
 	if c.Operator == portal.IsNoneOf {
 		open, closed = !open, !closed
 	}
