@@ -196,6 +196,43 @@ func TestMigrations(t *testing.T) {
 	})
 }
 
+// A database made at schema version 1, with tenants in it, is brought up to
+// date by Open: the generations of its tenants are filled in, and a change
+// to a channel is seen by the next snapshot.
+// covers: X1
+func TestMigrationUpgradesTenants(t *testing.T) {
+	eachDialect(t, func(t *testing.T, d dialect) {
+		ctx := context.Background()
+		dsn := d.fresh(t)
+		db := d.db(t, dsn)
+		st, err := sqlstore.Open(ctx, db, d.name)
+		require.NoError(t, err)
+		at := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+		pid := uuid.Must(portal.NewID())
+		require.NoError(t, st.CreateTenant(ctx, portal.Tenant{ID: pid, Name: "Old", CreatedAt: at}, portal.DefaultSettings()))
+		c := portal.Contact{ID: uuid.Must(portal.NewID()), PortalID: pid, Email: "a@b.example", CreatedAt: at, UpdatedAt: at}
+		require.NoError(t, st.PutContact(ctx, c))
+		// Back to version 1, as an older release left it.
+		for _, q := range []string{"DROP TABLE generations", "DELETE FROM portal_schema WHERE version > 1"} {
+			_, err := db.Exec(q)
+			require.NoError(t, err, q)
+		}
+
+		st, err = sqlstore.Open(ctx, d.db(t, dsn), d.name)
+		require.NoError(t, err)
+		var generation int64
+		require.NoError(t, db.QueryRow(sqlstore.Rebind(d.name, "SELECT generation FROM generations WHERE portal_id = ?"), pid[:]).Scan(&generation))
+		assert.Zero(t, generation)
+		_, err = st.Snapshot(ctx, pid, c.ID)
+		require.NoError(t, err)
+		ch := portal.Channel{ID: uuid.Must(portal.NewID()), PortalID: pid, Name: "Desk", Kind: portal.HelpDesk}
+		require.NoError(t, st.PutChannel(ctx, ch))
+		snap, err := st.Snapshot(ctx, pid, c.ID)
+		require.NoError(t, err)
+		assert.Equal(t, []portal.Channel{ch}, snap.Channels)
+	})
+}
+
 // The store works on a generated helpdesk through the Portal: a
 // customer's list and the conversation. covers: P1, P3
 func TestPortalOnSQL(t *testing.T) {

@@ -28,9 +28,11 @@ func (s *Store) PutProperty(ctx context.Context, portalID uuid.UUID, def portal.
 		if err != nil {
 			return err
 		}
-		_, err = t.exec(ctx, s.d.upsert("properties", []string{"portal_id", "object", "name"}, []string{"portal_id", "object", "name", "seq", "doc"}),
-			id(portalID), string(def.Object), def.Property.Name, seq, b)
-		return err
+		if _, err = t.exec(ctx, s.d.upsert("properties", []string{"portal_id", "object", "name"}, []string{"portal_id", "object", "name", "seq", "doc"}),
+			id(portalID), string(def.Object), def.Property.Name, seq, b); err != nil {
+			return err
+		}
+		return t.bump(ctx, portalID)
 	})
 }
 
@@ -170,7 +172,8 @@ func (s *Store) Owners(ctx context.Context, portalID uuid.UUID, ids []uuid.UUID)
 
 // PutChannel implements portal.HelpdeskStore.
 func (s *Store) PutChannel(ctx context.Context, c portal.Channel) error {
-	return s.putDoc(ctx, "put channel", "channels", c.PortalID, c.ID, c, []col{{"name_fold", optFold(c.Name)}})
+	return s.putDoc(ctx, "put channel", "channels", c.PortalID, c.ID, c, []col{{"name_fold", optFold(c.Name)}},
+		func(t tx) error { return t.bump(ctx, c.PortalID) })
 }
 
 // Channels implements portal.HelpdeskStore.
@@ -195,7 +198,7 @@ func (s *Store) PutPipeline(ctx context.Context, p portal.Pipeline) error {
 				return err
 			}
 		}
-		return nil
+		return t.bump(ctx, p.PortalID)
 	})
 }
 

@@ -46,8 +46,9 @@ import (
 // Store is a portal.Store on a SQL database. It is safe for concurrent use
 // by any number of goroutines and processes sharing the database.
 type Store struct {
-	db *sql.DB
-	d  Dialect
+	db   *sql.DB
+	d    Dialect
+	kept keptParts // what every request of a tenant reads besides its contact
 }
 
 var (
@@ -61,7 +62,7 @@ func Open(ctx context.Context, db *sql.DB, d Dialect) (*Store, error) {
 	if err := Migrate(ctx, db, d); err != nil {
 		return nil, err
 	}
-	return &Store{db: db, d: d}, nil
+	return &Store{db: db, d: d, kept: keptParts{m: map[uuid.UUID]*parts{}}}, nil
 }
 
 // SQLiteDSN returns the modernc.org/sqlite data source name for a database
@@ -100,6 +101,13 @@ func (t tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error)
 
 func (t tx) row(ctx context.Context, q string, args ...any) *sql.Row {
 	return t.QueryRowContext(ctx, t.d.rebind(q), args...)
+}
+
+// bump counts a change to the tenant's custom properties, pipelines or
+// channels in its generation (see Snapshot).
+func (t tx) bump(ctx context.Context, portalID uuid.UUID) error {
+	_, err := t.exec(ctx, "UPDATE generations SET generation = generation + 1 WHERE portal_id = ?", id(portalID))
+	return err
 }
 
 // write runs fn in a transaction of the tenant portalID: it fails with

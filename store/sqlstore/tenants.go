@@ -38,6 +38,9 @@ func (s *Store) CreateTenant(ctx context.Context, t portal.Tenant, set portal.Se
 		if _, err := x.exec(ctx, "INSERT INTO settings (portal_id, version, doc) VALUES (?, 1, ?)", id(t.ID), sdoc); err != nil {
 			return err
 		}
+		if _, err := x.exec(ctx, "INSERT INTO generations (portal_id, generation) VALUES (?, 0)", id(t.ID)); err != nil {
+			return err
+		}
 		return sqlTx.Commit()
 	})
 	return mapErr("create tenant", err)
