@@ -18,7 +18,7 @@ import (
 //     sub, sup, small, mark, blockquote, pre, code, h1–h6, hr;
 //   - lists: ul, ol, li;
 //   - links: a with an href of http, https or mailto, or a relative one,
-//     given rel="nofollow noreferrer" and, when absolute, target="_blank".
+//     given rel="nofollow noreferrer noopener" and, when absolute, target="_blank".
 //
 // No attribute other than href survives: no style, class or id, so no CSS.
 // No image survives: an image can only be attached.
