@@ -18,16 +18,24 @@ import (
 // with row locks (FOR UPDATE) where the dialect has them.
 
 // nextEvent takes the tenant's outbox row and returns its next event
-// number.
+// number. The row is made by the tenant's first action or ack.
 func (s *Store) nextEvent(ctx context.Context, x tx, portalID uuid.UUID) (int64, error) {
-	if err := s.outboxRow(ctx, x, portalID); err != nil {
+	res, err := x.exec(ctx, "UPDATE outbox SET seq = seq + 1 WHERE portal_id = ?", id(portalID))
+	if err != nil {
 		return 0, err
 	}
-	if _, err := x.exec(ctx, "UPDATE outbox SET seq = seq + 1 WHERE portal_id = ?", id(portalID)); err != nil {
+	if n, err := res.RowsAffected(); err != nil {
 		return 0, err
+	} else if n == 0 {
+		if err := s.outboxRow(ctx, x, portalID); err != nil {
+			return 0, err
+		}
+		if _, err := x.exec(ctx, "UPDATE outbox SET seq = seq + 1 WHERE portal_id = ?", id(portalID)); err != nil {
+			return 0, err
+		}
 	}
 	var seq int64
-	err := x.row(ctx, "SELECT seq FROM outbox WHERE portal_id = ?"+s.d.forUpdate(), id(portalID)).Scan(&seq)
+	err = x.row(ctx, "SELECT seq FROM outbox WHERE portal_id = ?"+s.d.forUpdate(), id(portalID)).Scan(&seq)
 	return seq, err
 }
 
