@@ -246,7 +246,7 @@ func act(ctx context.Context, p *portal.Portal, demo *portaltest.Dataset) error 
 	_, err := p.Reply(ctx, viewer, ticket, portal.ReplyInput{HTML: `<p onclick="steal()">Hi</p>`})
 	fmt.Printf("A reply with an event handler is refused: %v\n", err)
 	m, err := p.Reply(ctx, viewer, ticket, portal.ReplyInput{
-		HTML: `<p>Thanks! The espresso machine works again, see <a href="https://example.com/log">the log</a>.</p><font size=7>Big</font>`,
+		HTML:        `<p>Thanks! The espresso machine works again, see <a href="https://example.com/log">the log</a>.</p><font size=7>Big</font>`,
 		Attachments: []portal.AttachmentInput{{Name: "machine-log.txt", Content: strings.NewReader("12:01 descaling\n12:09 ready\n")}}})
 	if err != nil {
 		return err
