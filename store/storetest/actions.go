@@ -431,6 +431,22 @@ func testClose(t *testing.T, s portal.Store) {
 	assert.Equal(t, w.ann.ID, evs[0].ContactID)
 	assert.Equal(t, uuid.Nil, evs[0].MessageID)
 
+	// A pipeline added later with two closed stages and none chosen: its
+	// tickets cannot be closed from the portal.
+	returns, err := w.p.SavePipeline(ctx(t), portal.Pipeline{PortalID: w.pid, Name: "Returns", Stages: []portal.Stage{
+		{Name: "Received", State: portal.StageOpen}, {Name: "Refunded", State: portal.StageClosed},
+		{Name: "Refused", State: portal.StageClosed}}})
+	require.NoError(t, err)
+	ret := w.ticket(portal.Ticket{Subject: "Ann's return", ContactIDs: []uuid.UUID{w.ann.ID},
+		PipelineID: returns.ID, StageID: returns.Stages[0].ID})
+	_, err = w.p.Close(ctx(t), ann, ret.ID)
+	require.ErrorIs(t, err, portal.ErrForbidden, "no closed stage chosen for the pipeline (S10)")
+	e, err := w.p.Explain(ctx(t), w.pid, w.ann.ID, ret.ID)
+	require.NoError(t, err)
+	assert.False(t, e.Actions[1].Allowed)
+	assert.Equal(t, fmt.Sprintf("actions.closeStages[%s]", returns.ID), e.Actions[1].Rule)
+	assert.Len(t, w.events(), 1)
+
 	w.set(func(st *portal.Settings) { st.Actions.CustomerClose = false })
 	_, err = w.p.Close(ctx(t), ann, id)
 	require.ErrorIs(t, err, portal.ErrForbidden, "with closing off, even a closed ticket is forbidden")
