@@ -119,8 +119,15 @@ type ActionVerdict struct {
 	Reason  string
 }
 
-// actions decides the customer actions on a visible ticket (S10).
+// actions decides the customer actions on a visible ticket (S10). Reply
+// and Close act on exactly these verdicts.
 func actions(r *request, rd *renderer, t *Ticket) []ActionVerdict {
+	cl, _, _ := closeVerdict(r, rd, t)
+	return []ActionVerdict{replyVerdict(r, rd, t), cl}
+}
+
+// replyVerdict decides whether the viewer may reply to t.
+func replyVerdict(r *request, rd *renderer, t *Ticket) ActionVerdict {
 	closed := rd.closed(t)
 	reply := ActionVerdict{Action: "reply", Allowed: true, Rule: "actions.replyToClosed", Reason: "the ticket is open"}
 	switch {
@@ -131,22 +138,29 @@ func actions(r *request, rd *renderer, t *Ticket) []ActionVerdict {
 	case closed:
 		reply.Allowed, reply.Reason = false, "customers may not reply to closed tickets"
 	}
+	return reply
+}
+
+// closeVerdict decides whether the viewer may close t and to which stage;
+// noop is set when closing is allowed but the ticket is already closed.
+func closeVerdict(r *request, rd *renderer, t *Ticket) (v ActionVerdict, stage uuid.UUID, noop bool) {
 	cl := ActionVerdict{Action: "close", Rule: "actions.customerClose"}
-	_, hasStage := closeStage(r.settings.Actions, rd.pipelines[t.PipelineID])
+	stage, hasStage := closeStage(r.settings.Actions, rd.pipelines[t.PipelineID])
 	switch {
 	case r.viewer.Preview:
 		cl.Rule, cl.Reason = "preview", "a preview is read-only"
 	case !r.settings.Actions.CustomerClose:
 		cl.Reason = "customers may not close tickets"
-	case closed:
+	case rd.closed(t):
 		cl.Reason = "the ticket is already closed"
+		noop = true
 	case !hasStage:
 		cl.Rule = fmt.Sprintf("actions.closeStages[%s]", t.PipelineID)
 		cl.Reason = "the ticket's pipeline has no closed stage chosen for portal closes"
 	default:
 		cl.Allowed, cl.Reason = true, "customers may close open tickets"
 	}
-	return []ActionVerdict{reply, cl}
+	return cl, stage, noop
 }
 
 // closeStage returns the stage a portal close moves a ticket of pl to (S10):

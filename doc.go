@@ -48,6 +48,26 @@
 //     tenant or missing is ErrNotFound, all alike.
 //   - [Portal.Explain] tells an administrator why a ticket is or is not
 //     visible to a contact and what the contact may do with it (X4).
+//   - [Portal.Reply] answers a ticket with sanitised HTML ([SanitizeReply])
+//     and attachments kept in [Blobs] (P5); [Portal.Attachment] opens one
+//     through a message the contact may see. [Portal.Close] moves a ticket
+//     to its pipeline's closed stage for portal closes (P6). Both act on
+//     exactly the verdicts TicketDetail and Explain show (S10).
+//   - [Portal.SupportForm] describes the support form (S6) and
+//     [Portal.SubmitTicket] creates one ticket from it in the default
+//     channel (P8, S3), idempotently with a key.
+//
+// # Delivery to the helpdesk
+//
+// Every customer action is one [ActionStore] step that writes the change
+// and an [Event] together (an outbox): an event exists exactly when its
+// change does. A tenant's events are numbered in commit order without gaps;
+// the host reads them after a position ([Portal.Events]) and acknowledges
+// them ([Portal.AckEvents]), or lets [Portal.Deliver] call a handler with
+// each unacknowledged event in order. Delivery is at least once: a handler
+// may see an event again after a failure, and tells it by [Event.ID].
+// Attachments are put into the Blobs before the store step and deleted when
+// it fails, so a failed action leaves nothing behind.
 //
 // Rules are compiled once per settings version: filter groups into trees of
 // typed predicates ([TicketFilter], semantics on [Env]), expression rules

@@ -23,6 +23,12 @@ type Options struct {
 	// would only move the start of a page within the customer's own scope).
 	// Set a secret shared by every instance to make them unforgeable.
 	CursorKey []byte
+	// Blobs keeps the files customers attach to replies. Nil: replies take
+	// no attachments (an attachment is ErrInvalid).
+	Blobs Blobs
+	// Attachments limits what a reply may attach; zero fields take their
+	// defaults (see AttachmentLimits).
+	Attachments AttachmentLimits
 }
 
 // Portal is the customer portal of one or many helpdesk accounts (tenants)
@@ -38,6 +44,8 @@ type Portal struct {
 	newID     func() (uuid.UUID, error)
 	cache     ruleCache
 	cursorKey []byte
+	blobs     Blobs
+	limits    AttachmentLimits
 }
 
 // New returns a Portal over store. It fails with ErrInvalid when store is
@@ -46,7 +54,8 @@ func New(store Store, opts Options) (*Portal, error) {
 	if store == nil {
 		return nil, invalid("store", "is nil")
 	}
-	p := &Portal{store: store, now: opts.Now, newID: opts.NewID, cursorKey: bytes.Clone(opts.CursorKey)}
+	p := &Portal{store: store, now: opts.Now, newID: opts.NewID, cursorKey: bytes.Clone(opts.CursorKey),
+		blobs: opts.Blobs, limits: opts.Attachments.withDefaults()}
 	if p.now == nil {
 		p.now = time.Now
 	}

@@ -2,6 +2,7 @@ package portal
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -40,6 +41,8 @@ type Store interface {
 	DirectoryStore
 	HelpdeskStore
 	TicketStore
+	ActionStore
+	OutboxStore
 }
 
 // TenantStore keeps tenants and their versioned settings (X5, S16).
@@ -180,4 +183,105 @@ type SnapshotReader interface {
 // could wait on. Portal prefers it to TicketPageFiller.
 type TicketPageReader interface {
 	ReadTicketPage(ctx context.Context, q TicketQuery, read func(t *Ticket, key *SortKey) error) (more bool, err error)
+}
+
+// ActionStore records what customers do in the portal (P5, P6, P8). Each
+// method is one atomic step that writes the change and its outbox Event
+// together: both are stored or neither is. Portal has checked the viewer,
+// the rules, the input and every reference before it calls; the store
+// checks only the preconditions written here, against the data as it is
+// at the moment of the write, so that a concurrent change cannot slip
+// between Portal's check and the write. A failed precondition writes
+// nothing and returns an error wrapping ErrConflict; Portal then reads
+// again and decides anew.
+//
+// Every method assigns the event the tenant's next sequence number
+// (OutboxStore) in the same step, and updates the ticket in place: its
+// other fields, associations and properties stay as they are at the time of
+// the write, whatever Portal read before.
+type ActionStore interface {
+	// AddReply adds c.Message to its thread and moves the ticket's
+	// LastActivityAt to the message's CreatedAt unless it is later already.
+	// With c.NewThread set, the thread is created first, and the ticket must
+	// have no thread VisibleInPortal. With c.IfStage set, the ticket must
+	// still be in that stage. A missing ticket is ErrNotFound; a message ID
+	// that exists is ErrConflict.
+	AddReply(ctx context.Context, c ReplyChange) error
+	// CloseTicket moves the ticket from stage c.From to stage c.To and its
+	// LastActivityAt to c.At unless it is later already. The ticket must
+	// still be in stage c.From. A missing ticket is ErrNotFound.
+	CloseTicket(ctx context.Context, c CloseChange) error
+	// SubmitTicket creates c.Ticket, c.Thread and c.Message (all new). With
+	// c.Key set, the key is recorded for (c.Ticket.PortalID, c.ContactID)
+	// in the same step; when that contact already used the key, nothing is
+	// written and the first submission's ticket ID is returned with
+	// created false. Concurrent submissions with one key create one ticket
+	// between them, across processes sharing the store.
+	SubmitTicket(ctx context.Context, c SubmitChange) (ticketID uuid.UUID, created bool, err error)
+}
+
+// OutboxStore keeps the events of customer actions for the helpdesk to
+// receive (the outbox). Events of a tenant are numbered 1, 2, 3 … in the
+// order their changes were committed, without gaps, so that a reader that
+// has seen every event up to n never misses a later one.
+type OutboxStore interface {
+	// Events returns at most limit events of the tenant with a Seq greater
+	// than after, in Seq order. An unknown tenant gives ErrNotFound.
+	Events(ctx context.Context, portalID uuid.UUID, after int64, limit int) ([]Event, error)
+	// AckEvents records that every event up to seq has been received. The
+	// acknowledged position only moves forward: an older seq changes
+	// nothing. An unknown tenant gives ErrNotFound.
+	AckEvents(ctx context.Context, portalID uuid.UUID, seq int64) error
+	// AckedEvents returns the acknowledged position: 0 before any ack.
+	AckedEvents(ctx context.Context, portalID uuid.UUID) (int64, error)
+}
+
+// ReplyChange is a customer's reply as ActionStore.AddReply writes it.
+type ReplyChange struct {
+	Message Message
+	// NewThread, when set, is created for the message: the ticket had no
+	// portal-visible thread when Portal looked.
+	NewThread *Thread
+	// IfStage, when set, is the stage the ticket must still be in (the
+	// reply was allowed because the ticket was open).
+	IfStage uuid.UUID
+	Event   Event
+}
+
+// CloseChange is a customer's close as ActionStore.CloseTicket writes it.
+type CloseChange struct {
+	PortalID uuid.UUID
+	TicketID uuid.UUID
+	From, To uuid.UUID // stages
+	At       time.Time
+	Event    Event
+}
+
+// SubmitChange is a support form submission as ActionStore.SubmitTicket
+// writes it.
+type SubmitChange struct {
+	Ticket    Ticket
+	Thread    Thread
+	Message   Message
+	ContactID uuid.UUID
+	// Key is the submission's idempotency key, or "".
+	Key   string
+	Event Event
+}
+
+// Clone returns a deep copy.
+func (c ReplyChange) Clone() ReplyChange {
+	c.Message = c.Message.Clone()
+	if c.NewThread != nil {
+		th := *c.NewThread
+		c.NewThread = &th
+	}
+	return c
+}
+
+// Clone returns a deep copy.
+func (c SubmitChange) Clone() SubmitChange {
+	c.Ticket = c.Ticket.Clone()
+	c.Message = c.Message.Clone()
+	return c
 }

@@ -252,8 +252,18 @@ type Message struct {
 	Body        string
 	Text        string
 	Attachments []Attachment
-	CreatedAt   time.Time
+	// Engagement is how the message is logged on the ticket's timeline in
+	// the helpdesk: a customer's portal reply is an e-mail engagement (P5).
+	// "" leaves it to the host.
+	Engagement Engagement
+	CreatedAt  time.Time
 }
+
+// Engagement is the kind of timeline entry a message is logged as.
+type Engagement string
+
+// EmailEngagement logs a message as an e-mail on the ticket's timeline.
+const EmailEngagement Engagement = "email"
 
 // Clone returns a deep copy.
 func (m Message) Clone() Message {
@@ -485,6 +495,9 @@ func (p *Portal) AddMessage(ctx context.Context, m Message) (Message, error) {
 		ps.add("kind", fmt.Sprintf("%q is not one of customer, agent, note, comment", m.Kind))
 	}
 	checkEmail(&ps, "from", m.From, false)
+	if m.Engagement != "" && m.Engagement != EmailEngagement {
+		ps.add("engagement", fmt.Sprintf("%q is not one of \"\", email", m.Engagement))
+	}
 	if !utf8.ValidString(m.Body) || len(m.Body) > MaxContent {
 		ps.add("body", fmt.Sprintf("must be valid UTF-8 of at most %d bytes", MaxContent))
 	}

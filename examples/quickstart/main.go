@@ -4,7 +4,9 @@
 // holds, shows a bad settings save being refused with every problem named
 // while the stored settings stay as they were, and then logs a demo contact
 // in and prints its ticket list in both views, one ticket's conversation and
-// the list's CSV export.
+// the list's CSV export; then the contact replies (a hostile reply is
+// refused), closes the ticket, submits the support form twice with one
+// idempotency key, and the helpdesk receives the events of it all.
 //
 //	go run ./examples/quickstart
 package main
@@ -25,6 +27,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/helpdeskkit/portal"
+	"github.com/helpdeskkit/portal/blobs"
 	"github.com/helpdeskkit/portal/portaltest"
 	"github.com/helpdeskkit/portal/store/sqlstore"
 
@@ -57,7 +60,13 @@ func run(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	p, err := portal.New(st, portal.Options{Now: portaltest.Now})
+	// Attachments are kept as files beside the database.
+	files, err := blobs.OpenDir(path + ".files")
+	if err != nil {
+		return err
+	}
+	defer files.Close()
+	p, err := portal.New(st, portal.Options{Now: portaltest.Now, Blobs: files})
 	if err != nil {
 		return err
 	}
@@ -205,5 +214,113 @@ func customer(ctx context.Context, p *portal.Portal, demo *portaltest.Dataset) e
 		return err
 	}
 	fmt.Printf("(%d rows)\n", n)
+	return act(ctx, p, demo)
+}
+
+// act shows the contact acting: a refused and an accepted reply, a close,
+// a support form submission retried with its key, and the events the
+// helpdesk receives from the outbox.
+func act(ctx context.Context, p *portal.Portal, demo *portaltest.Dataset) error {
+	// The first contact with an open ticket of its own acts.
+	var viewer portal.Viewer
+	var ticket uuid.UUID
+	for _, c := range demo.Contacts {
+		v, err := p.Viewer(ctx, demo.Tenant.ID, c.ID)
+		if err != nil {
+			return err
+		}
+		tv, err := p.ListTickets(ctx, v, portal.ListQuery{View: portal.OwnedByMe, Status: portal.StatusOpen, Limit: 1})
+		if err != nil {
+			return err
+		}
+		if len(tv.Rows) > 0 {
+			viewer, ticket = v, tv.Rows[0].ID
+			fmt.Printf("\n%s <%s> acts on %q:\n", c.Name(), c.Email, tv.Rows[0].Cells[0].Text)
+			break
+		}
+	}
+	if ticket == uuid.Nil {
+		return errors.New("no contact has an open ticket")
+	}
+
+	_, err := p.Reply(ctx, viewer, ticket, portal.ReplyInput{HTML: `<p onclick="steal()">Hi</p>`})
+	fmt.Printf("A reply with an event handler is refused: %v\n", err)
+	m, err := p.Reply(ctx, viewer, ticket, portal.ReplyInput{
+		HTML:        `<p>Thanks! The espresso machine works again, see <a href="https://example.com/log">the log</a>.</p><font size=7>Big</font>`,
+		Attachments: []portal.AttachmentInput{{Name: "machine-log.txt", Content: strings.NewReader("12:01 descaling\n12:09 ready\n")}}})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("Reply %s on the portal thread, sanitised:\n  %s\n", m.ID, m.Body)
+	for _, a := range m.Attachments {
+		fmt.Printf("  attachment %q, %s, %d bytes (sniffed from its bytes)\n", a.Name, a.ContentType, a.Size)
+	}
+
+	res, err := p.Close(ctx, viewer, ticket)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("Closed: moved to stage %s\n", stageName(demo, res.StageID))
+	res, err = p.Close(ctx, viewer, ticket)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("Closed again: already closed = %v, nothing changed\n", res.AlreadyClosed)
+
+	form, err := p.SupportForm(ctx, viewer)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\n%s — fields:", form.Heading)
+	for _, f := range form.Fields {
+		req := ""
+		if f.Required {
+			req = "*"
+		}
+		fmt.Printf(" %s%s (%s)", f.Label, req, f.Type)
+	}
+	fmt.Println()
+	in := portal.SubmissionInput{Key: "browser-tab-7", Values: map[string]any{
+		"subject": "The grinder is stuck", "content": "Since this morning the grinder only hums.",
+		portaltest.PropProduct: "grinder"}}
+	_, err = p.SubmitTicket(ctx, viewer, portal.SubmissionInput{Values: map[string]any{"subject": ""}})
+	fmt.Printf("An empty submission is refused: %v\n", err)
+	sub, err := p.SubmitTicket(ctx, viewer, in)
+	if err != nil {
+		return err
+	}
+	again, err := p.SubmitTicket(ctx, viewer, in)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("Submitted ticket %s (created %v); the retry got %s (created %v)\n", sub.TicketID, sub.Created, again.TicketID, again.Created)
+
+	fmt.Println("\nThe helpdesk receives from the outbox:")
+	n, err := p.Deliver(ctx, demo.Tenant.ID, func(_ context.Context, e portal.Event) error {
+		fmt.Printf("  #%d %-6s ticket %s channel %s message %s\n", e.Seq, e.Kind, short(e.TicketID), short(e.ChannelID), short(e.MessageID))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("(%d events delivered and acknowledged)\n", n)
 	return nil
+}
+
+func stageName(demo *portaltest.Dataset, id uuid.UUID) string {
+	for _, pl := range demo.Pipelines {
+		if st, ok := pl.Stage(id); ok {
+			return fmt.Sprintf("%q of %q", st.Name, pl.Name)
+		}
+	}
+	return id.String()
+}
+
+// short is the last block of an ID (the first ones are its time), or "-"
+// for none.
+func short(id uuid.UUID) string {
+	if id == uuid.Nil {
+		return "-"
+	}
+	return id.String()[24:]
 }

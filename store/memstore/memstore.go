@@ -58,6 +58,10 @@ type tenant struct {
 	results          results                   // recent query results
 	threadsByTicket  map[uuid.UUID][]uuid.UUID // oldest first
 	messagesByThread map[uuid.UUID][]uuid.UUID // oldest first
+
+	events      []portal.Event           // the outbox: events[i].Seq == i+1
+	acked       int64                    // acknowledged outbox position
+	submissions map[submission]uuid.UUID // idempotency keys → ticket
 }
 
 func newTenant(t portal.Tenant, s portal.Settings) *tenant {
@@ -71,6 +75,7 @@ func newTenant(t portal.Tenant, s portal.Settings) *tenant {
 		byContact: map[uuid.UUID][]*entry{}, byCompany: map[uuid.UUID][]*entry{},
 		stages: map[uuid.UUID]portal.Stage{}, closed: map[uuid.UUID]bool{},
 		threadsByTicket: map[uuid.UUID][]uuid.UUID{}, messagesByThread: map[uuid.UUID][]uuid.UUID{},
+		submissions: map[submission]uuid.UUID{},
 	}
 }
 
@@ -327,17 +332,20 @@ type entry struct {
 // contact and company indexes as its associations change.
 func (s *Store) PutTicket(_ context.Context, tk portal.Ticket) error {
 	tk = tk.Clone()
+	return s.write(tk.PortalID, func(t *tenant) error { t.putTicket(tk); return nil })
+}
+
+// putTicket stores tk, which the tenant then owns, in place of the ticket
+// of its ID.
+func (t *tenant) putTicket(tk portal.Ticket) {
 	e := &entry{t: &tk, search: portal.SearchText(&tk)}
-	return s.write(tk.PortalID, func(t *tenant) error {
-		if old, ok := t.tickets[tk.ID]; ok {
-			unindex(t.byContact, old.t.ContactIDs, old)
-			unindex(t.byCompany, old.t.CompanyIDs, old)
-		}
-		t.tickets[tk.ID] = e
-		index(t.byContact, tk.ContactIDs, e)
-		index(t.byCompany, tk.CompanyIDs, e)
-		return nil
-	})
+	if old, ok := t.tickets[tk.ID]; ok {
+		unindex(t.byContact, old.t.ContactIDs, old)
+		unindex(t.byCompany, old.t.CompanyIDs, old)
+	}
+	t.tickets[tk.ID] = e
+	index(t.byContact, tk.ContactIDs, e)
+	index(t.byCompany, tk.CompanyIDs, e)
 }
 
 func index(idx map[uuid.UUID][]*entry, keys []uuid.UUID, e *entry) {
@@ -375,17 +383,18 @@ func (s *Store) Ticket(_ context.Context, portalID, id uuid.UUID) (portal.Ticket
 
 // PutThread implements portal.TicketStore.
 func (s *Store) PutThread(_ context.Context, th portal.Thread) error {
-	return s.write(th.PortalID, func(t *tenant) error {
-		if old, ok := t.threads[th.ID]; ok {
-			t.threadsByTicket[old.TicketID] = slices.DeleteFunc(t.threadsByTicket[old.TicketID],
-				func(id uuid.UUID) bool { return id == th.ID })
-		}
-		t.threads[th.ID] = th
-		t.threadsByTicket[th.TicketID] = insertOrdered(t.threadsByTicket[th.TicketID], th.ID,
-			func(id uuid.UUID) portal.Thread { return t.threads[id] },
-			func(x portal.Thread) (time.Time, uuid.UUID) { return x.CreatedAt, x.ID })
-		return nil
-	})
+	return s.write(th.PortalID, func(t *tenant) error { t.putThread(th); return nil })
+}
+
+func (t *tenant) putThread(th portal.Thread) {
+	if old, ok := t.threads[th.ID]; ok {
+		t.threadsByTicket[old.TicketID] = slices.DeleteFunc(t.threadsByTicket[old.TicketID],
+			func(id uuid.UUID) bool { return id == th.ID })
+	}
+	t.threads[th.ID] = th
+	t.threadsByTicket[th.TicketID] = insertOrdered(t.threadsByTicket[th.TicketID], th.ID,
+		func(id uuid.UUID) portal.Thread { return t.threads[id] },
+		func(x portal.Thread) (time.Time, uuid.UUID) { return x.CreatedAt, x.ID })
 }
 
 // Thread implements portal.TicketStore.
@@ -414,12 +423,17 @@ func (s *Store) AddMessage(_ context.Context, m portal.Message) error {
 		if _, ok := t.messages[m.ID]; ok {
 			return fmt.Errorf("memstore: message %s exists: %w", m.ID, portal.ErrConflict)
 		}
-		t.messages[m.ID] = m
-		t.messagesByThread[m.ThreadID] = insertOrdered(t.messagesByThread[m.ThreadID], m.ID,
-			func(id uuid.UUID) portal.Message { return t.messages[id] },
-			func(x portal.Message) (time.Time, uuid.UUID) { return x.CreatedAt, x.ID })
+		t.addMessage(m)
 		return nil
 	})
+}
+
+// addMessage stores a new message, which the tenant then owns.
+func (t *tenant) addMessage(m portal.Message) {
+	t.messages[m.ID] = m
+	t.messagesByThread[m.ThreadID] = insertOrdered(t.messagesByThread[m.ThreadID], m.ID,
+		func(id uuid.UUID) portal.Message { return t.messages[id] },
+		func(x portal.Message) (time.Time, uuid.UUID) { return x.CreatedAt, x.ID })
 }
 
 // Messages implements portal.TicketStore.

@@ -151,3 +151,14 @@ func tuples(rows, cols int) string {
 	one := "(" + placeholders(cols) + ")"
 	return strings.TrimSuffix(strings.Repeat(one+", ", rows), ", ")
 }
+
+// forUpdate returns the clause that makes a SELECT in a write transaction
+// lock the rows it reads and read their latest committed version. SQLite
+// needs none: its write transactions run one at a time (SQLiteDSN begins
+// them immediate).
+func (d Dialect) forUpdate() string {
+	if d == SQLite {
+		return ""
+	}
+	return " FOR UPDATE"
+}

@@ -25,60 +25,76 @@ func (s *Store) PutTicket(ctx context.Context, t portal.Ticket) error {
 // putTickets writes tickets of one tenant in one transaction, many to a
 // statement: PutTicket writes one, and a bulk load many.
 func (s *Store) putTickets(ctx context.Context, portalID uuid.UUID, ts []portal.Ticket) error {
-	pid := id(portalID)
-	var tickets, contacts, companies, values [][]any
-	var ticketIDs []any
+	rows, err := newTicketRows(portalID, ts)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, "put ticket", portalID, func(x tx) error { return rows.write(ctx, x) })
+}
+
+// ticketRows are the rows that keep some tickets of one tenant.
+type ticketRows struct {
+	pid                                  []byte
+	tickets, contacts, companies, values [][]any
+	ticketIDs                            []any
+}
+
+func newTicketRows(portalID uuid.UUID, ts []portal.Ticket) (*ticketRows, error) {
+	r := &ticketRows{pid: id(portalID)}
 	for _, t := range ts {
 		if t.PortalID != portalID {
-			return fmt.Errorf("%w: ticket %s is not of tenant %s", portal.ErrInvalid, t.ID, portalID)
+			return nil, fmt.Errorf("%w: ticket %s is not of tenant %s", portal.ErrInvalid, t.ID, portalID)
 		}
 		b, err := encode(ticketDoc{Ticket: t, Properties: props(t.Properties)})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		var priority any
 		if t.Priority != "" {
 			priority = []byte(t.Priority)
 		}
 		tid := id(t.ID)
-		ticketIDs = append(ticketIDs, tid)
-		tickets = append(tickets, []any{pid, tid, b, optFold(t.Subject), optFold(t.Content), []byte(portal.SearchText(&t)),
+		r.ticketIDs = append(r.ticketIDs, tid)
+		r.tickets = append(r.tickets, []any{r.pid, tid, b, optFold(t.Subject), optFold(t.Content), []byte(portal.SearchText(&t)),
 			optMicros(t.CreatedAt), optMicros(t.LastActivityAt), optID(t.RequesterID), optID(t.OwnerID),
 			optID(t.StageID), optID(t.PipelineID), optID(t.ChannelID), priority})
-		contacts = append(contacts, associations(pid, tid, t.ContactIDs)...)
-		companies = append(companies, associations(pid, tid, t.CompanyIDs)...)
-		rows, err := propRows(pid, tid, t.Properties)
+		r.contacts = append(r.contacts, associations(r.pid, tid, t.ContactIDs)...)
+		r.companies = append(r.companies, associations(r.pid, tid, t.CompanyIDs)...)
+		rows, err := propRows(r.pid, tid, t.Properties)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		values = append(values, rows...)
+		r.values = append(r.values, rows...)
 	}
-	return s.write(ctx, "put ticket", portalID, func(x tx) error {
-		err := batches(tickets, func(rows [][]any) error {
-			_, err := x.exec(ctx, s.d.upsert("tickets", []string{"portal_id", "id"}, ticketCols, len(rows)), flat(rows)...)
+	return r, nil
+}
+
+// write writes the rows in x, in place of what the tickets had.
+func (r *ticketRows) write(ctx context.Context, x tx) error {
+	err := batches(r.tickets, func(rows [][]any) error {
+		_, err := x.exec(ctx, x.d.upsert("tickets", []string{"portal_id", "id"}, ticketCols, len(rows)), flat(rows)...)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, table := range []string{"ticket_contacts", "ticket_companies", "ticket_props"} {
+		err := batches(r.ticketIDs, func(tids []any) error {
+			q := "DELETE FROM " + table + " WHERE portal_id = ? AND ticket_id IN (" + placeholders(len(tids)) + ")"
+			_, err := x.exec(ctx, q, append([]any{r.pid}, tids...)...)
 			return err
 		})
 		if err != nil {
 			return err
 		}
-		for _, table := range []string{"ticket_contacts", "ticket_companies", "ticket_props"} {
-			err := batches(ticketIDs, func(tids []any) error {
-				q := "DELETE FROM " + table + " WHERE portal_id = ? AND ticket_id IN (" + placeholders(len(tids)) + ")"
-				_, err := x.exec(ctx, q, append([]any{pid}, tids...)...)
-				return err
-			})
-			if err != nil {
-				return err
-			}
-		}
-		if err := insertRows(ctx, x, "ticket_contacts (portal_id, contact_id, ticket_id)", contacts); err != nil {
-			return err
-		}
-		if err := insertRows(ctx, x, "ticket_companies (portal_id, company_id, ticket_id)", companies); err != nil {
-			return err
-		}
-		return insertRows(ctx, x, "ticket_props (portal_id, ticket_id, name, kind, raw, txt, num)", values)
-	})
+	}
+	if err := insertRows(ctx, x, "ticket_contacts (portal_id, contact_id, ticket_id)", r.contacts); err != nil {
+		return err
+	}
+	if err := insertRows(ctx, x, "ticket_companies (portal_id, company_id, ticket_id)", r.companies); err != nil {
+		return err
+	}
+	return insertRows(ctx, x, "ticket_props (portal_id, ticket_id, name, kind, raw, txt, num)", r.values)
 }
 
 // associations are the rows of an association table, each ID once.

@@ -100,6 +100,7 @@ func Run(t *testing.T, h Harness) {
 		{"ListPaging", listPagingTests},
 		{"ListInput", listInputTests},
 		{"ListDetail", listDetailTests},
+		{"Actions", actionTests},
 	}
 	for _, g := range groups {
 		test{name: g.name, sub: g.tests}.run(t, h)

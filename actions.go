@@ -1,0 +1,251 @@
+package portal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Customer actions (P5, P6, P8). Each takes a Viewer and goes through the
+// same checks as TicketDetail: the portal is on (S14), the contact exists,
+// and a ticket outside the contact's scope or hidden by the visibility
+// filter is ErrNotFound, exactly like a missing one. What the contact may
+// do is decided by the same verdicts TicketDetail and Explain show (S10).
+// A preview (A5) may read, never act: ErrForbidden.
+//
+// Every action is one store step that writes the change and its Event
+// together (ActionStore); attachments are put into the Blobs before that
+// step and deleted again when it fails, so that a failed action leaves
+// nothing behind: no ticket, no message, no event, no file.
+
+// maxAttempts bounds how often an action is decided anew after a
+// concurrent change beat it to the store (ErrConflict).
+const maxAttempts = 5
+
+// ReplyInput is a customer's reply (P5).
+type ReplyInput struct {
+	// HTML is the formatted reply. It is sanitised to the reply allow-list
+	// (see SanitizeReply); content the allow-list refuses outright (scripts,
+	// event handlers, javascript: links, CSS, remote images) is ErrInvalid.
+	HTML string
+	// Text is the plain-text form. When empty it is derived from HTML; when
+	// HTML is empty the reply is Text alone, shown as escaped HTML.
+	Text        string
+	Attachments []AttachmentInput
+}
+
+// AttachmentInput is a file a customer attaches. Its content type is
+// sniffed from its bytes; the name is only a name.
+type AttachmentInput struct {
+	Name    string
+	Content io.Reader
+}
+
+// Reply adds a customer's reply to a ticket of the viewer's scope (P5): to
+// the ticket's portal thread (the oldest one visible in the portal, S9, or
+// a new visible thread when it has none), logged as an e-mail engagement,
+// from the contact's e-mail address. It moves the ticket's last activity
+// date and writes an EventReply for the helpdesk, all in one step.
+//
+// Errors: ErrNotFound for a ticket the viewer cannot see; ErrForbidden for
+// a closed ticket when S10 does not let customers reply to closed tickets,
+// and for a preview; ErrInvalid naming the field for an empty or oversized
+// reply, refused HTML or an attachment over the limits.
+func (p *Portal) Reply(ctx context.Context, v Viewer, ticketID uuid.UUID, in ReplyInput) (ConversationMessage, error) {
+	r, err := p.begin(ctx, v)
+	if err != nil {
+		return ConversationMessage{}, err
+	}
+	rd, err := p.renderer(ctx, r)
+	if err != nil {
+		return ConversationMessage{}, err
+	}
+	t, err := p.visibleTicket(ctx, r, rd, ticketID)
+	if err != nil {
+		return ConversationMessage{}, err
+	}
+	if verdict := replyVerdict(r, rd, &t); !verdict.Allowed {
+		return ConversationMessage{}, forbidden(verdict)
+	}
+	body, text, err := replyBody(in.HTML, in.Text)
+	if err != nil {
+		return ConversationMessage{}, err
+	}
+	files, err := p.readAttachments(in.Attachments)
+	if err != nil {
+		return ConversationMessage{}, err
+	}
+	m := Message{PortalID: v.PortalID, TicketID: t.ID, Kind: CustomerMessage, From: r.contact.Email,
+		Body: body, Text: text, Engagement: EmailEngagement, CreatedAt: r.now}
+	if m.ID, err = p.id(); err != nil {
+		return ConversationMessage{}, err
+	}
+	e := Event{PortalID: v.PortalID, Kind: EventReply, ContactID: r.contact.ID, MessageID: m.ID, At: r.now}
+	if e.ID, err = p.id(); err != nil {
+		return ConversationMessage{}, err
+	}
+	if m.Attachments, err = p.putBlobs(ctx, v.PortalID, files); err != nil {
+		return ConversationMessage{}, err
+	}
+	for attempt := 1; ; attempt++ {
+		c := ReplyChange{Message: m.Clone(), Event: e}
+		threads, err := p.store.Threads(ctx, v.PortalID, t.ID)
+		if err != nil {
+			return ConversationMessage{}, p.dropBlobs(ctx, m.Attachments, classify(err))
+		}
+		if th, ok := portalThread(threads); ok {
+			c.Message.ThreadID = th.ID
+		} else {
+			th := Thread{PortalID: v.PortalID, TicketID: t.ID, VisibleInPortal: true, CreatedAt: r.now}
+			if th.ID, err = p.id(); err != nil {
+				return ConversationMessage{}, p.dropBlobs(ctx, m.Attachments, err)
+			}
+			c.Message.ThreadID, c.NewThread = th.ID, &th
+		}
+		if !rd.closed(&t) && !r.settings.Actions.ReplyToClosed {
+			c.IfStage = t.StageID // allowed because it is open: it must still be
+		}
+		c.Event.TicketID, c.Event.ThreadID = t.ID, c.Message.ThreadID
+		c.Event.ChannelID = channelOf(r, &t)
+		err = p.store.AddReply(ctx, c)
+		if err == nil {
+			m = c.Message
+			break
+		}
+		if !errors.Is(err, ErrConflict) || attempt == maxAttempts {
+			return ConversationMessage{}, p.dropBlobs(ctx, m.Attachments, classify(err))
+		}
+		// Something changed the ticket meanwhile: decide again on what it
+		// is now.
+		if t, err = p.visibleTicket(ctx, r, rd, ticketID); err != nil {
+			return ConversationMessage{}, p.dropBlobs(ctx, m.Attachments, err)
+		}
+		if verdict := replyVerdict(r, rd, &t); !verdict.Allowed {
+			return ConversationMessage{}, p.dropBlobs(ctx, m.Attachments, forbidden(verdict))
+		}
+	}
+	return ConversationMessage{ID: m.ID, FromContact: true, From: m.From, Body: m.Body, Text: m.Text,
+		Attachments: m.Attachments, CreatedAt: m.CreatedAt}, nil
+}
+
+// CloseResult says what Close did.
+type CloseResult struct {
+	// AlreadyClosed is set when the ticket was closed before: nothing was
+	// changed and no event written.
+	AlreadyClosed bool
+	// StageID is the ticket's (closed) stage.
+	StageID uuid.UUID
+}
+
+// Close closes a ticket of the viewer's scope (P6): it moves to its
+// pipeline's closed stage for portal closes (S10), and an EventClose is
+// written with it. Closing a ticket that is closed already changes nothing
+// and says so.
+//
+// Errors: ErrNotFound for a ticket the viewer cannot see; ErrForbidden when
+// customers may not close tickets, when the ticket's pipeline has no
+// closed stage for portal closes, and for a preview.
+func (p *Portal) Close(ctx context.Context, v Viewer, ticketID uuid.UUID) (CloseResult, error) {
+	r, err := p.begin(ctx, v)
+	if err != nil {
+		return CloseResult{}, err
+	}
+	rd, err := p.renderer(ctx, r)
+	if err != nil {
+		return CloseResult{}, err
+	}
+	e := Event{PortalID: v.PortalID, Kind: EventClose, ContactID: r.contact.ID, At: r.now}
+	if e.ID, err = p.id(); err != nil {
+		return CloseResult{}, err
+	}
+	for attempt := 1; ; attempt++ {
+		t, err := p.visibleTicket(ctx, r, rd, ticketID)
+		if err != nil {
+			return CloseResult{}, err
+		}
+		verdict, stage, noop := closeVerdict(r, rd, &t)
+		switch {
+		case noop:
+			return CloseResult{AlreadyClosed: true, StageID: t.StageID}, nil
+		case !verdict.Allowed:
+			return CloseResult{}, forbidden(verdict)
+		}
+		e.TicketID, e.ChannelID, e.StageID = t.ID, channelOf(r, &t), stage
+		err = p.store.CloseTicket(ctx, CloseChange{PortalID: v.PortalID, TicketID: t.ID, From: t.StageID, To: stage, At: r.now, Event: e})
+		if err == nil {
+			return CloseResult{StageID: stage}, nil
+		}
+		if !errors.Is(err, ErrConflict) || attempt == maxAttempts {
+			return CloseResult{}, classify(err)
+		}
+	}
+}
+
+// channelOf is the channel that receives a customer's action on t (S3).
+func channelOf(r *request, t *Ticket) uuid.UUID {
+	if t.ChannelID != uuid.Nil {
+		return t.ChannelID
+	}
+	return r.settings.DefaultChannel
+}
+
+func forbidden(v ActionVerdict) error {
+	return fmt.Errorf("%w: %s: %s (%s)", ErrForbidden, v.Action, v.Reason, v.Rule)
+}
+
+// Attachment opens a file attached to a message of a ticket's conversation
+// as the viewer sees it (P4, S9). An attachment of a message the viewer
+// may not see (an internal note, another thread, a ticket out of scope) is
+// ErrNotFound, as is a missing one. The caller closes the reader.
+func (p *Portal) Attachment(ctx context.Context, v Viewer, ticketID, attachmentID uuid.UUID) (Attachment, io.ReadCloser, error) {
+	r, err := p.begin(ctx, v)
+	if err != nil {
+		return Attachment{}, nil, err
+	}
+	rd, err := p.renderer(ctx, r)
+	if err != nil {
+		return Attachment{}, nil, err
+	}
+	t, err := p.visibleTicket(ctx, r, rd, ticketID)
+	if err != nil {
+		return Attachment{}, nil, err
+	}
+	notFound := fmt.Errorf("%w: attachment %s", ErrNotFound, attachmentID)
+	threads, err := p.store.Threads(ctx, v.PortalID, t.ID)
+	if err != nil {
+		return Attachment{}, nil, classify(err)
+	}
+	th, ok := portalThread(threads)
+	if !ok || p.blobs == nil {
+		return Attachment{}, nil, notFound
+	}
+	msgs, err := p.store.Messages(ctx, v.PortalID, th.ID)
+	if err != nil {
+		return Attachment{}, nil, classify(err)
+	}
+	for i := range msgs {
+		if !shownToContact(&msgs[i], r.settings.Conversations.InternalSenders) {
+			continue
+		}
+		for _, a := range msgs[i].Attachments {
+			if a.ID != attachmentID {
+				continue
+			}
+			rc, err := p.blobs.Open(ctx, a.BlobKey)
+			if isNotFound(err) {
+				return Attachment{}, nil, notFound
+			} else if err != nil {
+				return Attachment{}, nil, classify(err)
+			}
+			return a, rc, nil
+		}
+	}
+	return Attachment{}, nil, notFound
+}
+
+// at returns t in UTC to the microsecond, as stores keep it.
+func at(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }

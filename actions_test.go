@@ -1,0 +1,197 @@
+package portal_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/helpdeskkit/portal"
+	"github.com/helpdeskkit/portal/blobs"
+	"github.com/helpdeskkit/portal/portaltest"
+	"github.com/helpdeskkit/portal/store/memstore"
+)
+
+// demo is a small generated helpdesk over store, with a contact and an open
+// ticket of its own that it may reply to.
+type demo struct {
+	p      *portal.Portal
+	data   *portaltest.Dataset
+	viewer portal.Viewer
+	ticket uuid.UUID
+}
+
+func newDemo(t testing.TB, store portal.Store, b portal.Blobs) *demo {
+	t.Helper()
+	ctx := context.Background()
+	p, err := portal.New(store, portal.Options{Now: portaltest.Now, Blobs: b})
+	require.NoError(t, err)
+	data, err := portaltest.Generate(ctx, p, portaltest.Size{Companies: 2, Tickets: 20}, 7)
+	require.NoError(t, err)
+	for _, tk := range data.Tickets {
+		if tk.RequesterID == uuid.Nil {
+			continue
+		}
+		v := portal.Viewer{PortalID: data.Tenant.ID, ContactID: tk.RequesterID}
+		if d, err := p.TicketDetail(ctx, v, tk.ID); err == nil && d.CanReply && d.CanClose {
+			return &demo{p: p, data: data, viewer: v, ticket: tk.ID}
+		}
+	}
+	t.Fatal("the demo has no open ticket a requester may reply to")
+	return nil
+}
+
+// messageCount counts the messages of every thread of the ticket.
+func (d *demo) messageCount(t testing.TB) int {
+	t.Helper()
+	ctx := context.Background()
+	ths, err := d.p.Threads(ctx, d.data.Tenant.ID, d.ticket)
+	require.NoError(t, err)
+	n := 0
+	for _, th := range ths {
+		ms, err := d.p.Messages(ctx, d.data.Tenant.ID, th.ID)
+		require.NoError(t, err)
+		n += len(ms)
+	}
+	return n
+}
+
+func (d *demo) events(t testing.TB) []portal.Event {
+	t.Helper()
+	evs, err := d.p.Events(context.Background(), d.data.Tenant.ID, 0, portal.MaxEvents)
+	require.NoError(t, err)
+	return evs
+}
+
+// faultyStore fails the action writes it is told to, as a store whose
+// transaction failed: nothing of it is written.
+type faultyStore struct {
+	portal.Store
+	fail atomic.Bool
+}
+
+var errInjected = errors.New("injected fault")
+
+func (s *faultyStore) AddReply(ctx context.Context, c portal.ReplyChange) error {
+	if s.fail.Load() {
+		return errInjected
+	}
+	return s.Store.AddReply(ctx, c)
+}
+
+func (s *faultyStore) CloseTicket(ctx context.Context, c portal.CloseChange) error {
+	if s.fail.Load() {
+		return errInjected
+	}
+	return s.Store.CloseTicket(ctx, c)
+}
+
+func (s *faultyStore) SubmitTicket(ctx context.Context, c portal.SubmitChange) (uuid.UUID, bool, error) {
+	if s.fail.Load() {
+		return uuid.Nil, false, errInjected
+	}
+	return s.Store.SubmitTicket(ctx, c)
+}
+
+// faultyBlobs fails every Put after the first ok ones, having written part
+// of the file first.
+type faultyBlobs struct {
+	*blobs.Memory
+	ok atomic.Int64
+}
+
+func (b *faultyBlobs) Put(ctx context.Context, key string, data []byte) error {
+	if b.ok.Add(-1) < 0 {
+		_ = b.Memory.Put(ctx, key, data[:len(data)/2]) // a torn write
+		return errInjected
+	}
+	return b.Memory.Put(ctx, key, data)
+}
+
+var png = append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), bytes.Repeat([]byte{7}, 64)...)
+
+func files(n int) []portal.AttachmentInput {
+	var out []portal.AttachmentInput
+	for range n {
+		out = append(out, portal.AttachmentInput{Name: "shot.png", Content: bytes.NewReader(png)})
+	}
+	return out
+}
+
+// A store step that fails leaves nothing: no message, no event, and the
+// files put before it are deleted again. When the fault is gone, the same
+// action lands whole, with the first event number: nothing was lost or
+// half-written in between.
+// covers: P5, P6, P8 (outbox atomicity)
+func TestFailedActionLeavesNothing(t *testing.T) {
+	ctx := context.Background()
+	store := &faultyStore{Store: memstore.New()}
+	mem := blobs.NewMemory()
+	d := newDemo(t, store, mem)
+	messages := d.messageCount(t)
+	before, err := d.p.Ticket(ctx, d.data.Tenant.ID, d.ticket)
+	require.NoError(t, err)
+
+	store.fail.Store(true)
+	_, err = d.p.Reply(ctx, d.viewer, d.ticket, portal.ReplyInput{Text: "with files", Attachments: files(3)})
+	require.ErrorIs(t, err, portal.ErrInternal)
+	assert.NotContains(t, err.Error(), "injected", "the cause is hidden from the customer")
+	assert.ErrorIs(t, err, errInjected, "and kept for the logs")
+	_, err = d.p.Close(ctx, d.viewer, d.ticket)
+	require.ErrorIs(t, err, portal.ErrInternal)
+	_, err = d.p.SubmitTicket(ctx, d.viewer, portal.SubmissionInput{Values: map[string]any{
+		"subject": "S", "content": "C"}, Key: "k1"})
+	require.ErrorIs(t, err, portal.ErrInternal)
+
+	assert.Empty(t, mem.Keys(), "no file left behind")
+	assert.Equal(t, messages, d.messageCount(t), "no message")
+	assert.Empty(t, d.events(t), "no event")
+	after, err := d.p.Ticket(ctx, d.data.Tenant.ID, d.ticket)
+	require.NoError(t, err)
+	assert.Equal(t, before, after, "the ticket is as it was")
+
+	store.fail.Store(false)
+	m, err := d.p.Reply(ctx, d.viewer, d.ticket, portal.ReplyInput{Text: "with files", Attachments: files(3)})
+	require.NoError(t, err)
+	assert.Len(t, mem.Keys(), 3)
+	res, err := d.p.SubmitTicket(ctx, d.viewer, portal.SubmissionInput{Values: map[string]any{
+		"subject": "S", "content": "C"}, Key: "k1"})
+	require.NoError(t, err)
+	assert.True(t, res.Created, "the failed submission did not use up its key")
+	evs := d.events(t)
+	require.Len(t, evs, 2)
+	assert.Equal(t, int64(1), evs[0].Seq)
+	assert.Equal(t, m.ID, evs[0].MessageID)
+}
+
+// A failing blob store fails the reply with nothing written: the files put
+// before the failure, and the torn one, are deleted.
+// covers: P5 (attachments)
+func TestFailingBlobsLeaveNothing(t *testing.T) {
+	ctx := context.Background()
+	b := &faultyBlobs{Memory: blobs.NewMemory()}
+	d := newDemo(t, memstore.New(), b)
+	messages := d.messageCount(t)
+	b.ok.Store(2)
+	_, err := d.p.Reply(ctx, d.viewer, d.ticket, portal.ReplyInput{Text: "three files", Attachments: files(3)})
+	require.ErrorIs(t, err, portal.ErrInternal)
+	assert.Empty(t, b.Keys(), "no file left behind")
+	assert.Equal(t, messages, d.messageCount(t), "no message")
+	assert.Empty(t, d.events(t), "no event")
+}
+
+// Without Blobs a reply takes no attachments, and says so.
+// covers: P5
+func TestNoBlobsNoAttachments(t *testing.T) {
+	d := newDemo(t, memstore.New(), nil)
+	_, err := d.p.Reply(context.Background(), d.viewer, d.ticket, portal.ReplyInput{Text: "x", Attachments: files(1)})
+	var ve *portal.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.True(t, ve.Has("attachments"))
+	assert.Empty(t, d.events(t))
+}

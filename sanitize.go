@@ -1,0 +1,178 @@
+package portal
+
+import (
+	"fmt"
+	"html"
+	"net/url"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/microcosm-cc/bluemonday"
+	xhtml "golang.org/x/net/html"
+)
+
+// The reply allow-list (P5). A reply's HTML keeps only:
+//
+//   - text formatting: p, br, div, span, b, strong, i, em, u, s, strike,
+//     sub, sup, small, mark, blockquote, pre, code, h1–h6, hr;
+//   - lists: ul, ol, li;
+//   - links: a with an href of http, https or mailto, or a relative one,
+//     given rel="nofollow noreferrer noopener" and, when absolute, target="_blank".
+//
+// No attribute other than href survives: no style, class or id, so no CSS.
+// No image survives: an image can only be attached.
+//
+// Before sanitising, a reply is refused (ErrInvalid naming "html") when it
+// holds something that is an attack rather than formatting: a script, style,
+// iframe, object, embed, form, base, meta or link element; an event handler
+// attribute (on…); a style attribute; a link or source whose scheme is not
+// http, https or mailto (javascript:, vbscript:, data: …); or an image with
+// a remote source (a tracking pixel). Anything else outside the allow-list
+// (a table, a font tag) is dropped quietly and its text kept.
+var replyPolicy = func() *bluemonday.Policy {
+	p := bluemonday.NewPolicy()
+	p.AllowElements("p", "br", "div", "span", "b", "strong", "i", "em", "u", "s", "strike", "sub", "sup",
+		"small", "mark", "blockquote", "pre", "code", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "ul", "ol", "li")
+	p.AllowAttrs("href").OnElements("a")
+	p.AllowURLSchemes("http", "https", "mailto")
+	p.AllowRelativeURLs(true)
+	p.RequireParseableURLs(true)
+	p.RequireNoFollowOnLinks(true)
+	p.RequireNoReferrerOnLinks(true)
+	p.AddTargetBlankToFullyQualifiedLinks(true)
+	return p
+}()
+
+// textPolicy strips every tag, for the plain-text form of a reply.
+var textPolicy = bluemonday.StrictPolicy()
+
+// SanitizeReply returns html as the reply allow-list keeps it, or an
+// ErrInvalid naming "html" for content the allow-list refuses outright.
+func SanitizeReply(s string) (string, error) {
+	if problem := hostileHTML(s); problem != "" {
+		return "", invalid("html", problem)
+	}
+	return replyPolicy.Sanitize(s), nil
+}
+
+// refusedElements are attacks, not formatting.
+var refusedElements = map[string]bool{
+	"script": true, "style": true, "iframe": true, "frame": true, "frameset": true, "object": true,
+	"embed": true, "applet": true, "form": true, "base": true, "meta": true, "link": true, "svg": true,
+	"math": true, "template": true,
+}
+
+// urlAttrs hold URLs a browser may load or follow.
+var urlAttrs = map[string]bool{
+	"href": true, "src": true, "action": true, "formaction": true, "xlink:href": true, "background": true,
+	"poster": true, "srcset": true, "data": true, "lowsrc": true, "dynsrc": true, "cite": true,
+}
+
+// hostileHTML returns what makes s an attack, or "".
+func hostileHTML(s string) string {
+	z := xhtml.NewTokenizer(strings.NewReader(s))
+	for {
+		switch z.Next() {
+		case xhtml.ErrorToken:
+			return "" // io.EOF: the whole input was read
+		case xhtml.StartTagToken, xhtml.SelfClosingTagToken:
+			tok := z.Token()
+			el := strings.ToLower(tok.Data)
+			if refusedElements[el] {
+				return fmt.Sprintf("a <%s> element is not allowed in a reply", el)
+			}
+			for _, a := range tok.Attr {
+				key := strings.ToLower(a.Key)
+				switch {
+				case strings.HasPrefix(key, "on"):
+					return fmt.Sprintf("event handler attribute %q is not allowed in a reply", key)
+				case key == "style":
+					return "style attributes (CSS) are not allowed in a reply"
+				case urlAttrs[key]:
+					scheme := urlScheme(a.Val)
+					if scheme != "" && scheme != "http" && scheme != "https" && scheme != "mailto" {
+						return fmt.Sprintf("%s: links of scheme %q are not allowed in a reply", key, scheme)
+					}
+					if el == "img" && key == "src" || key == "srcset" || key == "background" {
+						return "remote images are not allowed in a reply; attach the image instead"
+					}
+				}
+			}
+		}
+	}
+}
+
+// blanks are the characters a browser ignores inside a URL's scheme.
+var blanks = regexp.MustCompile(`[\x00-\x20\x7f]+`)
+
+// urlScheme returns the lower-case scheme of a URL as a browser reads it,
+// or "" for a relative one.
+func urlScheme(v string) string {
+	v = blanks.ReplaceAllString(html.UnescapeString(v), "")
+	if u, err := url.Parse(v); err == nil {
+		return strings.ToLower(u.Scheme)
+	}
+	if i := strings.IndexByte(v, ':'); i > 0 {
+		return strings.ToLower(v[:i])
+	}
+	return ""
+}
+
+// lineBreaks put a newline where a block of sanitised HTML ends, so that
+// its plain-text form keeps the lines.
+var lineBreaks = strings.NewReplacer("<br>", "<br>\n", "<br/>", "<br/>\n", "</p>", "</p>\n", "</div>", "</div>\n",
+	"</li>", "</li>\n", "</blockquote>", "</blockquote>\n", "</pre>", "</pre>\n", "<hr>", "<hr>\n", "<hr/>", "<hr/>\n",
+	"</h1>", "</h1>\n", "</h2>", "</h2>\n", "</h3>", "</h3>\n", "</h4>", "</h4>\n", "</h5>", "</h5>\n", "</h6>", "</h6>\n")
+
+var manyNewlines = regexp.MustCompile(`\n{3,}`)
+
+// htmlText returns the text of sanitised HTML.
+func htmlText(body string) string {
+	t := html.UnescapeString(textPolicy.Sanitize(lineBreaks.Replace(body)))
+	lines := strings.Split(t, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSpace(l)
+	}
+	return strings.TrimSpace(manyNewlines.ReplaceAllString(strings.Join(lines, "\n"), "\n\n"))
+}
+
+// textHTML shows plain text as HTML: escaped, with its line breaks.
+func textHTML(text string) string {
+	return strings.ReplaceAll(html.EscapeString(text), "\n", "<br>")
+}
+
+// replyBody checks a reply's HTML and text and returns the message's Body
+// (sanitised HTML) and Text.
+func replyBody(h, text string) (body, plain string, err error) {
+	var ps problems
+	for _, f := range []struct{ field, v string }{{"html", h}, {"text", text}} {
+		switch {
+		case len(f.v) > MaxContent:
+			ps.add(f.field, fmt.Sprintf("at most %d bytes", MaxContent))
+		case !utf8.ValidString(f.v):
+			ps.add(f.field, "must be valid UTF-8")
+		case strings.ContainsRune(f.v, 0):
+			ps.add(f.field, "must not contain NUL")
+		}
+	}
+	if err := ps.err(); err != nil {
+		return "", "", err
+	}
+	text = strings.TrimSpace(text)
+	if strings.TrimSpace(h) == "" {
+		body = textHTML(text)
+	} else if body, err = SanitizeReply(h); err != nil {
+		return "", "", err
+	}
+	if text == "" {
+		text = htmlText(body)
+	}
+	if text == "" {
+		return "", "", invalid("text", "a reply needs some text")
+	}
+	if len(body) > MaxContent || len(text) > MaxContent {
+		return "", "", invalid("html", fmt.Sprintf("at most %d bytes", MaxContent))
+	}
+	return body, text, nil
+}

@@ -1,0 +1,61 @@
+package portal_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/helpdeskkit/portal"
+)
+
+// The reply allow-list keeps formatting and safe links and drops the rest;
+// attacks are refused with an error naming "html".
+// covers: P5
+func TestSanitizeReply(t *testing.T) {
+	for in, want := range map[string]string{
+		`<p>Hi <b>there</b></p>`:                            `<p>Hi <b>there</b></p>`,
+		`<ul><li>one</li><li>two</li></ul>`:                 `<ul><li>one</li><li>two</li></ul>`,
+		`<a href="/tickets/1">rel</a>`:                      `<a href="/tickets/1" rel="nofollow noreferrer">rel</a>`,
+		`<a href="mailto:a@b.dk">m</a>`:                     `<a href="mailto:a@b.dk" rel="nofollow noreferrer">m</a>`,
+		`<font color="red">red</font>`:                      `red`,
+		`<table><tr><td>x</td></tr></table>`:                `x`,
+		`<p class="x" id="y" title="t">attrs</p>`:           `<p>attrs</p>`,
+		`plain & <simple>`:                                  `plain &amp; `,
+		`<blockquote>quoted</blockquote><pre>code</pre>`:    `<blockquote>quoted</blockquote><pre>code</pre>`,
+		`<a href="https://example.com">x</a>`:               `<a href="https://example.com" rel="nofollow noreferrer noopener" target="_blank">x</a>`,
+		`<a href="HTTPS://example.com/a?b=1&amp;c=2">x</a>`: `<a href="https://example.com/a?b=1&amp;c=2" rel="nofollow noreferrer noopener" target="_blank">x</a>`,
+	} {
+		got, err := portal.SanitizeReply(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got, in)
+	}
+	for _, in := range []string{
+		`<script>alert(1)</script>`,
+		`<SCRIPT SRC=//evil/x.js></SCRIPT>`,
+		`<img src=x onerror=alert(1)>`,
+		`<img src="https://tracker.example/pixel.gif">`,
+		`<img srcset="https://tracker.example/pixel.gif 1x">`,
+		`<body onload="x()">`,
+		`<p onmouseover="x()">hover</p>`,
+		`<a href="javascript:alert(1)">x</a>`,
+		`<a href="JaVaScRiPt:alert(1)">x</a>`,
+		"<a href=\"java\nscript:alert(1)\">x</a>",
+		`<a href="&#106;avascript:alert(1)">x</a>`,
+		`<a href="data:text/html,<script>x</script>">x</a>`,
+		`<p style="background:url(javascript:alert(1))">x</p>`,
+		`<div style="width:expression(alert(1))">x</div>`,
+		`<style>@import 'x.css';</style>`,
+		`<iframe src="https://evil.example"></iframe>`,
+		`<object data="x.swf"></object>`,
+		`<svg><script>alert(1)</script></svg>`,
+		`<form action="https://evil.example"><input></form>`,
+		`<meta http-equiv="refresh" content="0;url=https://evil.example">`,
+		`<base href="https://evil.example/">`,
+	} {
+		_, err := portal.SanitizeReply(in)
+		var ve *portal.ValidationError
+		require.ErrorAs(t, err, &ve, in)
+		assert.True(t, ve.Has("html"), in)
+	}
+}

@@ -1,0 +1,134 @@
+package memstore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/google/uuid"
+
+	"github.com/helpdeskkit/portal"
+)
+
+// submission is an idempotency key of one contact.
+type submission struct {
+	contact uuid.UUID
+	key     string
+}
+
+// Each action checks every precondition before it changes anything, under
+// the store's lock: it changes all it must, with its event, or nothing.
+
+// AddReply implements portal.ActionStore.
+func (s *Store) AddReply(_ context.Context, c portal.ReplyChange) error {
+	c = c.Clone()
+	m := c.Message
+	return s.write(m.PortalID, func(t *tenant) error {
+		e, ok := t.tickets[m.TicketID]
+		switch {
+		case !ok:
+			return notFound("ticket", m.TicketID)
+		case c.IfStage != uuid.Nil && e.t.StageID != c.IfStage:
+			return fmt.Errorf("memstore: ticket %s changed stage: %w", m.TicketID, portal.ErrConflict)
+		case c.NewThread != nil && slices.ContainsFunc(t.threadsByTicket[m.TicketID],
+			func(id uuid.UUID) bool { return t.threads[id].VisibleInPortal }):
+			return fmt.Errorf("memstore: ticket %s has a portal thread: %w", m.TicketID, portal.ErrConflict)
+		}
+		if _, ok := t.messages[m.ID]; ok {
+			return fmt.Errorf("memstore: message %s exists: %w", m.ID, portal.ErrConflict)
+		}
+		if c.NewThread != nil {
+			t.putThread(*c.NewThread)
+		}
+		t.addMessage(m)
+		tk := e.t.Clone()
+		if m.CreatedAt.After(tk.LastActivityAt) {
+			tk.LastActivityAt = m.CreatedAt
+		}
+		t.putTicket(tk)
+		t.emit(c.Event)
+		return nil
+	})
+}
+
+// CloseTicket implements portal.ActionStore.
+func (s *Store) CloseTicket(_ context.Context, c portal.CloseChange) error {
+	return s.write(c.PortalID, func(t *tenant) error {
+		e, ok := t.tickets[c.TicketID]
+		switch {
+		case !ok:
+			return notFound("ticket", c.TicketID)
+		case e.t.StageID != c.From:
+			return fmt.Errorf("memstore: ticket %s changed stage: %w", c.TicketID, portal.ErrConflict)
+		}
+		tk := e.t.Clone()
+		tk.StageID = c.To
+		if c.At.After(tk.LastActivityAt) {
+			tk.LastActivityAt = c.At
+		}
+		t.putTicket(tk)
+		t.emit(c.Event)
+		return nil
+	})
+}
+
+// SubmitTicket implements portal.ActionStore.
+func (s *Store) SubmitTicket(_ context.Context, c portal.SubmitChange) (uuid.UUID, bool, error) {
+	c = c.Clone()
+	created := false
+	tid := c.Ticket.ID
+	err := s.write(c.Ticket.PortalID, func(t *tenant) error {
+		key := submission{c.ContactID, c.Key}
+		if first, ok := t.submissions[key]; ok && c.Key != "" {
+			tid = first
+			return nil
+		}
+		if _, ok := t.tickets[c.Ticket.ID]; ok {
+			return fmt.Errorf("memstore: ticket %s exists: %w", c.Ticket.ID, portal.ErrConflict)
+		}
+		if _, ok := t.messages[c.Message.ID]; ok {
+			return fmt.Errorf("memstore: message %s exists: %w", c.Message.ID, portal.ErrConflict)
+		}
+		if c.Key != "" {
+			t.submissions[key] = c.Ticket.ID
+		}
+		t.putTicket(c.Ticket)
+		t.putThread(c.Thread)
+		t.addMessage(c.Message)
+		t.emit(c.Event)
+		created = true
+		return nil
+	})
+	if err != nil {
+		return uuid.Nil, false, err
+	}
+	return tid, created, nil
+}
+
+// emit appends an event to the outbox with the next sequence number.
+func (t *tenant) emit(e portal.Event) {
+	e.Seq = int64(len(t.events)) + 1
+	t.events = append(t.events, e)
+}
+
+// Events implements portal.OutboxStore.
+func (s *Store) Events(_ context.Context, portalID uuid.UUID, after int64, limit int) ([]portal.Event, error) {
+	return read(s, portalID, func(t *tenant) ([]portal.Event, error) {
+		from := min(max(after, 0), int64(len(t.events)))
+		to := min(from+int64(max(limit, 0)), int64(len(t.events)))
+		return slices.Clone(t.events[from:to]), nil
+	})
+}
+
+// AckEvents implements portal.OutboxStore.
+func (s *Store) AckEvents(_ context.Context, portalID uuid.UUID, seq int64) error {
+	return s.write(portalID, func(t *tenant) error {
+		t.acked = max(t.acked, seq)
+		return nil
+	})
+}
+
+// AckedEvents implements portal.OutboxStore.
+func (s *Store) AckedEvents(_ context.Context, portalID uuid.UUID) (int64, error) {
+	return read(s, portalID, func(t *tenant) (int64, error) { return t.acked, nil })
+}

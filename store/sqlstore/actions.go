@@ -1,0 +1,284 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/helpdeskkit/portal"
+)
+
+// Customer actions. Each runs in one transaction that first takes the
+// tenant's outbox row (its event counter): the tenant's actions commit one
+// after the other, their events are numbered in commit order, and
+// everything an action reads after that is the latest committed data, read
+// with row locks (FOR UPDATE) where the dialect has them.
+
+// nextEvent takes the tenant's outbox row and returns its next event
+// number. The row is made by the tenant's first action or ack.
+func (s *Store) nextEvent(ctx context.Context, x tx, portalID uuid.UUID) (int64, error) {
+	res, err := x.exec(ctx, "UPDATE outbox SET seq = seq + 1 WHERE portal_id = ?", id(portalID))
+	if err != nil {
+		return 0, err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return 0, err
+	} else if n == 0 {
+		if err := s.outboxRow(ctx, x, portalID); err != nil {
+			return 0, err
+		}
+		if _, err := x.exec(ctx, "UPDATE outbox SET seq = seq + 1 WHERE portal_id = ?", id(portalID)); err != nil {
+			return 0, err
+		}
+	}
+	var seq int64
+	err = x.row(ctx, "SELECT seq FROM outbox WHERE portal_id = ?"+s.d.forUpdate(), id(portalID)).Scan(&seq)
+	return seq, err
+}
+
+// outboxRow creates the tenant's outbox row unless it exists.
+func (s *Store) outboxRow(ctx context.Context, x tx, portalID uuid.UUID) error {
+	_, err := x.exec(ctx, s.d.insertNew("outbox", []string{"portal_id"}, []string{"portal_id", "seq", "acked"}), id(portalID), 0, 0)
+	return err
+}
+
+// emit writes the event with the next number of the tenant's outbox.
+func (s *Store) emit(ctx context.Context, x tx, e portal.Event) error {
+	seq, err := s.nextEvent(ctx, x, e.PortalID)
+	if err != nil {
+		return err
+	}
+	e.Seq = seq
+	b, err := encode(e)
+	if err != nil {
+		return err
+	}
+	_, err = x.exec(ctx, "INSERT INTO events (portal_id, seq, id, doc) VALUES (?, ?, ?, ?)", id(e.PortalID), seq, id(e.ID), b)
+	return err
+}
+
+// lockTicket reads a ticket for update.
+func (s *Store) lockTicket(ctx context.Context, x tx, portalID, tid uuid.UUID) (portal.Ticket, error) {
+	var b []byte
+	err := x.row(ctx, "SELECT doc FROM tickets WHERE portal_id = ? AND id = ?"+s.d.forUpdate(), id(portalID), id(tid)).Scan(&b)
+	if err != nil {
+		return portal.Ticket{}, err // sql.ErrNoRows: mapErr makes it ErrNotFound
+	}
+	return decodeTicket(b)
+}
+
+// updateTicket writes the stage and last activity date of a ticket read
+// with lockTicket; nothing else of it changes.
+func (s *Store) updateTicket(ctx context.Context, x tx, t portal.Ticket) error {
+	b, err := encode(ticketDoc{Ticket: t, Properties: props(t.Properties)})
+	if err != nil {
+		return err
+	}
+	_, err = x.exec(ctx, "UPDATE tickets SET doc = ?, stage_id = ?, last_activity_at = ? WHERE portal_id = ? AND id = ?",
+		b, optID(t.StageID), optMicros(t.LastActivityAt), id(t.PortalID), id(t.ID))
+	return err
+}
+
+func (s *Store) insertThread(ctx context.Context, x tx, th portal.Thread) error {
+	b, err := encode(th)
+	if err != nil {
+		return err
+	}
+	_, err = x.exec(ctx, "INSERT INTO threads (portal_id, id, doc, ticket_id, created_at) VALUES (?, ?, ?, ?, ?)",
+		id(th.PortalID), id(th.ID), b, id(th.TicketID), th.CreatedAt.UnixMicro())
+	return err
+}
+
+func (s *Store) insertMessage(ctx context.Context, x tx, m portal.Message) error {
+	b, err := encode(m)
+	if err != nil {
+		return err
+	}
+	q := s.d.insertNew("messages", []string{"portal_id", "id"}, []string{"portal_id", "id", "thread_id", "created_at", "doc"})
+	res, err := x.exec(ctx, q, id(m.PortalID), id(m.ID), id(m.ThreadID), m.CreatedAt.UnixMicro(), b)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return fmt.Errorf("%w: message %s exists (%v)", portal.ErrConflict, m.ID, err)
+	}
+	return nil
+}
+
+// AddReply implements portal.ActionStore.
+func (s *Store) AddReply(ctx context.Context, c portal.ReplyChange) error {
+	m := c.Message
+	return s.write(ctx, "add reply", m.PortalID, func(x tx) error {
+		if err := s.emit(ctx, x, c.Event); err != nil {
+			return err
+		}
+		t, err := s.lockTicket(ctx, x, m.PortalID, m.TicketID)
+		if err != nil {
+			return err
+		}
+		if c.IfStage != uuid.Nil && t.StageID != c.IfStage {
+			return fmt.Errorf("%w: ticket %s changed stage", portal.ErrConflict, t.ID)
+		}
+		if c.NewThread != nil {
+			visible, err := s.hasPortalThread(ctx, x, t)
+			if err != nil {
+				return err
+			}
+			if visible {
+				return fmt.Errorf("%w: ticket %s has a portal thread", portal.ErrConflict, t.ID)
+			}
+			if err := s.insertThread(ctx, x, *c.NewThread); err != nil {
+				return err
+			}
+		}
+		if err := s.insertMessage(ctx, x, m); err != nil {
+			return err
+		}
+		if !m.CreatedAt.After(t.LastActivityAt) {
+			return nil
+		}
+		t.LastActivityAt = m.CreatedAt
+		return s.updateTicket(ctx, x, t)
+	})
+}
+
+// hasPortalThread reports whether a ticket has a thread visible in the
+// portal.
+func (s *Store) hasPortalThread(ctx context.Context, x tx, t portal.Ticket) (bool, error) {
+	rows, err := x.QueryContext(ctx, s.d.rebind("SELECT doc FROM threads WHERE portal_id = ? AND ticket_id = ?"+s.d.forUpdate()),
+		id(t.PortalID), id(t.ID))
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	visible := false
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			return false, err
+		}
+		th, err := decode[portal.Thread](b)
+		if err != nil {
+			return false, err
+		}
+		visible = visible || th.VisibleInPortal
+	}
+	return visible, rows.Err()
+}
+
+// CloseTicket implements portal.ActionStore.
+func (s *Store) CloseTicket(ctx context.Context, c portal.CloseChange) error {
+	return s.write(ctx, "close ticket", c.PortalID, func(x tx) error {
+		if err := s.emit(ctx, x, c.Event); err != nil {
+			return err
+		}
+		t, err := s.lockTicket(ctx, x, c.PortalID, c.TicketID)
+		if err != nil {
+			return err
+		}
+		if t.StageID != c.From {
+			return fmt.Errorf("%w: ticket %s changed stage", portal.ErrConflict, t.ID)
+		}
+		t.StageID = c.To
+		if c.At.After(t.LastActivityAt) {
+			t.LastActivityAt = c.At
+		}
+		return s.updateTicket(ctx, x, t)
+	})
+}
+
+// errSubmitted stops a submission whose key was used: its transaction
+// rolls back, and SubmitTicket returns the first submission's ticket.
+var errSubmitted = errors.New("submitted before")
+
+// SubmitTicket implements portal.ActionStore.
+func (s *Store) SubmitTicket(ctx context.Context, c portal.SubmitChange) (uuid.UUID, bool, error) {
+	pid := c.Ticket.PortalID
+	rows, err := newTicketRows(pid, []portal.Ticket{c.Ticket})
+	if err != nil {
+		return uuid.Nil, false, err
+	}
+	var first uuid.UUID
+	err = s.write(ctx, "submit ticket", pid, func(x tx) error {
+		if err := s.emit(ctx, x, c.Event); err != nil {
+			return err
+		}
+		if c.Key != "" {
+			var b []byte
+			err := x.row(ctx, "SELECT ticket_id FROM submissions WHERE portal_id = ? AND contact_id = ? AND idem_key = ?"+s.d.forUpdate(),
+				id(pid), id(c.ContactID), text(c.Key)).Scan(&b)
+			if err == nil {
+				if first, err = uuidOf(b); err != nil {
+					return err
+				}
+				return errSubmitted
+			}
+			if !isNoRows(err) {
+				return err
+			}
+			if _, err := x.exec(ctx, "INSERT INTO submissions (portal_id, contact_id, idem_key, ticket_id) VALUES (?, ?, ?, ?)",
+				id(pid), id(c.ContactID), text(c.Key), id(c.Ticket.ID)); err != nil {
+				return err
+			}
+		}
+		var one int
+		switch err := x.row(ctx, "SELECT 1 FROM tickets WHERE portal_id = ? AND id = ?", id(pid), id(c.Ticket.ID)).Scan(&one); {
+		case err == nil:
+			return fmt.Errorf("%w: ticket %s exists", portal.ErrConflict, c.Ticket.ID)
+		case !isNoRows(err):
+			return err
+		}
+		if err := rows.write(ctx, x); err != nil {
+			return err
+		}
+		if err := s.insertThread(ctx, x, c.Thread); err != nil {
+			return err
+		}
+		return s.insertMessage(ctx, x, c.Message)
+	})
+	switch {
+	case errors.Is(err, errSubmitted):
+		return first, false, nil
+	case err != nil:
+		return uuid.Nil, false, err
+	}
+	return c.Ticket.ID, true, nil
+}
+
+// Events implements portal.OutboxStore.
+func (s *Store) Events(ctx context.Context, portalID uuid.UUID, after int64, limit int) ([]portal.Event, error) {
+	if _, err := s.Tenant(ctx, portalID); err != nil {
+		return nil, err
+	}
+	return docs(ctx, s, "events", decode[portal.Event],
+		"SELECT doc FROM events WHERE portal_id = ? AND seq > ? ORDER BY seq LIMIT ?", id(portalID), after, max(limit, 0))
+}
+
+// AckEvents implements portal.OutboxStore.
+func (s *Store) AckEvents(ctx context.Context, portalID uuid.UUID, seq int64) error {
+	return s.write(ctx, "ack events", portalID, func(x tx) error {
+		if err := s.outboxRow(ctx, x, portalID); err != nil {
+			return err
+		}
+		_, err := x.exec(ctx, "UPDATE outbox SET acked = ? WHERE portal_id = ? AND acked < ?", seq, id(portalID), seq)
+		return err
+	})
+}
+
+// AckedEvents implements portal.OutboxStore.
+func (s *Store) AckedEvents(ctx context.Context, portalID uuid.UUID) (int64, error) {
+	if _, err := s.Tenant(ctx, portalID); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := s.row(ctx, "SELECT acked FROM outbox WHERE portal_id = ?", id(portalID)).Scan(&n)
+	if isNoRows(err) {
+		return 0, nil
+	}
+	return n, mapErr("acked events", err)
+}
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

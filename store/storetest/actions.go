@@ -1,0 +1,832 @@
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/helpdeskkit/portal"
+	"github.com/helpdeskkit/portal/blobs"
+)
+
+var actionTests = []test{
+	{name: "ReplyLandsOnTheOldestPortalThreadAsAnEmail", fn: testReplyLands},
+	{name: "ReplyCreatesAPortalThreadWhenThereIsNone", fn: testReplyNewThread},
+	{name: "ReplyOutOfScopeIsNotFoundAndWritesNothing", fn: testReplyNotFound},
+	{name: "ReplyToClosedOnlyWhenS10Allows", fn: testReplyToClosed},
+	{name: "ReplyBadInputIsInvalidAndWritesNothing", fn: testReplyBadInput},
+	{name: "AttachmentsAreSniffedLimitedAndOnlyShownThroughVisibleMessages", fn: testAttachments},
+	{name: "CloseFollowsS10AndIsANoOpOnAClosedTicket", fn: testClose},
+	{name: "SubmitCreatesOneTicketInTheDefaultChannel", fn: testSubmit},
+	{name: "SubmitBadInputIsInvalidAndWritesNothing", fn: testSubmitBadInput},
+	{name: "SubmitWithAKeyIsIdempotentEvenConcurrently", fn: testSubmitIdempotent},
+	{name: "OutboxInOrderAcknowledgedAndRedelivered", fn: testOutbox},
+	{name: "StorePreconditionsConflictAndWriteNothing", fn: testActionPreconditions},
+	{name: "ConcurrentRepliesAreAllKept", fn: testConcurrentReplies},
+	{name: "CloseRacingReplyLeavesAConsistentTicket", fn: testCloseRacingReply},
+}
+
+// actionWorld is a scope world whose Portal keeps attachments in memory
+// and whose tickets have a last activity date before the clock.
+type actionWorld struct {
+	*scopeWorld
+	blobs *blobs.Memory
+}
+
+// before is the creation and last activity date of the action tests'
+// tickets: earlier than listNow, the time of every action.
+var before = listNow.Add(-48 * time.Hour)
+
+func newActionWorld(t *testing.T, s portal.Store) *actionWorld {
+	t.Helper()
+	w := &actionWorld{scopeWorld: newScopeWorld(t, s), blobs: blobs.NewMemory()}
+	p, err := portal.New(s, portal.Options{Now: func() time.Time { return listNow }, NewID: w.ids.newID, Blobs: w.blobs,
+		Attachments: portal.AttachmentLimits{MaxFileSize: 1 << 10, MaxMessageSize: 3 << 10, MaxFiles: 4}})
+	require.NoError(t, err)
+	w.p = p
+	for id, tk := range w.tickets {
+		if tk.CreatedAt.Equal(before) {
+			continue
+		}
+		tk.CreatedAt, tk.LastActivityAt = before, before
+		require.NoError(t, s.PutTicket(ctx(t), tk))
+		w.tickets[id] = tk
+	}
+	return w
+}
+
+// thread adds a thread to the ticket named subject.
+func (w *listWorld) thread(subject string, visible bool, at time.Time) portal.Thread {
+	w.t.Helper()
+	th, err := w.p.SaveThread(ctx(w.t), portal.Thread{PortalID: w.pid, TicketID: w.id(subject), VisibleInPortal: visible, CreatedAt: at})
+	require.NoError(w.t, err)
+	return th
+}
+
+// events returns the tenant's whole outbox.
+func (w *listWorld) events() []portal.Event {
+	w.t.Helper()
+	evs, err := w.p.Events(ctx(w.t), w.pid, 0, portal.MaxEvents)
+	require.NoError(w.t, err)
+	return evs
+}
+
+// messages returns every message of every thread of the ticket.
+func (w *listWorld) messages(ticketID uuid.UUID) []portal.Message {
+	w.t.Helper()
+	ths, err := w.p.Threads(ctx(w.t), w.pid, ticketID)
+	require.NoError(w.t, err)
+	var out []portal.Message
+	for _, th := range ths {
+		ms, err := w.p.Messages(ctx(w.t), w.pid, th.ID)
+		require.NoError(w.t, err)
+		out = append(out, ms...)
+	}
+	return out
+}
+
+// learn names a ticket the test did not create itself by its subject.
+func (w *listWorld) learn(id uuid.UUID) {
+	w.t.Helper()
+	tk := w.stored(id)
+	w.subject[id], w.ticketID[tk.Subject], w.tickets[id] = tk.Subject, id, tk
+}
+
+// stored returns the ticket as stored.
+func (w *listWorld) stored(id uuid.UUID) portal.Ticket {
+	w.t.Helper()
+	tk, err := w.p.Ticket(ctx(w.t), w.pid, id)
+	require.NoError(w.t, err)
+	return tk
+}
+
+func reply(html string) portal.ReplyInput { return portal.ReplyInput{HTML: html} }
+
+// covers: P5, S9, S3
+func testReplyLands(t *testing.T, s portal.Store) {
+	w := newActionWorld(t, s)
+	ann := w.viewer(w.ann)
+	id := w.id("Ann alone")
+	w.thread("Ann alone", false, before.Add(-time.Hour)) // older but hidden
+	shown := w.thread("Ann alone", true, before)
+	w.thread("Ann alone", true, before.Add(time.Hour)) // visible but younger
+
+	got, err := w.p.Reply(ctx(t), ann, id, portal.ReplyInput{
+		HTML: `<p>Thanks, <b>that</b> <a href="https://example.com/x">works</a>.</p><table><tr><td>cell</td></tr></table>`})
+	require.NoError(t, err)
+	assert.True(t, got.FromContact)
+	assert.Equal(t, "ann@acme.dk", got.From)
+	assert.Contains(t, got.Body, "<b>that</b>")
+	assert.Contains(t, got.Body, `href="https://example.com/x"`)
+	assert.Contains(t, got.Body, `rel="nofollow noreferrer noopener"`)
+	assert.NotContains(t, got.Body, "<table", "outside the allow-list: dropped, text kept")
+	assert.Contains(t, got.Text, "Thanks, that works.")
+
+	ms := w.messages(id)
+	require.Len(t, ms, 1)
+	m := ms[0]
+	assert.Equal(t, got.ID, m.ID)
+	assert.Equal(t, shown.ID, m.ThreadID, "the oldest portal-visible thread (S9)")
+	assert.Equal(t, id, m.TicketID)
+	assert.Equal(t, portal.CustomerMessage, m.Kind)
+	assert.Equal(t, portal.EmailEngagement, m.Engagement, "logged as an e-mail engagement (P5)")
+	assert.Equal(t, listNow, m.CreatedAt)
+
+	tk := w.stored(id)
+	assert.Equal(t, listNow, tk.LastActivityAt, "the reply is the ticket's last activity")
+	assert.Equal(t, w.tickets[id].StageID, tk.StageID)
+	assert.Equal(t, w.tickets[id].ContactIDs, tk.ContactIDs, "nothing else of the ticket changes")
+
+	d, err := w.p.TicketDetail(ctx(t), ann, id)
+	require.NoError(t, err)
+	require.Len(t, d.Conversation, 1)
+	assert.Equal(t, got.ID, d.Conversation[0].ID, "the customer sees its reply")
+
+	evs := w.events()
+	require.Len(t, evs, 1)
+	e := evs[0]
+	assert.Equal(t, portal.EventReply, e.Kind)
+	assert.Equal(t, int64(1), e.Seq)
+	assert.NotEqual(t, uuid.Nil, e.ID)
+	assert.Equal(t, w.pid, e.PortalID)
+	assert.Equal(t, id, e.TicketID)
+	assert.Equal(t, w.channel.ID, e.ChannelID, "a ticket without a channel: the default channel (S3)")
+	assert.Equal(t, w.ann.ID, e.ContactID)
+	assert.Equal(t, m.ID, e.MessageID)
+	assert.Equal(t, shown.ID, e.ThreadID)
+	assert.Equal(t, listNow, e.At)
+}
+
+// covers: P5, S9
+func testReplyNewThread(t *testing.T, s portal.Store) {
+	w := newActionWorld(t, s)
+	ann := w.viewer(w.ann)
+	id := w.id("Ann alone")
+	hidden := w.thread("Ann alone", false, before)
+	_, err := w.p.Reply(ctx(t), ann, id, portal.ReplyInput{Text: "Hello\nthere <b>"})
+	require.NoError(t, err)
+	ths, err := w.p.Threads(ctx(t), w.pid, id)
+	require.NoError(t, err)
+	require.Len(t, ths, 2)
+	assert.Equal(t, hidden.ID, ths[0].ID)
+	assert.True(t, ths[1].VisibleInPortal, "a new thread the customer sees")
+	d, err := w.p.TicketDetail(ctx(t), ann, id)
+	require.NoError(t, err)
+	assert.Equal(t, ths[1].ID, d.ThreadID)
+	require.Len(t, d.Conversation, 1)
+	assert.Equal(t, "Hello\nthere <b>", d.Conversation[0].Text)
+	assert.Equal(t, "Hello<br>there &lt;b&gt;", d.Conversation[0].Body, "plain text is escaped")
+	assert.Equal(t, ths[1].ID, w.events()[0].ThreadID)
+}
+
+// covers: P5, P4, S4, S8, S14, X5
+func testReplyNotFound(t *testing.T, s portal.Store) {
+	w, other := newActionWorld(t, s), newScopeWorld(t, s)
+	w.visibility(portal.FilterGroups{{flt(portal.PropSubject, portal.NotEqualsAny, "Ann at Beta")}})
+	ann := w.viewer(w.ann)
+	for name, id := range map[string]uuid.UUID{
+		"another contact's":         w.id("Bob alone"),
+		"the company's (own scope)": w.id("Acme without contact"),
+		"hidden by visibility":      w.id("Ann at Beta"),
+		"missing":                   uuid.New(),
+		"another tenant's twin":     other.id("Ann alone"),
+	} {
+		_, err := w.p.Reply(ctx(t), ann, id, reply("<p>hi</p>"))
+		require.ErrorIs(t, err, portal.ErrNotFound, name)
+		_, err = w.p.Close(ctx(t), ann, id)
+		require.ErrorIs(t, err, portal.ErrNotFound, name)
+		assert.Empty(t, w.messages(id), name)
+	}
+	_, err := other.p.Reply(ctx(t), other.viewer(other.ann), other.id("Ann alone"), reply("<p>x</p>"))
+	require.NoError(t, err, "the twin is its own tenant's")
+	assert.Empty(t, w.events(), "nothing reached this tenant's outbox")
+
+	w.set(func(st *portal.Settings) { st.Enabled = false })
+	_, err = w.p.Reply(ctx(t), ann, w.id("Ann alone"), reply("<p>hi</p>"))
+	require.ErrorIs(t, err, portal.ErrPortalDisabled, "S14")
+	_, err = w.p.Close(ctx(t), ann, w.id("Ann alone"))
+	require.ErrorIs(t, err, portal.ErrPortalDisabled, "S14")
+	_, err = w.p.SubmitTicket(ctx(t), ann, portal.SubmissionInput{})
+	require.ErrorIs(t, err, portal.ErrPortalDisabled, "S14")
+	assert.Empty(t, w.events())
+}
+
+// Reply and Close act on the verdicts TicketDetail and Explain show.
+// covers: P5, P6, S10, X4, A5
+func testReplyToClosed(t *testing.T, s portal.Store) {
+	w := newActionWorld(t, s)
+	ann := w.viewer(w.ann)
+	w.update("Ann alone", func(tk *portal.Ticket) { tk.StageID = w.stage("Solved") })
+	id := w.id("Ann alone")
+	agree := func(canReply bool) {
+		t.Helper()
+		d, err := w.p.TicketDetail(ctx(t), ann, id)
+		require.NoError(t, err)
+		assert.Equal(t, canReply, d.CanReply)
+		e, err := w.p.Explain(ctx(t), w.pid, w.ann.ID, id)
+		require.NoError(t, err)
+		assert.Equal(t, canReply, e.Actions[0].Allowed)
+	}
+	agree(false)
+	_, err := w.p.Reply(ctx(t), ann, id, reply("<p>reopen?</p>"))
+	require.ErrorIs(t, err, portal.ErrForbidden)
+	assert.Empty(t, w.messages(id))
+	assert.Empty(t, w.events())
+
+	w.set(func(st *portal.Settings) { st.Actions.ReplyToClosed = true })
+	agree(true)
+	_, err = w.p.Reply(ctx(t), ann, id, reply("<p>one more thing</p>"))
+	require.NoError(t, err)
+	assert.Len(t, w.messages(id), 1)
+	assert.Equal(t, w.stage("Solved"), w.stored(id).StageID, "a reply does not reopen")
+
+	preview := ann
+	preview.Preview = true
+	_, err = w.p.Reply(ctx(t), preview, w.id("Ann and Acme"), reply("<p>x</p>"))
+	require.ErrorIs(t, err, portal.ErrForbidden, "a preview is read-only (A5)")
+	_, err = w.p.Close(ctx(t), preview, w.id("Ann and Acme"))
+	require.ErrorIs(t, err, portal.ErrForbidden, "a preview is read-only (A5)")
+	_, err = w.p.SubmitTicket(ctx(t), preview, portal.SubmissionInput{})
+	require.ErrorIs(t, err, portal.ErrForbidden, "a preview is read-only (A5)")
+	assert.Len(t, w.events(), 1)
+}
+
+// covers: P5
+func testReplyBadInput(t *testing.T, s portal.Store) {
+	w := newActionWorld(t, s)
+	ann := w.viewer(w.ann)
+	id := w.id("Ann alone")
+	big := strings.Repeat("a", 10<<20)
+	for _, tc := range []struct {
+		name  string
+		in    portal.ReplyInput
+		field string
+	}{
+		{"empty", portal.ReplyInput{}, "text"},
+		{"blank", portal.ReplyInput{HTML: " <p> </p> ", Text: "  "}, "text"},
+		{"10 MB of HTML", reply("<p>" + big + "</p>"), "html"},
+		{"10 MB of text", portal.ReplyInput{Text: big}, "text"},
+		{"script", reply(`<p>hi</p><script>alert(1)</script>`), "html"},
+		{"script in odd case", reply(`<ScRiPt src="//evil.example/x.js"></sCrIpT>`), "html"},
+		{"onerror", reply(`<img src=x onerror="alert(1)">`), "html"},
+		{"onclick on a link", reply(`<a href="https://example.com" onclick="steal()">x</a>`), "html"},
+		{"javascript: link", reply(`<a href="javascript:alert(1)">x</a>`), "html"},
+		{"javascript: link, obfuscated", reply(`<a href=" java&#x09;script:alert(1)">x</a>`), "html"},
+		{"vbscript: link", reply(`<a href="VBScript:msgbox(1)">x</a>`), "html"},
+		{"data: link", reply(`<a href="data:text/html;base64,PHNjcmlwdD4=">x</a>`), "html"},
+		{"CSS expression", reply(`<p style="width: expression(alert(1))">x</p>`), "html"},
+		{"style element", reply(`<style>body{background:url(javascript:alert(1))}</style><p>x</p>`), "html"},
+		{"remote image", reply(`<p>x</p><img src="https://tracker.example/p.gif">`), "html"},
+		{"iframe", reply(`<iframe src="https://evil.example"></iframe>`), "html"},
+		{"invalid UTF-8", reply("<p>\xff</p>"), "html"},
+		{"NUL", portal.ReplyInput{Text: "a\x00b"}, "text"},
+	} {
+		_, err := w.p.Reply(ctx(t), ann, id, tc.in)
+		requireField(t, err, tc.field, tc.name)
+	}
+	assert.Empty(t, w.messages(id), "no message")
+	assert.Empty(t, w.events(), "no event")
+	assert.Equal(t, before, w.stored(id).LastActivityAt, "the ticket is untouched")
+	ths, err := w.p.Threads(ctx(t), w.pid, id)
+	require.NoError(t, err)
+	assert.Empty(t, ths, "no thread")
+}
+
+var (
+	pngBytes = append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), bytes.Repeat([]byte{1}, 200)...)
+	pdfBytes = []byte("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n")
+	exeBytes = append([]byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff"), bytes.Repeat([]byte{0}, 100)...)
+)
+
+func att(name string, b []byte) portal.AttachmentInput {
+	return portal.AttachmentInput{Name: name, Content: bytes.NewReader(b)}
+}
+
+// covers: P5, P4, S9
+func testAttachments(t *testing.T, s portal.Store) {
+	w := newActionWorld(t, s)
+	ann, bob := w.viewer(w.ann), w.viewer(w.bob)
+	id := w.id("Ann alone")
+	for _, tc := range []struct {
+		name  string
+		files []portal.AttachmentInput
+		field string
+	}{
+		{"an executable named invoice.pdf", []portal.AttachmentInput{att("invoice.pdf", exeBytes)}, "attachments[0].content"},
+		{"a PNG named invoice.pdf", []portal.AttachmentInput{att("ok.png", pngBytes), att("invoice.pdf", pngBytes)}, "attachments[1].name"},
+		{"a path", []portal.AttachmentInput{att("../../etc/passwd.txt", []byte("root"))}, "attachments[0].name"},
+		{"a Windows path", []portal.AttachmentInput{att(`..\boot.txt`, []byte("x"))}, "attachments[0].name"},
+		{"a file over the limit", []portal.AttachmentInput{att("big.txt", bytes.Repeat([]byte("a"), 1<<10+1))}, "attachments[0].content"},
+		{"files over the limit together", []portal.AttachmentInput{att("a.txt", bytes.Repeat([]byte("a"), 1<<10)),
+			att("b.txt", bytes.Repeat([]byte("b"), 1<<10)), att("c.txt", bytes.Repeat([]byte("c"), 1<<10)),
+			att("d.txt", bytes.Repeat([]byte("d"), 1<<10))}, "attachments"},
+		{"too many files", []portal.AttachmentInput{att("a.txt", []byte("a")), att("b.txt", []byte("b")),
+			att("c.txt", []byte("c")), att("d.txt", []byte("d")), att("e.txt", []byte("e"))}, "attachments"},
+		{"an empty file", []portal.AttachmentInput{att("a.txt", nil)}, "attachments[0].content"},
+		{"no name", []portal.AttachmentInput{att("\x00\x01 ", []byte("a"))}, "attachments[0].name"},
+	} {
+		_, err := w.p.Reply(ctx(t), ann, id, portal.ReplyInput{Text: "see attached", Attachments: tc.files})
+		requireField(t, err, tc.field, tc.name)
+	}
+	assert.Empty(t, w.blobs.Keys(), "no file was kept")
+	assert.Empty(t, w.messages(id))
+	assert.Empty(t, w.events())
+
+	got, err := w.p.Reply(ctx(t), ann, id, portal.ReplyInput{Text: "see attached", Attachments: []portal.AttachmentInput{
+		att("screen\u202egnp.txt\x07.png", pngBytes), att("invoice.pdf", pdfBytes), att("notes", []byte("plain words"))}})
+	require.NoError(t, err)
+	require.Len(t, got.Attachments, 3)
+	assert.Equal(t, "screengnp.txt.png", got.Attachments[0].Name, "control and bidi characters removed")
+	assert.Equal(t, "image/png", got.Attachments[0].ContentType)
+	assert.Equal(t, "application/pdf", got.Attachments[1].ContentType)
+	assert.Equal(t, "text/plain", got.Attachments[2].ContentType, "sniffed, not guessed from the name")
+	assert.Equal(t, int64(len(pngBytes)), got.Attachments[0].Size)
+	assert.Len(t, w.blobs.Keys(), 3)
+
+	a, rc, err := w.p.Attachment(ctx(t), ann, id, got.Attachments[0].ID)
+	require.NoError(t, err)
+	b, err := io.ReadAll(rc)
+	require.NoError(t, err)
+	rc.Close()
+	assert.Equal(t, pngBytes, b)
+	assert.Equal(t, got.Attachments[0], a)
+
+	for name, try := range map[string]func() error{
+		"another contact": func() error { _, _, err := w.p.Attachment(ctx(t), bob, id, got.Attachments[0].ID); return err },
+		"through another ticket": func() error {
+			_, _, err := w.p.Attachment(ctx(t), ann, w.id("Ann and Acme"), got.Attachments[0].ID)
+			return err
+		},
+		"missing": func() error { _, _, err := w.p.Attachment(ctx(t), ann, id, uuid.New()); return err },
+	} {
+		require.ErrorIs(t, try(), portal.ErrNotFound, name)
+	}
+
+	// A file on an internal note of the same thread is never the customer's.
+	d, err := w.p.TicketDetail(ctx(t), ann, id)
+	require.NoError(t, err)
+	note, err := w.p.AddMessage(ctx(t), portal.Message{PortalID: w.pid, ThreadID: d.ThreadID, Kind: portal.InternalNote,
+		From: "agent@helpdesk.example", Text: "internal", Attachments: []portal.Attachment{
+			{Name: "secret.txt", ContentType: "text/plain", Size: 6, BlobKey: w.pid.String() + "/secret"}}})
+	require.NoError(t, err)
+	require.NoError(t, w.blobs.Put(ctx(t), w.pid.String()+"/secret", []byte("secret")))
+	_, _, err = w.p.Attachment(ctx(t), ann, id, note.Attachments[0].ID)
+	require.ErrorIs(t, err, portal.ErrNotFound, "an internal note's file (S9)")
+}
+
+// covers: P6, S10, X4
+func testClose(t *testing.T, s portal.Store) {
+	w := newActionWorld(t, s)
+	ann := w.viewer(w.ann)
+	id := w.id("Ann alone")
+	canClose := func() bool {
+		t.Helper()
+		d, err := w.p.TicketDetail(ctx(t), ann, id)
+		require.NoError(t, err)
+		e, err := w.p.Explain(ctx(t), w.pid, w.ann.ID, id)
+		require.NoError(t, err)
+		assert.Equal(t, d.CanClose, e.Actions[1].Allowed, "detail and Explain agree")
+		return d.CanClose
+	}
+	require.False(t, canClose())
+	_, err := w.p.Close(ctx(t), ann, id)
+	require.ErrorIs(t, err, portal.ErrForbidden, "closing is off by default")
+
+	assert.Empty(t, w.events())
+	assert.Equal(t, w.stage("New"), w.stored(id).StageID)
+
+	w.set(func(st *portal.Settings) {
+		st.Actions.CustomerClose = true
+		st.Actions.CloseStages = map[uuid.UUID]uuid.UUID{w.pipeline.ID: w.stage("Rejected")}
+	})
+	require.True(t, canClose())
+	res, err := w.p.Close(ctx(t), ann, id)
+	require.NoError(t, err)
+	assert.Equal(t, portal.CloseResult{StageID: w.stage("Rejected")}, res)
+	tk := w.stored(id)
+	assert.Equal(t, w.stage("Rejected"), tk.StageID, "the chosen closed stage (S10)")
+	assert.Equal(t, listNow, tk.LastActivityAt)
+	assert.Equal(t, w.tickets[id].Subject, tk.Subject)
+	require.False(t, canClose(), "closed now")
+
+	res, err = w.p.Close(ctx(t), ann, id)
+	require.NoError(t, err, "closing a closed ticket is no error")
+	assert.Equal(t, portal.CloseResult{AlreadyClosed: true, StageID: w.stage("Rejected")}, res)
+
+	evs := w.events()
+	require.Len(t, evs, 1, "the no-op wrote no event")
+	assert.Equal(t, portal.EventClose, evs[0].Kind)
+	assert.Equal(t, id, evs[0].TicketID)
+	assert.Equal(t, w.stage("Rejected"), evs[0].StageID)
+	assert.Equal(t, w.ann.ID, evs[0].ContactID)
+	assert.Equal(t, uuid.Nil, evs[0].MessageID)
+
+	// A pipeline added later with two closed stages and none chosen: its
+	// tickets cannot be closed from the portal.
+	returns, err := w.p.SavePipeline(ctx(t), portal.Pipeline{PortalID: w.pid, Name: "Returns", Stages: []portal.Stage{
+		{Name: "Received", State: portal.StageOpen}, {Name: "Refunded", State: portal.StageClosed},
+		{Name: "Refused", State: portal.StageClosed}}})
+	require.NoError(t, err)
+	ret := w.ticket(portal.Ticket{Subject: "Ann's return", ContactIDs: []uuid.UUID{w.ann.ID},
+		PipelineID: returns.ID, StageID: returns.Stages[0].ID})
+	_, err = w.p.Close(ctx(t), ann, ret.ID)
+	require.ErrorIs(t, err, portal.ErrForbidden, "no closed stage chosen for the pipeline (S10)")
+	e, err := w.p.Explain(ctx(t), w.pid, w.ann.ID, ret.ID)
+	require.NoError(t, err)
+	assert.False(t, e.Actions[1].Allowed)
+	assert.Equal(t, fmt.Sprintf("actions.closeStages[%s]", returns.ID), e.Actions[1].Rule)
+	assert.Len(t, w.events(), 1)
+
+	w.set(func(st *portal.Settings) { st.Actions.CustomerClose = false })
+	_, err = w.p.Close(ctx(t), ann, id)
+	require.ErrorIs(t, err, portal.ErrForbidden, "with closing off, even a closed ticket is forbidden")
+}
+
+// supportForm sets up the support form: subject, content, a required
+// enumeration, an optional number and the priority.
+func (w *actionWorld) supportForm() {
+	w.t.Helper()
+	w.property(portal.Property{Name: "product", Label: "Product", Type: portal.Enumeration,
+		Options: []portal.Option{{Value: "app", Label: "App"}, {Value: "web", Label: "Web"}}})
+	w.property(portal.Property{Name: "order", Label: "Order number", Type: portal.Number})
+	w.property(portal.Property{Name: "urgent", Label: "Urgent", Type: portal.Boolean})
+	w.property(portal.Property{Name: "since", Label: "Since", Type: portal.Date})
+	w.property(portal.Property{Name: "note", Label: "Note", Type: portal.Text})
+	f, err := w.p.SaveForm(ctx(w.t), portal.Form{PortalID: w.pid, Name: "Support", ChannelID: w.channel.ID, Fields: []portal.FormField{
+		{Property: portal.PropSubject, Label: "What is it about?"}, {Property: "product", Required: true},
+		{Property: "order"}, {Property: portal.PropPriority}, {Property: "urgent"}, {Property: "since"}, {Property: "note"}}})
+	require.NoError(w.t, err)
+	w.set(func(st *portal.Settings) {
+		st.SupportForm = portal.SupportForm{Enabled: true, MenuText: "Ask us", HeadingText: "Ask us anything", FormID: f.ID}
+	})
+}
+
+// covers: P8, S6, S3
+func testSubmit(t *testing.T, s portal.Store) {
+	w := newActionWorld(t, s)
+	ann := w.viewer(w.ann)
+	_, err := w.p.SupportForm(ctx(t), ann)
+	require.ErrorIs(t, err, portal.ErrForbidden, "the form is off")
+	w.supportForm()
+
+	fv, err := w.p.SupportForm(ctx(t), ann)
+	require.NoError(t, err)
+	assert.Equal(t, "Ask us anything", fv.Heading)
+	var names []string
+	for _, f := range fv.Fields {
+		names = append(names, f.Property)
+	}
+	assert.Equal(t, []string{"subject", "content", "product", "order", "priority", "urgent", "since", "note"}, names)
+	assert.Equal(t, "What is it about?", fv.Fields[0].Label)
+	assert.True(t, fv.Fields[0].Required && fv.Fields[1].Required && fv.Fields[2].Required)
+	assert.False(t, fv.Fields[3].Required)
+	assert.Equal(t, portal.MaxSubject, fv.Fields[0].MaxLength)
+	assert.Len(t, fv.Fields[2].Options, 2)
+
+	own := w.list(ann, bySubject)
+	since := time.Date(2025, 6, 1, 8, 0, 0, 123456789, time.FixedZone("x", 3600))
+	res, err := w.p.SubmitTicket(ctx(t), ann, portal.SubmissionInput{Values: map[string]any{
+		"subject": "  The app crashes  ", "content": "It crashes <always>.", "product": "app", "order": 42,
+		"priority": "high", "urgent": true, "since": since, "note": ""}})
+	require.NoError(t, err)
+	assert.True(t, res.Created)
+
+	tk := w.stored(res.TicketID)
+	w.learn(res.TicketID)
+	assert.Equal(t, "The app crashes", tk.Subject)
+	assert.Equal(t, "It crashes <always>.", tk.Content)
+	assert.Equal(t, w.channel.ID, tk.ChannelID, "the default channel (S3)")
+	assert.Equal(t, w.pipeline.ID, tk.PipelineID)
+	assert.Equal(t, w.stage("New"), tk.StageID, "the first open stage")
+	assert.Equal(t, w.ann.ID, tk.RequesterID)
+	assert.Equal(t, []uuid.UUID{w.ann.ID}, tk.ContactIDs)
+	assert.Equal(t, []uuid.UUID{w.acme.ID}, tk.CompanyIDs, "the primary company")
+	assert.Equal(t, portal.PriorityHigh, tk.Priority)
+	assert.Equal(t, portal.Properties{"product": "app", "order": 42.0, "urgent": true,
+		"since": since.UTC().Truncate(time.Microsecond)}, tk.Properties)
+	assert.Equal(t, listNow, tk.CreatedAt)
+
+	assert.ElementsMatch(t, append(own, "The app crashes"), w.list(ann, bySubject), "at once in the list")
+	assert.Equal(t, "The app crashes", w.list(ann, portal.ListQuery{})[0], "newest first")
+	d, err := w.p.TicketDetail(ctx(t), ann, res.TicketID)
+	require.NoError(t, err)
+	require.Len(t, d.Conversation, 1, "the first message on the portal thread")
+	assert.Equal(t, "It crashes <always>.", d.Conversation[0].Text)
+	assert.Equal(t, "It crashes &lt;always&gt;.", d.Conversation[0].Body)
+	ms := w.messages(res.TicketID)
+	require.Len(t, ms, 1)
+	assert.Equal(t, portal.EmailEngagement, ms[0].Engagement)
+
+	evs := w.events()
+	require.Len(t, evs, 1)
+	assert.Equal(t, portal.EventSubmit, evs[0].Kind)
+	assert.Equal(t, res.TicketID, evs[0].TicketID)
+	assert.Equal(t, w.channel.ID, evs[0].ChannelID)
+	assert.Equal(t, ms[0].ID, evs[0].MessageID)
+	assert.Equal(t, d.ThreadID, evs[0].ThreadID)
+
+	// Dora has no company: the ticket has none either.
+	res, err = w.p.SubmitTicket(ctx(t), w.viewer(w.dora), portal.SubmissionInput{Values: map[string]any{
+		"subject": "Hi", "content": "x", "product": "web"}})
+	require.NoError(t, err)
+	assert.Empty(t, w.stored(res.TicketID).CompanyIDs)
+}
+
+// covers: P8, S6
+func testSubmitBadInput(t *testing.T, s portal.Store) {
+	w := newActionWorld(t, s)
+	w.supportForm()
+	ann := w.viewer(w.ann)
+	good := func() map[string]any { return map[string]any{"subject": "S", "content": "C", "product": "app"} }
+	with := func(k string, v any) map[string]any { m := good(); m[k] = v; return m }
+	without := func(k string) map[string]any { m := good(); delete(m, k); return m }
+	for _, tc := range []struct {
+		name   string
+		values map[string]any
+		key    string
+		field  string
+	}{
+		{"nothing", nil, "", "values.subject"},
+		{"no subject", without("subject"), "", "values.subject"},
+		{"empty subject", with("subject", "   "), "", "values.subject"},
+		{"a subject of 10,000 characters", with("subject", strings.Repeat("x", 10000)), "", "values.subject"},
+		{"a subject that is a number", with("subject", 7), "", "values.subject"},
+		{"no content", without("content"), "", "values.content"},
+		{"a required enumeration missing", without("product"), "", "values.product"},
+		{"an option that is not one", with("product", "fax"), "", "values.product"},
+		{"an option that is not a string", with("product", 1), "", "values.product"},
+		{"a number that is a text", with("order", "42"), "", "values.order"},
+		{"a number that is not finite", with("order", mathInf()), "", "values.order"},
+		{"a boolean that is a text", with("urgent", "yes"), "", "values.urgent"},
+		{"a date that is a text", with("since", "2025-01-01"), "", "values.since"},
+		{"a priority not among the options", with("priority", "asap"), "", "values.priority"},
+		{"a text too long", with("note", strings.Repeat("n", 70<<10)), "", "values.note"},
+		{"an unknown field", with("owner", "me"), "", "values.owner"},
+		{"a field not on the form", with("status", "closed"), "", "values.status"},
+		{"a key too long", good(), strings.Repeat("k", portal.MaxKey+1), "key"},
+	} {
+		_, err := w.p.SubmitTicket(ctx(t), ann, portal.SubmissionInput{Values: tc.values, Key: tc.key})
+		requireField(t, err, tc.field, tc.name)
+	}
+	assertNames(t, annOwn, w.list(ann, bySubject), "no ticket")
+	assert.Empty(t, w.events(), "no event")
+}
+
+func mathInf() float64 { return math.Inf(1) }
+
+// covers: P8
+func testSubmitIdempotent(t *testing.T, s portal.Store) {
+	w := newActionWorld(t, s)
+	w.supportForm()
+	ann, bob := w.viewer(w.ann), w.viewer(w.bob)
+	in := portal.SubmissionInput{Values: map[string]any{"subject": "Once", "content": "C", "product": "app"}, Key: "form-7f3a"}
+	first, err := w.p.SubmitTicket(ctx(t), ann, in)
+	require.NoError(t, err)
+	require.True(t, first.Created)
+	again, err := w.p.SubmitTicket(ctx(t), ann, in)
+	require.NoError(t, err)
+	assert.Equal(t, portal.SubmitResult{TicketID: first.TicketID, Created: false}, again, "a retry returns the same ticket")
+	other, err := w.p.SubmitTicket(ctx(t), bob, in)
+	require.NoError(t, err)
+	assert.True(t, other.Created, "a key is the contact's own")
+	assert.NotEqual(t, first.TicketID, other.TicketID)
+
+	const n = 8
+	results := make([]portal.SubmitResult, n)
+	errs := make([]error, n)
+	race := in
+	race.Key = "race"
+	race.Values = map[string]any{"subject": "Raced", "content": "C", "product": "web"}
+	startTogether(n, func(i int) { results[i], errs[i] = w.p.SubmitTicket(ctx(t), ann, race) })
+	created := 0
+	for i := range n {
+		require.NoError(t, errs[i])
+		assert.Equal(t, results[0].TicketID, results[i].TicketID, "every retry gets the one ticket")
+		if results[i].Created {
+			created++
+		}
+	}
+	assert.Equal(t, 1, created)
+	w.learn(results[0].TicketID)
+	assert.Equal(t, 1, strings.Count(strings.Join(w.list(ann, bySubject), "|"), "Raced"), "one ticket in the list")
+	assert.Len(t, w.events(), 3, "one event per ticket created")
+}
+
+// covers: P5, P6, P8 (delivery to the helpdesk), X5
+func testOutbox(t *testing.T, s portal.Store) {
+	w, other := newActionWorld(t, s), newActionWorld(t, s)
+	ann := w.viewer(w.ann)
+	w.set(func(st *portal.Settings) {
+		st.Actions.CustomerClose = true
+		st.Actions.CloseStages = map[uuid.UUID]uuid.UUID{w.pipeline.ID: w.stage("Solved")}
+	})
+	var want []uuid.UUID
+	for i, subject := range []string{"Ann alone", "Ann and Acme", "Ann and Carl", "Ann alone"} {
+		m, err := w.p.Reply(ctx(t), ann, w.id(subject), portal.ReplyInput{Text: fmt.Sprint("reply ", i)})
+		require.NoError(t, err)
+		want = append(want, m.ID)
+	}
+	_, err := w.p.Close(ctx(t), ann, w.id("Ann at Beta"))
+	require.NoError(t, err)
+	_, err = other.p.Reply(ctx(t), other.viewer(other.ann), other.id("Ann alone"), portal.ReplyInput{Text: "elsewhere"})
+	require.NoError(t, err)
+
+	evs := w.events()
+	require.Len(t, evs, 5)
+	for i, e := range evs {
+		assert.Equal(t, int64(i+1), e.Seq, "numbered in order without gaps")
+		if i < 4 {
+			assert.Equal(t, want[i], e.MessageID)
+		}
+	}
+	assert.Equal(t, portal.EventClose, evs[4].Kind)
+	require.Len(t, other.events(), 1, "each tenant its own outbox")
+	assert.Equal(t, int64(1), other.events()[0].Seq)
+
+	page, err := w.p.Events(ctx(t), w.pid, 2, 2)
+	require.NoError(t, err)
+	assert.Equal(t, evs[2:4], page, "after a cursor, at most limit")
+	_, err = w.p.Events(ctx(t), w.pid, 0, 0)
+	requireField(t, err, "limit")
+	_, err = w.p.Events(ctx(t), uuid.New(), 0, 10)
+	require.ErrorIs(t, err, portal.ErrNotFound)
+
+	acked, err := w.p.AckedEvents(ctx(t), w.pid)
+	require.NoError(t, err)
+	assert.Zero(t, acked)
+	// A handler that fails on the third event: the first two are acked,
+	// the third is delivered again by the next call.
+	var got []int64
+	fail := true
+	handle := func(_ context.Context, e portal.Event) error {
+		if e.Seq == 3 && fail {
+			fail = false
+			return errors.New("helpdesk down")
+		}
+		got = append(got, e.Seq)
+		return nil
+	}
+	n, err := w.p.Deliver(ctx(t), w.pid, handle)
+	require.Error(t, err)
+	assert.Equal(t, 2, n)
+	acked, err = w.p.AckedEvents(ctx(t), w.pid)
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), acked)
+	n, err = w.p.Deliver(ctx(t), w.pid, handle)
+	require.NoError(t, err)
+	assert.Equal(t, 3, n)
+	assert.Equal(t, []int64{1, 2, 3, 4, 5}, got, "each event once, in order, the failed one again")
+	require.NoError(t, w.p.AckEvents(ctx(t), w.pid, 1), "an older ack changes nothing")
+	acked, err = w.p.AckedEvents(ctx(t), w.pid)
+	require.NoError(t, err)
+	assert.Equal(t, int64(5), acked)
+	n, err = w.p.Deliver(ctx(t), w.pid, handle)
+	require.NoError(t, err)
+	assert.Zero(t, n, "nothing left")
+	otherAcked, err := other.p.AckedEvents(ctx(t), other.pid)
+	require.NoError(t, err)
+	assert.Zero(t, otherAcked)
+}
+
+// The store's own preconditions, called directly: a failed one writes
+// nothing, not even its event, and leaves no gap in the numbering.
+// covers: P5, P6, P8
+func testActionPreconditions(t *testing.T, s portal.Store) {
+	w := newActionWorld(t, s)
+	id := w.id("Ann alone")
+	visible := w.thread("Ann alone", true, before)
+	msg := func() portal.Message {
+		return portal.Message{ID: newID(t), PortalID: w.pid, TicketID: id, ThreadID: visible.ID, Kind: portal.CustomerMessage,
+			From: "ann@acme.dk", Body: "b", Text: "b", CreatedAt: listNow}
+	}
+	event := func(kind portal.EventKind) portal.Event {
+		return portal.Event{ID: newID(t), PortalID: w.pid, Kind: kind, TicketID: id, At: listNow}
+	}
+	newThread := portal.Thread{ID: newID(t), PortalID: w.pid, TicketID: id, VisibleInPortal: true, CreatedAt: listNow}
+	for name, c := range map[string]portal.ReplyChange{
+		"stage changed":            {Message: msg(), IfStage: w.stage("Waiting"), Event: event(portal.EventReply)},
+		"a portal thread appeared": {Message: msg(), NewThread: &newThread, Event: event(portal.EventReply)},
+	} {
+		require.ErrorIs(t, s.AddReply(ctx(t), c), portal.ErrConflict, name)
+	}
+	missing := msg()
+	missing.TicketID = uuid.New()
+	require.ErrorIs(t, s.AddReply(ctx(t), portal.ReplyChange{Message: missing, Event: event(portal.EventReply)}), portal.ErrNotFound)
+	require.ErrorIs(t, s.CloseTicket(ctx(t), portal.CloseChange{PortalID: w.pid, TicketID: id, From: w.stage("Waiting"),
+		To: w.stage("Solved"), At: listNow, Event: event(portal.EventClose)}), portal.ErrConflict, "stage changed")
+	require.ErrorIs(t, s.CloseTicket(ctx(t), portal.CloseChange{PortalID: w.pid, TicketID: uuid.New(), From: w.stage("New"),
+		To: w.stage("Solved"), At: listNow, Event: event(portal.EventClose)}), portal.ErrNotFound)
+	assert.Empty(t, w.events())
+	assert.Empty(t, w.messages(id))
+	ths, err := w.p.Threads(ctx(t), w.pid, id)
+	require.NoError(t, err)
+	assert.Len(t, ths, 1, "no new thread")
+	assert.Equal(t, normTicket(w.tickets[id]), normTicket(w.stored(id)), "the ticket is as it was")
+
+	ok := msg()
+	require.NoError(t, s.AddReply(ctx(t), portal.ReplyChange{Message: ok, IfStage: w.stage("New"), Event: event(portal.EventReply)}))
+	dup := msg()
+	dup.ID = ok.ID
+	require.ErrorIs(t, s.AddReply(ctx(t), portal.ReplyChange{Message: dup, Event: event(portal.EventReply)}), portal.ErrConflict, "a message ID that exists")
+	evs := w.events()
+	require.Len(t, evs, 1)
+	assert.Equal(t, int64(1), evs[0].Seq, "failed actions left no gap")
+	assert.Equal(t, w.stage("New"), w.stored(id).StageID)
+}
+
+// Customers replying to one ticket at once all keep their messages, on one
+// portal thread, each with its event. Run it under -race.
+// covers: P5 (concurrency)
+func testConcurrentReplies(t *testing.T, s portal.Store) {
+	w := newActionWorld(t, s)
+	w.scope(portal.CompanyTickets, nil)
+	viewers := []portal.Viewer{w.viewer(w.ann), w.viewer(w.bob)}
+	id := w.id("Ann and Acme") // Ann's, and Acme's: Bob's too
+	const n = 8
+	ids := make([]uuid.UUID, n)
+	errs := make([]error, n)
+	startTogether(n, func(i int) {
+		var m portal.ConversationMessage
+		m, errs[i] = w.p.Reply(ctx(t), viewers[i%2], id, portal.ReplyInput{Text: fmt.Sprint("reply ", i)})
+		ids[i] = m.ID
+	})
+	for i, err := range errs {
+		require.NoError(t, err, "reply %d", i)
+	}
+	ths, err := w.p.Threads(ctx(t), w.pid, id)
+	require.NoError(t, err)
+	require.Len(t, ths, 1, "one portal thread, though none existed")
+	d, err := w.p.TicketDetail(ctx(t), viewers[0], id)
+	require.NoError(t, err)
+	var shown []uuid.UUID
+	for _, m := range d.Conversation {
+		shown = append(shown, m.ID)
+	}
+	assert.ElementsMatch(t, ids, shown, "every reply kept")
+	evs := w.events()
+	require.Len(t, evs, n)
+	var evIDs []uuid.UUID
+	for i, e := range evs {
+		assert.Equal(t, int64(i+1), e.Seq)
+		evIDs = append(evIDs, e.MessageID)
+	}
+	assert.ElementsMatch(t, ids, evIDs, "one event per reply")
+}
+
+// A close racing replies: each reply either lands before the close or is
+// refused after it (customers may not reply to closed tickets), the ticket
+// ends closed, and the outbox holds exactly the actions that happened.
+// covers: P5, P6, S10 (concurrency)
+func testCloseRacingReply(t *testing.T, s portal.Store) {
+	w := newActionWorld(t, s)
+	w.set(func(st *portal.Settings) {
+		st.Actions.CustomerClose = true
+		st.Actions.CloseStages = map[uuid.UUID]uuid.UUID{w.pipeline.ID: w.stage("Solved")}
+	})
+	ann := w.viewer(w.ann)
+	id := w.id("Ann alone")
+	w.thread("Ann alone", true, before)
+	const n = 7
+	errs := make([]error, n+1)
+	var closed portal.CloseResult
+	startTogether(n+1, func(i int) {
+		if i == n {
+			closed, errs[i] = w.p.Close(ctx(t), ann, id)
+			return
+		}
+		_, errs[i] = w.p.Reply(ctx(t), ann, id, portal.ReplyInput{Text: fmt.Sprint("reply ", i)})
+	})
+	require.NoError(t, errs[n], "the close")
+	assert.False(t, closed.AlreadyClosed)
+	replied := 0
+	for _, err := range errs[:n] {
+		if err == nil {
+			replied++
+			continue
+		}
+		require.ErrorIs(t, err, portal.ErrForbidden, "a reply that lost the race is refused, not failed")
+	}
+	tk := w.stored(id)
+	assert.Equal(t, w.stage("Solved"), tk.StageID)
+	assert.Equal(t, listNow, tk.LastActivityAt)
+	assert.Len(t, w.messages(id), replied)
+	evs := w.events()
+	require.Len(t, evs, replied+1)
+	closeAt := -1
+	for i, e := range evs {
+		if e.Kind == portal.EventClose {
+			closeAt = i
+		}
+	}
+	assert.Equal(t, replied, closeAt, "every reply that landed came before the close")
+}

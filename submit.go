@@ -1,0 +1,313 @@
+package portal
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+)
+
+// FormView is the support form (S6) as a contact sees it.
+type FormView struct {
+	// TicketName is the customer-facing name of tickets (S8).
+	TicketName string
+	MenuText   string
+	Heading    string
+	// Fields are the form's fields in order: always the subject and the
+	// content first, then the form's other ticket properties.
+	Fields []FormFieldView
+}
+
+// FormFieldView is one field of the support form: a ticket property.
+type FormFieldView struct {
+	Property string
+	Label    string
+	Type     PropertyType
+	Required bool
+	// Options are the choices of an enumeration.
+	Options []Option
+	// MaxLength bounds a text: characters for the subject, bytes for the
+	// content and custom texts.
+	MaxLength int
+}
+
+// SupportForm returns the support form the viewer may submit (S6, P8). Its
+// fields come from the form the settings name and the ticket property
+// schema: the subject and the content are always asked for, and required;
+// the form's other fields (priority and custom ticket properties) follow,
+// required as the form says. Errors: ErrForbidden when the support form is
+// off or for a preview.
+func (p *Portal) SupportForm(ctx context.Context, v Viewer) (FormView, error) {
+	r, err := p.begin(ctx, v)
+	if err != nil {
+		return FormView{}, err
+	}
+	return p.formView(ctx, r)
+}
+
+func (p *Portal) formView(ctx context.Context, r *request) (FormView, error) {
+	sf := r.settings.SupportForm
+	switch {
+	case !sf.Enabled:
+		return FormView{}, fmt.Errorf("%w: the support form is off (supportForm.enabled)", ErrForbidden)
+	case r.viewer.Preview:
+		return FormView{}, fmt.Errorf("%w: a preview is read-only", ErrForbidden)
+	}
+	forms, err := p.store.Forms(ctx, r.viewer.PortalID)
+	if err != nil {
+		return FormView{}, classify(err)
+	}
+	i := slices.IndexFunc(forms, func(f Form) bool { return f.ID == sf.FormID })
+	if i < 0 {
+		return FormView{}, fmt.Errorf("%w: the support form %s is missing", ErrInternal, sf.FormID)
+	}
+	form := forms[i]
+	fv := FormView{TicketName: r.settings.Display.TicketName, MenuText: sf.MenuText, Heading: sf.HeadingText}
+	field := func(name string, required bool, label string) {
+		prop, ok := r.schema.Lookup(TicketObject, name)
+		if !ok {
+			return // a property removed from the schema since the form was saved
+		}
+		if label == "" {
+			label = prop.Label
+		}
+		f := FormFieldView{Property: name, Label: label, Type: prop.Type, Required: required,
+			Options: slices.Clone(prop.Options)}
+		switch {
+		case name == PropSubject:
+			f.MaxLength = MaxSubject
+		case name == PropContent:
+			f.MaxLength = MaxContent
+		case prop.Type == Text:
+			f.MaxLength = maxTextValue
+		}
+		fv.Fields = append(fv.Fields, f)
+	}
+	labelOf := func(name string) string {
+		if i := slices.IndexFunc(form.Fields, func(f FormField) bool { return f.Property == name }); i >= 0 {
+			return form.Fields[i].Label
+		}
+		return ""
+	}
+	field(PropSubject, true, labelOf(PropSubject))
+	field(PropContent, true, labelOf(PropContent))
+	for _, f := range form.Fields {
+		if f.Property != PropSubject && f.Property != PropContent {
+			field(f.Property, f.Required, f.Label)
+		}
+	}
+	return fv, nil
+}
+
+// SubmissionInput is a support form submission (P8).
+type SubmissionInput struct {
+	// Values are the field values by property name: a string for texts and
+	// enumerations (an option's value), a float64 (or any Go integer) for
+	// numbers, a time.Time for dates, a bool for booleans.
+	Values map[string]any
+	// Key, when set, makes the submission idempotent: a contact's second
+	// submission with the same key creates nothing and returns the first
+	// one's ticket. At most 200 characters.
+	Key string
+}
+
+// SubmitResult says what SubmitTicket did.
+type SubmitResult struct {
+	TicketID uuid.UUID
+	// Created is false when the key had been used: TicketID is then the
+	// ticket of the first submission.
+	Created bool
+}
+
+// MaxKey bounds an idempotency key, in characters.
+const MaxKey = 200
+
+// SubmitTicket creates a ticket from a support form submission (P8, S6):
+// one ticket in the portal's default channel (S3), associated with the
+// contact (its requester) and its primary company, in the first open stage
+// of the tenant's first pipeline (pipelines are ordered by ID, and IDs are
+// time-ordered: the oldest), with the content as the first message of a
+// new thread visible in the portal, logged as an e-mail engagement. It
+// writes an EventSubmit with it, in one step. The ticket is in the
+// contact's list at once, unless the visibility filter (S8) hides it.
+//
+// Errors: ErrForbidden when the support form is off or for a preview;
+// ErrInvalid naming each bad field ("values.<property>"): a missing required
+// value, a value of the wrong type, an option that is not one of the
+// property's, a text too long, a field the form does not have.
+func (p *Portal) SubmitTicket(ctx context.Context, v Viewer, in SubmissionInput) (SubmitResult, error) {
+	r, err := p.begin(ctx, v)
+	if err != nil {
+		return SubmitResult{}, err
+	}
+	fv, err := p.formView(ctx, r)
+	if err != nil {
+		return SubmitResult{}, err
+	}
+	t := Ticket{PortalID: v.PortalID, ChannelID: r.settings.DefaultChannel, RequesterID: r.contact.ID,
+		ContactIDs: []uuid.UUID{r.contact.ID}, CreatedAt: r.now, LastActivityAt: r.now}
+	if r.company != nil {
+		t.CompanyIDs = []uuid.UUID{r.company.ID}
+	}
+	var ps problems
+	checkText(&ps, "key", in.Key, 0, MaxKey)
+	submissionValues(&ps, fv.Fields, in.Values, &t)
+	if err := ps.err(); err != nil {
+		return SubmitResult{}, err
+	}
+	pls := r.pipelines
+	if pls == nil {
+		if pls, err = p.store.Pipelines(ctx, v.PortalID); err != nil {
+			return SubmitResult{}, classify(err)
+		}
+	}
+	for _, pl := range pls {
+		if i := slices.IndexFunc(pl.Stages, func(s Stage) bool { return s.State == StageOpen }); i >= 0 {
+			t.PipelineID, t.StageID = pl.ID, pl.Stages[i].ID
+			break
+		}
+	}
+	if t.PipelineID == uuid.Nil {
+		return SubmitResult{}, fmt.Errorf("%w: the helpdesk has no pipeline with an open stage for new tickets", ErrForbidden)
+	}
+	c := SubmitChange{ContactID: r.contact.ID, Key: in.Key}
+	ids := make([]uuid.UUID, 4)
+	for i := range ids {
+		if ids[i], err = p.id(); err != nil {
+			return SubmitResult{}, err
+		}
+	}
+	t.ID = ids[0]
+	c.Ticket = t
+	c.Thread = Thread{ID: ids[1], PortalID: v.PortalID, TicketID: t.ID, VisibleInPortal: true, CreatedAt: r.now}
+	c.Message = Message{ID: ids[2], PortalID: v.PortalID, TicketID: t.ID, ThreadID: ids[1], Kind: CustomerMessage,
+		From: r.contact.Email, Body: textHTML(t.Content), Text: t.Content, Engagement: EmailEngagement, CreatedAt: r.now}
+	c.Event = Event{ID: ids[3], PortalID: v.PortalID, Kind: EventSubmit, TicketID: t.ID, ChannelID: t.ChannelID,
+		ContactID: r.contact.ID, ThreadID: ids[1], MessageID: ids[2], At: r.now}
+	id, created, err := p.store.SubmitTicket(ctx, c)
+	if err != nil {
+		return SubmitResult{}, classify(err)
+	}
+	return SubmitResult{TicketID: id, Created: created}, nil
+}
+
+// submissionValues checks a submission's values against the form's fields
+// and sets them on t.
+func submissionValues(ps *problems, fields []FormFieldView, values map[string]any, t *Ticket) {
+	for _, name := range slices.Sorted(maps.Keys(values)) {
+		if !slices.ContainsFunc(fields, func(f FormFieldView) bool { return f.Property == name }) {
+			ps.add("values."+name, "is not a field of the support form")
+		}
+	}
+	for _, f := range fields {
+		field := "values." + f.Property
+		v, ok := values[f.Property]
+		if s, isText := v.(string); isText && f.Type != Enumeration {
+			v = strings.TrimSpace(s)
+		}
+		if !ok || v == nil || v == "" {
+			if f.Required {
+				ps.add(field, "is required")
+			}
+			continue
+		}
+		switch f.Property {
+		case PropSubject:
+			s, ok := v.(string)
+			if !ok {
+				ps.add(field, "must be a text")
+				continue
+			}
+			n := len(ps.list)
+			if checkText(ps, field, s, 1, MaxSubject); len(ps.list) == n {
+				t.Subject = s
+			}
+			continue
+		case PropContent:
+			if s, ok := v.(string); !ok {
+				ps.add(field, "must be a text")
+			} else if !utf8.ValidString(s) || len(s) > MaxContent || strings.ContainsRune(s, 0) {
+				ps.add(field, fmt.Sprintf("must be valid UTF-8 without NUL of at most %d bytes", MaxContent))
+			} else {
+				t.Content = s
+			}
+			continue
+		}
+		val, problem := formValue(f, v)
+		if problem != "" {
+			ps.add(field, problem)
+			continue
+		}
+		if f.Property == PropPriority {
+			t.Priority = Priority(val.(string))
+			continue
+		}
+		if t.Properties == nil {
+			t.Properties = Properties{}
+		}
+		t.Properties[f.Property] = val
+	}
+}
+
+// formValue checks one value of a field and returns it as Properties keep
+// it, or the problem.
+func formValue(f FormFieldView, v any) (any, string) {
+	switch f.Type {
+	case Text:
+		s, ok := v.(string)
+		switch {
+		case !ok:
+			return nil, "must be a text"
+		case !utf8.ValidString(s) || strings.ContainsRune(s, 0):
+			return nil, "must be valid UTF-8 without NUL"
+		case len(s) > maxTextValue:
+			return nil, fmt.Sprintf("at most %d bytes", maxTextValue)
+		}
+		return s, ""
+	case Enumeration:
+		s, ok := v.(string)
+		if !ok || !slices.ContainsFunc(f.Options, func(o Option) bool { return o.Value == s }) {
+			return nil, "must be one of the options"
+		}
+		return s, ""
+	case Number:
+		var n float64
+		switch x := v.(type) {
+		case float64:
+			n = x
+		case float32:
+			n = float64(x)
+		case int:
+			n = float64(x)
+		case int64:
+			n = float64(x)
+		case int32:
+			n = float64(x)
+		default:
+			return nil, "must be a number"
+		}
+		if math.IsNaN(n) || math.IsInf(n, 0) {
+			return nil, "must be a finite number"
+		}
+		return n, ""
+	case Date:
+		d, ok := v.(time.Time)
+		if !ok {
+			return nil, "must be a date"
+		}
+		return at(d), ""
+	case Boolean:
+		b, ok := v.(bool)
+		if !ok {
+			return nil, "must be true or false"
+		}
+		return b, ""
+	}
+	return nil, "cannot be set by a form"
+}
