@@ -129,7 +129,7 @@ func (p *Portal) Reply(ctx context.Context, v Viewer, ticketID uuid.UUID, in Rep
 		}
 	}
 	return ConversationMessage{ID: m.ID, FromContact: true, From: m.From, Body: m.Body, Text: m.Text,
-		Attachments: m.Attachments, CreatedAt: m.CreatedAt}, nil
+		Attachments: shownAttachments(m.Attachments), CreatedAt: m.CreatedAt}, nil
 }
 
 // CloseResult says what Close did.
@@ -200,7 +200,8 @@ func forbidden(v ActionVerdict) error {
 // Attachment opens a file attached to a message of a ticket's conversation
 // as the viewer sees it (P4, S9). An attachment of a message the viewer
 // may not see (an internal note, another thread, a ticket out of scope) is
-// ErrNotFound, as is a missing one. The caller closes the reader.
+// ErrNotFound, as is a missing one. The caller closes the reader. The
+// Attachment returned has no BlobKey.
 func (p *Portal) Attachment(ctx context.Context, v Viewer, ticketID, attachmentID uuid.UUID) (Attachment, io.ReadCloser, error) {
 	r, err := p.begin(ctx, v)
 	if err != nil {
@@ -241,6 +242,7 @@ func (p *Portal) Attachment(ctx context.Context, v Viewer, ticketID, attachmentI
 			} else if err != nil {
 				return Attachment{}, nil, classify(err)
 			}
+			a.BlobKey = ""
 			return a, rc, nil
 		}
 	}

@@ -34,8 +34,24 @@ type ConversationMessage struct {
 	From        string
 	Body        string // sanitised HTML
 	Text        string
+	// Attachments are the message's files, without their BlobKey (which
+	// is the host's business): Portal.Attachment opens one by its ID.
 	Attachments []Attachment
 	CreatedAt   time.Time
+}
+
+// shownAttachments returns a copy of as without the blob keys, for a
+// contact's eyes.
+func shownAttachments(as []Attachment) []Attachment {
+	if len(as) == 0 {
+		return nil
+	}
+	out := make([]Attachment, len(as))
+	for i, a := range as {
+		a.BlobKey = ""
+		out[i] = a
+	}
+	return out
 }
 
 // TicketDetail returns a ticket of the viewer's scope with its conversation.
@@ -89,7 +105,7 @@ func (p *Portal) TicketDetail(ctx context.Context, v Viewer, ticketID uuid.UUID)
 		}
 		d.Conversation = append(d.Conversation, ConversationMessage{
 			ID: m.ID, FromContact: m.Kind == CustomerMessage, From: m.From, Body: m.Body, Text: m.Text,
-			Attachments: m.Attachments, CreatedAt: m.CreatedAt,
+			Attachments: shownAttachments(m.Attachments), CreatedAt: m.CreatedAt,
 		})
 	}
 	return d, nil

@@ -352,6 +352,13 @@ func testAttachments(t *testing.T, s portal.Store) {
 	assert.Equal(t, "text/plain", got.Attachments[2].ContentType, "sniffed, not guessed from the name")
 	assert.Equal(t, int64(len(pngBytes)), got.Attachments[0].Size)
 	assert.Len(t, w.blobs.Keys(), 3)
+	detail, err := w.p.TicketDetail(ctx(t), ann, id)
+	require.NoError(t, err)
+	last := detail.Conversation[len(detail.Conversation)-1]
+	assert.Equal(t, got.Attachments, last.Attachments, "the conversation shows the reply's files")
+	for _, a := range last.Attachments {
+		assert.Empty(t, a.BlobKey, "a contact never sees where a file is kept")
+	}
 
 	a, rc, err := w.p.Attachment(ctx(t), ann, id, got.Attachments[0].ID)
 	require.NoError(t, err)
