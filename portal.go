@@ -23,6 +23,14 @@ type Options struct {
 	// would only move the start of a page within the customer's own scope).
 	// Set a secret shared by every instance to make them unforgeable.
 	CursorKey []byte
+
+	// Mailer sends invitations, registration and password-reset mails
+	// (A2–A4). Without one, the operations that send mail fail with
+	// ErrInternal, whatever the e-mail they were given.
+	Mailer Mailer
+	// Auth tunes passwords, throttling, tokens and sessions; its zero value
+	// holds the documented defaults.
+	Auth AuthOptions
 }
 
 // Portal is the customer portal of one or many helpdesk accounts (tenants)
@@ -38,6 +46,9 @@ type Portal struct {
 	newID     func() (uuid.UUID, error)
 	cache     ruleCache
 	cursorKey []byte
+	mailer    Mailer
+	auth      AuthOptions
+	dummy     dummyHash
 }
 
 // New returns a Portal over store. It fails with ErrInvalid when store is
@@ -52,6 +63,11 @@ func New(store Store, opts Options) (*Portal, error) {
 	}
 	if p.newID == nil {
 		p.newID = NewID
+	}
+	p.mailer = opts.Mailer
+	p.auth = opts.Auth.withDefaults()
+	if err := p.auth.Password.check(); err != nil {
+		return nil, err
 	}
 	return p, nil
 }

@@ -26,6 +26,9 @@ import (
 type Store struct {
 	mu      sync.RWMutex
 	tenants map[uuid.UUID]*tenant
+
+	idmu sync.Mutex
+	ids  map[uuid.UUID]*ids // logins, tokens, sessions, by tenant
 }
 
 var _ portal.Store = (*Store)(nil)
