@@ -413,6 +413,10 @@ func (p *Portal) setPassword(ctx context.Context, portalID uuid.UUID, kind Token
 		return classify(err)
 	}
 	if err := checkPassword("password", password, NormalizeEmail(c.Email), 0); err != nil {
+		// Refused: the token stays usable, as for the other rules.
+		if perr := p.store.PutToken(ctx, t); perr != nil {
+			return classify(perr)
+		}
 		return err
 	}
 	l, err := p.store.Login(ctx, portalID, c.ID)

@@ -100,6 +100,8 @@ func Run(t *testing.T, h Harness) {
 		{"ListPaging", listPagingTests},
 		{"ListInput", listInputTests},
 		{"ListDetail", listDetailTests},
+		{"Identity", identityTests},
+		{"Auth", authTests},
 	}
 	for _, g := range groups {
 		test{name: g.name, sub: g.tests}.run(t, h)
