@@ -210,7 +210,9 @@ func testInvitation(t *testing.T, s portal.Store) {
 	require.Equal(t, 1, n, "ann has a password now; bob is invited again")
 
 	require.ErrorIs(t, d.p.InviteContact(ctx(t), d.pid, d.carl.ID), portal.ErrForbidden, "carl is in no access list")
-	d.set(t, func(st *portal.Settings) { st.Access = portal.Access{Mode: portal.SelfRegistration, Auth: portal.PasswordAuth} })
+	d.set(t, func(st *portal.Settings) {
+		st.Access = portal.Access{Mode: portal.SelfRegistration, Auth: portal.PasswordAuth}
+	})
 	_, err = d.p.Invite(ctx(t), d.pid)
 	require.ErrorIs(t, err, portal.ErrForbidden, "invitations are for access groups")
 }
@@ -717,12 +719,16 @@ func testPortalSwitchDoor(t *testing.T, s portal.Store) {
 	require.ErrorIs(t, err, portal.ErrPortalDisabled)
 	require.ErrorIs(t, d.p.AcceptInvitation(ctx(t), d.pid, bobTok, goodPassword), portal.ErrPortalDisabled)
 	require.ErrorIs(t, d.p.RequestPasswordReset(ctx(t), d.pid, email), portal.ErrPortalDisabled)
-	d.set(t, func(st *portal.Settings) { st.Access = portal.Access{Mode: portal.SelfRegistration, Auth: portal.PasswordAuth} })
+	d.set(t, func(st *portal.Settings) {
+		st.Access = portal.Access{Mode: portal.SelfRegistration, Auth: portal.PasswordAuth}
+	})
 	require.ErrorIs(t, d.p.Register(ctx(t), d.pid, portal.Registration{Email: "x@acme.example", Consent: true}), portal.ErrPortalDisabled)
 	_, _, err = d.p.SSOLogin(ctx(t), d.pid, portal.Identity{Email: email, EmailVerified: true})
 	require.ErrorIs(t, err, portal.ErrPortalDisabled)
 
-	d.set(t, func(st *portal.Settings) { st.Access = portal.Access{Mode: portal.AccessGroups, Lists: []uuid.UUID{d.list.ID}, Auth: portal.PasswordAuth} })
+	d.set(t, func(st *portal.Settings) {
+		st.Access = portal.Access{Mode: portal.AccessGroups, Lists: []uuid.UUID{d.list.ID}, Auth: portal.PasswordAuth}
+	})
 	_, err = d.p.SetEnabled(ctx(t), d.pid, true)
 	require.NoError(t, err)
 	_, err = d.p.Authenticate(ctx(t), d.pid, tok)
