@@ -155,3 +155,22 @@ func (v Viewer) mutable() error {
 	}
 	return nil
 }
+
+// PurgeExpired deletes the tenant's sessions that have ended by idleness
+// (S15) or age, and its expired tokens, and returns how many of each. Such
+// records already grant nothing; a host calls this now and then (say,
+// hourly) so that they do not pile up. It works while the portal is off.
+func (p *Portal) PurgeExpired(ctx context.Context, portalID uuid.UUID) (sessions, tokens int, err error) {
+	s, err := p.store.Settings(ctx, portalID)
+	if err != nil {
+		return 0, 0, classify(err)
+	}
+	now := p.clock()
+	if sessions, err = p.store.DeleteIdleSessions(ctx, portalID, now, now.Add(-s.IdleTimeout)); err != nil {
+		return 0, 0, classify(err)
+	}
+	if tokens, err = p.store.DeleteExpiredTokens(ctx, portalID, now); err != nil {
+		return sessions, 0, classify(err)
+	}
+	return sessions, tokens, nil
+}

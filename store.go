@@ -143,6 +143,9 @@ type TokenStore interface {
 	// others, and a take of a token that is missing, of another kind or of
 	// another tenant (which stays), get ErrNotFound.
 	TakeToken(ctx context.Context, portalID uuid.UUID, kind TokenKind, hash TokenHash) (Token, error)
+	// DeleteExpiredTokens deletes the tenant's tokens whose ExpiresAt is at
+	// or before at, and returns how many it deleted.
+	DeleteExpiredTokens(ctx context.Context, portalID uuid.UUID, at time.Time) (int, error)
 }
 
 // SessionStore keeps sessions (A5, A6, S15), so that every app instance
@@ -163,6 +166,10 @@ type SessionStore interface {
 	// DeleteSessions deletes the contact's sessions whose Preview equals
 	// preview, in one atomic step, and returns how many it deleted.
 	DeleteSessions(ctx context.Context, portalID, contactID uuid.UUID, preview bool) (int, error)
+	// DeleteIdleSessions deletes the tenant's sessions whose ExpiresAt is
+	// at or before expiredAt or whose LastSeenAt is at or before idleSince,
+	// and returns how many it deleted.
+	DeleteIdleSessions(ctx context.Context, portalID uuid.UUID, expiredAt, idleSince time.Time) (int, error)
 }
 
 // HelpdeskStore keeps the helpdesk's own records: owners, channels,

@@ -246,3 +246,31 @@ func (s *Store) DeleteSessions(_ context.Context, portalID, contactID uuid.UUID,
 		return n, nil
 	})
 }
+
+// DeleteExpiredTokens implements portal.TokenStore.
+func (s *Store) DeleteExpiredTokens(_ context.Context, portalID uuid.UUID, at time.Time) (int, error) {
+	return idsOf(s, portalID, func(x *ids) (int, error) {
+		n := 0
+		for h, t := range x.tokens {
+			if !t.ExpiresAt.After(at) {
+				delete(x.tokens, h)
+				n++
+			}
+		}
+		return n, nil
+	})
+}
+
+// DeleteIdleSessions implements portal.SessionStore.
+func (s *Store) DeleteIdleSessions(_ context.Context, portalID uuid.UUID, expiredAt, idleSince time.Time) (int, error) {
+	return idsOf(s, portalID, func(x *ids) (int, error) {
+		n := 0
+		for h, ss := range x.sessions {
+			if !ss.ExpiresAt.After(expiredAt) || !ss.LastSeenAt.After(idleSince) {
+				delete(x.sessions, h)
+				n++
+			}
+		}
+		return n, nil
+	})
+}

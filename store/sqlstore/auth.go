@@ -258,9 +258,29 @@ func (s *Store) DeleteSessions(ctx context.Context, portalID, contactID uuid.UUI
 	if preview {
 		p = 1
 	}
+	return s.deleteCount(ctx, "delete sessions", portalID,
+		"DELETE FROM sessions WHERE portal_id = ? AND contact_id = ? AND preview = ?", id(portalID), id(contactID), p)
+}
+
+// DeleteExpiredTokens implements portal.TokenStore.
+func (s *Store) DeleteExpiredTokens(ctx context.Context, portalID uuid.UUID, at time.Time) (int, error) {
+	return s.deleteCount(ctx, "delete expired tokens", portalID,
+		"DELETE FROM tokens WHERE portal_id = ? AND expires_at <= ?", id(portalID), at.UnixMicro())
+}
+
+// DeleteIdleSessions implements portal.SessionStore.
+func (s *Store) DeleteIdleSessions(ctx context.Context, portalID uuid.UUID, expiredAt, idleSince time.Time) (int, error) {
+	return s.deleteCount(ctx, "delete idle sessions", portalID,
+		"DELETE FROM sessions WHERE portal_id = ? AND (expires_at <= ? OR last_seen_at <= ?)",
+		id(portalID), expiredAt.UnixMicro(), idleSince.UnixMicro())
+}
+
+// deleteCount runs a DELETE in a write transaction of the tenant and
+// returns the rows it deleted.
+func (s *Store) deleteCount(ctx context.Context, op string, portalID uuid.UUID, q string, args ...any) (int, error) {
 	var n int64
-	err := s.write(ctx, "delete sessions", portalID, func(t tx) error {
-		res, err := t.exec(ctx, "DELETE FROM sessions WHERE portal_id = ? AND contact_id = ? AND preview = ?", id(portalID), id(contactID), p)
+	err := s.write(ctx, op, portalID, func(t tx) error {
+		res, err := t.exec(ctx, q, args...)
 		if err != nil {
 			return err
 		}

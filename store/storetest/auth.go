@@ -42,6 +42,7 @@ var authTests = []test{
 	{name: "LogoutEndsTheSessionAtOnce", fn: testLogout},
 	{name: "PortalSwitchClosesTheDoor", fn: testPortalSwitchDoor},
 	{name: "PreviewIsReadOnlyAndMarked", fn: testPreview},
+	{name: "PurgeDeletesOnlyWhatGrantsNothing", fn: testPurge},
 }
 
 // clock is a settable Now hook.
@@ -767,4 +768,32 @@ func testPreview(t *testing.T, s portal.Store) {
 	require.NoError(t, err)
 	_, err = s.Login(ctx(t), d.pid, d.ann.ID)
 	require.ErrorIs(t, err, portal.ErrNotFound, "a preview needs no credentials of the contact")
+}
+
+// covers: A6, S15 (purging removes only ended sessions and expired tokens)
+func testPurge(t *testing.T, s portal.Store) {
+	d := newDoor(t, s, func(st *portal.Settings) { st.IdleTimeout = time.Hour })
+	email := d.invited(t, d.ann)
+	stale := d.login(t, email)
+	require.NoError(t, d.p.InviteContact(ctx(t), d.pid, d.bob.ID)) // expires in 7 days
+	d.clock.advance(50 * time.Minute)
+	fresh := d.login(t, email)
+	require.NoError(t, d.p.RequestPasswordReset(ctx(t), d.pid, email)) // expires in an hour
+	d.clock.advance(15 * time.Minute)
+
+	sessions, tokens, err := d.p.PurgeExpired(ctx(t), d.pid)
+	require.NoError(t, err)
+	require.Equal(t, 1, sessions, "the session idle for 65 minutes")
+	require.Zero(t, tokens)
+	_, err = d.p.Authenticate(ctx(t), d.pid, fresh)
+	require.NoError(t, err)
+	_, err = d.p.Authenticate(ctx(t), d.pid, stale)
+	require.ErrorIs(t, err, portal.ErrUnauthenticated)
+
+	d.clock.advance(time.Hour)
+	_, tokens, err = d.p.PurgeExpired(ctx(t), d.pid)
+	require.NoError(t, err)
+	require.Equal(t, 1, tokens, "the reset token")
+	require.NoError(t, d.p.AcceptInvitation(ctx(t), d.pid, d.lastToken(t, d.bob.Email, portal.TokenInvitation), goodPassword),
+		"the invitation stays")
 }

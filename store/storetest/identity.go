@@ -29,6 +29,7 @@ var identityTests = []test{
 	{name: "SessionRoundTripTouchAndDelete", fn: testSessions},
 	{name: "DeleteSessionsOfAContactByPreview", fn: testDeleteSessions},
 	{name: "IdentityRecordsStayInTheirTenant", fn: testIdentityTenancy},
+	{name: "ExpiredTokensAndIdleSessionsAreDeleted", fn: testDeleteExpired},
 }
 
 func hashOf(s string) portal.TokenHash { return sha256.Sum256([]byte(s)) }
@@ -377,4 +378,48 @@ func testIdentityTenancy(t *testing.T, s portal.Store) {
 	assert.ErrorIs(t, s.PutSession(ctx(t), newSess(missing, cid, "x", false)), portal.ErrNotFound)
 	_, err = s.Login(ctx(t), missing, cid)
 	assert.ErrorIs(t, err, portal.ErrNotFound)
+}
+
+// covers: A6, S15 (ended sessions and expired tokens can be purged)
+func testDeleteExpired(t *testing.T, s portal.Store) {
+	pid, other := newTenant(t, s), newTenant(t, s)
+	cid := newID(t)
+	mk := func(secret string, seen, expires int) portal.Session {
+		ss := newSess(pid, cid, secret, false)
+		ss.CreatedAt, ss.LastSeenAt, ss.ExpiresAt = at(0), at(seen), at(expires)
+		require.NoError(t, s.PutSession(ctx(t), ss))
+		return ss
+	}
+	live := mk("live", 50, 500)
+	boundary := mk("boundary", 41, 500) // seen just after idleSince
+	idle := mk("idle", 40, 500)         // seen at idleSince
+	old := mk("old", 90, 100)           // expires at expiredAt
+	foreign := newSess(other, cid, "foreign", false)
+	foreign.LastSeenAt, foreign.ExpiresAt = at(1), at(2)
+	require.NoError(t, s.PutSession(ctx(t), foreign))
+
+	n, err := s.DeleteIdleSessions(ctx(t), pid, at(100), at(40))
+	require.NoError(t, err)
+	require.Equal(t, 2, n)
+	for _, ss := range []portal.Session{live, boundary} {
+		_, err := s.Session(ctx(t), pid, ss.Hash)
+		require.NoError(t, err)
+	}
+	for _, ss := range []portal.Session{idle, old} {
+		_, err := s.Session(ctx(t), pid, ss.Hash)
+		require.ErrorIs(t, err, portal.ErrNotFound)
+	}
+	_, err = s.Session(ctx(t), other, foreign.Hash)
+	require.NoError(t, err, "another tenant's sessions stay")
+
+	for i, exp := range []int{10, 20, 21} {
+		tk := newTok(pid, newID(t), portal.TokenReset, fmt.Sprint("t", i))
+		tk.ExpiresAt = at(exp)
+		require.NoError(t, s.PutToken(ctx(t), tk))
+	}
+	n, err = s.DeleteExpiredTokens(ctx(t), pid, at(20))
+	require.NoError(t, err)
+	require.Equal(t, 2, n)
+	_, err = s.TakeToken(ctx(t), pid, portal.TokenReset, hashOf("t2"))
+	require.NoError(t, err, "the unexpired token stays")
 }
