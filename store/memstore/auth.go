@@ -47,35 +47,72 @@ func idsOf[T any](s *Store, portalID uuid.UUID, fn func(*ids) (T, error)) (T, er
 	return fn(x)
 }
 
-// ContactsByEmail implements portal.ContactIndex. It scans the tenant's
-// contacts: registrations and first sign-ons are rare.
+// set is a set of record IDs.
+type set map[uuid.UUID]struct{}
+
+// indexContact adds c to the tenant's e-mail and list indexes.
+func (t *tenant) indexContact(c portal.Contact) {
+	if t.byEmail == nil {
+		t.byEmail, t.byList = map[string]set{}, map[uuid.UUID]set{}
+	}
+	e := portal.NormalizeEmail(c.Email)
+	if t.byEmail[e] == nil {
+		t.byEmail[e] = set{}
+	}
+	t.byEmail[e][c.ID] = struct{}{}
+	for _, l := range c.Lists {
+		if t.byList[l] == nil {
+			t.byList[l] = set{}
+		}
+		t.byList[l][c.ID] = struct{}{}
+	}
+}
+
+// unindexContact removes c from the tenant's e-mail and list indexes.
+func (t *tenant) unindexContact(c portal.Contact) {
+	e := portal.NormalizeEmail(c.Email)
+	delete(t.byEmail[e], c.ID)
+	if len(t.byEmail[e]) == 0 {
+		delete(t.byEmail, e)
+	}
+	for _, l := range c.Lists {
+		delete(t.byList[l], c.ID)
+		if len(t.byList[l]) == 0 {
+			delete(t.byList, l)
+		}
+	}
+}
+
+// ContactsByEmail implements portal.ContactIndex, from the e-mail index.
 func (s *Store) ContactsByEmail(_ context.Context, portalID uuid.UUID, email string) ([]portal.Contact, error) {
 	return read(s, portalID, func(t *tenant) ([]portal.Contact, error) {
 		var out []portal.Contact
-		for _, c := range t.contacts {
-			if portal.NormalizeEmail(c.Email) == email {
-				out = append(out, c.Clone())
-			}
+		for id := range t.byEmail[email] {
+			out = append(out, t.contacts[id].Clone())
 		}
 		slices.SortFunc(out, func(a, b portal.Contact) int { return bytes.Compare(a.ID[:], b.ID[:]) })
 		return out, nil
 	})
 }
 
-// ListMembers implements portal.ContactIndex, by a scan of the tenant's
-// contacts (invitations are rare).
+// ListMembers implements portal.ContactIndex, from the list index: it
+// reads the members of the lists, not every contact.
 func (s *Store) ListMembers(_ context.Context, portalID uuid.UUID, lists []uuid.UUID, after uuid.UUID, limit int) ([]portal.Contact, error) {
 	return read(s, portalID, func(t *tenant) ([]portal.Contact, error) {
-		var out []portal.Contact
-		for _, c := range t.contacts {
-			if bytes.Compare(c.ID[:], after[:]) > 0 && slices.ContainsFunc(c.Lists, func(l uuid.UUID) bool { return slices.Contains(lists, l) }) {
-				out = append(out, c)
+		var ids []uuid.UUID
+		for _, l := range lists {
+			for id := range t.byList[l] {
+				if bytes.Compare(id[:], after[:]) > 0 {
+					ids = append(ids, id)
+				}
 			}
 		}
-		slices.SortFunc(out, func(a, b portal.Contact) int { return bytes.Compare(a.ID[:], b.ID[:]) })
-		out = out[:min(len(out), max(limit, 0))]
-		for i := range out {
-			out[i] = out[i].Clone()
+		slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+		ids = slices.Compact(ids)
+		ids = ids[:min(len(ids), max(limit, 0))]
+		out := make([]portal.Contact, len(ids))
+		for i, id := range ids {
+			out[i] = t.contacts[id].Clone()
 		}
 		return out, nil
 	})
