@@ -61,6 +61,12 @@ func TestThrottleSchedule(t *testing.T) {
 			t.Errorf("%d failures, %v later: throttled = %v, want %v", tc.failures, tc.after, got, tc.want)
 		}
 	}
+	// A long back-off never overflows, and never outlasts the lock.
+	long := AuthOptions{SlowAfter: 1, LockAfter: 1000, Backoff: time.Hour, LockFor: 2 * time.Hour}.withDefaults()
+	l := Login{Failures: 500, FailedAt: t0}
+	if !long.throttled(&l, t0.Add(119*time.Minute)) || long.throttled(&l, t0.Add(2*time.Hour)) {
+		t.Error("a back-off of many doublings is not capped at LockFor")
+	}
 }
 
 // covers: A5 (the one check every customer action makes)

@@ -77,7 +77,8 @@ type AuthOptions struct {
 	MinPasswordLength int
 	// SlowAfter failed attempts in a row (default 5), each further attempt
 	// on the login is refused until Backoff (default 1 s) doubled for each
-	// failure beyond SlowAfter has passed since the last failure.
+	// failure beyond SlowAfter (never more than LockFor) has passed since
+	// the last failure.
 	SlowAfter int
 	Backoff   time.Duration
 	// LockAfter failed attempts in a row (default 10), the login is locked
@@ -138,7 +139,11 @@ func (o *AuthOptions) throttled(l *Login, now time.Time) bool {
 	case l.Failures >= o.LockAfter:
 		return now.Before(l.FailedAt.Add(o.LockFor))
 	}
-	return now.Before(l.FailedAt.Add(o.Backoff << (l.Failures - o.SlowAfter)))
+	wait := o.Backoff
+	for i := o.SlowAfter; i < l.Failures && wait < o.LockFor; i++ {
+		wait *= 2
+	}
+	return now.Before(l.FailedAt.Add(min(wait, o.LockFor)))
 }
 
 // NormalizeEmail is the form of an e-mail address that logins are keyed
