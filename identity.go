@@ -583,15 +583,16 @@ func (p *Portal) Login(ctx context.Context, portalID uuid.UUID, email, password 
 	if s.Access.Auth != PasswordAuth {
 		return "", Session{}, fmt.Errorf("%w: the portal uses single sign-on", ErrForbidden)
 	}
-	if len(password) > MaxPasswordLength {
-		password = password[:MaxPasswordLength] // never right; hashed like any other
+	tooLong := len(password) > MaxPasswordLength // never right: refused like an unknown e-mail
+	if tooLong {
+		password = password[:MaxPasswordLength]
 	}
 	l, err := p.store.LoginByEmail(ctx, portalID, NormalizeEmail(email))
 	if err != nil && !isNotFound(err) {
 		return "", Session{}, classify(err)
 	}
 	now := p.clock()
-	if err != nil || l.PasswordHash == "" || p.auth.throttled(&l, now) {
+	if err != nil || tooLong || l.PasswordHash == "" || p.auth.throttled(&l, now) {
 		verifyPassword(p.dummy.get(p.auth.Password), password, p.auth.Password)
 		return "", Session{}, errBadCredentials
 	}

@@ -441,6 +441,13 @@ func testPasswordLogin(t *testing.T, s portal.Store) {
 	require.Equal(t, unknown, noPassword)
 	_, _, err := d.p.Login(ctx(t), d.pid, email, strings.Repeat("x", 5000))
 	require.Equal(t, unknown, err, "an overlong password is just wrong")
+	long := strings.Repeat("y", portal.MaxPasswordLength)
+	require.NoError(t, d.p.InviteContact(ctx(t), d.pid, d.bob.ID))
+	require.NoError(t, d.p.AcceptInvitation(ctx(t), d.pid, d.lastToken(t, d.bob.Email, portal.TokenInvitation), long))
+	_, _, err = d.p.Login(ctx(t), d.pid, d.bob.Email, long+"z")
+	require.Equal(t, unknown, err, "a password is not cut to fit")
+	_, _, err = d.p.Login(ctx(t), d.pid, d.bob.Email, long)
+	require.NoError(t, err)
 
 	other := newDoor(t, s, nil)
 	_, _, err = other.p.Login(ctx(t), other.pid, email, goodPassword)
