@@ -21,7 +21,9 @@ type Viewer struct {
 	PortalID  uuid.UUID
 	ContactID uuid.UUID
 	// Preview marks a helpdesk user looking at the portal as this contact
-	// (A5): it may read, never act.
+	// (A5): it may read, never act. Every customer action (reply, close,
+	// submit) refuses a preview with ErrForbidden before it changes
+	// anything, and TicketDetail and Explain show the rule ("preview").
 	Preview bool
 }
 

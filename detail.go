@@ -142,13 +142,23 @@ func actions(r *request, rd *renderer, t *Ticket) []ActionVerdict {
 	return []ActionVerdict{replyVerdict(r, rd, t), cl}
 }
 
+// readOnly is the one rule that keeps a preview (A5) from acting: every
+// customer action (reply, close, submit) asks it first.
+func readOnly(v Viewer, action string) (ActionVerdict, bool) {
+	if v.Preview {
+		return ActionVerdict{Action: action, Rule: "preview", Reason: "a preview is read-only"}, true
+	}
+	return ActionVerdict{}, false
+}
+
 // replyVerdict decides whether the viewer may reply to t.
 func replyVerdict(r *request, rd *renderer, t *Ticket) ActionVerdict {
+	if ro, ok := readOnly(r.viewer, "reply"); ok {
+		return ro
+	}
 	closed := rd.closed(t)
 	reply := ActionVerdict{Action: "reply", Allowed: true, Rule: "actions.replyToClosed", Reason: "the ticket is open"}
 	switch {
-	case r.viewer.Preview:
-		reply = ActionVerdict{Action: "reply", Rule: "preview", Reason: "a preview is read-only"}
 	case closed && r.settings.Actions.ReplyToClosed:
 		reply.Reason = "customers may reply to closed tickets"
 	case closed:
@@ -160,11 +170,12 @@ func replyVerdict(r *request, rd *renderer, t *Ticket) ActionVerdict {
 // closeVerdict decides whether the viewer may close t and to which stage;
 // noop is set when closing is allowed but the ticket is already closed.
 func closeVerdict(r *request, rd *renderer, t *Ticket) (v ActionVerdict, stage uuid.UUID, noop bool) {
+	if ro, ok := readOnly(r.viewer, "close"); ok {
+		return ro, uuid.Nil, false
+	}
 	cl := ActionVerdict{Action: "close", Rule: "actions.customerClose"}
 	stage, hasStage := closeStage(r.settings.Actions, rd.pipelines[t.PipelineID])
 	switch {
-	case r.viewer.Preview:
-		cl.Rule, cl.Reason = "preview", "a preview is read-only"
 	case !r.settings.Actions.CustomerClose:
 		cl.Reason = "customers may not close tickets"
 	case rd.closed(t):

@@ -34,7 +34,7 @@
 // # Customers
 //
 // Customer operations act for a [Viewer]: a contact of one tenant, vouched
-// for by the host ([Portal.Viewer]) or, later, by a session. Every call
+// for by the host ([Portal.Viewer]) or by a session ([Session.Viewer]). Every call
 // checks the viewer again: the portal must be on, the contact must exist,
 // and its scope is computed afresh by the [AccessPolicy] of the current
 // settings (S4) — a contact that changes company sees the change at once.
@@ -73,6 +73,40 @@
 // typed predicates ([TicketFilter], semantics on [Env]), expression rules
 // (X2, [RuleEnv]) into expr programs. The Store receives one declarative
 // [TicketQuery] and answers it from its indexes.
+//
+// # Getting in
+//
+// Who may enter is S11: access groups (members of chosen contact lists) or
+// self-registration; passwords or single sign-on.
+//
+//   - Access groups: [Portal.Invite] mails each member of the lists a
+//     single-use invitation (default 7 days; a new one replaces the old)
+//     through the host's [Mailer] (smtpmail has a plain SMTP one, portaltest
+//     a recording one); [Portal.AcceptInvitation] sets the password. A
+//     contact that leaves every list is refused at its next request.
+//   - Self-registration: [Portal.Register] needs the consent statement
+//     accepted and records its [ConsentVersion] and time (S13); an unknown
+//     e-mail gets a new contact, a known one is linked. The password is set
+//     with the mailed token ([Portal.CompleteRegistration]), which proves the
+//     e-mail is the registrant's. Registering an e-mail that has a login, and
+//     [Portal.RequestPasswordReset] for one that has none, answer exactly as
+//     the ordinary case: nobody learns which e-mails have a login.
+//   - [Portal.Login] checks an argon2id hash ([PasswordParams], stored as a
+//     PHC string; rehashed when the parameters are raised). An unknown e-mail
+//     and a wrong password give one error after the same work; repeated
+//     failures slow down and then lock the login ([AuthOptions]). Under
+//     single sign-on the portal keeps no passwords: [Portal.SSOLogin] takes
+//     an [Identity] the host vouches for, with a verified e-mail.
+//   - Sessions: a 256-bit token from crypto/rand for the host's cookie; the
+//     [Store] keeps only its SHA-256. [Portal.Authenticate] checks, on every
+//     request, the portal switch (S14), the idle timeout (S15) and absolute
+//     lifetime, and the access groups, and slides the idle window with at
+//     most one store write per tenth of the timeout. [Portal.Logout] ends a
+//     session at once (P9); [Portal.ResetPassword] ends all of the contact's.
+//   - [Portal.Preview] opens a read-only session in which a helpdesk user
+//     sees the portal as a contact (A5): its Viewer has Preview set, and
+//     every customer action refuses it with ErrForbidden (one rule,
+//     "preview", asked first by every action and shown by Explain).
 //
 // # Errors
 //

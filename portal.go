@@ -29,6 +29,13 @@ type Options struct {
 	// Attachments limits what a reply may attach; zero fields take their
 	// defaults (see AttachmentLimits).
 	Attachments AttachmentLimits
+	// Mailer sends invitations, registration and password-reset mails
+	// (A2–A4). Without one, the operations that send mail fail with
+	// ErrInternal, whatever the e-mail they were given.
+	Mailer Mailer
+	// Auth tunes passwords, throttling, tokens and sessions; its zero value
+	// holds the documented defaults.
+	Auth AuthOptions
 }
 
 // Portal is the customer portal of one or many helpdesk accounts (tenants)
@@ -46,6 +53,9 @@ type Portal struct {
 	cursorKey []byte
 	blobs     Blobs
 	limits    AttachmentLimits
+	mailer    Mailer
+	auth      AuthOptions
+	dummy     dummyHash
 }
 
 // New returns a Portal over store. It fails with ErrInvalid when store is
@@ -61,6 +71,11 @@ func New(store Store, opts Options) (*Portal, error) {
 	}
 	if p.newID == nil {
 		p.newID = NewID
+	}
+	p.mailer = opts.Mailer
+	p.auth = opts.Auth.withDefaults()
+	if err := p.auth.Password.check(); err != nil {
+		return nil, err
 	}
 	return p, nil
 }

@@ -43,6 +43,10 @@ type Store interface {
 	TicketStore
 	ActionStore
 	OutboxStore
+	ContactIndex
+	LoginStore
+	TokenStore
+	SessionStore
 }
 
 // TenantStore keeps tenants and their versioned settings (X5, S16).
@@ -88,6 +92,86 @@ type DirectoryStore interface {
 	PutContactList(ctx context.Context, l ContactList) error
 	// ContactLists returns every list of the tenant, ordered by ID.
 	ContactLists(ctx context.Context, portalID uuid.UUID) ([]ContactList, error)
+}
+
+// ContactIndex finds contacts by e-mail and by contact list, for
+// registration, single sign-on and invitations (A2–A4). A store keeps an
+// index for each (kept up to date by PutContact), so that neither scans
+// every contact of a tenant.
+type ContactIndex interface {
+	// ContactsByEmail returns the tenant's contacts whose e-mail, normalised
+	// by NormalizeEmail, equals email (which the caller has normalised),
+	// ordered by ID; none gives an empty list.
+	ContactsByEmail(ctx context.Context, portalID uuid.UUID, email string) ([]Contact, error)
+	// ListMembers returns the tenant's contacts that are in at least one of
+	// lists and whose ID is greater than after in byte order, ordered by ID,
+	// at most limit (1–MaxPageSize) of them; each contact once.
+	ListMembers(ctx context.Context, portalID uuid.UUID, lists []uuid.UUID, after uuid.UUID, limit int) ([]Contact, error)
+}
+
+// LoginStore keeps logins: how a contact gets in to a portal (S11, S13,
+// A2–A4). A contact has at most one login per tenant, and an e-mail (as
+// normalised by NormalizeEmail, which the caller has done) belongs to at
+// most one login per tenant.
+type LoginStore interface {
+	// CreateLogin stores a new login. It returns ErrConflict when the
+	// tenant already has a login of l.ContactID or with l.Email.
+	CreateLogin(ctx context.Context, l Login) error
+	// UpdateLogin replaces the login of l.ContactID whole. It returns
+	// ErrNotFound when there is none and ErrConflict when l.Email belongs to
+	// another contact's login.
+	UpdateLogin(ctx context.Context, l Login) error
+	// Login returns the login of a contact.
+	Login(ctx context.Context, portalID, contactID uuid.UUID) (Login, error)
+	// LoginByEmail returns the login whose Email equals email exactly.
+	LoginByEmail(ctx context.Context, portalID uuid.UUID, email string) (Login, error)
+	// AddLoginFailure adds one to the Failures of the contact's login and
+	// sets its FailedAt to at, in one atomic step (concurrent failures are
+	// all counted), and returns the new count. ErrNotFound when there is
+	// no such login.
+	AddLoginFailure(ctx context.Context, portalID, contactID uuid.UUID, at time.Time) (int, error)
+}
+
+// TokenStore keeps single-use tokens: invitations, registrations and
+// password resets (A2–A4). A store keeps only the token's SHA-256, never
+// the token; Portal checks expiry.
+type TokenStore interface {
+	// PutToken stores t and, in the same atomic step, deletes every other
+	// token of the tenant with t's Kind and ContactID: a new invitation
+	// replaces the old one. ErrConflict when t.Hash exists in the tenant.
+	PutToken(ctx context.Context, t Token) error
+	// TakeToken deletes the tenant's token of the given kind and hash and
+	// returns it. Of concurrent takes of one token exactly one gets it; the
+	// others, and a take of a token that is missing, of another kind or of
+	// another tenant (which stays), get ErrNotFound.
+	TakeToken(ctx context.Context, portalID uuid.UUID, kind TokenKind, hash TokenHash) (Token, error)
+	// DeleteExpiredTokens deletes the tenant's tokens whose ExpiresAt is at
+	// or before at, and returns how many it deleted.
+	DeleteExpiredTokens(ctx context.Context, portalID uuid.UUID, at time.Time) (int, error)
+}
+
+// SessionStore keeps sessions (A5, A6, S15), so that every app instance
+// over one store shares them. A store keeps only the session token's
+// SHA-256, never the token.
+type SessionStore interface {
+	// PutSession stores a new session. ErrConflict when s.Hash exists in
+	// the tenant.
+	PutSession(ctx context.Context, s Session) error
+	// Session returns the tenant's session with the given hash.
+	Session(ctx context.Context, portalID uuid.UUID, hash TokenHash) (Session, error)
+	// TouchSession sets the session's LastSeenAt to at, unless the stored
+	// one is later. ErrNotFound when there is no such session.
+	TouchSession(ctx context.Context, portalID uuid.UUID, hash TokenHash, at time.Time) error
+	// DeleteSession deletes a session; deleting a missing one is not an
+	// error.
+	DeleteSession(ctx context.Context, portalID uuid.UUID, hash TokenHash) error
+	// DeleteSessions deletes the contact's sessions whose Preview equals
+	// preview, in one atomic step, and returns how many it deleted.
+	DeleteSessions(ctx context.Context, portalID, contactID uuid.UUID, preview bool) (int, error)
+	// DeleteIdleSessions deletes the tenant's sessions whose ExpiresAt is
+	// at or before expiredAt or whose LastSeenAt is at or before idleSince,
+	// and returns how many it deleted.
+	DeleteIdleSessions(ctx context.Context, portalID uuid.UUID, expiredAt, idleSince time.Time) (int, error)
 }
 
 // HelpdeskStore keeps the helpdesk's own records: owners, channels,

@@ -41,8 +41,8 @@ type FormFieldView struct {
 // fields come from the form the settings name and the ticket property
 // schema: the subject and the content are always asked for, and required;
 // the form's other fields (priority and custom ticket properties) follow,
-// required as the form says. Errors: ErrForbidden when the support form is
-// off or for a preview.
+// required as the form says. A preview (A5) sees the form too. Errors:
+// ErrForbidden when the support form is off.
 func (p *Portal) SupportForm(ctx context.Context, v Viewer) (FormView, error) {
 	r, err := p.begin(ctx, v)
 	if err != nil {
@@ -56,8 +56,6 @@ func (p *Portal) formView(ctx context.Context, r *request) (FormView, error) {
 	switch {
 	case !sf.Enabled:
 		return FormView{}, fmt.Errorf("%w: the support form is off (supportForm.enabled)", ErrForbidden)
-	case r.viewer.Preview:
-		return FormView{}, fmt.Errorf("%w: a preview is read-only", ErrForbidden)
 	}
 	forms, err := p.store.Forms(ctx, r.viewer.PortalID)
 	if err != nil {
@@ -145,6 +143,9 @@ func (p *Portal) SubmitTicket(ctx context.Context, v Viewer, in SubmissionInput)
 	r, err := p.begin(ctx, v)
 	if err != nil {
 		return SubmitResult{}, err
+	}
+	if ro, ok := readOnly(r.viewer, "submit"); ok {
+		return SubmitResult{}, forbidden(ro)
 	}
 	fv, err := p.formView(ctx, r)
 	if err != nil {

@@ -26,6 +26,9 @@ import (
 type Store struct {
 	mu      sync.RWMutex
 	tenants map[uuid.UUID]*tenant
+
+	idmu sync.Mutex
+	ids  map[uuid.UUID]*ids // logins, tokens, sessions, by tenant
 }
 
 var _ portal.Store = (*Store)(nil)
@@ -56,6 +59,8 @@ type tenant struct {
 
 	gen              uint64                    // counts writes; a query result holds for one gen
 	results          results                   // recent query results
+	byEmail          map[string]set            // normalised e-mail → its contacts
+	byList           map[uuid.UUID]set         // contact list → its members
 	threadsByTicket  map[uuid.UUID][]uuid.UUID // oldest first
 	messagesByThread map[uuid.UUID][]uuid.UUID // oldest first
 
@@ -211,7 +216,14 @@ func (s *Store) Forms(_ context.Context, portalID uuid.UUID) ([]portal.Form, err
 // PutContact implements portal.DirectoryStore.
 func (s *Store) PutContact(_ context.Context, c portal.Contact) error {
 	c = c.Clone()
-	return s.write(c.PortalID, func(t *tenant) error { t.contacts[c.ID] = c; return nil })
+	return s.write(c.PortalID, func(t *tenant) error {
+		if old, ok := t.contacts[c.ID]; ok {
+			t.unindexContact(old)
+		}
+		t.contacts[c.ID] = c
+		t.indexContact(c)
+		return nil
+	})
 }
 
 // Contact implements portal.DirectoryStore.

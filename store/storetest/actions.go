@@ -501,6 +501,17 @@ func testSubmit(t *testing.T, s portal.Store) {
 	assert.Len(t, fv.Fields[2].Options, 2)
 
 	own := w.list(ann, bySubject)
+	preview := ann
+	preview.Preview = true
+	pfv, err := w.p.SupportForm(ctx(t), preview)
+	require.NoError(t, err, "a preview sees the form (A5)")
+	assert.Equal(t, fv, pfv)
+	_, err = w.p.SubmitTicket(ctx(t), preview, portal.SubmissionInput{Values: map[string]any{
+		"subject": "From a preview", "content": "Never stored", "product": "app"}})
+	require.ErrorIs(t, err, portal.ErrForbidden, "a preview cannot submit (A5)")
+	assert.ElementsMatch(t, own, w.list(ann, bySubject), "no ticket from the preview")
+	assert.Empty(t, w.events())
+
 	since := time.Date(2025, 6, 1, 8, 0, 0, 123456789, time.FixedZone("x", 3600))
 	res, err := w.p.SubmitTicket(ctx(t), ann, portal.SubmissionInput{Values: map[string]any{
 		"subject": "  The app crashes  ", "content": "It crashes <always>.", "product": "app", "order": 42,

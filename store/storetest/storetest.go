@@ -101,6 +101,8 @@ func Run(t *testing.T, h Harness) {
 		{"ListInput", listInputTests},
 		{"ListDetail", listDetailTests},
 		{"Actions", actionTests},
+		{"Identity", identityTests},
+		{"Auth", authTests},
 	}
 	for _, g := range groups {
 		test{name: g.name, sub: g.tests}.run(t, h)

@@ -1,0 +1,214 @@
+package portal_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/helpdeskkit/portal"
+	"github.com/helpdeskkit/portal/portaltest"
+	"github.com/helpdeskkit/portal/store/memstore"
+)
+
+// covers: S13 (the consent version changes with the texts and only with
+// them)
+func TestConsentVersionFollowsTheTexts(t *testing.T) {
+	c := portal.DefaultSettings().Consent
+	v := portal.ConsentVersion(c)
+	assert.Equal(t, v, portal.ConsentVersion(c), "stable")
+	assert.Regexp(t, `^sha256:[0-9a-f]{24}$`, v)
+	changed := c
+	changed.Checkbox += "!"
+	assert.NotEqual(t, v, portal.ConsentVersion(changed))
+	moved := portal.Consent{Notice: c.Notice + c.Checkbox[:1], Checkbox: c.Checkbox[1:]}
+	assert.NotEqual(t, v, portal.ConsentVersion(moved), "text moved between the two fields")
+}
+
+// covers: S12 (a template for every system page, with defaults; validated)
+func TestSystemPagesHaveValidatedTemplates(t *testing.T) {
+	def := portal.DefaultSettings().SystemPages
+	for name, v := range map[string]string{"register": def.Register, "login": def.Login, "logout": def.Logout,
+		"accessDenied": def.AccessDenied, "resetRequest": def.ResetRequest, "passwordReset": def.PasswordReset} {
+		assert.NotEmpty(t, v, name)
+	}
+	require.NoError(t, portal.DefaultSettings().Validate(portal.Refs{}))
+	for field, set := range map[string]func(*portal.SystemPages){
+		"systemPages.register":      func(p *portal.SystemPages) { p.Register = "../etc/passwd" },
+		"systemPages.login":         func(p *portal.SystemPages) { p.Login = "" },
+		"systemPages.logout":        func(p *portal.SystemPages) { p.Logout = "Logout Page" },
+		"systemPages.accessDenied":  func(p *portal.SystemPages) { p.AccessDenied = "<script>" },
+		"systemPages.resetRequest":  func(p *portal.SystemPages) { p.ResetRequest = "-starts-with-hyphen" },
+		"systemPages.passwordReset": func(p *portal.SystemPages) { p.PasswordReset = string(make([]byte, 65)) },
+	} {
+		s := portal.DefaultSettings()
+		set(&s.SystemPages)
+		err := s.Validate(portal.Refs{})
+		var ve *portal.ValidationError
+		require.ErrorAs(t, err, &ve, field)
+		assert.True(t, ve.Has(field), "%s: %v", field, err)
+		assert.Len(t, ve.Problems, 1, field)
+	}
+}
+
+// covers: A4 (parameters too weak for a password hash are refused)
+func TestNewRefusesNonsensePasswordParameters(t *testing.T) {
+	_, err := portal.New(memstore.New(), portal.Options{Auth: portal.AuthOptions{Password: portal.PasswordParams{KeyLen: 4}}})
+	var ve *portal.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.True(t, ve.Has("options.auth.password.keyLen"))
+}
+
+// covers: A2, A4 (without a Mailer, mail operations fail the same way for
+// every e-mail, so the failure tells nothing about which have a login)
+func TestNoMailerFailsAlikeForEveryEmail(t *testing.T) {
+	ctx := context.Background()
+	p, err := portal.New(memstore.New(), portal.Options{})
+	require.NoError(t, err)
+	tenant, err := p.CreateTenant(ctx, "Acme")
+	require.NoError(t, err)
+	ch, err := p.SaveChannel(ctx, portal.Channel{PortalID: tenant.ID, Name: "Desk", Kind: portal.HelpDesk})
+	require.NoError(t, err)
+	s, err := p.Settings(ctx, tenant.ID)
+	require.NoError(t, err)
+	s.Enabled, s.DefaultChannel = true, ch.ID
+	_, err = p.SaveSettings(ctx, tenant.ID, s)
+	require.NoError(t, err)
+	_, err = p.SaveContact(ctx, portal.Contact{PortalID: tenant.ID, Email: "ann@acme.example"})
+	require.NoError(t, err)
+	a := p.RequestPasswordReset(ctx, tenant.ID, "ann@acme.example")
+	b := p.RequestPasswordReset(ctx, tenant.ID, "nobody@acme.example")
+	require.ErrorIs(t, a, portal.ErrInternal)
+	require.Equal(t, a, b)
+	_, err = p.Invite(ctx, tenant.ID)
+	require.ErrorIs(t, err, portal.ErrInternal)
+}
+
+// covers: A3 (a failing Mailer is reported, as ErrInternal)
+func TestMailerFailureIsReported(t *testing.T) {
+	ctx := context.Background()
+	box := &portaltest.Mailbox{Fail: errors.New("smtp: 451 try later")}
+	b := newBench(t, portal.Options{Mailer: box, Auth: portal.AuthOptions{Password: portal.PasswordParams{Memory: 64, Time: 1}}})
+	err := b.p.InviteContact(ctx, b.pid, b.contact)
+	require.ErrorIs(t, err, portal.ErrInternal)
+	assert.NotContains(t, err.Error(), "451", "the cause is for logs, not for customers")
+	assert.Empty(t, box.Sent())
+}
+
+// bench is a portal whose contact has a password login.
+type bench struct {
+	p       *portal.Portal
+	st      *memstore.Store
+	pid     uuid.UUID
+	contact uuid.UUID
+	email   string
+}
+
+const benchPassword = "correct horse battery staple"
+
+func newBench(tb testing.TB, opts portal.Options) *bench {
+	tb.Helper()
+	ctx := context.Background()
+	b := &bench{st: memstore.New(), email: "ann@acme.example"}
+	var err error
+	b.p, err = portal.New(b.st, opts)
+	require.NoError(tb, err)
+	tenant, err := b.p.CreateTenant(ctx, "Acme")
+	require.NoError(tb, err)
+	b.pid = tenant.ID
+	ch, err := b.p.SaveChannel(ctx, portal.Channel{PortalID: b.pid, Name: "Desk", Kind: portal.HelpDesk})
+	require.NoError(tb, err)
+	l, err := b.p.SaveContactList(ctx, portal.ContactList{PortalID: b.pid, Name: "Users"})
+	require.NoError(tb, err)
+	c, err := b.p.SaveContact(ctx, portal.Contact{PortalID: b.pid, Email: b.email, Lists: []uuid.UUID{l.ID}})
+	require.NoError(tb, err)
+	b.contact = c.ID
+	s, err := b.p.Settings(ctx, b.pid)
+	require.NoError(tb, err)
+	s.Enabled, s.DefaultChannel, s.Access.Lists = true, ch.ID, []uuid.UUID{l.ID}
+	_, err = b.p.SaveSettings(ctx, b.pid, s)
+	require.NoError(tb, err)
+	return b
+}
+
+// withPassword gives the bench's contact a login with benchPassword.
+func (b *bench) withPassword(tb testing.TB) {
+	tb.Helper()
+	ctx := context.Background()
+	box := &portaltest.Mailbox{}
+	inviter, err := portal.New(b.st, portal.Options{Mailer: box})
+	require.NoError(tb, err)
+	require.NoError(tb, inviter.InviteContact(ctx, b.pid, b.contact))
+	m, _ := box.Last(b.email)
+	require.NoError(tb, b.p.AcceptInvitation(ctx, b.pid, m.Token, benchPassword))
+}
+
+// BenchmarkAuthenticate measures validating a session token on the memory
+// store (A6): settings, session and contact reads, the access-group check.
+// The baseline is the least any session check does: a SHA-256 of the token
+// and a map lookup.
+func BenchmarkAuthenticate(b *testing.B) {
+	ctx := context.Background()
+	w := newBench(b, portal.Options{Auth: portal.AuthOptions{Password: portal.PasswordParams{Memory: 64, Time: 1}}})
+	w.withPassword(b)
+	tok, sess, err := w.p.Login(ctx, w.pid, w.email, benchPassword)
+	require.NoError(b, err)
+
+	b.Run("portal", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := w.p.Authenticate(ctx, w.pid, tok); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("sha256+map", func(b *testing.B) {
+		m := map[[32]byte]portal.Session{sess.Hash: sess}
+		for i := range 1000 {
+			m[sha256.Sum256(fmt.Append(nil, i))] = sess
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			raw, err := base64.RawURLEncoding.DecodeString(tok)
+			if err != nil || len(raw) != 32 {
+				b.Fatal(err)
+			}
+			s, ok := m[sha256.Sum256([]byte(tok))]
+			if !ok || s.ContactID != w.contact {
+				b.Fatal("no session")
+			}
+		}
+	})
+}
+
+// BenchmarkLogin reports the cost of a password login with the default
+// argon2id parameters (19 MiB, 2 passes, 1 thread): a success, a wrong
+// password and an unknown e-mail, which must cost the same.
+func BenchmarkLogin(b *testing.B) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	w := newBench(b, portal.Options{Now: func() time.Time { return now }})
+	w.withPassword(b)
+	for _, tc := range []struct{ name, email, password string }{
+		{"ok", w.email, benchPassword},
+		{"wrong-password", w.email, benchPassword + "!"},
+		{"unknown-email", "nobody@acme.example", benchPassword},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_, _, err := w.p.Login(ctx, w.pid, tc.email, tc.password)
+				if (err == nil) != (tc.name == "ok") {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

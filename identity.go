@@ -1,0 +1,731 @@
+package portal
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Login is a contact's way in to one portal (S11, S13, A2–A4). A contact
+// has at most one login per portal and an e-mail names at most one login
+// per portal.
+type Login struct {
+	PortalID  uuid.UUID
+	ContactID uuid.UUID
+	// Email is what the contact logs in with, normalised (NormalizeEmail).
+	Email string
+	// PasswordHash is an argon2id PHC string, or "" while the contact has
+	// set no password (an invitation or registration not yet completed, or
+	// a single-sign-on login).
+	PasswordHash string
+	// Failures counts the failed password attempts since the last success;
+	// FailedAt is the time of the last one (zero: none).
+	Failures int
+	FailedAt time.Time
+	// ConsentVersion is the version (ConsentVersion) of the consent text
+	// the contact accepted when registering, and ConsentAt when (S13);
+	// empty and zero for a login made by invitation.
+	ConsentVersion string
+	ConsentAt      time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// TokenKind says what a single-use token is for.
+type TokenKind string
+
+// The token kinds.
+const (
+	// TokenInvitation lets an invited contact set its password (A3).
+	TokenInvitation TokenKind = "invitation"
+	// TokenRegistration lets a registered contact, having proved its
+	// e-mail, set its password (A2).
+	TokenRegistration TokenKind = "registration"
+	// TokenReset lets a contact set a new password (A4).
+	TokenReset TokenKind = "reset"
+)
+
+// TokenHash is the SHA-256 of a token: all a store ever keeps of one.
+type TokenHash [sha256.Size]byte
+
+// Token is a single-use token as the store keeps it.
+type Token struct {
+	PortalID  uuid.UUID
+	Hash      TokenHash
+	Kind      TokenKind
+	ContactID uuid.UUID
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// AuthOptions tune getting in. The zero value holds the defaults written on
+// each field.
+type AuthOptions struct {
+	// Password: the argon2id parameters of new hashes.
+	Password PasswordParams
+	// MinPasswordLength in characters; default 10.
+	MinPasswordLength int
+	// SlowAfter failed attempts in a row (default 5), each further attempt
+	// on the login is refused until Backoff (default 1 s) doubled for each
+	// failure beyond SlowAfter (never more than LockFor) has passed since
+	// the last failure.
+	SlowAfter int
+	Backoff   time.Duration
+	// LockAfter failed attempts in a row (default 10), the login is locked
+	// for LockFor (default 15 minutes) after each further failure.
+	LockAfter int
+	LockFor   time.Duration
+	// InvitationTTL: how long an invitation is good for; default 7 days.
+	InvitationTTL time.Duration
+	// RegistrationTTL: how long a registration's "set your password" link
+	// is good for; default 24 hours.
+	RegistrationTTL time.Duration
+	// ResetTTL: how long a password-reset link is good for; default 1 hour.
+	ResetTTL time.Duration
+	// SessionLifetime ends every session this long after it began, however
+	// active (the idle timeout is S15's); default 7 days.
+	SessionLifetime time.Duration
+	// Link returns the URL a mail of kind carries, with token. Default:
+	// https://<domain>/<slug>/<kind>?token=<token> from the settings.
+	Link func(s Settings, kind TokenKind, token string) string
+}
+
+func (o AuthOptions) withDefaults() AuthOptions {
+	o.Password = o.Password.withDefaults()
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	dur := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&o.MinPasswordLength, 10)
+	def(&o.SlowAfter, 5)
+	def(&o.LockAfter, 10)
+	dur(&o.Backoff, time.Second)
+	dur(&o.LockFor, 15*time.Minute)
+	dur(&o.InvitationTTL, 7*24*time.Hour)
+	dur(&o.RegistrationTTL, 24*time.Hour)
+	dur(&o.ResetTTL, time.Hour)
+	dur(&o.SessionLifetime, 7*24*time.Hour)
+	if o.Link == nil {
+		o.Link = func(s Settings, kind TokenKind, token string) string {
+			return "https://" + s.Domain + "/" + s.Slug + "/" + string(kind) + "?token=" + url.QueryEscape(token)
+		}
+	}
+	return o
+}
+
+// throttled reports whether a password attempt on l is refused at now
+// without being checked: after SlowAfter failures in a row each attempt
+// waits for a doubling back-off, after LockAfter for LockFor.
+func (o *AuthOptions) throttled(l *Login, now time.Time) bool {
+	switch {
+	case l.Failures < o.SlowAfter:
+		return false
+	case l.Failures >= o.LockAfter:
+		return now.Before(l.FailedAt.Add(o.LockFor))
+	}
+	wait := o.Backoff
+	for i := o.SlowAfter; i < l.Failures && wait < o.LockFor; i++ {
+		wait *= 2
+	}
+	return now.Before(l.FailedAt.Add(min(wait, o.LockFor)))
+}
+
+// NormalizeEmail is the form of an e-mail address that logins are keyed
+// by: surrounding space removed, lower case. Two addresses that differ
+// only in case or surrounding space name one login.
+func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// ConsentVersion identifies a consent text (S13): it changes exactly when
+// the notice or the checkbox text does, whatever else a settings save
+// changes. A registration records it with the time it was accepted.
+func ConsentVersion(c Consent) string {
+	h := sha256.New()
+	h.Write([]byte(c.Notice))
+	h.Write([]byte{0})
+	h.Write([]byte(c.Checkbox))
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// Mail is one message the portal sends to a contact (A2–A4).
+type Mail struct {
+	PortalID uuid.UUID
+	Kind     TokenKind
+	To       string
+	Subject  string
+	Body     string
+	// Link carries Token, for the host's own template; ExpiresAt is when
+	// it stops working.
+	Link      string
+	Token     string
+	ExpiresAt time.Time
+}
+
+// Mailer sends mail. Send must not keep m beyond the call. A host that
+// does not want a slow mail server to show in its response times (which
+// could tell a caller whether an e-mail has a login) sends from a queue.
+type Mailer interface {
+	Send(ctx context.Context, m Mail) error
+}
+
+// tokenBytes is the entropy of every token: 256 bits.
+const tokenBytes = 32
+
+// tokenLen is the length of a token as handed out: base64url, no padding.
+var tokenLen = base64.RawURLEncoding.EncodedLen(tokenBytes)
+
+// newToken returns a new random token and its hash.
+func newToken() (string, TokenHash, error) {
+	b := make([]byte, tokenBytes)
+	if _, err := rand.Read(b); err != nil {
+		return "", TokenHash{}, classify(err)
+	}
+	tok := base64.RawURLEncoding.EncodeToString(b)
+	return tok, sha256.Sum256([]byte(tok)), nil
+}
+
+// parseToken returns the hash of a token that has the form of one.
+func parseToken(tok string) (TokenHash, bool) {
+	if len(tok) != tokenLen {
+		return TokenHash{}, false
+	}
+	if _, err := base64.RawURLEncoding.Strict().DecodeString(tok); err != nil {
+		return TokenHash{}, false
+	}
+	return sha256.Sum256([]byte(tok)), true
+}
+
+// errBadToken is the one answer to an invitation, registration or reset
+// token that is malformed, unknown, of another portal or kind, used or
+// expired: the five are indistinguishable.
+func errBadToken() error { return invalid("token", "is not valid: unknown, used or expired") }
+
+// errBadCredentials is the one answer to a failed password login: unknown
+// e-mail, wrong password, no password set, or a throttled login. All cost
+// one password hash.
+var errBadCredentials = fmt.Errorf("%w: wrong e-mail or password", ErrUnauthenticated)
+
+// portalOn reads the tenant's settings and fails with ErrPortalDisabled
+// when the portal is off (S14).
+func (p *Portal) portalOn(ctx context.Context, portalID uuid.UUID) (Settings, error) {
+	s, err := p.store.Settings(ctx, portalID)
+	if err != nil {
+		return Settings{}, classify(err)
+	}
+	if !s.Enabled {
+		return Settings{}, ErrPortalDisabled
+	}
+	return s, nil
+}
+
+// inAccessGroups reports whether the contact may enter under s (S11, A3):
+// always under self-registration; under access groups when it is in one
+// of the chosen lists.
+func inAccessGroups(s *Settings, c *Contact) bool {
+	if s.Access.Mode != AccessGroups {
+		return true
+	}
+	for _, l := range c.Lists {
+		if slices.Contains(s.Access.Lists, l) {
+			return true
+		}
+	}
+	return false
+}
+
+var errAccessDenied = fmt.Errorf("%w: the contact is in none of the portal's access groups", ErrForbidden)
+
+// sendToken makes a token of kind for contactID (replacing any earlier one
+// of that kind) and mails it to email.
+func (p *Portal) sendToken(ctx context.Context, s *Settings, portalID, contactID uuid.UUID, email string, kind TokenKind) error {
+	ttl := map[TokenKind]time.Duration{TokenInvitation: p.auth.InvitationTTL,
+		TokenRegistration: p.auth.RegistrationTTL, TokenReset: p.auth.ResetTTL}[kind]
+	tok, hash, err := newToken()
+	if err != nil {
+		return err
+	}
+	now := p.clock()
+	t := Token{PortalID: portalID, Hash: hash, Kind: kind, ContactID: contactID, CreatedAt: now, ExpiresAt: now.Add(ttl)}
+	if err := p.store.PutToken(ctx, t); err != nil {
+		return classify(err)
+	}
+	m := Mail{PortalID: portalID, Kind: kind, To: email, Link: p.auth.Link(*s, kind, tok), Token: tok, ExpiresAt: t.ExpiresAt}
+	switch kind {
+	case TokenInvitation:
+		m.Subject = "Your invitation to " + s.Name
+		m.Body = "You are invited to " + s.Name + ". Set your password here: " + m.Link
+	case TokenRegistration:
+		m.Subject = "Complete your registration at " + s.Name
+		m.Body = "Set your password to complete your registration at " + s.Name + ": " + m.Link
+	case TokenReset:
+		m.Subject = "Reset your password for " + s.Name
+		m.Body = "Set a new password for " + s.Name + " here: " + m.Link +
+			"\n\nIf you did not ask for this, you can ignore this mail."
+	}
+	m.Body += "\n\nThe link works once, until " + m.ExpiresAt.Format(time.RFC1123) + "."
+	if err := p.mailer.Send(ctx, m); err != nil {
+		return classify(err)
+	}
+	return nil
+}
+
+var errNoMailer = fmt.Errorf("%w: no Mailer is configured", ErrInternal)
+
+// Invite sends an invitation (A3) to every contact of the portal's access
+// groups (S11) that has no password yet, and returns how many it sent. Each
+// invitation carries a single-use token that expires after
+// AuthOptions.InvitationTTL and replaces any earlier invitation of that
+// contact. It is a host operation and works while the portal is off, so
+// that invitations can go out before it opens. It fails with ErrForbidden
+// unless the portal uses access groups with password login.
+func (p *Portal) Invite(ctx context.Context, portalID uuid.UUID) (int, error) {
+	s, err := p.inviteSettings(ctx, portalID)
+	if err != nil {
+		return 0, err
+	}
+	sent := 0
+	after := uuid.Nil
+	for {
+		cs, err := p.store.ListMembers(ctx, portalID, s.Access.Lists, after, MaxPageSize)
+		if err != nil {
+			return sent, classify(err)
+		}
+		for _, c := range cs {
+			l, err := p.store.Login(ctx, portalID, c.ID)
+			switch {
+			case err == nil && l.PasswordHash != "":
+				continue // already in
+			case err != nil && !isNotFound(err):
+				return sent, classify(err)
+			}
+			if err := p.sendToken(ctx, &s, portalID, c.ID, c.Email, TokenInvitation); err != nil {
+				return sent, err
+			}
+			sent++
+		}
+		if len(cs) < MaxPageSize {
+			return sent, nil
+		}
+		after = cs[len(cs)-1].ID
+	}
+}
+
+// InviteContact sends one contact of the access groups an invitation, as
+// Invite does, whether or not it has a password (a re-invitation replaces
+// the earlier one). A contact in none of the groups is ErrForbidden.
+func (p *Portal) InviteContact(ctx context.Context, portalID, contactID uuid.UUID) error {
+	s, err := p.inviteSettings(ctx, portalID)
+	if err != nil {
+		return err
+	}
+	c, err := p.store.Contact(ctx, portalID, contactID)
+	if err != nil {
+		return classify(err)
+	}
+	if !inAccessGroups(&s, &c) {
+		return errAccessDenied
+	}
+	return p.sendToken(ctx, &s, portalID, c.ID, c.Email, TokenInvitation)
+}
+
+func (p *Portal) inviteSettings(ctx context.Context, portalID uuid.UUID) (Settings, error) {
+	s, err := p.store.Settings(ctx, portalID)
+	if err != nil {
+		return Settings{}, classify(err)
+	}
+	switch {
+	case s.Access.Mode != AccessGroups:
+		return Settings{}, fmt.Errorf("%w: invitations are for access groups (S11)", ErrForbidden)
+	case s.Access.Auth != PasswordAuth:
+		return Settings{}, fmt.Errorf("%w: invitations set passwords; the portal uses single sign-on", ErrForbidden)
+	case p.mailer == nil:
+		return Settings{}, errNoMailer
+	}
+	return s, nil
+}
+
+// AcceptInvitation completes an invitation (A3): it sets the password of
+// the invited contact, creating its login, and uses the token up. A token
+// that is malformed, unknown, of another portal, used or expired gives an
+// ErrInvalid naming "token"; a password that breaks the rules (see
+// SetPassword) an ErrInvalid naming "password", and leaves the token
+// usable. It fails with ErrPortalDisabled while the portal is off.
+func (p *Portal) AcceptInvitation(ctx context.Context, portalID uuid.UUID, token, password string) error {
+	return p.setPassword(ctx, portalID, TokenInvitation, token, password)
+}
+
+// CompleteRegistration sets the password of a contact that registered
+// (A2), with the token of its registration mail, as AcceptInvitation does.
+func (p *Portal) CompleteRegistration(ctx context.Context, portalID uuid.UUID, token, password string) error {
+	return p.setPassword(ctx, portalID, TokenRegistration, token, password)
+}
+
+// ResetPassword sets a new password with the token of a reset mail (A4),
+// as AcceptInvitation does, and ends every session of the contact. It also
+// ends the login's throttling.
+func (p *Portal) ResetPassword(ctx context.Context, portalID uuid.UUID, token, password string) error {
+	return p.setPassword(ctx, portalID, TokenReset, token, password)
+}
+
+func (p *Portal) setPassword(ctx context.Context, portalID uuid.UUID, kind TokenKind, token, password string) error {
+	s, err := p.portalOn(ctx, portalID)
+	if err != nil {
+		return err
+	}
+	if s.Access.Auth != PasswordAuth {
+		return fmt.Errorf("%w: the portal uses single sign-on", ErrForbidden)
+	}
+	hash, ok := parseToken(token)
+	if !ok {
+		return errBadToken()
+	}
+	if err := checkPassword("password", password, "", p.auth.MinPasswordLength); err != nil {
+		return err
+	}
+	encoded, err := p.auth.Password.hash(password)
+	if err != nil {
+		return classify(err)
+	}
+	t, err := p.store.TakeToken(ctx, portalID, kind, hash)
+	if isNotFound(err) {
+		return errBadToken()
+	} else if err != nil {
+		return classify(err)
+	}
+	now := p.clock()
+	if !now.Before(t.ExpiresAt) {
+		return errBadToken()
+	}
+	c, err := p.store.Contact(ctx, portalID, t.ContactID)
+	if isNotFound(err) {
+		return errBadToken()
+	} else if err != nil {
+		return classify(err)
+	}
+	if err := checkPassword("password", password, NormalizeEmail(c.Email), 0); err != nil {
+		// Refused: the token stays usable, as for the other rules.
+		if perr := p.store.PutToken(ctx, t); perr != nil {
+			return classify(perr)
+		}
+		return err
+	}
+	l, err := p.store.Login(ctx, portalID, c.ID)
+	switch {
+	case isNotFound(err):
+		l = Login{PortalID: portalID, ContactID: c.ID, Email: NormalizeEmail(c.Email), PasswordHash: encoded,
+			CreatedAt: now, UpdatedAt: now}
+		if err := p.store.CreateLogin(ctx, l); err != nil {
+			return classify(err)
+		}
+	case err != nil:
+		return classify(err)
+	default:
+		l.PasswordHash, l.Failures, l.FailedAt, l.UpdatedAt = encoded, 0, time.Time{}, now
+		if err := p.store.UpdateLogin(ctx, l); err != nil {
+			return classify(err)
+		}
+	}
+	_, err = p.store.DeleteSessions(ctx, portalID, c.ID, false)
+	return classify(err)
+}
+
+// Registration is what a contact enters to register (A2).
+type Registration struct {
+	Email     string // [email]
+	FirstName string // [firstName]
+	LastName  string // [lastName]
+	// Consent: the contact ticked the consent checkbox (S13) [consent].
+	Consent bool
+}
+
+// Register registers a contact under self-registration (A2, S13) and mails
+// it a link to set its password (TokenRegistration), which proves that the
+// e-mail is its own. The login records the version of the consent text
+// accepted (ConsentVersion) and when. An e-mail with no contact creates
+// one; a known one is linked to its contact (the lowest ID among several).
+//
+// To the caller, registering an e-mail that already has a login looks
+// exactly like a new registration (nil): the owner gets a password-reset
+// mail instead. It fails with ErrPortalDisabled while the portal is off,
+// ErrForbidden unless the portal uses self-registration with password login,
+// and ErrInvalid naming "consent" without consent or "email" for an
+// address that is not one.
+func (p *Portal) Register(ctx context.Context, portalID uuid.UUID, r Registration) error {
+	s, err := p.portalOn(ctx, portalID)
+	if err != nil {
+		return err
+	}
+	switch {
+	case s.Access.Mode != SelfRegistration:
+		return fmt.Errorf("%w: the portal does not offer registration (S11)", ErrForbidden)
+	case s.Access.Auth != PasswordAuth:
+		return fmt.Errorf("%w: the portal uses single sign-on; register through it", ErrForbidden)
+	case p.mailer == nil:
+		return errNoMailer
+	}
+	email := NormalizeEmail(r.Email)
+	var ps problems
+	checkEmail(&ps, "email", email, true)
+	checkText(&ps, "firstName", r.FirstName, 0, 100)
+	checkText(&ps, "lastName", r.LastName, 0, 100)
+	if !r.Consent {
+		ps.add("consent", "the consent statement must be accepted")
+	}
+	if err := ps.err(); err != nil {
+		return err
+	}
+	l, err := p.store.LoginByEmail(ctx, portalID, email)
+	switch {
+	case err == nil && l.PasswordHash == "":
+		return p.sendToken(ctx, &s, portalID, l.ContactID, email, TokenRegistration)
+	case err == nil:
+		return p.sendToken(ctx, &s, portalID, l.ContactID, email, TokenReset)
+	case !isNotFound(err):
+		return classify(err)
+	}
+	c, err := p.contactFor(ctx, portalID, email, r.FirstName, r.LastName)
+	if err != nil {
+		return err
+	}
+	now := p.clock()
+	l = Login{PortalID: portalID, ContactID: c.ID, Email: email, ConsentVersion: ConsentVersion(s.Consent),
+		ConsentAt: now, CreatedAt: now, UpdatedAt: now}
+	if err := p.store.CreateLogin(ctx, l); err != nil {
+		if isConflict(err) {
+			// Registered a moment ago, or the contact has a login under
+			// another e-mail: the answer does not say.
+			return nil
+		}
+		return classify(err)
+	}
+	return p.sendToken(ctx, &s, portalID, c.ID, email, TokenRegistration)
+}
+
+// contactFor returns the contact with the e-mail (the one with the lowest
+// ID), creating one when there is none.
+func (p *Portal) contactFor(ctx context.Context, portalID uuid.UUID, email, first, last string) (Contact, error) {
+	cs, err := p.store.ContactsByEmail(ctx, portalID, email)
+	if err != nil {
+		return Contact{}, classify(err)
+	}
+	if len(cs) > 0 {
+		return cs[0], nil
+	}
+	return p.SaveContact(ctx, Contact{PortalID: portalID, Email: email, FirstName: first, LastName: last})
+}
+
+// RequestPasswordReset mails the login of email a password-reset link
+// (A4), a single-use token that expires after AuthOptions.ResetTTL and
+// replaces an earlier one. An e-mail without a login gets nothing, and the
+// answer is the same (nil): a caller cannot learn which e-mails have a
+// login. It fails with ErrPortalDisabled while the portal is off, and
+// ErrForbidden when the portal uses single sign-on.
+func (p *Portal) RequestPasswordReset(ctx context.Context, portalID uuid.UUID, email string) error {
+	s, err := p.portalOn(ctx, portalID)
+	if err != nil {
+		return err
+	}
+	if s.Access.Auth != PasswordAuth {
+		return fmt.Errorf("%w: the portal uses single sign-on", ErrForbidden)
+	}
+	if p.mailer == nil {
+		return errNoMailer
+	}
+	email = NormalizeEmail(email)
+	var ps problems
+	checkEmail(&ps, "email", email, true)
+	if err := ps.err(); err != nil {
+		return err
+	}
+	l, err := p.store.LoginByEmail(ctx, portalID, email)
+	if isNotFound(err) {
+		return nil
+	} else if err != nil {
+		return classify(err)
+	}
+	return p.sendToken(ctx, &s, portalID, l.ContactID, email, TokenReset)
+}
+
+// Login checks an e-mail and password (A4) and begins a session: it
+// returns the session's token, for the host to keep in a cookie, and the
+// session. The e-mail is normalised (NormalizeEmail).
+//
+// An unknown e-mail, a wrong password, a login without a password and a
+// throttled login all give the same error (ErrUnauthenticated) after the
+// same work (one password hash), so a caller cannot tell them apart. After
+// AuthOptions.SlowAfter failures in a row, attempts are refused until a
+// doubling back-off has passed; after LockAfter, for LockFor after each
+// failure; a success or a password reset ends it. A contact whose password
+// is right but who is in none of the access groups gets ErrForbidden.
+// It fails with ErrPortalDisabled while the portal is off, and with
+// ErrForbidden when the portal uses single sign-on: there, the portal keeps
+// no passwords.
+func (p *Portal) Login(ctx context.Context, portalID uuid.UUID, email, password string) (string, Session, error) {
+	s, err := p.portalOn(ctx, portalID)
+	if err != nil {
+		return "", Session{}, err
+	}
+	if s.Access.Auth != PasswordAuth {
+		return "", Session{}, fmt.Errorf("%w: the portal uses single sign-on", ErrForbidden)
+	}
+	tooLong := len(password) > MaxPasswordLength // never right: refused like an unknown e-mail
+	if tooLong {
+		password = password[:MaxPasswordLength]
+	}
+	l, err := p.store.LoginByEmail(ctx, portalID, NormalizeEmail(email))
+	if err != nil && !isNotFound(err) {
+		return "", Session{}, classify(err)
+	}
+	now := p.clock()
+	if err != nil || tooLong || l.PasswordHash == "" || p.auth.throttled(&l, now) {
+		verifyPassword(p.dummy.get(p.auth.Password), password, p.auth.Password)
+		return "", Session{}, errBadCredentials
+	}
+	ok, stale := verifyPassword(l.PasswordHash, password, p.auth.Password)
+	if !ok {
+		if _, err := p.store.AddLoginFailure(ctx, portalID, l.ContactID, now); err != nil {
+			return "", Session{}, classify(err)
+		}
+		return "", Session{}, errBadCredentials
+	}
+	c, err := p.store.Contact(ctx, portalID, l.ContactID)
+	if isNotFound(err) {
+		return "", Session{}, errBadCredentials
+	} else if err != nil {
+		return "", Session{}, classify(err)
+	}
+	if !inAccessGroups(&s, &c) {
+		return "", Session{}, errAccessDenied
+	}
+	if stale || l.Failures > 0 {
+		if stale {
+			if l.PasswordHash, err = p.auth.Password.hash(password); err != nil {
+				return "", Session{}, classify(err)
+			}
+		}
+		l.Failures, l.FailedAt, l.UpdatedAt = 0, time.Time{}, now
+		if err := p.store.UpdateLogin(ctx, l); err != nil {
+			return "", Session{}, classify(err)
+		}
+	}
+	return p.newSession(ctx, portalID, c.ID, "")
+}
+
+// Identity is what the host's identity provider vouches for in a single
+// sign-on (S11, A4). The library speaks no SAML or OIDC itself.
+type Identity struct {
+	Email string // [identity.email]
+	// EmailVerified: the provider has verified that the e-mail is the
+	// person's. Without it, SSOLogin refuses the identity.
+	EmailVerified bool
+	FirstName     string
+	LastName      string
+	// Consent: the person accepted the consent statement (S13) on the
+	// host's page; needed only when the login registers a new one under
+	// self-registration [identity.consent].
+	Consent bool
+}
+
+// SSOLogin begins a session for a person the host's identity provider
+// vouches for (A4): it returns the session's token and the session, as
+// Login does. The portal must use single sign-on (else ErrForbidden), and
+// the identity must carry a verified e-mail (else ErrUnauthenticated).
+//
+// The first time an e-mail signs in, a login is made for it: under access
+// groups for the contact with that e-mail that is in one of the groups
+// (none: ErrForbidden); under self-registration for the contact with that
+// e-mail, or a new one, when the identity carries consent (else ErrInvalid
+// naming "identity.consent"), recording the consent version.
+func (p *Portal) SSOLogin(ctx context.Context, portalID uuid.UUID, id Identity) (string, Session, error) {
+	s, err := p.portalOn(ctx, portalID)
+	if err != nil {
+		return "", Session{}, err
+	}
+	if s.Access.Auth != SingleSignOn {
+		return "", Session{}, fmt.Errorf("%w: the portal does not use single sign-on", ErrForbidden)
+	}
+	if !id.EmailVerified {
+		return "", Session{}, fmt.Errorf("%w: the identity's e-mail is not verified", ErrUnauthenticated)
+	}
+	email := NormalizeEmail(id.Email)
+	var ps problems
+	checkEmail(&ps, "identity.email", email, true)
+	if err := ps.err(); err != nil {
+		return "", Session{}, err
+	}
+	l, err := p.store.LoginByEmail(ctx, portalID, email)
+	switch {
+	case isNotFound(err):
+		if l, err = p.ssoRegister(ctx, &s, portalID, email, id); err != nil {
+			return "", Session{}, err
+		}
+	case err != nil:
+		return "", Session{}, classify(err)
+	}
+	c, err := p.store.Contact(ctx, portalID, l.ContactID)
+	if isNotFound(err) {
+		return "", Session{}, fmt.Errorf("%w: the login's contact is gone", ErrUnauthenticated)
+	} else if err != nil {
+		return "", Session{}, classify(err)
+	}
+	if !inAccessGroups(&s, &c) {
+		return "", Session{}, errAccessDenied
+	}
+	return p.newSession(ctx, portalID, c.ID, "")
+}
+
+// ssoRegister makes the login of an e-mail's first single sign-on.
+func (p *Portal) ssoRegister(ctx context.Context, s *Settings, portalID uuid.UUID, email string, id Identity) (Login, error) {
+	now := p.clock()
+	l := Login{PortalID: portalID, Email: email, CreatedAt: now, UpdatedAt: now}
+	if s.Access.Mode == AccessGroups {
+		cs, err := p.store.ContactsByEmail(ctx, portalID, email)
+		if err != nil {
+			return Login{}, classify(err)
+		}
+		i := slices.IndexFunc(cs, func(c Contact) bool { return inAccessGroups(s, &c) })
+		if i < 0 {
+			return Login{}, errAccessDenied
+		}
+		l.ContactID = cs[i].ID
+	} else {
+		if !id.Consent {
+			return Login{}, invalid("identity.consent", "the consent statement must be accepted")
+		}
+		c, err := p.contactFor(ctx, portalID, email, id.FirstName, id.LastName)
+		if err != nil {
+			return Login{}, err
+		}
+		l.ContactID, l.ConsentVersion, l.ConsentAt = c.ID, ConsentVersion(s.Consent), now
+	}
+	if err := p.store.CreateLogin(ctx, l); err != nil {
+		if !isConflict(err) {
+			return Login{}, classify(err)
+		}
+		// A concurrent first sign-on made it, or the contact has a login
+		// under another e-mail: use the one of this e-mail if there is one.
+		got, err := p.store.LoginByEmail(ctx, portalID, email)
+		if err != nil {
+			return Login{}, fmt.Errorf("%w: the contact has a login under another e-mail", ErrConflict)
+		}
+		return got, nil
+	}
+	return l, nil
+}
+
+func isConflict(err error) bool { return errors.Is(err, ErrConflict) }

@@ -1,0 +1,313 @@
+package memstore
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/helpdeskkit/portal"
+)
+
+// ids holds one tenant's logins, tokens and sessions. They live apart from
+// the tenant's other records, under their own lock, so that a session's
+// touch neither waits for a long list query nor forgets the query results
+// the tenant keeps.
+type ids struct {
+	logins   map[uuid.UUID]portal.Login // by contact
+	byEmail  map[string]uuid.UUID       // normalised e-mail → contact
+	tokens   map[portal.TokenHash]portal.Token
+	sessions map[portal.TokenHash]portal.Session
+}
+
+// idsOf runs fn on the tenant's identity records under the identity lock;
+// the tenant must exist.
+func idsOf[T any](s *Store, portalID uuid.UUID, fn func(*ids) (T, error)) (T, error) {
+	s.mu.RLock()
+	_, ok := s.tenants[portalID]
+	s.mu.RUnlock()
+	if !ok {
+		var zero T
+		return zero, notFound("tenant", portalID)
+	}
+	s.idmu.Lock()
+	defer s.idmu.Unlock()
+	x := s.ids[portalID]
+	if x == nil {
+		x = &ids{logins: map[uuid.UUID]portal.Login{}, byEmail: map[string]uuid.UUID{},
+			tokens: map[portal.TokenHash]portal.Token{}, sessions: map[portal.TokenHash]portal.Session{}}
+		if s.ids == nil {
+			s.ids = map[uuid.UUID]*ids{}
+		}
+		s.ids[portalID] = x
+	}
+	return fn(x)
+}
+
+// set is a set of record IDs.
+type set map[uuid.UUID]struct{}
+
+// indexContact adds c to the tenant's e-mail and list indexes.
+func (t *tenant) indexContact(c portal.Contact) {
+	if t.byEmail == nil {
+		t.byEmail, t.byList = map[string]set{}, map[uuid.UUID]set{}
+	}
+	e := portal.NormalizeEmail(c.Email)
+	if t.byEmail[e] == nil {
+		t.byEmail[e] = set{}
+	}
+	t.byEmail[e][c.ID] = struct{}{}
+	for _, l := range c.Lists {
+		if t.byList[l] == nil {
+			t.byList[l] = set{}
+		}
+		t.byList[l][c.ID] = struct{}{}
+	}
+}
+
+// unindexContact removes c from the tenant's e-mail and list indexes.
+func (t *tenant) unindexContact(c portal.Contact) {
+	e := portal.NormalizeEmail(c.Email)
+	delete(t.byEmail[e], c.ID)
+	if len(t.byEmail[e]) == 0 {
+		delete(t.byEmail, e)
+	}
+	for _, l := range c.Lists {
+		delete(t.byList[l], c.ID)
+		if len(t.byList[l]) == 0 {
+			delete(t.byList, l)
+		}
+	}
+}
+
+// ContactsByEmail implements portal.ContactIndex, from the e-mail index.
+func (s *Store) ContactsByEmail(_ context.Context, portalID uuid.UUID, email string) ([]portal.Contact, error) {
+	return read(s, portalID, func(t *tenant) ([]portal.Contact, error) {
+		var out []portal.Contact
+		for id := range t.byEmail[email] {
+			out = append(out, t.contacts[id].Clone())
+		}
+		slices.SortFunc(out, func(a, b portal.Contact) int { return bytes.Compare(a.ID[:], b.ID[:]) })
+		return out, nil
+	})
+}
+
+// ListMembers implements portal.ContactIndex, from the list index: it
+// reads the members of the lists, not every contact.
+func (s *Store) ListMembers(_ context.Context, portalID uuid.UUID, lists []uuid.UUID, after uuid.UUID, limit int) ([]portal.Contact, error) {
+	return read(s, portalID, func(t *tenant) ([]portal.Contact, error) {
+		var ids []uuid.UUID
+		for _, l := range lists {
+			for id := range t.byList[l] {
+				if bytes.Compare(id[:], after[:]) > 0 {
+					ids = append(ids, id)
+				}
+			}
+		}
+		slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+		ids = slices.Compact(ids)
+		ids = ids[:min(len(ids), max(limit, 0))]
+		out := make([]portal.Contact, len(ids))
+		for i, id := range ids {
+			out[i] = t.contacts[id].Clone()
+		}
+		return out, nil
+	})
+}
+
+func loginNotFound(contactID uuid.UUID) error {
+	return fmt.Errorf("memstore: login of %s: %w", contactID, portal.ErrNotFound)
+}
+
+// CreateLogin implements portal.LoginStore.
+func (s *Store) CreateLogin(_ context.Context, l portal.Login) error {
+	_, err := idsOf(s, l.PortalID, func(x *ids) (struct{}, error) {
+		if _, ok := x.logins[l.ContactID]; ok {
+			return struct{}{}, fmt.Errorf("memstore: login of %s: %w", l.ContactID, portal.ErrConflict)
+		}
+		if _, ok := x.byEmail[l.Email]; ok {
+			return struct{}{}, fmt.Errorf("memstore: login %q: %w", l.Email, portal.ErrConflict)
+		}
+		x.logins[l.ContactID] = l
+		x.byEmail[l.Email] = l.ContactID
+		return struct{}{}, nil
+	})
+	return err
+}
+
+// UpdateLogin implements portal.LoginStore.
+func (s *Store) UpdateLogin(_ context.Context, l portal.Login) error {
+	_, err := idsOf(s, l.PortalID, func(x *ids) (struct{}, error) {
+		old, ok := x.logins[l.ContactID]
+		if !ok {
+			return struct{}{}, loginNotFound(l.ContactID)
+		}
+		if other, ok := x.byEmail[l.Email]; ok && other != l.ContactID {
+			return struct{}{}, fmt.Errorf("memstore: login %q: %w", l.Email, portal.ErrConflict)
+		}
+		delete(x.byEmail, old.Email)
+		x.logins[l.ContactID] = l
+		x.byEmail[l.Email] = l.ContactID
+		return struct{}{}, nil
+	})
+	return err
+}
+
+// Login implements portal.LoginStore.
+func (s *Store) Login(_ context.Context, portalID, contactID uuid.UUID) (portal.Login, error) {
+	return idsOf(s, portalID, func(x *ids) (portal.Login, error) {
+		l, ok := x.logins[contactID]
+		if !ok {
+			return portal.Login{}, loginNotFound(contactID)
+		}
+		return l, nil
+	})
+}
+
+// LoginByEmail implements portal.LoginStore.
+func (s *Store) LoginByEmail(_ context.Context, portalID uuid.UUID, email string) (portal.Login, error) {
+	return idsOf(s, portalID, func(x *ids) (portal.Login, error) {
+		cid, ok := x.byEmail[email]
+		if !ok {
+			return portal.Login{}, fmt.Errorf("memstore: login %q: %w", email, portal.ErrNotFound)
+		}
+		return x.logins[cid], nil
+	})
+}
+
+// AddLoginFailure implements portal.LoginStore.
+func (s *Store) AddLoginFailure(_ context.Context, portalID, contactID uuid.UUID, at time.Time) (int, error) {
+	return idsOf(s, portalID, func(x *ids) (int, error) {
+		l, ok := x.logins[contactID]
+		if !ok {
+			return 0, loginNotFound(contactID)
+		}
+		l.Failures++
+		l.FailedAt = at
+		x.logins[contactID] = l
+		return l.Failures, nil
+	})
+}
+
+// PutToken implements portal.TokenStore.
+func (s *Store) PutToken(_ context.Context, t portal.Token) error {
+	_, err := idsOf(s, t.PortalID, func(x *ids) (struct{}, error) {
+		if _, ok := x.tokens[t.Hash]; ok {
+			return struct{}{}, fmt.Errorf("memstore: token: %w", portal.ErrConflict)
+		}
+		for h, o := range x.tokens {
+			if o.Kind == t.Kind && o.ContactID == t.ContactID {
+				delete(x.tokens, h)
+			}
+		}
+		x.tokens[t.Hash] = t
+		return struct{}{}, nil
+	})
+	return err
+}
+
+// TakeToken implements portal.TokenStore.
+func (s *Store) TakeToken(_ context.Context, portalID uuid.UUID, kind portal.TokenKind, hash portal.TokenHash) (portal.Token, error) {
+	return idsOf(s, portalID, func(x *ids) (portal.Token, error) {
+		t, ok := x.tokens[hash]
+		if !ok || t.Kind != kind {
+			return portal.Token{}, fmt.Errorf("memstore: token: %w", portal.ErrNotFound)
+		}
+		delete(x.tokens, hash)
+		return t, nil
+	})
+}
+
+// PutSession implements portal.SessionStore.
+func (s *Store) PutSession(_ context.Context, ss portal.Session) error {
+	_, err := idsOf(s, ss.PortalID, func(x *ids) (struct{}, error) {
+		if _, ok := x.sessions[ss.Hash]; ok {
+			return struct{}{}, fmt.Errorf("memstore: session: %w", portal.ErrConflict)
+		}
+		x.sessions[ss.Hash] = ss
+		return struct{}{}, nil
+	})
+	return err
+}
+
+// Session implements portal.SessionStore.
+func (s *Store) Session(_ context.Context, portalID uuid.UUID, hash portal.TokenHash) (portal.Session, error) {
+	return idsOf(s, portalID, func(x *ids) (portal.Session, error) {
+		ss, ok := x.sessions[hash]
+		if !ok {
+			return portal.Session{}, fmt.Errorf("memstore: session: %w", portal.ErrNotFound)
+		}
+		return ss, nil
+	})
+}
+
+// TouchSession implements portal.SessionStore.
+func (s *Store) TouchSession(_ context.Context, portalID uuid.UUID, hash portal.TokenHash, at time.Time) error {
+	_, err := idsOf(s, portalID, func(x *ids) (struct{}, error) {
+		ss, ok := x.sessions[hash]
+		if !ok {
+			return struct{}{}, fmt.Errorf("memstore: session: %w", portal.ErrNotFound)
+		}
+		if at.After(ss.LastSeenAt) {
+			ss.LastSeenAt = at
+			x.sessions[hash] = ss
+		}
+		return struct{}{}, nil
+	})
+	return err
+}
+
+// DeleteSession implements portal.SessionStore.
+func (s *Store) DeleteSession(_ context.Context, portalID uuid.UUID, hash portal.TokenHash) error {
+	_, err := idsOf(s, portalID, func(x *ids) (struct{}, error) {
+		delete(x.sessions, hash)
+		return struct{}{}, nil
+	})
+	return err
+}
+
+// DeleteSessions implements portal.SessionStore. It scans the tenant's
+// sessions: password resets are rare.
+func (s *Store) DeleteSessions(_ context.Context, portalID, contactID uuid.UUID, preview bool) (int, error) {
+	return idsOf(s, portalID, func(x *ids) (int, error) {
+		n := 0
+		for h, ss := range x.sessions {
+			if ss.ContactID == contactID && ss.Preview == preview {
+				delete(x.sessions, h)
+				n++
+			}
+		}
+		return n, nil
+	})
+}
+
+// DeleteExpiredTokens implements portal.TokenStore.
+func (s *Store) DeleteExpiredTokens(_ context.Context, portalID uuid.UUID, at time.Time) (int, error) {
+	return idsOf(s, portalID, func(x *ids) (int, error) {
+		n := 0
+		for h, t := range x.tokens {
+			if !t.ExpiresAt.After(at) {
+				delete(x.tokens, h)
+				n++
+			}
+		}
+		return n, nil
+	})
+}
+
+// DeleteIdleSessions implements portal.SessionStore.
+func (s *Store) DeleteIdleSessions(_ context.Context, portalID uuid.UUID, expiredAt, idleSince time.Time) (int, error) {
+	return idsOf(s, portalID, func(x *ids) (int, error) {
+		n := 0
+		for h, ss := range x.sessions {
+			if !ss.ExpiresAt.After(expiredAt) || !ss.LastSeenAt.After(idleSince) {
+				delete(x.sessions, h)
+				n++
+			}
+		}
+		return n, nil
+	})
+}

@@ -1,0 +1,293 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/helpdeskkit/portal"
+)
+
+// Logins, tokens and sessions (S11–S15, A2–A6) are kept in columns, not
+// documents: a failed attempt is counted by one UPDATE, and a session is read
+// by its primary key in one statement. Tokens and sessions are keyed by their
+// SHA-256; the token itself never reaches the database.
+
+// indexContact keeps a contact's rows in contact_emails and
+// contact_list_members, in PutContact's transaction.
+func indexContact(ctx context.Context, t tx, c portal.Contact) error {
+	if _, err := t.exec(ctx, "DELETE FROM contact_emails WHERE portal_id = ? AND contact_id = ?", id(c.PortalID), id(c.ID)); err != nil {
+		return err
+	}
+	if email := portal.NormalizeEmail(c.Email); email != "" {
+		if _, err := t.exec(ctx, "INSERT INTO contact_emails (portal_id, contact_id, email) VALUES (?, ?, ?)",
+			id(c.PortalID), id(c.ID), text(email)); err != nil {
+			return err
+		}
+	}
+	if _, err := t.exec(ctx, "DELETE FROM contact_list_members WHERE portal_id = ? AND contact_id = ?", id(c.PortalID), id(c.ID)); err != nil {
+		return err
+	}
+	lists := slices.Clone(c.Lists)
+	slices.SortFunc(lists, uuidCompare)
+	for _, l := range slices.Compact(lists) {
+		if _, err := t.exec(ctx, "INSERT INTO contact_list_members (portal_id, list_id, contact_id) VALUES (?, ?, ?)",
+			id(c.PortalID), id(l), id(c.ID)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ContactsByEmail implements portal.ContactIndex.
+func (s *Store) ContactsByEmail(ctx context.Context, portalID uuid.UUID, email string) ([]portal.Contact, error) {
+	return docs(ctx, s, "contacts by e-mail", decodeContact,
+		"SELECT c.doc FROM contact_emails e JOIN contacts c ON c.portal_id = e.portal_id AND c.id = e.contact_id "+
+			"WHERE e.portal_id = ? AND e.email = ? ORDER BY e.contact_id", id(portalID), text(email))
+}
+
+// ListMembers implements portal.ContactIndex: a walk of the tenant's
+// contacts in ID order from after, each checked against the member index.
+func (s *Store) ListMembers(ctx context.Context, portalID uuid.UUID, lists []uuid.UUID, after uuid.UUID, limit int) ([]portal.Contact, error) {
+	if len(lists) == 0 || limit <= 0 {
+		return nil, nil
+	}
+	args := []any{id(portalID), id(after)}
+	for _, l := range lists {
+		args = append(args, id(l))
+	}
+	args = append(args, limit)
+	return docs(ctx, s, "list members", decodeContact,
+		"SELECT c.doc FROM contacts c WHERE c.portal_id = ? AND c.id > ? AND EXISTS (SELECT 1 FROM contact_list_members m "+
+			"WHERE m.portal_id = c.portal_id AND m.contact_id = c.id AND m.list_id IN ("+placeholders(len(lists))+")) "+
+			"ORDER BY c.id LIMIT ?", args...)
+}
+
+const loginCols = "portal_id, contact_id, email, password_hash, failures, failed_at, consent_version, consent_at, created_at, updated_at"
+
+func loginArgs(l portal.Login) []any {
+	return []any{id(l.PortalID), id(l.ContactID), text(l.Email), text(l.PasswordHash), l.Failures, optMicros(l.FailedAt),
+		text(l.ConsentVersion), optMicros(l.ConsentAt), l.CreatedAt.UnixMicro(), l.UpdatedAt.UnixMicro()}
+}
+
+// CreateLogin implements portal.LoginStore.
+func (s *Store) CreateLogin(ctx context.Context, l portal.Login) error {
+	return s.write(ctx, "create login", l.PortalID, func(t tx) error {
+		_, err := t.exec(ctx, "INSERT INTO logins ("+loginCols+") VALUES ("+placeholders(10)+")", loginArgs(l)...)
+		return err
+	})
+}
+
+// UpdateLogin implements portal.LoginStore.
+func (s *Store) UpdateLogin(ctx context.Context, l portal.Login) error {
+	return s.write(ctx, "update login", l.PortalID, func(t tx) error {
+		var one int
+		if err := t.row(ctx, "SELECT 1 FROM logins WHERE portal_id = ? AND contact_id = ?", id(l.PortalID), id(l.ContactID)).Scan(&one); err != nil {
+			return err
+		}
+		a := loginArgs(l)
+		_, err := t.exec(ctx, "UPDATE logins SET email = ?, password_hash = ?, failures = ?, failed_at = ?, consent_version = ?, "+
+			"consent_at = ?, created_at = ?, updated_at = ? WHERE portal_id = ? AND contact_id = ?", append(a[2:], a[0], a[1])...)
+		return err
+	})
+}
+
+// scanLogin reads one row of loginCols.
+func scanLogin(row *sql.Row) (portal.Login, error) {
+	var (
+		l                              portal.Login
+		pid, cid, email, hash, consent []byte
+		failedAt, consentAt            sql.NullInt64
+		created, updated               int64
+	)
+	if err := row.Scan(&pid, &cid, &email, &hash, &l.Failures, &failedAt, &consent, &consentAt, &created, &updated); err != nil {
+		return portal.Login{}, err
+	}
+	var err error
+	if l.PortalID, err = uuidOf(pid); err != nil {
+		return portal.Login{}, err
+	}
+	if l.ContactID, err = uuidOf(cid); err != nil {
+		return portal.Login{}, err
+	}
+	l.Email, l.PasswordHash, l.ConsentVersion = string(email), string(hash), string(consent)
+	if failedAt.Valid {
+		l.FailedAt = fromMicros(failedAt.Int64)
+	}
+	if consentAt.Valid {
+		l.ConsentAt = fromMicros(consentAt.Int64)
+	}
+	l.CreatedAt, l.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return l, nil
+}
+
+// Login implements portal.LoginStore.
+func (s *Store) Login(ctx context.Context, portalID, contactID uuid.UUID) (portal.Login, error) {
+	l, err := scanLogin(s.row(ctx, "SELECT "+loginCols+" FROM logins WHERE portal_id = ? AND contact_id = ?", id(portalID), id(contactID)))
+	return l, mapErr("login", err)
+}
+
+// LoginByEmail implements portal.LoginStore.
+func (s *Store) LoginByEmail(ctx context.Context, portalID uuid.UUID, email string) (portal.Login, error) {
+	l, err := scanLogin(s.row(ctx, "SELECT "+loginCols+" FROM logins WHERE portal_id = ? AND email = ?", id(portalID), text(email)))
+	return l, mapErr("login by e-mail", err)
+}
+
+// AddLoginFailure implements portal.LoginStore: one UPDATE counts the
+// failure, so concurrent ones are all counted.
+func (s *Store) AddLoginFailure(ctx context.Context, portalID, contactID uuid.UUID, at time.Time) (int, error) {
+	var n int
+	err := s.write(ctx, "add login failure", portalID, func(t tx) error {
+		if _, err := t.exec(ctx, "UPDATE logins SET failures = failures + 1, failed_at = ? WHERE portal_id = ? AND contact_id = ?",
+			at.UnixMicro(), id(portalID), id(contactID)); err != nil {
+			return err
+		}
+		return t.row(ctx, "SELECT failures FROM logins WHERE portal_id = ? AND contact_id = ?", id(portalID), id(contactID)).Scan(&n)
+	})
+	return n, err
+}
+
+// PutToken implements portal.TokenStore.
+func (s *Store) PutToken(ctx context.Context, tk portal.Token) error {
+	return s.write(ctx, "put token", tk.PortalID, func(t tx) error {
+		if _, err := t.exec(ctx, "DELETE FROM tokens WHERE portal_id = ? AND contact_id = ? AND kind = ?",
+			id(tk.PortalID), id(tk.ContactID), string(tk.Kind)); err != nil {
+			return err
+		}
+		_, err := t.exec(ctx, "INSERT INTO tokens (portal_id, hash, kind, contact_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+			id(tk.PortalID), tk.Hash[:], string(tk.Kind), id(tk.ContactID), tk.CreatedAt.UnixMicro(), tk.ExpiresAt.UnixMicro())
+		return err
+	})
+}
+
+// TakeToken implements portal.TokenStore: it reads the token and deletes it
+// in one transaction, and only the transaction whose DELETE removed the row
+// returns it, so of concurrent takes one wins.
+func (s *Store) TakeToken(ctx context.Context, portalID uuid.UUID, kind portal.TokenKind, hash portal.TokenHash) (portal.Token, error) {
+	tk := portal.Token{PortalID: portalID, Hash: hash, Kind: kind}
+	err := s.write(ctx, "take token", portalID, func(t tx) error {
+		var cid []byte
+		var created, expires int64
+		if err := t.row(ctx, "SELECT contact_id, created_at, expires_at FROM tokens WHERE portal_id = ? AND hash = ? AND kind = ?",
+			id(portalID), hash[:], string(kind)).Scan(&cid, &created, &expires); err != nil {
+			return err
+		}
+		res, err := t.exec(ctx, "DELETE FROM tokens WHERE portal_id = ? AND hash = ? AND kind = ?", id(portalID), hash[:], string(kind))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return fmt.Errorf("%w: token taken by another (%v)", portal.ErrNotFound, err)
+		}
+		if tk.ContactID, err = uuidOf(cid); err != nil {
+			return err
+		}
+		tk.CreatedAt, tk.ExpiresAt = fromMicros(created), fromMicros(expires)
+		return nil
+	})
+	if err != nil {
+		return portal.Token{}, err
+	}
+	return tk, nil
+}
+
+// PutSession implements portal.SessionStore.
+func (s *Store) PutSession(ctx context.Context, ss portal.Session) error {
+	preview := 0
+	if ss.Preview {
+		preview = 1
+	}
+	return s.write(ctx, "put session", ss.PortalID, func(t tx) error {
+		_, err := t.exec(ctx, "INSERT INTO sessions (portal_id, hash, contact_id, preview, preview_by, created_at, last_seen_at, expires_at) "+
+			"VALUES (?, ?, ?, ?, ?, ?, ?, ?)", id(ss.PortalID), ss.Hash[:], id(ss.ContactID), preview, text(ss.PreviewBy),
+			ss.CreatedAt.UnixMicro(), ss.LastSeenAt.UnixMicro(), ss.ExpiresAt.UnixMicro())
+		return err
+	})
+}
+
+// Session implements portal.SessionStore: one statement by primary key.
+func (s *Store) Session(ctx context.Context, portalID uuid.UUID, hash portal.TokenHash) (portal.Session, error) {
+	ss := portal.Session{PortalID: portalID, Hash: hash}
+	var (
+		cid, by                []byte
+		preview                int
+		created, seen, expires int64
+	)
+	err := s.row(ctx, "SELECT contact_id, preview, preview_by, created_at, last_seen_at, expires_at FROM sessions WHERE portal_id = ? AND hash = ?",
+		id(portalID), hash[:]).Scan(&cid, &preview, &by, &created, &seen, &expires)
+	if err != nil {
+		return portal.Session{}, mapErr("session", err)
+	}
+	if ss.ContactID, err = uuidOf(cid); err != nil {
+		return portal.Session{}, mapErr("session", err)
+	}
+	ss.Preview, ss.PreviewBy = preview != 0, string(by)
+	ss.CreatedAt, ss.LastSeenAt, ss.ExpiresAt = fromMicros(created), fromMicros(seen), fromMicros(expires)
+	return ss, nil
+}
+
+// TouchSession implements portal.SessionStore.
+func (s *Store) TouchSession(ctx context.Context, portalID uuid.UUID, hash portal.TokenHash, at time.Time) error {
+	res, err := s.db.ExecContext(ctx, s.d.rebind("UPDATE sessions SET last_seen_at = ? WHERE portal_id = ? AND hash = ? AND last_seen_at < ?"),
+		at.UnixMicro(), id(portalID), hash[:], at.UnixMicro())
+	if err != nil {
+		return mapErr("touch session", err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 1 {
+		return nil
+	}
+	var one int
+	return mapErr("touch session", s.row(ctx, "SELECT 1 FROM sessions WHERE portal_id = ? AND hash = ?", id(portalID), hash[:]).Scan(&one))
+}
+
+// DeleteSession implements portal.SessionStore.
+func (s *Store) DeleteSession(ctx context.Context, portalID uuid.UUID, hash portal.TokenHash) error {
+	return s.write(ctx, "delete session", portalID, func(t tx) error {
+		_, err := t.exec(ctx, "DELETE FROM sessions WHERE portal_id = ? AND hash = ?", id(portalID), hash[:])
+		return err
+	})
+}
+
+// DeleteSessions implements portal.SessionStore.
+func (s *Store) DeleteSessions(ctx context.Context, portalID, contactID uuid.UUID, preview bool) (int, error) {
+	p := 0
+	if preview {
+		p = 1
+	}
+	return s.deleteCount(ctx, "delete sessions", portalID,
+		"DELETE FROM sessions WHERE portal_id = ? AND contact_id = ? AND preview = ?", id(portalID), id(contactID), p)
+}
+
+// DeleteExpiredTokens implements portal.TokenStore.
+func (s *Store) DeleteExpiredTokens(ctx context.Context, portalID uuid.UUID, at time.Time) (int, error) {
+	return s.deleteCount(ctx, "delete expired tokens", portalID,
+		"DELETE FROM tokens WHERE portal_id = ? AND expires_at <= ?", id(portalID), at.UnixMicro())
+}
+
+// DeleteIdleSessions implements portal.SessionStore.
+func (s *Store) DeleteIdleSessions(ctx context.Context, portalID uuid.UUID, expiredAt, idleSince time.Time) (int, error) {
+	return s.deleteCount(ctx, "delete idle sessions", portalID,
+		"DELETE FROM sessions WHERE portal_id = ? AND (expires_at <= ? OR last_seen_at <= ?)",
+		id(portalID), expiredAt.UnixMicro(), idleSince.UnixMicro())
+}
+
+// deleteCount runs a DELETE in a write transaction of the tenant and
+// returns the rows it deleted.
+func (s *Store) deleteCount(ctx context.Context, op string, portalID uuid.UUID, q string, args ...any) (int, error) {
+	var n int64
+	err := s.write(ctx, op, portalID, func(t tx) error {
+		res, err := t.exec(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
+
+func uuidCompare(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) }

@@ -1,0 +1,806 @@
+package storetest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/helpdeskkit/portal"
+	"github.com/helpdeskkit/portal/portaltest"
+)
+
+// These tests state the rules of getting in (S11–S15, A1–A6, P9) through
+// the Portal façade over the store under test: the Portal holds the rules,
+// and they hold only if the store keeps logins, tokens and sessions as its
+// contract says.
+var authTests = []test{
+	{name: "InvitationSetsAPasswordOnce", fn: testInvitation},
+	{name: "InvitationTokensRefuseEveryForgery", fn: testInvitationTokens},
+	{name: "ConcurrentUsesOfAnInvitationHaveOneWinner", fn: testConcurrentInvitation},
+	{name: "ContactOutsideTheAccessGroupsIsRefused", fn: testAccessGroups},
+	{name: "RegistrationNeedsConsentAndRecordsIt", fn: testRegistration},
+	{name: "RegistrationLinksAKnownContact", fn: testRegistrationKnownContact},
+	{name: "RegistrationAndResetDoNotEnumerate", fn: testNoEnumeration},
+	{name: "PasswordLoginNormalisesEmailAndHidesWhichPartFailed", fn: testPasswordLogin},
+	{name: "PasswordRules", fn: testPasswordRules},
+	{name: "RepeatedFailuresSlowDownThenLock", fn: testThrottling},
+	{name: "RaisedParametersRehashOnLogin", fn: testRehash},
+	{name: "PasswordResetEndsTheContactsSessions", fn: testPasswordReset},
+	{name: "SingleSignOn", fn: testSingleSignOn},
+	{name: "SessionTokensAreRandomAndStoredHashed", fn: testSessionTokens},
+	{name: "SessionIdleTimeoutSlidesWithBoundedWrites", fn: testIdleTimeout},
+	{name: "SessionEndsAfterItsLifetime", fn: testSessionLifetime},
+	{name: "LogoutEndsTheSessionAtOnce", fn: testLogout},
+	{name: "PortalSwitchClosesTheDoor", fn: testPortalSwitchDoor},
+	{name: "PreviewIsReadOnlyAndMarked", fn: testPreview},
+	{name: "PurgeDeletesOnlyWhatGrantsNothing", fn: testPurge},
+}
+
+// clock is a settable Now hook.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// cheap are argon2id parameters that keep tests fast; the defaults are
+// measured by BenchmarkLogin.
+var cheap = portal.PasswordParams{Memory: 64, Time: 1, Threads: 1}
+
+// touchCounter counts the store's session touches.
+type touchCounter struct {
+	portal.Store
+	touches atomic.Int64
+}
+
+func (s *touchCounter) TouchSession(ctx context.Context, portalID uuid.UUID, hash portal.TokenHash, at time.Time) error {
+	s.touches.Add(1)
+	return s.Store.TouchSession(ctx, portalID, hash, at)
+}
+
+// door is a portal with contacts at its door: ann and bob are in the access
+// list, carl is not.
+type door struct {
+	s              *touchCounter
+	p              *portal.Portal
+	pid            uuid.UUID
+	mail           *portaltest.Mailbox
+	clock          *clock
+	list           portal.ContactList
+	ann, bob, carl portal.Contact
+	ticket         portal.Ticket
+}
+
+const goodPassword = "correct horse battery staple"
+
+func newDoor(t *testing.T, s portal.Store, change func(*portal.Settings), opts ...func(*portal.Options)) *door {
+	t.Helper()
+	d := &door{s: &touchCounter{Store: s}, mail: &portaltest.Mailbox{}, clock: &clock{now: baseTime}}
+	o := portal.Options{Now: d.clock.Now, Mailer: d.mail, Auth: portal.AuthOptions{Password: cheap}}
+	for _, f := range opts {
+		f(&o)
+	}
+	var err error
+	d.p, err = portal.New(d.s, o)
+	require.NoError(t, err)
+	tenant, err := d.p.CreateTenant(ctx(t), "Acme helpdesk")
+	require.NoError(t, err)
+	d.pid = tenant.ID
+	ch, err := d.p.SaveChannel(ctx(t), portal.Channel{PortalID: d.pid, Name: "Desk", Kind: portal.HelpDesk, CreatesTickets: true})
+	require.NoError(t, err)
+	d.list, err = d.p.SaveContactList(ctx(t), portal.ContactList{PortalID: d.pid, Name: "Portal users"})
+	require.NoError(t, err)
+	other, err := d.p.SaveContactList(ctx(t), portal.ContactList{PortalID: d.pid, Name: "Newsletter"})
+	require.NoError(t, err)
+	contact := func(first, email string, lists ...uuid.UUID) portal.Contact {
+		c, err := d.p.SaveContact(ctx(t), portal.Contact{PortalID: d.pid, FirstName: first, Email: email, Lists: lists})
+		require.NoError(t, err)
+		return c
+	}
+	d.ann = contact("Ann", "Ann@Acme.example", d.list.ID, other.ID)
+	d.bob = contact("Bob", "bob@acme.example", d.list.ID)
+	d.carl = contact("Carl", "carl@acme.example", other.ID)
+	pl, err := d.p.SavePipeline(ctx(t), portal.Pipeline{PortalID: d.pid, Name: "Support", Stages: []portal.Stage{
+		{Name: "New", State: portal.StageOpen}, {Name: "Closed", State: portal.StageClosed}}})
+	require.NoError(t, err)
+	d.ticket, err = d.p.SaveTicket(ctx(t), portal.Ticket{PortalID: d.pid, Subject: "Ann's printer", PipelineID: pl.ID,
+		StageID: pl.Stages[0].ID, ContactIDs: []uuid.UUID{d.ann.ID}})
+	require.NoError(t, err)
+	d.set(t, func(st *portal.Settings) {
+		st.Enabled, st.DefaultChannel = true, ch.ID
+		st.Access = portal.Access{Mode: portal.AccessGroups, Lists: []uuid.UUID{d.list.ID}, Auth: portal.PasswordAuth}
+		if change != nil {
+			change(st)
+		}
+	})
+	return d
+}
+
+func (d *door) set(t *testing.T, change func(*portal.Settings)) portal.Settings {
+	t.Helper()
+	st, err := d.p.Settings(ctx(t), d.pid)
+	require.NoError(t, err)
+	change(&st)
+	st, err = d.p.SaveSettings(ctx(t), d.pid, st)
+	require.NoError(t, err)
+	return st
+}
+
+// lastToken returns the token of the last mail to email, of kind.
+func (d *door) lastToken(t *testing.T, email string, kind portal.TokenKind) string {
+	t.Helper()
+	m, ok := d.mail.Last(email)
+	require.True(t, ok, "a mail to %s", email)
+	require.Equal(t, kind, m.Kind)
+	require.Contains(t, m.Link, m.Token)
+	require.Contains(t, m.Body, m.Link)
+	return m.Token
+}
+
+// invited gives c a password through an invitation and returns its e-mail
+// as the login has it.
+func (d *door) invited(t *testing.T, c portal.Contact) string {
+	t.Helper()
+	require.NoError(t, d.p.InviteContact(ctx(t), d.pid, c.ID))
+	email := portal.NormalizeEmail(c.Email)
+	require.NoError(t, d.p.AcceptInvitation(ctx(t), d.pid, d.lastToken(t, c.Email, portal.TokenInvitation), goodPassword))
+	return email
+}
+
+func (d *door) login(t *testing.T, email string) string {
+	t.Helper()
+	tok, _, err := d.p.Login(ctx(t), d.pid, email, goodPassword)
+	require.NoError(t, err)
+	return tok
+}
+
+// covers: S11, A3 (invitations to the chosen lists; accepting sets the
+// password; the contact is in)
+func testInvitation(t *testing.T, s portal.Store) {
+	d := newDoor(t, s, nil)
+	n, err := d.p.Invite(ctx(t), d.pid)
+	require.NoError(t, err)
+	require.Equal(t, 2, n, "ann and bob, not carl")
+	_, ok := d.mail.Last(d.carl.Email)
+	require.False(t, ok, "carl is in no access list")
+	m, ok := d.mail.Last(d.ann.Email)
+	require.True(t, ok)
+	require.Equal(t, baseTime.Add(7*24*time.Hour), m.ExpiresAt, "default: 7 days")
+	require.True(t, strings.HasPrefix(m.Link, "https://support.example.com/portal/invitation?token="), m.Link)
+
+	require.NoError(t, d.p.AcceptInvitation(ctx(t), d.pid, m.Token, goodPassword))
+	l, err := s.Login(ctx(t), d.pid, d.ann.ID)
+	require.NoError(t, err)
+	require.Equal(t, "ann@acme.example", l.Email)
+	require.True(t, strings.HasPrefix(l.PasswordHash, "$argon2id$v=19$m=64,t=1,p=1$"), l.PasswordHash)
+	require.NotContains(t, l.PasswordHash, goodPassword)
+	require.Empty(t, l.ConsentVersion, "an invitation records no consent")
+
+	tok, sess, err := d.p.Login(ctx(t), d.pid, "ann@acme.example", goodPassword)
+	require.NoError(t, err)
+	got, err := d.p.Authenticate(ctx(t), d.pid, tok)
+	require.NoError(t, err)
+	require.Equal(t, sess, got)
+	require.Equal(t, portal.Viewer{PortalID: d.pid, ContactID: d.ann.ID}, got.Viewer())
+	page, err := d.p.ListTickets(ctx(t), got.Viewer(), portal.ListQuery{Limit: 10})
+	require.NoError(t, err, "the session's viewer lists tickets")
+	require.Len(t, page.Rows, 1)
+
+	n, err = d.p.Invite(ctx(t), d.pid)
+	require.NoError(t, err)
+	require.Equal(t, 1, n, "ann has a password now; bob is invited again")
+
+	require.ErrorIs(t, d.p.InviteContact(ctx(t), d.pid, d.carl.ID), portal.ErrForbidden, "carl is in no access list")
+	d.set(t, func(st *portal.Settings) {
+		st.Access = portal.Access{Mode: portal.SelfRegistration, Auth: portal.PasswordAuth}
+	})
+	_, err = d.p.Invite(ctx(t), d.pid)
+	require.ErrorIs(t, err, portal.ErrForbidden, "invitations are for access groups")
+}
+
+// covers: A3 (single-use, expiring, replaced, of this portal, unchanged)
+func testInvitationTokens(t *testing.T, s portal.Store) {
+	d := newDoor(t, s, nil)
+	bad := func(tok, why string) {
+		t.Helper()
+		err := d.p.AcceptInvitation(ctx(t), d.pid, tok, goodPassword)
+		require.ErrorIs(t, err, portal.ErrInvalid, why)
+		var ve *portal.ValidationError
+		require.ErrorAs(t, err, &ve)
+		require.True(t, ve.Has("token"), why)
+	}
+	require.NoError(t, d.p.InviteContact(ctx(t), d.pid, d.ann.ID))
+	first := d.lastToken(t, d.ann.Email, portal.TokenInvitation)
+	require.NoError(t, d.p.InviteContact(ctx(t), d.pid, d.ann.ID))
+	second := d.lastToken(t, d.ann.Email, portal.TokenInvitation)
+	require.NotEqual(t, first, second)
+	bad(first, "a re-invitation replaces the old token")
+
+	// A token with one character changed, a malformed one, a reset token.
+	changed := []byte(second)
+	if changed[5] == 'A' {
+		changed[5] = 'B'
+	} else {
+		changed[5] = 'A'
+	}
+	bad(string(changed), "one character changed")
+	bad(second[:len(second)-1], "too short")
+	bad(second+"A", "too long")
+	bad("", "empty")
+	bad(strings.Repeat("!", len(second)), "not base64url")
+
+	// Another portal's token.
+	other := newDoor(t, s, nil)
+	require.NoError(t, other.p.InviteContact(ctx(t), other.pid, other.ann.ID))
+	foreign := other.lastToken(t, other.ann.Email, portal.TokenInvitation)
+	bad(foreign, "another portal's token")
+
+	// A weak password leaves the token usable.
+	err := d.p.AcceptInvitation(ctx(t), d.pid, second, "short")
+	var ve *portal.ValidationError
+	require.ErrorAs(t, err, &ve)
+	require.True(t, ve.Has("password"))
+
+	require.NoError(t, d.p.AcceptInvitation(ctx(t), d.pid, second, goodPassword))
+	bad(second, "used")
+
+	require.NoError(t, d.p.InviteContact(ctx(t), d.pid, d.bob.ID))
+	expiring := d.lastToken(t, d.bob.Email, portal.TokenInvitation)
+	d.clock.advance(7 * 24 * time.Hour)
+	bad(expiring, "expired")
+	_, err = s.Login(ctx(t), d.pid, d.bob.ID)
+	require.ErrorIs(t, err, portal.ErrNotFound, "no login was made")
+}
+
+// covers: A3 (two uses of one invitation at once: one sets the password)
+func testConcurrentInvitation(t *testing.T, s portal.Store) {
+	const n = 6
+	d := newDoor(t, s, nil)
+	require.NoError(t, d.p.InviteContact(ctx(t), d.pid, d.ann.ID))
+	tok := d.lastToken(t, d.ann.Email, portal.TokenInvitation)
+	errs := make([]error, n)
+	startTogether(n, func(i int) {
+		errs[i] = d.p.AcceptInvitation(ctx(t), d.pid, tok, goodPassword+string(rune('a'+i)))
+	})
+	won := -1
+	for i, err := range errs {
+		if err == nil {
+			require.Equal(t, -1, won, "a second winner")
+			won = i
+		} else {
+			require.ErrorIs(t, err, portal.ErrInvalid)
+		}
+	}
+	require.GreaterOrEqual(t, won, 0)
+	_, _, err := d.p.Login(ctx(t), d.pid, d.ann.Email, goodPassword+string(rune('a'+won)))
+	require.NoError(t, err, "the winner's password is the one set")
+}
+
+// covers: S11, A3 (only members of the chosen lists get in; leaving the
+// lists ends access at the next request, even with a live session)
+func testAccessGroups(t *testing.T, s portal.Store) {
+	d := newDoor(t, s, nil)
+	email := d.invited(t, d.ann)
+	tok := d.login(t, email)
+	_, err := d.p.Authenticate(ctx(t), d.pid, tok)
+	require.NoError(t, err)
+
+	ann := d.ann
+	ann.Lists = nil
+	_, err = d.p.SaveContact(ctx(t), ann)
+	require.NoError(t, err)
+	_, err = d.p.Authenticate(ctx(t), d.pid, tok)
+	require.ErrorIs(t, err, portal.ErrForbidden, "left every list")
+	_, _, err = d.p.Login(ctx(t), d.pid, email, goodPassword)
+	require.ErrorIs(t, err, portal.ErrForbidden, "the right password, but no access group")
+
+	_, err = d.p.SaveContact(ctx(t), d.ann) // back in the list
+	require.NoError(t, err)
+	_, err = d.p.Authenticate(ctx(t), d.pid, tok)
+	require.ErrorIs(t, err, portal.ErrUnauthenticated, "the refused session was ended")
+	d.login(t, email)
+
+	d.set(t, func(st *portal.Settings) { st.Access.Lists = nil })
+	_, _, err = d.p.Login(ctx(t), d.pid, email, goodPassword)
+	require.ErrorIs(t, err, portal.ErrForbidden, "no list chosen: nobody gets in")
+}
+
+// covers: A2, S13 (consent required and recorded; new e-mail, new contact;
+// registration only under self-registration)
+func testRegistration(t *testing.T, s portal.Store) {
+	d := newDoor(t, s, nil)
+	reg := portal.Registration{Email: "  New.Person@Example.COM ", FirstName: "New", Consent: true}
+	require.ErrorIs(t, d.p.Register(ctx(t), d.pid, reg), portal.ErrForbidden, "access-groups mode")
+
+	st := d.set(t, func(st *portal.Settings) {
+		st.Access = portal.Access{Mode: portal.SelfRegistration, Auth: portal.PasswordAuth}
+	})
+	noConsent := reg
+	noConsent.Consent = false
+	err := d.p.Register(ctx(t), d.pid, noConsent)
+	var ve *portal.ValidationError
+	require.ErrorAs(t, err, &ve)
+	require.True(t, ve.Has("consent"))
+	err = d.p.Register(ctx(t), d.pid, portal.Registration{Email: "not an address", Consent: true})
+	require.ErrorAs(t, err, &ve)
+	require.True(t, ve.Has("email"))
+	require.Empty(t, d.mail.Sent(), "refused registrations send nothing")
+	_, err = s.LoginByEmail(ctx(t), d.pid, "new.person@example.com")
+	require.ErrorIs(t, err, portal.ErrNotFound, "and store nothing")
+
+	d.clock.advance(time.Minute)
+	require.NoError(t, d.p.Register(ctx(t), d.pid, reg))
+	l, err := s.LoginByEmail(ctx(t), d.pid, "new.person@example.com")
+	require.NoError(t, err)
+	require.Equal(t, portal.ConsentVersion(st.Consent), l.ConsentVersion)
+	require.Equal(t, baseTime.Add(time.Minute), l.ConsentAt)
+	require.Empty(t, l.PasswordHash, "the password is set once the e-mail is proved")
+	c, err := d.p.Contact(ctx(t), d.pid, l.ContactID)
+	require.NoError(t, err)
+	require.Equal(t, "new.person@example.com", c.Email)
+	require.Equal(t, "New", c.FirstName)
+
+	_, _, err = d.p.Login(ctx(t), d.pid, "new.person@example.com", goodPassword)
+	require.ErrorIs(t, err, portal.ErrUnauthenticated, "no password yet")
+	tok := d.lastToken(t, "new.person@example.com", portal.TokenRegistration)
+	require.NoError(t, d.p.CompleteRegistration(ctx(t), d.pid, tok, goodPassword))
+	d.login(t, "NEW.PERSON@example.com")
+}
+
+// covers: A2 (a known e-mail is linked to its contact)
+func testRegistrationKnownContact(t *testing.T, s portal.Store) {
+	d := newDoor(t, s, func(st *portal.Settings) {
+		st.Access = portal.Access{Mode: portal.SelfRegistration, Auth: portal.PasswordAuth}
+	})
+	require.NoError(t, d.p.Register(ctx(t), d.pid, portal.Registration{Email: "CARL@acme.example", Consent: true}))
+	l, err := s.LoginByEmail(ctx(t), d.pid, "carl@acme.example")
+	require.NoError(t, err)
+	require.Equal(t, d.carl.ID, l.ContactID)
+	require.NoError(t, d.p.CompleteRegistration(ctx(t), d.pid, d.lastToken(t, "carl@acme.example", portal.TokenRegistration), goodPassword))
+	tok := d.login(t, "carl@acme.example")
+	sess, err := d.p.Authenticate(ctx(t), d.pid, tok)
+	require.NoError(t, err)
+	require.Equal(t, d.carl.ID, sess.ContactID, "self-registration does not need access lists")
+	cs, err := s.ContactsByEmail(ctx(t), d.pid, "carl@acme.example")
+	require.NoError(t, err)
+	require.Len(t, cs, 1, "no second contact")
+}
+
+// covers: A2, A4 (registering an existing login and resetting an unknown
+// e-mail answer like the ordinary case)
+func testNoEnumeration(t *testing.T, s portal.Store) {
+	d := newDoor(t, s, func(st *portal.Settings) {
+		st.Access = portal.Access{Mode: portal.SelfRegistration, Auth: portal.PasswordAuth}
+	})
+	email := d.invitedBySelf(t, d.ann)
+	hashBefore := func() string {
+		l, err := s.LoginByEmail(ctx(t), d.pid, email)
+		require.NoError(t, err)
+		return l.PasswordHash
+	}
+	before := hashBefore()
+	newErr := d.p.Register(ctx(t), d.pid, portal.Registration{Email: "fresh@acme.example", Consent: true})
+	existingErr := d.p.Register(ctx(t), d.pid, portal.Registration{Email: " " + strings.ToUpper(email), Consent: true})
+	require.Equal(t, newErr, existingErr, "the same answer")
+	require.NoError(t, existingErr)
+	require.Equal(t, before, hashBefore(), "registering over a login changes nothing")
+	d.login(t, email)
+	// The owner of the existing login is told, with a reset link.
+	require.NotEmpty(t, d.lastToken(t, email, portal.TokenReset))
+
+	unknownErr := d.p.RequestPasswordReset(ctx(t), d.pid, "nobody@acme.example")
+	knownErr := d.p.RequestPasswordReset(ctx(t), d.pid, email)
+	require.Equal(t, knownErr, unknownErr, "the same answer")
+	require.NoError(t, unknownErr)
+	_, ok := d.mail.Last("nobody@acme.example")
+	require.False(t, ok, "nothing is sent to an unknown e-mail")
+}
+
+// invitedBySelf registers c and sets its password.
+func (d *door) invitedBySelf(t *testing.T, c portal.Contact) string {
+	t.Helper()
+	require.NoError(t, d.p.Register(ctx(t), d.pid, portal.Registration{Email: c.Email, Consent: true}))
+	email := portal.NormalizeEmail(c.Email)
+	require.NoError(t, d.p.CompleteRegistration(ctx(t), d.pid, d.lastToken(t, email, portal.TokenRegistration), goodPassword))
+	return email
+}
+
+// covers: A4 (password login; e-mail case and spaces; one answer for an
+// unknown e-mail and a wrong password)
+func testPasswordLogin(t *testing.T, s portal.Store) {
+	d := newDoor(t, s, nil)
+	email := d.invited(t, d.ann)
+	for _, e := range []string{email, "ANN@acme.EXAMPLE", "  ann@acme.example\t"} {
+		d.login(t, e)
+	}
+	_, _, unknown := d.p.Login(ctx(t), d.pid, "nobody@acme.example", goodPassword)
+	_, _, wrong := d.p.Login(ctx(t), d.pid, email, goodPassword+"!")
+	_, _, noPassword := d.p.Login(ctx(t), d.pid, d.bob.Email, goodPassword) // bob has no login yet
+	require.ErrorIs(t, unknown, portal.ErrUnauthenticated)
+	require.Equal(t, unknown, wrong, "the same error value")
+	require.Equal(t, unknown, noPassword)
+	_, _, err := d.p.Login(ctx(t), d.pid, email, strings.Repeat("x", 5000))
+	require.Equal(t, unknown, err, "an overlong password is just wrong")
+	long := strings.Repeat("y", portal.MaxPasswordLength)
+	require.NoError(t, d.p.InviteContact(ctx(t), d.pid, d.bob.ID))
+	require.NoError(t, d.p.AcceptInvitation(ctx(t), d.pid, d.lastToken(t, d.bob.Email, portal.TokenInvitation), long))
+	_, _, err = d.p.Login(ctx(t), d.pid, d.bob.Email, long+"z")
+	require.Equal(t, unknown, err, "a password is not cut to fit")
+	_, _, err = d.p.Login(ctx(t), d.pid, d.bob.Email, long)
+	require.NoError(t, err)
+
+	other := newDoor(t, s, nil)
+	_, _, err = other.p.Login(ctx(t), other.pid, email, goodPassword)
+	require.Equal(t, unknown, err, "a login of another portal")
+
+	d.set(t, func(st *portal.Settings) { st.Access.Auth = portal.SingleSignOn })
+	_, _, err = d.p.Login(ctx(t), d.pid, email, goodPassword)
+	require.ErrorIs(t, err, portal.ErrForbidden, "under single sign-on the portal keeps no passwords")
+}
+
+// covers: A4 (minimum length, common passwords)
+func testPasswordRules(t *testing.T, s portal.Store) {
+	d := newDoor(t, s, nil)
+	require.NoError(t, d.p.InviteContact(ctx(t), d.pid, d.ann.ID))
+	tok := d.lastToken(t, d.ann.Email, portal.TokenInvitation)
+	for _, pw := range []string{"", "short", "123456789", "Password123", "qwertyuiop", "ann@acme.example", string([]byte{0xff, 0xfe, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'})} {
+		err := d.p.AcceptInvitation(ctx(t), d.pid, tok, pw)
+		var ve *portal.ValidationError
+		require.ErrorAs(t, err, &ve, "%q", pw)
+		require.True(t, ve.Has("password"), "%q: %v", pw, err)
+	}
+	require.NoError(t, d.p.AcceptInvitation(ctx(t), d.pid, tok, "æøå-unusual-10"), "the token survived the refusals")
+}
+
+// covers: A4 (wrong passwords in a loop: slowed, then locked, same answer)
+func testThrottling(t *testing.T, s portal.Store) {
+	d := newDoor(t, s, nil)
+	email := d.invited(t, d.ann)
+	_, _, want := d.p.Login(ctx(t), d.pid, email, "wrong password 0")
+	for i := 1; i < 5; i++ {
+		_, _, err := d.p.Login(ctx(t), d.pid, email, "wrong password")
+		require.Equal(t, want, err)
+	}
+	// Five failures: the next attempt waits a second.
+	_, _, err := d.p.Login(ctx(t), d.pid, email, goodPassword)
+	require.Equal(t, want, err, "slowed: even the right password is refused, with the same error")
+	d.clock.advance(time.Second)
+	d.login(t, email) // the wait is over; a success ends the throttling
+	l, err := s.Login(ctx(t), d.pid, d.ann.ID)
+	require.NoError(t, err)
+	require.Zero(t, l.Failures)
+
+	// Ten failures in a row, each after its back-off: then locked.
+	for i := range 10 {
+		_, _, err := d.p.Login(ctx(t), d.pid, email, "wrong password")
+		require.Equal(t, want, err)
+		if i >= 4 {
+			d.clock.advance(time.Second << (i - 4))
+		}
+	}
+	l, err = s.Login(ctx(t), d.pid, d.ann.ID)
+	require.NoError(t, err)
+	require.Equal(t, 10, l.Failures)
+	d.clock.advance(14 * time.Minute)
+	_, _, err = d.p.Login(ctx(t), d.pid, email, goodPassword)
+	require.Equal(t, want, err, "locked for 15 minutes")
+	l2, err := s.Login(ctx(t), d.pid, d.ann.ID)
+	require.NoError(t, err)
+	require.Equal(t, l.Failures, l2.Failures, "a refused attempt is not counted")
+	d.clock.advance(time.Minute)
+	d.login(t, email)
+}
+
+// covers: A4 (hashes are self-describing; raised parameters rehash on login)
+func testRehash(t *testing.T, s portal.Store) {
+	d := newDoor(t, s, nil)
+	email := d.invited(t, d.ann)
+	raised, err := portal.New(d.s, portal.Options{Now: d.clock.Now, Auth: portal.AuthOptions{
+		Password: portal.PasswordParams{Memory: 128, Time: 2, Threads: 1}}})
+	require.NoError(t, err)
+	_, _, err = raised.Login(ctx(t), d.pid, email, goodPassword)
+	require.NoError(t, err, "the old hash verifies with its own parameters")
+	l, err := s.Login(ctx(t), d.pid, d.ann.ID)
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(l.PasswordHash, "$argon2id$v=19$m=128,t=2,p=1$"), l.PasswordHash)
+	_, _, err = raised.Login(ctx(t), d.pid, email, goodPassword)
+	require.NoError(t, err, "the new hash verifies")
+}
+
+// covers: A4 (reset: single-use expiring token, new password, every other
+// session ends)
+func testPasswordReset(t *testing.T, s portal.Store) {
+	d := newDoor(t, s, nil)
+	email := d.invited(t, d.ann)
+	s1, s2 := d.login(t, email), d.login(t, email)
+	pv, _, err := d.p.Preview(ctx(t), d.pid, d.ann.ID, "agent@helpdesk.example")
+	require.NoError(t, err)
+	bobEmail := d.invited(t, d.bob)
+	bobs := d.login(t, bobEmail)
+
+	require.NoError(t, d.p.RequestPasswordReset(ctx(t), d.pid, " ANN@acme.example "))
+	m, ok := d.mail.Last(email)
+	require.True(t, ok)
+	require.Equal(t, portal.TokenReset, m.Kind)
+	require.Equal(t, d.clock.Now().Add(time.Hour), m.ExpiresAt, "default: one hour")
+	const newPassword = "a brand new passphrase"
+	require.NoError(t, d.p.ResetPassword(ctx(t), d.pid, m.Token, newPassword))
+	for _, tok := range []string{s1, s2} {
+		_, err := d.p.Authenticate(ctx(t), d.pid, tok)
+		require.ErrorIs(t, err, portal.ErrUnauthenticated, "the contact's sessions ended")
+	}
+	_, err = d.p.Authenticate(ctx(t), d.pid, pv)
+	require.NoError(t, err, "a helpdesk user's preview is not the contact's session")
+	_, err = d.p.Authenticate(ctx(t), d.pid, bobs)
+	require.NoError(t, err, "another contact's session stays")
+	_, _, err = d.p.Login(ctx(t), d.pid, email, goodPassword)
+	require.ErrorIs(t, err, portal.ErrUnauthenticated, "the old password is gone")
+	_, _, err = d.p.Login(ctx(t), d.pid, email, newPassword)
+	require.NoError(t, err)
+
+	require.ErrorIs(t, d.p.ResetPassword(ctx(t), d.pid, m.Token, "yet another passphrase"), portal.ErrInvalid, "used")
+	require.ErrorIs(t, d.p.AcceptInvitation(ctx(t), d.pid, m.Token, "yet another passphrase"), portal.ErrInvalid, "of another kind")
+	require.NoError(t, d.p.RequestPasswordReset(ctx(t), d.pid, email))
+	late := d.lastToken(t, email, portal.TokenReset)
+	d.clock.advance(time.Hour)
+	require.ErrorIs(t, d.p.ResetPassword(ctx(t), d.pid, late, "yet another passphrase"), portal.ErrInvalid, "expired")
+}
+
+// covers: S11, A4 (single sign-on: the host vouches for a verified e-mail)
+func testSingleSignOn(t *testing.T, s portal.Store) {
+	d := newDoor(t, s, nil)
+	id := portal.Identity{Email: " ANN@acme.example", EmailVerified: true}
+	_, _, err := d.p.SSOLogin(ctx(t), d.pid, id)
+	require.ErrorIs(t, err, portal.ErrForbidden, "the portal uses passwords")
+
+	d.set(t, func(st *portal.Settings) { st.Access.Auth = portal.SingleSignOn })
+	unverified := id
+	unverified.EmailVerified = false
+	_, _, err = d.p.SSOLogin(ctx(t), d.pid, unverified)
+	require.ErrorIs(t, err, portal.ErrUnauthenticated, "an unverified e-mail grants nothing")
+	_, err = s.LoginByEmail(ctx(t), d.pid, "ann@acme.example")
+	require.ErrorIs(t, err, portal.ErrNotFound)
+
+	tok, sess, err := d.p.SSOLogin(ctx(t), d.pid, id)
+	require.NoError(t, err)
+	require.Equal(t, d.ann.ID, sess.ContactID)
+	_, err = d.p.Authenticate(ctx(t), d.pid, tok)
+	require.NoError(t, err)
+	_, _, err = d.p.SSOLogin(ctx(t), d.pid, id)
+	require.NoError(t, err, "the second time, the login exists")
+	_, _, err = d.p.SSOLogin(ctx(t), d.pid, portal.Identity{Email: d.carl.Email, EmailVerified: true})
+	require.ErrorIs(t, err, portal.ErrForbidden, "carl is in no access group")
+	_, _, err = d.p.SSOLogin(ctx(t), d.pid, portal.Identity{Email: "stranger@acme.example", EmailVerified: true})
+	require.ErrorIs(t, err, portal.ErrForbidden, "no such contact in the groups")
+	require.ErrorIs(t, d.p.RequestPasswordReset(ctx(t), d.pid, d.ann.Email), portal.ErrForbidden, "no passwords under SSO")
+
+	d.set(t, func(st *portal.Settings) {
+		st.Access = portal.Access{Mode: portal.SelfRegistration, Auth: portal.SingleSignOn}
+	})
+	stranger := portal.Identity{Email: "Stranger@acme.example", EmailVerified: true, FirstName: "Stan"}
+	_, _, err = d.p.SSOLogin(ctx(t), d.pid, stranger)
+	var ve *portal.ValidationError
+	require.ErrorAs(t, err, &ve, "registering needs consent")
+	require.True(t, ve.Has("identity.consent"))
+	stranger.Consent = true
+	_, sess, err = d.p.SSOLogin(ctx(t), d.pid, stranger)
+	require.NoError(t, err)
+	c, err := d.p.Contact(ctx(t), d.pid, sess.ContactID)
+	require.NoError(t, err)
+	require.Equal(t, "stranger@acme.example", c.Email)
+	require.Equal(t, "Stan", c.FirstName)
+	l, err := s.Login(ctx(t), d.pid, c.ID)
+	require.NoError(t, err)
+	require.NotEmpty(t, l.ConsentVersion)
+	require.Empty(t, l.PasswordHash)
+	require.ErrorIs(t, d.p.Register(ctx(t), d.pid, portal.Registration{Email: "x@acme.example", Consent: true}), portal.ErrForbidden,
+		"under SSO one registers through the identity provider")
+}
+
+// covers: A6 (256-bit tokens from crypto/rand; the store keeps SHA-256)
+func testSessionTokens(t *testing.T, s portal.Store) {
+	d := newDoor(t, s, nil)
+	email := d.invited(t, d.ann)
+	seen := map[string]bool{}
+	for range 20 {
+		tok, sess, err := d.p.Login(ctx(t), d.pid, email, goodPassword)
+		require.NoError(t, err)
+		raw, err := base64.RawURLEncoding.DecodeString(tok)
+		require.NoError(t, err)
+		require.Len(t, raw, 32, "256 bits")
+		require.False(t, seen[tok])
+		seen[tok] = true
+		require.Equal(t, portal.TokenHash(sha256.Sum256([]byte(tok))), sess.Hash)
+		stored, err := s.Session(ctx(t), d.pid, sess.Hash)
+		require.NoError(t, err)
+		require.Equal(t, sess, stored)
+	}
+	tok := d.login(t, email)
+	for i := range tok {
+		b := []byte(tok)
+		b[i] = map[bool]byte{true: 'B', false: 'A'}[b[i] == 'A']
+		_, err := d.p.Authenticate(ctx(t), d.pid, string(b))
+		require.ErrorIs(t, err, portal.ErrUnauthenticated, "character %d changed", i)
+	}
+	other := newDoor(t, s, nil)
+	_, err := other.p.Authenticate(ctx(t), other.pid, tok)
+	require.ErrorIs(t, err, portal.ErrUnauthenticated, "another portal's session")
+	_, err = d.p.Authenticate(ctx(t), d.pid, "")
+	require.ErrorIs(t, err, portal.ErrUnauthenticated)
+}
+
+// covers: A6, S15 (idle timeout from the settings; each request slides it,
+// with a bounded number of store writes)
+func testIdleTimeout(t *testing.T, s portal.Store) {
+	d := newDoor(t, s, func(st *portal.Settings) { st.IdleTimeout = 30 * time.Minute })
+	email := d.invited(t, d.ann)
+	tok := d.login(t, email)
+	start := d.s.touches.Load()
+	for range 100 {
+		d.clock.advance(time.Second)
+		_, err := d.p.Authenticate(ctx(t), d.pid, tok)
+		require.NoError(t, err)
+	}
+	touches := d.s.touches.Load() - start
+	require.LessOrEqual(t, touches, int64(1), "100 requests in 100 s write at most once (every 3 minutes)")
+
+	// The store's last activity lags by up to a tenth of the timeout, so a
+	// session idle for 90% of it may end: requests 26 minutes apart keep it.
+	for range 12 { // active for five hours
+		d.clock.advance(26 * time.Minute)
+		_, err := d.p.Authenticate(ctx(t), d.pid, tok)
+		require.NoError(t, err, "each request slides the idle window")
+	}
+	d.clock.advance(30 * time.Minute)
+	_, err := d.p.Authenticate(ctx(t), d.pid, tok)
+	require.ErrorIs(t, err, portal.ErrUnauthenticated, "idle for the timeout")
+	d.clock.advance(-time.Hour)
+	_, err = d.p.Authenticate(ctx(t), d.pid, tok)
+	require.ErrorIs(t, err, portal.ErrUnauthenticated, "and ended: turning the clock back does not revive it")
+}
+
+// covers: A6 (an absolute lifetime, however active)
+func testSessionLifetime(t *testing.T, s portal.Store) {
+	d := newDoor(t, s, nil, func(o *portal.Options) { o.Auth.SessionLifetime = 3 * time.Hour })
+	email := d.invited(t, d.ann)
+	tok := d.login(t, email)
+	for range 5 {
+		d.clock.advance(35 * time.Minute)
+		_, err := d.p.Authenticate(ctx(t), d.pid, tok)
+		require.NoError(t, err)
+	}
+	d.clock.advance(5 * time.Minute)
+	_, err := d.p.Authenticate(ctx(t), d.pid, tok)
+	require.ErrorIs(t, err, portal.ErrUnauthenticated, "three hours after login")
+}
+
+// covers: A6, P9 (logout ends the session at once, only that one)
+func testLogout(t *testing.T, s portal.Store) {
+	d := newDoor(t, s, nil)
+	email := d.invited(t, d.ann)
+	tok, other := d.login(t, email), d.login(t, email)
+	require.NoError(t, d.p.Logout(ctx(t), d.pid, tok))
+	_, err := d.p.Authenticate(ctx(t), d.pid, tok)
+	require.ErrorIs(t, err, portal.ErrUnauthenticated)
+	_, err = d.p.Authenticate(ctx(t), d.pid, other)
+	require.NoError(t, err)
+	require.NoError(t, d.p.Logout(ctx(t), d.pid, tok), "twice is fine")
+	require.NoError(t, d.p.Logout(ctx(t), d.pid, "garbage"))
+}
+
+// covers: S14 (no login, registration or session use while off; on again,
+// everything is back)
+func testPortalSwitchDoor(t *testing.T, s portal.Store) {
+	d := newDoor(t, s, nil)
+	email := d.invited(t, d.ann)
+	tok := d.login(t, email)
+	require.NoError(t, d.p.InviteContact(ctx(t), d.pid, d.bob.ID))
+	bobTok := d.lastToken(t, d.bob.Email, portal.TokenInvitation)
+
+	_, err := d.p.SetEnabled(ctx(t), d.pid, false)
+	require.NoError(t, err)
+	_, err = d.p.Authenticate(ctx(t), d.pid, tok)
+	require.ErrorIs(t, err, portal.ErrPortalDisabled)
+	_, _, err = d.p.Login(ctx(t), d.pid, email, goodPassword)
+	require.ErrorIs(t, err, portal.ErrPortalDisabled)
+	_, _, err = d.p.Preview(ctx(t), d.pid, d.ann.ID, "agent")
+	require.ErrorIs(t, err, portal.ErrPortalDisabled)
+	require.ErrorIs(t, d.p.AcceptInvitation(ctx(t), d.pid, bobTok, goodPassword), portal.ErrPortalDisabled)
+	require.ErrorIs(t, d.p.RequestPasswordReset(ctx(t), d.pid, email), portal.ErrPortalDisabled)
+	d.set(t, func(st *portal.Settings) {
+		st.Access = portal.Access{Mode: portal.SelfRegistration, Auth: portal.PasswordAuth}
+	})
+	require.ErrorIs(t, d.p.Register(ctx(t), d.pid, portal.Registration{Email: "x@acme.example", Consent: true}), portal.ErrPortalDisabled)
+	_, _, err = d.p.SSOLogin(ctx(t), d.pid, portal.Identity{Email: email, EmailVerified: true})
+	require.ErrorIs(t, err, portal.ErrPortalDisabled)
+
+	d.set(t, func(st *portal.Settings) {
+		st.Access = portal.Access{Mode: portal.AccessGroups, Lists: []uuid.UUID{d.list.ID}, Auth: portal.PasswordAuth}
+	})
+	_, err = d.p.SetEnabled(ctx(t), d.pid, true)
+	require.NoError(t, err)
+	_, err = d.p.Authenticate(ctx(t), d.pid, tok)
+	require.NoError(t, err, "the session lives on")
+	d.login(t, email)
+	require.NoError(t, d.p.AcceptInvitation(ctx(t), d.pid, bobTok, goodPassword), "the refused use left the invitation")
+}
+
+// covers: A5 (a read-only preview as a contact, marked as such)
+func testPreview(t *testing.T, s portal.Store) {
+	d := newDoor(t, s, nil)
+	_, _, err := d.p.Preview(ctx(t), d.pid, d.ann.ID, "")
+	var ve *portal.ValidationError
+	require.ErrorAs(t, err, &ve)
+	require.True(t, ve.Has("by"))
+	_, _, err = d.p.Preview(ctx(t), d.pid, newID(t), "agent")
+	require.ErrorIs(t, err, portal.ErrNotFound)
+
+	tok, sess, err := d.p.Preview(ctx(t), d.pid, d.carl.ID, "Åse from support")
+	require.NoError(t, err)
+	got, err := d.p.Authenticate(ctx(t), d.pid, tok)
+	require.NoError(t, err, "a preview is not held to the access groups")
+	assert.Equal(t, sess, got)
+	assert.True(t, got.Preview)
+	assert.Equal(t, "Åse from support", got.PreviewBy)
+	assert.Equal(t, portal.Viewer{PortalID: d.pid, ContactID: d.carl.ID, Preview: true}, got.Viewer())
+
+	tok, _, err = d.p.Preview(ctx(t), d.pid, d.ann.ID, "agent")
+	require.NoError(t, err)
+	got, err = d.p.Authenticate(ctx(t), d.pid, tok)
+	require.NoError(t, err)
+	page, err := d.p.ListTickets(ctx(t), got.Viewer(), portal.ListQuery{Limit: 10})
+	require.NoError(t, err, "a preview reads")
+	require.Len(t, page.Rows, 1)
+	_, err = d.p.TicketDetail(ctx(t), got.Viewer(), d.ticket.ID)
+	require.NoError(t, err)
+	_, err = s.Login(ctx(t), d.pid, d.ann.ID)
+	require.ErrorIs(t, err, portal.ErrNotFound, "a preview needs no credentials of the contact")
+}
+
+// covers: A6, S15 (purging removes only ended sessions and expired tokens)
+func testPurge(t *testing.T, s portal.Store) {
+	d := newDoor(t, s, func(st *portal.Settings) { st.IdleTimeout = time.Hour })
+	email := d.invited(t, d.ann)
+	stale := d.login(t, email)
+	require.NoError(t, d.p.InviteContact(ctx(t), d.pid, d.bob.ID)) // expires in 7 days
+	d.clock.advance(50 * time.Minute)
+	fresh := d.login(t, email)
+	require.NoError(t, d.p.RequestPasswordReset(ctx(t), d.pid, email)) // expires in an hour
+	d.clock.advance(15 * time.Minute)
+
+	sessions, tokens, err := d.p.PurgeExpired(ctx(t), d.pid)
+	require.NoError(t, err)
+	require.Equal(t, 1, sessions, "the session idle for 65 minutes")
+	require.Zero(t, tokens)
+	_, err = d.p.Authenticate(ctx(t), d.pid, fresh)
+	require.NoError(t, err)
+	_, err = d.p.Authenticate(ctx(t), d.pid, stale)
+	require.ErrorIs(t, err, portal.ErrUnauthenticated)
+
+	d.clock.advance(time.Hour)
+	_, tokens, err = d.p.PurgeExpired(ctx(t), d.pid)
+	require.NoError(t, err)
+	require.Equal(t, 1, tokens, "the reset token")
+	require.NoError(t, d.p.AcceptInvitation(ctx(t), d.pid, d.lastToken(t, d.bob.Email, portal.TokenInvitation), goodPassword),
+		"the invitation stays")
+}

@@ -1,0 +1,425 @@
+package storetest
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/helpdeskkit/portal"
+)
+
+// These tests hold stores to the contracts of ContactIndex, LoginStore,
+// TokenStore and SessionStore (S11–S15, A2–A6).
+var identityTests = []test{
+	{name: "ContactsByEmailFindNormalisedAddresses", fn: testContactsByEmail},
+	{name: "ListMembersPageInIDOrder", fn: testListMembers},
+	{name: "LoginRoundTripsByContactAndEmail", fn: testLoginRoundTrip},
+	{name: "LoginEmailAndContactAreUnique", fn: testLoginUnique},
+	{name: "UpdateLoginReplacesWhole", fn: testUpdateLogin},
+	{name: "ConcurrentLoginFailuresAreAllCounted", fn: testConcurrentLoginFailures},
+	{name: "TokenReplacesTheContactsTokenOfItsKind", fn: testTokenReplaces},
+	{name: "TokenIsTakenOnceAndOnlyByItsKindAndTenant", fn: testTakeToken},
+	{name: "ConcurrentTakesOfATokenHaveOneWinner", fn: testConcurrentTakeToken},
+	{name: "SessionRoundTripTouchAndDelete", fn: testSessions},
+	{name: "DeleteSessionsOfAContactByPreview", fn: testDeleteSessions},
+	{name: "IdentityRecordsStayInTheirTenant", fn: testIdentityTenancy},
+	{name: "ExpiredTokensAndIdleSessionsAreDeleted", fn: testDeleteExpired},
+}
+
+func hashOf(s string) portal.TokenHash { return sha256.Sum256([]byte(s)) }
+
+func newLogin(pid, cid uuid.UUID, email string) portal.Login {
+	return portal.Login{PortalID: pid, ContactID: cid, Email: email, PasswordHash: "$argon2id$v=19$m=64,t=1,p=1$c2FsdA$a2V5",
+		Failures: 2, FailedAt: at(5), ConsentVersion: "sha256:abc", ConsentAt: at(6), CreatedAt: at(7), UpdatedAt: at(8)}
+}
+
+// covers: A2, A4 (a known e-mail is found whatever its case and spaces)
+func testContactsByEmail(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	a, b, c := newContact(t, pid), newContact(t, pid), newContact(t, pid)
+	a.Email, b.Email, c.Email = "Ann@Acme.example", "ann@acme.example", "bob@acme.example"
+	for _, x := range []portal.Contact{a, b, c} {
+		require.NoError(t, s.PutContact(ctx(t), x))
+	}
+	got, err := s.ContactsByEmail(ctx(t), pid, "ann@acme.example")
+	require.NoError(t, err)
+	want := []portal.Contact{a, b}
+	slices.SortFunc(want, func(x, y portal.Contact) int { return byteOrder(x.ID, y.ID) })
+	require.Equal(t, want, got)
+
+	a.Email = "ann@elsewhere.example" // a changed e-mail moves the index
+	require.NoError(t, s.PutContact(ctx(t), a))
+	got, err = s.ContactsByEmail(ctx(t), pid, "ann@acme.example")
+	require.NoError(t, err)
+	require.Equal(t, []portal.Contact{b}, got)
+	got, err = s.ContactsByEmail(ctx(t), pid, "nobody@acme.example")
+	require.NoError(t, err)
+	require.Empty(t, got)
+}
+
+// covers: A3 (invitations go to the members of the chosen lists)
+func testListMembers(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	l1, l2, l3 := newID(t), newID(t), newID(t)
+	ids := scrambledIDs(t, 7)
+	var in []uuid.UUID
+	for i, cid := range ids {
+		c := newContact(t, pid)
+		c.ID = cid
+		switch i % 3 {
+		case 0:
+			c.Lists = []uuid.UUID{l1, l2} // in both: listed once
+			in = append(in, cid)
+		case 1:
+			c.Lists = []uuid.UUID{l2}
+			in = append(in, cid)
+		default:
+			c.Lists = []uuid.UUID{l3}
+		}
+		require.NoError(t, s.PutContact(ctx(t), c))
+	}
+	slices.SortFunc(in, byteOrder)
+	var got []uuid.UUID
+	after := uuid.Nil
+	for range 10 {
+		page, err := s.ListMembers(ctx(t), pid, []uuid.UUID{l1, l2}, after, 2)
+		require.NoError(t, err)
+		require.LessOrEqual(t, len(page), 2)
+		for _, c := range page {
+			got = append(got, c.ID)
+		}
+		if len(page) < 2 {
+			break
+		}
+		after = page[len(page)-1].ID
+	}
+	require.Equal(t, in, got)
+
+	// A contact that leaves its lists leaves the index.
+	c, err := s.Contact(ctx(t), pid, in[0])
+	require.NoError(t, err)
+	c.Lists = nil
+	require.NoError(t, s.PutContact(ctx(t), c))
+	page, err := s.ListMembers(ctx(t), pid, []uuid.UUID{l1, l2}, uuid.Nil, portal.MaxPageSize)
+	require.NoError(t, err)
+	require.Len(t, page, len(in)-1)
+	require.NotEqual(t, in[0], page[0].ID)
+}
+
+// covers: S11, A2, A4
+func testLoginRoundTrip(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	l := newLogin(pid, newID(t), "ann@acme.example")
+	require.NoError(t, s.CreateLogin(ctx(t), l))
+	got, err := s.Login(ctx(t), pid, l.ContactID)
+	require.NoError(t, err)
+	require.Equal(t, l, got)
+	got, err = s.LoginByEmail(ctx(t), pid, "ann@acme.example")
+	require.NoError(t, err)
+	require.Equal(t, l, got)
+
+	bare := portal.Login{PortalID: pid, ContactID: newID(t), Email: "sso@acme.example", CreatedAt: at(1), UpdatedAt: at(1)}
+	require.NoError(t, s.CreateLogin(ctx(t), bare))
+	got, err = s.Login(ctx(t), pid, bare.ContactID)
+	require.NoError(t, err)
+	require.Equal(t, bare, got, "zero times and empty texts read back as such")
+
+	_, err = s.Login(ctx(t), pid, newID(t))
+	require.ErrorIs(t, err, portal.ErrNotFound)
+	_, err = s.LoginByEmail(ctx(t), pid, "ANN@acme.example")
+	require.ErrorIs(t, err, portal.ErrNotFound, "the store matches exactly; Portal normalises")
+}
+
+// covers: S11 (one login per e-mail per portal, one per contact)
+func testLoginUnique(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	l := newLogin(pid, newID(t), "ann@acme.example")
+	require.NoError(t, s.CreateLogin(ctx(t), l))
+	require.ErrorIs(t, s.CreateLogin(ctx(t), newLogin(pid, newID(t), "ann@acme.example")), portal.ErrConflict)
+	require.ErrorIs(t, s.CreateLogin(ctx(t), newLogin(pid, l.ContactID, "other@acme.example")), portal.ErrConflict)
+	got, err := s.Login(ctx(t), pid, l.ContactID)
+	require.NoError(t, err)
+	require.Equal(t, l, got, "a refused create changes nothing")
+	_, err = s.LoginByEmail(ctx(t), pid, "other@acme.example")
+	require.ErrorIs(t, err, portal.ErrNotFound)
+}
+
+// covers: A4 (a new password, a reset of the failures)
+func testUpdateLogin(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	a, b := newLogin(pid, newID(t), "ann@acme.example"), newLogin(pid, newID(t), "bob@acme.example")
+	require.NoError(t, s.CreateLogin(ctx(t), a))
+	require.NoError(t, s.CreateLogin(ctx(t), b))
+
+	a2 := a
+	a2.PasswordHash, a2.Failures, a2.FailedAt, a2.UpdatedAt = "$argon2id$new", 0, time.Time{}, at(99)
+	a2.Email = "ann@new.example"
+	require.NoError(t, s.UpdateLogin(ctx(t), a2))
+	got, err := s.Login(ctx(t), pid, a.ContactID)
+	require.NoError(t, err)
+	require.Equal(t, a2, got)
+	_, err = s.LoginByEmail(ctx(t), pid, "ann@acme.example")
+	require.ErrorIs(t, err, portal.ErrNotFound, "the old e-mail is free")
+	got, err = s.LoginByEmail(ctx(t), pid, "ann@new.example")
+	require.NoError(t, err)
+	require.Equal(t, a2, got)
+
+	require.NoError(t, s.UpdateLogin(ctx(t), a2), "an update that changes nothing is no error")
+
+	a3 := a2
+	a3.Email = b.Email
+	require.ErrorIs(t, s.UpdateLogin(ctx(t), a3), portal.ErrConflict)
+	require.ErrorIs(t, s.UpdateLogin(ctx(t), newLogin(pid, newID(t), "new@acme.example")), portal.ErrNotFound)
+	got, err = s.Login(ctx(t), pid, a.ContactID)
+	require.NoError(t, err)
+	require.Equal(t, a2, got)
+}
+
+// covers: A4 (throttling counts every failure)
+func testConcurrentLoginFailures(t *testing.T, s portal.Store) {
+	const n = 12
+	pid := newTenant(t, s)
+	l := newLogin(pid, newID(t), "ann@acme.example")
+	l.Failures, l.FailedAt = 0, at(0)
+	require.NoError(t, s.CreateLogin(ctx(t), l))
+	errs := make([]error, n)
+	counts := make([]int, n)
+	startTogether(n, func(i int) { counts[i], errs[i] = s.AddLoginFailure(ctx(t), pid, l.ContactID, at(100+i)) })
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	slices.Sort(counts)
+	for i, c := range counts {
+		require.Equal(t, i+1, c, "each failure sees its own count")
+	}
+	got, err := s.Login(ctx(t), pid, l.ContactID)
+	require.NoError(t, err)
+	require.Equal(t, n, got.Failures)
+	require.False(t, got.FailedAt.Before(at(100)))
+	_, err = s.AddLoginFailure(ctx(t), pid, newID(t), at(1))
+	require.ErrorIs(t, err, portal.ErrNotFound)
+}
+
+func newTok(pid, cid uuid.UUID, kind portal.TokenKind, secret string) portal.Token {
+	return portal.Token{PortalID: pid, Hash: hashOf(secret), Kind: kind, ContactID: cid, CreatedAt: at(1), ExpiresAt: at(2)}
+}
+
+// covers: A3 (re-inviting replaces the old token)
+func testTokenReplaces(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	ann, bob := newID(t), newID(t)
+	old := newTok(pid, ann, portal.TokenInvitation, "old")
+	reset := newTok(pid, ann, portal.TokenReset, "reset")
+	bobs := newTok(pid, bob, portal.TokenInvitation, "bob")
+	for _, tk := range []portal.Token{old, reset, bobs} {
+		require.NoError(t, s.PutToken(ctx(t), tk))
+	}
+	fresh := newTok(pid, ann, portal.TokenInvitation, "new")
+	require.NoError(t, s.PutToken(ctx(t), fresh))
+
+	_, err := s.TakeToken(ctx(t), pid, portal.TokenInvitation, old.Hash)
+	require.ErrorIs(t, err, portal.ErrNotFound, "the old invitation is gone")
+	for _, tk := range []portal.Token{fresh, reset, bobs} {
+		got, err := s.TakeToken(ctx(t), pid, tk.Kind, tk.Hash)
+		require.NoError(t, err, "%s of %s stays", tk.Kind, tk.ContactID)
+		require.Equal(t, tk, got)
+	}
+}
+
+// covers: A3, A4 (single-use tokens; another portal's token is no token)
+func testTakeToken(t *testing.T, s portal.Store) {
+	pid, other := newTenant(t, s), newTenant(t, s)
+	tk := newTok(pid, newID(t), portal.TokenReset, "secret")
+	require.NoError(t, s.PutToken(ctx(t), tk))
+
+	_, err := s.TakeToken(ctx(t), pid, portal.TokenInvitation, tk.Hash)
+	require.ErrorIs(t, err, portal.ErrNotFound, "another kind")
+	_, err = s.TakeToken(ctx(t), other, portal.TokenReset, tk.Hash)
+	require.ErrorIs(t, err, portal.ErrNotFound, "another tenant")
+	changed := tk.Hash
+	changed[31] ^= 1
+	_, err = s.TakeToken(ctx(t), pid, portal.TokenReset, changed)
+	require.ErrorIs(t, err, portal.ErrNotFound, "another hash")
+
+	got, err := s.TakeToken(ctx(t), pid, portal.TokenReset, tk.Hash)
+	require.NoError(t, err, "the failed takes left it")
+	require.Equal(t, tk, got)
+	_, err = s.TakeToken(ctx(t), pid, portal.TokenReset, tk.Hash)
+	require.ErrorIs(t, err, portal.ErrNotFound, "used")
+}
+
+// covers: A3, A4 (two uses of one token at once: one wins)
+func testConcurrentTakeToken(t *testing.T, s portal.Store) {
+	const n = 8
+	pid := newTenant(t, s)
+	for round := range 3 {
+		tk := newTok(pid, newID(t), portal.TokenInvitation, fmt.Sprint("secret", round))
+		require.NoError(t, s.PutToken(ctx(t), tk))
+		errs := make([]error, n)
+		startTogether(n, func(i int) { _, errs[i] = s.TakeToken(ctx(t), pid, tk.Kind, tk.Hash) })
+		won := 0
+		for _, err := range errs {
+			if err == nil {
+				won++
+			} else {
+				require.ErrorIs(t, err, portal.ErrNotFound)
+			}
+		}
+		require.Equal(t, 1, won)
+	}
+}
+
+func newSess(pid, cid uuid.UUID, secret string, preview bool) portal.Session {
+	s := portal.Session{PortalID: pid, Hash: hashOf(secret), ContactID: cid, CreatedAt: at(1), LastSeenAt: at(2), ExpiresAt: at(1000)}
+	if preview {
+		s.Preview, s.PreviewBy = true, "Åse from support"
+	}
+	return s
+}
+
+// covers: A6, S15, P9
+func testSessions(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	ss := newSess(pid, newID(t), "a", false)
+	pv := newSess(pid, ss.ContactID, "b", true)
+	require.NoError(t, s.PutSession(ctx(t), ss))
+	require.NoError(t, s.PutSession(ctx(t), pv))
+	require.ErrorIs(t, s.PutSession(ctx(t), ss), portal.ErrConflict)
+	got, err := s.Session(ctx(t), pid, ss.Hash)
+	require.NoError(t, err)
+	require.Equal(t, ss, got)
+	got, err = s.Session(ctx(t), pid, pv.Hash)
+	require.NoError(t, err)
+	require.Equal(t, pv, got)
+
+	require.NoError(t, s.TouchSession(ctx(t), pid, ss.Hash, at(50)))
+	require.NoError(t, s.TouchSession(ctx(t), pid, ss.Hash, at(40)), "an earlier touch is no error")
+	got, err = s.Session(ctx(t), pid, ss.Hash)
+	require.NoError(t, err)
+	want := ss
+	want.LastSeenAt = at(50)
+	require.Equal(t, want, got, "an earlier touch does not move it back")
+	require.ErrorIs(t, s.TouchSession(ctx(t), pid, hashOf("nope"), at(60)), portal.ErrNotFound)
+
+	require.NoError(t, s.DeleteSession(ctx(t), pid, ss.Hash))
+	_, err = s.Session(ctx(t), pid, ss.Hash)
+	require.ErrorIs(t, err, portal.ErrNotFound)
+	require.NoError(t, s.DeleteSession(ctx(t), pid, ss.Hash), "deleting a missing session is no error")
+	_, err = s.Session(ctx(t), pid, pv.Hash)
+	require.NoError(t, err, "the other session stays")
+}
+
+// covers: A4 (a reset ends the contact's sessions), A5 (not the previews)
+func testDeleteSessions(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	ann, bob := newID(t), newID(t)
+	sessions := []portal.Session{newSess(pid, ann, "a1", false), newSess(pid, ann, "a2", false),
+		newSess(pid, ann, "a3", true), newSess(pid, bob, "b1", false)}
+	for _, ss := range sessions {
+		require.NoError(t, s.PutSession(ctx(t), ss))
+	}
+	n, err := s.DeleteSessions(ctx(t), pid, ann, false)
+	require.NoError(t, err)
+	require.Equal(t, 2, n)
+	for i, ss := range sessions {
+		_, err := s.Session(ctx(t), pid, ss.Hash)
+		if i < 2 {
+			require.ErrorIs(t, err, portal.ErrNotFound)
+		} else {
+			require.NoError(t, err)
+		}
+	}
+	n, err = s.DeleteSessions(ctx(t), pid, ann, true)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	n, err = s.DeleteSessions(ctx(t), pid, ann, false)
+	require.NoError(t, err)
+	require.Zero(t, n)
+}
+
+// covers: X5 for logins, tokens and sessions
+func testIdentityTenancy(t *testing.T, s portal.Store) {
+	pid, other := newTenant(t, s), newTenant(t, s)
+	missing := newID(t)
+	cid := newID(t)
+	l := newLogin(pid, cid, "ann@acme.example")
+	require.NoError(t, s.CreateLogin(ctx(t), l))
+	require.NoError(t, s.CreateLogin(ctx(t), newLogin(other, cid, "ann@acme.example")), "another tenant has its own e-mails")
+	ss := newSess(pid, cid, "a", false)
+	require.NoError(t, s.PutSession(ctx(t), ss))
+	c := newContact(t, pid)
+	require.NoError(t, s.PutContact(ctx(t), c))
+
+	_, err := s.Session(ctx(t), other, ss.Hash)
+	require.ErrorIs(t, err, portal.ErrNotFound)
+	require.ErrorIs(t, s.TouchSession(ctx(t), other, ss.Hash, at(9)), portal.ErrNotFound)
+	n, err := s.DeleteSessions(ctx(t), other, cid, false)
+	require.NoError(t, err)
+	require.Zero(t, n)
+	require.NoError(t, s.DeleteSession(ctx(t), other, ss.Hash))
+	_, err = s.Session(ctx(t), pid, ss.Hash)
+	require.NoError(t, err, "another tenant's delete left it")
+	got, err := s.ContactsByEmail(ctx(t), other, portal.NormalizeEmail(c.Email))
+	assert.NoError(t, err)
+	assert.Empty(t, got)
+	members, err := s.ListMembers(ctx(t), other, c.Lists, uuid.Nil, 10)
+	assert.NoError(t, err)
+	assert.Empty(t, members)
+
+	// Writes to a tenant that does not exist.
+	assert.ErrorIs(t, s.CreateLogin(ctx(t), newLogin(missing, cid, "x@acme.example")), portal.ErrNotFound)
+	assert.ErrorIs(t, s.PutToken(ctx(t), newTok(missing, cid, portal.TokenReset, "x")), portal.ErrNotFound)
+	assert.ErrorIs(t, s.PutSession(ctx(t), newSess(missing, cid, "x", false)), portal.ErrNotFound)
+	_, err = s.Login(ctx(t), missing, cid)
+	assert.ErrorIs(t, err, portal.ErrNotFound)
+}
+
+// covers: A6, S15 (ended sessions and expired tokens can be purged)
+func testDeleteExpired(t *testing.T, s portal.Store) {
+	pid, other := newTenant(t, s), newTenant(t, s)
+	cid := newID(t)
+	mk := func(secret string, seen, expires int) portal.Session {
+		ss := newSess(pid, cid, secret, false)
+		ss.CreatedAt, ss.LastSeenAt, ss.ExpiresAt = at(0), at(seen), at(expires)
+		require.NoError(t, s.PutSession(ctx(t), ss))
+		return ss
+	}
+	live := mk("live", 50, 500)
+	boundary := mk("boundary", 41, 500) // seen just after idleSince
+	idle := mk("idle", 40, 500)         // seen at idleSince
+	old := mk("old", 90, 100)           // expires at expiredAt
+	foreign := newSess(other, cid, "foreign", false)
+	foreign.LastSeenAt, foreign.ExpiresAt = at(1), at(2)
+	require.NoError(t, s.PutSession(ctx(t), foreign))
+
+	n, err := s.DeleteIdleSessions(ctx(t), pid, at(100), at(40))
+	require.NoError(t, err)
+	require.Equal(t, 2, n)
+	for _, ss := range []portal.Session{live, boundary} {
+		_, err := s.Session(ctx(t), pid, ss.Hash)
+		require.NoError(t, err)
+	}
+	for _, ss := range []portal.Session{idle, old} {
+		_, err := s.Session(ctx(t), pid, ss.Hash)
+		require.ErrorIs(t, err, portal.ErrNotFound)
+	}
+	_, err = s.Session(ctx(t), other, foreign.Hash)
+	require.NoError(t, err, "another tenant's sessions stay")
+
+	for i, exp := range []int{10, 20, 21} {
+		tk := newTok(pid, newID(t), portal.TokenReset, fmt.Sprint("t", i))
+		tk.ExpiresAt = at(exp)
+		require.NoError(t, s.PutToken(ctx(t), tk))
+	}
+	n, err = s.DeleteExpiredTokens(ctx(t), pid, at(20))
+	require.NoError(t, err)
+	require.Equal(t, 2, n)
+	_, err = s.TakeToken(ctx(t), pid, portal.TokenReset, hashOf("t2"))
+	require.NoError(t, err, "the unexpired token stays")
+}
