@@ -36,7 +36,10 @@ func TestPasswordHashIsSelfDescribingArgon2id(t *testing.T) {
 	}
 	for _, bad := range []string{"", "$argon2i$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5",
 		"$argon2id$v=18$m=64,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5", "$argon2id$v=19$m=64,t=0,p=1$c2FsdHNhbHQ$a2V5",
-		"$argon2id$v=19$m=64,t=1,p=1$!!$a2V5", strings.Replace(h, "$argon2id", "$bcrypt", 1)} {
+		"$argon2id$v=19$m=64,t=1,p=1$!!$a2V5", strings.Replace(h, "$argon2id", "$bcrypt", 1),
+		// A planted hash that would take the machine's memory or time.
+		"$argon2id$v=19$m=4294967295,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5",
+		"$argon2id$v=19$m=64,t=4294967295,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5"} {
 		if ok, _ := verifyPassword(bad, "correct horse", testParams); ok {
 			t.Fatalf("malformed hash %q verified", bad)
 		}

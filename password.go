@@ -87,6 +87,14 @@ type phc struct {
 
 var errBadHash = errors.New("not an argon2id hash")
 
+// The most a stored hash may ask of a login: a hash beyond them (a damaged
+// or planted record) is refused rather than allowed to exhaust the
+// machine.
+const (
+	maxMemory = 4 << 20 // KiB: 4 GiB
+	maxPasses = 64
+)
+
 func parsePHC(s string) (phc, error) {
 	parts := strings.Split(s, "$")
 	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" || parts[2] != fmt.Sprintf("v=%d", argon2.Version) {
@@ -100,7 +108,8 @@ func parsePHC(s string) (phc, error) {
 	if h.salt, err = b64.DecodeString(parts[4]); err != nil {
 		return phc{}, errBadHash
 	}
-	if h.key, err = b64.DecodeString(parts[5]); err != nil || len(h.key) == 0 || h.params.Time == 0 || h.params.Threads == 0 {
+	if h.key, err = b64.DecodeString(parts[5]); err != nil || len(h.key) == 0 || len(h.key) > 1024 ||
+		h.params.Time == 0 || h.params.Time > maxPasses || h.params.Threads == 0 || h.params.Memory > maxMemory {
 		return phc{}, errBadHash
 	}
 	h.params.SaltLen, h.params.KeyLen = uint32(len(h.salt)), uint32(len(h.key))
