@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -230,6 +231,63 @@ func TestMigrationUpgradesTenants(t *testing.T) {
 		snap, err := st.Snapshot(ctx, pid, c.ID)
 		require.NoError(t, err)
 		assert.Equal(t, []portal.Channel{ch}, snap.Channels)
+	})
+}
+
+// Contacts stored before the contact indexes existed (schema version 3)
+// are indexed by the migration that makes them: registration and
+// invitations find them by e-mail and by list. More contacts than one
+// batch of the backfill.
+// covers: X1, A2, A3
+func TestMigrationIndexesOldContacts(t *testing.T) {
+	eachDialect(t, func(t *testing.T, d dialect) {
+		ctx := context.Background()
+		dsn := d.fresh(t)
+		db := d.db(t, dsn)
+		st, err := sqlstore.Open(ctx, db, d.name)
+		require.NoError(t, err)
+		at := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+		pid := uuid.Must(portal.NewID())
+		require.NoError(t, st.CreateTenant(ctx, portal.Tenant{ID: pid, Name: "Old", CreatedAt: at}, portal.DefaultSettings()))
+		list := portal.ContactList{ID: uuid.Must(portal.NewID()), PortalID: pid, Name: "Customers"}
+		require.NoError(t, st.PutContactList(ctx, list))
+		const n = 1203
+		var members []uuid.UUID
+		for i := range n {
+			c := portal.Contact{ID: uuid.Must(portal.NewID()), PortalID: pid, Email: fmt.Sprintf("Kunde%d@Firma.example", i), CreatedAt: at, UpdatedAt: at}
+			if i%2 == 0 {
+				c.Lists = []uuid.UUID{list.ID}
+				members = append(members, c.ID)
+			}
+			require.NoError(t, st.PutContact(ctx, c))
+		}
+		// Back to version 3, as a release before the indexes left it.
+		for _, q := range []string{"DROP TABLE contact_emails", "DROP TABLE contact_list_members", "DROP TABLE logins",
+			"DROP TABLE tokens", "DROP TABLE sessions", "DELETE FROM portal_schema WHERE version > 3"} {
+			_, err := db.Exec(q)
+			require.NoError(t, err, q)
+		}
+
+		st, err = sqlstore.Open(ctx, d.db(t, dsn), d.name)
+		require.NoError(t, err)
+		for _, i := range []int{0, 1, 600, n - 1} {
+			found, err := st.ContactsByEmail(ctx, pid, fmt.Sprintf("kunde%d@firma.example", i))
+			require.NoError(t, err)
+			require.Len(t, found, 1, "contact %d", i)
+		}
+		var got []uuid.UUID
+		for after := uuid.Nil; ; {
+			page, err := st.ListMembers(ctx, pid, []uuid.UUID{list.ID}, after, 100)
+			require.NoError(t, err)
+			for _, c := range page {
+				got = append(got, c.ID)
+			}
+			if len(page) < 100 {
+				break
+			}
+			after = page[len(page)-1].ID
+		}
+		assert.ElementsMatch(t, members, got)
 	})
 }
 

@@ -122,15 +122,26 @@ func apply(ctx context.Context, db *sql.DB, d Dialect, m migration) error {
 				return err
 			}
 		}
-		_, err := db.ExecContext(ctx, claim, m.version, now)
+		sqlTx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer sqlTx.Rollback()
+		if err := m.backfill(ctx, tx{sqlTx, d}); err != nil {
+			return err
+		}
+		if err := sqlTx.Commit(); err != nil {
+			return err
+		}
+		_, err = db.ExecContext(ctx, claim, m.version, now)
 		return err
 	}
-	tx, err := db.BeginTx(ctx, nil)
+	sqlTx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, claim, m.version, now)
+	defer sqlTx.Rollback()
+	res, err := sqlTx.ExecContext(ctx, claim, m.version, now)
 	if err != nil {
 		return err
 	}
@@ -138,11 +149,78 @@ func apply(ctx context.Context, db *sql.DB, d Dialect, m migration) error {
 		return err // applied by another process while this one waited
 	}
 	for _, s := range m.stmts {
-		if _, err := tx.ExecContext(ctx, s); err != nil {
+		if _, err := sqlTx.ExecContext(ctx, s); err != nil {
 			return err
 		}
 	}
-	return tx.Commit()
+	if err := m.backfill(ctx, tx{sqlTx, d}); err != nil {
+		return err
+	}
+	return sqlTx.Commit()
+}
+
+// backfills are the steps of migrations that SQL cannot write portably
+// (they read the records' documents), by the migration's name without its
+// number. A backfill runs after the migration's statements, in its
+// transaction (on MySQL, in a transaction of its own before the version is
+// recorded), and must be harmless to run twice.
+var backfills = map[string]func(ctx context.Context, t tx) error{
+	"auth": indexContacts,
+}
+
+// backfill runs m's backfill, if it has one.
+func (m migration) backfill(ctx context.Context, t tx) error {
+	_, name, _ := strings.Cut(strings.TrimSuffix(m.name, ".sql"), "_")
+	if fn := backfills[name]; fn != nil {
+		return fn(ctx, t)
+	}
+	return nil
+}
+
+// indexContacts indexes the contacts stored before the contact indexes
+// existed (migration auth), a batch at a time.
+func indexContacts(ctx context.Context, t tx) error {
+	const batch = 500
+	var lastPortal, lastID []byte
+	for {
+		q, args := "SELECT portal_id, id, doc FROM contacts", []any{}
+		if lastPortal != nil {
+			q += " WHERE portal_id > ? OR (portal_id = ? AND id > ?)"
+			args = append(args, lastPortal, lastPortal, lastID)
+		}
+		rows, err := t.QueryContext(ctx, t.d.rebind(q+" ORDER BY portal_id, id LIMIT "+strconv.Itoa(batch)), args...)
+		if err != nil {
+			return err
+		}
+		var cs []portal.Contact
+		for rows.Next() {
+			var doc []byte
+			if err := rows.Scan(&lastPortal, &lastID, &doc); err != nil {
+				rows.Close()
+				return err
+			}
+			c, err := decodeContact(doc)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			cs = append(cs, c)
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, c := range cs {
+			if err := indexContact(ctx, t, c); err != nil {
+				return err
+			}
+		}
+		if len(cs) < batch {
+			return nil
+		}
+	}
 }
 
 // retry runs fn again while it fails only because a concurrent transaction

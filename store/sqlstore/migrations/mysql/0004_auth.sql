@@ -2,8 +2,9 @@
 -- the indexes of contacts by e-mail and by contact list that registration,
 -- single sign-on and invitations look them up by. Tokens and sessions are
 -- kept by their SHA-256 only. Contacts stored before this migration are
--- indexed when they are next saved. Indexes are declared inside CREATE
--- TABLE so that every statement can run twice.
+-- indexed by its backfill (migrate.go), which reads their documents.
+-- Indexes are declared inside CREATE TABLE so that every statement can run
+-- twice.
 
 CREATE TABLE IF NOT EXISTS contact_emails (
 	portal_id  BINARY(16) NOT NULL,

@@ -2,7 +2,7 @@
 -- the indexes of contacts by e-mail and by contact list that registration,
 -- single sign-on and invitations look them up by. Tokens and sessions are
 -- kept by their SHA-256 only. Contacts stored before this migration are
--- indexed when they are next saved.
+-- indexed by its backfill (migrate.go), which reads their documents.
 
 CREATE TABLE IF NOT EXISTS contact_emails (
 	portal_id  bytea NOT NULL,
