@@ -2,6 +2,7 @@ package portal
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -68,12 +69,19 @@ func (p *Portal) Events(ctx context.Context, portalID uuid.UUID, after int64, li
 }
 
 // AckEvents records that the helpdesk has received every event of the
-// tenant up to seq. The position only moves forward.
+// tenant up to seq. The position only moves forward: an older seq changes
+// nothing. A seq past the tenant's last event is ErrInvalid naming "seq"
+// and changes nothing, so that an acknowledgement can never hide events
+// written after it; the store checks it in the same step as the write.
 func (p *Portal) AckEvents(ctx context.Context, portalID uuid.UUID, seq int64) error {
 	if seq < 0 {
 		return invalid("seq", "must not be negative")
 	}
-	return classify(p.store.AckEvents(ctx, portalID, seq))
+	err := p.store.AckEvents(ctx, portalID, seq)
+	if fe := (*FieldError)(nil); errors.As(err, &fe) {
+		return invalid(fe.Field, fe.Problem)
+	}
+	return classify(err)
 }
 
 // AckedEvents returns the tenant's acknowledged outbox position.

@@ -117,10 +117,23 @@ type LoginStore interface {
 	// CreateLogin stores a new login. It returns ErrConflict when the
 	// tenant already has a login of l.ContactID or with l.Email.
 	CreateLogin(ctx context.Context, l Login) error
-	// UpdateLogin replaces the login of l.ContactID whole. It returns
-	// ErrNotFound when there is none and ErrConflict when l.Email belongs to
-	// another contact's login.
-	UpdateLogin(ctx context.Context, l Login) error
+	// SetLoginPassword sets the PasswordHash of the contact's login to hash,
+	// ends its throttling (Failures 0, FailedAt zero) and sets its UpdatedAt
+	// to at, in one atomic step, whatever the stored hash was: a password set
+	// with an invitation, registration or reset token wins. It changes no
+	// other field (a read-modify-write of the whole login could undo a
+	// concurrent change). ErrNotFound when there is no such login.
+	SetLoginPassword(ctx context.Context, portalID, contactID uuid.UUID, hash string, at time.Time) error
+	// LoginSucceeded records a successful password login (A4): when the
+	// stored PasswordHash of the contact's login still equals checked (the
+	// hash the password was verified against), it sets PasswordHash to hash
+	// (checked itself, or a rehash with raised parameters), Failures to 0,
+	// FailedAt to zero and UpdatedAt to at. Compare and write are one
+	// atomic step: when the stored hash is another (the password was reset
+	// or rehashed since it was read), it changes nothing and returns an
+	// error wrapping ErrConflict, so that a login checked against an old
+	// hash never writes it back. ErrNotFound when there is no such login.
+	LoginSucceeded(ctx context.Context, portalID, contactID uuid.UUID, checked, hash string, at time.Time) error
 	// Login returns the login of a contact.
 	Login(ctx context.Context, portalID, contactID uuid.UUID) (Login, error)
 	// LoginByEmail returns the login whose Email equals email exactly.
@@ -314,7 +327,13 @@ type OutboxStore interface {
 	Events(ctx context.Context, portalID uuid.UUID, after int64, limit int) ([]Event, error)
 	// AckEvents records that every event up to seq has been received. The
 	// acknowledged position only moves forward: an older seq changes
-	// nothing. An unknown tenant gives ErrNotFound.
+	// nothing. A seq past the tenant's last event (the highest Seq
+	// committed; 0 when there is none) changes nothing and returns a
+	// *FieldError for "seq" (ErrInvalid): acknowledging an event that does
+	// not exist yet would make every reader skip it once it is written.
+	// The comparison with the last event and the write are one atomic step,
+	// against events committed by every process sharing the store. An
+	// unknown tenant gives ErrNotFound.
 	AckEvents(ctx context.Context, portalID uuid.UUID, seq int64) error
 	// AckedEvents returns the acknowledged position: 0 before any ack.
 	AckedEvents(ctx context.Context, portalID uuid.UUID) (int64, error)

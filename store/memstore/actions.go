@@ -123,6 +123,9 @@ func (s *Store) Events(_ context.Context, portalID uuid.UUID, after int64, limit
 // AckEvents implements portal.OutboxStore.
 func (s *Store) AckEvents(_ context.Context, portalID uuid.UUID, seq int64) error {
 	return s.write(portalID, func(t *tenant) error {
+		if head := int64(len(t.events)); seq > head {
+			return &portal.FieldError{Field: "seq", Problem: fmt.Sprintf("is past the last event (%d)", head)}
+		}
 		t.acked = max(t.acked, seq)
 		return nil
 	})

@@ -263,6 +263,16 @@ func (s *Store) AckEvents(ctx context.Context, portalID uuid.UUID, seq int64) er
 		if err := s.outboxRow(ctx, x, portalID); err != nil {
 			return err
 		}
+		// The counter row, locked: an action that is writing an event
+		// commits (or rolls back) before the comparison, and none can
+		// write one between the comparison and the update.
+		var head int64
+		if err := x.row(ctx, "SELECT seq FROM outbox WHERE portal_id = ?"+s.d.forUpdate(), id(portalID)).Scan(&head); err != nil {
+			return err
+		}
+		if seq > head {
+			return &portal.FieldError{Field: "seq", Problem: fmt.Sprintf("is past the last event (%d)", head)}
+		}
 		_, err := x.exec(ctx, "UPDATE outbox SET acked = ? WHERE portal_id = ? AND acked < ?", seq, id(portalID), seq)
 		return err
 	})

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,6 +33,8 @@ var actionTests = []test{
 	{name: "SubmitBadInputIsInvalidAndWritesNothing", fn: testSubmitBadInput},
 	{name: "SubmitWithAKeyIsIdempotentEvenConcurrently", fn: testSubmitIdempotent},
 	{name: "OutboxInOrderAcknowledgedAndRedelivered", fn: testOutbox},
+	{name: "AckPastTheLastEventIsRefused", fn: testAckPastHead},
+	{name: "AckRacingActionsNeverPassesTheHead", fn: testAckRacingActions},
 	{name: "StorePreconditionsConflictAndWriteNothing", fn: testActionPreconditions},
 	{name: "ConcurrentRepliesAreAllKept", fn: testConcurrentReplies},
 	{name: "CloseRacingReplyLeavesAConsistentTicket", fn: testCloseRacingReply},
@@ -714,6 +718,93 @@ func testOutbox(t *testing.T, s portal.Store) {
 	otherAcked, err := other.p.AckedEvents(ctx(t), other.pid)
 	require.NoError(t, err)
 	assert.Zero(t, otherAcked)
+}
+
+// An acknowledgement past the outbox's last event would make Deliver skip
+// the events written later: it is refused, by the store itself, and moves
+// nothing. Acknowledging exactly the last event is fine.
+// covers: P5, P6, P8 (delivery to the helpdesk)
+func testAckPastHead(t *testing.T, s portal.Store) {
+	w := newActionWorld(t, s)
+	ann := w.viewer(w.ann)
+	requireField(t, w.p.AckEvents(ctx(t), w.pid, 100), "seq", "an empty outbox")
+	err := s.AckEvents(ctx(t), w.pid, 1)
+	require.ErrorIs(t, err, portal.ErrInvalid, "the store refuses it itself")
+	var fe *portal.FieldError
+	require.True(t, errors.As(err, &fe), "want a *FieldError, got %T: %v", err, err)
+	assert.Equal(t, "seq", fe.Field)
+	acked, err := w.p.AckedEvents(ctx(t), w.pid)
+	require.NoError(t, err)
+	assert.Zero(t, acked, "a refused ack moves nothing")
+
+	m, err := w.p.Reply(ctx(t), ann, w.id("Ann alone"), portal.ReplyInput{Text: "after the bad ack"})
+	require.NoError(t, err)
+	var got []portal.Event
+	n, err := w.p.Deliver(ctx(t), w.pid, func(_ context.Context, e portal.Event) error { got = append(got, e); return nil })
+	require.NoError(t, err)
+	require.Equal(t, 1, n, "the reply is delivered, not lost behind the ack")
+	assert.Equal(t, m.ID, got[0].MessageID)
+
+	requireField(t, w.p.AckEvents(ctx(t), w.pid, 2), "seq", "one past the last event")
+	require.ErrorIs(t, s.AckEvents(ctx(t), w.pid, 2), portal.ErrInvalid)
+	require.NoError(t, w.p.AckEvents(ctx(t), w.pid, 1), "the last event itself")
+	require.NoError(t, w.p.AckEvents(ctx(t), w.pid, 0), "an older position changes nothing")
+	acked, err = w.p.AckedEvents(ctx(t), w.pid)
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), acked)
+	require.ErrorIs(t, s.AckEvents(ctx(t), uuid.New(), 0), portal.ErrNotFound, "an unknown tenant")
+}
+
+// Acknowledgements racing the actions that write events: an ack succeeds
+// only once its event exists, so the acknowledged position never passes the
+// outbox's last event and nothing is skipped. Run it under -race.
+// covers: P5 (delivery to the helpdesk, concurrency)
+func testAckRacingActions(t *testing.T, s portal.Store) {
+	w := newActionWorld(t, s)
+	ann := w.viewer(w.ann)
+	id := w.id("Ann alone")
+	const n = 6
+	var replied atomic.Int64
+	errs := make([]error, 2*n+1)
+	startTogether(2*n+1, func(i int) {
+		if i < n {
+			_, errs[i] = w.p.Reply(ctx(t), ann, id, portal.ReplyInput{Text: fmt.Sprint("reply ", i)})
+			replied.Add(1)
+			return
+		}
+		// Ack event seq (1 … n, and one past them) while the replies land,
+		// until it is taken or every reply has landed.
+		seq := int64(i - n + 1)
+		for {
+			last := replied.Load() == n
+			err := s.AckEvents(ctx(t), w.pid, seq)
+			switch {
+			case err == nil:
+				evs, err := s.Events(ctx(t), w.pid, seq-1, 1)
+				if err == nil && len(evs) == 0 {
+					err = fmt.Errorf("ack %d taken before its event existed", seq)
+				}
+				errs[i] = err
+				return
+			case !errors.Is(err, portal.ErrInvalid):
+				errs[i] = err
+				return
+			case last:
+				if seq <= n {
+					errs[i] = fmt.Errorf("ack %d refused though every reply landed: %w", seq, err)
+				}
+				return
+			}
+			runtime.Gosched()
+		}
+	})
+	for i, err := range errs {
+		require.NoError(t, err, "goroutine %d", i)
+	}
+	require.Len(t, w.events(), n)
+	pos, err := s.AckedEvents(ctx(t), w.pid)
+	require.NoError(t, err)
+	assert.Equal(t, int64(n), pos, "every event acknowledged, none past the last")
 }
 
 // The store's own preconditions, called directly: a failed one writes
