@@ -7,7 +7,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"strings"
 	"unicode"
@@ -34,6 +33,15 @@ type Blobs interface {
 
 // AttachmentLimits bound the files of one reply. A zero field takes its
 // default.
+//
+// A file is accepted when the type sniffed from its bytes is one of
+// ContentTypes and its name's extension is one Extensions allows for that
+// type. The name is never trusted to say what a file is, but it must not
+// lie about it either: the helpdesk agent's system opens a downloaded file
+// by its name. Program and script extensions (RefusedExtensions: .exe, .js,
+// .html, .svg …) are refused whatever the bytes and whatever Extensions
+// says. Both tables are the package's own, so the rule is the same on every
+// machine (it does not read the system's MIME database).
 type AttachmentLimits struct {
 	// MaxFileSize is the most bytes one file may have. Default 10 MiB.
 	MaxFileSize int64
@@ -44,16 +52,79 @@ type AttachmentLimits struct {
 	// MaxAttachments. Default 10.
 	MaxFiles int
 	// ContentTypes are the media types a file may have, as
-	// net/http.DetectContentType sniffs them from its first 512 bytes.
-	// Default DefaultContentTypes.
+	// net/http.DetectContentType sniffs them from its first 512 bytes
+	// (without parameters such as charset). Default DefaultContentTypes.
 	ContentTypes []string
+	// Extensions are the file name extensions a file of each content type
+	// may have, lower case with the dot (a name's extension is compared in
+	// lower case); "" allows a name without an extension. An entry replaces
+	// the entry of DefaultExtensions for its type; the others stay. A type
+	// of ContentTypes that neither has takes names without an extension
+	// only.
+	Extensions map[string][]string
 }
 
 // DefaultContentTypes are the media types attachments may have by default:
-// images the browser shows safely, PDF, plain text and ZIP archives.
+// images the browser shows safely, PDF, plain text and ZIP archives (which
+// Office and OpenDocument files are). A file's name must fit its type as
+// well: see DefaultExtensions.
 func DefaultContentTypes() []string {
 	return []string{"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain", "application/zip"}
 }
+
+// DefaultExtensions returns the extensions a file name may have for each
+// sniffed content type, for the default types and a few more a host may
+// allow. Only a plain-text file may have a name without an extension
+// (README, notes): text is what a system shows when it cannot tell, while
+// an image, a PDF or an archive without one leaves the agent's system to
+// guess what it is. A ZIP archive may be named as the Office and
+// OpenDocument formats that are ZIP archives (.docx, .xlsx, .odt …), but
+// not as the macro-enabled ones (.docm …), nor as a Java archive (.jar).
+func DefaultExtensions() map[string][]string {
+	return map[string][]string{
+		"text/plain": {"", ".txt", ".text", ".log", ".csv", ".tsv", ".md", ".markdown", ".json", ".yaml", ".yml",
+			".ini", ".cfg", ".conf"},
+		"image/png":          {".png"},
+		"image/jpeg":         {".jpg", ".jpeg", ".jpe", ".jfif"},
+		"image/gif":          {".gif"},
+		"image/webp":         {".webp"},
+		"image/bmp":          {".bmp"},
+		"application/pdf":    {".pdf"},
+		"application/zip":    {".zip", ".docx", ".xlsx", ".pptx", ".odt", ".ods", ".odp", ".odg"},
+		"application/x-gzip": {".gz", ".tgz"},
+		"audio/mpeg":         {".mp3"},
+		"audio/wave":         {".wav"},
+		"video/mp4":          {".mp4", ".m4v"},
+	}
+}
+
+// refusedExtensions are programs, scripts, installers, shortcuts and
+// documents that a browser or an operating system runs or renders as a
+// page: never an attachment's name, whatever its bytes.
+var refusedExtensions = []string{
+	// Windows programs, libraries, installers and shortcuts.
+	".exe", ".com", ".scr", ".pif", ".cpl", ".dll", ".sys", ".drv", ".ocx", ".msi", ".msp", ".mst", ".msix",
+	".msixbundle", ".appx", ".appxbundle", ".appref-ms", ".application", ".gadget", ".hta", ".lnk", ".url",
+	".scf", ".inf", ".reg", ".chm", ".hlp", ".library-ms", ".settingcontent-ms", ".search-ms",
+	// Disk images, which Windows and macOS open as drives.
+	".iso", ".img", ".vhd", ".vhdx", ".dmg",
+	// Shell and script files.
+	".bat", ".cmd", ".ps1", ".psm1", ".psd1", ".ps1xml", ".psc1", ".vb", ".vbs", ".vbe", ".js", ".jse",
+	".mjs", ".cjs", ".wsf", ".wsh", ".ws", ".wsc", ".sct", ".sh", ".bash", ".zsh", ".csh", ".ksh",
+	".command", ".py", ".pyw", ".pl", ".rb", ".php", ".phtml", ".asp", ".aspx", ".jsp", ".cgi",
+	// Java, other platforms' packages.
+	".jar", ".jnlp", ".class", ".apk", ".app", ".pkg", ".deb", ".rpm",
+	// Pages a browser renders with scripts: HTML, SVG, XML and XSLT.
+	".html", ".htm", ".xhtml", ".shtml", ".mht", ".mhtml", ".svg", ".svgz", ".xml", ".xsl", ".xslt", ".swf",
+	// Office documents with macros.
+	".docm", ".dotm", ".xlsm", ".xltm", ".xlam", ".pptm", ".potm", ".ppam", ".ppsm", ".sldm",
+}
+
+// RefusedExtensions returns the file name extensions an attachment may
+// never have, whatever its bytes and whatever AttachmentLimits.Extensions
+// says: programs, scripts, installers, shortcuts, disk images, HTML, SVG
+// and XML pages, and macro-enabled Office documents.
+func RefusedExtensions() []string { return slices.Clone(refusedExtensions) }
 
 func (l AttachmentLimits) withDefaults() AttachmentLimits {
 	if l.MaxFileSize <= 0 {
@@ -70,6 +141,18 @@ func (l AttachmentLimits) withDefaults() AttachmentLimits {
 		l.ContentTypes = DefaultContentTypes()
 	}
 	l.ContentTypes = slices.Clone(l.ContentTypes)
+	exts := DefaultExtensions()
+	for ct, list := range l.Extensions {
+		norm := make([]string, 0, len(list))
+		for _, e := range list {
+			if e = strings.ToLower(strings.TrimSpace(e)); e != "" && !strings.HasPrefix(e, ".") {
+				e = "." + e
+			}
+			norm = append(norm, e)
+		}
+		exts[strings.ToLower(ct)] = norm
+	}
+	l.Extensions = exts
 	return l
 }
 
@@ -81,8 +164,8 @@ type upload struct {
 
 // readAttachments reads and checks a reply's files: the count, each file's
 // size and the total against the limits, the type sniffed from the bytes
-// against the allowed types (a name whose extension claims another type is
-// refused too), and the name (see cleanFileName).
+// against the allowed types, and the name (see cleanFileName): never a
+// refused extension, and one its type allows (see AttachmentLimits).
 func (p *Portal) readAttachments(in []AttachmentInput) ([]upload, error) {
 	if len(in) == 0 {
 		return nil, nil
@@ -100,7 +183,12 @@ func (p *Portal) readAttachments(in []AttachmentInput) ([]upload, error) {
 	for i, a := range in {
 		f := fmt.Sprintf("attachments[%d]", i)
 		name, problem := cleanFileName(a.Name)
-		if problem != "" {
+		ext := extension(name)
+		switch {
+		case problem != "":
+			ps.add(f+".name", problem)
+		case slices.Contains(refusedExtensions, ext):
+			problem = fmt.Sprintf("a %s file is a program, script or page and is never accepted", ext)
 			ps.add(f+".name", problem)
 		}
 		if a.Content == nil {
@@ -129,8 +217,11 @@ func (p *Portal) readAttachments(in []AttachmentInput) ([]upload, error) {
 			ps.add(f+".content", fmt.Sprintf("is %s, which is not an allowed type (%s)", ct, strings.Join(l.ContentTypes, ", ")))
 			continue
 		}
-		if claimed := nameType(name); claimed != "" && claimed != ct && !(ct == "text/plain" && strings.HasPrefix(claimed, "text/")) {
-			ps.add(f+".name", fmt.Sprintf("says %s but the file is %s", claimed, ct))
+		if problem != "" {
+			continue
+		}
+		if allowed := l.Extensions[ct]; !slices.Contains(allowed, ext) && !(ext == "" && len(allowed) == 0) {
+			ps.add(f+".name", nameMismatch(ext, ct, allowed))
 			continue
 		}
 		files = append(files, upload{name: name, contentType: ct, data: data})
@@ -141,20 +232,40 @@ func (p *Portal) readAttachments(in []AttachmentInput) ([]upload, error) {
 	return files, nil
 }
 
-// nameType is the media type a file name's extension claims, or "".
-func nameType(name string) string {
-	ext := filepath.Ext(name)
-	if ext == "" {
+// extension returns the extension of a cleaned file name in lower case,
+// with its dot, or "" when it has none.
+func extension(name string) string {
+	i := strings.LastIndexByte(name, '.')
+	if i < 0 {
 		return ""
 	}
-	t, _, _ := mime.ParseMediaType(mime.TypeByExtension(strings.ToLower(ext)))
-	return t
+	return strings.ToLower(name[i:])
+}
+
+// nameMismatch says why a name's extension does not fit a file of type ct.
+func nameMismatch(ext, ct string, allowed []string) string {
+	var named []string
+	for _, e := range allowed {
+		if e != "" {
+			named = append(named, e)
+		}
+	}
+	want := "no extension"
+	if len(named) > 0 {
+		want = strings.Join(named, ", ")
+	}
+	if ext == "" {
+		return fmt.Sprintf("needs an extension that fits the file, which is %s (%s)", ct, want)
+	}
+	return fmt.Sprintf("says %s but the file is %s (%s)", ext, ct, want)
 }
 
 // cleanFileName returns a file name fit to show and to offer for download:
 // control and bidirectional-formatting characters removed, surrounding
-// space trimmed, at most 255 bytes. A name that is a path (holds / or \) or
-// is "." or ".." is refused, as is one with nothing left.
+// space and trailing dots trimmed (Windows drops them when it saves a file,
+// so "a.html." would be saved as "a.html"), at most 255 bytes. A name that
+// is a path (holds / or \) or is "." or ".." is refused, as is one with
+// nothing left.
 func cleanFileName(name string) (string, string) {
 	if !utf8.ValidString(name) {
 		return "", "must be valid UTF-8"
@@ -168,6 +279,7 @@ func cleanFileName(name string) (string, string) {
 		}
 		return r
 	}, name))
+	name = strings.TrimRight(name, ". ")
 	switch {
 	case name == "" || strings.Trim(name, ".") == "":
 		return "", "is required"

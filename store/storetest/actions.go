@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"errors"
@@ -312,6 +313,21 @@ var (
 	exeBytes = append([]byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff"), bytes.Repeat([]byte{0}, 100)...)
 )
 
+// zipBytes returns a small ZIP archive laid out as a Word document.
+func zipBytes(t *testing.T) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	z := zip.NewWriter(&b)
+	for _, name := range []string{"[Content_Types].xml", "word/document.xml"} {
+		f, err := z.Create(name)
+		require.NoError(t, err)
+		_, err = f.Write([]byte(`<?xml version="1.0"?><x/>`))
+		require.NoError(t, err)
+	}
+	require.NoError(t, z.Close())
+	return b.Bytes()
+}
+
 func att(name string, b []byte) portal.AttachmentInput {
 	return portal.AttachmentInput{Name: name, Content: bytes.NewReader(b)}
 }
@@ -338,6 +354,21 @@ func testAttachments(t *testing.T, s portal.Store) {
 			att("c.txt", []byte("c")), att("d.txt", []byte("d")), att("e.txt", []byte("e"))}, "attachments"},
 		{"an empty file", []portal.AttachmentInput{att("a.txt", nil)}, "attachments[0].content"},
 		{"no name", []portal.AttachmentInput{att("\x00\x01 ", []byte("a"))}, "attachments[0].name"},
+		// A name must fit the sniffed type, and a program or page is
+		// never accepted, whatever its bytes.
+		{"an SVG page named .html, sniffed as text", []portal.AttachmentInput{att("payload.html",
+			[]byte("<svg onload=alert(document.cookie)>"))}, "attachments[0].name"},
+		{"a .html. name (Windows drops the dot)", []portal.AttachmentInput{att("payload.html.", []byte("<svg onload=x()>"))}, "attachments[0].name"},
+		{"a script", []portal.AttachmentInput{att("run.js", []byte("alert(document.cookie)"))}, "attachments[0].name"},
+		{"a batch file", []portal.AttachmentInput{att("setup.bat", []byte("@echo off\r\nformat c:\r\n"))}, "attachments[0].name"},
+		{"an SVG image", []portal.AttachmentInput{att("logo.SVG", []byte("<svg xmlns='http://www.w3.org/2000/svg'/>"))}, "attachments[0].name"},
+		{"an executable named .exe", []portal.AttachmentInput{att("setup.exe", exeBytes)}, "attachments[0].name"},
+		{"a macro-enabled document", []portal.AttachmentInput{att("report.docm", zipBytes(t))}, "attachments[0].name"},
+		{"a Java archive", []portal.AttachmentInput{att("tool.jar", zipBytes(t))}, "attachments[0].name"},
+		{"text named as a PDF", []portal.AttachmentInput{att("report.pdf", []byte("not a pdf"))}, "attachments[0].name"},
+		{"a PNG named as text", []portal.AttachmentInput{att("notes.txt", pngBytes)}, "attachments[0].name"},
+		{"a PNG without an extension", []portal.AttachmentInput{att("screenshot", pngBytes)}, "attachments[0].name"},
+		{"text with an unknown extension", []portal.AttachmentInput{att("notes.hlpdsk", []byte("words"))}, "attachments[0].name"},
 	} {
 		_, err := w.p.Reply(ctx(t), ann, id, portal.ReplyInput{Text: "see attached", Attachments: tc.files})
 		requireField(t, err, tc.field, tc.name)
@@ -347,15 +378,17 @@ func testAttachments(t *testing.T, s portal.Store) {
 	assert.Empty(t, w.events())
 
 	got, err := w.p.Reply(ctx(t), ann, id, portal.ReplyInput{Text: "see attached", Attachments: []portal.AttachmentInput{
-		att("screen\u202egnp.txt\x07.png", pngBytes), att("invoice.pdf", pdfBytes), att("notes", []byte("plain words"))}})
+		att("screen\u202egnp.txt\x07.png", pngBytes), att("INVOICE.PDF", pdfBytes), att("notes", []byte("plain words")),
+		att("report.docx", zipBytes(t))}})
 	require.NoError(t, err)
-	require.Len(t, got.Attachments, 3)
+	require.Len(t, got.Attachments, 4)
 	assert.Equal(t, "screengnp.txt.png", got.Attachments[0].Name, "control and bidi characters removed")
 	assert.Equal(t, "image/png", got.Attachments[0].ContentType)
-	assert.Equal(t, "application/pdf", got.Attachments[1].ContentType)
-	assert.Equal(t, "text/plain", got.Attachments[2].ContentType, "sniffed, not guessed from the name")
+	assert.Equal(t, "application/pdf", got.Attachments[1].ContentType, "an extension in upper case fits too")
+	assert.Equal(t, "text/plain", got.Attachments[2].ContentType, "sniffed, not guessed from the name; text needs no extension")
+	assert.Equal(t, "application/zip", got.Attachments[3].ContentType, "an Office document is a ZIP archive")
 	assert.Equal(t, int64(len(pngBytes)), got.Attachments[0].Size)
-	assert.Len(t, w.blobs.Keys(), 3)
+	assert.Len(t, w.blobs.Keys(), 4)
 	detail, err := w.p.TicketDetail(ctx(t), ann, id)
 	require.NoError(t, err)
 	last := detail.Conversation[len(detail.Conversation)-1]
