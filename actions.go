@@ -33,7 +33,8 @@ type ReplyInput struct {
 	// event handlers, javascript: links, CSS, remote images) is ErrInvalid.
 	HTML string
 	// Text is the plain-text form. When empty it is derived from HTML; when
-	// HTML is empty the reply is Text alone, shown as escaped HTML.
+	// HTML is empty, or keeps no text once sanitised (an empty table, say),
+	// the reply is Text alone, shown as escaped HTML.
 	Text        string
 	Attachments []AttachmentInput
 }

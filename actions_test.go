@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -194,4 +195,30 @@ func TestNoBlobsNoAttachments(t *testing.T) {
 	require.ErrorAs(t, err, &ve)
 	assert.True(t, ve.Has("attachments"))
 	assert.Empty(t, d.events(t))
+}
+
+// A reply whose HTML keeps no text once sanitised is shown by its plain
+// text, never stored with an empty body; with no text either it is refused.
+// covers: P5
+func TestReplyBodyNeverEmpty(t *testing.T) {
+	d := newDemo(t, memstore.New(), nil)
+	ctx := context.Background()
+	for _, tc := range []struct{ html, text, body string }{
+		{"<table></table>", "hello", "hello"},
+		{"<p> </p><font></font>", "a <b>\nc", "a &lt;b&gt;<br>c"},
+		{"<p><br></p>", "x", "x"},
+	} {
+		m, err := d.p.Reply(ctx, d.viewer, d.ticket, portal.ReplyInput{HTML: tc.html, Text: tc.text})
+		require.NoError(t, err, tc.html)
+		assert.Equal(t, tc.body, m.Body, tc.html)
+		assert.Equal(t, strings.TrimSpace(tc.text), m.Text, tc.html)
+	}
+	n := d.messageCount(t)
+	for _, h := range []string{"<table></table>", "<p> </p>", "<font></font>"} {
+		_, err := d.p.Reply(ctx, d.viewer, d.ticket, portal.ReplyInput{HTML: h})
+		var ve *portal.ValidationError
+		require.ErrorAs(t, err, &ve, h)
+		assert.True(t, ve.Has("text"), "%s: %v", h, err)
+	}
+	assert.Equal(t, n, d.messageCount(t), "nothing stored")
 }

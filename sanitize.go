@@ -143,7 +143,10 @@ func textHTML(text string) string {
 }
 
 // replyBody checks a reply's HTML and text and returns the message's Body
-// (sanitised HTML) and Text.
+// (sanitised HTML) and Text. When the sanitised HTML shows no text, the
+// Body is the escaped Text instead, so that a reply is never stored with a
+// body that shows nothing; with no text either, it is ErrInvalid naming
+// "text".
 func replyBody(h, text string) (body, plain string, err error) {
 	var ps problems
 	for _, f := range []struct{ field, v string }{{"html", h}, {"text", text}} {
@@ -160,13 +163,18 @@ func replyBody(h, text string) (body, plain string, err error) {
 		return "", "", err
 	}
 	text = strings.TrimSpace(text)
-	if strings.TrimSpace(h) == "" {
-		body = textHTML(text)
-	} else if body, err = SanitizeReply(h); err != nil {
-		return "", "", err
+	if strings.TrimSpace(h) != "" {
+		if body, err = SanitizeReply(h); err != nil {
+			return "", "", err
+		}
 	}
-	if text == "" {
-		text = htmlText(body)
+	if shown := htmlText(body); shown == "" {
+		// Nothing of the HTML shows (no HTML, or only what the
+		// allow-list drops, such as an empty table): the reply is its
+		// text, escaped.
+		body = textHTML(text)
+	} else if text == "" {
+		text = shown
 	}
 	if text == "" {
 		return "", "", invalid("text", "a reply needs some text")
