@@ -435,11 +435,13 @@ func (p *Portal) setPassword(ctx context.Context, portalID uuid.UUID, kind Token
 	case err != nil:
 		return classify(err)
 	default:
-		l.PasswordHash, l.Failures, l.FailedAt, l.UpdatedAt = encoded, 0, time.Time{}, now
-		if err := p.store.UpdateLogin(ctx, l); err != nil {
+		if err := p.store.SetLoginPassword(ctx, portalID, c.ID, encoded, now); err != nil {
 			return classify(err)
 		}
 	}
+	// After the new hash is stored, never before: a login checked against
+	// the old hash either stored its session before this (and it ends
+	// here) or finds the new hash and takes its session back (Login).
 	_, err = p.store.DeleteSessions(ctx, portalID, c.ID, false)
 	return classify(err)
 }
@@ -571,7 +573,10 @@ func (p *Portal) RequestPasswordReset(ctx context.Context, portalID uuid.UUID, e
 // AuthOptions.SlowAfter failures in a row, attempts are refused until a
 // doubling back-off has passed; after LockAfter, for LockFor after each
 // failure; a success or a password reset ends it. A contact whose password
-// is right but who is in none of the access groups gets ErrForbidden.
+// is right but who is in none of the access groups gets ErrForbidden. A
+// password reset that lands while a login is being checked wins: the login
+// is checked again against the new password and, with the old one, fails
+// as a wrong password does (it gets no session and writes nothing back).
 // It fails with ErrPortalDisabled while the portal is off, and with
 // ErrForbidden when the portal uses single sign-on: there, the portal keeps
 // no passwords.
@@ -612,18 +617,74 @@ func (p *Portal) Login(ctx context.Context, portalID uuid.UUID, email, password 
 	if !inAccessGroups(&s, &c) {
 		return "", Session{}, errAccessDenied
 	}
-	if stale || l.Failures > 0 {
-		if stale {
-			if l.PasswordHash, err = p.auth.Password.hash(password); err != nil {
-				return "", Session{}, classify(err)
-			}
-		}
-		l.Failures, l.FailedAt, l.UpdatedAt = 0, time.Time{}, now
-		if err := p.store.UpdateLogin(ctx, l); err != nil {
+	hash := l.PasswordHash
+	if stale {
+		if hash, err = p.auth.Password.hash(password); err != nil {
 			return "", Session{}, classify(err)
 		}
 	}
-	return p.newSession(ctx, portalID, c.ID, "")
+	// The session is stored before the login's hash is checked again: a
+	// reset writes the new hash before it ends the contact's sessions, so
+	// either it ends this session too or loginSucceeded sees the new hash
+	// and this session is taken back. No session outlives a reset.
+	tok, sess, err := p.newSession(ctx, portalID, c.ID, "")
+	if err != nil {
+		return "", Session{}, err
+	}
+	if err := p.loginSucceeded(ctx, l, password, hash, now); err != nil {
+		if derr := p.store.DeleteSession(ctx, portalID, sess.Hash); derr != nil {
+			return "", Session{}, classify(derr)
+		}
+		return "", Session{}, err
+	}
+	return tok, sess, nil
+}
+
+// loginSucceeded records the success of a login whose password was checked
+// against l.PasswordHash: it ends the throttling and stores hash (a rehash,
+// or the checked hash), only while the stored hash is still the checked one
+// (LoginStore.LoginSucceeded), so that a login checked against an old hash
+// never writes it back. When the hash changed meanwhile, the password is
+// checked once more against the new one: after another login's rehash (or
+// a reset to the same password) it is still right; after a reset to another
+// password it is wrong, and the login fails as a wrong password does.
+func (p *Portal) loginSucceeded(ctx context.Context, l Login, password, hash string, now time.Time) error {
+	checked := l.PasswordHash
+	for again := false; ; again = true {
+		err := p.store.LoginSucceeded(ctx, l.PortalID, l.ContactID, checked, hash, now)
+		switch {
+		case err == nil:
+			return nil
+		case isNotFound(err):
+			return errBadCredentials
+		case !isConflict(err):
+			return classify(err)
+		case again:
+			return errBadCredentials // changed twice while it was checked
+		}
+		cur, err := p.store.Login(ctx, l.PortalID, l.ContactID)
+		if isNotFound(err) {
+			return errBadCredentials
+		} else if err != nil {
+			return classify(err)
+		}
+		ok, stale := false, false
+		if cur.PasswordHash != "" {
+			ok, stale = verifyPassword(cur.PasswordHash, password, p.auth.Password)
+		}
+		if !ok {
+			if _, err := p.store.AddLoginFailure(ctx, l.PortalID, l.ContactID, now); err != nil && !isNotFound(err) {
+				return classify(err)
+			}
+			return errBadCredentials
+		}
+		checked, hash = cur.PasswordHash, cur.PasswordHash
+		if stale {
+			if hash, err = p.auth.Password.hash(password); err != nil {
+				return classify(err)
+			}
+		}
+	}
 }
 
 // Identity is what the host's identity provider vouches for in a single

@@ -138,19 +138,33 @@ func (s *Store) CreateLogin(_ context.Context, l portal.Login) error {
 	return err
 }
 
-// UpdateLogin implements portal.LoginStore.
-func (s *Store) UpdateLogin(_ context.Context, l portal.Login) error {
-	_, err := idsOf(s, l.PortalID, func(x *ids) (struct{}, error) {
-		old, ok := x.logins[l.ContactID]
+// SetLoginPassword implements portal.LoginStore.
+func (s *Store) SetLoginPassword(_ context.Context, portalID, contactID uuid.UUID, hash string, at time.Time) error {
+	_, err := idsOf(s, portalID, func(x *ids) (struct{}, error) {
+		l, ok := x.logins[contactID]
 		if !ok {
-			return struct{}{}, loginNotFound(l.ContactID)
+			return struct{}{}, loginNotFound(contactID)
 		}
-		if other, ok := x.byEmail[l.Email]; ok && other != l.ContactID {
-			return struct{}{}, fmt.Errorf("memstore: login %q: %w", l.Email, portal.ErrConflict)
+		l.PasswordHash, l.Failures, l.FailedAt, l.UpdatedAt = hash, 0, time.Time{}, at
+		x.logins[contactID] = l
+		return struct{}{}, nil
+	})
+	return err
+}
+
+// LoginSucceeded implements portal.LoginStore: the compare and the write
+// are made under the identity lock.
+func (s *Store) LoginSucceeded(_ context.Context, portalID, contactID uuid.UUID, checked, hash string, at time.Time) error {
+	_, err := idsOf(s, portalID, func(x *ids) (struct{}, error) {
+		l, ok := x.logins[contactID]
+		if !ok {
+			return struct{}{}, loginNotFound(contactID)
 		}
-		delete(x.byEmail, old.Email)
-		x.logins[l.ContactID] = l
-		x.byEmail[l.Email] = l.ContactID
+		if l.PasswordHash != checked {
+			return struct{}{}, fmt.Errorf("memstore: login of %s: the password hash changed: %w", contactID, portal.ErrConflict)
+		}
+		l.PasswordHash, l.Failures, l.FailedAt, l.UpdatedAt = hash, 0, time.Time{}, at
+		x.logins[contactID] = l
 		return struct{}{}, nil
 	})
 	return err

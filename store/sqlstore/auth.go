@@ -82,16 +82,39 @@ func (s *Store) CreateLogin(ctx context.Context, l portal.Login) error {
 	})
 }
 
-// UpdateLogin implements portal.LoginStore.
-func (s *Store) UpdateLogin(ctx context.Context, l portal.Login) error {
-	return s.write(ctx, "update login", l.PortalID, func(t tx) error {
+// SetLoginPassword implements portal.LoginStore: one UPDATE of the
+// password's columns, so a concurrent change of the login's other columns
+// stays.
+func (s *Store) SetLoginPassword(ctx context.Context, portalID, contactID uuid.UUID, hash string, at time.Time) error {
+	return s.write(ctx, "set login password", portalID, func(t tx) error {
 		var one int
-		if err := t.row(ctx, "SELECT 1 FROM logins WHERE portal_id = ? AND contact_id = ?", id(l.PortalID), id(l.ContactID)).Scan(&one); err != nil {
+		if err := t.row(ctx, "SELECT 1 FROM logins WHERE portal_id = ? AND contact_id = ?"+t.d.forUpdate(),
+			id(portalID), id(contactID)).Scan(&one); err != nil {
 			return err
 		}
-		a := loginArgs(l)
-		_, err := t.exec(ctx, "UPDATE logins SET email = ?, password_hash = ?, failures = ?, failed_at = ?, consent_version = ?, "+
-			"consent_at = ?, created_at = ?, updated_at = ? WHERE portal_id = ? AND contact_id = ?", append(a[2:], a[0], a[1])...)
+		_, err := t.exec(ctx, "UPDATE logins SET password_hash = ?, failures = 0, failed_at = NULL, updated_at = ? "+
+			"WHERE portal_id = ? AND contact_id = ?", text(hash), at.UnixMicro(), id(portalID), id(contactID))
+		return err
+	})
+}
+
+// LoginSucceeded implements portal.LoginStore: the login's row is locked
+// (FOR UPDATE where the dialect has it; SQLite's write transactions are
+// serial) and its hash compared before the UPDATE, so that a reset
+// committed meanwhile is seen. The rows an UPDATE affects cannot tell: MySQL
+// counts a row set to the values it has as none.
+func (s *Store) LoginSucceeded(ctx context.Context, portalID, contactID uuid.UUID, checked, hash string, at time.Time) error {
+	return s.write(ctx, "login succeeded", portalID, func(t tx) error {
+		var stored []byte
+		if err := t.row(ctx, "SELECT password_hash FROM logins WHERE portal_id = ? AND contact_id = ?"+t.d.forUpdate(),
+			id(portalID), id(contactID)).Scan(&stored); err != nil {
+			return err
+		}
+		if string(stored) != checked {
+			return fmt.Errorf("%w: login of %s: the password hash changed", portal.ErrConflict, contactID)
+		}
+		_, err := t.exec(ctx, "UPDATE logins SET password_hash = ?, failures = 0, failed_at = NULL, updated_at = ? "+
+			"WHERE portal_id = ? AND contact_id = ?", text(hash), at.UnixMicro(), id(portalID), id(contactID))
 		return err
 	})
 }

@@ -35,6 +35,8 @@ var authTests = []test{
 	{name: "RepeatedFailuresSlowDownThenLock", fn: testThrottling},
 	{name: "RaisedParametersRehashOnLogin", fn: testRehash},
 	{name: "PasswordResetEndsTheContactsSessions", fn: testPasswordReset},
+	{name: "ResetDuringALoginWithTheOldPasswordWins", fn: testResetDuringLogin},
+	{name: "RehashDuringALoginRefusesNoRightPassword", fn: testRehashDuringLogin},
 	{name: "SingleSignOn", fn: testSingleSignOn},
 	{name: "SessionTokensAreRandomAndStoredHashed", fn: testSessionTokens},
 	{name: "SessionIdleTimeoutSlidesWithBoundedWrites", fn: testIdleTimeout},
@@ -564,6 +566,93 @@ func testPasswordReset(t *testing.T, s portal.Store) {
 	late := d.lastToken(t, email, portal.TokenReset)
 	d.clock.advance(time.Hour)
 	require.ErrorIs(t, d.p.ResetPassword(ctx(t), d.pid, late, "yet another passphrase"), portal.ErrInvalid, "expired")
+}
+
+// midLogin is a store that runs a hook once, right after it answers the
+// first LoginByEmail: what another request does while Login spends the
+// password hash's time.
+type midLogin struct {
+	portal.Store
+	once sync.Once
+	hook func()
+}
+
+func (m *midLogin) LoginByEmail(ctx context.Context, portalID uuid.UUID, email string) (portal.Login, error) {
+	l, err := m.Store.LoginByEmail(ctx, portalID, email)
+	m.once.Do(m.hook)
+	return l, err
+}
+
+// covers: A4 (a reset that lands while a login with the old password is
+// being checked wins: that login gets no session and writes nothing back,
+// so the old password does not come back, whether the login had failures
+// to clear or a hash to raise)
+func testResetDuringLogin(t *testing.T, s portal.Store) {
+	const newPassword = "a brand new passphrase"
+	for _, tc := range []struct {
+		name     string
+		failures int
+		params   portal.PasswordParams
+	}{
+		{name: "plain", params: cheap},
+		{name: "with failures", failures: 2, params: cheap},
+		{name: "with a rehash", params: portal.PasswordParams{Memory: 128, Time: 2, Threads: 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := newDoor(t, s, nil)
+			email := d.invited(t, d.ann)
+			for range tc.failures {
+				_, _, err := d.p.Login(ctx(t), d.pid, email, "wrong password")
+				require.ErrorIs(t, err, portal.ErrUnauthenticated)
+			}
+			require.NoError(t, d.p.RequestPasswordReset(ctx(t), d.pid, email))
+			reset := d.lastToken(t, email, portal.TokenReset)
+			mid := &midLogin{Store: d.s, hook: func() {
+				require.NoError(t, d.p.ResetPassword(ctx(t), d.pid, reset, newPassword), "the owner resets")
+			}}
+			attacker, err := portal.New(mid, portal.Options{Now: d.clock.Now, Auth: portal.AuthOptions{Password: tc.params}})
+			require.NoError(t, err)
+
+			tok, sess, err := attacker.Login(ctx(t), d.pid, email, goodPassword)
+			require.ErrorIs(t, err, portal.ErrUnauthenticated, "the password changed while it was checked")
+			require.Empty(t, tok)
+			require.Zero(t, sess)
+			n, err := s.DeleteSessions(ctx(t), d.pid, d.ann.ID, false)
+			require.NoError(t, err)
+			require.Zero(t, n, "no session of the contact outlives the reset")
+			_, _, err = d.p.Login(ctx(t), d.pid, email, goodPassword)
+			require.ErrorIs(t, err, portal.ErrUnauthenticated, "the old password did not come back")
+			d.clock.advance(time.Minute)
+			_, _, err = d.p.Login(ctx(t), d.pid, email, newPassword)
+			require.NoError(t, err, "the new password is the one")
+		})
+	}
+}
+
+// covers: A4 (a login whose hash another login raised meanwhile is checked
+// again against the new hash, not refused)
+func testRehashDuringLogin(t *testing.T, s portal.Store) {
+	d := newDoor(t, s, nil)
+	email := d.invited(t, d.ann)
+	o := portal.Options{Now: d.clock.Now, Auth: portal.AuthOptions{Password: portal.PasswordParams{Memory: 128, Time: 2, Threads: 1}}}
+	other, err := portal.New(d.s, o)
+	require.NoError(t, err)
+	mid := &midLogin{Store: d.s, hook: func() {
+		_, _, err := other.Login(ctx(t), d.pid, email, goodPassword)
+		require.NoError(t, err, "another login rehashes first")
+	}}
+	raised, err := portal.New(mid, o)
+	require.NoError(t, err)
+	before, err := s.Login(ctx(t), d.pid, d.ann.ID)
+	require.NoError(t, err)
+	tok, _, err := raised.Login(ctx(t), d.pid, email, goodPassword)
+	require.NoError(t, err, "the password is still right")
+	_, err = d.p.Authenticate(ctx(t), d.pid, tok)
+	require.NoError(t, err)
+	after, err := s.Login(ctx(t), d.pid, d.ann.ID)
+	require.NoError(t, err)
+	require.NotEqual(t, before.PasswordHash, after.PasswordHash)
+	require.True(t, strings.HasPrefix(after.PasswordHash, "$argon2id$v=19$m=128,t=2,p=1$"), after.PasswordHash)
 }
 
 // covers: S11, A4 (single sign-on: the host vouches for a verified e-mail)

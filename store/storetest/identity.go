@@ -21,7 +21,9 @@ var identityTests = []test{
 	{name: "ListMembersPageInIDOrder", fn: testListMembers},
 	{name: "LoginRoundTripsByContactAndEmail", fn: testLoginRoundTrip},
 	{name: "LoginEmailAndContactAreUnique", fn: testLoginUnique},
-	{name: "UpdateLoginReplacesWhole", fn: testUpdateLogin},
+	{name: "SetLoginPasswordChangesOnlyThePassword", fn: testSetLoginPassword},
+	{name: "LoginSucceededOnlyOverTheCheckedHash", fn: testLoginSucceeded},
+	{name: "ConcurrentLoginSucceededHaveOneWinner", fn: testConcurrentLoginSucceeded},
 	{name: "ConcurrentLoginFailuresAreAllCounted", fn: testConcurrentLoginFailures},
 	{name: "TokenReplacesTheContactsTokenOfItsKind", fn: testTokenReplaces},
 	{name: "TokenIsTakenOnceAndOnlyByItsKindAndTenant", fn: testTakeToken},
@@ -150,35 +152,105 @@ func testLoginUnique(t *testing.T, s portal.Store) {
 	require.ErrorIs(t, err, portal.ErrNotFound)
 }
 
-// covers: A4 (a new password, a reset of the failures)
-func testUpdateLogin(t *testing.T, s portal.Store) {
+// covers: A3, A4 (a token sets a new password and ends the throttling;
+// nothing else of the login changes)
+func testSetLoginPassword(t *testing.T, s portal.Store) {
 	pid := newTenant(t, s)
 	a, b := newLogin(pid, newID(t), "ann@acme.example"), newLogin(pid, newID(t), "bob@acme.example")
 	require.NoError(t, s.CreateLogin(ctx(t), a))
 	require.NoError(t, s.CreateLogin(ctx(t), b))
 
-	a2 := a
-	a2.PasswordHash, a2.Failures, a2.FailedAt, a2.UpdatedAt = "$argon2id$new", 0, time.Time{}, at(99)
-	a2.Email = "ann@new.example"
-	require.NoError(t, s.UpdateLogin(ctx(t), a2))
+	require.NoError(t, s.SetLoginPassword(ctx(t), pid, a.ContactID, "$argon2id$new", at(99)))
+	want := a
+	want.PasswordHash, want.Failures, want.FailedAt, want.UpdatedAt = "$argon2id$new", 0, time.Time{}, at(99)
 	got, err := s.Login(ctx(t), pid, a.ContactID)
 	require.NoError(t, err)
-	require.Equal(t, a2, got)
-	_, err = s.LoginByEmail(ctx(t), pid, "ann@acme.example")
-	require.ErrorIs(t, err, portal.ErrNotFound, "the old e-mail is free")
-	got, err = s.LoginByEmail(ctx(t), pid, "ann@new.example")
+	require.Equal(t, want, got, "e-mail, consent and creation stay")
+	got, err = s.LoginByEmail(ctx(t), pid, a.Email)
 	require.NoError(t, err)
-	require.Equal(t, a2, got)
+	require.Equal(t, want, got)
+	require.NoError(t, s.SetLoginPassword(ctx(t), pid, a.ContactID, "$argon2id$new", at(99)), "setting it again is no error")
 
-	require.NoError(t, s.UpdateLogin(ctx(t), a2), "an update that changes nothing is no error")
+	got, err = s.Login(ctx(t), pid, b.ContactID)
+	require.NoError(t, err)
+	require.Equal(t, b, got, "another login stays")
+	require.ErrorIs(t, s.SetLoginPassword(ctx(t), pid, newID(t), "$argon2id$x", at(1)), portal.ErrNotFound)
+}
 
-	a3 := a2
-	a3.Email = b.Email
-	require.ErrorIs(t, s.UpdateLogin(ctx(t), a3), portal.ErrConflict)
-	require.ErrorIs(t, s.UpdateLogin(ctx(t), newLogin(pid, newID(t), "new@acme.example")), portal.ErrNotFound)
+// covers: A4 (a login's write-back is a compare-and-swap on the hash it
+// checked: it never brings back a hash a reset replaced)
+func testLoginSucceeded(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	a := newLogin(pid, newID(t), "ann@acme.example")
+	require.NoError(t, s.CreateLogin(ctx(t), a))
+
+	// The checked hash is stored: the failures end, a rehash is written.
+	require.NoError(t, s.LoginSucceeded(ctx(t), pid, a.ContactID, a.PasswordHash, "$argon2id$raised", at(20)))
+	want := a
+	want.PasswordHash, want.Failures, want.FailedAt, want.UpdatedAt = "$argon2id$raised", 0, time.Time{}, at(20)
+	got, err := s.Login(ctx(t), pid, a.ContactID)
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+	require.NoError(t, s.LoginSucceeded(ctx(t), pid, a.ContactID, want.PasswordHash, want.PasswordHash, at(20)),
+		"a success that changes nothing is no error")
+
+	// A reset replaced the hash: the stale login's write-back is refused.
+	require.NoError(t, s.SetLoginPassword(ctx(t), pid, a.ContactID, "$argon2id$reset", at(30)))
+	err = s.LoginSucceeded(ctx(t), pid, a.ContactID, "$argon2id$raised", "$argon2id$raised", at(31))
+	require.ErrorIs(t, err, portal.ErrConflict)
+	err = s.LoginSucceeded(ctx(t), pid, a.ContactID, "$argon2id$raised", "$argon2id$rehash-of-old", at(31))
+	require.ErrorIs(t, err, portal.ErrConflict)
+	_, err = s.AddLoginFailure(ctx(t), pid, a.ContactID, at(32))
+	require.NoError(t, err)
+	want.PasswordHash, want.Failures, want.FailedAt, want.UpdatedAt = "$argon2id$reset", 1, at(32), at(30)
 	got, err = s.Login(ctx(t), pid, a.ContactID)
 	require.NoError(t, err)
-	require.Equal(t, a2, got)
+	require.Equal(t, want, got, "the refused write-backs changed nothing")
+
+	// A login without a password is checked against "".
+	bare := portal.Login{PortalID: pid, ContactID: newID(t), Email: "sso@acme.example", CreatedAt: at(1), UpdatedAt: at(1)}
+	require.NoError(t, s.CreateLogin(ctx(t), bare))
+	require.ErrorIs(t, s.LoginSucceeded(ctx(t), pid, bare.ContactID, a.PasswordHash, a.PasswordHash, at(2)), portal.ErrConflict)
+	got, err = s.Login(ctx(t), pid, bare.ContactID)
+	require.NoError(t, err)
+	require.Equal(t, bare, got)
+
+	require.ErrorIs(t, s.LoginSucceeded(ctx(t), pid, newID(t), "x", "x", at(1)), portal.ErrNotFound)
+	other := newTenant(t, s)
+	require.ErrorIs(t, s.LoginSucceeded(ctx(t), other, a.ContactID, want.PasswordHash, "x", at(1)), portal.ErrNotFound,
+		"another tenant's login")
+}
+
+// covers: A4 (of logins racing to write back over one checked hash, at most
+// one wins; a password set at the same time is never overwritten)
+func testConcurrentLoginSucceeded(t *testing.T, s portal.Store) {
+	const n = 8
+	pid := newTenant(t, s)
+	for round := range 3 {
+		l := newLogin(pid, newID(t), fmt.Sprintf("ann%d@acme.example", round))
+		require.NoError(t, s.CreateLogin(ctx(t), l))
+		errs := make([]error, n+1)
+		startTogether(n+1, func(i int) {
+			if i == n {
+				errs[i] = s.SetLoginPassword(ctx(t), pid, l.ContactID, "$argon2id$reset", at(50))
+				return
+			}
+			errs[i] = s.LoginSucceeded(ctx(t), pid, l.ContactID, l.PasswordHash, fmt.Sprint("$argon2id$rehash", i), at(60))
+		})
+		require.NoError(t, errs[n], "the reset")
+		won := 0
+		for _, err := range errs[:n] {
+			if err == nil {
+				won++
+			} else {
+				require.ErrorIs(t, err, portal.ErrConflict)
+			}
+		}
+		require.LessOrEqual(t, won, 1)
+		got, err := s.Login(ctx(t), pid, l.ContactID)
+		require.NoError(t, err)
+		require.Equal(t, "$argon2id$reset", got.PasswordHash, "a write-back before the reset is replaced, one after it is refused")
+	}
 }
 
 // covers: A4 (throttling counts every failure)
