@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"bytes"
 	"fmt"
 	"html"
 	"net/url"
@@ -17,8 +18,11 @@ import (
 //   - text formatting: p, br, div, span, b, strong, i, em, u, s, strike,
 //     sub, sup, small, mark, blockquote, pre, code, h1–h6, hr;
 //   - lists: ul, ol, li;
-//   - links: a with an href of http, https or mailto, or a relative one,
-//     given rel="nofollow noreferrer noopener" and, when absolute, target="_blank".
+//   - links: a with an href of http, https or mailto, or a relative one.
+//     Every link is given rel="nofollow noreferrer noopener" (whatever rel
+//     it had); a link to another host (http, https or //host) is given
+//     target="_blank" as well, so it opens in a new tab that cannot reach
+//     the portal's window; a relative or mailto link keeps no target.
 //
 // No attribute other than href survives: no style, class or id, so no CSS.
 // No image survives: an image can only be attached.
@@ -38,11 +42,52 @@ var replyPolicy = func() *bluemonday.Policy {
 	p.AllowURLSchemes("http", "https", "mailto")
 	p.AllowRelativeURLs(true)
 	p.RequireParseableURLs(true)
-	p.RequireNoFollowOnLinks(true)
-	p.RequireNoReferrerOnLinks(true)
-	p.AddTargetBlankToFullyQualifiedLinks(true)
-	return p
+	return p // rel and target: see linkAttrs
 }()
+
+// linkRel is the rel of every link of a reply.
+const linkRel = "nofollow noreferrer noopener"
+
+// linkAttrs gives every link of sanitised HTML the rel and target the
+// allow-list documents, in one place for every kind of link (bluemonday's
+// own options add noopener only together with a target).
+func linkAttrs(s string) string {
+	if !strings.Contains(s, "<a ") {
+		return s
+	}
+	z := xhtml.NewTokenizer(strings.NewReader(s))
+	var b strings.Builder
+	for {
+		tt := z.Next()
+		if tt == xhtml.ErrorToken {
+			return b.String()
+		}
+		raw := z.Raw()
+		if tt != xhtml.StartTagToken && tt != xhtml.SelfClosingTagToken || !bytes.HasPrefix(raw, []byte("<a ")) {
+			b.Write(raw)
+			continue
+		}
+		tok := z.Token()
+		attrs := tok.Attr[:0]
+		external := false
+		for _, a := range tok.Attr {
+			switch a.Key {
+			case "rel", "target":
+				continue
+			case "href":
+				u, err := url.Parse(a.Val)
+				external = err == nil && u.Host != ""
+			}
+			attrs = append(attrs, a)
+		}
+		attrs = append(attrs, xhtml.Attribute{Key: "rel", Val: linkRel})
+		if external {
+			attrs = append(attrs, xhtml.Attribute{Key: "target", Val: "_blank"})
+		}
+		tok.Attr = attrs
+		b.WriteString(tok.String())
+	}
+}
 
 // textPolicy strips every tag, for the plain-text form of a reply.
 var textPolicy = bluemonday.StrictPolicy()
@@ -53,7 +98,7 @@ func SanitizeReply(s string) (string, error) {
 	if problem := hostileHTML(s); problem != "" {
 		return "", invalid("html", problem)
 	}
-	return replyPolicy.Sanitize(s), nil
+	return linkAttrs(replyPolicy.Sanitize(s)), nil
 }
 
 // refusedElements are attacks, not formatting.

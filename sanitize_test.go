@@ -14,17 +14,19 @@ import (
 // covers: P5
 func TestSanitizeReply(t *testing.T) {
 	for in, want := range map[string]string{
-		`<p>Hi <b>there</b></p>`:                            `<p>Hi <b>there</b></p>`,
-		`<ul><li>one</li><li>two</li></ul>`:                 `<ul><li>one</li><li>two</li></ul>`,
-		`<a href="/tickets/1">rel</a>`:                      `<a href="/tickets/1" rel="nofollow noreferrer">rel</a>`,
-		`<a href="mailto:a@b.dk">m</a>`:                     `<a href="mailto:a@b.dk" rel="nofollow noreferrer">m</a>`,
-		`<font color="red">red</font>`:                      `red`,
-		`<table><tr><td>x</td></tr></table>`:                `x`,
-		`<p class="x" id="y" title="t">attrs</p>`:           `<p>attrs</p>`,
-		`plain & <simple>`:                                  `plain &amp; `,
-		`<blockquote>quoted</blockquote><pre>code</pre>`:    `<blockquote>quoted</blockquote><pre>code</pre>`,
-		`<a href="https://example.com">x</a>`:               `<a href="https://example.com" rel="nofollow noreferrer noopener" target="_blank">x</a>`,
-		`<a href="HTTPS://example.com/a?b=1&amp;c=2">x</a>`: `<a href="https://example.com/a?b=1&amp;c=2" rel="nofollow noreferrer noopener" target="_blank">x</a>`,
+		`<p>Hi <b>there</b></p>`:                                  `<p>Hi <b>there</b></p>`,
+		`<ul><li>one</li><li>two</li></ul>`:                       `<ul><li>one</li><li>two</li></ul>`,
+		`<a href="/tickets/1">rel</a>`:                            `<a href="/tickets/1" rel="nofollow noreferrer noopener">rel</a>`,
+		`<a href="mailto:a@b.dk">m</a>`:                           `<a href="mailto:a@b.dk" rel="nofollow noreferrer noopener">m</a>`,
+		`<a href="//cdn.example/x" rel="opener" target="x">p</a>`: `<a href="//cdn.example/x" rel="nofollow noreferrer noopener" target="_blank">p</a>`,
+		`<a href="x?a=1&amp;b=&quot;2&quot;">q</a><a>no href</a>`: `<a href="x?a=1&amp;b=&#34;2&#34;" rel="nofollow noreferrer noopener">q</a>no href`,
+		`<font color="red">red</font>`:                            `red`,
+		`<table><tr><td>x</td></tr></table>`:                      `x`,
+		`<p class="x" id="y" title="t">attrs</p>`:                 `<p>attrs</p>`,
+		`plain & <simple>`:                                        `plain &amp; `,
+		`<blockquote>quoted</blockquote><pre>code</pre>`:          `<blockquote>quoted</blockquote><pre>code</pre>`,
+		`<a href="https://example.com">x</a>`:                     `<a href="https://example.com" rel="nofollow noreferrer noopener" target="_blank">x</a>`,
+		`<a href="HTTPS://example.com/a?b=1&amp;c=2">x</a>`:       `<a href="https://example.com/a?b=1&amp;c=2" rel="nofollow noreferrer noopener" target="_blank">x</a>`,
 	} {
 		got, err := portal.SanitizeReply(in)
 		require.NoError(t, err, in)
