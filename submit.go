@@ -106,8 +106,11 @@ func (p *Portal) formView(ctx context.Context, r *request) (FormView, error) {
 // SubmissionInput is a support form submission (P8).
 type SubmissionInput struct {
 	// Values are the field values by property name: a string for texts and
-	// enumerations (an option's value), a float64 (or any Go integer) for
-	// numbers, a time.Time for dates, a bool for booleans.
+	// enumerations (an option's value); for numbers a float64 or float32,
+	// or a value of any Go integer type (int, int8 … int64, uint, uint8 …
+	// uint64) that a float64 holds exactly, that is of at most 2^53 either
+	// way (a larger one is ErrInvalid rather than rounded); a time.Time for
+	// dates; a bool for booleans.
 	Values map[string]any
 	// Key, when set, makes the submission idempotent: a contact's second
 	// submission with the same key creates nothing and returns the first
@@ -129,13 +132,16 @@ const MaxKey = 200
 // SubmitTicket creates a ticket from a support form submission (P8, S6):
 // one ticket in the portal's default channel (S3), associated with the
 // contact (its requester) and its primary company, in the first open stage
-// of the tenant's first pipeline (pipelines are ordered by ID, and IDs are
-// time-ordered: the oldest), with the content as the first message of a
-// new thread visible in the portal, logged as an e-mail engagement. It
-// writes an EventSubmit with it, in one step. The ticket is in the
-// contact's list at once, unless the visibility filter (S8) hides it.
+// of the first of the tenant's pipelines that has an open stage (pipelines
+// are ordered by ID, and IDs are time-ordered: the oldest first; a
+// pipeline with closed stages only is passed over), with the content as
+// the first message of a new thread visible in the portal, logged as an
+// e-mail engagement. It writes an EventSubmit with it, in one step. The
+// ticket is in the contact's list at once, unless the visibility filter
+// (S8) hides it.
 //
-// Errors: ErrForbidden when the support form is off or for a preview;
+// Errors: ErrForbidden when the support form is off, when no pipeline has
+// an open stage, or for a preview;
 // ErrInvalid naming each bad field ("values.<property>"): a missing required
 // value, a value of the wrong type, an option that is not one of the
 // property's, a text too long, a field the form does not have.
@@ -278,23 +284,9 @@ func formValue(f FormFieldView, v any) (any, string) {
 		}
 		return s, ""
 	case Number:
-		var n float64
-		switch x := v.(type) {
-		case float64:
-			n = x
-		case float32:
-			n = float64(x)
-		case int:
-			n = float64(x)
-		case int64:
-			n = float64(x)
-		case int32:
-			n = float64(x)
-		default:
-			return nil, "must be a number"
-		}
-		if math.IsNaN(n) || math.IsInf(n, 0) {
-			return nil, "must be a finite number"
+		n, problem := number(v)
+		if problem != "" {
+			return nil, problem
 		}
 		return n, ""
 	case Date:
@@ -311,4 +303,62 @@ func formValue(f FormFieldView, v any) (any, string) {
 		return b, ""
 	}
 	return nil, "cannot be set by a form"
+}
+
+// maxExactInt is the largest integer from which every smaller one is held
+// exactly by a float64, as numbers are kept: 2^53.
+const maxExactInt = 1 << 53
+
+// number returns a form's number value as Properties keep it, a float64,
+// or the problem.
+func number(v any) (float64, string) {
+	var n float64
+	switch x := v.(type) {
+	case float64:
+		n = x
+	case float32:
+		n = float64(x)
+	case int:
+		return signed(x)
+	case int8:
+		return signed(x)
+	case int16:
+		return signed(x)
+	case int32:
+		return signed(x)
+	case int64:
+		return signed(x)
+	case uint:
+		return unsigned(x)
+	case uint8:
+		return unsigned(x)
+	case uint16:
+		return unsigned(x)
+	case uint32:
+		return unsigned(x)
+	case uint64:
+		return unsigned(x)
+	default:
+		return 0, "must be a number"
+	}
+	if math.IsNaN(n) || math.IsInf(n, 0) {
+		return 0, "must be a finite number"
+	}
+	return n, ""
+}
+
+var tooBig = fmt.Sprintf("must be a whole number of at most %d either way, to be kept exactly", maxExactInt)
+
+func signed[T int | int8 | int16 | int32 | int64](x T) (float64, string) {
+	if int64(x) > maxExactInt || int64(x) < -maxExactInt {
+		return 0, tooBig
+	}
+	return float64(x), ""
+}
+
+func unsigned[T uint | uint8 | uint16 | uint32 | uint64](x T) (float64, string) {
+	if uint64(x) > maxExactInt {
+		return 0, tooBig
+	}
+	return float64(x), ""
 }

@@ -595,6 +595,20 @@ func testSubmit(t *testing.T, s portal.Store) {
 		"subject": "Hi", "content": "x", "product": "web"}})
 	require.NoError(t, err)
 	assert.Empty(t, w.stored(res.TicketID).CompanyIDs)
+
+	// A number may be of any Go integer type, up to 2^53 either way.
+	for i, tc := range []struct {
+		v    any
+		want float64
+	}{
+		{int8(-8), -8}, {int16(16), 16}, {int32(-32), -32}, {int64(-1 << 53), -1 << 53}, {uint(7), 7},
+		{uint8(8), 8}, {uint16(16), 16}, {uint32(32), 32}, {uint64(1 << 53), 1 << 53}, {float32(1.5), 1.5},
+	} {
+		res, err := w.p.SubmitTicket(ctx(t), w.viewer(w.dora), portal.SubmissionInput{Values: map[string]any{
+			"subject": fmt.Sprint("Number ", i), "content": "x", "product": "web", "order": tc.v}})
+		require.NoError(t, err, "%T", tc.v)
+		assert.Equal(t, tc.want, w.stored(res.TicketID).Properties["order"], "%T", tc.v)
+	}
 }
 
 // covers: P8, S6
@@ -622,6 +636,10 @@ func testSubmitBadInput(t *testing.T, s portal.Store) {
 		{"an option that is not a string", with("product", 1), "", "values.product"},
 		{"a number that is a text", with("order", "42"), "", "values.order"},
 		{"a number that is not finite", with("order", mathInf()), "", "values.order"},
+		{"an integer too large to keep exactly", with("order", uint64(1<<53+1)), "", "values.order"},
+		{"an integer too small to keep exactly", with("order", int64(-1<<60)), "", "values.order"},
+		{"a number of another kind", with("order", complex(1, 0)), "", "values.order"},
+		{"content over its byte limit", with("content", strings.Repeat("c", portal.MaxContent+1)), "", "values.content"},
 		{"a boolean that is a text", with("urgent", "yes"), "", "values.urgent"},
 		{"a date that is a text", with("since", "2025-01-01"), "", "values.since"},
 		{"a priority not among the options", with("priority", "asap"), "", "values.priority"},
