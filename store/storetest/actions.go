@@ -426,6 +426,39 @@ func testAttachments(t *testing.T, s portal.Store) {
 	require.NoError(t, w.blobs.Put(ctx(t), w.pid.String()+"/secret", []byte("secret")))
 	_, _, err = w.p.Attachment(ctx(t), ann, id, note.Attachments[0].ID)
 	require.ErrorIs(t, err, portal.ErrNotFound, "an internal note's file (S9)")
+
+	// A file on a thread the customer does not see: one not visible in the
+	// portal, and a visible one younger than the portal thread (S9).
+	fileOn := func(th portal.Thread, from, key string) portal.Attachment {
+		t.Helper()
+		m, err := w.p.AddMessage(ctx(t), portal.Message{PortalID: w.pid, ThreadID: th.ID, Kind: portal.AgentMessage,
+			From: from, Text: "with a file", Attachments: []portal.Attachment{
+				{Name: key + ".txt", ContentType: "text/plain", Size: 4, BlobKey: w.pid.String() + "/" + key}}})
+		require.NoError(t, err)
+		require.NoError(t, w.blobs.Put(ctx(t), w.pid.String()+"/"+key, []byte(key)))
+		return m.Attachments[0]
+	}
+	for name, th := range map[string]portal.Thread{
+		"a thread hidden from the portal": w.thread("Ann alone", false, before.Add(-time.Hour)),
+		"a younger visible thread":        w.thread("Ann alone", true, listNow.Add(time.Hour)),
+	} {
+		a := fileOn(th, "agent@helpdesk.example", "other-thread")
+		_, _, err = w.p.Attachment(ctx(t), ann, id, a.ID)
+		require.ErrorIs(t, err, portal.ErrNotFound, name)
+	}
+	portalThread, err := w.p.TicketDetail(ctx(t), ann, id)
+	require.NoError(t, err)
+	require.Equal(t, d.ThreadID, portalThread.ThreadID, "the portal thread is still the reply's")
+
+	// A file on the portal thread from a sender the internal-communication
+	// rules hide (S9): shown until the rule exists, never after.
+	internal := fileOn(portal.Thread{ID: d.ThreadID}, "lars@lager.example", "internal")
+	_, rc, err = w.p.Attachment(ctx(t), ann, id, internal.ID)
+	require.NoError(t, err, "before the rule, an agent's file on the portal thread is the customer's")
+	rc.Close()
+	w.set(func(st *portal.Settings) { st.Conversations.InternalSenders = []string{"@lager.example"} })
+	_, _, err = w.p.Attachment(ctx(t), ann, id, internal.ID)
+	require.ErrorIs(t, err, portal.ErrNotFound, "an internal sender's file (S9)")
 }
 
 // covers: P6, S10, X4
@@ -490,6 +523,28 @@ func testClose(t *testing.T, s portal.Store) {
 	assert.False(t, e.Actions[1].Allowed)
 	assert.Equal(t, fmt.Sprintf("actions.closeStages[%s]", returns.ID), e.Actions[1].Rule)
 	assert.Len(t, w.events(), 1)
+
+	// A pipeline with exactly one closed stage and none chosen: a close
+	// moves its tickets to that stage by default (S10).
+	orders, err := w.p.SavePipeline(ctx(t), portal.Pipeline{PortalID: w.pid, Name: "Orders", Stages: []portal.Stage{
+		{Name: "Placed", State: portal.StageOpen}, {Name: "Shipped", State: portal.StageOpen},
+		{Name: "Delivered", State: portal.StageClosed}}})
+	require.NoError(t, err)
+	order := w.ticket(portal.Ticket{Subject: "Ann's order", ContactIDs: []uuid.UUID{w.ann.ID},
+		PipelineID: orders.ID, StageID: orders.Stages[1].ID})
+	st, err := w.p.Settings(ctx(t), w.pid)
+	require.NoError(t, err)
+	_, chosen := st.Actions.CloseStages[orders.ID]
+	require.False(t, chosen, "no stage chosen for the pipeline")
+	res, err = w.p.Close(ctx(t), ann, order.ID)
+	require.NoError(t, err)
+	delivered := orders.Stages[2].ID
+	assert.Equal(t, portal.CloseResult{StageID: delivered}, res, "the pipeline's one closed stage (S10)")
+	assert.Equal(t, delivered, w.stored(order.ID).StageID, "stored in that stage")
+	evs = w.events()
+	require.Len(t, evs, 2)
+	assert.Equal(t, delivered, evs[1].StageID)
+	assert.Equal(t, order.ID, evs[1].TicketID)
 
 	w.set(func(st *portal.Settings) { st.Actions.CustomerClose = false })
 	_, err = w.p.Close(ctx(t), ann, id)
@@ -738,13 +793,18 @@ func testOutbox(t *testing.T, s portal.Store) {
 	require.NoError(t, err)
 	assert.Zero(t, acked)
 	// A handler that fails on the third event: the first two are acked,
-	// the third is delivered again by the next call.
+	// the third is delivered again by the next call, with the same ID.
 	var got []int64
+	var failedID uuid.UUID
 	fail := true
 	handle := func(_ context.Context, e portal.Event) error {
 		if e.Seq == 3 && fail {
-			fail = false
+			fail, failedID = false, e.ID
 			return errors.New("helpdesk down")
+		}
+		if e.Seq == 3 {
+			assert.Equal(t, failedID, e.ID, "a redelivered event keeps its ID")
+			assert.Equal(t, evs[2], e, "and is the same event")
 		}
 		got = append(got, e.Seq)
 		return nil
