@@ -458,12 +458,17 @@ type Registration struct {
 // Register registers a contact under self-registration (A2, S13) and mails
 // it a link to set its password (TokenRegistration), which proves that the
 // e-mail is its own. The login records the version of the consent text
-// accepted (ConsentVersion) and when. An e-mail with no contact creates
-// one; a known one is linked to its contact (the lowest ID among several).
+// accepted (ConsentVersion) and when, at every registration: registering
+// again an e-mail whose login has no password yet (a registration not
+// completed, or a single sign-on login made before the portal used
+// passwords) records the consent accepted this time and sends a new link.
+// An e-mail with no contact creates one; a known one is linked to its
+// contact (the lowest ID among several).
 //
-// To the caller, registering an e-mail that already has a login looks
-// exactly like a new registration (nil): the owner gets a password-reset
-// mail instead. It fails with ErrPortalDisabled while the portal is off,
+// To the caller, registering an e-mail that already has a login with a
+// password looks exactly like a new registration (nil): the owner gets a
+// password-reset mail instead, and the login, its consent record included,
+// stays as it is (the caller has proved nothing). It fails with ErrPortalDisabled while the portal is off,
 // ErrForbidden unless the portal uses self-registration with password login,
 // and ErrInvalid naming "consent" without consent or "email" for an
 // address that is not one.
@@ -491,31 +496,43 @@ func (p *Portal) Register(ctx context.Context, portalID uuid.UUID, r Registratio
 	if err := ps.err(); err != nil {
 		return err
 	}
-	l, err := p.store.LoginByEmail(ctx, portalID, email)
-	switch {
-	case err == nil && l.PasswordHash == "":
-		return p.sendToken(ctx, &s, portalID, l.ContactID, email, TokenRegistration)
-	case err == nil:
-		return p.sendToken(ctx, &s, portalID, l.ContactID, email, TokenReset)
-	case !isNotFound(err):
-		return classify(err)
-	}
-	c, err := p.contactFor(ctx, portalID, email, r.FirstName, r.LastName)
-	if err != nil {
-		return err
-	}
-	now := p.clock()
-	l = Login{PortalID: portalID, ContactID: c.ID, Email: email, ConsentVersion: ConsentVersion(s.Consent),
-		ConsentAt: now, CreatedAt: now, UpdatedAt: now}
-	if err := p.store.CreateLogin(ctx, l); err != nil {
-		if isConflict(err) {
-			// Registered a moment ago, or the contact has a login under
-			// another e-mail: the answer does not say.
+	version := ConsentVersion(s.Consent)
+	for again := false; ; again = true {
+		l, err := p.store.LoginByEmail(ctx, portalID, email)
+		switch {
+		case err == nil && l.PasswordHash == "":
+			// Registered before (or signed in without consent) and not
+			// completed: the consent is the one accepted now (S13).
+			if err := p.store.SetLoginConsent(ctx, portalID, l.ContactID, version, p.clock()); err != nil {
+				return classify(err)
+			}
+			return p.sendToken(ctx, &s, portalID, l.ContactID, email, TokenRegistration)
+		case err == nil:
+			return p.sendToken(ctx, &s, portalID, l.ContactID, email, TokenReset)
+		case !isNotFound(err):
+			return classify(err)
+		}
+		c, err := p.contactFor(ctx, portalID, email, r.FirstName, r.LastName)
+		if err != nil {
+			return err
+		}
+		now := p.clock()
+		l = Login{PortalID: portalID, ContactID: c.ID, Email: email, ConsentVersion: version,
+			ConsentAt: now, CreatedAt: now, UpdatedAt: now}
+		err = p.store.CreateLogin(ctx, l)
+		switch {
+		case err == nil:
+			return p.sendToken(ctx, &s, portalID, c.ID, email, TokenRegistration)
+		case !isConflict(err):
+			return classify(err)
+		case again:
+			// The contact has a login under another e-mail: the answer
+			// does not say.
 			return nil
 		}
-		return classify(err)
+		// Registered a moment ago by another request: look again, so that
+		// this registration's consent is recorded and its mail sent too.
 	}
-	return p.sendToken(ctx, &s, portalID, c.ID, email, TokenRegistration)
 }
 
 // contactFor returns the contact with the e-mail (the one with the lowest

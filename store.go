@@ -134,6 +134,11 @@ type LoginStore interface {
 	// error wrapping ErrConflict, so that a login checked against an old
 	// hash never writes it back. ErrNotFound when there is no such login.
 	LoginSucceeded(ctx context.Context, portalID, contactID uuid.UUID, checked, hash string, at time.Time) error
+	// SetLoginConsent sets the ConsentVersion of the contact's login to
+	// version, its ConsentAt and UpdatedAt to at (S13: a registration made
+	// again records the consent accepted in it), in one atomic step that
+	// changes no other field. ErrNotFound when there is no such login.
+	SetLoginConsent(ctx context.Context, portalID, contactID uuid.UUID, version string, at time.Time) error
 	// Login returns the login of a contact.
 	Login(ctx context.Context, portalID, contactID uuid.UUID) (Login, error)
 	// LoginByEmail returns the login whose Email equals email exactly.

@@ -170,6 +170,20 @@ func (s *Store) LoginSucceeded(_ context.Context, portalID, contactID uuid.UUID,
 	return err
 }
 
+// SetLoginConsent implements portal.LoginStore.
+func (s *Store) SetLoginConsent(_ context.Context, portalID, contactID uuid.UUID, version string, at time.Time) error {
+	_, err := idsOf(s, portalID, func(x *ids) (struct{}, error) {
+		l, ok := x.logins[contactID]
+		if !ok {
+			return struct{}{}, loginNotFound(contactID)
+		}
+		l.ConsentVersion, l.ConsentAt, l.UpdatedAt = version, at, at
+		x.logins[contactID] = l
+		return struct{}{}, nil
+	})
+	return err
+}
+
 // Login implements portal.LoginStore.
 func (s *Store) Login(_ context.Context, portalID, contactID uuid.UUID) (portal.Login, error) {
 	return idsOf(s, portalID, func(x *ids) (portal.Login, error) {

@@ -119,6 +119,21 @@ func (s *Store) LoginSucceeded(ctx context.Context, portalID, contactID uuid.UUI
 	})
 }
 
+// SetLoginConsent implements portal.LoginStore: one UPDATE of the
+// consent's columns.
+func (s *Store) SetLoginConsent(ctx context.Context, portalID, contactID uuid.UUID, version string, at time.Time) error {
+	return s.write(ctx, "set login consent", portalID, func(t tx) error {
+		var one int
+		if err := t.row(ctx, "SELECT 1 FROM logins WHERE portal_id = ? AND contact_id = ?"+t.d.forUpdate(),
+			id(portalID), id(contactID)).Scan(&one); err != nil {
+			return err
+		}
+		_, err := t.exec(ctx, "UPDATE logins SET consent_version = ?, consent_at = ?, updated_at = ? WHERE portal_id = ? AND contact_id = ?",
+			text(version), at.UnixMicro(), at.UnixMicro(), id(portalID), id(contactID))
+		return err
+	})
+}
+
 // scanLogin reads one row of loginCols.
 func scanLogin(row *sql.Row) (portal.Login, error) {
 	var (

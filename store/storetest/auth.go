@@ -29,6 +29,7 @@ var authTests = []test{
 	{name: "ContactOutsideTheAccessGroupsIsRefused", fn: testAccessGroups},
 	{name: "RegistrationNeedsConsentAndRecordsIt", fn: testRegistration},
 	{name: "RegistrationLinksAKnownContact", fn: testRegistrationKnownContact},
+	{name: "EveryRegistrationRecordsItsConsent", fn: testRegistrationConsentEachTime},
 	{name: "RegistrationAndResetDoNotEnumerate", fn: testNoEnumeration},
 	{name: "PasswordLoginNormalisesEmailAndHidesWhichPartFailed", fn: testPasswordLogin},
 	{name: "PasswordRules", fn: testPasswordRules},
@@ -386,6 +387,48 @@ func testRegistrationKnownContact(t *testing.T, s portal.Store) {
 	cs, err := s.ContactsByEmail(ctx(t), d.pid, "carl@acme.example")
 	require.NoError(t, err)
 	require.Len(t, cs, 1, "no second contact")
+}
+
+// covers: S13, A2 (every registration records the consent version and
+// time accepted in it: that of a login made without consent, by single
+// sign-on under access groups, and that of a pending registration made
+// again after the consent text changed)
+func testRegistrationConsentEachTime(t *testing.T, s portal.Store) {
+	d := newDoor(t, s, func(st *portal.Settings) { st.Access.Auth = portal.SingleSignOn })
+	_, _, err := d.p.SSOLogin(ctx(t), d.pid, portal.Identity{Email: d.ann.Email, EmailVerified: true})
+	require.NoError(t, err)
+	l, err := s.Login(ctx(t), d.pid, d.ann.ID)
+	require.NoError(t, err)
+	require.Empty(t, l.ConsentVersion, "under access groups single sign-on asks no consent")
+
+	st := d.set(t, func(st *portal.Settings) {
+		st.Access = portal.Access{Mode: portal.SelfRegistration, Auth: portal.PasswordAuth}
+	})
+	d.clock.advance(time.Minute)
+	require.NoError(t, d.p.Register(ctx(t), d.pid, portal.Registration{Email: d.ann.Email, Consent: true}))
+	email := portal.NormalizeEmail(d.ann.Email)
+	require.NoError(t, d.p.CompleteRegistration(ctx(t), d.pid, d.lastToken(t, email, portal.TokenRegistration), goodPassword))
+	l, err = s.Login(ctx(t), d.pid, d.ann.ID)
+	require.NoError(t, err)
+	require.Equal(t, portal.ConsentVersion(st.Consent), l.ConsentVersion, "the consent of this registration")
+	require.Equal(t, baseTime.Add(time.Minute), l.ConsentAt)
+	d.login(t, email)
+
+	reg := portal.Registration{Email: "new@acme.example", Consent: true}
+	require.NoError(t, d.p.Register(ctx(t), d.pid, reg))
+	changed := d.set(t, func(st *portal.Settings) { st.Consent.Notice += " We now also keep your tickets for ten years." })
+	require.NotEqual(t, portal.ConsentVersion(st.Consent), portal.ConsentVersion(changed.Consent))
+	d.clock.advance(time.Hour)
+	require.NoError(t, d.p.Register(ctx(t), d.pid, reg), "registering again before completing")
+	l, err = s.LoginByEmail(ctx(t), d.pid, "new@acme.example")
+	require.NoError(t, err)
+	require.Equal(t, portal.ConsentVersion(changed.Consent), l.ConsentVersion, "the text accepted last")
+	require.Equal(t, baseTime.Add(time.Minute+time.Hour), l.ConsentAt)
+	require.NoError(t, d.p.CompleteRegistration(ctx(t), d.pid, d.lastToken(t, "new@acme.example", portal.TokenRegistration), goodPassword))
+	got, err := s.LoginByEmail(ctx(t), d.pid, "new@acme.example")
+	require.NoError(t, err)
+	require.Equal(t, l.ConsentVersion, got.ConsentVersion, "completing keeps it")
+	require.Equal(t, l.ConsentAt, got.ConsentAt)
 }
 
 // covers: A2, A4 (registering an existing login and resetting an unknown

@@ -23,6 +23,7 @@ var identityTests = []test{
 	{name: "LoginEmailAndContactAreUnique", fn: testLoginUnique},
 	{name: "SetLoginPasswordChangesOnlyThePassword", fn: testSetLoginPassword},
 	{name: "LoginSucceededOnlyOverTheCheckedHash", fn: testLoginSucceeded},
+	{name: "SetLoginConsentChangesOnlyTheConsent", fn: testSetLoginConsent},
 	{name: "ConcurrentLoginSucceededHaveOneWinner", fn: testConcurrentLoginSucceeded},
 	{name: "ConcurrentLoginFailuresAreAllCounted", fn: testConcurrentLoginFailures},
 	{name: "TokenReplacesTheContactsTokenOfItsKind", fn: testTokenReplaces},
@@ -218,6 +219,29 @@ func testLoginSucceeded(t *testing.T, s portal.Store) {
 	require.ErrorIs(t, s.LoginSucceeded(ctx(t), pid, newID(t), "x", "x", at(1)), portal.ErrNotFound)
 	other := newTenant(t, s)
 	require.ErrorIs(t, s.LoginSucceeded(ctx(t), other, a.ContactID, want.PasswordHash, "x", at(1)), portal.ErrNotFound,
+		"another tenant's login")
+}
+
+// covers: S13 (a registration made again records its consent; nothing
+// else of the login changes)
+func testSetLoginConsent(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	a, b := newLogin(pid, newID(t), "ann@acme.example"), newLogin(pid, newID(t), "bob@acme.example")
+	a.PasswordHash, a.ConsentVersion, a.ConsentAt = "", "", time.Time{}
+	require.NoError(t, s.CreateLogin(ctx(t), a))
+	require.NoError(t, s.CreateLogin(ctx(t), b))
+
+	require.NoError(t, s.SetLoginConsent(ctx(t), pid, a.ContactID, "sha256:new", at(70)))
+	want := a
+	want.ConsentVersion, want.ConsentAt, want.UpdatedAt = "sha256:new", at(70), at(70)
+	got, err := s.Login(ctx(t), pid, a.ContactID)
+	require.NoError(t, err)
+	require.Equal(t, want, got, "e-mail, password, failures and creation stay")
+	got, err = s.Login(ctx(t), pid, b.ContactID)
+	require.NoError(t, err)
+	require.Equal(t, b, got, "another login stays")
+	require.ErrorIs(t, s.SetLoginConsent(ctx(t), pid, newID(t), "sha256:x", at(1)), portal.ErrNotFound)
+	require.ErrorIs(t, s.SetLoginConsent(ctx(t), newTenant(t, s), a.ContactID, "sha256:x", at(1)), portal.ErrNotFound,
 		"another tenant's login")
 }
 
