@@ -1,0 +1,281 @@
+package main
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/helpdeskkit/portal"
+)
+
+// The handlers of getting in: the system pages (S12) and the preview (A5).
+
+// systemTemplate returns the template the settings choose for a system
+// page (S12), or the default one when the server has no such template.
+func (s *server) systemTemplate(chosen, fallback string) string {
+	if _, ok := s.pages[chosen]; ok {
+		return chosen
+	}
+	s.Log.Printf("webportal: the settings choose template %q, which this server lacks; using %q", chosen, fallback)
+	return fallback
+}
+
+// selfRegistration reports whether the login page offers "Register here"
+// (A2): self-registration with passwords.
+func selfRegistration(s portal.Settings) bool {
+	return s.Access.Mode == portal.SelfRegistration && s.Access.Auth == portal.PasswordAuth
+}
+
+type loginData struct {
+	Email        string
+	CanRegister  bool
+	SingleSignOn bool
+}
+
+func (s *server) loginPage(w http.ResponseWriter, r *http.Request, v *visit) {
+	p := page{Title: v.T("login.title"), Lead: v.Tf("login.lead", noun(v.Settings.Display.TicketName))}
+	switch {
+	case r.URL.Query().Get("expired") != "":
+		p.Errors = []string{v.T("login.expired")}
+	case r.URL.Query().Get("done") != "":
+		p.Flash = v.T("password.done")
+	}
+	s.renderLogin(w, v, http.StatusOK, p, "")
+}
+
+func (s *server) renderLogin(w http.ResponseWriter, v *visit, code int, p page, email string) {
+	p.Data = loginData{Email: email, CanRegister: selfRegistration(v.Settings),
+		SingleSignOn: v.Settings.Access.Auth == portal.SingleSignOn}
+	if !v.Settings.Enabled {
+		code, p.Title, p.Lead = http.StatusServiceUnavailable, v.T("disabled.title"), v.T("disabled.lead")
+	}
+	s.render(w, v, code, s.systemTemplate(v.Settings.SystemPages.Login, "default-login"), p)
+}
+
+// login checks the e-mail and password (A4). Every refusal reads the same,
+// whatever the reason, as the portal answers them alike.
+func (s *server) login(w http.ResponseWriter, r *http.Request, v *visit) {
+	if err := s.checkForm(r); err != nil {
+		s.fail(w, v, err)
+		return
+	}
+	email := r.PostFormValue("email")
+	token, _, err := s.Portal.Login(v.ctx(), s.PortalID, email, r.PostFormValue("password"))
+	switch {
+	case err == nil:
+		s.startSession(w, r, token)
+		http.Redirect(w, r, "/tickets", http.StatusSeeOther)
+	case errors.Is(err, portal.ErrUnauthenticated), errors.Is(err, portal.ErrInvalid):
+		s.renderLogin(w, v, http.StatusUnauthorized,
+			page{Title: v.T("login.title"), Lead: v.Tf("login.lead", noun(v.Settings.Display.TicketName)), Errors: []string{v.T("login.failed")}}, email)
+	case errors.Is(err, portal.ErrForbidden) && v.Settings.Access.Auth == portal.PasswordAuth:
+		http.Redirect(w, r, "/access-denied", http.StatusSeeOther)
+	default:
+		s.fail(w, v, err)
+	}
+}
+
+// logout ends the session at once (P9, A6) and shows the logout page.
+func (s *server) logout(w http.ResponseWriter, r *http.Request, v *visit) {
+	if err := s.checkForm(r); err != nil {
+		s.fail(w, v, err)
+		return
+	}
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		if err := s.Portal.Logout(v.ctx(), s.PortalID, c.Value); err != nil && !errors.Is(err, portal.ErrUnauthenticated) {
+			s.fail(w, v, err)
+			return
+		}
+	}
+	s.clearCookie(w, r, sessionCookie)
+	s.newCSRFCookie(w, r)
+	http.Redirect(w, r, "/logged-out", http.StatusSeeOther)
+}
+
+func (s *server) loggedOut(w http.ResponseWriter, r *http.Request, v *visit) {
+	s.render(w, v, http.StatusOK, s.systemTemplate(v.Settings.SystemPages.Logout, "default-logout"),
+		page{Title: v.T("logout.title"), Lead: v.T("logout.lead")})
+}
+
+func (s *server) accessDenied(w http.ResponseWriter, r *http.Request, v *visit) {
+	s.render(w, v, http.StatusForbidden, s.systemTemplate(v.Settings.SystemPages.AccessDenied, "default-access-denied"),
+		page{Title: v.T("denied.title"), Lead: v.T("denied.lead")})
+}
+
+type registerData struct {
+	portal.Registration
+	Notice, Checkbox string
+}
+
+// registerPage offers self-registration with the consent statement (A2,
+// S13); under access groups there is no such page.
+func (s *server) registerPage(w http.ResponseWriter, r *http.Request, v *visit) {
+	if !selfRegistration(v.Settings) {
+		s.fail(w, v, portal.ErrNotFound)
+		return
+	}
+	s.renderRegister(w, v, http.StatusOK, page{}, portal.Registration{})
+}
+
+func (s *server) renderRegister(w http.ResponseWriter, v *visit, code int, p page, in portal.Registration) {
+	p.Title, p.Lead = v.T("register.title"), v.Tf("register.lead", noun(v.Settings.Display.TicketName))
+	p.Data = registerData{Registration: in, Notice: v.Settings.Consent.Notice, Checkbox: v.Settings.Consent.Checkbox}
+	s.render(w, v, code, s.systemTemplate(v.Settings.SystemPages.Register, "default-register"), p)
+}
+
+// register registers the contact and mails it its link; the answer is
+// the same whether or not the e-mail had a login already.
+func (s *server) register(w http.ResponseWriter, r *http.Request, v *visit) {
+	if err := s.checkForm(r); err != nil {
+		s.fail(w, v, err)
+		return
+	}
+	in := portal.Registration{Email: r.PostFormValue("email"), FirstName: r.PostFormValue("firstName"),
+		LastName: r.PostFormValue("lastName"), Consent: r.PostFormValue("consent") == "yes"}
+	switch err := s.Portal.Register(v.ctx(), s.PortalID, in); {
+	case err == nil:
+		s.render(w, v, http.StatusOK, s.systemTemplate(v.Settings.SystemPages.Register, "default-register"),
+			page{Title: v.T("register.title"), Flash: v.T("register.sent")})
+	case errors.Is(err, portal.ErrInvalid):
+		s.renderRegister(w, v, http.StatusBadRequest, page{Fields: validationProblems(err)}, in)
+	case errors.Is(err, portal.ErrForbidden):
+		s.fail(w, v, portal.ErrNotFound)
+	default:
+		s.fail(w, v, err)
+	}
+}
+
+func (s *server) resetRequestPage(w http.ResponseWriter, r *http.Request, v *visit) {
+	s.render(w, v, http.StatusOK, s.systemTemplate(v.Settings.SystemPages.ResetRequest, "default-reset-request"),
+		page{Title: v.T("reset.title"), Lead: v.T("reset.lead")})
+}
+
+// resetRequest mails a reset link (A4); the answer is the same for an
+// unknown e-mail.
+func (s *server) resetRequest(w http.ResponseWriter, r *http.Request, v *visit) {
+	if err := s.checkForm(r); err != nil {
+		s.fail(w, v, err)
+		return
+	}
+	p := page{Title: v.T("reset.title"), Lead: v.T("reset.lead")}
+	code := http.StatusOK
+	switch err := s.Portal.RequestPasswordReset(v.ctx(), s.PortalID, r.PostFormValue("email")); {
+	case err == nil:
+		p.Flash = v.T("reset.sent")
+	case errors.Is(err, portal.ErrInvalid):
+		code, p.Fields = http.StatusBadRequest, validationProblems(err)
+	default:
+		s.fail(w, v, err)
+		return
+	}
+	s.render(w, v, code, s.systemTemplate(v.Settings.SystemPages.ResetRequest, "default-reset-request"), p)
+}
+
+type passwordData struct {
+	Kind  portal.TokenKind
+	Token string
+	Min   int
+}
+
+// passwordPage asks for the password a mailed link sets: an invitation
+// (A3), a registration (A2) or a reset (A4). They share the password
+// reset system page.
+func (s *server) passwordPage(kind portal.TokenKind) handler {
+	return func(w http.ResponseWriter, r *http.Request, v *visit) {
+		w.Header().Set("Cache-Control", "no-store")
+		s.renderPassword(w, v, http.StatusOK, page{}, kind, r.URL.Query().Get("token"))
+	}
+}
+
+func (s *server) renderPassword(w http.ResponseWriter, v *visit, code int, p page, kind portal.TokenKind, token string) {
+	p.Title, p.Lead = v.T("password.title"), v.Tf("password.lead", s.minPassword())
+	p.Data = passwordData{Kind: kind, Token: token, Min: s.minPassword()}
+	s.render(w, v, code, s.systemTemplate(v.Settings.SystemPages.PasswordReset, "default-password-reset"), p)
+}
+
+func (s *server) minPassword() int {
+	if s.MinPassword > 0 {
+		return s.MinPassword
+	}
+	return 10
+}
+
+func (s *server) setPassword(kind portal.TokenKind) handler {
+	return func(w http.ResponseWriter, r *http.Request, v *visit) {
+		if err := s.checkForm(r); err != nil {
+			s.fail(w, v, err)
+			return
+		}
+		token, password := r.PostFormValue("token"), r.PostFormValue("password")
+		if password != r.PostFormValue("repeat") {
+			s.renderPassword(w, v, http.StatusBadRequest, page{Fields: map[string]string{"repeat": v.T("password.mismatch")}}, kind, token)
+			return
+		}
+		var err error
+		switch kind {
+		case portal.TokenInvitation:
+			err = s.Portal.AcceptInvitation(v.ctx(), s.PortalID, token, password)
+		case portal.TokenRegistration:
+			err = s.Portal.CompleteRegistration(v.ctx(), s.PortalID, token, password)
+		default:
+			err = s.Portal.ResetPassword(v.ctx(), s.PortalID, token, password)
+		}
+		switch {
+		case err == nil:
+			http.Redirect(w, r, "/login?done=1", http.StatusSeeOther)
+		case errors.Is(err, portal.ErrInvalid):
+			fields := validationProblems(err)
+			if _, ok := fields["token"]; ok {
+				fields["token"] = v.T("password.badToken")
+			}
+			s.renderPassword(w, v, http.StatusBadRequest, page{Fields: fields}, kind, token)
+		default:
+			s.fail(w, v, err)
+		}
+	}
+}
+
+// agent wraps the pages only helpdesk users may open. This example asks for
+// an agent's name and password with HTTP basic authentication; a real
+// helpdesk checks its own login here.
+func (s *server) agent(h handler) handler {
+	return func(w http.ResponseWriter, r *http.Request, v *visit) {
+		w.Header().Set("Cache-Control", "no-store")
+		name, password, ok := r.BasicAuth()
+		want, known := s.Agents[name]
+		if !ok || !known || want == "" || !equalSecret(password, want) {
+			w.Header().Set("WWW-Authenticate", `Basic realm="helpdesk", charset="UTF-8"`)
+			s.fail(w, v, portal.ErrUnauthenticated)
+			return
+		}
+		v.Agent = name
+		h(w, r, v)
+	}
+}
+
+func (s *server) previewPage(w http.ResponseWriter, r *http.Request, v *visit) {
+	s.render(w, v, http.StatusOK, "internal", page{Title: v.T("internal.title"), Lead: v.T("internal.lead"), Data: s.Directory})
+}
+
+// preview opens a read-only session as a contact (A5) for the helpdesk
+// user, replacing whatever session the browser had.
+func (s *server) preview(w http.ResponseWriter, r *http.Request, v *visit) {
+	if err := s.checkForm(r); err != nil {
+		s.fail(w, v, err)
+		return
+	}
+	id, err := uuid.Parse(strings.TrimSpace(r.PostFormValue("contact")))
+	if err != nil {
+		s.fail(w, v, portal.ErrNotFound)
+		return
+	}
+	token, _, err := s.Portal.Preview(v.ctx(), s.PortalID, id, v.Agent)
+	if err != nil {
+		s.fail(w, v, err)
+		return
+	}
+	s.startSession(w, r, token)
+	http.Redirect(w, r, "/tickets", http.StatusSeeOther)
+}

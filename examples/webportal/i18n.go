@@ -1,0 +1,261 @@
+package main
+
+import (
+	"strings"
+
+	"golang.org/x/text/language"
+)
+
+// A catalog holds the portal's built-in strings in one language. The
+// labels an administrator sets (the portal's name, the ticket display
+// name, column labels, the support form's texts, the consent statement)
+// come from the settings; these are the rest.
+type catalog map[string]string
+
+// catalogs are the built-in languages, by base language. English is the
+// fallback for any other language and for a key a catalog lacks.
+var catalogs = map[string]catalog{
+	"en": {
+		"nav.tickets":          "Tickets",
+		"nav.logout":           "Log out",
+		"nav.signedInAs":       "Signed in as",
+		"preview.banner":       "Preview as %s — read only. Opened by %s.",
+		"preview.end":          "End preview",
+		"skip":                 "Skip to content",
+		"login.title":          "Log in",
+		"login.lead":           "Log in to see and answer your %s.",
+		"login.email":          "E-mail",
+		"login.password":       "Password",
+		"login.submit":         "Log in",
+		"login.forgot":         "Forgot your password?",
+		"login.register":       "New here? Register here",
+		"login.failed":         "That e-mail and password do not match a login, or the login is locked for a while after too many attempts.",
+		"login.expired":        "Your session has ended, after a while without activity or from elsewhere. Please log in again.",
+		"login.sso":            "This portal uses your organisation's single sign-on. Sign in through your organisation's login page.",
+		"logout.title":         "You are logged out",
+		"logout.lead":          "Thank you for visiting. You can close this window.",
+		"logout.again":         "Log in again",
+		"register.title":       "Register",
+		"register.lead":        "Create a login to follow your %s. We send you a link to set your password.",
+		"register.firstName":   "First name",
+		"register.lastName":    "Last name",
+		"register.submit":      "Register",
+		"register.sent":        "Check your inbox: if the address can register, we have sent it a link to set your password.",
+		"reset.title":          "Reset your password",
+		"reset.lead":           "Enter your e-mail and we send you a link to choose a new password.",
+		"reset.submit":         "Send the link",
+		"reset.sent":           "If the address has a login, we have sent it a link to choose a new password. The link works for a short while only.",
+		"password.title":       "Choose your password",
+		"password.lead":        "Choose a password of at least %d characters that you do not use anywhere else.",
+		"password.new":         "New password",
+		"password.repeat":      "Repeat the password",
+		"password.mismatch":    "The two passwords are not the same.",
+		"password.submit":      "Save the password",
+		"password.badToken":    "This link has expired or has been used already. Ask for a new one.",
+		"password.done":        "Your password is saved. You can log in now.",
+		"denied.title":         "Access denied",
+		"denied.lead":          "Your login does not give access to this portal. If you think it should, contact the helpdesk.",
+		"disabled.title":       "The portal is closed",
+		"disabled.lead":        "The customer portal is not available right now. Please try again later.",
+		"list.search":          "Search",
+		"list.searchHint":      "Search subject and content",
+		"list.status":          "Status",
+		"list.status.all":      "All",
+		"list.status.open":     "Open",
+		"list.status.closed":   "Closed",
+		"list.filters":         "Filters",
+		"list.apply":           "Apply",
+		"list.clear":           "Clear",
+		"list.from":            "from",
+		"list.to":              "to",
+		"list.min":             "min",
+		"list.max":             "max",
+		"list.any":             "Any",
+		"list.contains":        "contains",
+		"list.yes":             "Yes",
+		"list.no":              "No",
+		"list.export":          "Download CSV",
+		"list.empty":           "Nothing matches. Try another search or clear the filters.",
+		"list.next":            "Next",
+		"list.prev":            "Previous",
+		"list.sortBy":          "Sort by %s",
+		"list.page":            "Page %d",
+		"view.organization":    "Organization",
+		"view.mine":            "Owned by me",
+		"detail.back":          "Back to %s",
+		"detail.details":       "Details",
+		"detail.conversation":  "Conversation",
+		"detail.noThread":      "There are no messages to show yet.",
+		"detail.you":           "You",
+		"detail.reply":         "Reply",
+		"detail.replyHint":     "Formatting: **bold**, *italic*, lines starting with “- ” make a list, and web addresses become links.",
+		"detail.attach":        "Attach files",
+		"detail.attachHint":    "Up to %d files, %s each at most.",
+		"detail.send":          "Send reply",
+		"detail.close":         "Close",
+		"detail.closeHint":     "Close it once your question has been answered.",
+		"detail.closedNoReply": "This is closed and takes no more replies.",
+		"detail.bold":          "Bold",
+		"detail.italic":        "Italic",
+		"detail.list":          "List",
+		"flash.replied":        "Your reply has been sent.",
+		"flash.closed":         "Closed. Thank you for letting us know.",
+		"flash.alreadyClosed":  "It was closed already.",
+		"flash.submitted":      "Thank you: we have received it and will answer soon.",
+		"form.required":        "required",
+		"form.submit":          "Submit",
+		"form.choose":          "Choose …",
+		"error.title":          "Something went wrong",
+		"error.notFound":       "We could not find that page. It may have been moved, or you may not have access to it.",
+		"error.forbidden":      "You cannot do that here.",
+		"error.invalid":        "Please check what you entered.",
+		"error.csrf":           "The form had expired. Please go back, reload the page and try again.",
+		"error.tooLarge":       "That was too large. Attachments must stay within the limits shown on the form.",
+		"error.conflict":       "Someone changed this at the same time. Please reload the page and try again.",
+		"error.internal":       "An unexpected error occurred on our side. Please try again in a moment.",
+		"error.home":           "Go to the start page",
+		"internal.title":       "Preview the portal as a contact",
+		"internal.lead":        "For helpdesk users: see the portal exactly as a contact sees it, without the contact's password. The preview is read only.",
+		"internal.contact":     "Contact",
+		"internal.contactID":   "Contact ID",
+		"internal.open":        "Open the preview",
+		"footer":               "Customer portal",
+	},
+	"da": {
+		"nav.tickets":          "Sager",
+		"nav.logout":           "Log ud",
+		"nav.signedInAs":       "Logget ind som",
+		"preview.banner":       "Visning som %s — kun læsning. Åbnet af %s.",
+		"preview.end":          "Afslut visning",
+		"skip":                 "Gå til indhold",
+		"login.title":          "Log ind",
+		"login.lead":           "Log ind for at se og besvare dine %s.",
+		"login.email":          "E-mail",
+		"login.password":       "Adgangskode",
+		"login.submit":         "Log ind",
+		"login.forgot":         "Glemt din adgangskode?",
+		"login.register":       "Ny her? Registrer dig her",
+		"login.failed":         "E-mail og adgangskode passer ikke til et login, eller login er spærret et stykke tid efter for mange forsøg.",
+		"login.expired":        "Din session er afsluttet, efter et stykke tid uden aktivitet eller andetsteds fra. Log venligst ind igen.",
+		"login.sso":            "Denne portal bruger din organisations single sign-on. Log ind via din organisations loginside.",
+		"logout.title":         "Du er logget ud",
+		"logout.lead":          "Tak for besøget. Du kan lukke vinduet.",
+		"logout.again":         "Log ind igen",
+		"register.title":       "Registrer dig",
+		"register.lead":        "Opret et login for at følge dine %s. Vi sender dig et link til at vælge din adgangskode.",
+		"register.firstName":   "Fornavn",
+		"register.lastName":    "Efternavn",
+		"register.submit":      "Registrer",
+		"register.sent":        "Tjek din indbakke: hvis adressen kan registreres, har vi sendt den et link til at vælge din adgangskode.",
+		"reset.title":          "Nulstil din adgangskode",
+		"reset.lead":           "Skriv din e-mail, så sender vi dig et link til at vælge en ny adgangskode.",
+		"reset.submit":         "Send linket",
+		"reset.sent":           "Hvis adressen har et login, har vi sendt den et link til at vælge en ny adgangskode. Linket virker kun kort tid.",
+		"password.title":       "Vælg din adgangskode",
+		"password.lead":        "Vælg en adgangskode på mindst %d tegn, som du ikke bruger andre steder.",
+		"password.new":         "Ny adgangskode",
+		"password.repeat":      "Gentag adgangskoden",
+		"password.mismatch":    "De to adgangskoder er ikke ens.",
+		"password.submit":      "Gem adgangskoden",
+		"password.badToken":    "Linket er udløbet eller allerede brugt. Bed om et nyt.",
+		"password.done":        "Din adgangskode er gemt. Du kan logge ind nu.",
+		"denied.title":         "Ingen adgang",
+		"denied.lead":          "Dit login giver ikke adgang til denne portal. Kontakt helpdesken, hvis du mener, det burde.",
+		"disabled.title":       "Portalen er lukket",
+		"disabled.lead":        "Kundeportalen er ikke tilgængelig lige nu. Prøv igen senere.",
+		"list.search":          "Søg",
+		"list.searchHint":      "Søg i emne og indhold",
+		"list.status":          "Status",
+		"list.status.all":      "Alle",
+		"list.status.open":     "Åben",
+		"list.status.closed":   "Lukket",
+		"list.filters":         "Filtre",
+		"list.apply":           "Anvend",
+		"list.clear":           "Ryd",
+		"list.from":            "fra",
+		"list.to":              "til",
+		"list.min":             "min.",
+		"list.max":             "maks.",
+		"list.any":             "Alle",
+		"list.contains":        "indeholder",
+		"list.yes":             "Ja",
+		"list.no":              "Nej",
+		"list.export":          "Hent CSV",
+		"list.empty":           "Intet matcher. Prøv en anden søgning, eller ryd filtrene.",
+		"list.next":            "Næste",
+		"list.prev":            "Forrige",
+		"list.sortBy":          "Sorter efter %s",
+		"list.page":            "Side %d",
+		"view.organization":    "Organisation",
+		"view.mine":            "Mine",
+		"detail.back":          "Tilbage til %s",
+		"detail.details":       "Detaljer",
+		"detail.conversation":  "Samtale",
+		"detail.noThread":      "Der er ingen beskeder at vise endnu.",
+		"detail.you":           "Dig",
+		"detail.reply":         "Svar",
+		"detail.replyHint":     "Formatering: **fed**, *kursiv*, linjer der starter med “- ” bliver en liste, og webadresser bliver links.",
+		"detail.attach":        "Vedhæft filer",
+		"detail.attachHint":    "Op til %d filer, højst %s hver.",
+		"detail.send":          "Send svar",
+		"detail.close":         "Luk",
+		"detail.closeHint":     "Luk den, når dit spørgsmål er besvaret.",
+		"detail.closedNoReply": "Den er lukket og tager ikke imod flere svar.",
+		"detail.bold":          "Fed",
+		"detail.italic":        "Kursiv",
+		"detail.list":          "Liste",
+		"flash.replied":        "Dit svar er sendt.",
+		"flash.closed":         "Lukket. Tak fordi du gav besked.",
+		"flash.alreadyClosed":  "Den var allerede lukket.",
+		"flash.submitted":      "Tak: vi har modtaget den og svarer snarest.",
+		"form.required":        "skal udfyldes",
+		"form.submit":          "Send",
+		"form.choose":          "Vælg …",
+		"error.title":          "Noget gik galt",
+		"error.notFound":       "Vi kunne ikke finde siden. Den kan være flyttet, eller du har ikke adgang til den.",
+		"error.forbidden":      "Det kan du ikke gøre her.",
+		"error.invalid":        "Tjek venligst, hvad du har skrevet.",
+		"error.csrf":           "Formularen var udløbet. Gå tilbage, genindlæs siden og prøv igen.",
+		"error.tooLarge":       "Det var for stort. Vedhæftede filer skal holde sig inden for grænserne på formularen.",
+		"error.conflict":       "Nogen ændrede det samtidig. Genindlæs siden og prøv igen.",
+		"error.internal":       "Der opstod en uventet fejl hos os. Prøv igen om lidt.",
+		"error.home":           "Gå til forsiden",
+		"internal.title":       "Se portalen som en kontakt",
+		"internal.lead":        "For helpdesk-brugere: se portalen præcis som en kontakt ser den, uden kontaktens adgangskode. Visningen er kun til læsning.",
+		"internal.contact":     "Kontakt",
+		"internal.contactID":   "Kontakt-id",
+		"internal.open":        "Åbn visningen",
+		"footer":               "Kundeportal",
+	},
+}
+
+// catalogFor returns the catalog of a BCP 47 tag (S2) and the tag to put in
+// the page's lang attribute: the settings' language as it is, with the
+// strings of its base language, or English.
+func catalogFor(tag string) (catalog, string) {
+	t, err := language.Parse(tag)
+	if err != nil {
+		return catalogs["en"], "en"
+	}
+	base, _ := t.Base()
+	if c, ok := catalogs[strings.ToLower(base.String())]; ok {
+		return c, t.String()
+	}
+	return catalogs["en"], t.String()
+}
+
+// noun is the ticket display name (S8) inside a sentence. English and
+// Danish write common nouns in lower case.
+func noun(ticketName string) string { return strings.ToLower(ticketName) }
+
+// text returns the string of key, falling back to English and then to the
+// key itself, so a missing string shows up in review instead of as a blank.
+func (c catalog) text(key string) string {
+	if s, ok := c[key]; ok {
+		return s
+	}
+	if s, ok := catalogs["en"][key]; ok {
+		return s
+	}
+	return key
+}

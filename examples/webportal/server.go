@@ -1,0 +1,490 @@
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"embed"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/helpdeskkit/portal"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+// Cookie names. The session cookie holds the session's token (the store
+// keeps only its SHA-256); the CSRF cookie holds a random value whose MAC
+// every form carries.
+const (
+	sessionCookie = "portal_session"
+	csrfCookie    = "portal_csrf"
+	csrfField     = "csrf"
+)
+
+// config is what a server needs. The zero value of every optional field
+// works.
+type config struct {
+	Portal   *portal.Portal
+	PortalID uuid.UUID
+	// Key signs the forms' CSRF tokens: at least 32 random bytes, shared by
+	// every instance behind one address.
+	Key []byte
+	// Secure marks cookies Secure even on plain HTTP requests, for a server
+	// behind a TLS-terminating proxy. Requests that arrive over TLS always
+	// get Secure cookies.
+	Secure bool
+	// Agents are the helpdesk users who may open a preview (A5), by name
+	// with their password; the preview page asks for them with HTTP basic
+	// authentication. A real helpdesk checks its own login instead.
+	Agents map[string]string
+	// Directory lists contacts on the preview page, for the demo.
+	Directory []portal.Contact
+	// Limits and MinPassword are what the Portal was configured with
+	// (portal.Options.Attachments, AuthOptions.MinPasswordLength), for the
+	// hints on the forms; zero values are the portal's defaults.
+	Limits      portal.AttachmentLimits
+	MinPassword int
+	// MaxUpload bounds a request body in bytes; default 26 MiB: the
+	// portal's default attachment limit per message plus 1 MiB of text.
+	MaxUpload int64
+	// Log receives server-side errors; default log.Default().
+	Log *log.Logger
+	// Now is the clock of export file names; default time.Now.
+	Now func() time.Time
+}
+
+// server is the customer portal over HTTP: it holds no state of its own
+// beyond its templates; sessions live in the portal's store, so any
+// number of servers can serve one portal.
+type server struct {
+	config
+	pages   map[string]*template.Template
+	origins *http.CrossOriginProtection
+	handler http.Handler
+}
+
+// The pages that are not system pages (S12).
+var pageNames = []string{"tickets", "ticket", "form", "error", "internal"}
+
+// newServer returns the portal's HTTP handler.
+func newServer(c config) (*server, error) {
+	if c.Portal == nil || c.PortalID == uuid.Nil {
+		return nil, errors.New("webportal: a portal and a tenant are required")
+	}
+	if len(c.Key) < 32 {
+		return nil, errors.New("webportal: the key must have at least 32 bytes")
+	}
+	if c.Log == nil {
+		c.Log = log.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.MaxUpload == 0 {
+		c.MaxUpload = 26 << 20
+	}
+	s := &server{config: c, pages: map[string]*template.Template{}, origins: http.NewCrossOriginProtection()}
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html")
+	if err != nil {
+		return nil, err
+	}
+	names, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, file := range names {
+		name := strings.TrimSuffix(strings.TrimPrefix(file, "templates/"), ".html")
+		if name == "layout" {
+			continue
+		}
+		t, err := template.Must(layout.Clone()).ParseFS(templateFiles, file)
+		if err != nil {
+			return nil, err
+		}
+		s.pages[name] = t
+	}
+	for _, name := range append(pageNames, systemPageNames(portal.DefaultSettings().SystemPages)...) {
+		if s.pages[name] == nil {
+			return nil, fmt.Errorf("webportal: no template %q", name)
+		}
+	}
+	s.origins.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.anonymous(func(w http.ResponseWriter, r *http.Request, v *visit) {
+			s.fail(w, v, errCSRF)
+		})(w, r)
+	}))
+	s.handler = securityHeaders(s.routes())
+	return s, nil
+}
+
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// routes maps every URL of the portal to its handler.
+func (s *server) routes() http.Handler {
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(staticFiles, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler(static)))
+	mux.HandleFunc("GET /theme.css", s.anonymous(s.theme))
+	mux.HandleFunc("GET /{$}", s.anonymous(s.home))
+
+	// Getting in (S11–S13, A2–A4, P9).
+	mux.HandleFunc("GET /login", s.anonymous(s.loginPage))
+	mux.HandleFunc("POST /login", s.anonymous(s.login))
+	mux.HandleFunc("POST /logout", s.anonymous(s.logout))
+	mux.HandleFunc("GET /logged-out", s.anonymous(s.loggedOut))
+	mux.HandleFunc("GET /register", s.anonymous(s.registerPage))
+	mux.HandleFunc("POST /register", s.anonymous(s.register))
+	mux.HandleFunc("GET /reset-request", s.anonymous(s.resetRequestPage))
+	mux.HandleFunc("POST /reset-request", s.anonymous(s.resetRequest))
+	for _, kind := range []portal.TokenKind{portal.TokenInvitation, portal.TokenRegistration, portal.TokenReset} {
+		mux.HandleFunc("GET /"+string(kind), s.anonymous(s.passwordPage(kind)))
+		mux.HandleFunc("POST /"+string(kind), s.anonymous(s.setPassword(kind)))
+	}
+	mux.HandleFunc("GET /access-denied", s.anonymous(s.accessDenied))
+	mux.HandleFunc("GET /internal/preview", s.anonymous(s.agent(s.previewPage)))
+	mux.HandleFunc("POST /internal/preview", s.anonymous(s.agent(s.preview)))
+
+	// Using the portal (P1–P8).
+	mux.HandleFunc("GET /tickets", s.customer(s.list))
+	mux.HandleFunc("GET /tickets/export.csv", s.customer(s.export))
+	mux.HandleFunc("GET /tickets/{id}", s.customer(s.detail))
+	mux.HandleFunc("POST /tickets/{id}/reply", s.customer(s.reply))
+	mux.HandleFunc("POST /tickets/{id}/close", s.customer(s.closeTicket))
+	mux.HandleFunc("GET /tickets/{id}/attachments/{attachment}", s.customer(s.attachment))
+	mux.HandleFunc("GET /new", s.customer(s.formPage))
+	mux.HandleFunc("POST /new", s.customer(s.submit))
+
+	mux.HandleFunc("/", s.anonymous(func(w http.ResponseWriter, r *http.Request, v *visit) {
+		s.fail(w, v, portal.ErrNotFound)
+	}))
+	return mux
+}
+
+// securityHeaders sets what every response carries: a Content-Security-
+// Policy that allows no inline script and no other origin but https
+// images (the theme's logo), no framing, no MIME sniffing, and no
+// referrer leaving the site (links in mails carry tokens).
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https:; "+
+			"font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Referrer-Policy", "same-origin")
+		hd.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// staticHandler serves the embedded files, cached for a day.
+func staticHandler(root fs.FS) http.Handler {
+	files := http.FileServerFS(root)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "" || strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		files.ServeHTTP(w, r)
+	})
+}
+
+// A visit is one request as the pages see it: the portal's settings, the
+// strings of its language, the form token and, once logged in, the
+// session and its contact.
+type visit struct {
+	s        *server
+	w        http.ResponseWriter
+	r        *http.Request
+	Settings portal.Settings
+	Lang     string
+	cat      catalog
+	CSRF     string
+	// Session is set for a logged-in customer or a preview.
+	Session *portal.Session
+	Contact portal.Contact
+	// Agent is the helpdesk user on the internal pages.
+	Agent string
+}
+
+// T returns the built-in string of key in the portal's language.
+func (v *visit) T(key string) string { return v.cat.text(key) }
+
+// Tf formats the built-in string of key with args.
+func (v *visit) Tf(key string, args ...any) string { return fmt.Sprintf(v.cat.text(key), args...) }
+
+// Viewer is the customer the visit acts for.
+func (v *visit) Viewer() portal.Viewer { return v.Session.Viewer() }
+
+// handler is a page handler with its visit.
+type handler func(http.ResponseWriter, *http.Request, *visit)
+
+// anonymous wraps a page anyone may open: it reads the settings and sets
+// up the form token.
+func (s *server) anonymous(h handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v, err := s.newVisit(w, r)
+		if err != nil {
+			s.Log.Printf("webportal: settings: %v", err)
+			http.Error(w, "The portal is not available right now.", http.StatusServiceUnavailable)
+			return
+		}
+		h(w, r, v)
+	}
+}
+
+// customer wraps a page for a logged-in customer (or a preview): every
+// request authenticates the session again (A3, A6, S14, S15). An expired
+// session goes back to the login page, which says why; a contact who left
+// every access group is told it has no access; a disabled portal says so.
+func (s *server) customer(h handler) http.HandlerFunc {
+	return s.anonymous(func(w http.ResponseWriter, r *http.Request, v *visit) {
+		w.Header().Set("Cache-Control", "no-store")
+		c, err := r.Cookie(sessionCookie)
+		if err != nil || c.Value == "" {
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			return
+		}
+		sess, err := s.Portal.Authenticate(r.Context(), s.PortalID, c.Value)
+		switch {
+		case errors.Is(err, portal.ErrUnauthenticated):
+			s.clearCookie(w, r, sessionCookie)
+			http.Redirect(w, r, "/login?expired=1", http.StatusSeeOther)
+			return
+		case errors.Is(err, portal.ErrForbidden):
+			s.clearCookie(w, r, sessionCookie)
+			http.Redirect(w, r, "/access-denied", http.StatusSeeOther)
+			return
+		case err != nil:
+			s.fail(w, v, err)
+			return
+		}
+		v.Session = &sess
+		if v.Contact, err = s.Portal.Contact(r.Context(), s.PortalID, sess.ContactID); err != nil {
+			s.fail(w, v, err)
+			return
+		}
+		h(w, r, v)
+	})
+}
+
+func (s *server) newVisit(w http.ResponseWriter, r *http.Request) (*visit, error) {
+	set, err := s.Portal.Settings(r.Context(), s.PortalID)
+	if err != nil {
+		return nil, err
+	}
+	v := &visit{s: s, w: w, r: r, Settings: set}
+	v.cat, v.Lang = catalogFor(set.Language)
+	v.CSRF = s.csrfToken(w, r)
+	return v, nil
+}
+
+// csrfToken returns the token the visitor's forms carry: the MAC of its
+// CSRF cookie, which it gets here if it has none. A page of another site
+// can neither read the cookie nor compute its MAC.
+func (s *server) csrfToken(w http.ResponseWriter, r *http.Request) string {
+	c, err := r.Cookie(csrfCookie)
+	if err != nil || len(c.Value) < 43 || len(c.Value) > 64 {
+		c = s.newCSRFCookie(w, r)
+	}
+	return s.csrfMAC(c.Value)
+}
+
+func (s *server) newCSRFCookie(w http.ResponseWriter, r *http.Request) *http.Cookie {
+	c := s.cookie(r, csrfCookie, rand.Text()+rand.Text())
+	http.SetCookie(w, c)
+	r.AddCookie(c)
+	return c
+}
+
+func (s *server) csrfMAC(value string) string {
+	m := hmac.New(sha256.New, s.Key)
+	m.Write([]byte("webportal csrf\x00"))
+	m.Write([]byte(value))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// errCSRF is a form without its token, with a forged one, or sent from
+// another site.
+var errCSRF = fmt.Errorf("form token: %w", portal.ErrForbidden)
+
+// checkForm parses a posted form and checks that it came from one of the
+// portal's own pages: same origin, and the token of the visitor's CSRF
+// cookie. Multipart forms must have been parsed by the caller.
+func (s *server) checkForm(r *http.Request) error {
+	if err := s.origins.Check(r); err != nil {
+		return errCSRF
+	}
+	if r.MultipartForm == nil {
+		r.Body = http.MaxBytesReader(nil, r.Body, 1<<20)
+		if err := r.ParseForm(); err != nil {
+			return tooLarge(err)
+		}
+	}
+	c, err := r.Cookie(csrfCookie)
+	if err != nil {
+		return errCSRF
+	}
+	got := r.PostFormValue(csrfField)
+	if !hmac.Equal([]byte(got), []byte(s.csrfMAC(c.Value))) {
+		return errCSRF
+	}
+	return nil
+}
+
+// errTooLarge is a request body over the server's limit.
+var errTooLarge = fmt.Errorf("request body too large: %w", portal.ErrInvalid)
+
+func tooLarge(err error) error {
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return errTooLarge
+	}
+	return fmt.Errorf("form: %w", portal.ErrInvalid)
+}
+
+func (s *server) cookie(r *http.Request, name, value string) *http.Cookie {
+	return &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: s.Secure || r.TLS != nil}
+}
+
+func (s *server) clearCookie(w http.ResponseWriter, r *http.Request, name string) {
+	c := s.cookie(r, name, "")
+	c.MaxAge = -1
+	http.SetCookie(w, c)
+}
+
+// startSession keeps a new session's token in the session cookie and gives
+// the visitor a new CSRF cookie, so that nothing from before the login
+// carries over into it.
+func (s *server) startSession(w http.ResponseWriter, r *http.Request, token string) {
+	http.SetCookie(w, s.cookie(r, sessionCookie, token))
+	s.newCSRFCookie(w, r)
+}
+
+// failure is how one kind of error shows: its status and message. The one
+// table from the package's sentinel errors to HTTP.
+var failures = []struct {
+	err    error
+	status int
+	title  string
+	text   string
+}{
+	{errCSRF, http.StatusForbidden, "error.title", "error.csrf"},
+	{errTooLarge, http.StatusRequestEntityTooLarge, "error.title", "error.tooLarge"},
+	{portal.ErrNotFound, http.StatusNotFound, "error.title", "error.notFound"},
+	{portal.ErrInvalid, http.StatusBadRequest, "error.title", "error.invalid"},
+	{portal.ErrForbidden, http.StatusForbidden, "error.title", "error.forbidden"},
+	{portal.ErrConflict, http.StatusConflict, "error.title", "error.conflict"},
+	{portal.ErrPortalDisabled, http.StatusServiceUnavailable, "disabled.title", "disabled.lead"},
+	{portal.ErrUnauthenticated, http.StatusUnauthorized, "login.title", "login.expired"},
+}
+
+// status returns the HTTP status of err and the keys of its title and text.
+func status(err error) (int, string, string) {
+	for _, f := range failures {
+		if errors.Is(err, f.err) {
+			return f.status, f.title, f.text
+		}
+	}
+	return http.StatusInternalServerError, "error.title", "error.internal"
+}
+
+// fail answers with the error page of err. The page says only what the
+// status means; the error itself goes to the log when it is the server's.
+func (s *server) fail(w http.ResponseWriter, v *visit, err error) {
+	code, title, text := status(err)
+	if code == http.StatusInternalServerError {
+		s.Log.Printf("webportal: %s %s: %v", v.r.Method, v.r.URL.Path, err)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, v, code, "error", page{Title: v.T(title), Lead: v.T(text)})
+}
+
+// page is what every template gets: the visit, and the page's own data.
+type page struct {
+	*visit
+	Title  string
+	Lead   string
+	Flash  string
+	Errors []string
+	// Fields holds the problems of a form by field name.
+	Fields map[string]string
+	Data   any
+}
+
+// render writes a page. A template error after the first byte cannot
+// change the status any more; it is logged.
+func (s *server) render(w http.ResponseWriter, v *visit, code int, name string, p page) {
+	p.visit = v
+	t := s.pages[name]
+	if t == nil {
+		s.Log.Printf("webportal: no template %q; using the default page", name)
+		t = s.pages["error"]
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(code)
+	if err := t.ExecuteTemplate(w, "layout", p); err != nil {
+		s.Log.Printf("webportal: template %s: %v", name, err)
+	}
+}
+
+// systemPageNames are the templates a SystemPages names, in its field order.
+func systemPageNames(sp portal.SystemPages) []string {
+	return []string{sp.Register, sp.Login, sp.Logout, sp.AccessDenied, sp.ResetRequest, sp.PasswordReset}
+}
+
+// validationProblems splits err's problems into messages by field; fields
+// are the paths the portal names ("values.subject", "email" …).
+func validationProblems(err error) map[string]string {
+	out := map[string]string{}
+	var ve *portal.ValidationError
+	if errors.As(err, &ve) {
+		for _, p := range ve.Problems {
+			if _, ok := out[p.Field]; !ok {
+				out[p.Field] = p.Problem
+			}
+		}
+		return out
+	}
+	var fe *portal.FieldError
+	if errors.As(err, &fe) {
+		out[fe.Field] = fe.Problem
+	}
+	return out
+}
+
+// home sends a logged-in customer to the list and anyone else to the login.
+func (s *server) home(w http.ResponseWriter, r *http.Request, v *visit) {
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		http.Redirect(w, r, "/tickets", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// equalSecret compares two secrets in time that does not depend on where
+// they differ.
+func equalSecret(a, b string) bool {
+	ha, hb := sha256.Sum256([]byte(a)), sha256.Sum256([]byte(b))
+	return subtle.ConstantTimeCompare(ha[:], hb[:]) == 1
+}
+
+// ctx is the request's context.
+func (v *visit) ctx() context.Context { return v.r.Context() }
