@@ -89,6 +89,26 @@ func (e *ValidationError) Has(field string) bool {
 	return false
 }
 
+// ConflictError is an ErrConflict that one field of the input causes: its
+// value is already another record's, as an e-mail that another contact logs
+// in with. It matches ErrConflict with errors.Is (and not ErrInvalid: the
+// input is well-formed), and names the field for the host's form.
+type ConflictError struct {
+	Field   string
+	Problem string
+}
+
+func (e *ConflictError) Error() string { return "conflict: " + e.Field + ": " + e.Problem }
+
+// Unwrap makes every ConflictError match ErrConflict.
+func (e *ConflictError) Unwrap() error { return ErrConflict }
+
+// errEmailTaken is the answer to a contact e-mail that another contact's
+// login has: an e-mail names at most one login per portal (S11).
+func errEmailTaken() error {
+	return &ConflictError{Field: "email", Problem: "another contact logs in to the portal with this e-mail"}
+}
+
 // problems collects FieldErrors while an input is checked.
 type problems struct{ list []*FieldError }
 

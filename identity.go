@@ -22,7 +22,9 @@ import (
 type Login struct {
 	PortalID  uuid.UUID
 	ContactID uuid.UUID
-	// Email is what the contact logs in with, normalised (NormalizeEmail).
+	// Email is what the contact logs in with: the contact's e-mail,
+	// normalised (NormalizeEmail). It follows the contact's e-mail when
+	// that changes (SaveContact).
 	Email string
 	// PasswordHash is an argon2id PHC string, or "" while the contact has
 	// set no password (an invitation or registration not yet completed, or

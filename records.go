@@ -68,7 +68,13 @@ func ref[T any](ctx context.Context, ps *problems, field, what string, portalID,
 }
 
 // SaveContact creates or updates a contact. E-mail is required; a primary
-// company and lists must exist in the same tenant.
+// company and lists must exist in the same tenant. A contact's login
+// follows its e-mail (A4): once the normalised e-mail changes, the contact
+// logs in with the new one, reset mails go to it, and the links mailed to
+// the old one (invitation, registration, reset) no longer work. An e-mail
+// that another contact logs in with (e-mails name one login per portal,
+// S11) is refused with a *ConflictError (ErrConflict) naming "email", and
+// nothing is saved; contacts without a login may share an e-mail.
 func (p *Portal) SaveContact(ctx context.Context, c Contact) (Contact, error) {
 	c = c.Clone()
 	old, created, err := prepare(ctx, p, c.PortalID, &c.ID, p.store.Contact)
@@ -99,7 +105,12 @@ func (p *Portal) SaveContact(ctx context.Context, c Contact) (Contact, error) {
 	if err := ps.err(); err != nil {
 		return Contact{}, err
 	}
-	return c.Clone(), classify(p.store.PutContact(ctx, c))
+	if err := p.store.PutContact(ctx, c); isConflict(err) {
+		return Contact{}, errEmailTaken()
+	} else if err != nil {
+		return Contact{}, classify(err)
+	}
+	return c.Clone(), nil
 }
 
 // Contact returns a contact.

@@ -81,6 +81,15 @@ type SchemaStore interface {
 
 // DirectoryStore keeps the customers: contacts, companies, contact lists.
 type DirectoryStore interface {
+	// PutContact creates or replaces a contact. Its login follows its
+	// e-mail (A4): when the tenant has a login of c.ID (LoginStore) whose
+	// Email is not c's e-mail normalised by NormalizeEmail, the login takes
+	// that e-mail, with UpdatedAt c.UpdatedAt; when another login of the
+	// tenant has it, PutContact changes nothing and returns an error
+	// wrapping ErrConflict. When c's normalised e-mail differs from the
+	// stored contact's, the contact's tokens (TokenStore) are deleted: they
+	// were mailed to the old address. All of it, with the contact and its
+	// indexes (ContactIndex), is one atomic step.
 	PutContact(ctx context.Context, c Contact) error
 	Contact(ctx context.Context, portalID, id uuid.UUID) (Contact, error)
 	// Contacts returns the contacts of the tenant among ids, in any order;

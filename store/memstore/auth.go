@@ -83,6 +83,41 @@ func (t *tenant) unindexContact(c portal.Contact) {
 	}
 }
 
+// followEmail keeps the identity records of contact c with its e-mail, for
+// PutContact, which holds the tenant's write lock (the identity lock is
+// always taken after it, never before): the contact's login takes the new
+// e-mail unless another login has it (ErrConflict, and nothing changes),
+// and a changed e-mail ends the contact's tokens. old is the stored
+// contact, when had.
+func (s *Store) followEmail(c, old portal.Contact, had bool) error {
+	s.idmu.Lock()
+	defer s.idmu.Unlock()
+	x := s.ids[c.PortalID]
+	if x == nil {
+		return nil
+	}
+	email := portal.NormalizeEmail(c.Email)
+	l, hasLogin := x.logins[c.ID]
+	move := hasLogin && email != "" && l.Email != email
+	if other, ok := x.byEmail[email]; move && ok && other != c.ID {
+		return fmt.Errorf("memstore: login %q: another contact's: %w", email, portal.ErrConflict)
+	}
+	if had && portal.NormalizeEmail(old.Email) != email {
+		for h, tk := range x.tokens {
+			if tk.ContactID == c.ID {
+				delete(x.tokens, h)
+			}
+		}
+	}
+	if move {
+		delete(x.byEmail, l.Email)
+		l.Email, l.UpdatedAt = email, c.UpdatedAt
+		x.logins[c.ID] = l
+		x.byEmail[email] = c.ID
+	}
+	return nil
+}
+
 // ContactsByEmail implements portal.ContactIndex, from the e-mail index.
 func (s *Store) ContactsByEmail(_ context.Context, portalID uuid.UUID, email string) ([]portal.Contact, error) {
 	return read(s, portalID, func(t *tenant) ([]portal.Contact, error) {

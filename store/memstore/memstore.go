@@ -217,7 +217,11 @@ func (s *Store) Forms(_ context.Context, portalID uuid.UUID) ([]portal.Form, err
 func (s *Store) PutContact(_ context.Context, c portal.Contact) error {
 	c = c.Clone()
 	return s.write(c.PortalID, func(t *tenant) error {
-		if old, ok := t.contacts[c.ID]; ok {
+		old, had := t.contacts[c.ID]
+		if err := s.followEmail(c, old, had); err != nil {
+			return err
+		}
+		if had {
 			t.unindexContact(old)
 		}
 		t.contacts[c.ID] = c

@@ -43,6 +43,46 @@ func indexContact(ctx context.Context, t tx, c portal.Contact) error {
 	return nil
 }
 
+// followEmail keeps a contact's login and tokens with its e-mail, in
+// PutContact's transaction and before indexContact (whose row still holds
+// the old e-mail): a changed e-mail deletes the contact's tokens, and the
+// login takes the new e-mail unless another login has it (ErrConflict; the
+// unique index on the logins' e-mails stands behind the check). The login's
+// row is locked, so a concurrent change of its password waits.
+func followEmail(ctx context.Context, t tx, c portal.Contact) error {
+	email := portal.NormalizeEmail(c.Email)
+	var old []byte
+	err := t.row(ctx, "SELECT email FROM contact_emails WHERE portal_id = ? AND contact_id = ?", id(c.PortalID), id(c.ID)).Scan(&old)
+	switch {
+	case err == nil && string(old) != email:
+		if _, err := t.exec(ctx, "DELETE FROM tokens WHERE portal_id = ? AND contact_id = ?", id(c.PortalID), id(c.ID)); err != nil {
+			return err
+		}
+	case err != nil && err != sql.ErrNoRows:
+		return err
+	}
+	var current []byte
+	err = t.row(ctx, "SELECT email FROM logins WHERE portal_id = ? AND contact_id = ?"+t.d.forUpdate(),
+		id(c.PortalID), id(c.ID)).Scan(&current)
+	switch {
+	case err == sql.ErrNoRows || (err == nil && (string(current) == email || email == "")):
+		return nil
+	case err != nil:
+		return err
+	}
+	var other []byte
+	err = t.row(ctx, "SELECT contact_id FROM logins WHERE portal_id = ? AND email = ?", id(c.PortalID), text(email)).Scan(&other)
+	switch {
+	case err == nil:
+		return fmt.Errorf("%w: login %q: another contact's", portal.ErrConflict, email)
+	case err != sql.ErrNoRows:
+		return err
+	}
+	_, err = t.exec(ctx, "UPDATE logins SET email = ?, updated_at = ? WHERE portal_id = ? AND contact_id = ?",
+		text(email), c.UpdatedAt.UnixMicro(), id(c.PortalID), id(c.ID))
+	return err
+}
+
 // ContactsByEmail implements portal.ContactIndex.
 func (s *Store) ContactsByEmail(ctx context.Context, portalID uuid.UUID, email string) ([]portal.Contact, error) {
 	return docs(ctx, s, "contacts by e-mail", decodeContact,

@@ -97,10 +97,12 @@ func getDoc[T any](ctx context.Context, s *Store, op, table string, portalID, ri
 
 // PutContact implements portal.DirectoryStore. The contact's folded name
 // is kept for sorting tickets by requester, its normalised e-mail and its
-// lists for portal.ContactIndex.
+// lists for portal.ContactIndex; its login and tokens follow its e-mail in
+// the same transaction.
 func (s *Store) PutContact(ctx context.Context, c portal.Contact) error {
 	return s.putDoc(ctx, "put contact", "contacts", c.PortalID, c.ID, contactDoc{Contact: c, Properties: props(c.Properties)},
 		[]col{{"name_fold", optFold(c.Name())}, {"company_id", optID(c.CompanyID)}},
+		func(t tx) error { return followEmail(ctx, t, c) },
 		func(t tx) error { return indexContact(ctx, t, c) })
 }
 

@@ -36,6 +36,7 @@ var authTests = []test{
 	{name: "RepeatedFailuresSlowDownThenLock", fn: testThrottling},
 	{name: "RaisedParametersRehashOnLogin", fn: testRehash},
 	{name: "PasswordResetEndsTheContactsSessions", fn: testPasswordReset},
+	{name: "LoginFollowsTheContactsNewEmail", fn: testEmailChange},
 	{name: "ResetDuringALoginWithTheOldPasswordWins", fn: testResetDuringLogin},
 	{name: "RehashDuringALoginRefusesNoRightPassword", fn: testRehashDuringLogin},
 	{name: "SingleSignOn", fn: testSingleSignOn},
@@ -609,6 +610,54 @@ func testPasswordReset(t *testing.T, s portal.Store) {
 	late := d.lastToken(t, email, portal.TokenReset)
 	d.clock.advance(time.Hour)
 	require.ErrorIs(t, d.p.ResetPassword(ctx(t), d.pid, late, "yet another passphrase"), portal.ErrInvalid, "expired")
+}
+
+// covers: A4, S11 (a contact's new e-mail is its login's: the old one no
+// longer logs in and reset mails go to the new one; an e-mail another
+// contact logs in with is refused naming "email")
+func testEmailChange(t *testing.T, s portal.Store) {
+	d := newDoor(t, s, nil)
+	old := d.invited(t, d.ann)
+	bobEmail := d.invited(t, d.bob)
+	tok := d.login(t, old)
+	require.NoError(t, d.p.RequestPasswordReset(ctx(t), d.pid, old))
+	stale := d.lastToken(t, old, portal.TokenReset)
+
+	ann := d.ann
+	ann.Email = " Ann.Smith@Acme.example "
+	_, err := d.p.SaveContact(ctx(t), ann)
+	require.NoError(t, err)
+	const email = "ann.smith@acme.example"
+	_, _, unknown := d.p.Login(ctx(t), d.pid, "nobody@acme.example", goodPassword)
+	_, _, err = d.p.Login(ctx(t), d.pid, old, goodPassword)
+	require.Equal(t, unknown, err, "the old e-mail is nobody's now")
+	d.login(t, email)
+	_, err = d.p.Authenticate(ctx(t), d.pid, tok)
+	require.NoError(t, err, "the contact's session stays")
+	require.ErrorIs(t, d.p.ResetPassword(ctx(t), d.pid, stale, "a brand new passphrase"), portal.ErrInvalid,
+		"the link mailed to the old address ends")
+
+	before := len(d.mail.Sent())
+	require.NoError(t, d.p.RequestPasswordReset(ctx(t), d.pid, old))
+	require.NoError(t, d.p.RequestPasswordReset(ctx(t), d.pid, email))
+	sent := d.mail.Sent()[before:]
+	require.Len(t, sent, 1, "nothing to the old address")
+	require.Equal(t, email, sent[0].To)
+	require.Equal(t, portal.TokenReset, sent[0].Kind)
+
+	// Bob may not take an e-mail that Ann logs in with.
+	bob := d.bob
+	bob.Email, bob.FirstName = "ANN.SMITH@acme.example", "Robert"
+	_, err = d.p.SaveContact(ctx(t), bob)
+	require.ErrorIs(t, err, portal.ErrConflict)
+	var ce *portal.ConflictError
+	require.ErrorAs(t, err, &ce)
+	require.Equal(t, "email", ce.Field)
+	c, err := d.p.Contact(ctx(t), d.pid, d.bob.ID)
+	require.NoError(t, err)
+	require.Equal(t, []string{d.bob.Email, d.bob.FirstName}, []string{c.Email, c.FirstName}, "nothing changed")
+	d.login(t, bobEmail)
+	d.login(t, email)
 }
 
 // midLogin is a store that runs a hook once, right after it answers the

@@ -21,6 +21,7 @@ var identityTests = []test{
 	{name: "ListMembersPageInIDOrder", fn: testListMembers},
 	{name: "LoginRoundTripsByContactAndEmail", fn: testLoginRoundTrip},
 	{name: "LoginEmailAndContactAreUnique", fn: testLoginUnique},
+	{name: "LoginFollowsItsContactsEmail", fn: testLoginFollowsContactEmail},
 	{name: "SetLoginPasswordChangesOnlyThePassword", fn: testSetLoginPassword},
 	{name: "LoginSucceededOnlyOverTheCheckedHash", fn: testLoginSucceeded},
 	{name: "SetLoginConsentChangesOnlyTheConsent", fn: testSetLoginConsent},
@@ -151,6 +152,75 @@ func testLoginUnique(t *testing.T, s portal.Store) {
 	require.Equal(t, l, got, "a refused create changes nothing")
 	_, err = s.LoginByEmail(ctx(t), pid, "other@acme.example")
 	require.ErrorIs(t, err, portal.ErrNotFound)
+}
+
+// covers: A4, S11 (a contact's login follows its e-mail in the same step
+// as the contact; an e-mail that another login has is refused and nothing
+// changes; the links mailed to the old address end)
+func testLoginFollowsContactEmail(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	ann, bob := newContact(t, pid), newContact(t, pid)
+	ann.Email, bob.Email = "Ann@Acme.example", "bob@acme.example"
+	require.NoError(t, s.PutContact(ctx(t), ann))
+	require.NoError(t, s.PutContact(ctx(t), bob))
+	la, lb := newLogin(pid, ann.ID, "ann@acme.example"), newLogin(pid, bob.ID, "bob@acme.example")
+	require.NoError(t, s.CreateLogin(ctx(t), la))
+	require.NoError(t, s.CreateLogin(ctx(t), lb))
+	annReset, bobReset := newTok(pid, ann.ID, portal.TokenReset, "ann"), newTok(pid, bob.ID, portal.TokenReset, "bob")
+	require.NoError(t, s.PutToken(ctx(t), annReset))
+	require.NoError(t, s.PutToken(ctx(t), bobReset))
+
+	// Case and spaces: the normalised e-mail, and so the login, stay.
+	ann.Email, ann.UpdatedAt = " ANN@acme.example", at(30)
+	require.NoError(t, s.PutContact(ctx(t), ann))
+	got, err := s.Login(ctx(t), pid, ann.ID)
+	require.NoError(t, err)
+	require.Equal(t, la, got)
+
+	// A new address: the login moves to it, the old one is free.
+	ann.Email, ann.UpdatedAt = "Ann@New.example", at(40)
+	require.NoError(t, s.PutContact(ctx(t), ann))
+	want := la
+	want.Email, want.UpdatedAt = "ann@new.example", at(40)
+	got, err = s.Login(ctx(t), pid, ann.ID)
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+	got, err = s.LoginByEmail(ctx(t), pid, "ann@new.example")
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+	_, err = s.LoginByEmail(ctx(t), pid, "ann@acme.example")
+	require.ErrorIs(t, err, portal.ErrNotFound, "the old address logs in no more")
+	_, err = s.TakeToken(ctx(t), pid, portal.TokenReset, annReset.Hash)
+	require.ErrorIs(t, err, portal.ErrNotFound, "a link mailed to the old address ends")
+
+	// Another login's address: refused, and nothing changes.
+	moved := ann.Clone()
+	moved.Email, moved.FirstName, moved.UpdatedAt = "BOB@acme.example", "Changed", at(50)
+	require.ErrorIs(t, s.PutContact(ctx(t), moved), portal.ErrConflict)
+	c, err := s.Contact(ctx(t), pid, ann.ID)
+	require.NoError(t, err)
+	require.Equal(t, ann, c, "the contact is as it was")
+	cs, err := s.ContactsByEmail(ctx(t), pid, "bob@acme.example")
+	require.NoError(t, err)
+	require.Equal(t, []portal.Contact{bob}, cs, "and so is the e-mail index")
+	cs, err = s.ContactsByEmail(ctx(t), pid, "ann@new.example")
+	require.NoError(t, err)
+	require.Equal(t, []portal.Contact{ann}, cs)
+	for _, l := range []portal.Login{want, lb} {
+		got, err := s.Login(ctx(t), pid, l.ContactID)
+		require.NoError(t, err)
+		require.Equal(t, l, got, "the logins are as they were")
+	}
+	tk, err := s.TakeToken(ctx(t), pid, portal.TokenReset, bobReset.Hash)
+	require.NoError(t, err, "another contact's link stays")
+	require.Equal(t, bobReset, tk)
+
+	// A contact without a login may share an address with one.
+	carl := newContact(t, pid)
+	carl.Email = "ann@new.example"
+	require.NoError(t, s.PutContact(ctx(t), carl))
+	carl.Email = "bob@acme.example"
+	require.NoError(t, s.PutContact(ctx(t), carl))
 }
 
 // covers: A3, A4 (a token sets a new password and ends the throttling;
