@@ -115,6 +115,7 @@ func (p *Portal) Reply(ctx context.Context, v Viewer, ticketID uuid.UUID, in Rep
 		err = p.store.AddReply(ctx, c)
 		if err == nil {
 			m = c.Message
+			p.wake.notify(v.PortalID)
 			break
 		}
 		if !errors.Is(err, ErrConflict) || attempt == maxAttempts {
@@ -178,6 +179,7 @@ func (p *Portal) Close(ctx context.Context, v Viewer, ticketID uuid.UUID) (Close
 		e.TicketID, e.ChannelID, e.StageID = t.ID, channelOf(r, &t), stage
 		err = p.store.CloseTicket(ctx, CloseChange{PortalID: v.PortalID, TicketID: t.ID, From: t.StageID, To: stage, At: r.now, Event: e})
 		if err == nil {
+			p.wake.notify(v.PortalID)
 			return CloseResult{StageID: stage}, nil
 		}
 		if !errors.Is(err, ErrConflict) || attempt == maxAttempts {

@@ -64,8 +64,12 @@
 // change does. A tenant's events are numbered in commit order without gaps;
 // the host reads them after a position ([Portal.Events]) and acknowledges
 // them ([Portal.AckEvents]), or lets [Portal.Deliver] call a handler with
-// each unacknowledged event in order. Delivery is at least once: a handler
-// may see an event again after a failure, and tells it by [Event.ID].
+// each unacknowledged event in order, or starts [Portal.RunDelivery] once
+// per tenant: a loop that delivers whenever an action of this Portal
+// commits an event, polls for those of other processes, and retries a
+// failing handler with a capped back-off. Delivery is at least once: a
+// handler may see an event again after a failure, or when two loops serve
+// one tenant, and tells it by [Event.ID].
 // Attachments are put into the Blobs before the store step and deleted when
 // it fails, so a failed action leaves nothing behind.
 //

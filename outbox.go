@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -100,7 +101,8 @@ func (p *Portal) AckedEvents(ctx context.Context, portalID uuid.UUID) (int64, er
 // acknowledgement was lost (a crash, a failing store), and events handled
 // by two Deliver calls running at once, are handled again; handle tells
 // them by Event.ID. The host decides when to call Deliver: after each
-// action, on a timer, or both.
+// action, on a timer, or both; or it starts RunDelivery once, which calls
+// Deliver whenever there may be something to deliver.
 func (p *Portal) Deliver(ctx context.Context, portalID uuid.UUID, handle func(context.Context, Event) error) (int, error) {
 	if handle == nil {
 		return 0, invalid("handle", "is nil")
@@ -128,5 +130,183 @@ func (p *Portal) Deliver(ctx context.Context, portalID uuid.UUID, handle func(co
 			after = e.Seq
 			n++
 		}
+	}
+}
+
+// DeliverOptions tune RunDelivery. The zero value holds the defaults;
+// a negative duration is ErrInvalid.
+type DeliverOptions struct {
+	// PollInterval is how long the loop waits, with everything delivered,
+	// before it looks at the outbox again, for events written by other
+	// Portals (other processes) sharing the store. An action of this
+	// Portal for the tenant wakes the loop at once. Default 1 s.
+	PollInterval time.Duration
+	// RetryMin is how long the loop waits after a failure (the handler's
+	// or the store's) before it tries again; each further failure in a row
+	// doubles the wait, up to RetryMax. Defaults 100 ms and 30 s.
+	RetryMin, RetryMax time.Duration
+	// OnError, when set, is called with each failure before the loop waits
+	// to retry, on the loop's goroutine: to log it, or to count it.
+	OnError func(error)
+}
+
+// The defaults of DeliverOptions.
+const (
+	DefaultPollInterval = time.Second
+	DefaultRetryMin     = 100 * time.Millisecond
+	DefaultRetryMax     = 30 * time.Second
+)
+
+func (o DeliverOptions) check() (DeliverOptions, error) {
+	var ps problems
+	for _, f := range []struct {
+		name string
+		d    *time.Duration
+		def  time.Duration
+	}{{"opts.pollInterval", &o.PollInterval, DefaultPollInterval}, {"opts.retryMin", &o.RetryMin, DefaultRetryMin},
+		{"opts.retryMax", &o.RetryMax, DefaultRetryMax}} {
+		switch {
+		case *f.d < 0:
+			ps.add(f.name, "must not be negative")
+		case *f.d == 0:
+			*f.d = f.def
+		}
+	}
+	if err := ps.err(); err != nil {
+		return o, err
+	}
+	if o.RetryMin > o.RetryMax {
+		return o, invalid("opts.retryMax", fmt.Sprintf("must be at least retryMin (%s)", o.RetryMin))
+	}
+	return o, nil
+}
+
+// RunDelivery delivers the tenant's events to handle until ctx ends, for a
+// host that starts it once (in a goroutine of its own, one per tenant)
+// rather than calling Deliver itself. It delivers what is pending, then
+// waits until an action of this Portal writes an event of the tenant, or
+// until opts.PollInterval has passed (events written through other
+// Portals, in other processes), and delivers again. When handle or the
+// store fails, the loop waits (opts.RetryMin, doubling with each failure
+// in a row up to opts.RetryMax) and tries again from the first
+// unacknowledged event; handle is never skipped past. Events reach handle
+// one at a time, in order, on the loop's goroutine.
+//
+// Delivery is at least once, as with Deliver: an event whose
+// acknowledgement failed is handled again, and two loops (or a loop and a
+// Deliver call) for one tenant, in one process or in several, may each
+// deliver the same event; handle tells them apart by Event.ID. One loop per
+// tenant delivers each event once as long as nothing fails.
+//
+// RunDelivery returns ctx.Err() when ctx ends, and at once ErrInvalid for
+// a nil handle or invalid opts, and ErrNotFound for an unknown tenant.
+// It starts no goroutine and is safe for concurrent use.
+func (p *Portal) RunDelivery(ctx context.Context, portalID uuid.UUID, handle func(context.Context, Event) error, opts DeliverOptions) error {
+	if handle == nil {
+		return invalid("handle", "is nil")
+	}
+	opts, err := opts.check()
+	if err != nil {
+		return err
+	}
+	if _, err := p.AckedEvents(ctx, portalID); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return err
+	}
+	failures := 0
+	for {
+		// Listen before reading: an event committed after the read below
+		// wakes the wait, however soon it comes.
+		wake := p.wake.listen(portalID)
+		n, err := p.Deliver(ctx, portalID, handle)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err == nil {
+			failures = 0
+			err = p.pause(ctx, opts.PollInterval, wake)
+		} else {
+			if n > 0 {
+				failures = 0 // it got further: a new run of failures
+			}
+			failures++
+			if opts.OnError != nil {
+				opts.OnError(err)
+			}
+			err = p.pause(ctx, backoff(opts.RetryMin, opts.RetryMax, failures), nil)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// backoff is the wait after the failures-th failure in a row: lo, doubled
+// for each failure after the first, at most hi.
+func backoff(lo, hi time.Duration, failures int) time.Duration {
+	d := lo
+	for i := 1; i < failures; i++ {
+		if d >= hi/2 {
+			return hi // and doubling cannot overflow
+		}
+		d *= 2
+	}
+	return min(d, hi)
+}
+
+// pause waits d, or until wake is closed (nil: never); it returns ctx.Err()
+// when ctx ends first.
+func (p *Portal) pause(ctx context.Context, d time.Duration, wake <-chan struct{}) error {
+	var elapsed <-chan time.Time
+	if p.after != nil {
+		elapsed = p.after(d)
+	} else {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		elapsed = t.C
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-wake:
+	case <-elapsed:
+	}
+	return nil
+}
+
+// wakeups tell RunDelivery loops that an action of this Portal wrote an
+// event of their tenant: one channel per tenant that a loop has listened
+// on since the tenant's last event, closed (and dropped) by the next one.
+// A stopped loop may leave its tenant's channel behind: at most one per
+// tenant.
+type wakeups struct {
+	mu sync.Mutex
+	ch map[uuid.UUID]chan struct{}
+}
+
+// listen returns the channel the tenant's next event closes.
+func (w *wakeups) listen(portalID uuid.UUID) <-chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c, ok := w.ch[portalID]
+	if !ok {
+		if w.ch == nil {
+			w.ch = map[uuid.UUID]chan struct{}{}
+		}
+		c = make(chan struct{})
+		w.ch[portalID] = c
+	}
+	return c
+}
+
+// notify wakes every loop of the tenant. Without one it costs a map look-up.
+func (w *wakeups) notify(portalID uuid.UUID) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if c, ok := w.ch[portalID]; ok {
+		close(c)
+		delete(w.ch, portalID)
 	}
 }

@@ -56,6 +56,10 @@ type Portal struct {
 	mailer    Mailer
 	auth      AuthOptions
 	dummy     dummyHash
+	// wake signals RunDelivery loops; after, when set, replaces the
+	// timers they wait on (tests).
+	wake  wakeups
+	after func(time.Duration) <-chan time.Time
 }
 
 // New returns a Portal over store. It fails with ErrInvalid when store is

@@ -201,6 +201,9 @@ func (p *Portal) SubmitTicket(ctx context.Context, v Viewer, in SubmissionInput)
 	if err != nil {
 		return SubmitResult{}, classify(err)
 	}
+	if created {
+		p.wake.notify(v.PortalID)
+	}
 	return SubmitResult{TicketID: id, Created: created}, nil
 }
 
