@@ -295,6 +295,12 @@ var errNoMailer = fmt.Errorf("%w: no Mailer is configured", ErrInternal)
 // contact. It is a host operation and works while the portal is off, so
 // that invitations can go out before it opens. It fails with ErrForbidden
 // unless the portal uses access groups with password login.
+//
+// Contacts may share an e-mail; logins may not (S11). Invite skips a
+// contact whose e-mail another contact already logs in with: its
+// invitation could never be accepted. Of contacts sharing an e-mail that
+// none logs in with yet, each is invited, and the first to accept has the
+// login.
 func (p *Portal) Invite(ctx context.Context, portalID uuid.UUID) (int, error) {
 	s, err := p.inviteSettings(ctx, portalID)
 	if err != nil {
@@ -314,6 +320,12 @@ func (p *Portal) Invite(ctx context.Context, portalID uuid.UUID) (int, error) {
 				continue // already in
 			case err != nil && !isNotFound(err):
 				return sent, classify(err)
+			case err != nil:
+				if taken, err := p.emailTaken(ctx, portalID, &c); err != nil {
+					return sent, err
+				} else if taken {
+					continue // its e-mail is another contact's login
+				}
 			}
 			if err := p.sendToken(ctx, &s, portalID, c.ID, c.Email, TokenInvitation); err != nil {
 				return sent, err
@@ -329,7 +341,9 @@ func (p *Portal) Invite(ctx context.Context, portalID uuid.UUID) (int, error) {
 
 // InviteContact sends one contact of the access groups an invitation, as
 // Invite does, whether or not it has a password (a re-invitation replaces
-// the earlier one). A contact in none of the groups is ErrForbidden.
+// the earlier one). A contact in none of the groups is ErrForbidden; one
+// whose e-mail another contact logs in with, a *ConflictError (ErrConflict)
+// naming "email".
 func (p *Portal) InviteContact(ctx context.Context, portalID, contactID uuid.UUID) error {
 	s, err := p.inviteSettings(ctx, portalID)
 	if err != nil {
@@ -341,6 +355,11 @@ func (p *Portal) InviteContact(ctx context.Context, portalID, contactID uuid.UUI
 	}
 	if !inAccessGroups(&s, &c) {
 		return errAccessDenied
+	}
+	if taken, err := p.emailTaken(ctx, portalID, &c); err != nil {
+		return err
+	} else if taken {
+		return errEmailTaken()
 	}
 	return p.sendToken(ctx, &s, portalID, c.ID, c.Email, TokenInvitation)
 }
@@ -364,9 +383,13 @@ func (p *Portal) inviteSettings(ctx context.Context, portalID uuid.UUID) (Settin
 // AcceptInvitation completes an invitation (A3): it sets the password of
 // the invited contact, creating its login, and uses the token up. A token
 // that is malformed, unknown, of another portal, used or expired gives an
-// ErrInvalid naming "token"; a password that breaks the rules (see
-// SetPassword) an ErrInvalid naming "password", and leaves the token
-// usable. It fails with ErrPortalDisabled while the portal is off.
+// ErrInvalid naming "token"; a password that breaks the rules (at least
+// AuthOptions.MinPasswordLength characters, at most MaxPasswordLength bytes,
+// not a common password, not the e-mail) an ErrInvalid naming "password",
+// and leaves the token usable. So does an e-mail that another contact logs
+// in with (it shares the e-mail, and accepted its invitation first): that
+// gives a *ConflictError (ErrConflict) naming "email", and no login is made.
+// It fails with ErrPortalDisabled while the portal is off.
 func (p *Portal) AcceptInvitation(ctx context.Context, portalID uuid.UUID, token, password string) error {
 	return p.setPassword(ctx, portalID, TokenInvitation, token, password)
 }
@@ -419,26 +442,32 @@ func (p *Portal) setPassword(ctx context.Context, portalID uuid.UUID, kind Token
 	} else if err != nil {
 		return classify(err)
 	}
-	if err := checkPassword("password", password, NormalizeEmail(c.Email), 0); err != nil {
-		// Refused: the token stays usable, as for the other rules.
-		if perr := p.store.PutToken(ctx, t); perr != nil {
-			return classify(perr)
+	// From here on a refusal puts the token back: an accept that fails
+	// writes nothing and uses nothing up.
+	refuse := func(why error) error {
+		if err := p.store.PutToken(ctx, t); err != nil {
+			return classify(err)
 		}
-		return err
+		return why
+	}
+	email := NormalizeEmail(c.Email)
+	if err := checkPassword("password", password, email, 0); err != nil {
+		return refuse(err)
 	}
 	l, err := p.store.Login(ctx, portalID, c.ID)
 	switch {
 	case isNotFound(err):
-		l = Login{PortalID: portalID, ContactID: c.ID, Email: NormalizeEmail(c.Email), PasswordHash: encoded,
-			CreatedAt: now, UpdatedAt: now}
-		if err := p.store.CreateLogin(ctx, l); err != nil {
-			return classify(err)
+		l = Login{PortalID: portalID, ContactID: c.ID, Email: email, PasswordHash: encoded, CreatedAt: now, UpdatedAt: now}
+		if err := p.store.CreateLogin(ctx, l); isConflict(err) {
+			return refuse(p.loginTaken(ctx, portalID, c.ID, email))
+		} else if err != nil {
+			return refuse(classify(err))
 		}
 	case err != nil:
-		return classify(err)
+		return refuse(classify(err))
 	default:
 		if err := p.store.SetLoginPassword(ctx, portalID, c.ID, encoded, now); err != nil {
-			return classify(err)
+			return refuse(classify(err))
 		}
 	}
 	// After the new hash is stored, never before: a login checked against
@@ -446,6 +475,33 @@ func (p *Portal) setPassword(ctx context.Context, portalID uuid.UUID, kind Token
 	// here) or finds the new hash and takes its session back (Login).
 	_, err = p.store.DeleteSessions(ctx, portalID, c.ID, false)
 	return classify(err)
+}
+
+// loginTaken says why the store refused to create the login of contactID
+// with email: another contact logs in with the e-mail (a *ConflictError
+// naming "email"), or the contact's own login was made meanwhile.
+func (p *Portal) loginTaken(ctx context.Context, portalID, contactID uuid.UUID, email string) error {
+	other, err := p.store.LoginByEmail(ctx, portalID, email)
+	switch {
+	case err == nil && other.ContactID != contactID:
+		return errEmailTaken()
+	case err != nil && !isNotFound(err):
+		return classify(err)
+	}
+	return fmt.Errorf("%w: the contact's login was made meanwhile; try again", ErrConflict)
+}
+
+// emailTaken reports whether another contact than c logs in with c's
+// e-mail: contacts may share an e-mail, logins may not (S11).
+func (p *Portal) emailTaken(ctx context.Context, portalID uuid.UUID, c *Contact) (bool, error) {
+	l, err := p.store.LoginByEmail(ctx, portalID, NormalizeEmail(c.Email))
+	switch {
+	case isNotFound(err):
+		return false, nil
+	case err != nil:
+		return false, classify(err)
+	}
+	return l.ContactID != c.ID, nil
 }
 
 // Registration is what a contact enters to register (A2).

@@ -26,6 +26,7 @@ var authTests = []test{
 	{name: "InvitationSetsAPasswordOnce", fn: testInvitation},
 	{name: "InvitationTokensRefuseEveryForgery", fn: testInvitationTokens},
 	{name: "ConcurrentUsesOfAnInvitationHaveOneWinner", fn: testConcurrentInvitation},
+	{name: "ContactsSharingAnEmailHaveOneLogin", fn: testSharedEmailInvitations},
 	{name: "ContactOutsideTheAccessGroupsIsRefused", fn: testAccessGroups},
 	{name: "RegistrationNeedsConsentAndRecordsIt", fn: testRegistration},
 	{name: "RegistrationLinksAKnownContact", fn: testRegistrationKnownContact},
@@ -298,6 +299,53 @@ func testConcurrentInvitation(t *testing.T, s portal.Store) {
 	require.GreaterOrEqual(t, won, 0)
 	_, _, err := d.p.Login(ctx(t), d.pid, d.ann.Email, goodPassword+string(rune('a'+won)))
 	require.NoError(t, err, "the winner's password is the one set")
+}
+
+// covers: A3, S11 (two contacts with one e-mail: the first to accept its
+// invitation has the login; the other's accept is refused naming "email"
+// and uses nothing up, and it is invited no more)
+func testSharedEmailInvitations(t *testing.T, s portal.Store) {
+	d := newDoor(t, s, nil)
+	twin, err := d.p.SaveContact(ctx(t), portal.Contact{PortalID: d.pid, FirstName: "Ann (work)",
+		Email: "ann@acme.EXAMPLE", Lists: []uuid.UUID{d.list.ID}})
+	require.NoError(t, err)
+	email := portal.NormalizeEmail(d.ann.Email)
+	require.NoError(t, d.p.InviteContact(ctx(t), d.pid, twin.ID))
+	twinTok := d.lastToken(t, twin.Email, portal.TokenInvitation)
+	d.invited(t, d.ann)
+
+	err = d.p.AcceptInvitation(ctx(t), d.pid, twinTok, goodPassword)
+	require.ErrorIs(t, err, portal.ErrConflict)
+	var ce *portal.ConflictError
+	require.ErrorAs(t, err, &ce, "%v", err)
+	require.Equal(t, "email", ce.Field)
+	_, err = s.Login(ctx(t), d.pid, twin.ID)
+	require.ErrorIs(t, err, portal.ErrNotFound, "no login was made")
+	d.login(t, email) // ann's login is untouched
+
+	before := len(d.mail.Sent())
+	n, err := d.p.Invite(ctx(t), d.pid)
+	require.NoError(t, err)
+	require.Equal(t, 1, n, "bob; not ann, who is in, nor her twin, whose e-mail is ann's login")
+	for _, m := range d.mail.Sent()[before:] {
+		require.Equal(t, d.bob.Email, m.To)
+	}
+	err = d.p.InviteContact(ctx(t), d.pid, twin.ID)
+	require.ErrorAs(t, err, &ce, "an invitation that could not be accepted is refused")
+	require.Equal(t, "email", ce.Field)
+
+	// Once ann logs in with another e-mail, the twin's invitation works:
+	// the refused accept did not use it up.
+	ann := d.ann
+	ann.Email = "ann@home.example"
+	_, err = d.p.SaveContact(ctx(t), ann)
+	require.NoError(t, err)
+	require.NoError(t, d.p.AcceptInvitation(ctx(t), d.pid, twinTok, goodPassword))
+	tok := d.login(t, email)
+	sess, err := d.p.Authenticate(ctx(t), d.pid, tok)
+	require.NoError(t, err)
+	require.Equal(t, twin.ID, sess.ContactID)
+	d.login(t, "ann@home.example")
 }
 
 // covers: S11, A3 (only members of the chosen lists get in; leaving the
