@@ -128,13 +128,16 @@ func jsString(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
 }
 
-// shot saves a screenshot of the whole page.
+// shot saves a PNG of the whole page, and one of what the window shows.
 func (b *browser) shot(name string) {
 	b.t.Helper()
-	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	page, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	require.NoError(b.t, err)
+	window, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
 	require.NoError(b.t, err)
 	for _, dir := range b.dirs {
-		require.NoError(b.t, os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644))
+		require.NoError(b.t, os.WriteFile(filepath.Join(dir, name+".png"), page, 0o644))
+		require.NoError(b.t, os.WriteFile(filepath.Join(dir, name+"-window.png"), window, 0o644))
 	}
 }
 

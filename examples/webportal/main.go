@@ -36,6 +36,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"github.com/google/uuid"
@@ -132,9 +133,11 @@ func run(ctx context.Context, f flags) error {
 	fmt.Printf("\nThe customer portal is at %s/\n", base)
 	if d != nil {
 		fmt.Printf("\nDemo logins (password %q):\n", demoPassword)
+		w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 		for _, l := range d.logins {
-			fmt.Printf("  %-28s %s (%s)\n", l.Email, l.Name, l.Company)
+			fmt.Fprintf(w, "  %s\t%s\t%s\n", l.Email, l.Name, l.Company)
 		}
+		w.Flush()
 	}
 	fmt.Printf("\nHelpdesk preview (A5): %s/internal/preview as user \"agent\", password %q\n", base, agentPassword)
 	fmt.Printf("Tenant %s; restart with -tenant %s on the same database to keep this portal.\n\n", c.PortalID, c.PortalID)
@@ -183,6 +186,7 @@ func openStore(ctx context.Context, f flags) (portal.Store, portal.Blobs, func()
 		if db, err = sql.Open("pgx", f.postgres); err != nil {
 			return fail(err)
 		}
+		fmt.Println("Store: PostgreSQL")
 	} else {
 		path := f.db
 		if path == "" {
@@ -225,30 +229,28 @@ func openStore(ctx context.Context, f flags) (portal.Store, portal.Blobs, func()
 
 // housekeeping is the helpdesk's side of the portal, in miniature: it
 // receives the customers' replies, closes and submissions from the outbox
-// (and logs them, where a helpdesk would put them in its inbox), and
-// purges ended sessions and used tokens.
+// as they commit (and logs them, where a helpdesk would put them in its
+// inbox), and purges ended sessions and used tokens every ten minutes.
 func housekeeping(ctx context.Context, p *portal.Portal, tenant uuid.UUID, logger *log.Logger) {
-	tick := time.NewTicker(2 * time.Second)
+	go func() {
+		err := p.RunDelivery(ctx, tenant, func(_ context.Context, e portal.Event) error {
+			logger.Printf("helpdesk received %s on ticket %s (event %d, channel %s)", e.Kind, e.TicketID, e.Seq, e.ChannelID)
+			return nil
+		}, portal.DeliverOptions{})
+		if err != nil && ctx.Err() == nil {
+			logger.Printf("delivery stopped: %v", err)
+		}
+	}()
+	tick := time.NewTicker(10 * time.Minute)
 	defer tick.Stop()
-	purged := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
-		_, err := p.Deliver(ctx, tenant, func(_ context.Context, e portal.Event) error {
-			logger.Printf("helpdesk received %s on ticket %s (event %d, channel %s)", e.Kind, e.TicketID, e.Seq, e.ChannelID)
-			return nil
-		})
-		if err != nil && ctx.Err() == nil {
-			logger.Printf("delivery: %v", err)
-		}
-		if time.Since(purged) > 10*time.Minute {
-			if _, _, err := p.PurgeExpired(ctx, tenant); err != nil && ctx.Err() == nil {
-				logger.Printf("purge: %v", err)
-			}
-			purged = time.Now()
+		if _, _, err := p.PurgeExpired(ctx, tenant); err != nil && ctx.Err() == nil {
+			logger.Printf("purge: %v", err)
 		}
 	}
 }
