@@ -225,12 +225,14 @@ func indexContacts(ctx context.Context, t tx) error {
 
 // retry runs fn again while it fails only because a concurrent transaction
 // won a race (at most a few times, with a short pause). PostgreSQL's
-// CREATE TABLE IF NOT EXISTS can also lose such a race with a unique
-// violation in its catalog.
+// CREATE TABLE IF NOT EXISTS can also lose such a race to another one: with
+// a unique violation in its catalog (23505), or as the table's row type
+// that the other has just made (42710 duplicate_object, 42P07
+// duplicate_table); run again, it finds the table.
 func retry(ctx context.Context, fn func() error) error {
 	var err error
 	for attempt := range 8 {
-		if err = fn(); err == nil || !(retryable(err) || state(err) == "23505") {
+		if err = fn(); err == nil || !(retryable(err) || lostCreate(err)) {
 			return err
 		}
 		select {
@@ -240,4 +242,14 @@ func retry(ctx context.Context, fn func() error) error {
 		}
 	}
 	return err
+}
+
+// lostCreate reports whether err is a CREATE … IF NOT EXISTS that lost a
+// race to a concurrent one.
+func lostCreate(err error) bool {
+	switch state(err) {
+	case "23505", "42710", "42P07":
+		return true
+	}
+	return false
 }
