@@ -32,7 +32,7 @@ type ConversationMessage struct {
 	ID          uuid.UUID
 	FromContact bool // written by a customer, not an agent
 	From        string
-	Body        string // sanitised HTML
+	Body        string // HTML, sanitised by SanitizeConversation
 	Text        string
 	// Attachments are the message's files, without their BlobKey (which
 	// is the host's business): Portal.Attachment opens one by its ID.
@@ -104,7 +104,7 @@ func (p *Portal) TicketDetail(ctx context.Context, v Viewer, ticketID uuid.UUID)
 			continue
 		}
 		d.Conversation = append(d.Conversation, ConversationMessage{
-			ID: m.ID, FromContact: m.Kind == CustomerMessage, From: m.From, Body: m.Body, Text: m.Text,
+			ID: m.ID, FromContact: m.Kind == CustomerMessage, From: m.From, Body: SanitizeConversation(m.Body), Text: m.Text,
 			Attachments: shownAttachments(m.Attachments), CreatedAt: m.CreatedAt,
 		})
 	}

@@ -89,6 +89,34 @@ func linkAttrs(s string) string {
 	}
 }
 
+// conversationPolicy is the allow-list of a message as a contact sees it
+// (P4, S9): the reply allow-list, plus tables, which the helpdesk's own
+// mails carry. Every message body passes it on its way out, whoever wrote
+// it and however it reached the store, so that no stored HTML (a mail the
+// helpdesk received, an agent's message, a record a host wrote itself) can
+// put a script, a form, a redirect or a tracking pixel on a contact's page.
+var conversationPolicy = func() *bluemonday.Policy {
+	p := bluemonday.NewPolicy()
+	p.AllowElements("p", "br", "div", "span", "b", "strong", "i", "em", "u", "s", "strike", "sub", "sup",
+		"small", "mark", "blockquote", "pre", "code", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "ul", "ol", "li",
+		"table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption")
+	p.AllowAttrs("href").OnElements("a")
+	p.AllowAttrs("colspan", "rowspan").Matching(bluemonday.Integer).OnElements("th", "td")
+	p.AllowURLSchemes("http", "https", "mailto")
+	p.AllowRelativeURLs(true)
+	p.RequireParseableURLs(true)
+	return p
+}()
+
+// SanitizeConversation returns a message body as a contact may see it: the
+// reply allow-list (see SanitizeReply) and tables, with every link given
+// the same rel and target. Unlike SanitizeReply it refuses nothing: what
+// the allow-list does not keep is dropped, its text kept. TicketDetail
+// passes every body of a conversation through it.
+func SanitizeConversation(s string) string {
+	return linkAttrs(conversationPolicy.Sanitize(s))
+}
+
 // textPolicy strips every tag, for the plain-text form of a reply.
 var textPolicy = bluemonday.StrictPolicy()
 

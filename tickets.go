@@ -248,7 +248,9 @@ type Message struct {
 	// From is the sender's e-mail address; the internal-communication rules
 	// of S9 match on it.
 	From string
-	// Body is the message as sanitised HTML; Text is its plain-text form.
+	// Body is the message as HTML; Text is its plain-text form. A contact
+	// sees Body only as SanitizeConversation keeps it, so a host may store
+	// a received mail's HTML as it came.
 	Body        string
 	Text        string
 	Attachments []Attachment
