@@ -396,8 +396,8 @@ func (t Theme) check(ps *problems) {
 			ps.add(c.field, fmt.Sprintf("%q is not a colour (#rgb or #rrggbb)", c.v))
 		}
 	}
-	if !fontPattern.MatchString(t.FontFamily) {
-		ps.add("theme.fontFamily", "must be 1–200 characters of a CSS font-family list")
+	if !fontPattern.MatchString(t.FontFamily) || strings.Count(t.FontFamily, `"`)%2 != 0 || strings.Count(t.FontFamily, "'")%2 != 0 {
+		ps.add("theme.fontFamily", "must be 1–200 characters of a CSS font-family list, its quotes in pairs")
 	}
 	if t.LogoURL != "" && (!strings.HasPrefix(t.LogoURL, "https://") || len(t.LogoURL) > 2000 ||
 		strings.ContainsAny(t.LogoURL, " \"'<>\\\t\r\n")) {

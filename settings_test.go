@@ -126,6 +126,8 @@ func TestValidateRejectsBadInputNamingTheField(t *testing.T) {
 		{"S7 colour of five digits", "theme.linkColor", func(s *portal.Settings) { s.Theme.LinkColor = "#12345" }},
 		{"S7 radius", "theme.cornerRadius", func(s *portal.Settings) { s.Theme.CornerRadius = 99 }},
 		{"S7 logo not https", "theme.logoUrl", func(s *portal.Settings) { s.Theme.LogoURL = "javascript:alert(1)" }},
+		{"S7 font with CSS in it", "theme.fontFamily", func(s *portal.Settings) { s.Theme.FontFamily = "Arial; } body { display: none" }},
+		{"S7 font with an unbalanced quote", "theme.fontFamily", func(s *portal.Settings) { s.Theme.FontFamily = `"Segoe UI, Arial` }},
 		{"S8 eleven columns", "display.columns[10]", func(s *portal.Settings) { s.Display.Columns = eleven }},
 		{"S8 duplicated column", "display.columns[6].property", func(s *portal.Settings) {
 			s.Display.Columns = append(s.Display.Columns, portal.Column{Property: "subject"})
