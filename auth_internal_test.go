@@ -48,7 +48,7 @@ func TestPasswordHashIsSelfDescribingArgon2id(t *testing.T) {
 
 // covers: A4 (throttling: slow down, then lock)
 func TestThrottleSchedule(t *testing.T) {
-	o := AuthOptions{}.withDefaults()
+	o := AuthOptions{}.WithDefaults()
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		failures int
@@ -65,7 +65,7 @@ func TestThrottleSchedule(t *testing.T) {
 		}
 	}
 	// A long back-off never overflows, and never outlasts the lock.
-	long := AuthOptions{SlowAfter: 1, LockAfter: 1000, Backoff: time.Hour, LockFor: 2 * time.Hour}.withDefaults()
+	long := AuthOptions{SlowAfter: 1, LockAfter: 1000, Backoff: time.Hour, LockFor: 2 * time.Hour}.WithDefaults()
 	l := Login{Failures: 500, FailedAt: t0}
 	if !long.throttled(&l, t0.Add(119*time.Minute)) || long.throttled(&l, t0.Add(2*time.Hour)) {
 		t.Error("a back-off of many doublings is not capped at LockFor")

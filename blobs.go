@@ -126,7 +126,9 @@ var refusedExtensions = []string{
 // and XML pages, and macro-enabled Office documents.
 func RefusedExtensions() []string { return slices.Clone(refusedExtensions) }
 
-func (l AttachmentLimits) withDefaults() AttachmentLimits {
+// WithDefaults returns l with every zero field set to its default, as a
+// Portal uses it: hosts read it to show the same limits on their forms.
+func (l AttachmentLimits) WithDefaults() AttachmentLimits {
 	if l.MaxFileSize <= 0 {
 		l.MaxFileSize = 10 << 20
 	}

@@ -102,7 +102,9 @@ type AuthOptions struct {
 	Link func(s Settings, kind TokenKind, token string) string
 }
 
-func (o AuthOptions) withDefaults() AuthOptions {
+// WithDefaults returns o with every zero field set to its default, as a
+// Portal uses it: hosts read it to show the same limits on their forms.
+func (o AuthOptions) WithDefaults() AuthOptions {
 	o.Password = o.Password.withDefaults()
 	def := func(v *int, d int) {
 		if *v <= 0 {

@@ -69,7 +69,7 @@ func New(store Store, opts Options) (*Portal, error) {
 		return nil, invalid("store", "is nil")
 	}
 	p := &Portal{store: store, now: opts.Now, newID: opts.NewID, cursorKey: bytes.Clone(opts.CursorKey),
-		blobs: opts.Blobs, limits: opts.Attachments.withDefaults()}
+		blobs: opts.Blobs, limits: opts.Attachments.WithDefaults()}
 	if p.now == nil {
 		p.now = time.Now
 	}
@@ -77,7 +77,7 @@ func New(store Store, opts Options) (*Portal, error) {
 		p.newID = NewID
 	}
 	p.mailer = opts.Mailer
-	p.auth = opts.Auth.withDefaults()
+	p.auth = opts.Auth.WithDefaults()
 	if err := p.auth.Password.check(); err != nil {
 		return nil, err
 	}
