@@ -13,12 +13,15 @@ import (
 // The handlers of getting in: the system pages (S12) and the preview (A5).
 
 // systemTemplate returns the template the settings choose for a system
-// page (S12), or the default one when the server has no such template.
+// page (S12), or the default one when the server has no such template
+// (which it logs once).
 func (s *server) systemTemplate(chosen, fallback string) string {
 	if _, ok := s.pages[chosen]; ok {
 		return chosen
 	}
-	s.Log.Printf("webportal: the settings choose template %q, which this server lacks; using %q", chosen, fallback)
+	if _, seen := s.missing.LoadOrStore(chosen, true); !seen {
+		s.Log.Printf("webportal: the settings choose template %q, which this server lacks; using %q", chosen, fallback)
+	}
 	return fallback
 }
 
@@ -35,7 +38,7 @@ type loginData struct {
 }
 
 func (s *server) loginPage(w http.ResponseWriter, r *http.Request, v *visit) {
-	p := page{Title: v.T("login.title"), Lead: v.Tf("login.lead", noun(v.Settings.Display.TicketName))}
+	var p page
 	switch {
 	case r.URL.Query().Get("expired") != "":
 		p.Errors = []string{v.T("login.expired")}
@@ -46,6 +49,7 @@ func (s *server) loginPage(w http.ResponseWriter, r *http.Request, v *visit) {
 }
 
 func (s *server) renderLogin(w http.ResponseWriter, v *visit, code int, p page, email string) {
+	p.Title, p.Lead = v.T("login.title"), v.Tf("login.lead", noun(v.Settings.Display.TicketName))
 	p.Data = loginData{Email: email, CanRegister: selfRegistration(v.Settings),
 		SingleSignOn: v.Settings.Access.Auth == portal.SingleSignOn}
 	if !v.Settings.Enabled {
@@ -57,7 +61,7 @@ func (s *server) renderLogin(w http.ResponseWriter, v *visit, code int, p page, 
 // login checks the e-mail and password (A4). Every refusal reads the same,
 // whatever the reason, as the portal answers them alike.
 func (s *server) login(w http.ResponseWriter, r *http.Request, v *visit) {
-	if err := s.checkForm(r); err != nil {
+	if err := s.checkForm(w, r); err != nil {
 		s.fail(w, v, err)
 		return
 	}
@@ -65,11 +69,13 @@ func (s *server) login(w http.ResponseWriter, r *http.Request, v *visit) {
 	token, _, err := s.Portal.Login(v.ctx(), s.PortalID, email, r.PostFormValue("password"))
 	switch {
 	case err == nil:
+		if err := s.endSession(v); err != nil {
+			s.Log.Printf("webportal: ending the session before a login: %v", err)
+		}
 		s.startSession(w, r, token)
 		http.Redirect(w, r, "/tickets", http.StatusSeeOther)
 	case errors.Is(err, portal.ErrUnauthenticated), errors.Is(err, portal.ErrInvalid):
-		s.renderLogin(w, v, http.StatusUnauthorized,
-			page{Title: v.T("login.title"), Lead: v.Tf("login.lead", noun(v.Settings.Display.TicketName)), Errors: []string{v.T("login.failed")}}, email)
+		s.renderLogin(w, v, http.StatusUnauthorized, page{Errors: []string{v.T("login.failed")}}, email)
 	case errors.Is(err, portal.ErrForbidden) && v.Settings.Access.Auth == portal.PasswordAuth:
 		http.Redirect(w, r, "/access-denied", http.StatusSeeOther)
 	default:
@@ -79,19 +85,29 @@ func (s *server) login(w http.ResponseWriter, r *http.Request, v *visit) {
 
 // logout ends the session at once (P9, A6) and shows the logout page.
 func (s *server) logout(w http.ResponseWriter, r *http.Request, v *visit) {
-	if err := s.checkForm(r); err != nil {
+	if err := s.checkForm(w, r); err != nil {
 		s.fail(w, v, err)
 		return
 	}
-	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-		if err := s.Portal.Logout(v.ctx(), s.PortalID, c.Value); err != nil && !errors.Is(err, portal.ErrUnauthenticated) {
-			s.fail(w, v, err)
-			return
-		}
+	if err := s.endSession(v); err != nil {
+		s.fail(w, v, err)
+		return
 	}
 	s.clearCookie(w, r, sessionCookie)
 	s.newCSRFCookie(w, r)
 	http.Redirect(w, r, "/logged-out", http.StatusSeeOther)
+}
+
+// endSession ends the session of the visitor's cookie, if it has one.
+func (s *server) endSession(v *visit) error {
+	c, err := v.r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return nil
+	}
+	if err := s.Portal.Logout(v.ctx(), s.PortalID, c.Value); err != nil && !errors.Is(err, portal.ErrUnauthenticated) {
+		return err
+	}
+	return nil
 }
 
 func (s *server) loggedOut(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -112,11 +128,14 @@ type registerData struct {
 // registerPage offers self-registration with the consent statement (A2,
 // S13); under access groups there is no such page.
 func (s *server) registerPage(w http.ResponseWriter, r *http.Request, v *visit) {
-	if !selfRegistration(v.Settings) {
+	switch {
+	case !v.Settings.Enabled:
+		s.fail(w, v, portal.ErrPortalDisabled)
+	case !selfRegistration(v.Settings):
 		s.fail(w, v, portal.ErrNotFound)
-		return
+	default:
+		s.renderRegister(w, v, http.StatusOK, page{}, portal.Registration{})
 	}
-	s.renderRegister(w, v, http.StatusOK, page{}, portal.Registration{})
 }
 
 func (s *server) renderRegister(w http.ResponseWriter, v *visit, code int, p page, in portal.Registration) {
@@ -128,7 +147,7 @@ func (s *server) renderRegister(w http.ResponseWriter, v *visit, code int, p pag
 // register registers the contact and mails it its link; the answer is
 // the same whether or not the e-mail had a login already.
 func (s *server) register(w http.ResponseWriter, r *http.Request, v *visit) {
-	if err := s.checkForm(r); err != nil {
+	if err := s.checkForm(w, r); err != nil {
 		s.fail(w, v, err)
 		return
 	}
@@ -148,6 +167,10 @@ func (s *server) register(w http.ResponseWriter, r *http.Request, v *visit) {
 }
 
 func (s *server) resetRequestPage(w http.ResponseWriter, r *http.Request, v *visit) {
+	if !v.Settings.Enabled {
+		s.fail(w, v, portal.ErrPortalDisabled)
+		return
+	}
 	s.render(w, v, http.StatusOK, s.systemTemplate(v.Settings.SystemPages.ResetRequest, "default-reset-request"),
 		page{Title: v.T("reset.title"), Lead: v.T("reset.lead")})
 }
@@ -155,7 +178,7 @@ func (s *server) resetRequestPage(w http.ResponseWriter, r *http.Request, v *vis
 // resetRequest mails a reset link (A4); the answer is the same for an
 // unknown e-mail.
 func (s *server) resetRequest(w http.ResponseWriter, r *http.Request, v *visit) {
-	if err := s.checkForm(r); err != nil {
+	if err := s.checkForm(w, r); err != nil {
 		s.fail(w, v, err)
 		return
 	}
@@ -185,26 +208,23 @@ type passwordData struct {
 func (s *server) passwordPage(kind portal.TokenKind) handler {
 	return func(w http.ResponseWriter, r *http.Request, v *visit) {
 		w.Header().Set("Cache-Control", "no-store")
+		if !v.Settings.Enabled {
+			s.fail(w, v, portal.ErrPortalDisabled)
+			return
+		}
 		s.renderPassword(w, v, http.StatusOK, page{}, kind, r.URL.Query().Get("token"))
 	}
 }
 
 func (s *server) renderPassword(w http.ResponseWriter, v *visit, code int, p page, kind portal.TokenKind, token string) {
-	p.Title, p.Lead = v.T("password.title"), v.Tf("password.lead", s.minPassword())
-	p.Data = passwordData{Kind: kind, Token: token, Min: s.minPassword()}
+	p.Title, p.Lead = v.T("password.title"), v.Tf("password.lead", s.MinPassword)
+	p.Data = passwordData{Kind: kind, Token: token, Min: s.MinPassword}
 	s.render(w, v, code, s.systemTemplate(v.Settings.SystemPages.PasswordReset, "default-password-reset"), p)
-}
-
-func (s *server) minPassword() int {
-	if s.MinPassword > 0 {
-		return s.MinPassword
-	}
-	return 10
 }
 
 func (s *server) setPassword(kind portal.TokenKind) handler {
 	return func(w http.ResponseWriter, r *http.Request, v *visit) {
-		if err := s.checkForm(r); err != nil {
+		if err := s.checkForm(w, r); err != nil {
 			s.fail(w, v, err)
 			return
 		}
@@ -243,11 +263,14 @@ func (s *server) setPassword(kind portal.TokenKind) handler {
 func (s *server) agent(h handler) handler {
 	return func(w http.ResponseWriter, r *http.Request, v *visit) {
 		w.Header().Set("Cache-Control", "no-store")
-		name, password, ok := r.BasicAuth()
+		name, password, _ := r.BasicAuth()
 		want, known := s.Agents[name]
-		if !ok || !known || want == "" || !equalSecret(password, want) {
+		if !known || want == "" {
+			want = "\x00no such agent" // compared all the same: the time tells no names
+		}
+		if ok := equalSecret(password, want); !ok || !known {
 			w.Header().Set("WWW-Authenticate", `Basic realm="helpdesk", charset="UTF-8"`)
-			s.fail(w, v, portal.ErrUnauthenticated)
+			s.render(w, v, http.StatusUnauthorized, "error", page{Title: v.T("internal.title"), Lead: v.T("internal.denied")})
 			return
 		}
 		v.Agent = name
@@ -262,7 +285,7 @@ func (s *server) previewPage(w http.ResponseWriter, r *http.Request, v *visit) {
 // preview opens a read-only session as a contact (A5) for the helpdesk
 // user, replacing whatever session the browser had.
 func (s *server) preview(w http.ResponseWriter, r *http.Request, v *visit) {
-	if err := s.checkForm(r); err != nil {
+	if err := s.checkForm(w, r); err != nil {
 		s.fail(w, v, err)
 		return
 	}
@@ -275,6 +298,9 @@ func (s *server) preview(w http.ResponseWriter, r *http.Request, v *visit) {
 	if err != nil {
 		s.fail(w, v, err)
 		return
+	}
+	if err := s.endSession(v); err != nil {
+		s.Log.Printf("webportal: ending the session before a preview: %v", err)
 	}
 	s.startSession(w, r, token)
 	http.Redirect(w, r, "/tickets", http.StatusSeeOther)

@@ -88,7 +88,6 @@ var funcs = template.FuncMap{
 	"field": func(fields map[string]string, name string) string { return fields[name] },
 	"value": func(values map[string]string, name string) string { return values[name] },
 	"date":  func(t interface{ Format(string) string }) string { return t.Format("2006-01-02 15:04") },
-	"add":   func(a, b int) int { return a + b },
 }
 
 // theme serves the portal's theme (S7) as CSS variables; the stylesheet

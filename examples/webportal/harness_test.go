@@ -29,6 +29,7 @@ import (
 type testPortal struct {
 	*httptest.Server
 	t     testing.TB
+	st    portal.Store
 	p     *portal.Portal
 	srv   *server
 	demo  *demo
@@ -82,7 +83,7 @@ func newTestPortal(t testing.TB) *testPortal {
 	require.NoError(t, err)
 	t.Cleanup(func() { files.Close() })
 
-	tp := &testPortal{t: t, clock: &clock{t: portaltest.BaseTime}, logs: &syncBuffer{}}
+	tp := &testPortal{t: t, st: st, clock: &clock{t: portaltest.BaseTime}, logs: &syncBuffer{}}
 	logger := log.New(tp.logs, "", 0)
 	tp.mail = &devMailer{log: logger}
 	var base string

@@ -14,7 +14,9 @@ import (
 	"io/fs"
 	"log"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -57,11 +59,12 @@ type config struct {
 	Directory []portal.Contact
 	// Limits and MinPassword are what the Portal was configured with
 	// (portal.Options.Attachments, AuthOptions.MinPasswordLength), for the
-	// hints on the forms; zero values are the portal's defaults.
+	// hints on the forms and the status of an oversized upload; zero values
+	// are the portal's defaults.
 	Limits      portal.AttachmentLimits
 	MinPassword int
-	// MaxUpload bounds a request body in bytes; default 26 MiB: the
-	// portal's default attachment limit per message plus 1 MiB of text.
+	// MaxUpload bounds a request body in bytes; default: the attachment
+	// limit of a message plus 1 MiB of text.
 	MaxUpload int64
 	// Log receives server-side errors; default log.Default().
 	Log *log.Logger
@@ -77,6 +80,7 @@ type server struct {
 	pages   map[string]*template.Template
 	origins *http.CrossOriginProtection
 	handler http.Handler
+	missing sync.Map // the templates the settings named and the server lacks
 }
 
 // The pages that are not system pages (S12).
@@ -96,8 +100,12 @@ func newServer(c config) (*server, error) {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	c.Limits = c.Limits.WithDefaults()
+	if c.MinPassword == 0 {
+		c.MinPassword = portal.AuthOptions{}.WithDefaults().MinPasswordLength
+	}
 	if c.MaxUpload == 0 {
-		c.MaxUpload = 26 << 20
+		c.MaxUpload = c.Limits.MaxMessageSize + 1<<20
 	}
 	s := &server{config: c, pages: map[string]*template.Template{}, origins: http.NewCrossOriginProtection()}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html")
@@ -129,7 +137,7 @@ func newServer(c config) (*server, error) {
 			s.fail(w, v, errCSRF)
 		})(w, r)
 	}))
-	s.handler = securityHeaders(s.routes())
+	s.handler = s.securityHeaders(s.routes())
 	return s, nil
 }
 
@@ -177,20 +185,34 @@ func (s *server) routes() http.Handler {
 }
 
 // securityHeaders sets what every response carries: a Content-Security-
-// Policy that allows no inline script and no other origin but https
-// images (the theme's logo), no framing, no MIME sniffing, and no
-// referrer leaving the site (links in mails carry tokens).
-func securityHeaders(h http.Handler) http.Handler {
+// Policy that allows nothing from elsewhere and no inline script (a visit
+// adds the theme's logo to its images), no framing, no MIME sniffing, no
+// referrer leaving the site (links in mails carry tokens), and over TLS
+// the demand to stay on it.
+func (s *server) securityHeaders(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
-		hd.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https:; "+
-			"font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		hd.Set("Content-Security-Policy", contentPolicy(""))
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("X-Frame-Options", "DENY")
 		hd.Set("Referrer-Policy", "same-origin")
 		hd.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if s.Secure || r.TLS != nil {
+			hd.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// contentPolicy is the Content-Security-Policy of a page whose images may
+// also come from logo, an https origin ("" for none).
+func contentPolicy(logo string) string {
+	img := "'self'"
+	if logo != "" {
+		img += " " + logo
+	}
+	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src " + img +
+		"; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 }
 
 // staticHandler serves the embedded files, cached for a day.
@@ -242,8 +264,13 @@ func (s *server) anonymous(h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		v, err := s.newVisit(w, r)
 		if err != nil {
+			// Without its settings the portal has no name and no language:
+			// the error page in English, of a portal without a name.
 			s.Log.Printf("webportal: settings: %v", err)
-			http.Error(w, "The portal is not available right now.", http.StatusServiceUnavailable)
+			v.Settings = portal.Settings{Name: catalogs["en"].text("footer")}
+			v.cat, v.Lang = catalogFor("en")
+			s.render(w, v, http.StatusServiceUnavailable, "error",
+				page{Title: v.T("disabled.title"), Lead: v.T("error.internal")})
 			return
 		}
 		h(w, r, v)
@@ -285,14 +312,19 @@ func (s *server) customer(h handler) http.HandlerFunc {
 	})
 }
 
+// newVisit reads what every page needs. On an error it returns a visit
+// without settings, for the error page.
 func (s *server) newVisit(w http.ResponseWriter, r *http.Request) (*visit, error) {
+	v := &visit{s: s, w: w, r: r, CSRF: s.csrfToken(w, r)}
 	set, err := s.Portal.Settings(r.Context(), s.PortalID)
 	if err != nil {
-		return nil, err
+		return v, err
 	}
-	v := &visit{s: s, w: w, r: r, Settings: set}
+	v.Settings = set
 	v.cat, v.Lang = catalogFor(set.Language)
-	v.CSRF = s.csrfToken(w, r)
+	if u, err := url.Parse(set.Theme.LogoURL); err == nil && u.Scheme == "https" && u.Host != "" {
+		w.Header().Set("Content-Security-Policy", contentPolicy("https://"+u.Host))
+	}
 	return v, nil
 }
 
@@ -328,12 +360,12 @@ var errCSRF = fmt.Errorf("form token: %w", portal.ErrForbidden)
 // checkForm parses a posted form and checks that it came from one of the
 // portal's own pages: same origin, and the token of the visitor's CSRF
 // cookie. Multipart forms must have been parsed by the caller.
-func (s *server) checkForm(r *http.Request) error {
+func (s *server) checkForm(w http.ResponseWriter, r *http.Request) error {
 	if err := s.origins.Check(r); err != nil {
 		return errCSRF
 	}
 	if r.MultipartForm == nil {
-		r.Body = http.MaxBytesReader(nil, r.Body, 1<<20)
+		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 		if err := r.ParseForm(); err != nil {
 			return tooLarge(err)
 		}
@@ -411,10 +443,25 @@ func status(err error) (int, string, string) {
 func (s *server) fail(w http.ResponseWriter, v *visit, err error) {
 	code, title, text := status(err)
 	if code == http.StatusInternalServerError {
-		s.Log.Printf("webportal: %s %s: %v", v.r.Method, v.r.URL.Path, err)
+		s.Log.Printf("webportal: %s %s: %s", v.r.Method, v.r.URL.Path, logText(err))
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, v, code, "error", page{Title: v.T(title), Lead: v.T(text)})
+}
+
+// logText is an error as the log shows it: with the cause that the
+// portal keeps out of an ErrInternal's message.
+func logText(err error) string {
+	text := err.Error()
+	var joined interface{ Unwrap() []error }
+	if errors.As(err, &joined) {
+		for _, e := range joined.Unwrap() {
+			if e != portal.ErrInternal && !strings.Contains(text, e.Error()) {
+				text += ": " + logText(e)
+			}
+		}
+	}
+	return text
 }
 
 // page is what every template gets: the visit, and the page's own data.
@@ -450,22 +497,40 @@ func systemPageNames(sp portal.SystemPages) []string {
 	return []string{sp.Register, sp.Login, sp.Logout, sp.AccessDenied, sp.ResetRequest, sp.PasswordReset}
 }
 
-// validationProblems splits err's problems into messages by field; fields
-// are the paths the portal names ("values.subject", "email" …).
+// fieldErrors returns the problems of an input error, one a field.
+func fieldErrors(err error) []*portal.FieldError {
+	if ve, ok := errors.AsType[*portal.ValidationError](err); ok {
+		return ve.Problems
+	}
+	if fe, ok := errors.AsType[*portal.FieldError](err); ok {
+		return []*portal.FieldError{fe}
+	}
+	return nil
+}
+
+// validationProblems returns an input error's problems by field, for the
+// forms that show each next to its field; fields are the paths the portal
+// names ("values.subject", "email" …).
 func validationProblems(err error) map[string]string {
 	out := map[string]string{}
-	var ve *portal.ValidationError
-	if errors.As(err, &ve) {
-		for _, p := range ve.Problems {
-			if _, ok := out[p.Field]; !ok {
-				out[p.Field] = p.Problem
-			}
+	for _, p := range fieldErrors(err) {
+		if _, ok := out[p.Field]; !ok {
+			out[p.Field] = p.Problem
 		}
-		return out
 	}
-	var fe *portal.FieldError
-	if errors.As(err, &fe) {
-		out[fe.Field] = fe.Problem
+	return out
+}
+
+// problems says what is wrong with an input, each problem under the name
+// of what it concerns: label maps the portal's field paths to the names
+// the customer sees (a column, a file, a field).
+func (v *visit) problems(err error, label func(field string) string) []string {
+	var out []string
+	for _, p := range fieldErrors(err) {
+		out = append(out, v.Tf("error.check", label(p.Field), p.Problem))
+	}
+	if len(out) == 0 {
+		out = []string{v.T("error.invalid")}
 	}
 	return out
 }

