@@ -44,8 +44,9 @@
 //     status, column filters and search (P2), sorted by a shown column and
 //     paged by an opaque keyset cursor (P1–P3).
 //   - [Portal.TicketDetail] returns one ticket with the conversation a
-//     contact may see (P4, S9). A ticket out of scope, hidden, of another
-//     tenant or missing is ErrNotFound, all alike.
+//     contact may see (P4, S9), every body passed through the conversation
+//     allow-list ([SanitizeConversation]) whoever wrote it. A ticket out of
+//     scope, hidden, of another tenant or missing is ErrNotFound, all alike.
 //   - [Portal.Explain] tells an administrator why a ticket is or is not
 //     visible to a contact and what the contact may do with it (X4).
 //   - [Portal.Reply] answers a ticket with sanitised HTML ([SanitizeReply])
