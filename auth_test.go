@@ -196,6 +196,7 @@ func BenchmarkLogin(b *testing.B) {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	w := newBench(b, portal.Options{Now: func() time.Time { return now }})
 	w.withPassword(b)
+	params := portal.AuthOptions{}.WithDefaults().Password
 	for _, tc := range []struct{ name, email, password string }{
 		{"ok", w.email, benchPassword},
 		{"wrong-password", w.email, benchPassword + "!"},
@@ -209,6 +210,9 @@ func BenchmarkLogin(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			// The password hash's cost, as chosen: argon2id's memory and passes.
+			b.ReportMetric(float64(params.Memory)/1024, "argon2-MiB")
+			b.ReportMetric(float64(params.Time), "argon2-passes")
 		})
 	}
 }
