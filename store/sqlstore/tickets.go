@@ -71,6 +71,11 @@ func newTicketRows(portalID uuid.UUID, ts []portal.Ticket) (*ticketRows, error) 
 
 // write writes the rows in x, in place of what the tickets had.
 func (r *ticketRows) write(ctx context.Context, x tx) error {
+	if q := x.d.bulkWrite(); q != "" {
+		if _, err := x.exec(ctx, q); err != nil {
+			return err
+		}
+	}
 	err := batches(r.tickets, func(rows [][]any) error {
 		_, err := x.exec(ctx, x.d.upsert("tickets", []string{"portal_id", "id"}, ticketCols, len(rows)), flat(rows)...)
 		return err
