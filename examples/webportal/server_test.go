@@ -724,10 +724,14 @@ func TestLanguageAndTheme(t *testing.T) {
 
 	s, err := tp.p.Settings(ctx, tp.demo.tenant())
 	require.NoError(t, err)
-	s.Language, s.Theme.PrimaryColor = "da-DK", "#c2410c"
+	s.Language, s.Theme.PrimaryColor, s.Theme.LogoURL = "da-DK", "#c2410c", "https://cdn.nordlys.example/logo.svg"
 	_, err = tp.p.SaveSettings(ctx, tp.demo.tenant(), s)
 	require.NoError(t, err)
-	login := c.get("/login").body
+	res := c.get("/login")
+	login := res.body
+	assert.Contains(t, login, `<img src="https://cdn.nordlys.example/logo.svg"`, "the theme's logo (S7)")
+	assert.Contains(t, res.Header.Get("Content-Security-Policy"), "img-src 'self' https://cdn.nordlys.example;",
+		"images from the site and the logo's origin only")
 	assert.Contains(t, login, `<html lang="da-DK">`)
 	assert.Contains(t, login, "Glemt din adgangskode?")
 	assert.Contains(t, c.get("/theme.css").body, "--primary: #c2410c;")
@@ -735,7 +739,7 @@ func TestLanguageAndTheme(t *testing.T) {
 	list := c.get("/tickets").body
 	assert.Contains(t, list, ">Log ud<")
 	assert.Contains(t, list, "Hent CSV")
-	res := c.get("/tickets/export.csv")
+	res = c.get("/tickets/export.csv")
 	assert.Contains(t, strings.SplitN(res.body, "\n", 2)[0], ";", "Danish spreadsheets get semicolons")
 }
 
