@@ -528,10 +528,10 @@ type Registration struct {
 // To the caller, registering an e-mail that already has a login with a
 // password looks exactly like a new registration (nil): the owner gets a
 // password-reset mail instead, and the login, its consent record included,
-// stays as it is (the caller has proved nothing). It fails with ErrPortalDisabled while the portal is off,
-// ErrForbidden unless the portal uses self-registration with password login,
-// and ErrInvalid naming "consent" without consent or "email" for an
-// address that is not one.
+// stays as it is (the caller has proved nothing). It fails with
+// ErrPortalDisabled while the portal is off, ErrForbidden unless the portal
+// uses self-registration with password login, and ErrInvalid naming
+// "consent" without consent or "email" for an address that is not one.
 func (p *Portal) Register(ctx context.Context, portalID uuid.UUID, r Registration) error {
 	s, err := p.portalOn(ctx, portalID)
 	if err != nil {
