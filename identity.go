@@ -456,10 +456,10 @@ func (p *Portal) setPassword(ctx context.Context, portalID uuid.UUID, kind Token
 	if err := checkPassword("password", password, email, 0); err != nil {
 		return refuse(err)
 	}
-	l, err := p.store.Login(ctx, portalID, c.ID)
+	_, err = p.store.Login(ctx, portalID, c.ID)
 	switch {
 	case isNotFound(err):
-		l = Login{PortalID: portalID, ContactID: c.ID, Email: email, PasswordHash: encoded, CreatedAt: now, UpdatedAt: now}
+		l := Login{PortalID: portalID, ContactID: c.ID, Email: email, PasswordHash: encoded, CreatedAt: now, UpdatedAt: now}
 		if err := p.store.CreateLogin(ctx, l); isConflict(err) {
 			return refuse(p.loginTaken(ctx, portalID, c.ID, email))
 		} else if err != nil {

@@ -34,7 +34,12 @@ import (
 // http, https or mailto (javascript:, vbscript:, data: …); or an image with
 // a remote source (a tracking pixel). Anything else outside the allow-list
 // (a table, a font tag) is dropped quietly and its text kept.
-var replyPolicy = func() *bluemonday.Policy {
+var replyPolicy = formatting()
+
+// formatting returns the allow-list of text formatting and links that
+// replies and conversations share; a conversation's adds its tables with
+// p.AllowElements on top. Links get their rel and target from linkAttrs.
+func formatting() *bluemonday.Policy {
 	p := bluemonday.NewPolicy()
 	p.AllowElements("p", "br", "div", "span", "b", "strong", "i", "em", "u", "s", "strike", "sub", "sup",
 		"small", "mark", "blockquote", "pre", "code", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "ul", "ol", "li")
@@ -42,8 +47,8 @@ var replyPolicy = func() *bluemonday.Policy {
 	p.AllowURLSchemes("http", "https", "mailto")
 	p.AllowRelativeURLs(true)
 	p.RequireParseableURLs(true)
-	return p // rel and target: see linkAttrs
-}()
+	return p
+}
 
 // linkRel is the rel of every link of a reply.
 const linkRel = "nofollow noreferrer noopener"
@@ -96,15 +101,9 @@ func linkAttrs(s string) string {
 // helpdesk received, an agent's message, a record a host wrote itself) can
 // put a script, a form, a redirect or a tracking pixel on a contact's page.
 var conversationPolicy = func() *bluemonday.Policy {
-	p := bluemonday.NewPolicy()
-	p.AllowElements("p", "br", "div", "span", "b", "strong", "i", "em", "u", "s", "strike", "sub", "sup",
-		"small", "mark", "blockquote", "pre", "code", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "ul", "ol", "li",
-		"table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption")
-	p.AllowAttrs("href").OnElements("a")
+	p := formatting()
+	p.AllowElements("table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption")
 	p.AllowAttrs("colspan", "rowspan").Matching(bluemonday.Integer).OnElements("th", "td")
-	p.AllowURLSchemes("http", "https", "mailto")
-	p.AllowRelativeURLs(true)
-	p.RequireParseableURLs(true)
 	return p
 }()
 

@@ -232,8 +232,6 @@ func staticHandler(root fs.FS) http.Handler {
 // strings of its language, the form token and, once logged in, the
 // session and its contact.
 type visit struct {
-	s        *server
-	w        http.ResponseWriter
 	r        *http.Request
 	Settings portal.Settings
 	Lang     string
@@ -315,7 +313,7 @@ func (s *server) customer(h handler) http.HandlerFunc {
 // newVisit reads what every page needs. On an error it returns a visit
 // without settings, for the error page.
 func (s *server) newVisit(w http.ResponseWriter, r *http.Request) (*visit, error) {
-	v := &visit{s: s, w: w, r: r, CSRF: s.csrfToken(w, r)}
+	v := &visit{r: r, CSRF: s.csrfToken(w, r)}
 	set, err := s.Portal.Settings(r.Context(), s.PortalID)
 	if err != nil {
 		return v, err
