@@ -167,7 +167,7 @@ func (a *AccessPolicy) Decide(c *Contact, co *Company, now time.Time) (Decision,
 	}
 	// CompanyTicketsForGroup: every rule that is set must hold.
 	if a.filter != nil {
-		v := a.filter.verdict(c, &Env{Now: now})
+		v := a.filter.verdict(c, nil, &Env{Now: now})
 		if !v.Matched {
 			own.Rule = "permissions.contactFilter"
 			own.Reason = fmt.Sprintf("the contact matches no group of the contact filter (first failing filter per group: %v)", v.Failed)

@@ -110,3 +110,40 @@ func equalFold(a, b string) bool {
 	}
 	return a == "" && b == ""
 }
+
+// Folded is a ticket's text folded once (Fold): what text filters, search
+// and text sorts compare. A store that evaluates queries in Go keeps one
+// with each ticket (FoldTicket), as a SQL store keeps folded columns, so
+// that no query folds a ticket's text again.
+type Folded struct {
+	Subject, Content string
+	// Props holds the ticket's custom text values (every string value of
+	// its Properties), folded, by property name.
+	Props map[string]string
+}
+
+// FoldTicket returns t's folded text.
+func FoldTicket(t *Ticket) Folded {
+	f := Folded{Subject: Fold(t.Subject), Content: Fold(t.Content)}
+	for name, v := range t.Properties {
+		if s, ok := v.(string); ok && s != "" {
+			if f.Props == nil {
+				f.Props = map[string]string{}
+			}
+			f.Props[name] = Fold(s)
+		}
+	}
+	return f
+}
+
+// HasTerms reports whether every search term (folded, without white space,
+// as TicketQuery.Search holds them) occurs in the ticket's SearchText: in
+// its folded subject or content, which no term can span.
+func (f *Folded) HasTerms(terms []string) bool {
+	for _, term := range terms {
+		if !strings.Contains(f.Subject, term) && !strings.Contains(f.Content, term) {
+			return false
+		}
+	}
+	return true
+}

@@ -3,6 +3,7 @@ package portal
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -31,8 +32,9 @@ type Env struct {
 //   - A multi-valued property (a contact's lists) is any of the values when
 //     one of its values is, and none of them when it has values and none is.
 
-// pred is one compiled filter.
-type pred[T any] func(x *T, env *Env) bool
+// pred is one compiled filter. fx is the record's folded text when the
+// caller keeps it (a ticket's, see Folded), or nil.
+type pred[T any] func(x *T, fx *Folded, env *Env) bool
 
 // matcher is compiled FilterGroups: the groups are OR-ed, the predicates
 // inside a group AND-ed. No groups match everything.
@@ -40,21 +42,21 @@ type matcher[T any] struct {
 	groups [][]pred[T]
 }
 
-func (m *matcher[T]) match(x *T, env *Env) bool {
+func (m *matcher[T]) match(x *T, fx *Folded, env *Env) bool {
 	if m == nil || len(m.groups) == 0 {
 		return true
 	}
 	for _, g := range m.groups {
-		if allOf(g, x, env) {
+		if allOf(g, x, fx, env) {
 			return true
 		}
 	}
 	return false
 }
 
-func allOf[T any](g []pred[T], x *T, env *Env) bool {
+func allOf[T any](g []pred[T], x *T, fx *Folded, env *Env) bool {
 	for _, p := range g {
-		if !p(x, env) {
+		if !p(x, fx, env) {
 			return false
 		}
 	}
@@ -74,13 +76,13 @@ type Verdict struct {
 	Empty bool
 }
 
-func (m *matcher[T]) verdict(x *T, env *Env) Verdict {
+func (m *matcher[T]) verdict(x *T, fx *Folded, env *Env) Verdict {
 	if m == nil || len(m.groups) == 0 {
 		return Verdict{Matched: true, Group: -1, Empty: true}
 	}
 	v := Verdict{Group: -1}
 	for gi, g := range m.groups {
-		failed := slices.IndexFunc(g, func(p pred[T]) bool { return !p(x, env) })
+		failed := slices.IndexFunc(g, func(p pred[T]) bool { return !p(x, fx, env) })
 		if failed < 0 {
 			return Verdict{Matched: true, Group: gi}
 		}
@@ -90,9 +92,10 @@ func (m *matcher[T]) verdict(x *T, env *Env) Verdict {
 }
 
 // access reads one property of a record, in the form its type needs. Only
-// the field for the property's type is set.
+// the field for the property's type is set. text returns the text folded
+// (folded true) when the record's Folded holds it, else as stored.
 type access[T any] struct {
-	text    func(*T) string
+	text    func(*T, *Folded) (s string, folded bool)
 	number  func(*T) (float64, bool)
 	date    func(*T) time.Time
 	enum    func(*T, *Env) string
@@ -116,7 +119,13 @@ func (a schemaAccess[T]) of(p Property) access[T] {
 	name, props := p.Name, a.props
 	switch p.Type {
 	case Text:
-		return access[T]{text: func(x *T) string { s, _ := props(x)[name].(string); return s }}
+		return access[T]{text: func(x *T, fx *Folded) (string, bool) {
+			if fx != nil {
+				return fx.Props[name], true
+			}
+			s, _ := props(x)[name].(string)
+			return s, false
+		}}
 	case Enumeration:
 		return access[T]{enum: func(x *T, _ *Env) string { s, _ := props(x)[name].(string); return s }}
 	case Number:
@@ -133,8 +142,18 @@ var ticketAccess = schemaAccess[Ticket]{
 	obj:   TicketObject,
 	props: func(t *Ticket) Properties { return t.Properties },
 	builtin: map[string]access[Ticket]{
-		PropSubject:        {text: func(t *Ticket) string { return t.Subject }},
-		PropContent:        {text: func(t *Ticket) string { return t.Content }},
+		PropSubject: {text: func(t *Ticket, fx *Folded) (string, bool) {
+			if fx != nil {
+				return fx.Subject, true
+			}
+			return t.Subject, false
+		}},
+		PropContent: {text: func(t *Ticket, fx *Folded) (string, bool) {
+			if fx != nil {
+				return fx.Content, true
+			}
+			return t.Content, false
+		}},
 		PropRequestedBy:    {ref: func(t *Ticket) uuid.UUID { return t.RequesterID }},
 		PropCreatedAt:      {date: func(t *Ticket) time.Time { return t.CreatedAt }},
 		PropLastActivityAt: {date: func(t *Ticket) time.Time { return t.LastActivityAt }},
@@ -158,9 +177,9 @@ var contactAccess = schemaAccess[Contact]{
 	obj:   ContactObject,
 	props: func(c *Contact) Properties { return c.Properties },
 	builtin: map[string]access[Contact]{
-		PropFirstName: {text: func(c *Contact) string { return c.FirstName }},
-		PropLastName:  {text: func(c *Contact) string { return c.LastName }},
-		PropEmail:     {text: func(c *Contact) string { return c.Email }},
+		PropFirstName: {text: func(c *Contact, _ *Folded) (string, bool) { return c.FirstName, false }},
+		PropLastName:  {text: func(c *Contact, _ *Folded) (string, bool) { return c.LastName, false }},
+		PropEmail:     {text: func(c *Contact, _ *Folded) (string, bool) { return c.Email, false }},
 		PropCompany:   {ref: func(c *Contact) uuid.UUID { return c.CompanyID }},
 		PropLists:     {refs: func(c *Contact) []uuid.UUID { return c.Lists }},
 		PropCreatedAt: {date: func(c *Contact) time.Time { return c.CreatedAt }},
@@ -207,40 +226,62 @@ func compileFilter[T any](f Filter, p Property, a access[T]) (pred[T], error) {
 	return nil, fmt.Errorf("no access to property %q", p.Name)
 }
 
-func compileText[T any](get func(*T) string, op Operator, vals []string) pred[T] {
-	vals = slices.Clone(vals)
-	anyOf := func(s string, test func(s, v string) bool) bool {
-		for _, v := range vals {
-			if test(s, v) {
-				return true
-			}
-		}
-		return false
+func compileText[T any](get func(*T, *Folded) (string, bool), op Operator, vals []string) pred[T] {
+	folded := make([]string, len(vals)) // the values as folded text holds them
+	for i, v := range vals {
+		folded[i] = Fold(v)
 	}
+	// test applies one operator's test to a known value s: on folded text
+	// with plain byte comparisons, on stored text ignoring case (fold.go).
+	test := func(onFolded, onStored func(s, v string) bool) pred[T] {
+		return func(x *T, fx *Folded, _ *Env) bool {
+			s, isFolded := get(x, fx)
+			if s == "" {
+				return false
+			}
+			is := onStored
+			if isFolded {
+				is = onFolded
+			}
+			for _, v := range folded {
+				if is(s, v) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	not := func(p pred[T]) pred[T] {
+		return func(x *T, fx *Folded, env *Env) bool {
+			s, _ := get(x, fx)
+			return s != "" && !p(x, fx, env)
+		}
+	}
+	equal := func(a, b string) bool { return a == b }
 	switch op {
 	case IsKnown:
-		return func(x *T, _ *Env) bool { return get(x) != "" }
+		return func(x *T, fx *Folded, _ *Env) bool { s, _ := get(x, fx); return s != "" }
 	case IsUnknown:
-		return func(x *T, _ *Env) bool { return get(x) == "" }
+		return func(x *T, fx *Folded, _ *Env) bool { s, _ := get(x, fx); return s == "" }
 	case EqualsAny:
-		return func(x *T, _ *Env) bool { s := get(x); return s != "" && anyOf(s, equalFold) }
+		return test(equal, equalFold)
 	case NotEqualsAny:
-		return func(x *T, _ *Env) bool { s := get(x); return s != "" && !anyOf(s, equalFold) }
+		return not(test(equal, equalFold))
 	case ContainsAny:
-		return func(x *T, _ *Env) bool { s := get(x); return s != "" && anyOf(s, containsFold) }
+		return test(strings.Contains, containsFold)
 	case NotContainsAny:
-		return func(x *T, _ *Env) bool { s := get(x); return s != "" && !anyOf(s, containsFold) }
+		return not(test(strings.Contains, containsFold))
 	case StartsWith:
-		v := vals[0]
-		return func(x *T, _ *Env) bool { s := get(x); return s != "" && hasPrefixFold(s, v) }
+		folded = folded[:1]
+		return test(strings.HasPrefix, hasPrefixFold)
 	case EndsWith:
-		v := vals[0]
-		return func(x *T, _ *Env) bool { s := get(x); return s != "" && hasSuffixFold(s, v) }
+		folded = folded[:1]
+		return test(strings.HasSuffix, hasSuffixFold)
 	}
 	return never[T]
 }
 
-func never[T any](*T, *Env) bool { return false }
+func never[T any](*T, *Folded, *Env) bool { return false }
 
 func compileNumber[T any](get func(*T) (float64, bool), op Operator, vals []string) (pred[T], error) {
 	nums := make([]float64, len(vals))
@@ -252,13 +293,13 @@ func compileNumber[T any](get func(*T) (float64, bool), op Operator, vals []stri
 		nums[i] = n
 	}
 	test := func(cmp func(n float64) bool) pred[T] {
-		return func(x *T, _ *Env) bool { n, ok := get(x); return ok && cmp(n) }
+		return func(x *T, _ *Folded, _ *Env) bool { n, ok := get(x); return ok && cmp(n) }
 	}
 	switch op {
 	case IsKnown:
-		return func(x *T, _ *Env) bool { _, ok := get(x); return ok }, nil
+		return func(x *T, _ *Folded, _ *Env) bool { _, ok := get(x); return ok }, nil
 	case IsUnknown:
-		return func(x *T, _ *Env) bool { _, ok := get(x); return !ok }, nil
+		return func(x *T, _ *Folded, _ *Env) bool { _, ok := get(x); return !ok }, nil
 	case Eq:
 		return test(func(n float64) bool { return n == nums[0] }), nil
 	case Ne:
@@ -294,13 +335,13 @@ func DateSpan(v string) (from, to int64, err error) {
 func compileDate[T any](get func(*T) time.Time, op Operator, vals []string) (pred[T], error) {
 	known := func(x *T) (int64, bool) { d := get(x); return d.UnixMicro(), !d.IsZero() }
 	test := func(cmp func(us int64) bool) pred[T] {
-		return func(x *T, _ *Env) bool { us, ok := known(x); return ok && cmp(us) }
+		return func(x *T, _ *Folded, _ *Env) bool { us, ok := known(x); return ok && cmp(us) }
 	}
 	switch op {
 	case IsKnown:
-		return func(x *T, _ *Env) bool { return !get(x).IsZero() }, nil
+		return func(x *T, _ *Folded, _ *Env) bool { return !get(x).IsZero() }, nil
 	case IsUnknown:
-		return func(x *T, _ *Env) bool { return get(x).IsZero() }, nil
+		return func(x *T, _ *Folded, _ *Env) bool { return get(x).IsZero() }, nil
 	case BeforeDaysAgo, AfterDaysAgo:
 		n, err := ParseNumber(vals[0])
 		if err != nil {
@@ -308,7 +349,7 @@ func compileDate[T any](get func(*T) time.Time, op Operator, vals []string) (pre
 		}
 		back := time.Duration(n) * 24 * time.Hour
 		before := op == BeforeDaysAgo
-		return func(x *T, env *Env) bool {
+		return func(x *T, _ *Folded, env *Env) bool {
 			d := get(x)
 			if d.IsZero() {
 				return false
@@ -351,13 +392,13 @@ func compileEnum[T any](get func(*T, *Env) string, op Operator, vals []string) p
 	vals = slices.Clone(vals)
 	switch op {
 	case IsKnown:
-		return func(x *T, env *Env) bool { return get(x, env) != "" }
+		return func(x *T, _ *Folded, env *Env) bool { return get(x, env) != "" }
 	case IsUnknown:
-		return func(x *T, env *Env) bool { return get(x, env) == "" }
+		return func(x *T, _ *Folded, env *Env) bool { return get(x, env) == "" }
 	case IsAnyOf:
-		return func(x *T, env *Env) bool { s := get(x, env); return s != "" && slices.Contains(vals, s) }
+		return func(x *T, _ *Folded, env *Env) bool { s := get(x, env); return s != "" && slices.Contains(vals, s) }
 	case IsNoneOf:
-		return func(x *T, env *Env) bool { s := get(x, env); return s != "" && !slices.Contains(vals, s) }
+		return func(x *T, _ *Folded, env *Env) bool { s := get(x, env); return s != "" && !slices.Contains(vals, s) }
 	}
 	return never[T]
 }
@@ -381,13 +422,13 @@ func compileRef[T any](get func(*T) uuid.UUID, op Operator, vals []string) (pred
 	}
 	switch op {
 	case IsKnown:
-		return func(x *T, _ *Env) bool { return get(x) != uuid.Nil }, nil
+		return func(x *T, _ *Folded, _ *Env) bool { return get(x) != uuid.Nil }, nil
 	case IsUnknown:
-		return func(x *T, _ *Env) bool { return get(x) == uuid.Nil }, nil
+		return func(x *T, _ *Folded, _ *Env) bool { return get(x) == uuid.Nil }, nil
 	case IsAnyOf:
-		return func(x *T, _ *Env) bool { id := get(x); return id != uuid.Nil && slices.Contains(ids, id) }, nil
+		return func(x *T, _ *Folded, _ *Env) bool { id := get(x); return id != uuid.Nil && slices.Contains(ids, id) }, nil
 	case IsNoneOf:
-		return func(x *T, _ *Env) bool { id := get(x); return id != uuid.Nil && !slices.Contains(ids, id) }, nil
+		return func(x *T, _ *Folded, _ *Env) bool { id := get(x); return id != uuid.Nil && !slices.Contains(ids, id) }, nil
 	}
 	return never[T], nil
 }
@@ -402,13 +443,13 @@ func compileRefs[T any](get func(*T) []uuid.UUID, op Operator, vals []string) (p
 	}
 	switch op {
 	case IsKnown:
-		return func(x *T, _ *Env) bool { return len(get(x)) > 0 }, nil
+		return func(x *T, _ *Folded, _ *Env) bool { return len(get(x)) > 0 }, nil
 	case IsUnknown:
-		return func(x *T, _ *Env) bool { return len(get(x)) == 0 }, nil
+		return func(x *T, _ *Folded, _ *Env) bool { return len(get(x)) == 0 }, nil
 	case IsAnyOf:
-		return func(x *T, _ *Env) bool { return anyIn(get(x)) }, nil
+		return func(x *T, _ *Folded, _ *Env) bool { return anyIn(get(x)) }, nil
 	case IsNoneOf:
-		return func(x *T, _ *Env) bool { have := get(x); return len(have) > 0 && !anyIn(have) }, nil
+		return func(x *T, _ *Folded, _ *Env) bool { have := get(x); return len(have) > 0 && !anyIn(have) }, nil
 	}
 	return never[T], nil
 }
@@ -416,12 +457,12 @@ func compileRefs[T any](get func(*T) []uuid.UUID, op Operator, vals []string) (p
 func compileBool[T any](get func(*T) (bool, bool), op Operator, vals []string) pred[T] {
 	switch op {
 	case IsKnown:
-		return func(x *T, _ *Env) bool { _, ok := get(x); return ok }
+		return func(x *T, _ *Folded, _ *Env) bool { _, ok := get(x); return ok }
 	case IsUnknown:
-		return func(x *T, _ *Env) bool { _, ok := get(x); return !ok }
+		return func(x *T, _ *Folded, _ *Env) bool { _, ok := get(x); return !ok }
 	case Eq, Ne:
 		want := (vals[0] == "true") == (op == Eq)
-		return func(x *T, _ *Env) bool { b, ok := get(x); return ok && b == want }
+		return func(x *T, _ *Folded, _ *Env) bool { b, ok := get(x); return ok && b == want }
 	}
 	return never[T]
 }
@@ -461,10 +502,15 @@ func compileTicketFilter(g FilterGroups, schema Schema, field string) (TicketFil
 func (f TicketFilter) Groups() FilterGroups { return f.groups.Clone() }
 
 // Match reports whether the ticket passes the filter.
-func (f TicketFilter) Match(t *Ticket, env *Env) bool { return f.m.match(t, env) }
+func (f TicketFilter) Match(t *Ticket, env *Env) bool { return f.m.match(t, nil, env) }
+
+// MatchFolded is Match for a ticket whose folded text the caller keeps
+// (FoldTicket): text filters compare it as it is, instead of folding the
+// ticket's text as they read it. fx must be FoldTicket(t).
+func (f TicketFilter) MatchFolded(t *Ticket, fx *Folded, env *Env) bool { return f.m.match(t, fx, env) }
 
 // Verdict reports how the filter decided for t.
-func (f TicketFilter) Verdict(t *Ticket, env *Env) Verdict { return f.m.verdict(t, env) }
+func (f TicketFilter) Verdict(t *Ticket, env *Env) Verdict { return f.m.verdict(t, nil, env) }
 
 // Relative reports whether the filter depends on Env.Now (it has a
 // before_days_ago or after_days_ago filter).

@@ -147,3 +147,59 @@ func TestFold(t *testing.T) {
 	assert.NotEqual(t, portal.Fold("a%b"), portal.Fold("a_b"))
 	assert.Equal(t, "ABC", portal.Fold("abc"), "ASCII is already in canonical form when upper")
 }
+
+// A filter on a ticket's folded text (MatchFolded, as a store that keeps
+// FoldTicket's text with each ticket calls it) decides exactly as one that
+// folds the text as it reads it, for every text operator, on texts with
+// case pairs outside ASCII, letters that fold to another (the Kelvin sign,
+// final sigma) and invalid UTF-8. covers: S5, X6
+func TestMatchFoldedAgreesWithMatch(t *testing.T) {
+	schema, err := portal.NewSchema(portal.PropertyDef{Object: portal.TicketObject,
+		Property: portal.Property{Name: "note", Label: "Note", Type: portal.Text}})
+	require.NoError(t, err)
+	texts := []string{"", "Printer virker ikke – ÆBLE", "æble", "ÆBLE", "\u212Aelvin", "kelvin", "ΣΟΦΟΣ", "σοφος",
+		"Straße", "STRASSE", "a\xffb", "A\xffB", "50% rabat_kode", `sti\til`, "İstanbul", "x"}
+	values := []string{"æble", "ÆB", "kelvin", "K", "σοφος", "ς", "ß", "\uFFFD", "%", "_", `\`, "x", "İ", "i"}
+	text := []portal.Operator{portal.EqualsAny, portal.NotEqualsAny, portal.ContainsAny, portal.NotContainsAny,
+		portal.StartsWith, portal.EndsWith, portal.IsKnown, portal.IsUnknown}
+	env := &portal.Env{Now: clock}
+	checked := 0
+	for _, prop := range []string{"subject", "content", "note"} {
+		for _, op := range text {
+			for _, v := range values {
+				var vals []string
+				if op != portal.IsKnown && op != portal.IsUnknown {
+					vals = []string{v}
+				}
+				f, err := portal.CompileTicketFilter(portal.FilterGroups{{{Property: prop, Operator: op, Values: vals}}}, schema)
+				require.NoError(t, err)
+				for _, s := range texts {
+					tk := portal.Ticket{Subject: s, Content: s, Properties: portal.Properties{"note": s}}
+					fx := portal.FoldTicket(&tk)
+					require.Equal(t, f.Match(&tk, env), f.MatchFolded(&tk, &fx, env), "%s %s %q on %q", prop, op, vals, s)
+					checked++
+				}
+			}
+		}
+	}
+	require.Greater(t, checked, 1000)
+}
+
+// HasTerms finds a search term in the folded subject or content, whatever
+// the case, and never across the two. covers: P2
+func TestFoldedHasTerms(t *testing.T) {
+	tk := portal.Ticket{Subject: "Printeren virker IKKE", Content: "Æblet er rødt"}
+	fx := portal.FoldTicket(&tk)
+	for _, tc := range []struct {
+		terms []string
+		want  bool
+	}{
+		{nil, true},
+		{[]string{portal.Fold("printer")}, true},
+		{[]string{portal.Fold("ikke"), portal.Fold("æBLET")}, true},
+		{[]string{portal.Fold("ikkeæblet")}, false},
+		{[]string{portal.Fold("printer"), portal.Fold("blå")}, false},
+	} {
+		assert.Equal(t, tc.want, fx.HasTerms(tc.terms), "%q", tc.terms)
+	}
+}

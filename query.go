@@ -96,16 +96,26 @@ type Lookup interface {
 	Channel(id uuid.UUID) (Channel, bool)
 }
 
-// TicketSortKey computes t's key for s, as documented on SortKey.
-func TicketSortKey(t *Ticket, s Sort, l Lookup, env *Env) SortKey {
+// TicketSortKey computes t's key for s, as documented on SortKey. fx is
+// t's folded text (FoldTicket) when the caller keeps it, or nil.
+func TicketSortKey(t *Ticket, fx *Folded, s Sort, l Lookup, env *Env) SortKey {
 	p := s.Property
 	if !p.Builtin {
+		if fx != nil && p.Type == Text {
+			return foldedKey(fx.Props[p.Name])
+		}
 		return valueKey(p, t.Properties[p.Name])
 	}
 	switch p.Name {
 	case PropSubject:
+		if fx != nil {
+			return foldedKey(fx.Subject)
+		}
 		return textKey(t.Subject)
 	case PropContent:
+		if fx != nil {
+			return foldedKey(fx.Content)
+		}
 		return textKey(t.Content)
 	case PropCreatedAt:
 		return dateKey(t.CreatedAt)
@@ -142,6 +152,14 @@ func textKey(s string) SortKey {
 		return SortKey{Null: true}
 	}
 	return SortKey{Text: Fold(s)}
+}
+
+// foldedKey is the key of a text that is folded already.
+func foldedKey(folded string) SortKey {
+	if folded == "" {
+		return SortKey{Null: true}
+	}
+	return SortKey{Text: folded}
 }
 
 func nameKey(ok bool, name string) SortKey {

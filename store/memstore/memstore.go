@@ -2,9 +2,12 @@
 // that keep their data elsewhere and feed the portal at start-up. It is safe
 // for concurrent use and never aliases what it is given or gives out.
 //
-// It keeps, per tenant, an index of tickets by associated contact and by
-// associated company, so that a contact's scope is found without scanning
-// every ticket.
+// It keeps, per tenant, the tickets of each associated contact and of each
+// associated company ordered by creation and by last activity (B-trees), so
+// that a contact's scope is found without scanning every ticket, and a page
+// of a list sorted by either date is a walk that stops when the page is
+// full. Each ticket's text is kept folded beside it (portal.FoldTicket), so
+// that no query folds it again.
 package memstore
 
 import (
@@ -52,8 +55,8 @@ type tenant struct {
 	threads   map[uuid.UUID]portal.Thread
 	messages  map[uuid.UUID]portal.Message
 
-	byContact map[uuid.UUID][]*entry // contact → its tickets
-	byCompany map[uuid.UUID][]*entry // company → its tickets
+	byContact map[uuid.UUID]*scope // contact → its tickets
+	byCompany map[uuid.UUID]*scope // company → its tickets
 	stages    map[uuid.UUID]portal.Stage
 	closed    map[uuid.UUID]bool // closed stages
 
@@ -77,7 +80,7 @@ func newTenant(t portal.Tenant, s portal.Settings) *tenant {
 		owners: map[uuid.UUID]portal.Owner{}, channels: map[uuid.UUID]portal.Channel{},
 		pipelines: map[uuid.UUID]portal.Pipeline{}, tickets: map[uuid.UUID]*entry{},
 		threads: map[uuid.UUID]portal.Thread{}, messages: map[uuid.UUID]portal.Message{},
-		byContact: map[uuid.UUID][]*entry{}, byCompany: map[uuid.UUID][]*entry{},
+		byContact: map[uuid.UUID]*scope{}, byCompany: map[uuid.UUID]*scope{},
 		stages: map[uuid.UUID]portal.Stage{}, closed: map[uuid.UUID]bool{},
 		threadsByTicket: map[uuid.UUID][]uuid.UUID{}, messagesByThread: map[uuid.UUID][]uuid.UUID{},
 		submissions: map[submission]uuid.UUID{},
@@ -337,13 +340,6 @@ func (s *Store) Pipelines(_ context.Context, portalID uuid.UUID) ([]portal.Pipel
 	})
 }
 
-// entry is a stored ticket with its search text. Entries are never
-// changed: a put replaces the entry whole.
-type entry struct {
-	t      *portal.Ticket
-	search string // portal.SearchText
-}
-
 // PutTicket implements portal.TicketStore. It moves the ticket between the
 // contact and company indexes as its associations change.
 func (s *Store) PutTicket(_ context.Context, tk portal.Ticket) error {
@@ -354,36 +350,14 @@ func (s *Store) PutTicket(_ context.Context, tk portal.Ticket) error {
 // putTicket stores tk, which the tenant then owns, in place of the ticket
 // of its ID.
 func (t *tenant) putTicket(tk portal.Ticket) {
-	e := &entry{t: &tk, search: portal.SearchText(&tk)}
+	e := newEntry(&tk)
 	if old, ok := t.tickets[tk.ID]; ok {
-		unindex(t.byContact, old.t.ContactIDs, old)
-		unindex(t.byCompany, old.t.CompanyIDs, old)
+		unindexScopes(t.byContact, old.t.ContactIDs, old)
+		unindexScopes(t.byCompany, old.t.CompanyIDs, old)
 	}
 	t.tickets[tk.ID] = e
-	index(t.byContact, tk.ContactIDs, e)
-	index(t.byCompany, tk.CompanyIDs, e)
-}
-
-func index(idx map[uuid.UUID][]*entry, keys []uuid.UUID, e *entry) {
-	for _, k := range keys {
-		idx[k] = append(idx[k], e)
-	}
-}
-
-func unindex(idx map[uuid.UUID][]*entry, keys []uuid.UUID, e *entry) {
-	for _, k := range keys {
-		list := idx[k]
-		if i := slices.Index(list, e); i >= 0 {
-			list[i] = list[len(list)-1]
-			list[len(list)-1] = nil
-			list = list[:len(list)-1]
-		}
-		if len(list) == 0 {
-			delete(idx, k)
-		} else {
-			idx[k] = list
-		}
-	}
+	indexScopes(t.byContact, tk.ContactIDs, e)
+	indexScopes(t.byCompany, tk.CompanyIDs, e)
 }
 
 // Ticket implements portal.TicketStore.

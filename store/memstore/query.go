@@ -1,10 +1,11 @@
 package memstore
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 
 	"github.com/google/uuid"
@@ -55,9 +56,9 @@ func (rs *results) put(r *result) {
 }
 
 // QueryTickets implements portal.TicketStore. It visits only the tickets
-// indexed under the query's contact and company, tests each against the
-// compiled filters and the search index, and sorts the matches; the sorted
-// result serves the query's later pages until the tenant is written to.
+// of the query's contact and company (their scopes), in the order of the
+// sort when a scope keeps it, and tests each against the compiled filters
+// and the search terms on its folded text.
 func (s *Store) QueryTickets(ctx context.Context, q portal.TicketQuery) (portal.TicketPage, error) {
 	var p portal.TicketPage
 	err := s.FillTicketPage(ctx, q, &p)
@@ -106,10 +107,15 @@ func (s *Store) ReadTicketPage(ctx context.Context, q portal.TicketQuery, readTi
 	return p.more, nil
 }
 
-// page returns the hits of q's page and whether more follow, from the
-// tenant's kept result for q when it has one. The caller holds the read
-// lock.
+// page returns the hits of q's page and whether more follow. A list
+// sorted by a date its scopes keep in order is a walk of those orders from
+// the cursor; any other is sorted whole, and the sorted result is kept for
+// the query's following pages until the tenant is written to. The caller
+// holds the read lock.
 func (t *tenant) page(ctx context.Context, q *portal.TicketQuery) ([]hit, bool, error) {
+	if o, ok := sortOrder(q.Sort); ok {
+		return t.walkPage(q, o)
+	}
 	key := q.ResultKey()
 	hits := t.results.get(key, t.gen)
 	if hits == nil {
@@ -122,33 +128,78 @@ func (t *tenant) page(ctx context.Context, q *portal.TicketQuery) ([]hit, bool, 
 	start := 0
 	if q.After != nil {
 		start = sort.Search(len(hits), func(i int) bool {
-			return order(q.Sort.Desc, hits[i].key, hits[i].tk.ID, *q.After, q.AfterID) > 0
+			return compare(q.Sort.Desc, hits[i].key, hits[i].tk.ID, *q.After, q.AfterID) > 0
 		})
 	}
 	end := min(start+q.Limit, len(hits))
 	return hits[start:end], end < len(hits), nil
 }
 
+// matcher returns the test a ticket of q's scope must pass.
+func (t *tenant) matcher(q *portal.TicketQuery, env *portal.Env) func(*entry) bool {
+	return func(e *entry) bool {
+		return q.Visibility.MatchFolded(e.t, &e.fx, env) && q.Filter.MatchFolded(e.t, &e.fx, env) && e.fx.HasTerms(q.Search)
+	}
+}
+
+// walkPage answers q from its scopes' order o: the first Limit+1 matching
+// tickets after the cursor in each of the contact's and the company's
+// scopes (the contact's without those of the company, listed there), merged.
+func (t *tenant) walkPage(q *portal.TicketQuery, o dateOrder) ([]hit, bool, error) {
+	env := portal.Env{Now: q.Now, Closed: t.closed}
+	match := t.matcher(q, &env)
+	n := q.Limit + 1
+	var inCompany func(*entry) bool
+	if q.CompanyID != uuid.Nil {
+		inCompany = func(e *entry) bool { return slices.Contains(e.t.CompanyIDs, q.CompanyID) }
+	}
+	found := walk(t.byContact[q.ContactID], o, q.Sort.Desc, q.After, q.AfterID, n, inCompany, match)
+	if q.CompanyID != uuid.Nil {
+		company := walk(t.byCompany[q.CompanyID], o, q.Sort.Desc, q.After, q.AfterID, n, nil, match)
+		found = append(found, company...)
+		slices.SortFunc(found, func(a, b *entry) int {
+			c := cmp.Compare(o.key(a), o.key(b))
+			if c == 0 {
+				c = bytes.Compare(a.id[:], b.id[:])
+			}
+			if q.Sort.Desc {
+				return -c
+			}
+			return c
+		})
+	}
+	more := len(found) > q.Limit
+	found = found[:min(len(found), q.Limit)]
+	hits := make([]hit, len(found))
+	for i, e := range found {
+		hits[i] = hit{e.t, portal.TicketSortKey(e.t, &e.fx, q.Sort, t, &env)}
+	}
+	return hits, more, nil
+}
+
 // query finds and sorts every ticket of q's result.
 func (t *tenant) query(q *portal.TicketQuery) []hit {
 	env := portal.Env{Now: q.Now, Closed: t.closed}
+	match := t.matcher(q, &env)
 	var hits []hit
-	visit := func(e *entry) {
-		if q.Visibility.Match(e.t, &env) && q.Filter.Match(e.t, &env) && found(e.search, q.Search) {
-			hits = append(hits, hit{e.t, portal.TicketSortKey(e.t, q.Sort, t, &env)})
+	visit := func(e *entry) bool {
+		if match(e) {
+			hits = append(hits, hit{e.t, portal.TicketSortKey(e.t, &e.fx, q.Sort, t, &env)})
 		}
+		return true
 	}
-	for _, e := range t.byContact[q.ContactID] {
-		visit(e)
+	if sc := t.byContact[q.ContactID]; sc != nil {
+		sc.created.Ascend(visit)
 	}
-	if q.CompanyID != uuid.Nil {
-		for _, e := range t.byCompany[q.CompanyID] {
-			if !slices.Contains(e.t.ContactIDs, q.ContactID) { // not seen above
-				visit(e)
+	if sc := t.byCompany[q.CompanyID]; q.CompanyID != uuid.Nil && sc != nil {
+		sc.created.Ascend(func(e *entry) bool {
+			if slices.Contains(e.t.ContactIDs, q.ContactID) { // seen above
+				return true
 			}
-		}
+			return visit(e)
+		})
 	}
-	slices.SortFunc(hits, func(a, b hit) int { return order(q.Sort.Desc, a.key, a.tk.ID, b.key, b.tk.ID) })
+	slices.SortFunc(hits, func(a, b hit) int { return compare(q.Sort.Desc, a.key, a.tk.ID, b.key, b.tk.ID) })
 	return hits
 }
 
@@ -183,23 +234,13 @@ func fill(p *portal.TicketPage, hits []hit, more bool) {
 	}
 }
 
-// order compares two rows in the query's direction.
-func order(desc bool, a portal.SortKey, aID uuid.UUID, b portal.SortKey, bID uuid.UUID) int {
+// compare compares two rows in the query's direction.
+func compare(desc bool, a portal.SortKey, aID uuid.UUID, b portal.SortKey, bID uuid.UUID) int {
 	c := portal.CompareKeys(a, aID, b, bID)
 	if desc {
 		return -c
 	}
 	return c
-}
-
-// found reports whether every search term occurs in a ticket's search text.
-func found(text string, terms []string) bool {
-	for _, term := range terms {
-		if !strings.Contains(text, term) {
-			return false
-		}
-	}
-	return true
 }
 
 // The tenant is the portal.Lookup that sort keys resolve references with.
