@@ -90,40 +90,81 @@ func (p *Portal) ExportCSV(ctx context.Context, v Viewer, lq ListQuery, w io.Wri
 		return 0, err
 	}
 	rows := 0
-	var page TicketPage
 	var cells csvCells
-	var last SortKey // of the page's last row, the next page's cursor
-	var lastID uuid.UUID
 	csvCols := csvColumns(cols)
-	add := func(t *Ticket, key *SortKey) error {
-		last, lastID = *key, t.ID
-		return cells.add(rd, t, csvCols)
-	}
-	for {
-		if err := ctx.Err(); err != nil {
-			return rows, err
-		}
-		cells.reset(len(cols))
-		more, err := p.readPage(ctx, q, &page, rd, cols, add)
-		if err != nil {
-			return rows, err
-		}
+	cells.reset(len(cols))
+	row := func(t *Ticket, _ *SortKey) error { return cells.add(rd, t, csvCols) }
+	flush := func() error { // the page's rows, rendered, to the writer
 		cells.done()
 		for i := range cells.rows {
 			if err := out.Write(cells.row(i)); err != nil {
-				return rows, err
+				return err
 			}
 			rows++
 		}
 		out.Flush()
-		if err := out.Error(); err != nil {
-			return rows, err
-		}
-		if !more || cells.rows == 0 {
-			return rows, nil
-		}
-		q.After, q.AfterID = &last, lastID
+		cells.reset(len(cols))
 		rd.forget()
+		return out.Error()
+	}
+	err = p.eachRow(ctx, q, rd, cols, row, flush)
+	return rows, err
+}
+
+// eachRow calls row with each ticket of q's whole result, in order, and
+// flush after each page of them, until the result ends or either fails.
+// A store that scans a result in one pass (TicketScanner) is asked once;
+// any other is asked for one page after another (readPage).
+func (p *Portal) eachRow(ctx context.Context, q TicketQuery, rd *renderer, cols []column,
+	row func(*Ticket, *SortKey) error, flush func() error) error {
+	if sc, ok := p.store.(TicketScanner); ok {
+		var own error // fn's, returned as they are: the writer's, the context's
+		err := sc.ScanTickets(ctx, q, func(page *TicketPage) error {
+			own = ctx.Err()
+			if own == nil {
+				own = rd.prefetch(page, cols)
+			}
+			for i := 0; own == nil && i < len(page.Tickets); i++ {
+				own = row(&page.Tickets[i], &page.Keys[i])
+			}
+			if own == nil {
+				own = flush()
+			}
+			return own
+		})
+		if own != nil {
+			return own
+		}
+		return classify(err)
+	}
+	var page TicketPage
+	// The page's last row, whose key and ID are the next page's cursor:
+	// valid until readPage returns (TicketPageReader), copied then.
+	var lastT *Ticket
+	var lastKey *SortKey
+	read := func(t *Ticket, key *SortKey) error {
+		lastT, lastKey = t, key
+		return row(t, key)
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		lastT, lastKey = nil, nil
+		more, err := p.readPage(ctx, q, &page, rd, cols, read)
+		if err != nil {
+			return err
+		}
+		if lastT != nil {
+			after := *lastKey
+			q.After, q.AfterID = &after, lastT.ID
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		if !more || lastT == nil {
+			return nil
+		}
 	}
 }
 

@@ -63,6 +63,10 @@ type TicketPage struct {
 	// what is not there. Each record at most once, in any order.
 	Requesters []Contact
 	Owners     []Owner
+	// Related is set when Requesters and Owners hold every requester and
+	// owner of the page's tickets that exists: Portal then looks up none
+	// that is missing.
+	Related bool
 }
 
 // SearchText is the text a search term must occur in: the folded subject

@@ -256,6 +256,22 @@ type TicketPageFiller interface {
 	FillTicketPage(ctx context.Context, q TicketQuery, page *TicketPage) error
 }
 
+// TicketScanner is an optional capability of a TicketStore, for a caller
+// that reads a whole result, as ExportCSV does: ScanTickets answers q
+// without its cursor's end, in one pass, calling fn with one page after
+// another of at most q.Limit tickets, in order, with their sort keys (and,
+// as QueryTickets may, their requesters and owners), and More set on every
+// page but the last. It answers exactly what QueryTickets would answer
+// page after page, at a cost that grows with the result, not with its
+// square: a store whose every page must sort the scope again sorts it once
+// here. The page passed to fn is the store's to reuse after fn returns and
+// shares nothing with the store. An error from fn stops the scan and is
+// returned as it is. Portal uses it when a store has it, and pages through
+// QueryTickets (or TicketPageReader, TicketPageFiller) otherwise.
+type TicketScanner interface {
+	ScanTickets(ctx context.Context, q TicketQuery, fn func(page *TicketPage) error) error
+}
+
 // Snapshot is what a customer request reads before its query: the tenant's
 // settings, the viewer's contact and primary company, the custom
 // properties, pipelines and channels.
@@ -285,9 +301,10 @@ type SnapshotReader interface {
 // error from read stops the page and is returned as it is.
 //
 // The ticket and key passed to read may be the store's own: this is the
-// one exception to "never aliased", and it holds only for read's duration.
-// read must not change them, nor keep them, the ticket's slices or its map
-// after it returns (strings, which cannot change, it may keep). A store
+// one exception to "never aliased", and it holds only until ReadTicketPage
+// returns. The caller must not change them, nor keep them, the ticket's
+// slices or its map after that (strings, which cannot change, it may
+// keep); the store keeps them unchanged until then. A store
 // may offer this only where it is race-free: when a stored ticket is never
 // changed in place, only replaced whole, and when it calls read holding no
 // lock that read's own calls to the store (an owner's or a contact's name)

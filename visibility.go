@@ -249,6 +249,21 @@ func (rd *renderer) prefetch(page *TicketPage, cols []column) error {
 		rd.contacts.put(c.ID, rd.named(c.Name(), true))
 	}
 	tickets := page.Tickets
+	if page.Related { // the store has read every one there is
+		for i := range tickets {
+			if t := &tickets[i]; t.OwnerID != uuid.Nil {
+				if _, ok := rd.owners.get(t.OwnerID); !ok {
+					rd.owners.put(t.OwnerID, name{})
+				}
+			}
+			if t := &tickets[i]; t.RequesterID != uuid.Nil {
+				if _, ok := rd.contacts.get(t.RequesterID); !ok {
+					rd.contacts.put(t.RequesterID, name{})
+				}
+			}
+		}
+		return nil
+	}
 	var owners, contacts []uuid.UUID
 	for _, c := range cols {
 		for i := range tickets {
