@@ -73,7 +73,7 @@ var (
 // FillTicketPage implements portal.TicketPageFiller.
 func (s *Store) FillTicketPage(ctx context.Context, q portal.TicketQuery, p *portal.TicketPage) error {
 	_, err := read(s, q.PortalID, func(t *tenant) (struct{}, error) {
-		hits, more, err := t.page(ctx, &q)
+		hits, more, err := t.page(ctx, &q, false)
 		if err == nil {
 			fill(p, hits, more)
 		}
@@ -93,7 +93,7 @@ func (s *Store) ReadTicketPage(ctx context.Context, q portal.TicketQuery, readTi
 		more bool
 	}
 	p, err := read(s, q.PortalID, func(t *tenant) (page, error) {
-		hits, more, err := t.page(ctx, &q)
+		hits, more, err := t.page(ctx, &q, true)
 		return page{hits, more}, err
 	})
 	if err != nil {
@@ -107,13 +107,15 @@ func (s *Store) ReadTicketPage(ctx context.Context, q portal.TicketQuery, readTi
 	return p.more, nil
 }
 
-// page returns the hits of q's page and whether more follow. A list
-// sorted by a date its scopes keep in order is a walk of those orders from
-// the cursor; any other is sorted whole, and the sorted result is kept for
-// the query's following pages until the tenant is written to. The caller
-// holds the read lock.
-func (t *tenant) page(ctx context.Context, q *portal.TicketQuery) ([]hit, bool, error) {
-	if o, ok := sortOrder(q.Sort); ok {
+// page returns the hits of q's page and whether more follow. A page of a
+// list sorted by a date its scopes keep in order is a walk of those orders
+// from the cursor. Any other, and every page of a caller that reads the
+// whole result (whole: an export), is cut from the result sorted whole,
+// which is kept for the query's following pages until the tenant is
+// written to: an export sorts once, then each page is a search and a
+// slice. The caller holds the read lock.
+func (t *tenant) page(ctx context.Context, q *portal.TicketQuery, whole bool) ([]hit, bool, error) {
+	if o, ok := sortOrder(q.Sort); ok && !whole {
 		return t.walkPage(q, o)
 	}
 	key := q.ResultKey()
@@ -144,19 +146,26 @@ func (t *tenant) matcher(q *portal.TicketQuery, env *portal.Env) func(*entry) bo
 
 // walkPage answers q from its scopes' order o: the first Limit+1 matching
 // tickets after the cursor in each of the contact's and the company's
-// scopes (the contact's without those of the company, listed there), merged.
+// scopes, merged, each once. The first Limit+1 of the two are among the
+// first Limit+1 of each. The contact's walk does not skip the company's
+// tickets, which could be every ticket it walks; it stops at the key of the
+// company's last when the company fills its walk, as no ticket after that
+// one is on the page.
 func (t *tenant) walkPage(q *portal.TicketQuery, o dateOrder) ([]hit, bool, error) {
 	env := portal.Env{Now: q.Now, Closed: t.closed}
 	match := t.matcher(q, &env)
 	n := q.Limit + 1
-	var inCompany func(*entry) bool
+	var found []*entry
+	var end *int64
 	if q.CompanyID != uuid.Nil {
-		inCompany = func(e *entry) bool { return slices.Contains(e.t.CompanyIDs, q.CompanyID) }
+		found = walk(t.byCompany[q.CompanyID], o, q.Sort.Desc, q.After, q.AfterID, nil, n, match)
+		if len(found) == n {
+			last := o.key(found[n-1])
+			end = &last
+		}
 	}
-	found := walk(t.byContact[q.ContactID], o, q.Sort.Desc, q.After, q.AfterID, n, inCompany, match)
+	found = append(found, walk(t.byContact[q.ContactID], o, q.Sort.Desc, q.After, q.AfterID, end, n, match)...)
 	if q.CompanyID != uuid.Nil {
-		company := walk(t.byCompany[q.CompanyID], o, q.Sort.Desc, q.After, q.AfterID, n, nil, match)
-		found = append(found, company...)
 		slices.SortFunc(found, func(a, b *entry) int {
 			c := cmp.Compare(o.key(a), o.key(b))
 			if c == 0 {
@@ -167,6 +176,7 @@ func (t *tenant) walkPage(q *portal.TicketQuery, o dateOrder) ([]hit, bool, erro
 			}
 			return c
 		})
+		found = slices.CompactFunc(found, func(a, b *entry) bool { return a == b })
 	}
 	more := len(found) > q.Limit
 	found = found[:min(len(found), q.Limit)]
@@ -177,30 +187,63 @@ func (t *tenant) walkPage(q *portal.TicketQuery, o dateOrder) ([]hit, bool, erro
 	return hits, more, nil
 }
 
-// query finds and sorts every ticket of q's result.
+// query finds and sorts every ticket of q's result. In an order the
+// scopes keep, the contact's and the company's tickets come sorted, and
+// are merged; in any other, they are sorted.
 func (t *tenant) query(q *portal.TicketQuery) []hit {
 	env := portal.Env{Now: q.Now, Closed: t.closed}
 	match := t.matcher(q, &env)
-	var hits []hit
-	visit := func(e *entry) bool {
-		if match(e) {
-			hits = append(hits, hit{e.t, portal.TicketSortKey(e.t, &e.fx, q.Sort, t, &env)})
+	o, ordered := sortOrder(q.Sort)
+	if !ordered {
+		o = byCreated
+	}
+	// collect visits a scope in order o, in the list's direction when it
+	// is kept in that order.
+	collect := func(sc *scope, skip func(*entry) bool) []hit {
+		var hits []hit
+		if sc == nil {
+			return hits
 		}
-		return true
-	}
-	if sc := t.byContact[q.ContactID]; sc != nil {
-		sc.created.Ascend(visit)
-	}
-	if sc := t.byCompany[q.CompanyID]; q.CompanyID != uuid.Nil && sc != nil {
-		sc.created.Ascend(func(e *entry) bool {
-			if slices.Contains(e.t.ContactIDs, q.ContactID) { // seen above
-				return true
+		visit := func(e *entry) bool {
+			if (skip == nil || !skip(e)) && match(e) {
+				hits = append(hits, hit{e.t, portal.TicketSortKey(e.t, &e.fx, q.Sort, t, &env)})
 			}
-			return visit(e)
-		})
+			return true
+		}
+		if ordered && q.Sort.Desc {
+			sc.tree(o).Descend(visit)
+		} else {
+			sc.tree(o).Ascend(visit)
+		}
+		return hits
 	}
-	slices.SortFunc(hits, func(a, b hit) int { return compare(q.Sort.Desc, a.key, a.tk.ID, b.key, b.tk.ID) })
+	hits := collect(t.byContact[q.ContactID], nil)
+	if q.CompanyID != uuid.Nil {
+		company := collect(t.byCompany[q.CompanyID], func(e *entry) bool {
+			return slices.Contains(e.t.ContactIDs, q.ContactID) // listed above
+		})
+		if ordered {
+			return merge(hits, company, func(a, b hit) int { return compare(q.Sort.Desc, a.key, a.tk.ID, b.key, b.tk.ID) })
+		}
+		hits = append(hits, company...)
+	}
+	if !ordered {
+		slices.SortFunc(hits, func(a, b hit) int { return compare(q.Sort.Desc, a.key, a.tk.ID, b.key, b.tk.ID) })
+	}
 	return hits
+}
+
+// merge merges two lists sorted by cmp into one.
+func merge[T any](a, b []T, cmp func(T, T) int) []T {
+	out := make([]T, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		if cmp(a[0], b[0]) <= 0 {
+			out, a = append(out, a[0]), a[1:]
+		} else {
+			out, b = append(out, b[0]), b[1:]
+		}
+	}
+	return append(append(out, a...), b...)
 }
 
 // fill copies hits into p, reusing its slices. The association lists of

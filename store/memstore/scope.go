@@ -140,19 +140,21 @@ func sortOrder(s portal.Sort) (dateOrder, bool) {
 
 // walk collects, from sc's tickets in order o (descending when desc),
 // strictly after the cursor (after, afterID) when after is set, the first
-// n that skip does not leave out and match accepts.
-func walk(sc *scope, o dateOrder, desc bool, after *portal.SortKey, afterID uuid.UUID, n int,
-	skip func(*entry) bool, match func(*entry) bool) []*entry {
+// n that match accepts, going no further than the key end when it is set.
+func walk(sc *scope, o dateOrder, desc bool, after *portal.SortKey, afterID uuid.UUID, end *int64, n int, match func(*entry) bool) []*entry {
 	if sc == nil || n <= 0 {
 		return nil
 	}
 	var out []*entry
 	var pivot *entry
 	visit := func(e *entry) bool {
+		if end != nil && (desc && o.key(e) < *end || !desc && o.key(e) > *end) {
+			return false
+		}
 		if pivot != nil && e.id == pivot.id && o.key(e) == o.key(pivot) {
 			return true // the cursor's own row
 		}
-		if (skip == nil || !skip(e)) && match(e) {
+		if match(e) {
 			out = append(out, e)
 		}
 		return len(out) < n
