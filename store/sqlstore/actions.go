@@ -71,7 +71,8 @@ func (s *Store) lockTicket(ctx context.Context, x tx, portalID, tid uuid.UUID) (
 }
 
 // updateTicket writes the stage and last activity date of a ticket read
-// with lockTicket; nothing else of it changes.
+// with lockTicket, and moves the ticket to its last activity in the orders
+// of its associations; nothing else of it changes.
 func (s *Store) updateTicket(ctx context.Context, x tx, t portal.Ticket) error {
 	b, err := encode(ticketDoc{Ticket: t, Properties: props(t.Properties)})
 	if err != nil {
@@ -79,7 +80,17 @@ func (s *Store) updateTicket(ctx context.Context, x tx, t portal.Ticket) error {
 	}
 	_, err = x.exec(ctx, "UPDATE tickets SET doc = ?, stage_id = ?, last_activity_at = ? WHERE portal_id = ? AND id = ?",
 		b, optID(t.StageID), optMicros(t.LastActivityAt), id(t.PortalID), id(t.ID))
-	return err
+	if err != nil {
+		return err
+	}
+	for _, table := range []string{"ticket_contacts", "ticket_companies"} {
+		_, err := x.exec(ctx, "UPDATE "+table+" SET activity_key = ? WHERE portal_id = ? AND ticket_id = ?",
+			orderKey(t.LastActivityAt), id(t.PortalID), id(t.ID))
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Store) insertThread(ctx context.Context, x tx, th portal.Thread) error {
@@ -197,7 +208,7 @@ var errSubmitted = errors.New("submitted before")
 // SubmitTicket implements portal.ActionStore.
 func (s *Store) SubmitTicket(ctx context.Context, c portal.SubmitChange) (uuid.UUID, bool, error) {
 	pid := c.Ticket.PortalID
-	rows, err := newTicketRows(pid, []portal.Ticket{c.Ticket})
+	rows, err := s.newTicketRows(pid, []portal.Ticket{c.Ticket})
 	if err != nil {
 		return uuid.Nil, false, err
 	}

@@ -176,3 +176,8 @@ func (d Dialect) forUpdate() string {
 	}
 	return " FOR UPDATE"
 }
+
+// sharedCTE reports whether a common table expression that a statement
+// reads twice is computed once. MySQL and MariaDB may compute it for each
+// reader.
+func (d Dialect) sharedCTE() bool { return d != MySQL }

@@ -20,3 +20,13 @@ func DecodeTicket(b []byte) (portal.Ticket, error) { return decodeTicket(b) }
 func Rebind(d Dialect, q string) string     { return d.rebind(q) }
 func Position(d Dialect, col string) string { return d.position(col) }
 func DrivingJoin(d Dialect) string          { return d.drivingJoin() }
+
+// SetPlanBounds sets how many tickets a rare search is in at most, and how
+// many tickets of a scope PostgreSQL's sample of a search reads, so that
+// small tests reach every plan of a search. 0 keeps a bound.
+func SetPlanBounds(s *Store, rare, sample int) { s.rareTickets, s.sampleRows = rare, sample }
+
+// PagesByPlan counts the pages s has cut by each plan.
+func PagesByPlan(s *Store) (scope, walk, search int64) {
+	return s.plans[scopePlan].Load(), s.plans[walkPlan].Load(), s.plans[searchPlan].Load()
+}

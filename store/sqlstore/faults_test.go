@@ -213,11 +213,7 @@ func TestMigrationUpgradesTenants(t *testing.T) {
 		require.NoError(t, st.CreateTenant(ctx, portal.Tenant{ID: pid, Name: "Old", CreatedAt: at}, portal.DefaultSettings()))
 		c := portal.Contact{ID: uuid.Must(portal.NewID()), PortalID: pid, Email: "a@b.example", CreatedAt: at, UpdatedAt: at}
 		require.NoError(t, st.PutContact(ctx, c))
-		// Back to version 1, as an older release left it.
-		for _, q := range []string{"DROP TABLE generations", "DELETE FROM portal_schema WHERE version > 1"} {
-			_, err := db.Exec(q)
-			require.NoError(t, err, q)
-		}
+		downTo(t, db, d.name, 1) // as an older release left it
 
 		st, err = sqlstore.Open(ctx, d.db(t, dsn), d.name)
 		require.NoError(t, err)
@@ -261,12 +257,7 @@ func TestMigrationIndexesOldContacts(t *testing.T) {
 			}
 			require.NoError(t, st.PutContact(ctx, c))
 		}
-		// Back to version 3, as a release before the indexes left it.
-		for _, q := range []string{"DROP TABLE contact_emails", "DROP TABLE contact_list_members", "DROP TABLE logins",
-			"DROP TABLE tokens", "DROP TABLE sessions", "DELETE FROM portal_schema WHERE version > 3"} {
-			_, err := db.Exec(q)
-			require.NoError(t, err, q)
-		}
+		downTo(t, db, d.name, 3) // as a release before the indexes left it
 
 		st, err = sqlstore.Open(ctx, d.db(t, dsn), d.name)
 		require.NoError(t, err)

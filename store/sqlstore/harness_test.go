@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
@@ -101,6 +102,12 @@ func freshPostgres(t testing.TB, dsn string) string {
 		t.Fatal(err)
 	}
 	defer admin.Close()
+	// pg_trgm once for the whole database, in public: a store's migration
+	// would put it in its test's schema, whose drop at the test's end
+	// would take every other schema's search index with it.
+	if _, err := admin.Exec("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"); err != nil && !strings.Contains(err.Error(), "already exists") {
+		t.Logf("pg_trgm: %v (searches read the scope's tickets)", err)
+	}
 	schema := uniqueName()
 	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
 		t.Fatalf("create schema: %v", err)

@@ -165,7 +165,8 @@ func apply(ctx context.Context, db *sql.DB, d Dialect, m migration) error {
 // transaction (on MySQL, in a transaction of its own before the version is
 // recorded), and must be harmless to run twice.
 var backfills = map[string]func(ctx context.Context, t tx) error{
-	"auth": indexContacts,
+	"auth":   indexContacts,
+	"orders": migrateOrders,
 }
 
 // backfill runs m's backfill, if it has one.

@@ -18,110 +18,14 @@ func (s *Store) QueryTickets(ctx context.Context, q portal.TicketQuery) (portal.
 	return p, err
 }
 
-// FillTicketPage implements portal.TicketPageFiller: the page is one
-// statement (see listSQL), and reuses page's slices.
-func (s *Store) FillTicketPage(ctx context.Context, q portal.TicketQuery, page *portal.TicketPage) error {
-	text, args, kind := s.listSQL(&q)
-	rows, err := s.db.QueryContext(ctx, text, args...)
-	if err != nil {
-		return mapErr("query tickets", err)
-	}
-	defer rows.Close()
-	page.Tickets, page.Keys, page.More = page.Tickets[:0], page.Keys[:0], false
-	page.Requesters, page.Owners = page.Requesters[:0], page.Owners[:0]
-	seenRequester, seenOwner := map[uuid.UUID]bool{}, map[uuid.UUID]bool{}
-	for rows.Next() { // at most q.Limit+1 rows, in no order
-		var (
-			doc, requester, owner []byte
-			key                   portal.SortKey
-			err                   error
-		)
-		switch kind {
-		case textKey:
-			var k []byte
-			err = rows.Scan(&doc, &k, &requester, &owner)
-			key = portal.SortKey{Null: k == nil, Text: string(k)}
-		default:
-			var k *float64
-			err = rows.Scan(&doc, &k, &requester, &owner)
-			key = portal.SortKey{Null: k == nil}
-			if k != nil {
-				key.Num = *k
-			}
-		}
-		if err != nil {
-			return mapErr("query tickets", err)
-		}
-		t, err := decodeTicket(doc)
-		if err != nil {
-			return mapErr("query tickets", err)
-		}
-		page.Tickets = append(page.Tickets, t)
-		page.Keys = append(page.Keys, key)
-		if requester != nil && !seenRequester[t.RequesterID] {
-			seenRequester[t.RequesterID] = true
-			c, err := decodeContact(requester)
-			if err != nil {
-				return mapErr("query tickets", err)
-			}
-			page.Requesters = append(page.Requesters, c)
-		}
-		if owner != nil && !seenOwner[t.OwnerID] {
-			seenOwner[t.OwnerID] = true
-			o, err := decode[portal.Owner](owner)
-			if err != nil {
-				return mapErr("query tickets", err)
-			}
-			page.Owners = append(page.Owners, o)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return mapErr("query tickets", err)
-	}
-	sortPage(page, q.Sort.Desc)
-	if len(page.Tickets) > q.Limit { // the row after the page: drop it and its names
-		dropped := page.Tickets[q.Limit]
-		page.Tickets, page.Keys, page.More = page.Tickets[:q.Limit], page.Keys[:q.Limit], true
-		keep := func(id uuid.UUID, of func(*portal.Ticket) uuid.UUID) bool {
-			return slices.ContainsFunc(page.Tickets, func(t portal.Ticket) bool { return of(&t) == id })
-		}
-		if dropped.RequesterID != uuid.Nil && !keep(dropped.RequesterID, func(t *portal.Ticket) uuid.UUID { return t.RequesterID }) {
-			page.Requesters = slices.DeleteFunc(page.Requesters, func(c portal.Contact) bool { return c.ID == dropped.RequesterID })
-		}
-		if dropped.OwnerID != uuid.Nil && !keep(dropped.OwnerID, func(t *portal.Ticket) uuid.UUID { return t.OwnerID }) {
-			page.Owners = slices.DeleteFunc(page.Owners, func(o portal.Owner) bool { return o.ID == dropped.OwnerID })
-		}
-	}
-	return nil
-}
-
-// sortPage puts a page's tickets and keys in the list's order (the order
-// the statement's inner query cut the page in).
-func sortPage(page *portal.TicketPage, desc bool) {
-	idx := make([]int, len(page.Tickets))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortFunc(idx, func(a, b int) int {
-		c := portal.CompareKeys(page.Keys[a], page.Tickets[a].ID, page.Keys[b], page.Tickets[b].ID)
-		if desc {
-			return -c
-		}
-		return c
-	})
-	tickets, keys := slices.Clone(page.Tickets), slices.Clone(page.Keys)
-	for i, j := range idx {
-		page.Tickets[i], page.Keys[i] = tickets[j], keys[j]
-	}
-}
-
 // keyKind is the SQL type of a sort key.
 type keyKind int
 
 const (
-	textKey  keyKind = iota // a folded byte string
-	intKey                  // an integer (microseconds)
-	floatKey                // a double
+	textKey      keyKind = iota // a folded byte string
+	intKey                      // an integer (microseconds)
+	floatKey                    // a double
+	orderKeyKind                // an association table's order key (orderKey)
 )
 
 // builder writes one statement and its arguments.
@@ -153,73 +57,6 @@ func list[T any](b *builder, vs []T, conv func(T) any) {
 		b.arg(conv(v))
 	}
 	b.sql(")")
-}
-
-// listSQL writes a customer's list page as one statement:
-//
-//	SELECT t.doc, r.k, <requester>.doc, <owner>.doc FROM (
-//	  SELECT m.id, m.k FROM (
-//	    SELECT t.id, <sort key> AS k
-//	    FROM (<the contact's and the company's ticket IDs>) sc
-//	    CROSS JOIN tickets t WHERE t.id = sc.ticket_id … (see drivingJoin)
-//	    AND <visibility> AND <filter> AND <search>
-//	  ) m WHERE <after the cursor> ORDER BY … LIMIT n+1
-//	) r CROSS JOIN tickets t LEFT JOIN <requester> … LEFT JOIN <owner> …
-//	WHERE t.id = r.id …
-//
-// The outer join does not sort its rows of documents again (MariaDB would
-// sort them in a temporary table on disk): FillTicketPage puts the page's
-// few rows in order.
-// The scope comes from the association tables' primary keys, the page is
-// cut before the documents are read, the requesters and owners come with
-// the page (portal.TicketPage), and every value is a bound argument.
-func (s *Store) listSQL(q *portal.TicketQuery) (string, []any, keyKind) {
-	b := &builder{d: s.d}
-	pid := id(q.PortalID)
-	b.sql("SELECT t.doc, r.k, c.doc, o.doc FROM (SELECT m.id, m.k FROM (SELECT t.id, ")
-	kind := b.sortKey(q.Sort)
-	b.sql(" AS k FROM (SELECT ticket_id FROM ticket_contacts WHERE portal_id = ")
-	b.arg(pid)
-	b.sql(" AND contact_id = ")
-	b.arg(id(q.ContactID))
-	if q.CompanyID != uuid.Nil {
-		b.sql(" UNION SELECT ticket_id FROM ticket_companies WHERE portal_id = ")
-		b.arg(pid)
-		b.sql(" AND company_id = ")
-		b.arg(id(q.CompanyID))
-	}
-	b.sql(") sc ", b.d.drivingJoin(), " tickets t WHERE t.portal_id = ")
-	b.arg(pid)
-	b.sql(" AND t.id = sc.ticket_id")
-	b.filter(q.Visibility.Conds(), q)
-	b.filter(q.Filter.Conds(), q)
-	for _, term := range q.Search {
-		b.sql(" AND ", b.d.position("t.search"), " > 0")
-		b.args = append(b.args, []byte(term))
-	}
-	b.sql(") m")
-	if q.After != nil {
-		b.sql(" WHERE ")
-		b.after(q, kind)
-	}
-	b.sql(" ORDER BY ", order("m", q.Sort.Desc), " LIMIT ")
-	b.arg(q.Limit + 1)
-	b.sql(") r ", b.d.drivingJoin(), " tickets t",
-		" LEFT JOIN contacts c ON c.portal_id = t.portal_id AND c.id = t.requester_id",
-		" LEFT JOIN owners o ON o.portal_id = t.portal_id AND o.id = t.owner_id",
-		" WHERE t.portal_id = ")
-	b.arg(pid)
-	b.sql(" AND t.id = r.id")
-	return b.d.rebind(b.b.String()), b.args, kind
-}
-
-// order is the ORDER BY of a list: the key, unknown keys last (first
-// descending), then the ticket ID, all in the sort's direction.
-func order(rel string, desc bool) string {
-	if desc {
-		return fmt.Sprintf("(%[1]s.k IS NULL) DESC, %[1]s.k DESC, %[1]s.id DESC", rel)
-	}
-	return fmt.Sprintf("(%[1]s.k IS NULL), %[1]s.k, %[1]s.id", rel)
 }
 
 // after writes the condition for the rows after the cursor (q.After,

@@ -37,6 +37,7 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
+	"sync/atomic"
 
 	"github.com/google/uuid"
 
@@ -46,9 +47,14 @@ import (
 // Store is a portal.Store on a SQL database. It is safe for concurrent use
 // by any number of goroutines and processes sharing the database.
 type Store struct {
-	db   *sql.DB
-	d    Dialect
-	kept keptParts // what every request of a tenant reads besides its contact
+	db     *sql.DB
+	d      Dialect
+	kept   keptParts   // what every request of a tenant reads besides its contact
+	search searchIndex // the database's search index, if it has one
+	// rareTickets and sampleRows replace the plans' bounds when set
+	// (tests); plans counts the pages cut by each plan.
+	rareTickets, sampleRows int
+	plans                   [plans]atomic.Int64
 }
 
 var (
@@ -62,20 +68,27 @@ func Open(ctx context.Context, db *sql.DB, d Dialect) (*Store, error) {
 	if err := Migrate(ctx, db, d); err != nil {
 		return nil, err
 	}
-	return &Store{db: db, d: d, kept: keptParts{m: map[uuid.UUID]*parts{}}}, nil
+	search, err := detectSearch(ctx, db, d)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{db: db, d: d, kept: keptParts{m: map[uuid.UUID]*parts{}}, search: search}, nil
 }
 
 // SQLiteDSN returns the modernc.org/sqlite data source name for a database
 // file at path, set up for a server: write-ahead logging, a busy timeout of
 // 10 s, immediate transactions (a writer takes the write lock when it
-// begins, so two writers queue instead of failing), and synchronous=NORMAL,
-// safe with WAL. Characters that mean something in a URI (?, #, %) may
-// appear in path.
+// begins, so two writers queue instead of failing), synchronous=NORMAL,
+// safe with WAL, and the database file read through memory mapping (up to
+// 2 GiB of it: the pages come from the operating system's cache with no
+// system call, which made a page of a big company's list 30% faster).
+// Characters that mean something in a URI (?, #, %) may appear in path.
 func SQLiteDSN(path string) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "mmap_size(2147418112)")
 	q.Set("_txlock", "immediate")
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"time"
 
@@ -15,6 +16,11 @@ import (
 var ticketCols = []string{"portal_id", "id", "doc", "subject_fold", "content_fold", "search", "created_at", "last_activity_at",
 	"requester_id", "owner_id", "stage_id", "pipeline_id", "channel_id", "priority"}
 
+// assocCols are the columns of an association of a ticket (ticket_contacts
+// with contact_id, ticket_companies with company_id): the scope, the ticket
+// and the ticket's keys in the orders lists are walked in (see orderKey).
+const assocCols = "(portal_id, %s, ticket_id, created_key, activity_key)"
+
 // PutTicket implements portal.TicketStore: the ticket row with the columns
 // its list queries read, its associations and its custom property values,
 // replaced in one transaction.
@@ -25,7 +31,7 @@ func (s *Store) PutTicket(ctx context.Context, t portal.Ticket) error {
 // putTickets writes tickets of one tenant in one transaction, many to a
 // statement: PutTicket writes one, and a bulk load many.
 func (s *Store) putTickets(ctx context.Context, portalID uuid.UUID, ts []portal.Ticket) error {
-	rows, err := newTicketRows(portalID, ts)
+	rows, err := s.newTicketRows(portalID, ts)
 	if err != nil {
 		return err
 	}
@@ -34,13 +40,19 @@ func (s *Store) putTickets(ctx context.Context, portalID uuid.UUID, ts []portal.
 
 // ticketRows are the rows that keep some tickets of one tenant.
 type ticketRows struct {
+	s                                    *Store
 	pid                                  []byte
+	cols                                 []string // of the tickets table
 	tickets, contacts, companies, values [][]any
 	ticketIDs                            []any
+	search                               []string // each ticket's search text, for the search index
 }
 
-func newTicketRows(portalID uuid.UUID, ts []portal.Ticket) (*ticketRows, error) {
-	r := &ticketRows{pid: id(portalID)}
+func (s *Store) newTicketRows(portalID uuid.UUID, ts []portal.Ticket) (*ticketRows, error) {
+	r := &ticketRows{s: s, pid: id(portalID), cols: ticketCols}
+	if s.search.column {
+		r.cols = append(slices.Clip(ticketCols), "search_text")
+	}
 	for _, t := range ts {
 		if t.PortalID != portalID {
 			return nil, fmt.Errorf("%w: ticket %s is not of tenant %s", portal.ErrInvalid, t.ID, portalID)
@@ -54,12 +66,18 @@ func newTicketRows(portalID uuid.UUID, ts []portal.Ticket) (*ticketRows, error) 
 			priority = []byte(t.Priority)
 		}
 		tid := id(t.ID)
+		search := portal.SearchText(&t)
 		r.ticketIDs = append(r.ticketIDs, tid)
-		r.tickets = append(r.tickets, []any{r.pid, tid, b, optFold(t.Subject), optFold(t.Content), []byte(portal.SearchText(&t)),
+		r.search = append(r.search, search)
+		row := []any{r.pid, tid, b, optFold(t.Subject), optFold(t.Content), []byte(search),
 			optMicros(t.CreatedAt), optMicros(t.LastActivityAt), optID(t.RequesterID), optID(t.OwnerID),
-			optID(t.StageID), optID(t.PipelineID), optID(t.ChannelID), priority})
-		r.contacts = append(r.contacts, associations(r.pid, tid, t.ContactIDs)...)
-		r.companies = append(r.companies, associations(r.pid, tid, t.CompanyIDs)...)
+			optID(t.StageID), optID(t.PipelineID), optID(t.ChannelID), priority}
+		if s.search.column {
+			row = append(row, indexText(search))
+		}
+		r.tickets = append(r.tickets, row)
+		r.contacts = append(r.contacts, associations(r.pid, &t, t.ContactIDs)...)
+		r.companies = append(r.companies, associations(r.pid, &t, t.CompanyIDs)...)
 		rows, err := propRows(r.pid, tid, t.Properties)
 		if err != nil {
 			return nil, err
@@ -77,7 +95,7 @@ func (r *ticketRows) write(ctx context.Context, x tx) error {
 		}
 	}
 	err := batches(r.tickets, func(rows [][]any) error {
-		_, err := x.exec(ctx, x.d.upsert("tickets", []string{"portal_id", "id"}, ticketCols, len(rows)), flat(rows)...)
+		_, err := x.exec(ctx, x.d.upsert("tickets", []string{"portal_id", "id"}, r.cols, len(rows)), flat(rows)...)
 		return err
 	})
 	if err != nil {
@@ -93,26 +111,43 @@ func (r *ticketRows) write(ctx context.Context, x tx) error {
 			return err
 		}
 	}
-	if err := insertRows(ctx, x, "ticket_contacts (portal_id, contact_id, ticket_id)", r.contacts); err != nil {
+	if err := insertRows(ctx, x, "ticket_contacts "+fmt.Sprintf(assocCols, "contact_id"), r.contacts); err != nil {
 		return err
 	}
-	if err := insertRows(ctx, x, "ticket_companies (portal_id, company_id, ticket_id)", r.companies); err != nil {
+	if err := insertRows(ctx, x, "ticket_companies "+fmt.Sprintf(assocCols, "company_id"), r.companies); err != nil {
 		return err
 	}
-	return insertRows(ctx, x, "ticket_props (portal_id, ticket_id, name, kind, raw, txt, num)", r.values)
+	if err := insertRows(ctx, x, "ticket_props (portal_id, ticket_id, name, kind, raw, txt, num)", r.values); err != nil {
+		return err
+	}
+	return r.s.indexSearch(ctx, x, r.pid, r.ticketIDs, r.search)
 }
 
-// associations are the rows of an association table, each ID once.
-func associations(pid, tid []byte, ids []uuid.UUID) [][]any {
+// associations are the rows of an association table of t, each ID once.
+func associations(pid []byte, t *portal.Ticket, ids []uuid.UUID) [][]any {
 	var rows [][]any
 	seen := make(map[uuid.UUID]bool, len(ids))
+	tid, created, activity := id(t.ID), orderKey(t.CreatedAt), orderKey(t.LastActivityAt)
 	for _, a := range ids {
 		if !seen[a] {
 			seen[a] = true
-			rows = append(rows, []any{pid, id(a), tid})
+			rows = append(rows, []any{pid, id(a), tid, created, activity})
 		}
 	}
 	return rows
+}
+
+// nullKey is the order key of a ticket without the date: it orders after
+// every date, as portal.SortKey orders Null.
+const nullKey = math.MaxInt64
+
+// orderKey is a date's key in the orders of the association tables: Unix
+// microseconds, or nullKey for the zero time.
+func orderKey(d time.Time) int64 {
+	if d.IsZero() {
+		return nullKey
+	}
+	return d.UnixMicro()
 }
 
 // propRows are the ticket_props rows of a ticket's custom property values.

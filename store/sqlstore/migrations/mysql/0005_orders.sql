@@ -1,0 +1,14 @@
+-- Big scopes (X6). Each association of a ticket with a contact or a company
+-- keeps the ticket's creation and last activity dates beside it, in Unix
+-- microseconds or 9223372036854775807 for none (which orders after every
+-- date, as the portal orders an unknown key), indexed by scope, so that a
+-- page of a list sorted by either date is a walk of an index from the
+-- cursor that stops when the page is full. Every write of a ticket writes
+-- them with its associations, and an action that moves its last activity
+-- moves them in the same transaction.
+--
+-- MySQL has no ADD COLUMN IF NOT EXISTS (MariaDB has), and every statement
+-- of a MySQL migration must be able to run twice: the columns and indexes
+-- are added by the migration's backfill (migrate.go), which looks first.
+-- MariaDB and MySQL have no substring index: a search reads the tickets of
+-- the scope in the list's order and stops when the page is full.
