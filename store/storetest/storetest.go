@@ -98,6 +98,7 @@ func Run(t *testing.T, h Harness) {
 		{"ListSearch", listSearchTests},
 		{"ListSort", listSortTests},
 		{"ListPaging", listPagingTests},
+		{"ListOrders", listOrderTests},
 		{"ListInput", listInputTests},
 		{"ListDetail", listDetailTests},
 		{"Actions", actionTests},
