@@ -509,6 +509,9 @@ func (f TicketFilter) Match(t *Ticket, env *Env) bool { return f.m.match(t, nil,
 // ticket's text as they read it. fx must be FoldTicket(t).
 func (f TicketFilter) MatchFolded(t *Ticket, fx *Folded, env *Env) bool { return f.m.match(t, fx, env) }
 
+// Empty reports whether the filter has no groups: it matches every ticket.
+func (f TicketFilter) Empty() bool { return len(f.groups) == 0 }
+
 // Verdict reports how the filter decided for t.
 func (f TicketFilter) Verdict(t *Ticket, env *Env) Verdict { return f.m.verdict(t, nil, env) }
 

@@ -350,7 +350,7 @@ func (s *Store) PutTicket(_ context.Context, tk portal.Ticket) error {
 // putTicket stores tk, which the tenant then owns, in place of the ticket
 // of its ID.
 func (t *tenant) putTicket(tk portal.Ticket) {
-	e := newEntry(&tk)
+	e := newEntry(tk)
 	if old, ok := t.tickets[tk.ID]; ok {
 		unindexScopes(t.byContact, old.t.ContactIDs, old)
 		unindexScopes(t.byCompany, old.t.CompanyIDs, old)

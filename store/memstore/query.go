@@ -1,8 +1,6 @@
 package memstore
 
 import (
-	"bytes"
-	"cmp"
 	"context"
 	"slices"
 	"sort"
@@ -24,9 +22,10 @@ type hit struct {
 // search and a copy instead of another pass over the indexes. It holds for
 // the tenant's write generation it was made at.
 type result struct {
-	key  string
-	gen  uint64
-	hits []hit
+	key   string
+	gen   uint64
+	hits  []hit  // a sort the scopes do not keep
+	items []item // a date order: with the keys of that order
 }
 
 // results keeps a tenant's most recent query results.
@@ -35,14 +34,14 @@ type results struct {
 	list [4]*result // most recent first
 }
 
-func (rs *results) get(key string, gen uint64) []hit {
+func (rs *results) get(key string, gen uint64) *result {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	for i, r := range rs.list {
 		if r != nil && r.key == key && r.gen == gen {
 			copy(rs.list[1:i+1], rs.list[:i])
 			rs.list[0] = r
-			return r.hits
+			return r
 		}
 	}
 	return nil
@@ -73,9 +72,10 @@ var (
 // FillTicketPage implements portal.TicketPageFiller.
 func (s *Store) FillTicketPage(ctx context.Context, q portal.TicketQuery, p *portal.TicketPage) error {
 	_, err := read(s, q.PortalID, func(t *tenant) (struct{}, error) {
-		hits, more, err := t.page(ctx, &q, false)
+		r, err := t.page(ctx, &q, false)
 		if err == nil {
-			fill(p, hits, more)
+			fill(p, &r)
+			r.release()
 		}
 		return struct{}{}, err
 	})
@@ -88,57 +88,119 @@ func (s *Store) FillTicketPage(ctx context.Context, q portal.TicketQuery, p *por
 // changed, only replaced by a new one (PutTicket), and a query's sorted
 // result is never changed once made, so reading them needs no lock.
 func (s *Store) ReadTicketPage(ctx context.Context, q portal.TicketQuery, readTicket func(*portal.Ticket, *portal.SortKey) error) (bool, error) {
-	type page struct {
-		hits []hit
-		more bool
-	}
-	p, err := read(s, q.PortalID, func(t *tenant) (page, error) {
-		hits, more, err := t.page(ctx, &q, true)
-		return page{hits, more}, err
-	})
+	r, err := read(s, q.PortalID, func(t *tenant) (rows, error) { return t.page(ctx, &q, true) })
 	if err != nil {
 		return false, err
 	}
-	for i := range p.hits {
-		if err := readTicket(p.hits[i].tk, &p.hits[i].key); err != nil {
+	defer r.release()
+	var key portal.SortKey // each ticket's, for readTicket's duration
+	for i := range r.len() {
+		var tk *portal.Ticket
+		tk, key = r.at(i)
+		if err := readTicket(tk, &key); err != nil {
 			return false, err
 		}
 	}
-	return p.more, nil
+	return r.more, nil
 }
 
-// page returns the hits of q's page and whether more follow. A page of a
-// list sorted by a date its scopes keep in order is a walk of those orders
-// from the cursor. Any other, and every page of a caller that reads the
-// whole result (whole: an export), is cut from the result sorted whole,
-// which is kept for the query's following pages until the tenant is
-// written to: an export sorts once, then each page is a search and a
-// slice. The caller holds the read lock.
-func (t *tenant) page(ctx context.Context, q *portal.TicketQuery, whole bool) ([]hit, bool, error) {
-	if o, ok := sortOrder(q.Sort); ok && !whole {
-		return t.walkPage(q, o)
+// rows are the tickets of a page, in order, and whether more follow: the
+// hits of a sorted result, or the items of a walk, with the keys of the
+// walk's order.
+type rows struct {
+	hits  []hit
+	items []item
+	more  bool
+	buf   *walkBuffers // the walk's, to release when the rows are read
+}
+
+// release gives a walk's buffers back for the next walk.
+func (r *rows) release() {
+	if r.buf != nil {
+		walkPool.Put(r.buf)
+		r.buf, r.items = nil, nil
+	}
+}
+
+// walkBuffers are the slices of one walk, kept in walkPool from walk to
+// walk: an export walks page after page, and allocating them each time
+// made it spend a sixth of its time collecting garbage.
+type walkBuffers struct{ company, contact, merged []item }
+
+var walkPool = sync.Pool{New: func() any { return new(walkBuffers) }}
+
+func (r *rows) len() int { return len(r.hits) + len(r.items) }
+
+// at returns the page's ticket i and its sort key.
+func (r *rows) at(i int) (*portal.Ticket, portal.SortKey) {
+	if r.items == nil {
+		return r.hits[i].tk, r.hits[i].key
+	}
+	it := r.items[i]
+	if it.key == nullKey {
+		return it.e.t, portal.SortKey{Null: true}
+	}
+	return it.e.t, portal.SortKey{Num: float64(it.key)} // as portal.TicketSortKey keys a date
+}
+
+// page returns q's page. A page of a list sorted by a date its scopes
+// keep in order is a walk of those orders from the cursor. Any other, and
+// any page of a caller that reads the whole result (whole: an export), is
+// cut from the result made whole, which is kept for the query's following
+// pages until the tenant is written to: an export orders its tickets once
+// (in a date order, merging the scopes' orders, 32 bytes a ticket), then
+// each page is a search and a slice. The caller holds the read lock.
+func (t *tenant) page(ctx context.Context, q *portal.TicketQuery, whole bool) (rows, error) {
+	o, ordered := sortOrder(q.Sort)
+	if ordered && !whole {
+		buf := walkPool.Get().(*walkBuffers)
+		items, more := t.walkPage(q, o, buf)
+		return rows{items: items, more: more, buf: buf}, nil
 	}
 	key := q.ResultKey()
-	hits := t.results.get(key, t.gen)
-	if hits == nil {
-		hits = t.query(q)
-		if err := ctx.Err(); err != nil {
-			return nil, false, err
+	r := t.results.get(key, t.gen)
+	if r == nil {
+		r = &result{key: key, gen: t.gen}
+		if ordered {
+			r.items = t.ordered(q, o)
+		} else {
+			r.hits = t.query(q)
 		}
-		t.results.put(&result{key: key, gen: t.gen, hits: hits})
+		if err := ctx.Err(); err != nil {
+			return rows{}, err
+		}
+		t.results.put(r)
+	}
+	if ordered {
+		start := 0
+		if q.After != nil {
+			pivot := item{key: nullKey, id: q.AfterID}
+			if !q.After.Null {
+				pivot.key = int64(q.After.Num)
+			}
+			start = sort.Search(len(r.items), func(i int) bool {
+				c := compareItems(r.items[i], pivot)
+				return q.Sort.Desc && c < 0 || !q.Sort.Desc && c > 0
+			})
+		}
+		end := min(start+q.Limit, len(r.items))
+		return rows{items: r.items[start:end], more: end < len(r.items)}, nil
 	}
 	start := 0
 	if q.After != nil {
-		start = sort.Search(len(hits), func(i int) bool {
-			return compare(q.Sort.Desc, hits[i].key, hits[i].tk.ID, *q.After, q.AfterID) > 0
+		start = sort.Search(len(r.hits), func(i int) bool {
+			return compare(q.Sort.Desc, r.hits[i].key, r.hits[i].tk.ID, *q.After, q.AfterID) > 0
 		})
 	}
-	end := min(start+q.Limit, len(hits))
-	return hits[start:end], end < len(hits), nil
+	end := min(start+q.Limit, len(r.hits))
+	return rows{hits: r.hits[start:end], more: end < len(r.hits)}, nil
 }
 
 // matcher returns the test a ticket of q's scope must pass.
 func (t *tenant) matcher(q *portal.TicketQuery, env *portal.Env) func(*entry) bool {
+	if q.Visibility.Empty() && q.Filter.Empty() && len(q.Search) == 0 {
+		return func(*entry) bool { return true }
+	}
 	return func(e *entry) bool {
 		return q.Visibility.MatchFolded(e.t, &e.fx, env) && q.Filter.MatchFolded(e.t, &e.fx, env) && e.fx.HasTerms(q.Search)
 	}
@@ -146,96 +208,110 @@ func (t *tenant) matcher(q *portal.TicketQuery, env *portal.Env) func(*entry) bo
 
 // walkPage answers q from its scopes' order o: the first Limit+1 matching
 // tickets after the cursor in each of the contact's and the company's
-// scopes, merged, each once. The first Limit+1 of the two are among the
-// first Limit+1 of each. The contact's walk does not skip the company's
-// tickets, which could be every ticket it walks; it stops at the key of the
-// company's last when the company fills its walk, as no ticket after that
-// one is on the page.
-func (t *tenant) walkPage(q *portal.TicketQuery, o dateOrder) ([]hit, bool, error) {
+// scopes, merged, each once, and whether more than Limit follow. The first
+// Limit+1 of the two are among the first Limit+1 of each. The contact's
+// walk does not skip the company's tickets, which could be every ticket it
+// walks; it stops at the key of the company's last when the company fills
+// its walk, as no ticket after that one is on the page.
+func (t *tenant) walkPage(q *portal.TicketQuery, o dateOrder, buf *walkBuffers) ([]item, bool) {
 	env := portal.Env{Now: q.Now, Closed: t.closed}
 	match := t.matcher(q, &env)
 	n := q.Limit + 1
-	var found []*entry
 	var end *int64
+	found := buf.company[:0]
 	if q.CompanyID != uuid.Nil {
-		found = walk(t.byCompany[q.CompanyID], o, q.Sort.Desc, q.After, q.AfterID, nil, n, match)
+		found = walk(buf.company, t.byCompany[q.CompanyID], o, q.Sort.Desc, q.After, q.AfterID, nil, n, match)
+		buf.company = found
 		if len(found) == n {
-			last := o.key(found[n-1])
-			end = &last
+			end = &found[n-1].key
 		}
 	}
-	found = append(found, walk(t.byContact[q.ContactID], o, q.Sort.Desc, q.After, q.AfterID, end, n, match)...)
-	if q.CompanyID != uuid.Nil {
-		slices.SortFunc(found, func(a, b *entry) int {
-			c := cmp.Compare(o.key(a), o.key(b))
-			if c == 0 {
-				c = bytes.Compare(a.id[:], b.id[:])
-			}
+	contact := walk(buf.contact, t.byContact[q.ContactID], o, q.Sort.Desc, q.After, q.AfterID, end, n, match)
+	buf.contact = contact
+	if q.CompanyID == uuid.Nil {
+		found = contact
+	} else if len(contact) > 0 { // both come in the list's order
+		found = merge(buf.merged, found, contact, func(a, b item) int {
 			if q.Sort.Desc {
-				return -c
+				return compareItems(b, a)
 			}
-			return c
+			return compareItems(a, b)
 		})
-		found = slices.CompactFunc(found, func(a, b *entry) bool { return a == b })
+		found = slices.CompactFunc(found, func(a, b item) bool { return a.e == b.e })
+		buf.merged = found
 	}
-	more := len(found) > q.Limit
-	found = found[:min(len(found), q.Limit)]
-	hits := make([]hit, len(found))
-	for i, e := range found {
-		hits[i] = hit{e.t, portal.TicketSortKey(e.t, &e.fx, q.Sort, t, &env)}
-	}
-	return hits, more, nil
+	return found[:min(len(found), q.Limit)], len(found) > q.Limit
 }
 
-// query finds and sorts every ticket of q's result. In an order the
-// scopes keep, the contact's and the company's tickets come sorted, and
-// are merged; in any other, they are sorted.
+// query finds and sorts every ticket of q's result (a sort the scopes do
+// not keep).
 func (t *tenant) query(q *portal.TicketQuery) []hit {
 	env := portal.Env{Now: q.Now, Closed: t.closed}
 	match := t.matcher(q, &env)
-	o, ordered := sortOrder(q.Sort)
-	if !ordered {
-		o = byCreated
-	}
-	// collect visits a scope in order o, in the list's direction when it
-	// is kept in that order.
-	collect := func(sc *scope, skip func(*entry) bool) []hit {
-		var hits []hit
+	var hits []hit
+	collect := func(sc *scope, skip func(*entry) bool) {
 		if sc == nil {
-			return hits
+			return
 		}
-		visit := func(e *entry) bool {
-			if (skip == nil || !skip(e)) && match(e) {
+		sc.tree(byCreated).Ascend(func(it item) bool {
+			if e := it.e; (skip == nil || !skip(e)) && match(e) {
 				hits = append(hits, hit{e.t, portal.TicketSortKey(e.t, &e.fx, q.Sort, t, &env)})
 			}
 			return true
+		})
+	}
+	collect(t.byContact[q.ContactID], nil)
+	if q.CompanyID != uuid.Nil {
+		collect(t.byCompany[q.CompanyID], func(e *entry) bool {
+			return slices.Contains(e.t.ContactIDs, q.ContactID) // listed above
+		})
+	}
+	slices.SortFunc(hits, func(a, b hit) int { return compare(q.Sort.Desc, a.key, a.tk.ID, b.key, b.tk.ID) })
+	return hits
+}
+
+// ordered returns every ticket of q's result in order o, in the list's
+// direction: the contact's and the company's, each once, come in order
+// from their scopes and are merged.
+func (t *tenant) ordered(q *portal.TicketQuery, o dateOrder) []item {
+	env := portal.Env{Now: q.Now, Closed: t.closed}
+	match := t.matcher(q, &env)
+	collect := func(sc *scope, skip func(*entry) bool) []item {
+		if sc == nil {
+			return nil
 		}
-		if ordered && q.Sort.Desc {
+		out := make([]item, 0, sc.len())
+		visit := func(it item) bool {
+			if (skip == nil || !skip(it.e)) && match(it.e) {
+				out = append(out, it)
+			}
+			return true
+		}
+		if q.Sort.Desc {
 			sc.tree(o).Descend(visit)
 		} else {
 			sc.tree(o).Ascend(visit)
 		}
-		return hits
+		return out
 	}
-	hits := collect(t.byContact[q.ContactID], nil)
-	if q.CompanyID != uuid.Nil {
-		company := collect(t.byCompany[q.CompanyID], func(e *entry) bool {
-			return slices.Contains(e.t.ContactIDs, q.ContactID) // listed above
-		})
-		if ordered {
-			return merge(hits, company, func(a, b hit) int { return compare(q.Sort.Desc, a.key, a.tk.ID, b.key, b.tk.ID) })
+	contact := collect(t.byContact[q.ContactID], nil)
+	if q.CompanyID == uuid.Nil {
+		return contact
+	}
+	company := collect(t.byCompany[q.CompanyID], func(e *entry) bool {
+		return slices.Contains(e.t.ContactIDs, q.ContactID) // the contact's
+	})
+	return merge(make([]item, 0, len(contact)+len(company)), contact, company, func(a, b item) int {
+		if q.Sort.Desc {
+			return compareItems(b, a)
 		}
-		hits = append(hits, company...)
-	}
-	if !ordered {
-		slices.SortFunc(hits, func(a, b hit) int { return compare(q.Sort.Desc, a.key, a.tk.ID, b.key, b.tk.ID) })
-	}
-	return hits
+		return compareItems(a, b)
+	})
 }
 
-// merge merges two lists sorted by cmp into one.
-func merge[T any](a, b []T, cmp func(T, T) int) []T {
-	out := make([]T, 0, len(a)+len(b))
+// merge merges two lists sorted by cmp into out[:0].
+func merge[T any](out, a, b []T, cmp func(T, T) int) []T {
+	out = out[:0]
 	for len(a) > 0 && len(b) > 0 {
 		if cmp(a[0], b[0]) <= 0 {
 			out, a = append(out, a[0]), a[1:]
@@ -246,19 +322,21 @@ func merge[T any](a, b []T, cmp func(T, T) int) []T {
 	return append(append(out, a...), b...)
 }
 
-// fill copies hits into p, reusing its slices. The association lists of
-// all its tickets share one new backing array (each capped to its own
-// length), so a page costs a few allocations, not a few per ticket, and
-// shares nothing with the store.
-func fill(p *portal.TicketPage, hits []hit, more bool) {
-	p.More = more
-	p.Tickets = slices.Grow(p.Tickets[:0], len(hits))[:len(hits)]
-	p.Keys = slices.Grow(p.Keys[:0], len(hits))[:len(hits)]
-	n := 0
-	for _, h := range hits {
-		n += len(h.tk.ContactIDs) + len(h.tk.CompanyIDs)
+// fill copies a page's rows into p, reusing its slices. The association
+// lists of all its tickets share one new backing array (each capped to its
+// own length), so a page costs a few allocations, not a few per ticket,
+// and shares nothing with the store.
+func fill(p *portal.TicketPage, r *rows) {
+	n := r.len()
+	p.More = r.more
+	p.Tickets = slices.Grow(p.Tickets[:0], n)[:n]
+	p.Keys = slices.Grow(p.Keys[:0], n)[:n]
+	refs := 0
+	for i := range n {
+		tk, _ := r.at(i)
+		refs += len(tk.ContactIDs) + len(tk.CompanyIDs)
 	}
-	ids := make([]uuid.UUID, 0, n)
+	ids := make([]uuid.UUID, 0, refs)
 	carve := func(src []uuid.UUID) []uuid.UUID {
 		if src == nil {
 			return nil
@@ -267,13 +345,14 @@ func fill(p *portal.TicketPage, hits []hit, more bool) {
 		ids = append(ids, src...)
 		return ids[start:len(ids):len(ids)]
 	}
-	for i, h := range hits {
+	for i := range n {
+		src, key := r.at(i)
 		tk := &p.Tickets[i]
-		*tk = *h.tk
-		tk.ContactIDs = carve(h.tk.ContactIDs)
-		tk.CompanyIDs = carve(h.tk.CompanyIDs)
-		tk.Properties = h.tk.Properties.Clone()
-		p.Keys[i] = h.key
+		*tk = *src
+		tk.ContactIDs = carve(src.ContactIDs)
+		tk.CompanyIDs = carve(src.CompanyIDs)
+		tk.Properties = src.Properties.Clone()
+		p.Keys[i] = key
 	}
 }
 

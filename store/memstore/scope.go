@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/google/btree"
@@ -16,20 +17,37 @@ import (
 // ticket: its folded text and the keys of the ordered indexes. Entries are
 // never changed: a put replaces the entry whole.
 type entry struct {
-	t  *portal.Ticket
+	t  *portal.Ticket // &tk
+	tk portal.Ticket
 	id uuid.UUID // t.ID
 	fx portal.Folded
-	// created and activity are the ticket's CreatedAt and LastActivityAt
-	// in Unix microseconds, or nullKey when it has none.
-	created, activity int64
+	// keys are the ticket's keys in each order (dateOrder): its CreatedAt
+	// and LastActivityAt in Unix microseconds, or nullKey when it has none.
+	keys [2]int64
 }
 
 // nullKey is the index key of a ticket without the date: after every date
 // ascending, before every date descending, as portal.SortKey orders Null.
 const nullKey = math.MaxInt64
 
-func newEntry(tk *portal.Ticket) *entry {
-	return &entry{t: tk, id: tk.ID, fx: portal.FoldTicket(tk), created: dateKey(tk.CreatedAt), activity: dateKey(tk.LastActivityAt)}
+// newEntry makes the entry of tk, which it then owns. The ticket lives in
+// the entry, and its subject and content share one string with their
+// folded forms, subject first: a list reads an entry's text from one or
+// two places in memory, not five.
+func newEntry(tk portal.Ticket) *entry {
+	e := &entry{tk: tk, id: tk.ID, fx: portal.FoldTicket(&tk), keys: [2]int64{dateKey(tk.CreatedAt), dateKey(tk.LastActivityAt)}}
+	e.t = &e.tk
+	text := []*string{&e.tk.Subject, &e.fx.Subject, &e.tk.Content, &e.fx.Content}
+	var all strings.Builder
+	for _, s := range text {
+		all.WriteString(*s)
+	}
+	shared, at := all.String(), 0
+	for _, s := range text {
+		n := len(*s)
+		*s, at = shared[at:at+n], at+n
+	}
+	return e
 }
 
 func dateKey(d time.Time) int64 {
@@ -49,18 +67,28 @@ const (
 )
 
 // key is e's key in order o.
-func (o dateOrder) key(e *entry) int64 {
-	if o == byCreated {
-		return e.created
-	}
-	return e.activity
+func (o dateOrder) key(e *entry) int64 { return e.keys[o] }
+
+// item is an entry in one order's tree, with its key and ID beside it, so
+// that comparing items reads the tree's nodes, not the entries.
+type item struct {
+	key int64
+	id  uuid.UUID
+	e   *entry
 }
 
-func (o dateOrder) less(a, b *entry) bool {
-	if c := cmp.Compare(o.key(a), o.key(b)); c != 0 {
-		return c < 0
+func (o dateOrder) item(e *entry) item { return item{e.keys[o], e.id, e} }
+
+func less(a, b item) bool {
+	if a.key != b.key {
+		return a.key < b.key
 	}
 	return bytes.Compare(a.id[:], b.id[:]) < 0
+}
+
+// compareItems orders two items as less does: -1, 0 or +1.
+func compareItems(a, b item) int {
+	return cmp.Or(cmp.Compare(a.key, b.key), bytes.Compare(a.id[:], b.id[:]))
 }
 
 // scope holds the tickets associated with one contact or one company,
@@ -68,35 +96,32 @@ func (o dateOrder) less(a, b *entry) bool {
 // either is a walk from its cursor that stops when the page is full, and a
 // ticket moves in O(log n) when it changes.
 type scope struct {
-	created, activity *btree.BTreeG[*entry]
+	trees [2]*btree.BTreeG[item] // by dateOrder
 }
 
-// degree is the B-trees' degree: nodes of up to 2×32-1 entries.
+// degree is the B-trees' degree: nodes of up to 2×32-1 items.
 const degree = 32
 
 func newScope() *scope {
-	return &scope{created: btree.NewG(degree, byCreated.less), activity: btree.NewG(degree, byActivity.less)}
+	return &scope{trees: [2]*btree.BTreeG[item]{btree.NewG(degree, less), btree.NewG(degree, less)}}
 }
 
 func (s *scope) add(e *entry) {
-	s.created.ReplaceOrInsert(e)
-	s.activity.ReplaceOrInsert(e)
+	for o, t := range s.trees {
+		t.ReplaceOrInsert(dateOrder(o).item(e))
+	}
 }
 
 func (s *scope) remove(e *entry) {
-	s.created.Delete(e)
-	s.activity.Delete(e)
+	for o, t := range s.trees {
+		t.Delete(dateOrder(o).item(e))
+	}
 }
 
-func (s *scope) len() int { return s.created.Len() }
+func (s *scope) len() int { return s.trees[byCreated].Len() }
 
 // tree returns the scope's tickets in order o.
-func (s *scope) tree(o dateOrder) *btree.BTreeG[*entry] {
-	if o == byCreated {
-		return s.created
-	}
-	return s.activity
-}
+func (s *scope) tree(o dateOrder) *btree.BTreeG[item] { return s.trees[o] }
 
 // indexScopes adds e to the scopes of each of keys.
 func indexScopes(idx map[uuid.UUID]*scope, keys []uuid.UUID, e *entry) {
@@ -138,24 +163,25 @@ func sortOrder(s portal.Sort) (dateOrder, bool) {
 	return 0, false
 }
 
-// walk collects, from sc's tickets in order o (descending when desc),
-// strictly after the cursor (after, afterID) when after is set, the first
-// n that match accepts, going no further than the key end when it is set.
-func walk(sc *scope, o dateOrder, desc bool, after *portal.SortKey, afterID uuid.UUID, end *int64, n int, match func(*entry) bool) []*entry {
+// walk collects into out[:0], from sc's tickets in order o (descending
+// when desc), strictly after the cursor (after, afterID) when after is
+// set, the first n that match accepts, going no further than the key end
+// when it is set.
+func walk(out []item, sc *scope, o dateOrder, desc bool, after *portal.SortKey, afterID uuid.UUID, end *int64, n int, match func(*entry) bool) []item {
+	out = out[:0]
 	if sc == nil || n <= 0 {
-		return nil
+		return out
 	}
-	var out []*entry
-	var pivot *entry
-	visit := func(e *entry) bool {
-		if end != nil && (desc && o.key(e) < *end || !desc && o.key(e) > *end) {
+	var pivot item
+	visit := func(it item) bool {
+		if end != nil && (desc && it.key < *end || !desc && it.key > *end) {
 			return false
 		}
-		if pivot != nil && e.id == pivot.id && o.key(e) == o.key(pivot) {
+		if after != nil && it.key == pivot.key && it.id == pivot.id {
 			return true // the cursor's own row
 		}
-		if match(e) {
-			out = append(out, e)
+		if match(it.e) {
+			out = append(out, it)
 		}
 		return len(out) < n
 	}
@@ -168,11 +194,10 @@ func walk(sc *scope, o dateOrder, desc bool, after *portal.SortKey, afterID uuid
 		}
 		return out
 	}
-	key := int64(nullKey)
+	pivot = item{key: nullKey, id: afterID}
 	if !after.Null {
-		key = int64(after.Num)
+		pivot.key = int64(after.Num)
 	}
-	pivot = &entry{id: afterID, created: key, activity: key}
 	if desc {
 		t.DescendLessOrEqual(pivot, visit)
 	} else {
