@@ -9,8 +9,8 @@
 // [Portal] is the concrete type a host holds: it validates every input,
 // applies every rule and classifies every error before it calls a [Store].
 // A Store only persists and retrieves; adapters live under store/ (memstore
-// now; SQL stores for SQLite, PostgreSQL and MariaDB follow) and all of them
-// pass the one conformance suite in store/storetest.
+// in memory; sqlstore on SQLite, PostgreSQL and MariaDB/MySQL) and all of
+// them pass the one conformance suite in store/storetest.
 //
 // # Tenants
 //
@@ -78,6 +78,19 @@
 // typed predicates ([TicketFilter], semantics on [Env]), expression rules
 // (X2, [RuleEnv]) into expr programs. The Store receives one declarative
 // [TicketQuery] and answers it from its indexes.
+//
+// # Scale
+//
+// A page costs its page, not the size of the contact's company (X6). Both
+// stores keep each contact's and each company's tickets ordered by creation
+// and by last activity, so that a page sorted by either is a walk from the
+// cursor that stops when the page is full; a reply moves its ticket in the
+// same step. A search term of three characters or more is looked up in the
+// database's substring index (SQLite FTS5 trigram, PostgreSQL pg_trgm) when
+// few tickets hold it; a common one is met soon on the walk. Other sorts
+// read the scope. [Portal.ExportCSV] reads its view in one pass from a store
+// that can ([TicketScanner]), page after page from another; either way its
+// memory does not grow with the rows. Stores keep text folded ([Folded]).
 //
 // # Getting in
 //

@@ -21,10 +21,14 @@
 // closing it (three); the driver escapes the values itself. The store works
 // either way.
 //
-// Open applies the embedded migrations (see Migrate). A customer's ticket
-// list — scope, visibility and customer filters, search, sort, cursor and
-// page size — is one parameterised statement over indexes; user text is only
-// ever bound, never written into SQL. Every write runs in one transaction.
+// Open applies the embedded migrations (see Migrate). A page of a customer's
+// ticket list — scope, visibility and customer filters, search, sort, cursor
+// and page size — is one parameterised statement over indexes (plan.go): a
+// walk of the scope's order index for the sorts by creation and last
+// activity, the search index's tickets for a rare search term (SQLite FTS5,
+// PostgreSQL pg_trgm; search.go), the scope's tickets otherwise. User text is
+// only ever bound, never written into SQL. Every write runs in one
+// transaction.
 //
 // Texts that the portal compares without regard to case are stored folded
 // (portal.Fold) as byte strings beside the record, so that every dialect
