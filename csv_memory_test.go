@@ -3,7 +3,6 @@ package portal_test
 import (
 	"context"
 	"encoding/binary"
-	"runtime"
 	"testing"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/helpdeskkit/portal"
+	"github.com/helpdeskkit/portal/portaltest"
 )
 
 // synthStore is a memory store whose ticket query answers with n tickets
@@ -92,24 +92,6 @@ func (s synthScanner) ScanTickets(_ context.Context, q portal.TicketQuery, fn fu
 	}
 }
 
-// heapWatch is an io.Writer that samples the live heap every 256 KiB.
-type heapWatch struct {
-	written, next int
-	peak          uint64
-}
-
-func (h *heapWatch) Write(b []byte) (int, error) {
-	h.written += len(b)
-	if h.written >= h.next {
-		h.next = h.written + 256<<10
-		runtime.GC()
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		h.peak = max(h.peak, m.HeapAlloc)
-	}
-	return len(b), nil
-}
-
 // The export streams: the live heap while exporting 1,000,000 rows is no
 // larger than while exporting 10,000 (within 2×), whether the store fills
 // pages, lets the export read its tickets or scans the result in one pass.
@@ -134,12 +116,12 @@ func TestExportMemoryDoesNotGrowWithRows(t *testing.T) {
 				s := tc.store(&synthStore{Store: w.store, n: n, template: template})
 				p, err := portal.New(s, portal.Options{Now: func() time.Time { return clock }})
 				require.NoError(t, err)
-				h := &heapWatch{}
+				h := &portaltest.HeapWatch{}
 				rows, err := p.ExportCSV(context.Background(), portal.Viewer{PortalID: w.tenant.ID, ContactID: w.ann.ID},
 					portal.ListQuery{}, h, portal.CSVOptions{})
 				require.NoError(t, err)
 				require.Equal(t, n, rows)
-				return h.peak
+				return h.Peak
 			}
 			small, large := peak(10_000), peak(1_000_000)
 			t.Logf("live heap: 10,000 rows %d KiB, 1,000,000 rows %d KiB", small>>10, large>>10)

@@ -23,16 +23,22 @@ const companyTickets = 1000
 
 // benchSizes are the tenant sizes of BenchmarkSQLList; PORTAL_BENCH_TICKETS
 // (a comma-separated list) overrides them.
-func benchSizes(b *testing.B) []int {
-	s := os.Getenv("PORTAL_BENCH_TICKETS")
+func benchSizes(b testing.TB) []int {
+	return envSizes(b, "PORTAL_BENCH_TICKETS", []int{10_000, 100_000}, companyTickets)
+}
+
+// envSizes returns the sizes the environment variable env lists (comma-
+// separated), each at least least, or defaults when it is unset.
+func envSizes(b testing.TB, env string, defaults []int, least int) []int {
+	s := os.Getenv(env)
 	if s == "" {
-		return []int{10_000, 100_000}
+		return defaults
 	}
 	var out []int
 	for _, f := range strings.Split(s, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < companyTickets {
-			b.Fatalf("PORTAL_BENCH_TICKETS=%q: sizes of at least %d", s, companyTickets)
+		if err != nil || n < least {
+			b.Fatalf("%s=%q: sizes of at least %d", env, s, least)
 		}
 		out = append(out, n)
 	}

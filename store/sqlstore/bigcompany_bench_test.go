@@ -5,10 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
-	"os"
 	"slices"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -30,20 +27,8 @@ import (
 //	go test -run '^$' -bench BenchmarkBigCompanyExport -benchtime 3x ./store/sqlstore
 
 // bigSizes are the company sizes of the big-company benchmarks.
-func bigSizes(b *testing.B) []int {
-	s := os.Getenv("PORTAL_BENCH_COMPANY")
-	if s == "" {
-		return []int{1_000, 10_000, 100_000}
-	}
-	var out []int
-	for _, f := range strings.Split(s, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1000 {
-			b.Fatalf("PORTAL_BENCH_COMPANY=%q: sizes of at least 1000", s)
-		}
-		out = append(out, n)
-	}
-	return out
+func bigSizes(b testing.TB) []int {
+	return envSizes(b, "PORTAL_BENCH_COMPANY", []int{1_000, 10_000, 100_000}, 1000)
 }
 
 // bigStore is a store the big-company benchmarks run on: open returns a

@@ -2,32 +2,14 @@ package sqlstore_test
 
 import (
 	"context"
-	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/helpdeskkit/portal"
+	"github.com/helpdeskkit/portal/portaltest"
 )
-
-// heapWatch is an io.Writer that samples the live heap every 256 KiB.
-type heapWatch struct {
-	written, next int
-	peak          uint64
-}
-
-func (h *heapWatch) Write(b []byte) (int, error) {
-	h.written += len(b)
-	if h.written >= h.next {
-		h.next = h.written + 256<<10
-		runtime.GC()
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		h.peak = max(h.peak, m.HeapAlloc)
-	}
-	return len(b), nil
-}
 
 // The export of a SQL store streams, by every plan: newest activity first
 // (page after page of a walk), by subject (one statement, sorted once), a
@@ -57,11 +39,11 @@ func TestExportMemoryIsFlat(t *testing.T) {
 				} {
 					peak := map[int]uint64{}
 					for n, w := range worlds {
-						h := &heapWatch{}
+						h := &portaltest.HeapWatch{}
 						rows, err := w.p.ExportCSV(context.Background(), w.viewer, q, h, portal.CSVOptions{})
 						require.NoError(t, err)
 						require.Positive(t, rows)
-						peak[n] = h.peak
+						peak[n] = h.Peak
 					}
 					t.Logf("%+v: live heap %d KiB at 2,000 tickets, %d KiB at 20,000", q, peak[2_000]>>10, peak[20_000]>>10)
 					assert.LessOrEqual(t, peak[20_000], 2*peak[2_000], "%+v", q)
