@@ -138,33 +138,30 @@ func (p *Portal) eachRow(ctx context.Context, q TicketQuery, rd *renderer, cols 
 		return classify(err)
 	}
 	var page TicketPage
-	// The page's last row, whose key and ID are the next page's cursor:
-	// valid until readPage returns (TicketPageReader), copied then.
-	var lastT *Ticket
-	var lastKey *SortKey
+	var last SortKey // of the page's last row, the next page's cursor
+	var lastID uuid.UUID
+	n := 0
 	read := func(t *Ticket, key *SortKey) error {
-		lastT, lastKey = t, key
+		last, lastID = *key, t.ID
+		n++
 		return row(t, key)
 	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		lastT, lastKey = nil, nil
+		n = 0
 		more, err := p.readPage(ctx, q, &page, rd, cols, read)
 		if err != nil {
 			return err
 		}
-		if lastT != nil {
-			after := *lastKey
-			q.After, q.AfterID = &after, lastT.ID
-		}
 		if err := flush(); err != nil {
 			return err
 		}
-		if !more || lastT == nil {
+		if !more || n == 0 {
 			return nil
 		}
+		q.After, q.AfterID = &last, lastID
 	}
 }
 

@@ -301,10 +301,9 @@ type SnapshotReader interface {
 // error from read stops the page and is returned as it is.
 //
 // The ticket and key passed to read may be the store's own: this is the
-// one exception to "never aliased", and it holds only until ReadTicketPage
-// returns. The caller must not change them, nor keep them, the ticket's
-// slices or its map after that (strings, which cannot change, it may
-// keep); the store keeps them unchanged until then. A store
+// one exception to "never aliased", and it holds only for read's duration.
+// read must not change them, nor keep them, the ticket's slices or its map
+// after it returns (strings, which cannot change, it may keep). A store
 // may offer this only where it is race-free: when a stored ticket is never
 // changed in place, only replaced whole, and when it calls read holding no
 // lock that read's own calls to the store (an owner's or a contact's name)
