@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/gocarina/gocsv"
 	"github.com/google/uuid"
@@ -237,11 +238,15 @@ func (c *csvCells) date(d time.Time) {
 type bufCell struct{ cell, start, end int32 }
 
 // done fills in the dates' text once every row of the page is added.
+// The dates' strings share buf's memory rather than copy it (a page's
+// dates were a copy of 3 MB an export of 100,000 rows, 15% of its time):
+// they must be written out before the next reset, which reuses buf, and
+// kept by no one; the CSV writer copies each cell as it writes the row.
 func (c *csvCells) done() {
 	if len(c.dates) == 0 {
 		return
 	}
-	s := string(c.buf)
+	s := unsafe.String(unsafe.SliceData(c.buf), len(c.buf))
 	for _, d := range c.dates {
 		c.cells[d.cell] = s[d.start:d.end]
 	}
