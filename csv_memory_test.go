@@ -29,7 +29,7 @@ func (s *synthStore) ticket(i int) (portal.Ticket, portal.SortKey) {
 	binary.BigEndian.PutUint64(t.ID[8:], uint64(i))
 	t.CreatedAt = clock.Add(-time.Duration(i) * time.Minute)
 	t.LastActivityAt = t.CreatedAt
-	return t, portal.SortKey{Num: float64(t.CreatedAt.UnixMicro())}
+	return t, portal.SortKey{Int: t.CreatedAt.UnixMicro()}
 }
 
 func (s *synthStore) QueryTickets(ctx context.Context, q portal.TicketQuery) (portal.TicketPage, error) {

@@ -158,7 +158,7 @@ func (f Filter) check(ps *problems, schema Schema, obj Object, field string) {
 		ps.add(field+".values", arityProblem(f.Operator, lo, hi, n))
 		return
 	}
-	var low, high float64
+	var low, high SortKey
 	for k, v := range f.Values {
 		vf := fmt.Sprintf("%s.values[%d]", field, k)
 		x, err := parseValue(p, f.Operator, v)
@@ -172,7 +172,7 @@ func (f Filter) check(ps *problems, schema Schema, obj Object, field string) {
 			high = x
 		}
 	}
-	if f.Operator == Between && n == 2 && low > high {
+	if f.Operator == Between && n == 2 && CompareKeys(low, uuid.Nil, high, uuid.Nil) > 0 {
 		ps.add(field+".values", "between needs low ≤ high")
 	}
 }
@@ -210,50 +210,50 @@ func arityProblem(op Operator, lo, hi, n int) string {
 }
 
 // parseValue checks one filter value against the property and operator. For
-// numbers, dates and day counts it returns the value as a float64 (dates as
-// Unix nanoseconds) so that between can compare its bounds.
-func parseValue(p Property, op Operator, v string) (float64, error) {
+// numbers, dates and day counts it returns the value's sort key, so that
+// between can compare its bounds.
+func parseValue(p Property, op Operator, v string) (SortKey, error) {
 	if !utf8.ValidString(v) || len(v) > maxFilterValueLn {
-		return 0, fmt.Errorf("must be valid UTF-8 of at most %d bytes", maxFilterValueLn)
+		return SortKey{}, fmt.Errorf("must be valid UTF-8 of at most %d bytes", maxFilterValueLn)
 	}
 	if op == BeforeDaysAgo || op == AfterDaysAgo {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 || n > 100000 {
-			return 0, fmt.Errorf("%q is not a whole number of days between 0 and 100000", v)
+			return SortKey{}, fmt.Errorf("%q is not a whole number of days between 0 and 100000", v)
 		}
-		return float64(n), nil
+		return SortKey{Num: float64(n)}, nil
 	}
 	switch p.Type {
 	case Text:
 		if v == "" {
-			return 0, fmt.Errorf("must not be empty")
+			return SortKey{}, fmt.Errorf("must not be empty")
 		}
 	case Number:
 		n, err := ParseNumber(v)
 		if err != nil {
-			return 0, err
+			return SortKey{}, err
 		}
-		return n, nil
+		return SortKey{Num: n}, nil
 	case Date:
 		t, err := ParseDate(v)
 		if err != nil {
-			return 0, err
+			return SortKey{}, err
 		}
-		return float64(t.UnixNano()), nil
+		return SortKey{Int: t.UnixMicro()}, nil
 	case Boolean:
 		if v != "true" && v != "false" {
-			return 0, fmt.Errorf("%q is not true or false", v)
+			return SortKey{}, fmt.Errorf("%q is not true or false", v)
 		}
 	case Enumeration:
 		if p.Ref != "" {
 			if _, err := uuid.Parse(v); err != nil {
-				return 0, fmt.Errorf("%q is not a %s ID", v, p.Ref)
+				return SortKey{}, fmt.Errorf("%q is not a %s ID", v, p.Ref)
 			}
 		} else if !p.HasOption(v) {
-			return 0, fmt.Errorf("%q is not an option of %q", v, p.Name)
+			return SortKey{}, fmt.Errorf("%q is not an option of %q", v, p.Name)
 		}
 	}
-	return 0, nil
+	return SortKey{}, nil
 }
 
 // ParseNumber parses a number filter value: a finite decimal number.

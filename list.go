@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -92,7 +93,7 @@ func (p *Portal) ListTickets(ctx context.Context, v Viewer, lq ListQuery) (Ticke
 	}
 	if page.More && len(page.Tickets) > 0 {
 		last := len(page.Tickets) - 1
-		tv.Next = p.cursor(r, lq, view, page.Keys[last], page.Tickets[last].ID)
+		tv.Next = p.cursor(r, lq, view, q.Sort, page.Keys[last], page.Tickets[last].ID)
 	}
 	return tv, nil
 }
@@ -177,7 +178,7 @@ func (p *Portal) ticketQuery(r *request, lq ListQuery) (TicketQuery, []column, V
 		q.Filter = f
 	}
 	if lq.Cursor != "" {
-		key, id, err := p.readCursor(r, lq, view, lq.Cursor)
+		key, id, err := p.readCursor(r, lq, view, q.Sort, lq.Cursor)
 		if err != nil {
 			return q, nil, "", err
 		}
@@ -210,11 +211,11 @@ func searchTerms(s string) ([]string, string) {
 
 // A cursor is the last row's sort key and ID, with a MAC over them and the
 // query they belong to: a cursor that was altered, or that comes from
-// another query, viewer or tenant, is refused.
-type cursorBody struct {
-	K SortKey
-	I uuid.UUID
-}
+// another query, viewer or tenant, is refused. Its body is binary and
+// bounded (a text key is at most KeyTextLen bytes): the ID, then 0 for a
+// Null key or 1 and the key's field (8 bytes big-endian for a number or an
+// integer, the bytes of a text).
+const maxCursor = 16 + 16 + 1 + KeyTextLen // MAC, ID, Null flag, key
 
 func (p *Portal) cursorMAC(r *request, lq ListQuery, view View, body []byte) []byte {
 	key := p.cursorKey
@@ -236,25 +237,57 @@ func (p *Portal) cursorMAC(r *request, lq ListQuery, view View, body []byte) []b
 	return m.Sum(nil)[:16]
 }
 
-func (p *Portal) cursor(r *request, lq ListQuery, view View, key SortKey, id uuid.UUID) string {
-	body, _ := json.Marshal(cursorBody{K: key, I: id})
+func (p *Portal) cursor(r *request, lq ListQuery, view View, s Sort, key SortKey, id uuid.UUID) string {
+	body := make([]byte, 0, maxCursor-16)
+	body = append(body, id[:]...)
+	switch {
+	case key.Null:
+		body = append(body, 0)
+	case s.kind() == textField:
+		body = append(append(body, 1), key.Text...)
+	case s.kind() == numField:
+		body = binary.BigEndian.AppendUint64(append(body, 1), math.Float64bits(key.Num))
+	default:
+		body = binary.BigEndian.AppendUint64(append(body, 1), uint64(key.Int))
+	}
 	mac := p.cursorMAC(r, lq, view, body)
 	return base64.RawURLEncoding.EncodeToString(append(mac, body...))
 }
 
-func (p *Portal) readCursor(r *request, lq ListQuery, view View, c string) (SortKey, uuid.UUID, error) {
+// readCursor decodes a cursor of the list lq, sorted by s. Whatever its
+// MAC says, a key that no ticket could have for s is refused: the default
+// MAC key is derived from the tenant's ID, so cursors can be forged.
+func (p *Portal) readCursor(r *request, lq ListQuery, view View, s Sort, c string) (SortKey, uuid.UUID, error) {
 	bad := invalid("cursor", "not a cursor of this list")
+	if len(c) > base64.RawURLEncoding.EncodedLen(maxCursor) {
+		return SortKey{}, uuid.Nil, bad
+	}
 	raw, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || len(raw) < 16 || len(c) > 4096 {
+	if err != nil || len(raw) < 16+16+1 {
 		return SortKey{}, uuid.Nil, bad
 	}
 	mac, body := raw[:16], raw[16:]
 	if !hmac.Equal(mac, p.cursorMAC(r, lq, view, body)) {
 		return SortKey{}, uuid.Nil, bad
 	}
-	var cb cursorBody
-	if err := json.Unmarshal(body, &cb); err != nil {
+	id, _ := uuid.FromBytes(body[:16])
+	var key SortKey
+	switch v := body[17:]; {
+	case body[16] == 0 && len(v) == 0:
+		key.Null = true
+	case body[16] != 1:
+		return SortKey{}, uuid.Nil, bad
+	case s.kind() == textField:
+		key.Text = string(v)
+	case len(v) != 8:
+		return SortKey{}, uuid.Nil, bad
+	case s.kind() == numField:
+		key.Num = math.Float64frombits(binary.BigEndian.Uint64(v))
+	default:
+		key.Int = int64(binary.BigEndian.Uint64(v))
+	}
+	if !key.valid(s) {
 		return SortKey{}, uuid.Nil, bad
 	}
-	return cb.K, cb.I, nil
+	return key, id, nil
 }

@@ -3,6 +3,7 @@ package portal
 import (
 	"bytes"
 	"cmp"
+	"math"
 	"slices"
 	"time"
 
@@ -74,19 +75,78 @@ type TicketPage struct {
 // spans the two.
 func SearchText(t *Ticket) string { return Fold(t.Subject) + "\n" + Fold(t.Content) }
 
-// SortKey is the value a ticket sorts by for one property:
-//   - text: the folded text (Fold), compared as bytes;
-//   - number: the number; date: Unix microseconds;
-//   - an enumeration with options: the option's position; status: 0 open,
-//     1 closed; boolean: 0 false, 1 true;
+// SortKey is the value a ticket sorts by for one property, exact on every
+// store:
+//   - text: the first KeyTextLen bytes of the folded text (Fold), compared
+//     as bytes, in Text; tickets whose texts share those bytes sort by ID;
+//   - number: the number in Num (never -0);
+//   - date: Unix microseconds in Int;
+//   - an enumeration with options: the option's position in Int; status:
+//     Int 0 open, 1 closed; boolean: Num 0 false, 1 true;
 //   - a reference (requester, owner, stage, pipeline, channel): the folded
-//     name the portal shows for it (an owner by Sort.OwnerName);
+//     name the portal shows for it (an owner by Sort.OwnerName), as text;
 //   - Null when the ticket has no value. Null sorts after every value
 //     ascending and before every value descending.
 type SortKey struct {
 	Null bool
 	Text string
 	Num  float64
+	Int  int64
+}
+
+// KeyTextLen bounds the text of a SortKey: a text sorts by its folded
+// form's first KeyTextLen bytes (cut anywhere, even inside a character), on
+// every store, so that a cursor stays small and no database's sort limit
+// (MariaDB's max_sort_length) decides an order.
+const KeyTextLen = 256
+
+// kind is the field of a SortKey that s sorts by.
+func (s Sort) kind() keyField {
+	p := s.Property
+	if p.Builtin {
+		switch p.Name {
+		case PropCreatedAt, PropLastActivityAt, PropPriority, PropStatus:
+			return intField
+		}
+		return textField
+	}
+	switch p.Type {
+	case Number, Boolean:
+		return numField
+	case Date, Enumeration:
+		return intField
+	}
+	return textField
+}
+
+// keyField names the field of a SortKey that holds a sort's value.
+type keyField int
+
+const (
+	textField keyField = iota
+	numField
+	intField
+)
+
+// valid reports whether k could be a key of a sort by s: only its field is
+// set (a Null key none), a text within KeyTextLen, a number finite.
+func (k SortKey) valid(s Sort) bool {
+	if k.Null {
+		return k == SortKey{Null: true}
+	}
+	switch s.kind() {
+	case textField:
+		return k.Num == 0 && k.Int == 0 && k.Text != "" && len(k.Text) <= KeyTextLen
+	case numField:
+		return k.Text == "" && k.Int == 0 && !math.IsNaN(k.Num) && !math.IsInf(k.Num, 0) && !(k.Num == 0 && math.Signbit(k.Num))
+	}
+	if k.Text != "" || k.Num != 0 {
+		return false
+	}
+	if p := s.Property; p.Type == Date {
+		return k.Int >= minTime.UnixMicro() && k.Int <= maxTime.UnixMicro()
+	}
+	return k.Int >= 0 && k.Int < int64(max(len(s.Property.Options), 2)) // a position
 }
 
 // Lookup gives a store's records that ticket references resolve to, for
@@ -129,9 +189,9 @@ func TicketSortKey(t *Ticket, fx *Folded, s Sort, l Lookup, env *Env) SortKey {
 		return optionKey(p, string(t.Priority))
 	case PropStatus:
 		if ticketStatus(t, env) == StatusClosed {
-			return SortKey{Num: 1}
+			return SortKey{Int: 1}
 		}
-		return SortKey{Num: 0}
+		return SortKey{Int: 0}
 	case PropRequestedBy:
 		c, ok := l.Contact(t.RequesterID)
 		return nameKey(ok, c.Name())
@@ -155,7 +215,7 @@ func textKey(s string) SortKey {
 	if s == "" {
 		return SortKey{Null: true}
 	}
-	return SortKey{Text: Fold(s)}
+	return foldedKey(Fold(s))
 }
 
 // foldedKey is the key of a text that is folded already.
@@ -163,7 +223,7 @@ func foldedKey(folded string) SortKey {
 	if folded == "" {
 		return SortKey{Null: true}
 	}
-	return SortKey{Text: folded}
+	return SortKey{Text: folded[:min(len(folded), KeyTextLen)]}
 }
 
 func nameKey(ok bool, name string) SortKey {
@@ -177,7 +237,7 @@ func dateKey(d time.Time) SortKey {
 	if d.IsZero() {
 		return SortKey{Null: true}
 	}
-	return SortKey{Num: float64(d.UnixMicro())}
+	return SortKey{Int: d.UnixMicro()}
 }
 
 func optionKey(p Property, v string) SortKey {
@@ -185,7 +245,7 @@ func optionKey(p Property, v string) SortKey {
 	if i < 0 {
 		return SortKey{Null: true}
 	}
-	return SortKey{Num: float64(i)}
+	return SortKey{Int: int64(i)}
 }
 
 // valueKey is the key of a custom property's value.
@@ -197,6 +257,9 @@ func valueKey(p Property, v any) SortKey {
 		}
 		return textKey(x)
 	case float64:
+		if x == 0 {
+			x = 0 // not -0, which SQL stores cannot keep
+		}
 		return SortKey{Num: x}
 	case time.Time:
 		return dateKey(x)
@@ -218,7 +281,8 @@ func CompareKeys(a SortKey, aID uuid.UUID, b SortKey, bID uuid.UUID) int {
 	case !a.Null && b.Null:
 		return -1
 	case !a.Null:
-		if c := cmp.Or(cmp.Compare(a.Text, b.Text), cmp.Compare(a.Num, b.Num)); c != 0 {
+		// A sort sets one of the fields: comparing all is comparing it.
+		if c := cmp.Or(cmp.Compare(a.Int, b.Int), cmp.Compare(a.Num, b.Num), cmp.Compare(a.Text, b.Text)); c != 0 {
 			return c
 		}
 	}

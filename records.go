@@ -84,6 +84,7 @@ func (p *Portal) SaveContact(ctx context.Context, c Contact) (Contact, error) {
 	c.Email = strings.TrimSpace(c.Email)
 	c.CreatedAt, c.UpdatedAt = p.stamps(created, c.CreatedAt, old.CreatedAt)
 	var ps problems
+	checkTime(&ps, "createdAt", c.CreatedAt)
 	checkText(&ps, "firstName", c.FirstName, 0, 100)
 	checkText(&ps, "lastName", c.LastName, 0, 100)
 	checkEmail(&ps, "email", c.Email, true)
@@ -130,6 +131,7 @@ func (p *Portal) SaveCompany(ctx context.Context, c Company) (Company, error) {
 	c.Domain = strings.ToLower(strings.TrimSpace(c.Domain))
 	c.CreatedAt, c.UpdatedAt = p.stamps(created, c.CreatedAt, old.CreatedAt)
 	var ps problems
+	checkTime(&ps, "createdAt", c.CreatedAt)
 	checkText(&ps, "name", c.Name, 1, 200)
 	if c.Domain != "" {
 		checkDomain(&ps, "domain", c.Domain)
@@ -225,14 +227,28 @@ func (p *Portal) Channels(ctx context.Context, portalID uuid.UUID) ([]Channel, e
 // MaxStages bounds the stages of one pipeline.
 const MaxStages = 100
 
-// SavePipeline creates or updates a pipeline. Stages with a zero ID get one.
-// A pipeline needs at least one open stage (new portal tickets start in the
-// first one).
+// SavePipeline creates or updates a pipeline. Stages with a zero ID get one;
+// a stage's ID is in one pipeline of the tenant only. A pipeline needs at
+// least one open stage (new portal tickets start in the first one).
 func (p *Portal) SavePipeline(ctx context.Context, pl Pipeline) (Pipeline, error) {
 	pl = pl.Clone()
 	_, _, err := prepare(ctx, p, pl.PortalID, &pl.ID, inList(p.store.Pipelines, func(x Pipeline) uuid.UUID { return x.ID }))
 	if err != nil {
 		return Pipeline{}, err
+	}
+	others, err := p.store.Pipelines(ctx, pl.PortalID)
+	if err != nil {
+		return Pipeline{}, classify(err)
+	}
+	// A stage is in one pipeline: a ticket's stage then says whether it is
+	// closed, whatever pipeline is changed later.
+	elsewhere := map[uuid.UUID]string{}
+	for _, o := range others {
+		if o.ID != pl.ID {
+			for _, st := range o.Stages {
+				elsewhere[st.ID] = o.Name
+			}
+		}
 	}
 	pl.Name = strings.TrimSpace(pl.Name)
 	var ps problems
@@ -255,6 +271,8 @@ func (p *Portal) SavePipeline(ctx context.Context, pl Pipeline) (Pipeline, error
 			}
 		} else if seen[st.ID] {
 			ps.add(f+".id", "duplicate stage ID")
+		} else if name, ok := elsewhere[st.ID]; ok {
+			ps.add(f+".id", fmt.Sprintf("a stage of pipeline %q", name))
 		}
 		seen[st.ID] = true
 		st.Name = strings.TrimSpace(st.Name)
@@ -340,6 +358,28 @@ func (p *Portal) stamps(created bool, given, stored time.Time) (createdAt, updat
 	return given.UTC().Truncate(time.Microsecond), now
 }
 
+// minTime and maxTime bound every date the portal keeps, years 1 to 9999:
+// what every store holds exactly (Unix microseconds in 64 bits, and the
+// RFC 3339 text of the records' documents).
+var (
+	minTime = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxTime = time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC)
+)
+
+// badTime is the problem of a date outside minTime–maxTime.
+const badTime = "must be a date in the years 1–9999"
+
+// checkTime adds a problem when d is neither the zero time nor between
+// minTime and maxTime.
+func checkTime(ps *problems, field string, d time.Time) {
+	if !d.IsZero() && !timeOK(d) {
+		ps.add(field, badTime)
+	}
+}
+
+// timeOK reports whether d is between minTime and maxTime.
+func timeOK(d time.Time) bool { return !d.Before(minTime) && !d.After(maxTime) }
+
 func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
 
 func (p *Portal) checkProperties(ctx context.Context, ps *problems, portalID uuid.UUID, obj Object, props Properties) error {
@@ -351,6 +391,7 @@ func (p *Portal) checkProperties(ctx context.Context, ps *problems, portalID uui
 		return err
 	}
 	schema.checkValues(ps, obj, "properties", props)
+	normValues(props)
 	return nil
 }
 

@@ -335,12 +335,29 @@ func (s Schema) checkValues(ps *problems, obj Object, field string, props Proper
 				ps.add(f, "must be a finite float64")
 			}
 		case Date:
-			if _, ok := v.(time.Time); !ok {
+			if d, ok := v.(time.Time); !ok {
 				ps.add(f, "must be a time.Time")
+			} else {
+				checkTime(ps, f, d)
 			}
 		case Boolean:
 			if _, ok := v.(bool); !ok {
 				ps.add(f, "must be a bool")
+			}
+		}
+	}
+}
+
+// normValues puts checked custom values in the one form every store keeps:
+// dates in UTC to the microsecond, numbers without -0.
+func normValues(props Properties) {
+	for name, v := range props {
+		switch x := v.(type) {
+		case time.Time:
+			props[name] = x.UTC().Truncate(time.Microsecond)
+		case float64:
+			if x == 0 {
+				props[name] = 0.0
 			}
 		}
 	}

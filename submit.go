@@ -294,8 +294,11 @@ func formValue(f FormFieldView, v any) (any, string) {
 		return n, ""
 	case Date:
 		d, ok := v.(time.Time)
-		if !ok {
+		switch {
+		case !ok:
 			return nil, "must be a date"
+		case !timeOK(d):
+			return nil, badTime
 		}
 		return at(d), ""
 	case Boolean:
@@ -346,6 +349,9 @@ func number(v any) (float64, string) {
 	}
 	if math.IsNaN(n) || math.IsInf(n, 0) {
 		return 0, "must be a finite number"
+	}
+	if n == 0 {
+		n = 0 // not -0
 	}
 	return n, ""
 }

@@ -350,6 +350,8 @@ func (p *Portal) SaveTicket(ctx context.Context, t Ticket) (Ticket, error) {
 	t.Subject = strings.TrimSpace(t.Subject)
 
 	var ps problems
+	checkTime(&ps, "createdAt", t.CreatedAt)
+	checkTime(&ps, "lastActivityAt", t.LastActivityAt)
 	checkText(&ps, "subject", t.Subject, 1, MaxSubject)
 	if !utf8.ValidString(t.Content) || len(t.Content) > MaxContent {
 		ps.add("content", fmt.Sprintf("must be valid UTF-8 of at most %d bytes", MaxContent))
@@ -447,6 +449,7 @@ func (p *Portal) SaveThread(ctx context.Context, th Thread) (Thread, error) {
 	}
 	th.CreatedAt, _ = p.stamps(created, th.CreatedAt, old.CreatedAt)
 	var ps problems
+	checkTime(&ps, "createdAt", th.CreatedAt)
 	if !created && th.TicketID != old.TicketID {
 		ps.add("ticketId", "a thread cannot move to another ticket")
 	} else if _, err := ref(ctx, &ps, "ticketId", "ticket", th.PortalID, th.TicketID, p.store.Ticket); err != nil {
@@ -486,6 +489,7 @@ func (p *Portal) AddMessage(ctx context.Context, m Message) (Message, error) {
 	}
 	m.CreatedAt = m.CreatedAt.UTC().Truncate(time.Microsecond)
 	var ps problems
+	checkTime(&ps, "createdAt", m.CreatedAt)
 	th, err := ref(ctx, &ps, "threadId", "thread", m.PortalID, m.ThreadID, p.store.Thread)
 	if err != nil {
 		return Message{}, err

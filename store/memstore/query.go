@@ -140,7 +140,7 @@ func (r *rows) at(i int) (*portal.Ticket, portal.SortKey) {
 	if it.key == nullKey {
 		return it.e.t, portal.SortKey{Null: true}
 	}
-	return it.e.t, portal.SortKey{Num: float64(it.key)} // as portal.TicketSortKey keys a date
+	return it.e.t, portal.SortKey{Int: it.key} // as portal.TicketSortKey keys a date
 }
 
 // page returns q's page. A page of a list sorted by a date its scopes
@@ -176,7 +176,7 @@ func (t *tenant) page(ctx context.Context, q *portal.TicketQuery, whole bool) (r
 		if q.After != nil {
 			pivot := item{key: nullKey, id: q.AfterID}
 			if !q.After.Null {
-				pivot.key = int64(q.After.Num)
+				pivot.key = q.After.Int
 			}
 			start = sort.Search(len(r.items), func(i int) bool {
 				c := compareItems(r.items[i], pivot)

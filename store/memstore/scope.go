@@ -196,7 +196,7 @@ func walk(out []item, sc *scope, o dateOrder, desc bool, after *portal.SortKey, 
 	}
 	pivot = item{key: nullKey, id: afterID}
 	if !after.Null {
-		pivot.key = int64(after.Num)
+		pivot.key = after.Int
 	}
 	if desc {
 		t.DescendLessOrEqual(pivot, visit)

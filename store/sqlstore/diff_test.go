@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -54,9 +55,17 @@ func newWorld(t testing.TB, seed uint64, tickets int) *world {
 			if tk.Properties == nil {
 				tk.Properties = portal.Properties{}
 			}
-			tk.Properties[noteProp] = []string{"Ring tilbage", "ÆRGERLIGT", "50% rabat_kode", `sti\til\fil`, "ok"}[rng.IntN(5)]
+			tk.Properties[noteProp] = []string{"Ring tilbage", "ÆRGERLIGT", "50% rabat_kode", `sti\til\fil`, "ok",
+				longPrefix + "a", longPrefix + "b", strings.Repeat("<", 3000)}[rng.IntN(8)]
+			extreme(rng, &tk)
 			tk, err = p.SaveTicket(ctx, tk)
 			require.NoError(t, err)
+			if rng.IntN(8) == 0 { // a creation date SaveTicket keeps: straight into the store
+				i := rng.IntN(len(extremeDates))
+				tk.CreatedAt = extremeDates[i]
+				tk.LastActivityAt = extremeDates[i+rng.IntN(len(extremeDates)-i)]
+				require.NoError(t, mem.PutTicket(ctx, tk))
+			}
 			d.Tickets[i] = tk
 		}
 		for _, f := range strings.Fields(tk.Subject + " " + tk.Content) {
@@ -66,6 +75,35 @@ func newWorld(t testing.TB, seed uint64, tickets int) *world {
 	w.schema, err = p.Schema(ctx, pid)
 	require.NoError(t, err)
 	return w
+}
+
+// longPrefix is longer than portal.KeyTextLen and than MariaDB's
+// max_sort_length (1,024 bytes): texts that share it sort by ID (X8).
+var longPrefix = strings.Repeat("lang tekst ", 112)
+
+// extremeDates are the dates where keys were not exact (X8), in order: the
+// first microsecond but one the portal keeps, microseconds apart after
+// 2255, where a double no longer holds them, and the last.
+var extremeDates = []time.Time{
+	time.Date(1, 1, 1, 0, 0, 0, 1000, time.UTC),
+	time.Date(2400, 1, 1, 0, 0, 0, 1000, time.UTC), time.Date(2400, 1, 1, 0, 0, 0, 2000, time.UTC),
+	time.Date(2400, 1, 1, 0, 0, 0, 3000, time.UTC), time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC),
+}
+
+// extreme gives some tickets the values the stores once disagreed on
+// (X8): long shared prefixes in the content, far dates as the last
+// activity and the due date, -0.
+func extreme(rng *rand.Rand, tk *portal.Ticket) {
+	switch rng.IntN(6) {
+	case 0:
+		tk.Content = longPrefix + tk.Content
+	case 1:
+		tk.LastActivityAt = extremeDates[1+rng.IntN(len(extremeDates)-1)] // not before the creation date
+	case 2:
+		tk.Properties[portaltest.PropDueDate] = extremeDates[rng.IntN(len(extremeDates))]
+	case 3:
+		tk.Properties[portaltest.PropOrderNumber] = math.Copysign(0, -1)
+	}
 }
 
 // copyTo writes every record of the world into s through the Store
@@ -222,6 +260,13 @@ func (w *world) value(rng *rand.Rand, p portal.Property, op portal.Operator) str
 		}
 		if i > j {
 			i, j = j, i
+		}
+		if j-i >= 300 { // a filter value is at most 1,000 bytes
+			if op == portal.EndsWith {
+				i = j - 299
+			} else {
+				j = i + 299
+			}
 		}
 		v := string(r[i : j+1])
 		if rng.IntN(2) == 0 {

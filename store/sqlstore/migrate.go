@@ -167,6 +167,7 @@ func apply(ctx context.Context, db *sql.DB, d Dialect, m migration) error {
 var backfills = map[string]func(ctx context.Context, t tx) error{
 	"auth":   indexContacts,
 	"orders": migrateOrders,
+	"exact":  exactDates,
 }
 
 // backfill runs m's backfill, if it has one.
@@ -223,6 +224,94 @@ func indexContacts(ctx context.Context, t tx) error {
 		}
 	}
 }
+
+// exactDates fills ticket_props.micros, the custom dates in Unix
+// microseconds (migration exact): from num where a double held them
+// exactly, and from the tickets' documents where it did not.
+func exactDates(ctx context.Context, t tx) error {
+	if t.d == MySQL {
+		err := mysqlEnsure(ctx, t, mysqlHasColumn, "ALTER TABLE ticket_props ADD COLUMN micros bigint", "ticket_props", "micros")
+		if err != nil {
+			return err
+		}
+	}
+	integer := map[Dialect]string{SQLite: "INTEGER", Postgres: "bigint", MySQL: "SIGNED"}[t.d]
+	_, err := t.exec(ctx, "UPDATE ticket_props SET micros = CAST(num AS "+integer+") WHERE kind = 'd' AND micros IS NULL"+
+		" AND num > -9007199254740992 AND num < 9007199254740992")
+	if err != nil {
+		return err
+	}
+	type prop struct {
+		pid, tid []byte
+		name     string
+	}
+	var rest []prop // rare: dates after 2255 or before 1685
+	rows, err := t.QueryContext(ctx, "SELECT portal_id, ticket_id, name FROM ticket_props WHERE kind = 'd' AND micros IS NULL")
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var p prop
+		if err := rows.Scan(&p.pid, &p.tid, &p.name); err != nil {
+			rows.Close()
+			return err
+		}
+		rest = append(rest, p)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, p := range rest {
+		var doc []byte
+		if err := t.row(ctx, "SELECT doc FROM tickets WHERE portal_id = ? AND id = ?", p.pid, p.tid).Scan(&doc); err != nil {
+			return err
+		}
+		tk, err := decodeTicket(doc)
+		if err != nil {
+			return err
+		}
+		d, ok := tk.Properties[p.name].(time.Time)
+		if !ok {
+			continue // not in the document: left unknown to filters, as before
+		}
+		_, err = t.exec(ctx, "UPDATE ticket_props SET micros = ? WHERE portal_id = ? AND ticket_id = ? AND name = ?",
+			d.UnixMicro(), p.pid, p.tid, p.name)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mysqlEnsure runs change unless count, run with args, finds what it
+// makes: MySQL's schema changes, which have no IF NOT EXISTS, made safe to
+// run twice and from two processes at once.
+func mysqlEnsure(ctx context.Context, t tx, count, change string, args ...any) error {
+	has := func() (bool, error) {
+		var n int
+		err := t.row(ctx, count, args...).Scan(&n)
+		return n > 0, err
+	}
+	if ok, err := has(); ok || err != nil {
+		return err
+	}
+	_, err := t.exec(ctx, change)
+	if err != nil {
+		if ok, _ := has(); ok {
+			return nil
+		}
+	}
+	return err
+}
+
+// The counts of mysqlEnsure for a column and an index, by table and name.
+const (
+	mysqlHasColumn = "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?"
+	mysqlHasIndex  = "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = ?"
+)
 
 // retry runs fn again while it fails only because a concurrent transaction
 // won a race (at most a few times, with a short pause). PostgreSQL's

@@ -32,6 +32,8 @@ var undo = map[int]map[sqlstore.Dialect][]string{
 			"ALTER TABLE ticket_contacts DROP INDEX ticket_contacts_created, DROP INDEX ticket_contacts_activity, DROP COLUMN created_key, DROP COLUMN activity_key",
 			"ALTER TABLE ticket_companies DROP INDEX ticket_companies_created, DROP INDEX ticket_companies_activity, DROP COLUMN created_key, DROP COLUMN activity_key"},
 	},
+	// Version 5 kept custom dates in num, a double.
+	6: all("UPDATE ticket_props SET num = micros WHERE kind = 'd'", "ALTER TABLE ticket_props DROP COLUMN micros"),
 }
 
 func all(stmts ...string) map[sqlstore.Dialect][]string {

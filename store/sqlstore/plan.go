@@ -234,13 +234,20 @@ func (r *pageRow) scan(rows *sql.Rows, kind keyKind) error {
 		err = rows.Scan(&doc, &k, &r.requester, &r.owner)
 		r.key = portal.SortKey{Null: k == nullKey}
 		if !r.key.Null {
-			r.key.Num = float64(k)
+			r.key.Int = k
+		}
+	case intKey:
+		var k *int64
+		err = rows.Scan(&doc, &k, &r.requester, &r.owner)
+		r.key = portal.SortKey{Null: k == nil}
+		if k != nil {
+			r.key.Int = *k
 		}
 	default:
 		var k *float64
 		err = rows.Scan(&doc, &k, &r.requester, &r.owner)
 		r.key = portal.SortKey{Null: k == nil}
-		if k != nil {
+		if k != nil && *k != 0 { // PostgreSQL keeps -0; a key is never -0
 			r.key.Num = *k
 		}
 	}
@@ -516,7 +523,7 @@ func (s *Store) branchSQL(b *builder, q *portal.TicketQuery, o keyOrder, table, 
 func (b *builder) walkAfter(q *portal.TicketQuery, keyCol, idCol string) {
 	key := int64(nullKey)
 	if !q.After.Null {
-		key = int64(q.After.Num)
+		key = q.After.Int
 	}
 	cmp, cmpOrEq := " > ", " >= "
 	if q.Sort.Desc {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -22,8 +23,8 @@ func (s *Store) QueryTickets(ctx context.Context, q portal.TicketQuery) (portal.
 type keyKind int
 
 const (
-	textKey      keyKind = iota // a folded byte string
-	intKey                      // an integer (microseconds)
+	textKey      keyKind = iota // a folded byte string, its first portal.KeyTextLen bytes
+	intKey                      // an integer (microseconds, a position)
 	floatKey                    // a double
 	orderKeyKind                // an association table's order key (orderKey)
 )
@@ -68,7 +69,7 @@ func (b *builder) after(q *portal.TicketQuery, kind keyKind) {
 	case textKey:
 		key = []byte(k.Text)
 	case intKey:
-		key = int64(k.Num)
+		key = k.Int
 	default:
 		key = k.Num
 	}
@@ -143,36 +144,44 @@ func (b *builder) sortKey(s portal.Sort) keyKind {
 	case p.Builtin && p.Name == portal.PropPriority:
 		b.optionKey(column[p.Name], p)
 		return intKey
-	case p.Builtin && p.Name == portal.PropOwner:
-		b.sql("(SELECT o.name_fold FROM owner_names o WHERE o.portal_id = t.portal_id AND o.owner_id = t.owner_id AND o.style = ")
-		b.arg(string(s.OwnerName))
-		b.sql(")")
-		return textKey
-	case p.Builtin && nameSQL[p.Name] != "":
-		b.sql(nameSQL[p.Name])
-		return textKey
 	case p.Builtin && p.Type == portal.Date:
 		b.sql(column[p.Name])
 		return intKey
+	case p.Builtin && p.Name == portal.PropOwner:
+		b.keyText("(SELECT o.name_fold FROM owner_names o WHERE o.portal_id = t.portal_id AND o.owner_id = t.owner_id AND o.style = ?)")
+		b.args = append(b.args, string(s.OwnerName))
+		return textKey
+	case p.Builtin && nameSQL[p.Name] != "":
+		b.keyText(nameSQL[p.Name])
+		return textKey
 	case p.Builtin:
-		b.sql(column[p.Name])
+		b.keyText(column[p.Name])
 		return textKey
 	}
 	switch p.Type {
 	case portal.Text:
-		b.sql("(", propSQL("p.txt", "s"))
+		b.keyText("(" + propSQL("p.txt", "s") + ")")
 		b.args = append(b.args, p.Name)
-		b.sql(")")
 		return textKey
 	case portal.Enumeration:
 		b.args = append(b.args, p.Name)
 		b.optionKey("("+propSQL("p.raw", "s")+")", p)
 		return intKey
+	case portal.Date:
+		b.sql("(", propSQL("p.micros", "d"), ")")
+		b.args = append(b.args, p.Name)
+		return intKey
 	}
-	b.sql("(", propSQL("p.num", kindOf(p.Type)))
+	b.sql("(", propSQL("p.num", kindOf(p.Type)), ")")
 	b.args = append(b.args, p.Name)
-	b.sql(")")
 	return floatKey
+}
+
+// keyText writes the sort key of the folded text expr: its first
+// portal.KeyTextLen bytes (the columns are binary, so substr counts bytes
+// on every dialect).
+func (b *builder) keyText(expr string) {
+	b.sql("substr(", expr, ", 1, ", strconv.Itoa(portal.KeyTextLen), ")")
 }
 
 // optionKey writes the position of expr's value among p's options.
@@ -250,11 +259,13 @@ func (b *builder) cond(c portal.Cond, q *portal.TicketQuery) {
 		return
 	}
 	col := "p.num"
-	switch {
-	case p.Type == portal.Text:
+	switch p.Type {
+	case portal.Text:
 		col = "p.txt"
-	case p.Type == portal.Enumeration:
+	case portal.Enumeration:
 		col = "p.raw"
+	case portal.Date:
+		col = "p.micros"
 	}
 	switch c.Operator {
 	case portal.IsUnknown:
@@ -318,20 +329,14 @@ func (b *builder) pred(c portal.Cond, col string, q *portal.TicketQuery) {
 		}
 	case portal.Date:
 		from, to, outside := c.Span(q.Now)
-		bound := func(us int64) any {
-			if c.Property.Builtin {
-				return us
-			}
-			return float64(us)
-		}
 		b.sql(not(outside), b.d.boolean(true))
 		if from != portal.SpanMin {
 			b.sql(" AND ", col, " >= ")
-			b.arg(bound(from))
+			b.arg(from)
 		}
 		if to != portal.SpanMax {
 			b.sql(" AND ", col, " < ")
-			b.arg(bound(to))
+			b.arg(to)
 		}
 		b.sql(")")
 	case portal.Enumeration:

@@ -288,32 +288,10 @@ func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`)
 // and in two processes at once: a change that fails is fine when another
 // process has made it meanwhile.
 func mysqlOrders(ctx context.Context, t tx) error {
-	// ensure runs change unless count finds what it makes.
-	ensure := func(count, change string, args ...any) error {
-		has := func() (bool, error) {
-			var n int
-			err := t.row(ctx, count, args...).Scan(&n)
-			return n > 0, err
-		}
-		if ok, err := has(); ok || err != nil {
-			return err
-		}
-		_, err := t.exec(ctx, change)
-		if err != nil {
-			if ok, _ := has(); ok {
-				return nil
-			}
-		}
-		return err
-	}
-	const (
-		column = "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?"
-		index  = "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = ?"
-	)
 	for _, a := range []struct{ table, scope string }{{"ticket_contacts", "contact_id"}, {"ticket_companies", "company_id"}} {
 		for _, key := range []string{"created", "activity"} {
 			col := key + "_key"
-			err := ensure(column, "ALTER TABLE "+a.table+" ADD COLUMN "+col+" bigint NOT NULL DEFAULT 9223372036854775807", a.table, col)
+			err := mysqlEnsure(ctx, t, mysqlHasColumn, "ALTER TABLE "+a.table+" ADD COLUMN "+col+" bigint NOT NULL DEFAULT 9223372036854775807", a.table, col)
 			if err != nil {
 				return err
 			}
@@ -326,7 +304,7 @@ func mysqlOrders(ctx context.Context, t tx) error {
 		for _, key := range []string{"created", "activity"} {
 			name := a.table + "_" + key
 			change := fmt.Sprintf("ALTER TABLE %s ADD INDEX %s (portal_id, %s, %s_key, ticket_id)", a.table, name, a.scope, key)
-			if err := ensure(index, change, a.table, name); err != nil {
+			if err := mysqlEnsure(ctx, t, mysqlHasIndex, change, a.table, name); err != nil {
 				return err
 			}
 		}

@@ -117,7 +117,7 @@ func (r *ticketRows) write(ctx context.Context, x tx) error {
 	if err := insertRows(ctx, x, "ticket_companies "+fmt.Sprintf(assocCols, "company_id"), r.companies); err != nil {
 		return err
 	}
-	if err := insertRows(ctx, x, "ticket_props (portal_id, ticket_id, name, kind, raw, txt, num)", r.values); err != nil {
+	if err := insertRows(ctx, x, "ticket_props (portal_id, ticket_id, name, kind, raw, txt, num, micros)", r.values); err != nil {
 		return err
 	}
 	return r.s.indexSearch(ctx, x, r.pid, r.ticketIDs, r.search)
@@ -159,20 +159,20 @@ func propRows(pid, tid []byte, p portal.Properties) ([][]any, error) {
 		switch v := p[name].(type) {
 		case string:
 			if v != "" {
-				rows = append(rows, []any{pid, tid, name, "s", []byte(v), []byte(portal.Fold(v)), nil})
+				rows = append(rows, []any{pid, tid, name, "s", []byte(v), []byte(portal.Fold(v)), nil, nil})
 			}
 		case float64:
-			rows = append(rows, []any{pid, tid, name, "n", nil, nil, v})
+			rows = append(rows, []any{pid, tid, name, "n", nil, nil, v, nil})
 		case time.Time:
 			if !v.IsZero() {
-				rows = append(rows, []any{pid, tid, name, "d", nil, nil, float64(v.UnixMicro())})
+				rows = append(rows, []any{pid, tid, name, "d", nil, nil, nil, v.UnixMicro()})
 			}
 		case bool:
 			n := 0.0
 			if v {
 				n = 1
 			}
-			rows = append(rows, []any{pid, tid, name, "b", nil, nil, n})
+			rows = append(rows, []any{pid, tid, name, "b", nil, nil, n, nil})
 		default:
 			return nil, fmt.Errorf("property %q: unsupported value type %T", name, v)
 		}

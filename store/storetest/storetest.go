@@ -99,6 +99,7 @@ func Run(t *testing.T, h Harness) {
 		{"ListSort", listSortTests},
 		{"ListPaging", listPagingTests},
 		{"ListOrders", listOrderTests},
+		{"ListExact", listExactTests},
 		{"ListInput", listInputTests},
 		{"ListDetail", listDetailTests},
 		{"Actions", actionTests},
