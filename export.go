@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -45,11 +46,14 @@ const exportPage = MaxPageSize
 // error; a failing writer stops it with the writer's error. What was
 // written before an error stays written.
 //
-// Cells are safe to open in a spreadsheet: a text cell that begins with =,
-// +, -, @, tab or carriage return is prefixed with ' so that it is never run
-// as a formula; cells of number properties are left as numbers; invalid
-// UTF-8 becomes U+FFFD; a line break inside a cell is written as LF (a lone
-// CR counts as a line break).
+// Cells are safe to open in a spreadsheet: a text cell that begins with a
+// tab or a carriage return, or with =, +, -, @ (or their full-width forms)
+// after any white space, control characters (NUL …), byte-order marks and
+// zero-width or other invisible characters, is prefixed with ' so that it
+// is never run as a formula; cells of number properties are left as
+// numbers; invalid UTF-8 becomes U+FFFD; a line break inside a cell is
+// written as LF in either mode (a lone CR counts as a line break), and
+// only the end of a row is CRLF.
 func (p *Portal) ExportCSV(ctx context.Context, v Viewer, lq ListQuery, w io.Writer, opts CSVOptions) (int, error) {
 	delim := opts.Delimiter
 	if delim == 0 {
@@ -77,17 +81,12 @@ func (p *Portal) ExportCSV(ctx context.Context, v Viewer, lq ListQuery, w io.Wri
 			return 0, err
 		}
 	}
-	// Columns are chosen at run time, so gocsv's struct marshalling does not
-	// fit; its SafeCSVWriter (encoding/csv underneath, RFC 4180 quoting of
-	// delimiters, quotes and newlines) writes one []string per row.
-	cw := csv.NewWriter(w)
-	cw.Comma, cw.UseCRLF = delim, !opts.LF
-	out := gocsv.NewSafeCSVWriter(cw)
+	out := newCSVOut(w, delim, !opts.LF)
 	record := make([]string, len(cols))
 	for i, c := range cols {
 		record[i] = safeCell(c.label)
 	}
-	if err := out.Write(record); err != nil {
+	if err := out.Write(record, slices.ContainsFunc(record, func(c string) bool { return strings.IndexByte(c, '\n') >= 0 })); err != nil {
 		return 0, err
 	}
 	rows := 0
@@ -98,18 +97,85 @@ func (p *Portal) ExportCSV(ctx context.Context, v Viewer, lq ListQuery, w io.Wri
 	flush := func() error { // the page's rows, rendered, to the writer
 		cells.done()
 		for i := range cells.rows {
-			if err := out.Write(cells.row(i)); err != nil {
+			if err := out.Write(cells.row(i), cells.lf[i]); err != nil {
 				return err
 			}
 			rows++
 		}
-		out.Flush()
 		cells.reset(len(cols))
 		rd.forget()
-		return out.Error()
+		return out.Flush()
 	}
 	err = p.eachRow(ctx, q, rd, cols, row, flush)
 	return rows, err
+}
+
+// csvOut writes an export's rows. Columns are chosen at run time, so
+// gocsv's struct marshalling does not fit; its SafeCSVWriter (encoding/csv
+// underneath, RFC 4180 quoting of delimiters, quotes and line breaks)
+// writes one []string per row. encoding/csv's UseCRLF would write every
+// line break inside a cell as CRLF too; the export ends rows with CRLF and
+// keeps LF inside cells. So a row with a line break in a cell, which is
+// rare, is written without UseCRLF into a buffer, and its last LF made
+// CRLF; every other row goes straight through.
+type csvOut struct {
+	cw   *csv.Writer
+	out  *gocsv.SafeCSVWriter
+	crlf bool
+	to   rowSink
+}
+
+// rowSink is where encoding/csv writes: w, or buf while it holds a row.
+type rowSink struct {
+	w    io.Writer
+	hold bool
+	buf  []byte
+}
+
+func (s *rowSink) Write(p []byte) (int, error) {
+	if s.hold {
+		s.buf = append(s.buf, p...)
+		return len(p), nil
+	}
+	return s.w.Write(p)
+}
+
+func newCSVOut(w io.Writer, delim rune, crlf bool) *csvOut {
+	o := &csvOut{crlf: crlf, to: rowSink{w: w}}
+	o.cw = csv.NewWriter(&o.to)
+	o.cw.Comma, o.cw.UseCRLF = delim, crlf
+	o.out = gocsv.NewSafeCSVWriter(o.cw)
+	return o
+}
+
+// Write writes one row; lf says whether a cell holds a line break.
+func (o *csvOut) Write(row []string, lf bool) error {
+	if !o.crlf || !lf {
+		return o.out.Write(row)
+	}
+	if err := o.Flush(); err != nil {
+		return err
+	}
+	o.to.hold, o.cw.UseCRLF = true, false
+	err := o.out.Write(row)
+	o.out.Flush()
+	o.to.hold, o.cw.UseCRLF = false, true
+	if err == nil {
+		err = o.out.Error()
+	}
+	if err != nil {
+		return err
+	}
+	row1 := append(o.to.buf[:len(o.to.buf)-1], '\r', '\n')
+	o.to.buf = row1[:0]
+	_, err = o.to.w.Write(row1)
+	return err
+}
+
+// Flush writes every row written so far to the writer.
+func (o *csvOut) Flush() error {
+	o.out.Flush()
+	return o.out.Error()
 }
 
 // eachRow calls row with each ticket of q's whole result, in order, and
@@ -211,16 +277,24 @@ type csvCells struct {
 	dates []bufCell
 	days  dayText
 	v     value // the cell being rendered
+	// lf says of each row whether a cell holds a line break (csvOut);
+	// rowLF of the row being added.
+	lf    []bool
+	rowLF bool
 }
 
 // reset empties the cells for a page of rows of cols cells.
 func (c *csvCells) reset(cols int) {
 	c.cols, c.rows = cols, 0
-	c.cells, c.buf, c.dates = c.cells[:0], c.buf[:0], c.dates[:0]
+	c.cells, c.buf, c.dates, c.lf = c.cells[:0], c.buf[:0], c.dates[:0], c.lf[:0]
 }
 
 // text adds a cell of typed text, made spreadsheet-safe.
-func (c *csvCells) text(s string) { c.cells = append(c.cells, safeCell(s)) }
+func (c *csvCells) text(s string) {
+	t, lf := safeText(s)
+	c.cells = append(c.cells, t)
+	c.rowLF = c.rowLF || lf
+}
 
 // date adds a date cell: DateLayout in UTC, empty for the zero time.
 func (c *csvCells) date(d time.Time) {
@@ -258,7 +332,9 @@ func (c *csvCells) value(v *value) {
 		c.date(v.date)
 		return
 	}
-	c.cells = append(c.cells, v.cellText())
+	t := v.cellText()
+	c.cells = append(c.cells, t)
+	c.rowLF = c.rowLF || strings.IndexByte(t, '\n') >= 0
 }
 
 // cellText is the spreadsheet-safe text of a value that is not a date.
@@ -305,8 +381,10 @@ func (c *csvCells) add(rd *renderer, t *Ticket, cols []csvColumn) error {
 					return err
 				}
 				slot.id, slot.text = *id, c.v.cellText()
+				slot.lf = strings.IndexByte(slot.text, '\n') >= 0
 			}
 			c.cells = append(c.cells, slot.text)
+			c.rowLF = c.rowLF || slot.lf
 			continue
 		}
 		switch col.builtin {
@@ -326,6 +404,8 @@ func (c *csvCells) add(rd *renderer, t *Ticket, cols []csvColumn) error {
 		}
 	}
 	c.rows++
+	c.lf = append(c.lf, c.rowLF)
+	c.rowLF = false
 	return nil
 }
 
@@ -336,6 +416,7 @@ func (c *csvCells) add(rd *renderer, t *Ticket, cols []csvColumn) error {
 type refCells [256]struct {
 	id   uuid.UUID
 	text string
+	lf   bool // text holds a line break
 }
 
 // isRef reports whether a column's cell depends on one ID of the ticket
@@ -376,60 +457,101 @@ func validDelimiter(r rune) bool {
 }
 
 // safeCell makes a cell of typed text safe to open in a spreadsheet: valid
-// UTF-8, and a text that a spreadsheet would take for a formula prefixed
-// with '. Text the portal makes itself (numbers keep their sign, dates,
-// fixed labels) does not come here.
+// UTF-8, line breaks as LF, and a text that a spreadsheet could take for a
+// formula prefixed with ' (startsFormula). Text the portal makes itself
+// (numbers keep their sign, dates, fixed labels) does not come here.
 func safeCell(s string) string {
-	if s == "" || !formulaStart[s[0]] && plainText(s) {
-		return s // most cells: nothing to change (and inlined)
+	t, _ := safeText(s)
+	return t
+}
+
+// safeText is safeCell, and whether the cell holds a line break.
+func safeText(s string) (string, bool) {
+	if s == "" || plainStart[s[0]] && plainText(s) {
+		return s, false // most cells: nothing to change (and inlined)
 	}
 	return makeSafe(s)
 }
 
-// makeSafe is safeCell for text that may need changing.
-func makeSafe(s string) string {
+// makeSafe is safeText for text that may need changing.
+func makeSafe(s string) (string, bool) {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
 	if s == "" {
-		return s
+		return s, false
 	}
-	formula := strings.IndexByte("=+-@\t\r", s[0]) >= 0
+	formula := startsFormula(s)
 	if strings.IndexByte(s, '\r') >= 0 {
 		// encoding/csv drops a lone CR from CRLF files; every line break in
 		// a cell is written as LF, which readers give back as is.
 		s = crlf.Replace(s)
 	}
+	lf := strings.IndexByte(s, '\n') >= 0
 	if formula {
-		return "'" + s
+		return "'" + s, lf
 	}
-	return s
+	return s, lf
 }
 
 var crlf = strings.NewReplacer("\r\n", "\n", "\r", "\n")
 
-// formulaStart holds the first bytes that make a spreadsheet take a cell
-// for a formula (with \r, which safeCell turns into a line break).
-var formulaStart = [256]bool{'=': true, '+': true, '-': true, '@': true, '\t': true, '\r': true}
+// startsFormula reports whether a spreadsheet could run s as a formula:
+// when it starts with a tab or a carriage return, or when, past whatever a
+// spreadsheet may skip or drop at the start (white space, control
+// characters such as NUL, byte-order marks, zero-width and other invisible
+// characters: ignorable), it starts with =, +, - or @, or their full-width
+// forms. LibreOffice Calc dropped a leading NUL and ran the formula after
+// it.
+func startsFormula(s string) bool {
+	if s[0] == '\t' || s[0] == '\r' {
+		return true
+	}
+	for _, r := range s {
+		switch {
+		case strings.ContainsRune("=+-@\uFF1D\uFF0B\uFF0D\uFF20", r):
+			return true
+		case !ignorable(r):
+			return false
+		}
+	}
+	return false
+}
 
-// plainText reports whether s is ASCII without a carriage return: valid
-// UTF-8 with no line break to rewrite. It tests eight bytes at a time: a
-// byte of v = x^cr is zero where x holds '\r'; (v-ones)&^v sets the high
-// bit of some byte when v has a zero byte, and x sets it of a byte that is
-// not ASCII.
+// ignorable reports whether a spreadsheet may skip or drop r at the start
+// of a cell, or show nothing for it.
+func ignorable(r rune) bool {
+	return unicode.IsSpace(r) || unicode.IsControl(r) ||
+		unicode.In(r, unicode.Cf, unicode.Mn, unicode.Me, unicode.Variation_Selector, unicode.Other_Default_Ignorable_Code_Point)
+}
+
+// plainStart holds the first bytes after which plain text is safe as it
+// is: printable ASCII that no formula starts with.
+var plainStart = func() (t [256]bool) {
+	for b := '!'; b <= '~'; b++ {
+		t[b] = !strings.ContainsRune("=+-@", b)
+	}
+	return t
+}()
+
+// plainText reports whether s is ASCII without a line break (CR or LF):
+// valid UTF-8 with no line break to rewrite or to keep as LF. It tests
+// eight bytes at a time: a byte of v = x^cr is zero where x holds '\r', of
+// w = x^lf where it holds '\n'; (v-ones)&^v sets the high bit of some byte
+// when v has a zero byte, and x sets it of a byte that is not ASCII.
 func plainText(s string) bool {
-	const ones, highs, cr = 0x0101010101010101, 0x8080808080808080, 0x0d0d0d0d0d0d0d0d
+	const ones, highs, cr, lf = 0x0101010101010101, 0x8080808080808080, 0x0d0d0d0d0d0d0d0d, 0x0a0a0a0a0a0a0a0a
 	for len(s) >= 8 {
 		x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
 			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-		v := x ^ cr
-		if (x|(v-ones)&^v)&highs != 0 {
+		v, w := x^cr, x^lf
+		if (x|(v-ones)&^v|(w-ones)&^w)&highs != 0 {
 			return false
 		}
 		s = s[8:]
 	}
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= utf8.RuneSelf || c == '\r' {
+		if c := s[i]; c >= utf8.RuneSelf || c == '\r' || c == '\n' {
 			return false
 		}
 	}

@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 )
 
-// plainText is "ASCII without CR", whatever the length and wherever the
+// plainText is "ASCII without CR or LF", whatever the length and wherever the
 // byte that is not.
 func TestPlainText(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
@@ -21,7 +21,7 @@ func TestPlainText(t *testing.T) {
 			b[rng.IntN(len(b))] = alphabet[rng.IntN(len(alphabet))]
 		}
 		s := string(b)
-		want := !strings.ContainsRune(s, '\r') && strings.IndexFunc(s, func(r rune) bool { return r >= utf8.RuneSelf }) < 0
+		want := !strings.ContainsAny(s, "\r\n") && strings.IndexFunc(s, func(r rune) bool { return r >= utf8.RuneSelf }) < 0
 		if got := plainText(s); got != want {
 			t.Fatalf("plainText(%q) = %v, want %v", s, got, want)
 		}
