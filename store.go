@@ -340,10 +340,13 @@ type ActionStore interface {
 	CloseTicket(ctx context.Context, c CloseChange) error
 	// SubmitTicket creates c.Ticket, c.Thread and c.Message (all new). With
 	// c.Key set, the key is recorded for (c.Ticket.PortalID, c.ContactID)
-	// in the same step; when that contact already used the key, nothing is
-	// written and the first submission's ticket ID is returned with
-	// created false. Concurrent submissions with one key create one ticket
-	// between them, across processes sharing the store.
+	// with c.Digest in the same step; when that contact already used the
+	// key, nothing is written, and either the first submission's ticket ID
+	// is returned with created false, when its recorded digest is c.Digest
+	// (or empty: recorded before digests were kept), or an error wrapping
+	// ErrConflict, when it is another: the same key for another input.
+	// Concurrent submissions with one key create one ticket between them,
+	// across processes sharing the store.
 	SubmitTicket(ctx context.Context, c SubmitChange) (ticketID uuid.UUID, created bool, err error)
 }
 
@@ -398,8 +401,11 @@ type SubmitChange struct {
 	Message   Message
 	ContactID uuid.UUID
 	// Key is the submission's idempotency key, or "".
-	Key   string
-	Event Event
+	Key string
+	// Digest identifies the submission's input (a SHA-256 that Portal
+	// computes), recorded with Key.
+	Digest []byte
+	Event  Event
 }
 
 // Clone returns a deep copy.

@@ -2,6 +2,9 @@ package portal
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -113,8 +116,10 @@ type SubmissionInput struct {
 	// dates; a bool for booleans.
 	Values map[string]any
 	// Key, when set, makes the submission idempotent: a contact's second
-	// submission with the same key creates nothing and returns the first
-	// one's ticket. At most 200 characters.
+	// submission with the same key and the same values creates nothing and
+	// returns the first one's ticket; with other values (a form sent again
+	// after going Back and changing it) it is refused with a *ConflictError
+	// (ErrConflict) naming "key". At most 200 characters.
 	Key string
 }
 
@@ -184,6 +189,11 @@ func (p *Portal) SubmitTicket(ctx context.Context, v Viewer, in SubmissionInput)
 		return SubmitResult{}, fmt.Errorf("%w: the helpdesk has no pipeline with an open stage for new tickets", ErrForbidden)
 	}
 	c := SubmitChange{ContactID: r.contact.ID, Key: in.Key}
+	if in.Key != "" {
+		if c.Digest, err = submissionDigest(&t); err != nil {
+			return SubmitResult{}, err
+		}
+	}
 	ids := make([]uuid.UUID, 4)
 	for i := range ids {
 		if ids[i], err = p.id(); err != nil {
@@ -198,6 +208,9 @@ func (p *Portal) SubmitTicket(ctx context.Context, v Viewer, in SubmissionInput)
 	c.Event = Event{ID: ids[3], PortalID: v.PortalID, Kind: EventSubmit, TicketID: t.ID, ChannelID: t.ChannelID,
 		ContactID: r.contact.ID, ThreadID: ids[1], MessageID: ids[2], At: r.now}
 	id, created, err := p.store.SubmitTicket(ctx, c)
+	if errors.Is(err, ErrConflict) && in.Key != "" {
+		return SubmitResult{}, &ConflictError{Field: "key", Problem: "was used for a submission with other values"}
+	}
 	if err != nil {
 		return SubmitResult{}, classify(err)
 	}
@@ -205,6 +218,22 @@ func (p *Portal) SubmitTicket(ctx context.Context, v Viewer, in SubmissionInput)
 		p.wake.notify(v.PortalID)
 	}
 	return SubmitResult{TicketID: id, Created: created}, nil
+}
+
+// submissionDigest identifies a submission's input, as its ticket holds it:
+// the SHA-256 of its subject, content, priority and custom values in JSON
+// (whose maps are in key order, times in UTC to the microsecond).
+func submissionDigest(t *Ticket) ([]byte, error) {
+	b, err := json.Marshal(struct {
+		Subject, Content string
+		Priority         Priority
+		Properties       Properties
+	}{t.Subject, t.Content, t.Priority, t.Properties})
+	if err != nil {
+		return nil, fmt.Errorf("%w: submission digest: %v", ErrInternal, err)
+	}
+	sum := sha256.Sum256(b)
+	return sum[:], nil
 }
 
 // submissionValues checks a submission's values against the form's fields

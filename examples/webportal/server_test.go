@@ -705,6 +705,20 @@ func TestActions(t *testing.T) {
 	require.Equal(t, http.StatusSeeOther, first.StatusCode, first.body)
 	again := c.post("/new", values)
 	assert.Equal(t, first.Header.Get("Location"), again.Header.Get("Location"), "a resent form is the same ticket")
+	// Back, changed, sent again with the restored key (X8): not the first
+	// ticket; the form comes back with what was typed and a new key.
+	changed := url.Values{"csrf": values["csrf"], "key": {key}, "subject": {"Printeren er død"}, "content": {"Intet lys."}}
+	res = c.post("/new", changed)
+	assert.Equal(t, http.StatusConflict, res.StatusCode, res.body)
+	assert.Contains(t, res.body, "already sent with other values")
+	assert.Contains(t, res.body, "Printeren er død", "what was typed is kept")
+	assert.Contains(t, res.body, "Intet lys.")
+	newKey := regexp.MustCompile(`name="key" value="([^"]+)"`).FindStringSubmatch(res.body)[1]
+	assert.NotEqual(t, key, newKey)
+	changed.Set("key", newKey)
+	second := c.post("/new", changed)
+	require.Equal(t, http.StatusSeeOther, second.StatusCode, second.body)
+	assert.NotEqual(t, first.Header.Get("Location"), second.Header.Get("Location"), "a ticket of its own")
 	assert.Contains(t, c.get(first.Header.Get("Location")).body, "Kaffemaskinen lækker")
 	assert.Contains(t, c.get("/tickets").body, "Kaffemaskinen lækker", "the new ticket is in the list at once")
 
@@ -714,7 +728,7 @@ func TestActions(t *testing.T) {
 	for _, e := range events {
 		kinds = append(kinds, e.Kind)
 	}
-	assert.Equal(t, []portal.EventKind{portal.EventReply, portal.EventClose, portal.EventSubmit}, kinds,
+	assert.Equal(t, []portal.EventKind{portal.EventReply, portal.EventClose, portal.EventSubmit, portal.EventSubmit}, kinds,
 		"the helpdesk receives each action once")
 }
 

@@ -304,6 +304,10 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request, v *visit) {
 			fields[strings.TrimPrefix(f, "values.")] = problem
 		}
 		s.renderForm(w, v, http.StatusBadRequest, page{Fields: fields, Errors: []string{v.T("error.invalid")}}, typed, key)
+	case errors.Is(err, portal.ErrConflict):
+		// The key was sent before with other values (Back, changed, sent
+		// again): the typed values stay, under a new key.
+		s.renderForm(w, v, http.StatusConflict, page{Errors: []string{v.T("error.resubmitted")}}, typed, "")
 	default:
 		s.fail(w, v, err)
 	}

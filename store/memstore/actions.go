@@ -1,6 +1,7 @@
 package memstore
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -14,6 +15,13 @@ import (
 type submission struct {
 	contact uuid.UUID
 	key     string
+}
+
+// submitted is what a submission's key recorded: its ticket and the
+// digest of its input.
+type submitted struct {
+	ticket uuid.UUID
+	digest []byte
 }
 
 // Each action checks every precondition before it changes anything, under
@@ -80,7 +88,10 @@ func (s *Store) SubmitTicket(_ context.Context, c portal.SubmitChange) (uuid.UUI
 	err := s.write(c.Ticket.PortalID, func(t *tenant) error {
 		key := submission{c.ContactID, c.Key}
 		if first, ok := t.submissions[key]; ok && c.Key != "" {
-			tid = first
+			if len(first.digest) > 0 && !bytes.Equal(first.digest, c.Digest) {
+				return fmt.Errorf("memstore: key %q was used for another submission: %w", c.Key, portal.ErrConflict)
+			}
+			tid = first.ticket
 			return nil
 		}
 		if _, ok := t.tickets[c.Ticket.ID]; ok {
@@ -90,7 +101,7 @@ func (s *Store) SubmitTicket(_ context.Context, c portal.SubmitChange) (uuid.UUI
 			return fmt.Errorf("memstore: message %s exists: %w", c.Message.ID, portal.ErrConflict)
 		}
 		if c.Key != "" {
-			t.submissions[key] = c.Ticket.ID
+			t.submissions[key] = submitted{c.Ticket.ID, bytes.Clone(c.Digest)}
 		}
 		t.putTicket(c.Ticket)
 		t.putThread(c.Thread)

@@ -69,7 +69,7 @@ type tenant struct {
 
 	events      []portal.Event           // the outbox: events[i].Seq == i+1
 	acked       int64                    // acknowledged outbox position
-	submissions map[submission]uuid.UUID // idempotency keys → ticket
+	submissions map[submission]submitted // idempotency keys
 }
 
 func newTenant(t portal.Tenant, s portal.Settings) *tenant {
@@ -83,7 +83,7 @@ func newTenant(t portal.Tenant, s portal.Settings) *tenant {
 		byContact: map[uuid.UUID]*scope{}, byCompany: map[uuid.UUID]*scope{},
 		stages: map[uuid.UUID]portal.Stage{}, closed: map[uuid.UUID]bool{},
 		threadsByTicket: map[uuid.UUID][]uuid.UUID{}, messagesByThread: map[uuid.UUID][]uuid.UUID{},
-		submissions: map[submission]uuid.UUID{},
+		submissions: map[submission]submitted{},
 	}
 }
 

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -218,10 +219,13 @@ func (s *Store) SubmitTicket(ctx context.Context, c portal.SubmitChange) (uuid.U
 			return err
 		}
 		if c.Key != "" {
-			var b []byte
-			err := x.row(ctx, "SELECT ticket_id FROM submissions WHERE portal_id = ? AND contact_id = ? AND idem_key = ?"+s.d.forUpdate(),
-				id(pid), id(c.ContactID), text(c.Key)).Scan(&b)
+			var b, digest []byte
+			err := x.row(ctx, "SELECT ticket_id, digest FROM submissions WHERE portal_id = ? AND contact_id = ? AND idem_key = ?"+s.d.forUpdate(),
+				id(pid), id(c.ContactID), text(c.Key)).Scan(&b, &digest)
 			if err == nil {
+				if len(digest) > 0 && !bytes.Equal(digest, c.Digest) {
+					return fmt.Errorf("%w: key %q was used for another submission", portal.ErrConflict, c.Key)
+				}
 				if first, err = uuidOf(b); err != nil {
 					return err
 				}
@@ -230,8 +234,8 @@ func (s *Store) SubmitTicket(ctx context.Context, c portal.SubmitChange) (uuid.U
 			if !isNoRows(err) {
 				return err
 			}
-			if _, err := x.exec(ctx, "INSERT INTO submissions (portal_id, contact_id, idem_key, ticket_id) VALUES (?, ?, ?, ?)",
-				id(pid), id(c.ContactID), text(c.Key), id(c.Ticket.ID)); err != nil {
+			if _, err := x.exec(ctx, "INSERT INTO submissions (portal_id, contact_id, idem_key, ticket_id, digest) VALUES (?, ?, ?, ?, ?)",
+				id(pid), id(c.ContactID), text(c.Key), id(c.Ticket.ID), c.Digest); err != nil {
 				return err
 			}
 		}

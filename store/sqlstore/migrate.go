@@ -165,9 +165,10 @@ func apply(ctx context.Context, db *sql.DB, d Dialect, m migration) error {
 // transaction (on MySQL, in a transaction of its own before the version is
 // recorded), and must be harmless to run twice.
 var backfills = map[string]func(ctx context.Context, t tx) error{
-	"auth":   indexContacts,
-	"orders": migrateOrders,
-	"exact":  exactDates,
+	"auth":    indexContacts,
+	"orders":  migrateOrders,
+	"exact":   exactDates,
+	"digests": submissionDigests,
 }
 
 // backfill runs m's backfill, if it has one.
@@ -284,6 +285,15 @@ func exactDates(ctx context.Context, t tx) error {
 		}
 	}
 	return nil
+}
+
+// submissionDigests adds submissions.digest on MySQL (migration digests),
+// where the migration's SQL cannot.
+func submissionDigests(ctx context.Context, t tx) error {
+	if t.d != MySQL {
+		return nil
+	}
+	return mysqlEnsure(ctx, t, mysqlHasColumn, "ALTER TABLE submissions ADD COLUMN digest varbinary(32)", "submissions", "digest")
 }
 
 // mysqlEnsure runs change unless count, run with args, finds what it

@@ -34,6 +34,7 @@ var undo = map[int]map[sqlstore.Dialect][]string{
 	},
 	// Version 5 kept custom dates in num, a double.
 	6: all("UPDATE ticket_props SET num = micros WHERE kind = 'd'", "ALTER TABLE ticket_props DROP COLUMN micros"),
+	7: all("ALTER TABLE submissions DROP COLUMN digest"),
 }
 
 func all(stmts ...string) map[sqlstore.Dialect][]string {

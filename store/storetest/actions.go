@@ -33,6 +33,7 @@ var actionTests = []test{
 	{name: "SubmitCreatesOneTicketInTheDefaultChannel", fn: testSubmit},
 	{name: "SubmitBadInputIsInvalidAndWritesNothing", fn: testSubmitBadInput},
 	{name: "SubmitWithAKeyIsIdempotentEvenConcurrently", fn: testSubmitIdempotent},
+	{name: "SubmitWithAUsedKeyAndOtherValuesIsAConflict", fn: testSubmitKeyConflict},
 	{name: "OutboxInOrderAcknowledgedAndRedelivered", fn: testOutbox},
 	{name: "AckPastTheLastEventIsRefused", fn: testAckPastHead},
 	{name: "AckRacingActionsNeverPassesTheHead", fn: testAckRacingActions},
@@ -748,6 +749,43 @@ func testSubmitIdempotent(t *testing.T, s portal.Store) {
 	w.learn(results[0].TicketID)
 	assert.Equal(t, 1, strings.Count(strings.Join(w.list(ann, bySubject), "|"), "Raced"), "one ticket in the list")
 	assert.Len(t, w.events(), 3, "one event per ticket created")
+}
+
+// The customer sends ticket A, goes Back (the browser restores the form's
+// key), changes the subject and the text and sends again: that is not a
+// retry of A. It is refused as a conflict naming the key, and writes
+// nothing; A sent again is still A. Values that differ only as the form
+// normalises them (white space around a text) are the same values.
+// covers: P8, X8
+func testSubmitKeyConflict(t *testing.T, s portal.Store) {
+	w := newActionWorld(t, s)
+	w.supportForm()
+	ann := w.viewer(w.ann)
+	a := portal.SubmissionInput{Values: map[string]any{"subject": "Printer A", "content": "Jammed", "product": "app"}, Key: "form-1"}
+	first, err := w.p.SubmitTicket(ctx(t), ann, a)
+	require.NoError(t, err)
+	require.True(t, first.Created)
+	events := len(w.events())
+
+	for _, values := range []map[string]any{
+		{"subject": "Printer B", "content": "Out of toner", "product": "app"},
+		{"subject": "Printer A", "content": "Jammed", "product": "web"},
+	} {
+		_, err := w.p.SubmitTicket(ctx(t), ann, portal.SubmissionInput{Values: values, Key: "form-1"})
+		require.ErrorIs(t, err, portal.ErrConflict, "%v", values)
+		var ce *portal.ConflictError
+		require.ErrorAs(t, err, &ce)
+		assert.Equal(t, "key", ce.Field)
+	}
+	assert.Len(t, w.events(), events, "nothing written")
+
+	same := portal.SubmissionInput{Values: map[string]any{"subject": " Printer A ", "content": "Jammed\n", "product": "app"}, Key: "form-1"}
+	again, err := w.p.SubmitTicket(ctx(t), ann, same)
+	require.NoError(t, err)
+	assert.Equal(t, portal.SubmitResult{TicketID: first.TicketID, Created: false}, again, "the same values, as the form keeps them")
+	b, err := w.p.SubmitTicket(ctx(t), ann, portal.SubmissionInput{Values: map[string]any{"subject": "Printer B", "content": "Out of toner", "product": "app"}, Key: "form-2"})
+	require.NoError(t, err)
+	assert.True(t, b.Created, "B with a key of its own")
 }
 
 // covers: P5, P6, P8 (delivery to the helpdesk), X5
