@@ -2,9 +2,11 @@ package portal
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -37,6 +39,12 @@ type ReplyInput struct {
 	// the reply is Text alone, shown as escaped HTML.
 	Text        string
 	Attachments []AttachmentInput
+	// Key, when set, makes the reply idempotent: the contact's reply to the
+	// same ticket with the same key and the same content (a resent form, a
+	// retry after an error) returns the first reply and writes nothing;
+	// with other content it is refused with a *ConflictError (ErrConflict)
+	// naming "key". At most MaxKey characters.
+	Key string
 }
 
 // AttachmentInput is a file a customer attaches. Its content type is
@@ -72,6 +80,11 @@ func (p *Portal) Reply(ctx context.Context, v Viewer, ticketID uuid.UUID, in Rep
 	if verdict := replyVerdict(r, rd, &t); !verdict.Allowed {
 		return ConversationMessage{}, forbidden(verdict)
 	}
+	var ps problems
+	checkText(&ps, "key", in.Key, 0, MaxKey)
+	if err := ps.err(); err != nil {
+		return ConversationMessage{}, err
+	}
 	body, text, err := replyBody(in.HTML, in.Text)
 	if err != nil {
 		return ConversationMessage{}, err
@@ -84,6 +97,9 @@ func (p *Portal) Reply(ctx context.Context, v Viewer, ticketID uuid.UUID, in Rep
 		Body: body, Text: text, Engagement: EmailEngagement, CreatedAt: r.now}
 	if m.ID, err = p.id(); err != nil {
 		return ConversationMessage{}, err
+	}
+	if in.Key != "" {
+		m.ID = replyID(v.PortalID, r.contact.ID, t.ID, in.Key)
 	}
 	e := Event{PortalID: v.PortalID, Kind: EventReply, ContactID: r.contact.ID, MessageID: m.ID, At: r.now}
 	if e.ID, err = p.id(); err != nil {
@@ -118,6 +134,22 @@ func (p *Portal) Reply(ctx context.Context, v Viewer, ticketID uuid.UUID, in Rep
 			p.wake.notify(v.PortalID)
 			break
 		}
+		// The message may be there after all: this reply's, committed
+		// though its acknowledgement was lost (its files must then stay),
+		// or the first of a key sent again.
+		if first, ok, ferr := p.postedReply(ctx, c.Message); ferr == nil && ok {
+			if !sameReply(&first, &c.Message) {
+				return ConversationMessage{}, p.dropBlobs(ctx, m.Attachments,
+					&ConflictError{Field: "key", Problem: "was used for a reply with other content"})
+			}
+			if !slices.Equal(blobKeys(first.Attachments), blobKeys(m.Attachments)) {
+				if err := p.dropBlobs(ctx, m.Attachments, nil); err != nil {
+					return ConversationMessage{}, err
+				}
+			}
+			m = first
+			break
+		}
 		if !errors.Is(err, ErrConflict) || attempt == maxAttempts {
 			return ConversationMessage{}, p.dropBlobs(ctx, m.Attachments, classify(err))
 		}
@@ -132,6 +164,54 @@ func (p *Portal) Reply(ctx context.Context, v Viewer, ticketID uuid.UUID, in Rep
 	}
 	return ConversationMessage{ID: m.ID, FromContact: true, From: m.From, Body: m.Body, Text: m.Text,
 		Attachments: shownAttachments(m.Attachments), CreatedAt: m.CreatedAt}, nil
+}
+
+// replyID is the ID of the reply of a contact to a ticket with an
+// idempotency key: the same for the same key, so that the store, which
+// refuses a second message with one ID, keeps one reply per key.
+func replyID(portalID, contactID, ticketID uuid.UUID, key string) uuid.UUID {
+	data := make([]byte, 0, 32+len(key))
+	data = append(append(append(data, contactID[:]...), ticketID[:]...), key...)
+	return uuid.NewHash(sha256.New(), portalID, data, 8)
+}
+
+// postedReply finds a reply the store holds with m's ID in m's thread.
+func (p *Portal) postedReply(ctx context.Context, m Message) (Message, bool, error) {
+	ms, err := p.store.Messages(context.WithoutCancel(ctx), m.PortalID, m.ThreadID)
+	if err != nil {
+		return Message{}, false, err
+	}
+	i := slices.IndexFunc(ms, func(x Message) bool { return x.ID == m.ID })
+	if i < 0 {
+		return Message{}, false, nil
+	}
+	return ms[i], true, nil
+}
+
+// sameReply reports whether two replies have the same content: text, body
+// and attachments by name, type and size.
+func sameReply(a, b *Message) bool {
+	type file struct {
+		name, typ string
+		size      int64
+	}
+	files := func(m *Message) []file {
+		out := make([]file, len(m.Attachments))
+		for i, at := range m.Attachments {
+			out[i] = file{at.Name, at.ContentType, at.Size}
+		}
+		return out
+	}
+	return a.Kind == b.Kind && a.Text == b.Text && a.Body == b.Body && slices.Equal(files(a), files(b))
+}
+
+// blobKeys returns the blob keys of attachments.
+func blobKeys(as []Attachment) []string {
+	out := make([]string, len(as))
+	for i, a := range as {
+		out[i] = a.BlobKey
+	}
+	return out
 }
 
 // CloseResult says what Close did.

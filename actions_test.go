@@ -70,10 +70,12 @@ func (d *demo) events(t testing.TB) []portal.Event {
 }
 
 // faultyStore fails the action writes it is told to, as a store whose
-// transaction failed: nothing of it is written.
+// transaction failed: nothing of it is written; or, with lost, as one
+// whose commit's acknowledgement was lost: all of it is written, and the
+// caller gets an error.
 type faultyStore struct {
 	portal.Store
-	fail atomic.Bool
+	fail, lost atomic.Bool
 }
 
 var errInjected = errors.New("injected fault")
@@ -82,7 +84,10 @@ func (s *faultyStore) AddReply(ctx context.Context, c portal.ReplyChange) error 
 	if s.fail.Load() {
 		return errInjected
 	}
-	return s.Store.AddReply(ctx, c)
+	if err := s.Store.AddReply(ctx, c); err != nil || !s.lost.Load() {
+		return err
+	}
+	return errInjected
 }
 
 func (s *faultyStore) CloseTicket(ctx context.Context, c portal.CloseChange) error {
@@ -96,7 +101,11 @@ func (s *faultyStore) SubmitTicket(ctx context.Context, c portal.SubmitChange) (
 	if s.fail.Load() {
 		return uuid.Nil, false, errInjected
 	}
-	return s.Store.SubmitTicket(ctx, c)
+	id, created, err := s.Store.SubmitTicket(ctx, c)
+	if err != nil || !s.lost.Load() {
+		return id, created, err
+	}
+	return uuid.Nil, false, errInjected
 }
 
 // faultyBlobs fails every Put after the first ok ones, having written part
@@ -168,6 +177,54 @@ func TestFailedActionLeavesNothing(t *testing.T) {
 	require.Len(t, evs, 2)
 	assert.Equal(t, int64(1), evs[0].Seq)
 	assert.Equal(t, m.ID, evs[0].MessageID)
+}
+
+// A reply or a submission whose commit's acknowledgement is lost was
+// made: the Portal finds it, keeps its files and says it was done, and
+// the customer's retry with the same key is the same reply or ticket, not
+// a second one. A reply with the same key and other content is refused.
+// Neither leaves a file behind.
+// covers: P5, P8, X8
+func TestLostAcknowledgementLosesNothing(t *testing.T) {
+	ctx := context.Background()
+	store := &faultyStore{Store: memstore.New()}
+	mem := blobs.NewMemory()
+	d := newDemo(t, store, mem)
+	messages := d.messageCount(t)
+
+	store.lost.Store(true)
+	in := portal.ReplyInput{Text: "with files", Attachments: files(2), Key: "reply-1"}
+	m, err := d.p.Reply(ctx, d.viewer, d.ticket, in)
+	require.NoError(t, err, "the reply was committed")
+	assert.Len(t, mem.Keys(), 2, "its files stay")
+	sub := portal.SubmissionInput{Values: map[string]any{"subject": "S", "content": "C"}, Key: "form-1"}
+	res, err := d.p.SubmitTicket(ctx, d.viewer, sub)
+	require.NoError(t, err, "the submission was committed")
+	assert.True(t, res.Created)
+	store.lost.Store(false)
+
+	in.Attachments = files(2)
+	again, err := d.p.Reply(ctx, d.viewer, d.ticket, in)
+	require.NoError(t, err)
+	assert.Equal(t, m.ID, again.ID, "the retry is the first reply")
+	assert.Len(t, again.Attachments, 2)
+	assert.Len(t, mem.Keys(), 2, "the retry's files are not kept twice")
+	assert.Equal(t, messages+1, d.messageCount(t), "one message")
+	res2, err := d.p.SubmitTicket(ctx, d.viewer, sub)
+	require.NoError(t, err)
+	assert.Equal(t, portal.SubmitResult{TicketID: res.TicketID, Created: false}, res2)
+	assert.Len(t, d.events(t), 2, "one event each")
+
+	other := portal.ReplyInput{Text: "something else", Attachments: files(1), Key: "reply-1"}
+	_, err = d.p.Reply(ctx, d.viewer, d.ticket, other)
+	var ce *portal.ConflictError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "key", ce.Field)
+	assert.Len(t, mem.Keys(), 2, "the refused reply's file is gone")
+	assert.Equal(t, messages+1, d.messageCount(t))
+
+	_, err = d.p.Reply(ctx, d.viewer, d.ticket, portal.ReplyInput{Text: "x", Key: strings.Repeat("k", portal.MaxKey+1)})
+	requireField(t, err, "key")
 }
 
 // A failing blob store fails the reply with nothing written: the files put

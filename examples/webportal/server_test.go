@@ -227,7 +227,13 @@ func TestOtherCustomersURLsAreNotFound(t *testing.T) {
 
 // strip removes what differs between two renderings of one page: the form
 // tokens.
-func strip(body string) string { return csrfPattern.ReplaceAllString(body, "") }
+// strip takes out of a page what changes on every view: CSRF tokens and
+// the forms' fresh idempotency keys.
+func strip(body string) string {
+	return keyPattern.ReplaceAllString(csrfPattern.ReplaceAllString(body, ""), "")
+}
+
+var keyPattern = regexp.MustCompile(`name="key" value="[^"]*"`)
 
 // covers: P5 — bad uploads
 func TestUploadLimits(t *testing.T) {
@@ -683,6 +689,20 @@ func TestActions(t *testing.T) {
 	assert.Contains(t, detail, "Your reply has been sent.")
 	assert.Contains(t, detail, "<ul><li>it works</li><li><em>really</em></li></ul>")
 	assert.Contains(t, detail, ">photo.png</a>")
+	// The reply form's key (X8): sent twice, one reply; the key again with
+	// other text, the form back with the text and a new key.
+	key := regexp.MustCompile(`name="key" value="([^"]+)"`).FindStringSubmatch(detail)[1]
+	resend := url.Values{"csrf": {c.csrf("/tickets/" + ticket)}, "key": {key}, "body": {"Sent twice?"}}
+	r1 := c.post("/tickets/"+ticket+"/reply", resend)
+	r2 := c.post("/tickets/"+ticket+"/reply", resend)
+	require.Equal(t, http.StatusSeeOther, r1.StatusCode, r1.body)
+	assert.Equal(t, r1.Header.Get("Location"), r2.Header.Get("Location"), "a resent reply is the same reply")
+	assert.Equal(t, 1, strings.Count(c.get(r1.Header.Get("Location")).body, "Sent twice?"))
+	resend.Set("body", "Something else")
+	r3 := c.post("/tickets/"+ticket+"/reply", resend)
+	assert.Equal(t, http.StatusConflict, r3.StatusCode)
+	assert.Contains(t, r3.body, "Something else", "what was typed is kept")
+	assert.NotContains(t, r3.body, `value="`+key+`"`, "under a new key")
 
 	res = c.post("/tickets/"+ticket+"/close", url.Values{"csrf": {c.csrf("/tickets/" + ticket)}})
 	require.Equal(t, http.StatusSeeOther, res.StatusCode, res.body)
@@ -696,7 +716,7 @@ func TestActions(t *testing.T) {
 
 	form := c.get("/new").body
 	assert.Contains(t, form, "<h1>Submit a support ticket</h1>")
-	key := regexp.MustCompile(`name="key" value="([^"]+)"`).FindStringSubmatch(form)[1]
+	key = regexp.MustCompile(`name="key" value="([^"]+)"`).FindStringSubmatch(form)[1]
 	values := url.Values{"csrf": {c.csrf("/new")}, "key": {key}, "subject": {"Kaffemaskinen lækker"}, "content": {"Der er vand på gulvet."}}
 	res = c.post("/new", url.Values{"csrf": values["csrf"], "key": {key}, "content": values["content"]})
 	assert.Equal(t, http.StatusBadRequest, res.StatusCode, "the subject is required")
@@ -728,7 +748,7 @@ func TestActions(t *testing.T) {
 	for _, e := range events {
 		kinds = append(kinds, e.Kind)
 	}
-	assert.Equal(t, []portal.EventKind{portal.EventReply, portal.EventClose, portal.EventSubmit, portal.EventSubmit}, kinds,
+	assert.Equal(t, []portal.EventKind{portal.EventReply, portal.EventReply, portal.EventClose, portal.EventSubmit, portal.EventSubmit}, kinds,
 		"the helpdesk receives each action once")
 }
 

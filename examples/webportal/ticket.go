@@ -28,8 +28,10 @@ type detailData struct {
 	Cells    []cell
 	Messages []message
 	Reply    string
+	Key      string // the reply's idempotency key
 	MaxFiles int
 	MaxSize  string
+	MaxTotal string
 }
 
 type message struct {
@@ -71,16 +73,22 @@ func (s *server) detail(w http.ResponseWriter, r *http.Request, v *visit) {
 	if key, ok := flashes[r.URL.Query().Get("ok")]; ok {
 		p.Flash = v.T(key)
 	}
-	s.renderDetail(w, v, http.StatusOK, id, p, "")
+	s.renderDetail(w, v, http.StatusOK, id, p, "", "")
 }
 
-func (s *server) renderDetail(w http.ResponseWriter, v *visit, code int, id uuid.UUID, p page, reply string) {
+// renderDetail shows a ticket, with reply in the reply form under key (a
+// new one when key is "").
+func (s *server) renderDetail(w http.ResponseWriter, v *visit, code int, id uuid.UUID, p page, reply, key string) {
 	td, err := s.Portal.TicketDetail(v.ctx(), v.Viewer(), id)
 	if err != nil {
 		s.fail(w, v, err)
 		return
 	}
-	d := detailData{TicketDetail: td, Back: "/tickets", Reply: reply, MaxFiles: s.Limits.MaxFiles, MaxSize: size(s.Limits.MaxFileSize)}
+	if key == "" {
+		key = rand.Text() // one reply, however often it is sent (P5)
+	}
+	d := detailData{TicketDetail: td, Back: "/tickets", Reply: reply, Key: key, MaxFiles: s.Limits.MaxFiles,
+		MaxSize: size(s.Limits.MaxFileSize), MaxTotal: size(s.Limits.MaxMessageSize)}
 	if u, err := url.Parse(v.r.Referer()); err == nil && u.Path == "/tickets" {
 		d.Back = u.RequestURI() // back to the list as it was: a path of this site
 	}
@@ -134,8 +142,8 @@ func (s *server) reply(w http.ResponseWriter, r *http.Request, v *visit) {
 		s.fail(w, v, err)
 		return
 	}
-	text := r.PostFormValue("body")
-	in := portal.ReplyInput{HTML: formatReply(text), Text: text}
+	text, key := r.PostFormValue("body"), r.PostFormValue("key")
+	in := portal.ReplyInput{HTML: formatReply(text), Text: text, Key: key}
 	var names []string
 	var total int64
 	code := http.StatusBadRequest
@@ -169,7 +177,11 @@ func (s *server) reply(w http.ResponseWriter, r *http.Request, v *visit) {
 			}
 			return v.T("detail.reply")
 		})
-		s.renderDetail(w, v, code, id, page{Errors: problems}, text)
+		s.renderDetail(w, v, code, id, page{Errors: problems}, text, key)
+	case errors.Is(err, portal.ErrConflict):
+		// The key was sent before with other text: what was typed stays,
+		// under a new key.
+		s.renderDetail(w, v, http.StatusConflict, id, page{Errors: []string{v.T("error.replied")}}, text, "")
 	default:
 		s.fail(w, v, err)
 	}

@@ -34,6 +34,7 @@ var actionTests = []test{
 	{name: "SubmitBadInputIsInvalidAndWritesNothing", fn: testSubmitBadInput},
 	{name: "SubmitWithAKeyIsIdempotentEvenConcurrently", fn: testSubmitIdempotent},
 	{name: "SubmitWithAUsedKeyAndOtherValuesIsAConflict", fn: testSubmitKeyConflict},
+	{name: "ReplyWithAKeyIsIdempotent", fn: testReplyKey},
 	{name: "OutboxInOrderAcknowledgedAndRedelivered", fn: testOutbox},
 	{name: "AckPastTheLastEventIsRefused", fn: testAckPastHead},
 	{name: "AckRacingActionsNeverPassesTheHead", fn: testAckRacingActions},
@@ -786,6 +787,44 @@ func testSubmitKeyConflict(t *testing.T, s portal.Store) {
 	b, err := w.p.SubmitTicket(ctx(t), ann, portal.SubmissionInput{Values: map[string]any{"subject": "Printer B", "content": "Out of toner", "product": "app"}, Key: "form-2"})
 	require.NoError(t, err)
 	assert.True(t, b.Created, "B with a key of its own")
+}
+
+// A reply sent again with its key (a resent form, a retry after an
+// error) is the first reply: one message, one event, the files once; the
+// same key with other text is a conflict naming the key; a key is the
+// contact's and the ticket's own.
+// covers: P5, X8
+func testReplyKey(t *testing.T, s portal.Store) {
+	w := newActionWorld(t, s)
+	w.scope(portal.CompanyTickets, nil)
+	ann, bob := w.viewer(w.ann), w.viewer(w.bob)
+	tid := w.id("Ann and Acme")
+	file := func() []portal.AttachmentInput {
+		return []portal.AttachmentInput{{Name: "a.txt", Content: strings.NewReader("file")}}
+	}
+	in := portal.ReplyInput{Text: "Any news?", Attachments: file(), Key: "r-1"}
+	first, err := w.p.Reply(ctx(t), ann, tid, in)
+	require.NoError(t, err)
+	in.Attachments = file()
+	again, err := w.p.Reply(ctx(t), ann, tid, in)
+	require.NoError(t, err)
+	assert.Equal(t, first.ID, again.ID)
+	assert.Len(t, w.messages(tid), 1, "one message")
+	assert.Len(t, w.events(), 1, "one event")
+	assert.Len(t, w.blobs.Keys(), 1, "the file once")
+
+	_, err = w.p.Reply(ctx(t), ann, tid, portal.ReplyInput{Text: "Something else", Key: "r-1"})
+	var ce *portal.ConflictError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "key", ce.Field)
+
+	other, err := w.p.Reply(ctx(t), bob, tid, portal.ReplyInput{Text: "Any news?", Key: "r-1"})
+	require.NoError(t, err, "another contact's key")
+	assert.NotEqual(t, first.ID, other.ID)
+	elsewhere, err := w.p.Reply(ctx(t), ann, w.id("Ann alone"), portal.ReplyInput{Text: "Any news?", Key: "r-1"})
+	require.NoError(t, err, "another ticket's key")
+	assert.NotEqual(t, first.ID, elsewhere.ID)
+	assert.Len(t, w.events(), 3)
 }
 
 // covers: P5, P6, P8 (delivery to the helpdesk), X5
