@@ -57,18 +57,21 @@ func TestThrottleSchedule(t *testing.T) {
 	}{
 		{4, 0, false}, {5, 0, true}, {5, time.Second, false}, {6, 1999 * time.Millisecond, true},
 		{6, 2 * time.Second, false}, {9, 15 * time.Second, true}, {9, 16 * time.Second, false},
-		{10, 14 * time.Minute, true}, {10, 15 * time.Minute, false}, {30, 15 * time.Minute, false},
+		{10, 31 * time.Second, true}, {10, 32 * time.Second, false}, {14, 8 * time.Minute, true},
+		{15, 14 * time.Minute, true}, {15, 15 * time.Minute, false}, {300, 15 * time.Minute, false},
+		{300, 14 * time.Minute, true},
 	} {
-		l := Login{Failures: tc.failures, FailedAt: t0}
-		if got := o.throttled(&l, t0.Add(tc.after)); got != tc.want {
-			t.Errorf("%d failures, %v later: throttled = %v, want %v", tc.failures, tc.after, got, tc.want)
+		th := Throttle{Failures: tc.failures, FailedAt: t0}
+		if got := o.waiting(th, o.SlowAfter, t0.Add(tc.after)); got != tc.want {
+			t.Errorf("%d failures, %v later: waiting = %v, want %v", tc.failures, tc.after, got, tc.want)
 		}
 	}
-	// A long back-off never overflows, and never outlasts the lock.
-	long := AuthOptions{SlowAfter: 1, LockAfter: 1000, Backoff: time.Hour, LockFor: 2 * time.Hour}.WithDefaults()
-	l := Login{Failures: 500, FailedAt: t0}
-	if !long.throttled(&l, t0.Add(119*time.Minute)) || long.throttled(&l, t0.Add(2*time.Hour)) {
-		t.Error("a back-off of many doublings is not capped at LockFor")
+	// A long back-off never overflows, and never outlasts MaxBackoff or
+	// ForgetAfter.
+	long := AuthOptions{SlowAfter: 1, Backoff: time.Hour, MaxBackoff: 30 * time.Hour, ForgetAfter: 24 * time.Hour}.WithDefaults()
+	th := Throttle{Failures: 500, FailedAt: t0}
+	if !long.waiting(th, 1, t0.Add(23*time.Hour)) || long.waiting(th, 1, t0.Add(24*time.Hour)) {
+		t.Error("a back-off of many doublings is not capped, or outlasts ForgetAfter")
 	}
 }
 

@@ -77,16 +77,18 @@ type AuthOptions struct {
 	Password PasswordParams
 	// MinPasswordLength in characters; default 10.
 	MinPasswordLength int
-	// SlowAfter failed attempts in a row (default 5), each further attempt
-	// on the login is refused until Backoff (default 1 s) doubled for each
-	// failure beyond SlowAfter (never more than LockFor) has passed since
-	// the last failure.
-	SlowAfter int
-	Backoff   time.Duration
-	// LockAfter failed attempts in a row (default 10), the login is locked
-	// for LockFor (default 15 minutes) after each further failure.
-	LockAfter int
-	LockFor   time.Duration
+	// SlowAfter failed attempts in a row on one login from one client
+	// (default 5), each further attempt from that client waits for
+	// Backoff (default 1 s), doubled with each failure beyond SlowAfter,
+	// never more than MaxBackoff (default 15 minutes), since the last
+	// failure. ClientSlowAfter (default 20) is the same for a client's
+	// failures on any logins and unknown e-mails. Failures older than
+	// ForgetAfter (default 24 hours) are forgotten. (A8: see WithClient.)
+	SlowAfter       int
+	ClientSlowAfter int
+	Backoff         time.Duration
+	MaxBackoff      time.Duration
+	ForgetAfter     time.Duration
 	// InvitationTTL: how long an invitation is good for; default 7 days.
 	InvitationTTL time.Duration
 	// RegistrationTTL: how long a registration's "set your password" link
@@ -118,9 +120,10 @@ func (o AuthOptions) WithDefaults() AuthOptions {
 	}
 	def(&o.MinPasswordLength, 10)
 	def(&o.SlowAfter, 5)
-	def(&o.LockAfter, 10)
+	def(&o.ClientSlowAfter, 20)
 	dur(&o.Backoff, time.Second)
-	dur(&o.LockFor, 15*time.Minute)
+	dur(&o.MaxBackoff, 15*time.Minute)
+	dur(&o.ForgetAfter, 24*time.Hour)
 	dur(&o.InvitationTTL, 7*24*time.Hour)
 	dur(&o.RegistrationTTL, 24*time.Hour)
 	dur(&o.ResetTTL, time.Hour)
@@ -131,23 +134,6 @@ func (o AuthOptions) WithDefaults() AuthOptions {
 		}
 	}
 	return o
-}
-
-// throttled reports whether a password attempt on l is refused at now
-// without being checked: after SlowAfter failures in a row each attempt
-// waits for a doubling back-off, after LockAfter for LockFor.
-func (o *AuthOptions) throttled(l *Login, now time.Time) bool {
-	switch {
-	case l.Failures < o.SlowAfter:
-		return false
-	case l.Failures >= o.LockAfter:
-		return now.Before(l.FailedAt.Add(o.LockFor))
-	}
-	wait := o.Backoff
-	for i := o.SlowAfter; i < l.Failures && wait < o.LockFor; i++ {
-		wait *= 2
-	}
-	return now.Before(l.FailedAt.Add(min(wait, o.LockFor)))
 }
 
 // NormalizeEmail is the form of an e-mail address that logins are keyed
@@ -646,10 +632,13 @@ func (p *Portal) RequestPasswordReset(ctx context.Context, portalID uuid.UUID, e
 //
 // An unknown e-mail, a wrong password, a login without a password and a
 // throttled login all give the same error (ErrUnauthenticated) after the
-// same work (one password hash), so a caller cannot tell them apart. After
-// AuthOptions.SlowAfter failures in a row, attempts are refused until a
-// doubling back-off has passed; after LockAfter, for LockFor after each
-// failure; a success or a password reset ends it. A contact whose password
+// same work (one password hash), so a caller cannot tell them apart.
+// Failures slow down the client that makes them (A8): after
+// AuthOptions.SlowAfter failures in a row on one login from one client
+// (the address ctx carries, WithClient), or ClientSlowAfter on any, that
+// client's attempts are refused until a doubling back-off has passed; a
+// success or a new password ends the login's. Other clients are not
+// slowed, so no one can lock a customer out. A contact whose password
 // is right but who is in none of the access groups gets ErrForbidden. A
 // password reset that lands while a login is being checked wins: the login
 // is checked again against the new password and, with the old one, fails
@@ -674,14 +663,27 @@ func (p *Portal) Login(ctx context.Context, portalID uuid.UUID, email, password 
 		return "", Session{}, classify(err)
 	}
 	now := p.clock()
-	if err != nil || tooLong || l.PasswordHash == "" || p.auth.throttled(&l, now) {
+	keys := keysOf(ctx, email)
+	throttled, terr := p.throttled(ctx, portalID, keys, now)
+	if terr != nil {
+		return "", Session{}, terr
+	}
+	if err != nil || tooLong || l.PasswordHash == "" || throttled {
 		verifyPassword(p.dummy.get(p.auth.Password), password, p.auth.Password)
+		if !throttled { // a refused attempt is not counted: it was not tried
+			if err := p.failed(ctx, portalID, keys, now); err != nil {
+				return "", Session{}, err
+			}
+		}
 		return "", Session{}, errBadCredentials
 	}
 	ok, stale := verifyPassword(l.PasswordHash, password, p.auth.Password)
 	if !ok {
 		if _, err := p.store.AddLoginFailure(ctx, portalID, l.ContactID, now); err != nil {
 			return "", Session{}, classify(err)
+		}
+		if err := p.failed(ctx, portalID, keys, now); err != nil {
+			return "", Session{}, err
 		}
 		return "", Session{}, errBadCredentials
 	}
@@ -713,6 +715,9 @@ func (p *Portal) Login(ctx context.Context, portalID uuid.UUID, email, password 
 			return "", Session{}, classify(derr)
 		}
 		return "", Session{}, err
+	}
+	if err := p.store.ClearThrottle(ctx, portalID, keys.login); err != nil {
+		return "", Session{}, classify(err)
 	}
 	return tok, sess, nil
 }

@@ -47,6 +47,7 @@ type Store interface {
 	LoginStore
 	TokenStore
 	SessionStore
+	ThrottleStore
 }
 
 // TenantStore keeps tenants and their versioned settings (X5, S16).
@@ -175,6 +176,33 @@ type TokenStore interface {
 	// DeleteExpiredTokens deletes the tenant's tokens whose ExpiresAt is at
 	// or before at, and returns how many it deleted.
 	DeleteExpiredTokens(ctx context.Context, portalID uuid.UUID, at time.Time) (int, error)
+}
+
+// ThrottleStore counts failed attempts by key (A8): a login's failures
+// from one client, a client's failures on any login; Portal makes the keys
+// (digests, at most 64 bytes) and decides what the counts mean. Every
+// process over one store shares the counts.
+type ThrottleStore interface {
+	// AddFailure adds one to the failures of the tenant's key and sets its
+	// FailedAt to at, in one atomic step (concurrent failures are all
+	// counted), and returns the new count. Failures whose last FailedAt is
+	// before since are forgotten first: the count starts again at 1.
+	AddFailure(ctx context.Context, portalID uuid.UUID, key string, at, since time.Time) (Throttle, error)
+	// Throttle returns the failures of the tenant's key: zero when none
+	// were counted.
+	Throttle(ctx context.Context, portalID uuid.UUID, key string) (Throttle, error)
+	// ClearThrottle forgets the failures of the tenant's key.
+	ClearThrottle(ctx context.Context, portalID uuid.UUID, key string) error
+	// DeleteThrottles forgets every key of the tenant whose FailedAt is
+	// before since, and returns how many.
+	DeleteThrottles(ctx context.Context, portalID uuid.UUID, since time.Time) (int, error)
+}
+
+// Throttle is the count of failed attempts of one key and when the last
+// one was.
+type Throttle struct {
+	Failures int
+	FailedAt time.Time
 }
 
 // SessionStore keeps sessions (A5, A6, S15), so that every app instance

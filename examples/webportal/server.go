@@ -13,6 +13,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -550,4 +551,13 @@ func equalSecret(a, b string) bool {
 }
 
 // ctx is the request's context.
-func (v *visit) ctx() context.Context { return v.r.Context() }
+// ctx is the request's context, carrying the client's address for the
+// portal's login throttling (A8): the connection's remote address (behind
+// a reverse proxy, a host would use the address the proxy names).
+func (v *visit) ctx() context.Context {
+	host, _, err := net.SplitHostPort(v.r.RemoteAddr)
+	if err != nil {
+		host = v.r.RemoteAddr
+	}
+	return portal.WithClient(v.r.Context(), host)
+}

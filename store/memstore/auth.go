@@ -17,10 +17,11 @@ import (
 // touch neither waits for a long list query nor forgets the query results
 // the tenant keeps.
 type ids struct {
-	logins   map[uuid.UUID]portal.Login // by contact
-	byEmail  map[string]uuid.UUID       // normalised e-mail → contact
-	tokens   map[portal.TokenHash]portal.Token
-	sessions map[portal.TokenHash]portal.Session
+	logins    map[uuid.UUID]portal.Login // by contact
+	byEmail   map[string]uuid.UUID       // normalised e-mail → contact
+	tokens    map[portal.TokenHash]portal.Token
+	sessions  map[portal.TokenHash]portal.Session
+	throttles map[string]portal.Throttle
 }
 
 // idsOf runs fn on the tenant's identity records under the identity lock;
@@ -38,7 +39,8 @@ func idsOf[T any](s *Store, portalID uuid.UUID, fn func(*ids) (T, error)) (T, er
 	x := s.ids[portalID]
 	if x == nil {
 		x = &ids{logins: map[uuid.UUID]portal.Login{}, byEmail: map[string]uuid.UUID{},
-			tokens: map[portal.TokenHash]portal.Token{}, sessions: map[portal.TokenHash]portal.Session{}}
+			tokens: map[portal.TokenHash]portal.Token{}, sessions: map[portal.TokenHash]portal.Session{},
+			throttles: map[string]portal.Throttle{}}
 		if s.ids == nil {
 			s.ids = map[uuid.UUID]*ids{}
 		}
@@ -368,6 +370,48 @@ func (s *Store) DeleteIdleSessions(_ context.Context, portalID uuid.UUID, expire
 		for h, ss := range x.sessions {
 			if !ss.ExpiresAt.After(expiredAt) || !ss.LastSeenAt.After(idleSince) {
 				delete(x.sessions, h)
+				n++
+			}
+		}
+		return n, nil
+	})
+}
+
+// AddFailure implements portal.ThrottleStore.
+func (s *Store) AddFailure(_ context.Context, portalID uuid.UUID, key string, at, since time.Time) (portal.Throttle, error) {
+	return idsOf(s, portalID, func(x *ids) (portal.Throttle, error) {
+		t := x.throttles[key]
+		if t.FailedAt.Before(since) {
+			t.Failures = 0
+		}
+		t.Failures++
+		t.FailedAt = at
+		x.throttles[key] = t
+		return t, nil
+	})
+}
+
+// Throttle implements portal.ThrottleStore.
+func (s *Store) Throttle(_ context.Context, portalID uuid.UUID, key string) (portal.Throttle, error) {
+	return idsOf(s, portalID, func(x *ids) (portal.Throttle, error) { return x.throttles[key], nil })
+}
+
+// ClearThrottle implements portal.ThrottleStore.
+func (s *Store) ClearThrottle(_ context.Context, portalID uuid.UUID, key string) error {
+	_, err := idsOf(s, portalID, func(x *ids) (struct{}, error) {
+		delete(x.throttles, key)
+		return struct{}{}, nil
+	})
+	return err
+}
+
+// DeleteThrottles implements portal.ThrottleStore.
+func (s *Store) DeleteThrottles(_ context.Context, portalID uuid.UUID, since time.Time) (int, error) {
+	return idsOf(s, portalID, func(x *ids) (int, error) {
+		n := 0
+		for k, t := range x.throttles {
+			if t.FailedAt.Before(since) {
+				delete(x.throttles, k)
 				n++
 			}
 		}

@@ -229,6 +229,57 @@ func (s *Store) AddLoginFailure(ctx context.Context, portalID, contactID uuid.UU
 	return n, err
 }
 
+// AddFailure implements portal.ThrottleStore: one statement makes or
+// counts the key's row, so that concurrent failures all count.
+func (s *Store) AddFailure(ctx context.Context, portalID uuid.UUID, key string, at, since time.Time) (portal.Throttle, error) {
+	q := "INSERT INTO throttles (portal_id, tkey, failures, failed_at) VALUES (?, ?, 1, ?) ON CONFLICT (portal_id, tkey) DO UPDATE SET" +
+		" failures = CASE WHEN throttles.failed_at < ? THEN 1 ELSE throttles.failures + 1 END, failed_at = excluded.failed_at"
+	if s.d == MySQL { // failures is assigned first, from the old failed_at
+		q = "INSERT INTO throttles (portal_id, tkey, failures, failed_at) VALUES (?, ?, 1, ?) ON DUPLICATE KEY UPDATE" +
+			" failures = IF(failed_at < ?, 1, failures + 1), failed_at = VALUES(failed_at)"
+	}
+	var th portal.Throttle
+	err := s.write(ctx, "add failure", portalID, func(t tx) error {
+		if _, err := t.exec(ctx, q, id(portalID), []byte(key), at.UnixMicro(), since.UnixMicro()); err != nil {
+			return err
+		}
+		var us int64
+		err := t.row(ctx, "SELECT failures, failed_at FROM throttles WHERE portal_id = ? AND tkey = ?", id(portalID), []byte(key)).
+			Scan(&th.Failures, &us)
+		th.FailedAt = fromMicros(us)
+		return err
+	})
+	return th, err
+}
+
+// Throttle implements portal.ThrottleStore.
+func (s *Store) Throttle(ctx context.Context, portalID uuid.UUID, key string) (portal.Throttle, error) {
+	var th portal.Throttle
+	var us int64
+	err := s.row(ctx, "SELECT failures, failed_at FROM throttles WHERE portal_id = ? AND tkey = ?", id(portalID), []byte(key)).
+		Scan(&th.Failures, &us)
+	switch {
+	case isNoRows(err):
+		return portal.Throttle{}, nil
+	case err != nil:
+		return portal.Throttle{}, mapErr("throttle", err)
+	}
+	th.FailedAt = fromMicros(us)
+	return th, nil
+}
+
+// ClearThrottle implements portal.ThrottleStore.
+func (s *Store) ClearThrottle(ctx context.Context, portalID uuid.UUID, key string) error {
+	_, err := s.deleteCount(ctx, "clear throttle", portalID, "DELETE FROM throttles WHERE portal_id = ? AND tkey = ?", id(portalID), []byte(key))
+	return err
+}
+
+// DeleteThrottles implements portal.ThrottleStore.
+func (s *Store) DeleteThrottles(ctx context.Context, portalID uuid.UUID, since time.Time) (int, error) {
+	return s.deleteCount(ctx, "delete throttles", portalID, "DELETE FROM throttles WHERE portal_id = ? AND failed_at < ?",
+		id(portalID), since.UnixMicro())
+}
+
 // PutToken implements portal.TokenStore.
 func (s *Store) PutToken(ctx context.Context, tk portal.Token) error {
 	return s.write(ctx, "put token", tk.PortalID, func(t tx) error {

@@ -35,6 +35,7 @@ var undo = map[int]map[sqlstore.Dialect][]string{
 	// Version 5 kept custom dates in num, a double.
 	6: all("UPDATE ticket_props SET num = micros WHERE kind = 'd'", "ALTER TABLE ticket_props DROP COLUMN micros"),
 	7: all("ALTER TABLE submissions DROP COLUMN digest"),
+	8: all("DROP TABLE throttles"),
 }
 
 func all(stmts ...string) map[sqlstore.Dialect][]string {

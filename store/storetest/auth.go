@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -34,7 +35,10 @@ var authTests = []test{
 	{name: "RegistrationAndResetDoNotEnumerate", fn: testNoEnumeration},
 	{name: "PasswordLoginNormalisesEmailAndHidesWhichPartFailed", fn: testPasswordLogin},
 	{name: "PasswordRules", fn: testPasswordRules},
-	{name: "RepeatedFailuresSlowDownThenLock", fn: testThrottling},
+	{name: "RepeatedFailuresSlowDownTheirClient", fn: testThrottling},
+	{name: "NoOneCanLockACustomerOut", fn: testNoLockout},
+	{name: "AClientFailingOnManyLoginsIsSlowed", fn: testClientThrottle},
+	{name: "ThrottleCountsAreAtomicAndForgotten", fn: testThrottleStore},
 	{name: "RaisedParametersRehashOnLogin", fn: testRehash},
 	{name: "PasswordResetEndsTheContactsSessions", fn: testPasswordReset},
 	{name: "LoginFollowsTheContactsNewEmail", fn: testEmailChange},
@@ -566,43 +570,131 @@ func testPasswordRules(t *testing.T, s portal.Store) {
 	require.NoError(t, d.p.AcceptInvitation(ctx(t), d.pid, tok, "æøå-unusual-10"), "the token survived the refusals")
 }
 
-// covers: A4 (wrong passwords in a loop: slowed, then locked, same answer)
+// covers: A4, A8 (wrong passwords in a loop: slowed more and more, same
+// answer)
 func testThrottling(t *testing.T, s portal.Store) {
 	d := newDoor(t, s, nil)
 	email := d.invited(t, d.ann)
-	_, _, want := d.p.Login(ctx(t), d.pid, email, "wrong password 0")
+	from := portal.WithClient(ctx(t), "198.51.100.7")
+	_, _, want := d.p.Login(from, d.pid, email, "wrong password 0")
 	for i := 1; i < 5; i++ {
-		_, _, err := d.p.Login(ctx(t), d.pid, email, "wrong password")
+		_, _, err := d.p.Login(from, d.pid, email, "wrong password")
 		require.Equal(t, want, err)
 	}
 	// Five failures: the next attempt waits a second.
-	_, _, err := d.p.Login(ctx(t), d.pid, email, goodPassword)
+	_, _, err := d.p.Login(from, d.pid, email, goodPassword)
 	require.Equal(t, want, err, "slowed: even the right password is refused, with the same error")
 	d.clock.advance(time.Second)
-	d.login(t, email) // the wait is over; a success ends the throttling
+	_, _, err = d.p.Login(from, d.pid, email, goodPassword)
+	require.NoError(t, err, "the wait is over (a refused attempt is not counted); a success ends the throttling")
 	l, err := s.Login(ctx(t), d.pid, d.ann.ID)
 	require.NoError(t, err)
 	require.Zero(t, l.Failures)
 
-	// Ten failures in a row, each after its back-off: then locked.
-	for i := range 10 {
-		_, _, err := d.p.Login(ctx(t), d.pid, email, "wrong password")
-		require.Equal(t, want, err)
-		if i >= 4 {
-			d.clock.advance(time.Second << (i - 4))
+	// Failures in a row, each after its back-off: the wait doubles, up to
+	// MaxBackoff, and never becomes a lock.
+	for i := range 14 {
+		if i >= 5 {
+			d.clock.advance(time.Second << (i - 5))
 		}
+		_, _, err := d.p.Login(from, d.pid, email, "wrong password")
+		require.Equal(t, want, err)
 	}
 	l, err = s.Login(ctx(t), d.pid, d.ann.ID)
 	require.NoError(t, err)
-	require.Equal(t, 10, l.Failures)
+	require.Equal(t, 14, l.Failures, "the login counts its failures, for the host to show")
+	_, _, err = d.p.Login(from, d.pid, email, goodPassword)
+	require.Equal(t, want, err, "512 s after the 14th failure")
+	d.clock.advance(512 * time.Second)
+	_, _, err = d.p.Login(from, d.pid, email, "wrong password")
+	require.Equal(t, want, err)
 	d.clock.advance(14 * time.Minute)
-	_, _, err = d.p.Login(ctx(t), d.pid, email, goodPassword)
-	require.Equal(t, want, err, "locked for 15 minutes")
-	l2, err := s.Login(ctx(t), d.pid, d.ann.ID)
-	require.NoError(t, err)
-	require.Equal(t, l.Failures, l2.Failures, "a refused attempt is not counted")
+	_, _, err = d.p.Login(from, d.pid, email, goodPassword)
+	require.Equal(t, want, err, "after the 15th: MaxBackoff, 15 minutes")
 	d.clock.advance(time.Minute)
-	d.login(t, email)
+	_, _, err = d.p.Login(from, d.pid, email, goodPassword)
+	require.NoError(t, err, "never a lock")
+}
+
+// An attacker who fails on a customer's login again and again, from one
+// client or many, slows down the clients that fail: the customer, from
+// another, gets in at once, every time. (A lock after ten failures, which
+// every failure made longer, let anyone lock a customer out.)
+// covers: A8
+func testNoLockout(t *testing.T, s portal.Store) {
+	d := newDoor(t, s, nil)
+	email := d.invited(t, d.ann)
+	home := portal.WithClient(ctx(t), "203.0.113.20")
+	for round := range 3 {
+		for i := range 40 {
+			attacker := portal.WithClient(ctx(t), fmt.Sprintf("192.0.2.%d", i%4))
+			_, _, err := d.p.Login(attacker, d.pid, email, "guess")
+			require.ErrorIs(t, err, portal.ErrUnauthenticated)
+		}
+		_, _, err := d.p.Login(home, d.pid, email, goodPassword)
+		require.NoError(t, err, "round %d: the customer gets in from home", round)
+		_, _, err = d.p.Login(portal.WithClient(ctx(t), "192.0.2.1"), d.pid, email, goodPassword)
+		require.ErrorIs(t, err, portal.ErrUnauthenticated, "round %d: the attacker's client is slowed", round)
+		d.clock.advance(time.Minute)
+	}
+}
+
+// A client that fails on many logins (unknown e-mails among them) is
+// slowed on every login after ClientSlowAfter failures; other clients are
+// not.
+// covers: A8
+func testClientThrottle(t *testing.T, s portal.Store) {
+	d := newDoor(t, s, nil)
+	email := d.invited(t, d.ann)
+	sprayer := portal.WithClient(ctx(t), "192.0.2.66")
+	for i := range 20 {
+		_, _, err := d.p.Login(sprayer, d.pid, fmt.Sprintf("user%d@acme.example", i), goodPassword)
+		require.ErrorIs(t, err, portal.ErrUnauthenticated)
+	}
+	_, _, err := d.p.Login(sprayer, d.pid, email, goodPassword)
+	require.ErrorIs(t, err, portal.ErrUnauthenticated, "even a right password, from the sprayer")
+	_, _, err = d.p.Login(portal.WithClient(ctx(t), "203.0.113.20"), d.pid, email, goodPassword)
+	require.NoError(t, err, "from elsewhere")
+	d.clock.advance(2 * time.Second)
+	_, _, err = d.p.Login(sprayer, d.pid, email, goodPassword)
+	require.NoError(t, err, "after the client's back-off")
+}
+
+// The store counts every failure of concurrent attempts, forgets counts
+// older than since, clears a key and keeps tenants apart.
+// covers: A8
+func testThrottleStore(t *testing.T, s portal.Store) {
+	pid, other := newTenant(t, s), newTenant(t, s)
+	at := baseTime
+	const n = 12
+	startTogether(n, func(int) {
+		_, err := s.AddFailure(ctx(t), pid, "k", at, at.Add(-time.Hour))
+		assert.NoError(t, err)
+	})
+	th, err := s.Throttle(ctx(t), pid, "k")
+	require.NoError(t, err)
+	assert.Equal(t, portal.Throttle{Failures: n, FailedAt: at}, th, "every failure counted")
+	th, err = s.AddFailure(ctx(t), pid, "k", at.Add(time.Minute), at)
+	require.NoError(t, err)
+	assert.Equal(t, portal.Throttle{Failures: n + 1, FailedAt: at.Add(time.Minute)}, th)
+	th, err = s.AddFailure(ctx(t), pid, "k", at.Add(2*time.Hour), at.Add(time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, portal.Throttle{Failures: 1, FailedAt: at.Add(2 * time.Hour)}, th, "older failures forgotten")
+
+	th, err = s.Throttle(ctx(t), other, "k")
+	require.NoError(t, err)
+	assert.Zero(t, th, "another tenant's key")
+	_, err = s.AddFailure(ctx(t), pid, "old", at, at)
+	require.NoError(t, err)
+	n2, err := s.DeleteThrottles(ctx(t), pid, at.Add(time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, 1, n2, "only the key failed before since")
+	require.NoError(t, s.ClearThrottle(ctx(t), pid, "k"))
+	th, err = s.Throttle(ctx(t), pid, "k")
+	require.NoError(t, err)
+	assert.Zero(t, th)
+	_, err = s.AddFailure(ctx(t), newID(t), "k", at, at)
+	require.ErrorIs(t, err, portal.ErrNotFound, "an unknown tenant")
 }
 
 // covers: A4 (hashes are self-describing; raised parameters rehash on login)
