@@ -100,7 +100,7 @@ func (s *server) logout(w http.ResponseWriter, r *http.Request, v *visit) {
 
 // endSession ends the session of the visitor's cookie, if it has one.
 func (s *server) endSession(v *visit) error {
-	c, err := v.r.Cookie(sessionCookie)
+	c, err := s.readCookie(v.r, sessionCookie)
 	if err != nil || c.Value == "" {
 		return nil
 	}

@@ -200,19 +200,28 @@ func (s *server) readList(v *visit) (listState, []filterControl, []portal.Filter
 }
 
 // listProblems says what is wrong with a list's query, naming the column
-// of a filter, the search or the link.
+// of a filter, the search or the link. The query is the URL's, which
+// anyone can make and send: only the search's problems (its length) are
+// told as the portal words them, every other as a fixed text, so that a
+// link cannot make the page say what its maker wrote.
 func listProblems(v *visit, err error, filterLabels []string) []string {
-	return v.problems(err, func(field string) string {
-		switch i, ok := index(field, "filters"); {
+	var out []string
+	for _, p := range fieldErrors(err) {
+		label, problem := v.T("error.link"), v.T("error.value")
+		switch i, ok := index(p.Field, "filters"); {
 		case ok && i < len(filterLabels):
-			return filterLabels[i]
-		case field == "search":
-			return v.T("list.search")
-		case field == "status":
-			return v.T("list.status")
+			label = filterLabels[i]
+		case p.Field == "search":
+			label, problem = v.T("list.search"), p.Problem
+		case p.Field == "status":
+			label = v.T("list.status")
 		}
-		return v.T("error.link")
-	})
+		out = append(out, v.Tf("error.check", label, problem))
+	}
+	if len(out) == 0 {
+		out = []string{v.T("error.invalid")}
+	}
+	return out
 }
 
 // index returns i of a field path that begins with name[i].

@@ -32,8 +32,11 @@ var templateFiles embed.FS
 var staticFiles embed.FS
 
 // Cookie names. The session cookie holds the session's token (the store
-// keeps only its SHA-256); the CSRF cookie holds a random value whose MAC
-// every form carries.
+// keeps only its SHA-256); the CSRF cookie holds a random value whose MAC,
+// with the session's token, every form carries. Over TLS (or with Secure)
+// the names take the __Host- prefix, which browsers keep for cookies that
+// are Secure, for the whole site and for this host alone: no other site
+// or subdomain can plant them.
 const (
 	sessionCookie = "portal_session"
 	csrfCookie    = "portal_csrf"
@@ -283,7 +286,7 @@ func (s *server) anonymous(h handler) http.HandlerFunc {
 func (s *server) customer(h handler) http.HandlerFunc {
 	return s.anonymous(func(w http.ResponseWriter, r *http.Request, v *visit) {
 		w.Header().Set("Cache-Control", "no-store")
-		c, err := r.Cookie(sessionCookie)
+		c, err := s.readCookie(r, sessionCookie)
 		if err != nil || c.Value == "" {
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
 			return
@@ -331,11 +334,19 @@ func (s *server) newVisit(w http.ResponseWriter, r *http.Request) (*visit, error
 // CSRF cookie, which it gets here if it has none. A page of another site
 // can neither read the cookie nor compute its MAC.
 func (s *server) csrfToken(w http.ResponseWriter, r *http.Request) string {
-	c, err := r.Cookie(csrfCookie)
+	c, err := s.readCookie(r, csrfCookie)
 	if err != nil || len(c.Value) < 43 || len(c.Value) > 64 {
 		c = s.newCSRFCookie(w, r)
 	}
-	return s.csrfMAC(c.Value)
+	return s.csrfMAC(c.Value, s.sessionToken(r))
+}
+
+// sessionToken is the session token the request's cookie holds, or "".
+func (s *server) sessionToken(r *http.Request) string {
+	if c, err := s.readCookie(r, sessionCookie); err == nil {
+		return c.Value
+	}
+	return ""
 }
 
 func (s *server) newCSRFCookie(w http.ResponseWriter, r *http.Request) *http.Cookie {
@@ -345,10 +356,15 @@ func (s *server) newCSRFCookie(w http.ResponseWriter, r *http.Request) *http.Coo
 	return c
 }
 
-func (s *server) csrfMAC(value string) string {
+// csrfMAC is the form token of a CSRF cookie's value within a session
+// (session is its token, "" before a login): a token of another session,
+// or of none, does not pass.
+func (s *server) csrfMAC(value, session string) string {
 	m := hmac.New(sha256.New, s.Key)
 	m.Write([]byte("webportal csrf\x00"))
 	m.Write([]byte(value))
+	m.Write([]byte{0})
+	m.Write([]byte(session))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
@@ -369,12 +385,12 @@ func (s *server) checkForm(w http.ResponseWriter, r *http.Request) error {
 			return tooLarge(err)
 		}
 	}
-	c, err := r.Cookie(csrfCookie)
+	c, err := s.readCookie(r, csrfCookie)
 	if err != nil {
 		return errCSRF
 	}
 	got := r.PostFormValue(csrfField)
-	if !hmac.Equal([]byte(got), []byte(s.csrfMAC(c.Value))) {
+	if !hmac.Equal([]byte(got), []byte(s.csrfMAC(c.Value, s.sessionToken(r)))) {
 		return errCSRF
 	}
 	return nil
@@ -391,8 +407,26 @@ func tooLarge(err error) error {
 }
 
 func (s *server) cookie(r *http.Request, name, value string) *http.Cookie {
-	return &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: s.Secure || r.TLS != nil}
+	return &http.Cookie{Name: s.cookieName(r, name), Value: value, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: s.secure(r)}
+}
+
+// secure reports whether the request's cookies are Secure: over TLS, or
+// behind a TLS proxy (Secure).
+func (s *server) secure(r *http.Request) bool { return s.Secure || r.TLS != nil }
+
+// cookieName is the name of cookie name on r: with the __Host- prefix when
+// the cookie is Secure.
+func (s *server) cookieName(r *http.Request, name string) string {
+	if s.secure(r) {
+		return "__Host-" + name
+	}
+	return name
+}
+
+// readCookie returns the request's cookie name (cookieName).
+func (s *server) readCookie(r *http.Request, name string) (*http.Cookie, error) {
+	return r.Cookie(s.cookieName(r, name))
 }
 
 func (s *server) clearCookie(w http.ResponseWriter, r *http.Request, name string) {
@@ -536,7 +570,7 @@ func (v *visit) problems(err error, label func(field string) string) []string {
 
 // home sends a logged-in customer to the list and anyone else to the login.
 func (s *server) home(w http.ResponseWriter, r *http.Request, v *visit) {
-	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+	if c, err := s.readCookie(r, sessionCookie); err == nil && c.Value != "" {
 		http.Redirect(w, r, "/tickets", http.StatusSeeOther)
 		return
 	}
@@ -550,7 +584,6 @@ func equalSecret(a, b string) bool {
 	return subtle.ConstantTimeCompare(ha[:], hb[:]) == 1
 }
 
-// ctx is the request's context.
 // ctx is the request's context, carrying the client's address for the
 // portal's login throttling (A8): the connection's remote address (behind
 // a reverse proxy, a host would use the address the proxy names).

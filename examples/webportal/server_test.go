@@ -182,6 +182,27 @@ func TestTamperedCookies(t *testing.T) {
 	assert.Equal(t, http.StatusForbidden, res.StatusCode, "a CSRF cookie the server did not make carries no valid token")
 }
 
+// A form's token is bound to the visitor's session, not only to its CSRF
+// cookie: someone who got a CSRF cookie and its token planted in another
+// customer's browser (or a token of the page before the login) cannot
+// make that customer's session send a form.
+// covers: A8, A6
+func TestFormTokensAreBoundToTheSession(t *testing.T) {
+	tp := newTestPortal(t)
+	attacker, victim := tp.client(), tp.client()
+	attacker.logIn(tp.login(1))
+	victim.logIn(tp.login(0))
+	planted := attacker.cookie(csrfCookie)
+	token := attacker.csrf("/tickets")
+	u, _ := url.Parse(tp.URL)
+	victim.jar.SetCookies(u, []*http.Cookie{{Name: csrfCookie, Value: planted, Path: "/"}})
+	ticket := victim.firstTicket("?view=mine&status=open")
+	res := victim.post("/tickets/"+ticket+"/reply", url.Values{"csrf": {token}, "body": {"planted"}})
+	assert.Equal(t, http.StatusForbidden, res.StatusCode, "another session's token")
+	ok := victim.post("/tickets/"+ticket+"/reply", url.Values{"csrf": {victim.csrf("/tickets/" + ticket)}, "body": {"mine"}})
+	assert.Equal(t, http.StatusSeeOther, ok.StatusCode, "the session's own token, with the same cookie")
+}
+
 // covers: P4, X5 — another customer's URLs are not found, like missing ones
 func TestOtherCustomersURLsAreNotFound(t *testing.T) {
 	tp := newTestPortal(t)
@@ -632,6 +653,17 @@ func TestListQueries(t *testing.T) {
 	assert.Contains(t, res.body, `name="f.createdAt.from" value="not-a-date"`, "the form stays, to mend it")
 	res = c.get("/tickets?view=organisation-of-others")
 	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
+	// A link's text is never said back in the page's error box (A8): it
+	// could be a message of its maker's, shown as the portal's.
+	scam := "Your account is suspended. Call +45 12 34 56 78"
+	alert := regexp.MustCompile(`(?s)<div class="alert" role="alert">.*?</div>`)
+	for _, q := range []string{"view=", "sort=", "status=", "f.createdAt.from=", "f.product=", "c="} {
+		res = c.get("/tickets?" + q + url.QueryEscape(scam))
+		assert.Equal(t, http.StatusBadRequest, res.StatusCode, q)
+		box := alert.FindString(res.body)
+		assert.NotEmpty(t, box, q)
+		assert.NotContains(t, box, "suspended", q)
+	}
 	res = c.get("/tickets?c=forged-cursor")
 	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
 	assert.Contains(t, res.body, "The link of this page is no longer valid")
@@ -829,9 +861,9 @@ func TestSecureCookies(t *testing.T) {
 	login := func(srv *server, target string) *http.Response {
 		w := httptest.NewRecorder()
 		srv.ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil))
-		csrf := setCookie(w.Result(), csrfCookie)
+		csrf := setCookie(w.Result(), srv.cookieName(httptest.NewRequest(http.MethodGet, target, nil), csrfCookie))
 		require.NotNil(t, csrf)
-		form := url.Values{"csrf": {srv.csrfMAC(csrf.Value)}, "email": {tp.login(0)}, "password": {demoPassword}}
+		form := url.Values{"csrf": {srv.csrfMAC(csrf.Value, "")}, "email": {tp.login(0)}, "password": {demoPassword}}
 		req := httptest.NewRequest(http.MethodPost, target, strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.AddCookie(csrf)
@@ -842,9 +874,12 @@ func TestSecureCookies(t *testing.T) {
 	}
 	res := login(tp.srv, "https://portal.example/login")
 	for _, name := range []string{sessionCookie, csrfCookie} {
-		c := setCookie(res, name)
-		require.NotNil(t, c, name)
+		c := setCookie(res, "__Host-"+name)
+		require.NotNil(t, c, "%s over TLS is __Host-%[1]s: Secure, path /, no domain", name)
 		assert.True(t, c.Secure, "%s over TLS", name)
+		assert.Equal(t, "/", c.Path)
+		assert.Empty(t, c.Domain)
+		assert.Nil(t, setCookie(res, name), "no cookie without the prefix")
 	}
 	assert.Contains(t, res.Header.Get("Strict-Transport-Security"), "max-age=")
 
@@ -853,7 +888,7 @@ func TestSecureCookies(t *testing.T) {
 	behindProxy, err := newServer(cfg)
 	require.NoError(t, err)
 	res = login(behindProxy, "http://portal.example/login")
-	assert.True(t, setCookie(res, sessionCookie).Secure, "-secure marks cookies Secure on plain HTTP")
+	assert.True(t, setCookie(res, "__Host-"+sessionCookie).Secure, "-secure marks cookies Secure on plain HTTP")
 }
 
 // failingStore is the demo's store with its ticket list broken, as a lost
