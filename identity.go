@@ -89,6 +89,12 @@ type AuthOptions struct {
 	Backoff         time.Duration
 	MaxBackoff      time.Duration
 	ForgetAfter     time.Duration
+	// MailsPerHour bounds the registration and password-reset mails that
+	// customers' requests send one address (default 3): after that many,
+	// further requests send none until an hour has passed without one,
+	// and answer the same (A8). Invitations, which the host sends, are
+	// not counted.
+	MailsPerHour int
 	// InvitationTTL: how long an invitation is good for; default 7 days.
 	InvitationTTL time.Duration
 	// RegistrationTTL: how long a registration's "set your password" link
@@ -121,6 +127,7 @@ func (o AuthOptions) WithDefaults() AuthOptions {
 	def(&o.MinPasswordLength, 10)
 	def(&o.SlowAfter, 5)
 	def(&o.ClientSlowAfter, 20)
+	def(&o.MailsPerHour, 3)
 	dur(&o.Backoff, time.Second)
 	dur(&o.MaxBackoff, 15*time.Minute)
 	dur(&o.ForgetAfter, 24*time.Hour)
@@ -250,6 +257,15 @@ func (p *Portal) sendToken(ctx context.Context, s *Settings, portalID, contactID
 		return err
 	}
 	now := p.clock()
+	if kind != TokenInvitation { // a customer's request: at most MailsPerHour an address
+		th, err := p.store.AddFailure(ctx, portalID, throttleKey("mail", NormalizeEmail(email)), now, now.Add(-time.Hour))
+		if err != nil {
+			return classify(err)
+		}
+		if th.Failures > p.auth.MailsPerHour {
+			return nil
+		}
+	}
 	t := Token{PortalID: portalID, Hash: hash, Kind: kind, ContactID: contactID, CreatedAt: now, ExpiresAt: now.Add(ttl)}
 	if err := p.store.PutToken(ctx, t); err != nil {
 		return classify(err)

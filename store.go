@@ -178,10 +178,10 @@ type TokenStore interface {
 	DeleteExpiredTokens(ctx context.Context, portalID uuid.UUID, at time.Time) (int, error)
 }
 
-// ThrottleStore counts failed attempts by key (A8): a login's failures
-// from one client, a client's failures on any login; Portal makes the keys
-// (digests, at most 64 bytes) and decides what the counts mean. Every
-// process over one store shares the counts.
+// ThrottleStore counts attempts by key (A8): a login's failures from one
+// client, a client's failures on any login, the mails sent to an address;
+// Portal makes the keys (digests, at most 64 bytes) and decides what the
+// counts mean. Every process over one store shares the counts.
 type ThrottleStore interface {
 	// AddFailure adds one to the failures of the tenant's key and sets its
 	// FailedAt to at, in one atomic step (concurrent failures are all

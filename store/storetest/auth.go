@@ -39,6 +39,7 @@ var authTests = []test{
 	{name: "NoOneCanLockACustomerOut", fn: testNoLockout},
 	{name: "AClientFailingOnManyLoginsIsSlowed", fn: testClientThrottle},
 	{name: "ThrottleCountsAreAtomicAndForgotten", fn: testThrottleStore},
+	{name: "MailsToAnAddressAreLimited", fn: testMailLimit},
 	{name: "RaisedParametersRehashOnLogin", fn: testRehash},
 	{name: "PasswordResetEndsTheContactsSessions", fn: testPasswordReset},
 	{name: "LoginFollowsTheContactsNewEmail", fn: testEmailChange},
@@ -658,6 +659,37 @@ func testClientThrottle(t *testing.T, s portal.Store) {
 	d.clock.advance(2 * time.Second)
 	_, _, err = d.p.Login(sprayer, d.pid, email, goodPassword)
 	require.NoError(t, err, "after the client's back-off")
+}
+
+// Password-reset and registration requests send an address at most
+// MailsPerHour mails (3), whoever asks; more requests answer the same and
+// send nothing until an hour has passed without one. The last link sent
+// still works.
+// covers: A8
+func testMailLimit(t *testing.T, s portal.Store) {
+	d := newDoor(t, s, nil)
+	email := d.invited(t, d.ann)
+	sent := func() int {
+		n := 0
+		for _, m := range d.mail.Sent() {
+			if m.To == email && m.Kind == portal.TokenReset {
+				n++
+			}
+		}
+		return n
+	}
+	for range 7 {
+		require.NoError(t, d.p.RequestPasswordReset(ctx(t), d.pid, email))
+	}
+	assert.Equal(t, 3, sent(), "seven requests in a row, three mails")
+	d.clock.advance(59 * time.Minute)
+	require.NoError(t, d.p.RequestPasswordReset(ctx(t), d.pid, email))
+	assert.Equal(t, 3, sent(), "not while requests keep coming")
+	d.clock.advance(time.Hour + time.Second)
+	require.NoError(t, d.p.RequestPasswordReset(ctx(t), d.pid, email))
+	assert.Equal(t, 4, sent(), "over an hour after the last request")
+	tok := d.lastToken(t, email, portal.TokenReset)
+	require.NoError(t, d.p.ResetPassword(ctx(t), d.pid, tok, "a new password 1"))
 }
 
 // The store counts every failure of concurrent attempts, forgets counts
