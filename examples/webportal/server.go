@@ -67,8 +67,12 @@ type config struct {
 	// are the portal's defaults.
 	Limits      portal.AttachmentLimits
 	MinPassword int
-	// MaxUpload bounds a request body in bytes; default: the attachment
-	// limit of a message plus 1 MiB of text.
+	// MaxUpload bounds a request body in bytes; default: as many files as
+	// a reply may attach, each of the largest size allowed, plus 1 MiB of
+	// text, so that a reply whose every file is within the stated limits
+	// is read whole and, when the files are too many or too large in all,
+	// shown again with its text and the reason. Only a larger body gets
+	// the bare "too large" page.
 	MaxUpload int64
 	// Log receives server-side errors; default log.Default().
 	Log *log.Logger
@@ -109,7 +113,7 @@ func newServer(c config) (*server, error) {
 		c.MinPassword = portal.AuthOptions{}.WithDefaults().MinPasswordLength
 	}
 	if c.MaxUpload == 0 {
-		c.MaxUpload = c.Limits.MaxMessageSize + 1<<20
+		c.MaxUpload = int64(c.Limits.MaxFiles)*c.Limits.MaxFileSize + 1<<20
 	}
 	s := &server{config: c, pages: map[string]*template.Template{}, origins: http.NewCrossOriginProtection()}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html")
@@ -369,8 +373,14 @@ func (s *server) csrfMAC(value, session string) string {
 }
 
 // errCSRF is a form without its token, with a forged one, or sent from
-// another site.
-var errCSRF = fmt.Errorf("form token: %w", portal.ErrForbidden)
+// another site. errExpired is one of them: a form of this site whose
+// token is not the visitor's now (the page was open across a login or a
+// logout, or its cookie was lost); a form that holds what the customer
+// typed is then shown again, with it, to be sent again.
+var (
+	errCSRF    = fmt.Errorf("form token: %w", portal.ErrForbidden)
+	errExpired = fmt.Errorf("%w: expired", errCSRF)
+)
 
 // checkForm parses a posted form and checks that it came from one of the
 // portal's own pages: same origin, and the token of the visitor's CSRF
@@ -387,11 +397,11 @@ func (s *server) checkForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	c, err := s.readCookie(r, csrfCookie)
 	if err != nil {
-		return errCSRF
+		return errExpired
 	}
 	got := r.PostFormValue(csrfField)
 	if !hmac.Equal([]byte(got), []byte(s.csrfMAC(c.Value, s.sessionToken(r)))) {
-		return errCSRF
+		return errExpired
 	}
 	return nil
 }

@@ -203,6 +203,33 @@ func TestFormTokensAreBoundToTheSession(t *testing.T) {
 	assert.Equal(t, http.StatusSeeOther, ok.StatusCode, "the session's own token, with the same cookie")
 }
 
+// A reply or a support form sent from a page that was open across a new
+// login (its token is not the visitor's now) comes back with what was
+// typed and the reason, instead of a bare error page; sent again, it goes
+// through (X8: nothing a customer typed is lost).
+// covers: X8, P5, P8
+func TestExpiredFormsKeepTheText(t *testing.T) {
+	tp := newTestPortal(t)
+	c := tp.client()
+	c.logIn(tp.login(0))
+	ticket := c.firstTicket("?view=mine&status=open")
+	stale := c.csrf("/tickets/" + ticket)
+	c.logIn(tp.login(0)) // another login: a new session and CSRF cookie
+	res := c.post("/tickets/"+ticket+"/reply", url.Values{"csrf": {stale}, "body": {"Typed at length"}})
+	assert.Equal(t, http.StatusForbidden, res.StatusCode)
+	assert.Contains(t, res.body, "This form had expired")
+	assert.Contains(t, res.body, ">Typed at length</textarea>")
+	fresh := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindAllStringSubmatch(res.body, -1)
+	require.NotEmpty(t, fresh)
+	res = c.post("/tickets/"+ticket+"/reply", url.Values{"csrf": {fresh[len(fresh)-1][1]}, "body": {"Typed at length"}})
+	assert.Equal(t, http.StatusSeeOther, res.StatusCode, "sent again from the page, it goes through")
+
+	res = c.post("/new", url.Values{"csrf": {stale}, "subject": {"Kept subject"}, "content": {"Kept content"}})
+	assert.Equal(t, http.StatusForbidden, res.StatusCode)
+	assert.Contains(t, res.body, "Kept subject")
+	assert.Contains(t, res.body, "Kept content")
+}
+
 // covers: P4, X5 — another customer's URLs are not found, like missing ones
 func TestOtherCustomersURLsAreNotFound(t *testing.T) {
 	tp := newTestPortal(t)
@@ -273,6 +300,22 @@ func TestUploadLimits(t *testing.T) {
 	assert.Equal(t, http.StatusRequestEntityTooLarge, res.StatusCode, "a file over the portal's limit")
 	assert.Contains(t, res.body, "big.txt: at most", "the problem names the file")
 	assert.Contains(t, res.body, ">over the file limit</textarea>", "what the customer typed is kept")
+
+	// Files each within the stated limit, over it in all (X8): the reply
+	// comes back with its text and the reason, under the default body
+	// limit too.
+	cfg := tp.srv.config
+	cfg.MaxUpload = 0
+	defaults, err := newServer(cfg)
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, defaults.MaxUpload, int64(cfg.Limits.MaxFiles)*cfg.Limits.MaxFileSize,
+		"every reply whose files are each within the limit is read whole")
+	three := map[string][]byte{"a.txt": bytes.Repeat([]byte("a"), 60<<10), "b.txt": bytes.Repeat([]byte("b"), 60<<10),
+		"c.txt": bytes.Repeat([]byte("c"), 60<<10)}
+	res = c.reply(ticket, token, "three files", three)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, res.StatusCode, "over the total")
+	assert.Contains(t, res.body, ">three files</textarea>", "what the customer typed is kept")
+	assert.Contains(t, res.body, "128 KB in all", "the form states the total")
 
 	res = c.reply(ticket, token, "an executable", map[string][]byte{"invoice.pdf": append([]byte("MZ\x90\x00\x03"), make([]byte, 600)...)})
 	assert.Equal(t, http.StatusBadRequest, res.StatusCode, "a lying name")

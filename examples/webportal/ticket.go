@@ -138,11 +138,14 @@ func (s *server) reply(w http.ResponseWriter, r *http.Request, v *visit) {
 		return
 	}
 	defer r.MultipartForm.RemoveAll()
-	if err := s.checkForm(w, r); err != nil {
+	text, key := r.PostFormValue("body"), r.PostFormValue("key")
+	if err := s.checkForm(w, r); errors.Is(err, errExpired) {
+		s.renderDetail(w, v, http.StatusForbidden, id, page{Errors: []string{v.T("error.expired")}}, text, key)
+		return
+	} else if err != nil {
 		s.fail(w, v, err)
 		return
 	}
-	text, key := r.PostFormValue("body"), r.PostFormValue("key")
 	in := portal.ReplyInput{HTML: formatReply(text), Text: text, Key: key}
 	var names []string
 	var total int64
@@ -284,8 +287,9 @@ func (s *server) renderForm(w http.ResponseWriter, v *visit, code int, p page, v
 // submit creates the ticket from the support form and shows it. The form's
 // key makes a resent form (a double click, a reload) the same ticket.
 func (s *server) submit(w http.ResponseWriter, r *http.Request, v *visit) {
-	if err := s.checkForm(w, r); err != nil {
-		s.fail(w, v, err)
+	formErr := s.checkForm(w, r)
+	if formErr != nil && !errors.Is(formErr, errExpired) {
+		s.fail(w, v, formErr)
 		return
 	}
 	fv, err := s.Portal.SupportForm(v.ctx(), v.Viewer())
@@ -306,6 +310,10 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request, v *visit) {
 		}
 	}
 	key := r.PostFormValue("key")
+	if formErr != nil { // expired: the typed values, to send again
+		s.renderForm(w, v, http.StatusForbidden, page{Errors: []string{v.T("error.expired")}}, typed, key)
+		return
+	}
 	res, err := s.Portal.SubmitTicket(v.ctx(), v.Viewer(), portal.SubmissionInput{Values: values, Key: key})
 	switch {
 	case err == nil:
