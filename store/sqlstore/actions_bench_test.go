@@ -74,7 +74,7 @@ func BenchmarkReply(b *testing.B) {
 
 // replyTarget finds an open ticket its requester may reply to, and its
 // portal thread.
-func replyTarget(b *testing.B, p *portal.Portal, data *portaltest.Dataset) (portal.Viewer, uuid.UUID, uuid.UUID) {
+func replyTarget(b testing.TB, p *portal.Portal, data *portaltest.Dataset) (portal.Viewer, uuid.UUID, uuid.UUID) {
 	for _, tk := range data.Tickets {
 		v := portal.Viewer{PortalID: data.Tenant.ID, ContactID: tk.RequesterID}
 		d, err := p.TicketDetail(context.Background(), v, tk.ID)
