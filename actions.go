@@ -262,6 +262,14 @@ func (p *Portal) Close(ctx context.Context, v Viewer, ticketID uuid.UUID) (Close
 			p.wake.notify(v.PortalID)
 			return CloseResult{StageID: stage}, nil
 		}
+		if !errors.Is(err, ErrConflict) {
+			// Committed though its acknowledgement was lost? Then it is
+			// closed, as asked.
+			if now, gerr := p.store.Ticket(context.WithoutCancel(ctx), v.PortalID, t.ID); gerr == nil && now.StageID == stage {
+				p.wake.notify(v.PortalID)
+				return CloseResult{StageID: stage}, nil
+			}
+		}
 		if !errors.Is(err, ErrConflict) || attempt == maxAttempts {
 			return CloseResult{}, classify(err)
 		}

@@ -94,7 +94,10 @@ func (s *faultyStore) CloseTicket(ctx context.Context, c portal.CloseChange) err
 	if s.fail.Load() {
 		return errInjected
 	}
-	return s.Store.CloseTicket(ctx, c)
+	if err := s.Store.CloseTicket(ctx, c); err != nil || !s.lost.Load() {
+		return err
+	}
+	return errInjected
 }
 
 func (s *faultyStore) SubmitTicket(ctx context.Context, c portal.SubmitChange) (uuid.UUID, bool, error) {
@@ -179,8 +182,8 @@ func TestFailedActionLeavesNothing(t *testing.T) {
 	assert.Equal(t, m.ID, evs[0].MessageID)
 }
 
-// A reply or a submission whose commit's acknowledgement is lost was
-// made: the Portal finds it, keeps its files and says it was done, and
+// A reply, a submission or a close whose commit's acknowledgement is lost
+// was made: the Portal finds it, keeps its files and says it was done, and
 // the customer's retry with the same key is the same reply or ticket, not
 // a second one. A reply with the same key and other content is refused.
 // Neither leaves a file behind.
@@ -225,6 +228,16 @@ func TestLostAcknowledgementLosesNothing(t *testing.T) {
 
 	_, err = d.p.Reply(ctx, d.viewer, d.ticket, portal.ReplyInput{Text: "x", Key: strings.Repeat("k", portal.MaxKey+1)})
 	requireField(t, err, "key")
+
+	store.lost.Store(true)
+	closed, err := d.p.Close(ctx, d.viewer, d.ticket)
+	require.NoError(t, err, "the close was committed")
+	assert.False(t, closed.AlreadyClosed)
+	store.lost.Store(false)
+	again2, err := d.p.Close(ctx, d.viewer, d.ticket)
+	require.NoError(t, err)
+	assert.True(t, again2.AlreadyClosed, "and it is closed")
+	assert.Len(t, d.events(t), 3, "one event for the close")
 }
 
 // A failing blob store fails the reply with nothing written: the files put
