@@ -250,27 +250,51 @@ var errAccessDenied = fmt.Errorf("%w: the contact is in none of the portal's acc
 // sendToken makes a token of kind for contactID (replacing any earlier one
 // of that kind) and mails it to email.
 func (p *Portal) sendToken(ctx context.Context, s *Settings, portalID, contactID uuid.UUID, email string, kind TokenKind) error {
+	if ok, err := p.mayMail(ctx, portalID, email, kind); !ok || err != nil {
+		return err
+	}
+	tok, t, err := p.newTokenOf(portalID, contactID, kind)
+	if err != nil {
+		return err
+	}
+	if err := p.store.PutToken(ctx, t); err != nil {
+		return classify(err)
+	}
+	return p.mailToken(ctx, s, email, tok, t)
+}
+
+// mayMail reports whether a token mail of kind may go to email now: a
+// customer's request sends an address at most MailsPerHour (A8); the
+// host's invitations are not counted.
+func (p *Portal) mayMail(ctx context.Context, portalID uuid.UUID, email string, kind TokenKind) (bool, error) {
+	if kind == TokenInvitation {
+		return true, nil
+	}
+	now := p.clock()
+	th, err := p.store.AddFailure(ctx, portalID, throttleKey("mail", NormalizeEmail(email)), now, now.Add(-time.Hour))
+	if err != nil {
+		return false, classify(err)
+	}
+	return th.Failures <= p.auth.MailsPerHour, nil
+}
+
+// newTokenOf makes a token of kind for a contact, and returns it and its
+// record (which keeps only its hash).
+func (p *Portal) newTokenOf(portalID, contactID uuid.UUID, kind TokenKind) (string, Token, error) {
 	ttl := map[TokenKind]time.Duration{TokenInvitation: p.auth.InvitationTTL,
 		TokenRegistration: p.auth.RegistrationTTL, TokenReset: p.auth.ResetTTL}[kind]
 	tok, hash, err := newToken()
 	if err != nil {
-		return err
+		return "", Token{}, err
 	}
 	now := p.clock()
-	if kind != TokenInvitation { // a customer's request: at most MailsPerHour an address
-		th, err := p.store.AddFailure(ctx, portalID, throttleKey("mail", NormalizeEmail(email)), now, now.Add(-time.Hour))
-		if err != nil {
-			return classify(err)
-		}
-		if th.Failures > p.auth.MailsPerHour {
-			return nil
-		}
-	}
-	t := Token{PortalID: portalID, Hash: hash, Kind: kind, ContactID: contactID, CreatedAt: now, ExpiresAt: now.Add(ttl)}
-	if err := p.store.PutToken(ctx, t); err != nil {
-		return classify(err)
-	}
-	m := Mail{PortalID: portalID, Kind: kind, To: email, Link: p.auth.Link(*s, kind, tok), Token: tok, ExpiresAt: t.ExpiresAt}
+	return tok, Token{PortalID: portalID, Hash: hash, Kind: kind, ContactID: contactID, CreatedAt: now, ExpiresAt: now.Add(ttl)}, nil
+}
+
+// mailToken mails the stored token t (tok) to email.
+func (p *Portal) mailToken(ctx context.Context, s *Settings, email, tok string, t Token) error {
+	kind := t.Kind
+	m := Mail{PortalID: t.PortalID, Kind: kind, To: email, Link: p.auth.Link(*s, kind, tok), Token: tok, ExpiresAt: t.ExpiresAt}
 	switch kind {
 	case TokenInvitation:
 		m.Subject = "Your invitation to " + s.Name
@@ -574,17 +598,27 @@ func (p *Portal) Register(ctx context.Context, portalID uuid.UUID, r Registratio
 		case !isNotFound(err):
 			return classify(err)
 		}
-		c, err := p.contactFor(ctx, portalID, email, r.FirstName, r.LastName)
+		// A new login, of the contact with the e-mail or of a new one, and
+		// its token: one step, so that no failure leaves a contact without
+		// its login, and concurrent registrations make one of each.
+		now := p.clock()
+		c := Contact{PortalID: portalID, Email: email, FirstName: strings.TrimSpace(r.FirstName),
+			LastName: strings.TrimSpace(r.LastName), CreatedAt: now, UpdatedAt: now}
+		if c.ID, err = p.id(); err != nil {
+			return err
+		}
+		l = Login{PortalID: portalID, Email: email, ConsentVersion: version, ConsentAt: now, CreatedAt: now, UpdatedAt: now}
+		tok, t, err := p.newTokenOf(portalID, uuid.Nil, TokenRegistration)
 		if err != nil {
 			return err
 		}
-		now := p.clock()
-		l = Login{PortalID: portalID, ContactID: c.ID, Email: email, ConsentVersion: version,
-			ConsentAt: now, CreatedAt: now, UpdatedAt: now}
-		err = p.store.CreateLogin(ctx, l)
+		_, err = p.store.Register(ctx, RegisterChange{Contact: c, Login: l, Token: t})
 		switch {
 		case err == nil:
-			return p.sendToken(ctx, &s, portalID, c.ID, email, TokenRegistration)
+			if ok, err := p.mayMail(ctx, portalID, email, TokenRegistration); !ok || err != nil {
+				return err
+			}
+			return p.mailToken(ctx, &s, email, tok, t)
 		case !isConflict(err):
 			return classify(err)
 		case again:
@@ -595,19 +629,6 @@ func (p *Portal) Register(ctx context.Context, portalID uuid.UUID, r Registratio
 		// Registered a moment ago by another request: look again, so that
 		// this registration's consent is recorded and its mail sent too.
 	}
-}
-
-// contactFor returns the contact with the e-mail (the one with the lowest
-// ID), creating one when there is none.
-func (p *Portal) contactFor(ctx context.Context, portalID uuid.UUID, email, first, last string) (Contact, error) {
-	cs, err := p.store.ContactsByEmail(ctx, portalID, email)
-	if err != nil {
-		return Contact{}, classify(err)
-	}
-	if len(cs) > 0 {
-		return cs[0], nil
-	}
-	return p.SaveContact(ctx, Contact{PortalID: portalID, Email: email, FirstName: first, LastName: last})
 }
 
 // RequestPasswordReset mails the login of email a password-reset link
@@ -824,6 +845,8 @@ func (p *Portal) SSOLogin(ctx context.Context, portalID uuid.UUID, id Identity) 
 	email := NormalizeEmail(id.Email)
 	var ps problems
 	checkEmail(&ps, "identity.email", email, true)
+	checkText(&ps, "identity.firstName", id.FirstName, 0, 100)
+	checkText(&ps, "identity.lastName", id.LastName, 0, 100)
 	if err := ps.err(); err != nil {
 		return "", Session{}, err
 	}
@@ -866,11 +889,27 @@ func (p *Portal) ssoRegister(ctx context.Context, s *Settings, portalID uuid.UUI
 		if !id.Consent {
 			return Login{}, invalid("identity.consent", "the consent statement must be accepted")
 		}
-		c, err := p.contactFor(ctx, portalID, email, id.FirstName, id.LastName)
-		if err != nil {
+		// The contact with the e-mail, or a new one, with its login: in
+		// one step.
+		c := Contact{PortalID: portalID, Email: email, FirstName: strings.TrimSpace(id.FirstName),
+			LastName: strings.TrimSpace(id.LastName), CreatedAt: now, UpdatedAt: now}
+		var err error
+		if c.ID, err = p.id(); err != nil {
 			return Login{}, err
 		}
-		l.ContactID, l.ConsentVersion, l.ConsentAt = c.ID, ConsentVersion(s.Consent), now
+		l.ConsentVersion, l.ConsentAt = ConsentVersion(s.Consent), now
+		l.ContactID, err = p.store.Register(ctx, RegisterChange{Contact: c, Login: l})
+		if err == nil {
+			return l, nil
+		}
+		if !isConflict(err) {
+			return Login{}, classify(err)
+		}
+		got, err := p.store.LoginByEmail(ctx, portalID, email)
+		if err != nil {
+			return Login{}, fmt.Errorf("%w: the contact has a login under another e-mail", ErrConflict)
+		}
+		return got, nil
 	}
 	if err := p.store.CreateLogin(ctx, l); err != nil {
 		if !isConflict(err) {

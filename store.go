@@ -153,11 +153,30 @@ type LoginStore interface {
 	Login(ctx context.Context, portalID, contactID uuid.UUID) (Login, error)
 	// LoginByEmail returns the login whose Email equals email exactly.
 	LoginByEmail(ctx context.Context, portalID uuid.UUID, email string) (Login, error)
+	// Register writes a self-registration (A2) in one atomic step: it
+	// finds the tenant's contact with c.Login.Email (normalised; of several,
+	// the lowest ID), or stores c.Contact when there is none; stores
+	// c.Login as that contact's; and stores c.Token for it, unless its Hash
+	// is zero, replacing its other tokens of that kind (as PutToken). It
+	// returns the contact's ID.
+	// When the e-mail or the contact already has a login it writes nothing
+	// and returns an error wrapping ErrConflict. Of concurrent
+	// registrations of one e-mail, one writes and the others conflict: one
+	// contact and one login between them, or none when the step fails.
+	Register(ctx context.Context, c RegisterChange) (contactID uuid.UUID, err error)
 	// AddLoginFailure adds one to the Failures of the contact's login and
 	// sets its FailedAt to at, in one atomic step (concurrent failures are
 	// all counted), and returns the new count. ErrNotFound when there is
 	// no such login.
 	AddLoginFailure(ctx context.Context, portalID, contactID uuid.UUID, at time.Time) (int, error)
+}
+
+// RegisterChange is a self-registration as LoginStore.Register writes it.
+// The ContactID of Login and Token are set by the store to the contact's.
+type RegisterChange struct {
+	Contact Contact // stored when no contact has the e-mail
+	Login   Login
+	Token   Token // none when its Hash is zero (a single sign-on)
 }
 
 // TokenStore keeps single-use tokens: invitations, registrations and

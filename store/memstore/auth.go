@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -36,6 +37,12 @@ func idsOf[T any](s *Store, portalID uuid.UUID, fn func(*ids) (T, error)) (T, er
 	}
 	s.idmu.Lock()
 	defer s.idmu.Unlock()
+	return fn(s.idsFor(portalID))
+}
+
+// idsFor returns the tenant's identity records, made when it has none;
+// the caller holds the identity lock.
+func (s *Store) idsFor(portalID uuid.UUID) *ids {
 	x := s.ids[portalID]
 	if x == nil {
 		x = &ids{logins: map[uuid.UUID]portal.Login{}, byEmail: map[string]uuid.UUID{},
@@ -46,7 +53,55 @@ func idsOf[T any](s *Store, portalID uuid.UUID, fn func(*ids) (T, error)) (T, er
 		}
 		s.ids[portalID] = x
 	}
-	return fn(x)
+	return x
+}
+
+// Register implements portal.LoginStore: under the tenant's write lock
+// and then the identity lock, as PutContact takes them.
+func (s *Store) Register(_ context.Context, c portal.RegisterChange) (uuid.UUID, error) {
+	var cid uuid.UUID
+	err := s.write(c.Login.PortalID, func(t *tenant) error {
+		s.idmu.Lock()
+		defer s.idmu.Unlock()
+		x := s.idsFor(c.Login.PortalID)
+		if _, ok := x.byEmail[c.Login.Email]; ok {
+			return fmt.Errorf("memstore: login %q: %w", c.Login.Email, portal.ErrConflict)
+		}
+		cid = c.Contact.ID
+		if have := t.byEmail[c.Login.Email]; len(have) > 0 {
+			cid = slices.MinFunc(slices.Collect(maps.Keys(have)), func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+		}
+		if _, ok := x.logins[cid]; ok {
+			return fmt.Errorf("memstore: login of %s: %w", cid, portal.ErrConflict)
+		}
+		withToken := c.Token.Hash != portal.TokenHash{}
+		if _, ok := x.tokens[c.Token.Hash]; ok && withToken {
+			return fmt.Errorf("memstore: token: %w", portal.ErrConflict)
+		}
+		if cid == c.Contact.ID {
+			ct := c.Contact.Clone()
+			t.contacts[ct.ID] = ct
+			t.indexContact(ct)
+		}
+		l, tk := c.Login, c.Token
+		l.ContactID, tk.ContactID = cid, cid
+		x.logins[cid] = l
+		x.byEmail[l.Email] = cid
+		if !withToken {
+			return nil
+		}
+		for h, o := range x.tokens {
+			if o.Kind == tk.Kind && o.ContactID == cid {
+				delete(x.tokens, h)
+			}
+		}
+		x.tokens[tk.Hash] = tk
+		return nil
+	})
+	if err != nil {
+		return uuid.Nil, err
+	}
+	return cid, nil
 }
 
 // set is a set of record IDs.

@@ -116,10 +116,64 @@ func loginArgs(l portal.Login) []any {
 
 // CreateLogin implements portal.LoginStore.
 func (s *Store) CreateLogin(ctx context.Context, l portal.Login) error {
-	return s.write(ctx, "create login", l.PortalID, func(t tx) error {
-		_, err := t.exec(ctx, "INSERT INTO logins ("+loginCols+") VALUES ("+placeholders(10)+")", loginArgs(l)...)
-		return err
+	return s.write(ctx, "create login", l.PortalID, func(t tx) error { return insertLogin(ctx, t, l) })
+}
+
+func insertLogin(ctx context.Context, t tx, l portal.Login) error {
+	_, err := t.exec(ctx, "INSERT INTO logins ("+loginCols+") VALUES ("+placeholders(10)+")", loginArgs(l)...)
+	return err
+}
+
+// Register implements portal.LoginStore, in one transaction. Of two
+// concurrent registrations of one e-mail, both may store a contact, but
+// the second login breaks the logins' unique e-mail index and its
+// transaction, contact and all, rolls back.
+func (s *Store) Register(ctx context.Context, c portal.RegisterChange) (uuid.UUID, error) {
+	pid := c.Login.PortalID
+	putContact, err := s.docWrite(ctx, "contacts", pid, c.Contact.ID, contactDoc{Contact: c.Contact, Properties: props(c.Contact.Properties)},
+		contactCols(c.Contact))
+	if err != nil {
+		return uuid.Nil, mapErr("register", err)
+	}
+	cid := c.Contact.ID
+	err = s.write(ctx, "register", pid, func(t tx) error {
+		var one int
+		switch err := t.row(ctx, "SELECT 1 FROM logins WHERE portal_id = ? AND email = ?", id(pid), text(c.Login.Email)).Scan(&one); {
+		case err == nil:
+			return fmt.Errorf("%w: login %q", portal.ErrConflict, c.Login.Email)
+		case !isNoRows(err):
+			return err
+		}
+		var b []byte
+		err := t.row(ctx, "SELECT contact_id FROM contact_emails WHERE portal_id = ? AND email = ? ORDER BY contact_id LIMIT 1",
+			id(pid), text(c.Login.Email)).Scan(&b)
+		switch {
+		case err == nil:
+			if cid, err = uuidOf(b); err != nil {
+				return err
+			}
+		case !isNoRows(err):
+			return err
+		default:
+			cid = c.Contact.ID
+			if err := putContact(t); err != nil {
+				return err
+			}
+			if err := indexContact(ctx, t, c.Contact); err != nil {
+				return err
+			}
+		}
+		l, tk := c.Login, c.Token
+		l.ContactID, tk.ContactID = cid, cid
+		if err := insertLogin(ctx, t, l); err != nil || tk.Hash == (portal.TokenHash{}) {
+			return err
+		}
+		return putToken(ctx, t, tk)
 	})
+	if err != nil {
+		return uuid.Nil, err
+	}
+	return cid, nil
 }
 
 // SetLoginPassword implements portal.LoginStore: one UPDATE of the
@@ -282,15 +336,17 @@ func (s *Store) DeleteThrottles(ctx context.Context, portalID uuid.UUID, since t
 
 // PutToken implements portal.TokenStore.
 func (s *Store) PutToken(ctx context.Context, tk portal.Token) error {
-	return s.write(ctx, "put token", tk.PortalID, func(t tx) error {
-		if _, err := t.exec(ctx, "DELETE FROM tokens WHERE portal_id = ? AND contact_id = ? AND kind = ?",
-			id(tk.PortalID), id(tk.ContactID), string(tk.Kind)); err != nil {
-			return err
-		}
-		_, err := t.exec(ctx, "INSERT INTO tokens (portal_id, hash, kind, contact_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-			id(tk.PortalID), tk.Hash[:], string(tk.Kind), id(tk.ContactID), tk.CreatedAt.UnixMicro(), tk.ExpiresAt.UnixMicro())
+	return s.write(ctx, "put token", tk.PortalID, func(t tx) error { return putToken(ctx, t, tk) })
+}
+
+func putToken(ctx context.Context, t tx, tk portal.Token) error {
+	if _, err := t.exec(ctx, "DELETE FROM tokens WHERE portal_id = ? AND contact_id = ? AND kind = ?",
+		id(tk.PortalID), id(tk.ContactID), string(tk.Kind)); err != nil {
 		return err
-	})
+	}
+	_, err := t.exec(ctx, "INSERT INTO tokens (portal_id, hash, kind, contact_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+		id(tk.PortalID), tk.Hash[:], string(tk.Kind), id(tk.ContactID), tk.CreatedAt.UnixMicro(), tk.ExpiresAt.UnixMicro())
+	return err
 }
 
 // TakeToken implements portal.TokenStore: it reads the token and deletes it

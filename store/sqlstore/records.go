@@ -61,18 +61,12 @@ type col struct {
 // putDoc creates or replaces a record kept as a document, with the columns
 // cols, and runs more in the same transaction.
 func (s *Store) putDoc(ctx context.Context, op, table string, portalID, rid uuid.UUID, v any, cols []col, more ...func(t tx) error) error {
-	b, err := encode(v)
+	put, err := s.docWrite(ctx, table, portalID, rid, v, cols)
 	if err != nil {
 		return err
 	}
-	names := []string{"portal_id", "id", "doc"}
-	args := []any{id(portalID), id(rid), b}
-	for _, c := range cols {
-		names, args = append(names, c.name), append(args, c.val)
-	}
-	q := s.d.upsert(table, []string{"portal_id", "id"}, names)
 	return s.write(ctx, op, portalID, func(t tx) error {
-		if _, err := t.exec(ctx, q, args...); err != nil {
+		if err := put(t); err != nil {
 			return err
 		}
 		for _, fn := range more {
@@ -82,6 +76,25 @@ func (s *Store) putDoc(ctx context.Context, op, table string, portalID, rid uuid
 		}
 		return nil
 	})
+}
+
+// docWrite returns the write of a record kept as a document, with its
+// columns, in a transaction.
+func (s *Store) docWrite(ctx context.Context, table string, portalID, rid uuid.UUID, v any, cols []col) (func(t tx) error, error) {
+	b, err := encode(v)
+	if err != nil {
+		return nil, err
+	}
+	names := []string{"portal_id", "id", "doc"}
+	args := []any{id(portalID), id(rid), b}
+	for _, c := range cols {
+		names, args = append(names, c.name), append(args, c.val)
+	}
+	q := s.d.upsert(table, []string{"portal_id", "id"}, names)
+	return func(t tx) error {
+		_, err := t.exec(ctx, q, args...)
+		return err
+	}, nil
 }
 
 // getDoc reads a record kept as a document.
@@ -101,9 +114,14 @@ func getDoc[T any](ctx context.Context, s *Store, op, table string, portalID, ri
 // the same transaction.
 func (s *Store) PutContact(ctx context.Context, c portal.Contact) error {
 	return s.putDoc(ctx, "put contact", "contacts", c.PortalID, c.ID, contactDoc{Contact: c, Properties: props(c.Properties)},
-		[]col{{"name_fold", optFold(c.Name())}, {"company_id", optID(c.CompanyID)}},
+		contactCols(c),
 		func(t tx) error { return followEmail(ctx, t, c) },
 		func(t tx) error { return indexContact(ctx, t, c) })
+}
+
+// contactCols are the columns kept beside a contact's document.
+func contactCols(c portal.Contact) []col {
+	return []col{{"name_fold", optFold(c.Name())}, {"company_id", optID(c.CompanyID)}}
 }
 
 // Contact implements portal.DirectoryStore.

@@ -40,6 +40,8 @@ var authTests = []test{
 	{name: "AClientFailingOnManyLoginsIsSlowed", fn: testClientThrottle},
 	{name: "ThrottleCountsAreAtomicAndForgotten", fn: testThrottleStore},
 	{name: "MailsToAnAddressAreLimited", fn: testMailLimit},
+	{name: "RegistrationIsOneStep", fn: testRegisterStore},
+	{name: "ConcurrentFirstRegistrationsMakeOneContact", fn: testRegisterRace},
 	{name: "RaisedParametersRehashOnLogin", fn: testRehash},
 	{name: "PasswordResetEndsTheContactsSessions", fn: testPasswordReset},
 	{name: "LoginFollowsTheContactsNewEmail", fn: testEmailChange},
@@ -690,6 +692,80 @@ func testMailLimit(t *testing.T, s portal.Store) {
 	assert.Equal(t, 4, sent(), "over an hour after the last request")
 	tok := d.lastToken(t, email, portal.TokenReset)
 	require.NoError(t, d.p.ResetPassword(ctx(t), d.pid, tok, "a new password 1"))
+}
+
+// Register writes a registration whole, or nothing: a new contact with its
+// login and token; a login of the contact that has the e-mail (the lowest
+// ID of those that do); a conflict, writing nothing, when the e-mail has a
+// login already.
+// covers: A2, X8
+func testRegisterStore(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	ids := ascendingIDs(t, 4)
+	reg := func(cid uuid.UUID, email string, tok byte) (uuid.UUID, error) {
+		var h portal.TokenHash
+		h[0] = tok
+		return s.Register(ctx(t), portal.RegisterChange{
+			Contact: portal.Contact{ID: cid, PortalID: pid, Email: email, FirstName: "New", CreatedAt: at(1), UpdatedAt: at(1)},
+			Login:   portal.Login{PortalID: pid, Email: email, ConsentVersion: "v1", ConsentAt: at(1), CreatedAt: at(1), UpdatedAt: at(1)},
+			Token:   portal.Token{PortalID: pid, Hash: h, Kind: portal.TokenRegistration, CreatedAt: at(1), ExpiresAt: at(9)},
+		})
+	}
+	got, err := reg(ids[0], "new@example.com", 1)
+	require.NoError(t, err)
+	assert.Equal(t, ids[0], got, "a new contact")
+	c, err := s.Contact(ctx(t), pid, ids[0])
+	require.NoError(t, err)
+	assert.Equal(t, "new@example.com", c.Email)
+	l, err := s.LoginByEmail(ctx(t), pid, "new@example.com")
+	require.NoError(t, err)
+	assert.Equal(t, ids[0], l.ContactID)
+	assert.Equal(t, "v1", l.ConsentVersion)
+	tk, err := s.TakeToken(ctx(t), pid, portal.TokenRegistration, portal.TokenHash{1})
+	require.NoError(t, err)
+	assert.Equal(t, ids[0], tk.ContactID)
+
+	// Two contacts have an e-mail and no login: the lower ID gets it.
+	for _, cid := range []uuid.UUID{ids[2], ids[1]} {
+		require.NoError(t, s.PutContact(ctx(t), portal.Contact{ID: cid, PortalID: pid, Email: "known@example.com", CreatedAt: at(2), UpdatedAt: at(2)}))
+	}
+	got, err = reg(ids[3], "known@example.com", 2)
+	require.NoError(t, err)
+	assert.Equal(t, ids[1], got, "the known contact with the lowest ID")
+	_, err = s.Contact(ctx(t), pid, ids[3])
+	require.ErrorIs(t, err, portal.ErrNotFound, "no new contact")
+
+	_, err = reg(ids[3], "new@example.com", 3)
+	require.ErrorIs(t, err, portal.ErrConflict, "the e-mail has a login")
+	_, err = s.Contact(ctx(t), pid, ids[3])
+	require.ErrorIs(t, err, portal.ErrNotFound, "nothing written")
+	_, err = s.TakeToken(ctx(t), pid, portal.TokenRegistration, portal.TokenHash{3})
+	require.ErrorIs(t, err, portal.ErrNotFound)
+}
+
+// Concurrent first registrations of one unknown e-mail, through the Portal,
+// make one contact and one login between them (they made as many contacts
+// as requests).
+// covers: A2, X8
+func testRegisterRace(t *testing.T, s portal.Store) {
+	d := newDoor(t, s, func(st *portal.Settings) {
+		st.Access = portal.Access{Mode: portal.SelfRegistration, Auth: portal.PasswordAuth}
+	})
+	const n = 6
+	errs := make([]error, n)
+	startTogether(n, func(i int) {
+		errs[i] = d.p.Register(ctx(t), d.pid, portal.Registration{Email: "Twice@Example.com", FirstName: "Twice", Consent: true})
+	})
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	cs, err := s.ContactsByEmail(ctx(t), d.pid, "twice@example.com")
+	require.NoError(t, err)
+	assert.Len(t, cs, 1, "one contact")
+	l, err := s.LoginByEmail(ctx(t), d.pid, "twice@example.com")
+	require.NoError(t, err)
+	assert.Equal(t, cs[0].ID, l.ContactID)
+	assert.NotEmpty(t, l.ConsentVersion, "the consent is recorded")
 }
 
 // The store counts every failure of concurrent attempts, forgets counts
