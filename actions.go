@@ -112,14 +112,14 @@ func (p *Portal) Reply(ctx context.Context, v Viewer, ticketID uuid.UUID, in Rep
 		c := ReplyChange{Message: m.Clone(), Event: e}
 		threads, err := p.store.Threads(ctx, v.PortalID, t.ID)
 		if err != nil {
-			return ConversationMessage{}, p.dropBlobs(ctx, m.Attachments, classify(err))
+			return ConversationMessage{}, p.dropBlobs(ctx, v.PortalID, m.Attachments, classify(err))
 		}
 		if th, ok := portalThread(threads); ok {
 			c.Message.ThreadID = th.ID
 		} else {
 			th := Thread{PortalID: v.PortalID, TicketID: t.ID, VisibleInPortal: true, CreatedAt: r.now}
 			if th.ID, err = p.id(); err != nil {
-				return ConversationMessage{}, p.dropBlobs(ctx, m.Attachments, err)
+				return ConversationMessage{}, p.dropBlobs(ctx, v.PortalID, m.Attachments, err)
 			}
 			c.Message.ThreadID, c.NewThread = th.ID, &th
 		}
@@ -139,11 +139,11 @@ func (p *Portal) Reply(ctx context.Context, v Viewer, ticketID uuid.UUID, in Rep
 		// or the first of a key sent again.
 		if first, ok, ferr := p.postedReply(ctx, c.Message); ferr == nil && ok {
 			if !sameReply(&first, &c.Message) {
-				return ConversationMessage{}, p.dropBlobs(ctx, m.Attachments,
+				return ConversationMessage{}, p.dropBlobs(ctx, v.PortalID, m.Attachments,
 					&ConflictError{Field: "key", Problem: "was used for a reply with other content"})
 			}
 			if !slices.Equal(blobKeys(first.Attachments), blobKeys(m.Attachments)) {
-				if err := p.dropBlobs(ctx, m.Attachments, nil); err != nil {
+				if err := p.dropBlobs(ctx, v.PortalID, m.Attachments, nil); err != nil {
 					return ConversationMessage{}, err
 				}
 			}
@@ -151,15 +151,15 @@ func (p *Portal) Reply(ctx context.Context, v Viewer, ticketID uuid.UUID, in Rep
 			break
 		}
 		if !errors.Is(err, ErrConflict) || attempt == maxAttempts {
-			return ConversationMessage{}, p.dropBlobs(ctx, m.Attachments, classify(err))
+			return ConversationMessage{}, p.dropBlobs(ctx, v.PortalID, m.Attachments, classify(err))
 		}
 		// Something changed the ticket meanwhile: decide again on what it
 		// is now.
 		if t, err = p.visibleTicket(ctx, r, rd, ticketID); err != nil {
-			return ConversationMessage{}, p.dropBlobs(ctx, m.Attachments, err)
+			return ConversationMessage{}, p.dropBlobs(ctx, v.PortalID, m.Attachments, err)
 		}
 		if verdict := replyVerdict(r, rd, &t); !verdict.Allowed {
-			return ConversationMessage{}, p.dropBlobs(ctx, m.Attachments, forbidden(verdict))
+			return ConversationMessage{}, p.dropBlobs(ctx, v.PortalID, m.Attachments, forbidden(verdict))
 		}
 	}
 	return ConversationMessage{ID: m.ID, FromContact: true, From: m.From, Body: m.Body, Text: m.Text,

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -293,33 +294,88 @@ func cleanFileName(name string) (string, string) {
 
 // putBlobs stores checked files under new keys. When one fails, the ones
 // stored are deleted again and the error is returned.
+// Their keys are recorded as pending first (PendingBlobStore), and the
+// reply's commit forgets them: a file whose reply never commits, because
+// the process died in between, is found and deleted later
+// (PurgeExpired).
 func (p *Portal) putBlobs(ctx context.Context, portalID uuid.UUID, files []upload) ([]Attachment, error) {
-	var out []Attachment
-	for _, f := range files {
+	if len(files) == 0 {
+		return nil, nil
+	}
+	out := make([]Attachment, len(files))
+	keys := make([]string, len(files))
+	for i, f := range files {
 		id, err := p.id()
 		if err != nil {
-			return nil, p.dropBlobs(ctx, out, err)
+			return nil, err
 		}
-		a := Attachment{ID: id, Name: f.name, ContentType: f.contentType, Size: int64(len(f.data)),
+		out[i] = Attachment{ID: id, Name: f.name, ContentType: f.contentType, Size: int64(len(f.data)),
 			BlobKey: portalID.String() + "/" + id.String()}
-		if err := p.blobs.Put(ctx, a.BlobKey, f.data); err != nil {
+		keys[i] = out[i].BlobKey
+	}
+	if err := p.store.AddPendingBlobs(ctx, portalID, keys, p.clock()); err != nil {
+		return nil, classify(err)
+	}
+	for i, f := range files {
+		if err := p.blobs.Put(ctx, out[i].BlobKey, f.data); err != nil {
 			// A Put that failed may have written part of the file: delete
 			// its key as well.
-			return nil, p.dropBlobs(ctx, append(out, a), classify(err))
+			return nil, p.dropBlobs(ctx, portalID, out[:i+1], classify(err))
 		}
-		out = append(out, a)
 	}
 	return out, nil
 }
 
 // dropBlobs deletes the blobs of an action that failed with err, and
-// returns err, joined with any failure to delete.
-func (p *Portal) dropBlobs(ctx context.Context, as []Attachment, err error) error {
+// forgets their pending keys; it returns err, joined with any failure to
+// delete (a key whose file could not be deleted stays pending, for
+// PurgeExpired).
+func (p *Portal) dropBlobs(ctx context.Context, portalID uuid.UUID, as []Attachment, err error) error {
+	ctx = context.WithoutCancel(ctx) // the action failed; the blobs must go even when its context did
+	var gone []string
 	for _, a := range as {
-		// The action failed; the blobs must go even when its context did.
-		if derr := p.blobs.Delete(context.WithoutCancel(ctx), a.BlobKey); derr != nil {
+		if derr := p.blobs.Delete(ctx, a.BlobKey); derr != nil {
 			err = errors.Join(err, fmt.Errorf("%w: delete blob %s", ErrInternal, a.BlobKey))
+			continue
+		}
+		gone = append(gone, a.BlobKey)
+	}
+	if len(gone) > 0 {
+		if ferr := p.store.ForgetPendingBlobs(ctx, portalID, gone); ferr != nil {
+			err = errors.Join(err, classify(ferr))
 		}
 	}
 	return err
+}
+
+// orphanAge is how long a blob key stays pending before PurgeExpired
+// takes its file for one whose reply never committed: far longer than
+// any reply takes.
+const orphanAge = time.Hour
+
+// purgeOrphans deletes the files of pending blob keys older than
+// orphanAge, and forgets the keys, and returns how many.
+func (p *Portal) purgeOrphans(ctx context.Context, portalID uuid.UUID) (int, error) {
+	if p.blobs == nil {
+		return 0, nil
+	}
+	n := 0
+	for {
+		keys, err := p.store.PendingBlobs(ctx, portalID, p.clock().Add(-orphanAge), MaxPageSize)
+		if err != nil {
+			return n, classify(err)
+		}
+		if len(keys) == 0 {
+			return n, nil
+		}
+		for _, k := range keys {
+			if err := p.blobs.Delete(ctx, k); err != nil {
+				return n, fmt.Errorf("%w: delete blob %s", ErrInternal, k)
+			}
+		}
+		if err := p.store.ForgetPendingBlobs(ctx, portalID, keys); err != nil {
+			return n, classify(err)
+		}
+		n += len(keys)
+	}
 }

@@ -48,6 +48,7 @@ type Store interface {
 	TokenStore
 	SessionStore
 	ThrottleStore
+	PendingBlobStore
 }
 
 // TenantStore keeps tenants and their versioned settings (X5, S16).
@@ -217,6 +218,21 @@ type ThrottleStore interface {
 	DeleteThrottles(ctx context.Context, portalID uuid.UUID, since time.Time) (int, error)
 }
 
+// PendingBlobStore records the blob keys of attachments between the
+// moment their files are put and the moment the action that refers to
+// them commits (AddReply forgets them then): a key still pending long
+// after is a file whose action never committed (a crash, a kill), which
+// Portal deletes (PurgeExpired).
+type PendingBlobStore interface {
+	// AddPendingBlobs records keys as pending since at.
+	AddPendingBlobs(ctx context.Context, portalID uuid.UUID, keys []string, at time.Time) error
+	// PendingBlobs returns at most limit of the tenant's keys pending since
+	// before before, in key order.
+	PendingBlobs(ctx context.Context, portalID uuid.UUID, before time.Time, limit int) ([]string, error)
+	// ForgetPendingBlobs forgets keys; a key not pending is no error.
+	ForgetPendingBlobs(ctx context.Context, portalID uuid.UUID, keys []string) error
+}
+
 // Throttle is the count of failed attempts of one key and when the last
 // one was.
 type Throttle struct {
@@ -378,8 +394,9 @@ type ActionStore interface {
 	// LastActivityAt to the message's CreatedAt unless it is later already.
 	// With c.NewThread set, the thread is created first, and the ticket must
 	// have no thread VisibleInPortal. With c.IfStage set, the ticket must
-	// still be in that stage. A missing ticket is ErrNotFound; a message ID
-	// that exists is ErrConflict.
+	// still be in that stage. In the same step it forgets the pending blob
+	// keys (BlobStore) of the message's attachments. A missing ticket is
+	// ErrNotFound; a message ID that exists is ErrConflict.
 	AddReply(ctx context.Context, c ReplyChange) error
 	// CloseTicket moves the ticket from stage c.From to stage c.To and its
 	// LastActivityAt to c.At unless it is later already. The ticket must

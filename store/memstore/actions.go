@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -49,6 +50,9 @@ func (s *Store) AddReply(_ context.Context, c portal.ReplyChange) error {
 			t.putThread(*c.NewThread)
 		}
 		t.addMessage(m)
+		for _, a := range m.Attachments {
+			delete(t.pending, a.BlobKey)
+		}
 		tk := e.t.Clone()
 		if m.CreatedAt.After(tk.LastActivityAt) {
 			tk.LastActivityAt = m.CreatedAt
@@ -145,4 +149,38 @@ func (s *Store) AckEvents(_ context.Context, portalID uuid.UUID, seq int64) erro
 // AckedEvents implements portal.OutboxStore.
 func (s *Store) AckedEvents(_ context.Context, portalID uuid.UUID) (int64, error) {
 	return read(s, portalID, func(t *tenant) (int64, error) { return t.acked, nil })
+}
+
+// AddPendingBlobs implements portal.PendingBlobStore.
+func (s *Store) AddPendingBlobs(_ context.Context, portalID uuid.UUID, keys []string, at time.Time) error {
+	return s.write(portalID, func(t *tenant) error {
+		for _, k := range keys {
+			t.pending[k] = at
+		}
+		return nil
+	})
+}
+
+// PendingBlobs implements portal.PendingBlobStore.
+func (s *Store) PendingBlobs(_ context.Context, portalID uuid.UUID, before time.Time, limit int) ([]string, error) {
+	return read(s, portalID, func(t *tenant) ([]string, error) {
+		var out []string
+		for k, at := range t.pending {
+			if at.Before(before) {
+				out = append(out, k)
+			}
+		}
+		slices.Sort(out)
+		return out[:min(len(out), limit)], nil
+	})
+}
+
+// ForgetPendingBlobs implements portal.PendingBlobStore.
+func (s *Store) ForgetPendingBlobs(_ context.Context, portalID uuid.UUID, keys []string) error {
+	return s.write(portalID, func(t *tenant) error {
+		for _, k := range keys {
+			delete(t.pending, k)
+		}
+		return nil
+	})
 }

@@ -70,6 +70,7 @@ type tenant struct {
 	events      []portal.Event           // the outbox: events[i].Seq == i+1
 	acked       int64                    // acknowledged outbox position
 	submissions map[submission]submitted // idempotency keys
+	pending     map[string]time.Time     // blob keys pending since
 }
 
 func newTenant(t portal.Tenant, s portal.Settings) *tenant {
@@ -83,7 +84,7 @@ func newTenant(t portal.Tenant, s portal.Settings) *tenant {
 		byContact: map[uuid.UUID]*scope{}, byCompany: map[uuid.UUID]*scope{},
 		stages: map[uuid.UUID]portal.Stage{}, closed: map[uuid.UUID]bool{},
 		threadsByTicket: map[uuid.UUID][]uuid.UUID{}, messagesByThread: map[uuid.UUID][]uuid.UUID{},
-		submissions: map[submission]submitted{},
+		submissions: map[submission]submitted{}, pending: map[string]time.Time{},
 	}
 }
 

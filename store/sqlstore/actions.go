@@ -6,6 +6,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -148,6 +150,11 @@ func (s *Store) AddReply(ctx context.Context, c portal.ReplyChange) error {
 		}
 		if err := s.insertMessage(ctx, x, m); err != nil {
 			return err
+		}
+		for _, a := range m.Attachments {
+			if _, err := x.exec(ctx, "DELETE FROM pending_blobs WHERE portal_id = ? AND blob_key = ?", id(m.PortalID), text(a.BlobKey)); err != nil {
+				return err
+			}
 		}
 		if !m.CreatedAt.After(t.LastActivityAt) {
 			return nil
@@ -307,3 +314,47 @@ func (s *Store) AckedEvents(ctx context.Context, portalID uuid.UUID) (int64, err
 }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// AddPendingBlobs implements portal.PendingBlobStore.
+func (s *Store) AddPendingBlobs(ctx context.Context, portalID uuid.UUID, keys []string, at time.Time) error {
+	q := s.d.upsert("pending_blobs", []string{"portal_id", "blob_key"}, []string{"portal_id", "blob_key", "pending_at"})
+	return s.write(ctx, "add pending blobs", portalID, func(t tx) error {
+		for _, k := range keys {
+			if _, err := t.exec(ctx, q, id(portalID), text(k), at.UnixMicro()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// PendingBlobs implements portal.PendingBlobStore.
+func (s *Store) PendingBlobs(ctx context.Context, portalID uuid.UUID, before time.Time, limit int) ([]string, error) {
+	rows, err := s.query(ctx, "SELECT blob_key FROM pending_blobs WHERE portal_id = ? AND pending_at < ? ORDER BY blob_key LIMIT "+
+		strconv.Itoa(limit), id(portalID), before.UnixMicro())
+	if err != nil {
+		return nil, mapErr("pending blobs", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var k []byte
+		if err := rows.Scan(&k); err != nil {
+			return nil, mapErr("pending blobs", err)
+		}
+		out = append(out, string(k))
+	}
+	return out, mapErr("pending blobs", rows.Err())
+}
+
+// ForgetPendingBlobs implements portal.PendingBlobStore.
+func (s *Store) ForgetPendingBlobs(ctx context.Context, portalID uuid.UUID, keys []string) error {
+	return s.write(ctx, "forget pending blobs", portalID, func(t tx) error {
+		for _, k := range keys {
+			if _, err := t.exec(ctx, "DELETE FROM pending_blobs WHERE portal_id = ? AND blob_key = ?", id(portalID), text(k)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

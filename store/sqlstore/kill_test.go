@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/helpdeskkit/portal"
+	"github.com/helpdeskkit/portal/blobs"
 	"github.com/helpdeskkit/portal/portaltest"
 	"github.com/helpdeskkit/portal/store/sqlstore"
 )
@@ -25,11 +26,13 @@ import (
 // replies to until it is killed.
 const killEnv = "PORTAL_KILL_DB"
 
-// A process writing customer replies to a SQLite file is killed (SIGKILL)
-// again and again, in the middle of whatever it does: every reply it was
-// told had been written is there afterwards, the database is intact, and
-// no reply is half there (each message has its outbox event, and each
-// event its message).
+// A process writing customer replies, each with a file, to a SQLite file
+// and a directory is killed (SIGKILL) again and again, in the middle of
+// whatever it does: every reply it was told had been written is there
+// afterwards, with its file, the database is intact, and no reply is half
+// there (each message has its outbox event, and each event its message);
+// the files of replies that never committed are deleted by PurgeExpired
+// an hour later, and no other.
 // covers: X8, P5, X1
 func TestSQLiteKill(t *testing.T) {
 	if path := os.Getenv(killEnv); path != "" {
@@ -42,7 +45,7 @@ func TestSQLiteKill(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "portal.db")
-	p, st, db := openFile(t, path)
+	p, st, db := openFile(t, path, time.Now)
 	data, err := portaltest.Generate(ctx, p, portaltest.Size{Companies: 1, Tickets: 10}, 5)
 	require.NoError(t, err)
 	v, tid, thread := replyTarget(t, p, data)
@@ -76,7 +79,8 @@ func TestSQLiteKill(t *testing.T) {
 		<-exited
 	}
 
-	p, st, db = openFile(t, path)
+	later := func() time.Time { return time.Now().Add(2 * time.Hour) }
+	p, st, db = openFile(t, path, later)
 	var check string
 	require.NoError(t, db.QueryRow("PRAGMA integrity_check").Scan(&check))
 	assert.Equal(t, "ok", check)
@@ -104,6 +108,43 @@ func TestSQLiteKill(t *testing.T) {
 	for i, e := range events {
 		assert.Equal(t, int64(i+1), e.Seq, "numbered without gaps")
 	}
+
+	// The files: each reply's is there; an hour on, PurgeExpired deletes
+	// those of replies that never committed, and then every file is a
+	// reply's. (A kill inside a file's write can leave a .tmp- file of
+	// blobs.Dir, which is no key.)
+	files := map[string]bool{}
+	for _, m := range msgs {
+		for _, a := range m.Attachments {
+			files[a.BlobKey] = true
+		}
+	}
+	root := path + ".blobs"
+	keyed := func() []string {
+		var out []string
+		require.NoError(t, filepath.WalkDir(root, func(f string, de os.DirEntry, err error) error {
+			if err != nil || de.IsDir() || strings.HasPrefix(de.Name(), ".tmp-") {
+				return err
+			}
+			rel, _ := filepath.Rel(root, f)
+			out = append(out, filepath.ToSlash(rel))
+			return nil
+		}))
+		return out
+	}
+	stored := len(keyed())
+	_, _, err = p.PurgeExpired(ctx, v.PortalID)
+	require.NoError(t, err)
+	onDisk := keyed()
+	t.Logf("%d files of replies that never committed deleted", stored-len(onDisk))
+	for _, k := range onDisk {
+		assert.True(t, files[k], "file %s is a reply's", k)
+	}
+	for _, m := range msgs {
+		for _, a := range m.Attachments {
+			assert.FileExists(t, filepath.Join(root, filepath.FromSlash(a.BlobKey)), "reply %s's file", m.ID)
+		}
+	}
 }
 
 // killChild writes replies to the target of the SQLite file at path, and
@@ -117,11 +158,12 @@ func killChild(t *testing.T, path string) {
 	require.Len(t, f, 4)
 	v := portal.Viewer{PortalID: uuid.MustParse(f[0]), ContactID: uuid.MustParse(f[1])}
 	tid := uuid.MustParse(f[2])
-	p, _, _ := openFile(t, path)
+	p, _, _ := openFile(t, path, time.Now)
 	acks, err := os.OpenFile(path+".acks", os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
 	require.NoError(t, err)
 	for end := time.Now().Add(2 * time.Minute); time.Now().Before(end); {
-		m, err := p.Reply(ctx, v, tid, portal.ReplyInput{Text: "Still broken? " + uuid.NewString(), Key: uuid.NewString()})
+		file := []portal.AttachmentInput{{Name: "log.txt", Content: strings.NewReader("the printer's log " + uuid.NewString())}}
+		m, err := p.Reply(ctx, v, tid, portal.ReplyInput{Text: "Still broken? " + uuid.NewString(), Key: uuid.NewString(), Attachments: file})
 		require.NoError(t, err)
 		_, err = fmt.Fprintln(acks, m.ID)
 		require.NoError(t, err)
@@ -129,15 +171,20 @@ func killChild(t *testing.T, path string) {
 	}
 }
 
-// openFile opens the SQLite store at path, with a Portal over it.
-func openFile(t testing.TB, path string) (*portal.Portal, *sqlstore.Store, *sql.DB) {
+// openFile opens the SQLite store at path, with a Portal over it whose
+// files are in the directory path.blobs and whose clock is now.
+func openFile(t testing.TB, path string, now func() time.Time) (*portal.Portal, *sqlstore.Store, *sql.DB) {
 	t.Helper()
 	db, err := sql.Open("sqlite", sqlstore.SQLiteDSN(path))
 	require.NoError(t, err)
 	t.Cleanup(func() { db.Close() })
 	st, err := sqlstore.Open(context.Background(), db, sqlstore.SQLite)
 	require.NoError(t, err)
-	p, err := portal.New(st, portal.Options{})
+	require.NoError(t, os.MkdirAll(path+".blobs", 0o700))
+	files, err := blobs.OpenDir(path + ".blobs")
+	require.NoError(t, err)
+	t.Cleanup(func() { files.Close() })
+	p, err := portal.New(st, portal.Options{Blobs: files, Now: now})
 	require.NoError(t, err)
 	return p, st, db
 }

@@ -36,6 +36,7 @@ var undo = map[int]map[sqlstore.Dialect][]string{
 	6: all("UPDATE ticket_props SET num = micros WHERE kind = 'd'", "ALTER TABLE ticket_props DROP COLUMN micros"),
 	7: all("ALTER TABLE submissions DROP COLUMN digest"),
 	8: all("DROP TABLE throttles"),
+	9: all("DROP TABLE pending_blobs"),
 }
 
 func all(stmts ...string) map[sqlstore.Dialect][]string {

@@ -35,6 +35,7 @@ var actionTests = []test{
 	{name: "SubmitWithAKeyIsIdempotentEvenConcurrently", fn: testSubmitIdempotent},
 	{name: "SubmitWithAUsedKeyAndOtherValuesIsAConflict", fn: testSubmitKeyConflict},
 	{name: "ReplyWithAKeyIsIdempotent", fn: testReplyKey},
+	{name: "PendingBlobsAreForgottenByTheirReply", fn: testPendingBlobs},
 	{name: "OutboxInOrderAcknowledgedAndRedelivered", fn: testOutbox},
 	{name: "AckPastTheLastEventIsRefused", fn: testAckPastHead},
 	{name: "AckRacingActionsNeverPassesTheHead", fn: testAckRacingActions},
@@ -825,6 +826,38 @@ func testReplyKey(t *testing.T, s portal.Store) {
 	require.NoError(t, err, "another ticket's key")
 	assert.NotEqual(t, first.ID, elsewhere.ID)
 	assert.Len(t, w.events(), 3)
+}
+
+// A reply's files are pending from before they are put until the reply
+// commits, which forgets them; what stays pending is listed by age, in key
+// order, and forgotten on request.
+// covers: P5, X8
+func testPendingBlobs(t *testing.T, s portal.Store) {
+	w := newActionWorld(t, s)
+	ann := w.viewer(w.ann)
+	_, err := w.p.Reply(ctx(t), ann, w.id("Ann alone"), portal.ReplyInput{Text: "with a file",
+		Attachments: []portal.AttachmentInput{{Name: "a.txt", Content: strings.NewReader("file")}}})
+	require.NoError(t, err)
+	keys, err := s.PendingBlobs(ctx(t), w.pid, listNow.Add(time.Hour), 10)
+	require.NoError(t, err)
+	assert.Empty(t, keys, "the reply's commit forgot its file's key")
+
+	require.NoError(t, s.AddPendingBlobs(ctx(t), w.pid, []string{"k/2", "k/1"}, listNow))
+	require.NoError(t, s.AddPendingBlobs(ctx(t), w.pid, []string{"k/3"}, listNow.Add(time.Minute)))
+	keys, err = s.PendingBlobs(ctx(t), w.pid, listNow.Add(time.Second), 10)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"k/1", "k/2"}, keys, "pending since before, in key order")
+	keys, err = s.PendingBlobs(ctx(t), w.pid, listNow.Add(time.Hour), 2)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"k/1", "k/2"}, keys, "at most limit")
+	other := newActionWorld(t, s)
+	keys, err = s.PendingBlobs(ctx(t), other.pid, listNow.Add(time.Hour), 10)
+	require.NoError(t, err)
+	assert.Empty(t, keys, "another tenant's")
+	require.NoError(t, s.ForgetPendingBlobs(ctx(t), w.pid, []string{"k/1", "k/3", "k/none"}))
+	keys, err = s.PendingBlobs(ctx(t), w.pid, listNow.Add(time.Hour), 10)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"k/2"}, keys)
 }
 
 // covers: P5, P6, P8 (delivery to the helpdesk), X5

@@ -1,0 +1,10 @@
+-- Pending blobs (X8): the blob keys of attachments whose files are put and
+-- whose reply has not committed yet. The reply's transaction deletes its
+-- keys; a key left long after is a file of a reply that never committed
+-- (a crash), which the portal deletes.
+CREATE TABLE IF NOT EXISTS pending_blobs (
+	portal_id  BINARY(16) NOT NULL,
+	blob_key   VARBINARY(255) NOT NULL,
+	pending_at BIGINT NOT NULL,
+	PRIMARY KEY (portal_id, blob_key)
+);
