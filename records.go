@@ -229,7 +229,9 @@ const MaxStages = 100
 
 // SavePipeline creates or updates a pipeline. Stages with a zero ID get one;
 // a stage's ID is in one pipeline of the tenant only. A pipeline needs at
-// least one open stage (new portal tickets start in the first one).
+// least one open stage (new portal tickets start in the first one). A
+// stage that tickets are in cannot be left out: that is a *ConflictError
+// naming "stages", and nothing is saved.
 func (p *Portal) SavePipeline(ctx context.Context, pl Pipeline) (Pipeline, error) {
 	pl = pl.Clone()
 	_, _, err := prepare(ctx, p, pl.PortalID, &pl.ID, inList(p.store.Pipelines, func(x Pipeline) uuid.UUID { return x.ID }))
@@ -284,7 +286,12 @@ func (p *Portal) SavePipeline(ctx context.Context, pl Pipeline) (Pipeline, error
 	if err := ps.err(); err != nil {
 		return Pipeline{}, err
 	}
-	return pl.Clone(), classify(p.store.PutPipeline(ctx, pl))
+	if err := p.store.PutPipeline(ctx, pl); isConflict(err) {
+		return Pipeline{}, &ConflictError{Field: "stages", Problem: "a stage left out still has tickets: move them to another stage first"}
+	} else if err != nil {
+		return Pipeline{}, classify(err)
+	}
+	return pl.Clone(), nil
 }
 
 // Pipelines returns the tenant's pipelines.

@@ -276,6 +276,10 @@ type HelpdeskStore interface {
 	PutChannel(ctx context.Context, c Channel) error
 	// Channels returns every channel of the tenant, ordered by ID.
 	Channels(ctx context.Context, portalID uuid.UUID) ([]Channel, error)
+	// PutPipeline stores p whole. When the stored pipeline has a stage
+	// that p has not and a ticket of the tenant is in it, it writes
+	// nothing and returns an error wrapping ErrConflict: the check and the
+	// write are one atomic step.
 	PutPipeline(ctx context.Context, p Pipeline) error
 	// Pipelines returns every pipeline of the tenant, ordered by ID, each
 	// with its stages in their order.

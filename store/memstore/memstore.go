@@ -318,6 +318,17 @@ func (s *Store) PutPipeline(_ context.Context, p portal.Pipeline) error {
 	p = p.Clone()
 	return s.write(p.PortalID, func(t *tenant) error {
 		if old, ok := t.pipelines[p.ID]; ok {
+			removed := map[uuid.UUID]bool{}
+			for _, st := range old.Stages {
+				if _, kept := p.Stage(st.ID); !kept {
+					removed[st.ID] = true
+				}
+			}
+			for _, e := range t.tickets {
+				if len(removed) > 0 && removed[e.t.StageID] {
+					return fmt.Errorf("memstore: stage %s has tickets: %w", e.t.StageID, portal.ErrConflict)
+				}
+			}
 			for _, st := range old.Stages {
 				delete(t.stages, st.ID)
 				delete(t.closed, st.ID)

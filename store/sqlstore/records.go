@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
 	"slices"
 
 	"github.com/google/uuid"
@@ -207,10 +208,26 @@ func (s *Store) Channels(ctx context.Context, portalID uuid.UUID) ([]portal.Chan
 // table of their own, for a ticket's status and sorting by stage.
 func (s *Store) PutPipeline(ctx context.Context, p portal.Pipeline) error {
 	return s.putDoc(ctx, "put pipeline", "pipelines", p.PortalID, p.ID, p, []col{{"name_fold", optFold(p.Name)}}, func(t tx) error {
+		// A stage removed while tickets are in it: nothing is written.
+		q := "SELECT 1 FROM tickets t WHERE t.portal_id = ? AND t.stage_id IN (SELECT st.id FROM stages st WHERE st.portal_id = ? AND st.pipeline_id = ?)"
+		args := []any{id(p.PortalID), id(p.PortalID), id(p.ID)}
+		if len(p.Stages) > 0 {
+			q += " AND t.stage_id NOT IN (" + placeholders(len(p.Stages)) + ")"
+			for _, st := range p.Stages {
+				args = append(args, id(st.ID))
+			}
+		}
+		var one int
+		switch err := t.row(ctx, q+" LIMIT 1", args...).Scan(&one); {
+		case err == nil:
+			return fmt.Errorf("%w: a removed stage of pipeline %s has tickets", portal.ErrConflict, p.ID)
+		case !isNoRows(err):
+			return err
+		}
 		if _, err := t.exec(ctx, "DELETE FROM stages WHERE portal_id = ? AND pipeline_id = ?", id(p.PortalID), id(p.ID)); err != nil {
 			return err
 		}
-		q := s.d.upsert("stages", []string{"portal_id", "id"}, []string{"portal_id", "id", "pipeline_id", "name_fold", "closed"})
+		q = s.d.upsert("stages", []string{"portal_id", "id"}, []string{"portal_id", "id", "pipeline_id", "name_fold", "closed"})
 		for _, st := range p.Stages {
 			closed := 0
 			if st.State == portal.StageClosed {

@@ -3,6 +3,7 @@ package storetest
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +26,7 @@ var listExactTests = []test{
 	{name: "DatesOutsideTheYears1To9999AreRefused", fn: testExactDateRange},
 	{name: "NegativeZeroIsZero", fn: testExactNegativeZero},
 	{name: "StageIsInOnePipeline", fn: testExactStageOnePipeline},
+	{name: "StageWithTicketsStays", fn: testExactStageWithTickets},
 }
 
 // exactWorld: Ann, with own-tickets scope, and the columns of the tests.
@@ -226,4 +228,29 @@ func testExactStageOnePipeline(t *testing.T, s portal.Store) {
 	require.Len(t, pls, 1, "nothing was written")
 	// The pipeline itself may keep its own stage.
 	w.savePipeline(func(pl *portal.Pipeline) { pl.Name = "Support desk" })
+}
+
+// A pipeline saved without a stage that tickets are in is refused whole
+// (their status would become unknown); a stage without tickets may go.
+// covers: X8, S8
+func testExactStageWithTickets(t *testing.T, s portal.Store) {
+	w, v := newExactWorld(t, s)
+	w.mineOf(v, portal.Ticket{Subject: "in New"})
+	without := func(name string) portal.Pipeline {
+		pl := w.pipeline.Clone()
+		i := slices.IndexFunc(pl.Stages, func(st portal.Stage) bool { return st.Name == name })
+		pl.Stages = slices.Delete(pl.Stages, i, i+1)
+		return pl
+	}
+	_, err := w.p.SavePipeline(ctx(t), without("New"))
+	var ce *portal.ConflictError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "stages", ce.Field)
+	pls, err := w.p.Pipelines(ctx(t), w.pid)
+	require.NoError(t, err)
+	require.Len(t, pls, 1)
+	assert.Len(t, pls[0].Stages, 4, "nothing saved")
+	saved, err := w.p.SavePipeline(ctx(t), without("Waiting"))
+	require.NoError(t, err, "no ticket is in Waiting")
+	assert.Len(t, saved.Stages, 3)
 }
