@@ -92,3 +92,29 @@ func (o *AuthOptions) waiting(th Throttle, after int, now time.Time) bool {
 	}
 	return now.Before(th.FailedAt.Add(backoff(o.Backoff, o.MaxBackoff, th.Failures-after+1)))
 }
+
+// LoginThrottled reports whether an attempt on one of the host's own
+// logins (name is the host's: a helpdesk user's, say) from the client ctx
+// carries (WithClient) must be refused unchecked, by the rules of Login
+// (A8); it shares their count of the client's failures. A host that checks
+// such a login itself, as the web portal's preview does, asks before it
+// checks, and tells the outcome with LoginFailed or LoginSucceeded.
+func (p *Portal) LoginThrottled(ctx context.Context, portalID uuid.UUID, name string) (bool, error) {
+	return p.throttled(ctx, portalID, hostKeys(ctx, name), p.clock())
+}
+
+// LoginFailed counts a failed attempt on the host's login name from the
+// client of ctx (LoginThrottled).
+func (p *Portal) LoginFailed(ctx context.Context, portalID uuid.UUID, name string) error {
+	return p.failed(ctx, portalID, hostKeys(ctx, name), p.clock())
+}
+
+// LoginSucceeded ends the count of failures on the host's login name from
+// the client of ctx (LoginThrottled).
+func (p *Portal) LoginSucceeded(ctx context.Context, portalID uuid.UUID, name string) error {
+	return classify(p.store.ClearThrottle(ctx, portalID, hostKeys(ctx, name).login))
+}
+
+// hostKeys are the keys of the host's login name: never those of a
+// customer's e-mail.
+func hostKeys(ctx context.Context, name string) throttleKeys { return keysOf(ctx, "host\x00"+name) }

@@ -259,18 +259,37 @@ func (s *server) setPassword(kind portal.TokenKind) handler {
 
 // agent wraps the pages only helpdesk users may open. This example asks for
 // an agent's name and password with HTTP basic authentication; a real
-// helpdesk checks its own login here.
+// helpdesk checks its own login here. Failures slow down their client as
+// a customer's do (A8): the portal counts them.
 func (s *server) agent(h handler) handler {
 	return func(w http.ResponseWriter, r *http.Request, v *visit) {
 		w.Header().Set("Cache-Control", "no-store")
-		name, password, _ := r.BasicAuth()
+		name, password, sent := r.BasicAuth()
+		denied := func() {
+			w.Header().Set("WWW-Authenticate", `Basic realm="helpdesk", charset="UTF-8"`)
+			s.render(w, v, http.StatusUnauthorized, "error", page{Title: v.T("internal.title"), Lead: v.T("internal.denied")})
+		}
+		throttled, err := s.Portal.LoginThrottled(v.ctx(), s.PortalID, name)
+		if err != nil {
+			s.fail(w, v, err)
+			return
+		}
 		want, known := s.Agents[name]
 		if !known || want == "" {
 			want = "\x00no such agent" // compared all the same: the time tells no names
 		}
-		if ok := equalSecret(password, want); !ok || !known {
-			w.Header().Set("WWW-Authenticate", `Basic realm="helpdesk", charset="UTF-8"`)
-			s.render(w, v, http.StatusUnauthorized, "error", page{Title: v.T("internal.title"), Lead: v.T("internal.denied")})
+		if ok := equalSecret(password, want); throttled || !ok || !known {
+			if !throttled && sent { // a browser's first request sends none: not an attempt
+				if err := s.Portal.LoginFailed(v.ctx(), s.PortalID, name); err != nil {
+					s.fail(w, v, err)
+					return
+				}
+			}
+			denied()
+			return
+		}
+		if err := s.Portal.LoginSucceeded(v.ctx(), s.PortalID, name); err != nil {
+			s.fail(w, v, err)
 			return
 		}
 		v.Agent = name

@@ -230,6 +230,34 @@ func TestExpiredFormsKeepTheText(t *testing.T) {
 	assert.Contains(t, res.body, "Kept content")
 }
 
+// The preview's login (helpdesk users) is throttled as customers' are:
+// after five wrong passwords from a client, that client is refused even
+// the right one for a while; another client is not. A browser's first
+// request, which sends no password, is no attempt.
+// covers: A5, A8
+func TestPreviewLoginIsThrottled(t *testing.T) {
+	tp := newTestPortal(t)
+	try := func(addr, password string) int {
+		req := httptest.NewRequest(http.MethodGet, "/internal/preview", nil)
+		req.RemoteAddr = addr + ":4711"
+		if password != "" {
+			req.SetBasicAuth("agent", password)
+		}
+		w := httptest.NewRecorder()
+		tp.srv.ServeHTTP(w, req)
+		return w.Code
+	}
+	for range 30 {
+		require.Equal(t, http.StatusUnauthorized, try("198.51.100.9", ""))
+	}
+	require.Equal(t, http.StatusOK, try("198.51.100.9", "agent-secret"), "no password sent is no failure")
+	for range 5 {
+		require.Equal(t, http.StatusUnauthorized, try("192.0.2.50", "guess"))
+	}
+	assert.Equal(t, http.StatusUnauthorized, try("192.0.2.50", "agent-secret"), "the guessing client is slowed")
+	assert.Equal(t, http.StatusOK, try("198.51.100.9", "agent-secret"), "the agent's own is not")
+}
+
 // covers: P4, X5 — another customer's URLs are not found, like missing ones
 func TestOtherCustomersURLsAreNotFound(t *testing.T) {
 	tp := newTestPortal(t)
