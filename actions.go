@@ -137,7 +137,7 @@ func (p *Portal) Reply(ctx context.Context, v Viewer, ticketID uuid.UUID, in Rep
 		// The message may be there after all: this reply's, committed
 		// though its acknowledgement was lost (its files must then stay),
 		// or the first of a key sent again.
-		if first, ok, ferr := p.postedReply(ctx, c.Message); ferr == nil && ok {
+		if first, ok := p.postedReply(ctx, c.Message, in.Key != "", err); ok {
 			if !sameReply(&first, &c.Message) {
 				return ConversationMessage{}, p.dropBlobs(ctx, v.PortalID, m.Attachments,
 					&ConflictError{Field: "key", Problem: "was used for a reply with other content"})
@@ -175,17 +175,23 @@ func replyID(portalID, contactID, ticketID uuid.UUID, key string) uuid.UUID {
 	return uuid.NewHash(sha256.New(), portalID, data, 8)
 }
 
-// postedReply finds a reply the store holds with m's ID in m's thread.
-func (p *Portal) postedReply(ctx context.Context, m Message) (Message, bool, error) {
+// postedReply finds the reply m in the store, in m's thread, after its
+// AddReply failed with err. It looks only where it may be: a conflict
+// without a key is a ticket that changed, and a new random ID cannot be
+// there.
+func (p *Portal) postedReply(ctx context.Context, m Message, keyed bool, err error) (Message, bool) {
+	if !keyed && errors.Is(err, ErrConflict) {
+		return Message{}, false
+	}
 	ms, err := p.store.Messages(context.WithoutCancel(ctx), m.PortalID, m.ThreadID)
 	if err != nil {
-		return Message{}, false, err
+		return Message{}, false
 	}
 	i := slices.IndexFunc(ms, func(x Message) bool { return x.ID == m.ID })
 	if i < 0 {
-		return Message{}, false, nil
+		return Message{}, false
 	}
-	return ms[i], true, nil
+	return ms[i], true
 }
 
 // sameReply reports whether two replies have the same content: text, body
