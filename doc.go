@@ -97,10 +97,15 @@
 // Who may enter is S11: access groups (members of chosen contact lists) or
 // self-registration; passwords or single sign-on.
 //
+//   - Mail: a request that mails (an invitation, a registration, a reset)
+//     only queues the mail in the store; [Portal.DeliverMail], or the loop
+//     [Portal.RunMailDelivery] that a host starts once per tenant, makes its
+//     token and sends it through the host's [Mailer] (smtpmail has a plain
+//     SMTP one, portaltest a recording one), and tries a failed one again
+//     later. So a request's time tells nothing about the address it names.
 //   - Access groups: [Portal.Invite] mails each member of the lists a
-//     single-use invitation (default 7 days; a new one replaces the old)
-//     through the host's [Mailer] (smtpmail has a plain SMTP one, portaltest
-//     a recording one); [Portal.AcceptInvitation] sets the password. A
+//     single-use invitation (default 7 days; a new one replaces the old);
+//     [Portal.AcceptInvitation] sets the password. A
 //     contact that leaves every list is refused at its next request.
 //   - Self-registration: [Portal.Register] needs the consent statement
 //     accepted and records its [ConsentVersion] and time (S13); an unknown
@@ -111,8 +116,10 @@
 //     the ordinary case: nobody learns which e-mails have a login.
 //   - [Portal.Login] checks an argon2id hash ([PasswordParams], stored as a
 //     PHC string; rehashed when the parameters are raised). An unknown e-mail
-//     and a wrong password give one error after the same work; repeated
-//     failures slow down and then lock the login ([AuthOptions]). Under
+//     and a wrong password give one error after the same work, and so does
+//     a right password of a contact outside the access groups; repeated
+//     failures slow down the client that makes them, never the owner from
+//     elsewhere ([AuthOptions], [WithClient]). Under
 //     single sign-on the portal keeps no passwords: [Portal.SSOLogin] takes
 //     an [Identity] the host vouches for, with a verified e-mail.
 //   - Sessions: a 256-bit token from crypto/rand for the host's cookie; the

@@ -159,27 +159,6 @@ func ConsentVersion(c Consent) string {
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)[:12])
 }
 
-// Mail is one message the portal sends to a contact (A2–A4).
-type Mail struct {
-	PortalID uuid.UUID
-	Kind     TokenKind
-	To       string
-	Subject  string
-	Body     string
-	// Link carries Token, for the host's own template; ExpiresAt is when
-	// it stops working.
-	Link      string
-	Token     string
-	ExpiresAt time.Time
-}
-
-// Mailer sends mail. Send must not keep m beyond the call. A host that
-// does not want a slow mail server to show in its response times (which
-// could tell a caller whether an e-mail has a login) sends from a queue.
-type Mailer interface {
-	Send(ctx context.Context, m Mail) error
-}
-
 // tokenBytes is the entropy of every token: 256 bits.
 const tokenBytes = 32
 
@@ -247,37 +226,6 @@ func inAccessGroups(s *Settings, c *Contact) bool {
 
 var errAccessDenied = fmt.Errorf("%w: the contact is in none of the portal's access groups", ErrForbidden)
 
-// sendToken makes a token of kind for contactID (replacing any earlier one
-// of that kind) and mails it to email.
-func (p *Portal) sendToken(ctx context.Context, s *Settings, portalID, contactID uuid.UUID, email string, kind TokenKind) error {
-	if ok, err := p.mayMail(ctx, portalID, email, kind); !ok || err != nil {
-		return err
-	}
-	tok, t, err := p.newTokenOf(portalID, contactID, kind)
-	if err != nil {
-		return err
-	}
-	if err := p.store.PutToken(ctx, t); err != nil {
-		return classify(err)
-	}
-	return p.mailToken(ctx, s, email, tok, t)
-}
-
-// mayMail reports whether a token mail of kind may go to email now: a
-// customer's request sends an address at most MailsPerHour (A8); the
-// host's invitations are not counted.
-func (p *Portal) mayMail(ctx context.Context, portalID uuid.UUID, email string, kind TokenKind) (bool, error) {
-	if kind == TokenInvitation {
-		return true, nil
-	}
-	now := p.clock()
-	th, err := p.store.AddFailure(ctx, portalID, throttleKey("mail", NormalizeEmail(email)), now, now.Add(-time.Hour))
-	if err != nil {
-		return false, classify(err)
-	}
-	return th.Failures <= p.auth.MailsPerHour, nil
-}
-
 // newTokenOf makes a token of kind for a contact, and returns it and its
 // record (which keeps only its hash).
 func (p *Portal) newTokenOf(portalID, contactID uuid.UUID, kind TokenKind) (string, Token, error) {
@@ -291,34 +239,9 @@ func (p *Portal) newTokenOf(portalID, contactID uuid.UUID, kind TokenKind) (stri
 	return tok, Token{PortalID: portalID, Hash: hash, Kind: kind, ContactID: contactID, CreatedAt: now, ExpiresAt: now.Add(ttl)}, nil
 }
 
-// mailToken mails the stored token t (tok) to email.
-func (p *Portal) mailToken(ctx context.Context, s *Settings, email, tok string, t Token) error {
-	kind := t.Kind
-	m := Mail{PortalID: t.PortalID, Kind: kind, To: email, Link: p.auth.Link(*s, kind, tok), Token: tok, ExpiresAt: t.ExpiresAt}
-	switch kind {
-	case TokenInvitation:
-		m.Subject = "Your invitation to " + s.Name
-		m.Body = "You are invited to " + s.Name + ". Set your password here: " + m.Link
-	case TokenRegistration:
-		m.Subject = "Complete your registration at " + s.Name
-		m.Body = "Set your password to complete your registration at " + s.Name + ": " + m.Link
-	case TokenReset:
-		m.Subject = "Reset your password for " + s.Name
-		m.Body = "Set a new password for " + s.Name + " here: " + m.Link +
-			"\n\nIf you did not ask for this, you can ignore this mail."
-	}
-	m.Body += "\n\nThe link works once, until " + m.ExpiresAt.Format(time.RFC1123) + "."
-	if err := p.mailer.Send(ctx, m); err != nil {
-		return classify(err)
-	}
-	return nil
-}
-
-var errNoMailer = fmt.Errorf("%w: no Mailer is configured", ErrInternal)
-
-// Invite sends an invitation (A3) to every contact of the portal's access
-// groups (S11) that has no password yet, and returns how many it sent. Each
-// invitation carries a single-use token that expires after
+// Invite queues an invitation (A3) to every contact of the portal's access
+// groups (S11) that has no password yet, and returns how many it queued;
+// the mail delivery (DeliverMail) sends them. Each invitation carries a single-use token that expires after
 // AuthOptions.InvitationTTL and replaces any earlier invitation of that
 // contact. It is a host operation and works while the portal is off, so
 // that invitations can go out before it opens. It fails with ErrForbidden
@@ -355,7 +278,7 @@ func (p *Portal) Invite(ctx context.Context, portalID uuid.UUID) (int, error) {
 					continue // its e-mail is another contact's login
 				}
 			}
-			if err := p.sendToken(ctx, &s, portalID, c.ID, c.Email, TokenInvitation); err != nil {
+			if err := p.queueMail(ctx, portalID, TokenInvitation, c.ID, c.Email); err != nil {
 				return sent, err
 			}
 			sent++
@@ -367,8 +290,8 @@ func (p *Portal) Invite(ctx context.Context, portalID uuid.UUID) (int, error) {
 	}
 }
 
-// InviteContact sends one contact of the access groups an invitation, as
-// Invite does, whether or not it has a password (a re-invitation replaces
+// InviteContact queues an invitation to one contact of the access groups,
+// as Invite does, whether or not it has a password (a re-invitation replaces
 // the earlier one). A contact in none of the groups is ErrForbidden; one
 // whose e-mail another contact logs in with, a *ConflictError (ErrConflict)
 // naming "email".
@@ -389,7 +312,7 @@ func (p *Portal) InviteContact(ctx context.Context, portalID, contactID uuid.UUI
 	} else if taken {
 		return errEmailTaken()
 	}
-	return p.sendToken(ctx, &s, portalID, c.ID, c.Email, TokenInvitation)
+	return p.queueMail(ctx, portalID, TokenInvitation, c.ID, c.Email)
 }
 
 func (p *Portal) inviteSettings(ctx context.Context, portalID uuid.UUID) (Settings, error) {
@@ -541,9 +464,9 @@ type Registration struct {
 	Consent bool
 }
 
-// Register registers a contact under self-registration (A2, S13) and mails
-// it a link to set its password (TokenRegistration), which proves that the
-// e-mail is its own. The login records the version of the consent text
+// Register registers a contact under self-registration (A2, S13) and
+// queues a mail with a link to set its password (TokenRegistration), which
+// proves that the e-mail is its own. The login records the version of the consent text
 // accepted (ConsentVersion) and when, at every registration: registering
 // again an e-mail whose login has no password yet (a registration not
 // completed, or a single sign-on login made before the portal used
@@ -592,9 +515,9 @@ func (p *Portal) Register(ctx context.Context, portalID uuid.UUID, r Registratio
 			if err := p.store.SetLoginConsent(ctx, portalID, l.ContactID, version, p.clock()); err != nil {
 				return classify(err)
 			}
-			return p.sendToken(ctx, &s, portalID, l.ContactID, email, TokenRegistration)
+			return p.queueMail(ctx, portalID, TokenRegistration, uuid.Nil, email)
 		case err == nil:
-			return p.sendToken(ctx, &s, portalID, l.ContactID, email, TokenReset)
+			return p.queueMail(ctx, portalID, TokenReset, uuid.Nil, email)
 		case !isNotFound(err):
 			return classify(err)
 		}
@@ -608,17 +531,10 @@ func (p *Portal) Register(ctx context.Context, portalID uuid.UUID, r Registratio
 			return err
 		}
 		l = Login{PortalID: portalID, Email: email, ConsentVersion: version, ConsentAt: now, CreatedAt: now, UpdatedAt: now}
-		tok, t, err := p.newTokenOf(portalID, uuid.Nil, TokenRegistration)
-		if err != nil {
-			return err
-		}
-		_, err = p.store.Register(ctx, RegisterChange{Contact: c, Login: l, Token: t})
+		_, err = p.store.Register(ctx, RegisterChange{Contact: c, Login: l})
 		switch {
 		case err == nil:
-			if ok, err := p.mayMail(ctx, portalID, email, TokenRegistration); !ok || err != nil {
-				return err
-			}
-			return p.mailToken(ctx, &s, email, tok, t)
+			return p.queueMail(ctx, portalID, TokenRegistration, uuid.Nil, email)
 		case !isConflict(err):
 			return classify(err)
 		case again:
@@ -631,11 +547,12 @@ func (p *Portal) Register(ctx context.Context, portalID uuid.UUID, r Registratio
 	}
 }
 
-// RequestPasswordReset mails the login of email a password-reset link
-// (A4), a single-use token that expires after AuthOptions.ResetTTL and
-// replaces an earlier one. An e-mail without a login gets nothing, and the
-// answer is the same (nil): a caller cannot learn which e-mails have a
-// login. It fails with ErrPortalDisabled while the portal is off, and
+// RequestPasswordReset queues a password-reset mail to the login of email
+// (A4): the delivery (DeliverMail) sends it a link with a single-use token
+// that expires after AuthOptions.ResetTTL and replaces an earlier one. An
+// e-mail without a login gets nothing, and the request's answer and work
+// are the same (nil, and one queued mail): a caller cannot learn, even by
+// timing it, which e-mails have a login. It fails with ErrPortalDisabled while the portal is off, and
 // ErrForbidden when the portal uses single sign-on.
 func (p *Portal) RequestPasswordReset(ctx context.Context, portalID uuid.UUID, email string) error {
 	s, err := p.portalOn(ctx, portalID)
@@ -654,13 +571,9 @@ func (p *Portal) RequestPasswordReset(ctx context.Context, portalID uuid.UUID, e
 	if err := ps.err(); err != nil {
 		return err
 	}
-	l, err := p.store.LoginByEmail(ctx, portalID, email)
-	if isNotFound(err) {
-		return nil
-	} else if err != nil {
-		return classify(err)
-	}
-	return p.sendToken(ctx, &s, portalID, l.ContactID, email, TokenReset)
+	// Whether the e-mail has a login is the delivery's question: the
+	// request does the same work for every address.
+	return p.queueMail(ctx, portalID, TokenReset, uuid.Nil, email)
 }
 
 // Login checks an e-mail and password (A4) and begins a session: it
@@ -676,7 +589,10 @@ func (p *Portal) RequestPasswordReset(ctx context.Context, portalID uuid.UUID, e
 // client's attempts are refused until a doubling back-off has passed; a
 // success or a new password ends the login's. Other clients are not
 // slowed, so no one can lock a customer out. A contact whose password
-// is right but who is in none of the access groups gets ErrForbidden. A
+// is right but who is in none of the access groups gets the same answer
+// as a wrong password, and it counts as one: the answer never confirms a
+// password that opens nothing here (a session of a contact who has left
+// the groups, and a single sign-on outside them, get ErrForbidden). A
 // password reset that lands while a login is being checked wins: the login
 // is checked again against the new password and, with the old one, fails
 // as a wrong password does (it gets no session and writes nothing back).
@@ -714,9 +630,10 @@ func (p *Portal) Login(ctx context.Context, portalID uuid.UUID, email, password 
 		}
 		return "", Session{}, errBadCredentials
 	}
-	ok, stale := verifyPassword(l.PasswordHash, password, p.auth.Password)
-	if !ok {
-		if _, err := p.store.AddLoginFailure(ctx, portalID, l.ContactID, now); err != nil {
+	// wrong counts a failure of the login and the client, and answers as
+	// for a wrong password.
+	wrong := func() (string, Session, error) {
+		if _, err := p.store.AddLoginFailure(ctx, portalID, l.ContactID, now); err != nil && !isNotFound(err) {
 			return "", Session{}, classify(err)
 		}
 		if err := p.failed(ctx, portalID, keys, now); err != nil {
@@ -724,14 +641,19 @@ func (p *Portal) Login(ctx context.Context, portalID uuid.UUID, email, password 
 		}
 		return "", Session{}, errBadCredentials
 	}
+	ok, stale := verifyPassword(l.PasswordHash, password, p.auth.Password)
+	if !ok {
+		return wrong()
+	}
 	c, err := p.store.Contact(ctx, portalID, l.ContactID)
-	if isNotFound(err) {
-		return "", Session{}, errBadCredentials
-	} else if err != nil {
+	if err != nil && !isNotFound(err) {
 		return "", Session{}, classify(err)
 	}
-	if !inAccessGroups(&s, &c) {
-		return "", Session{}, errAccessDenied
+	if err != nil || !inAccessGroups(&s, &c) {
+		// A right password that opens nothing reads as a wrong one, and
+		// counts as one: a password tried here must not be confirmed to a
+		// caller who could use it elsewhere (A8).
+		return wrong()
 	}
 	hash := l.PasswordHash
 	if stale {

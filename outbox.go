@@ -215,12 +215,21 @@ func (p *Portal) RunDelivery(ctx context.Context, portalID uuid.UUID, handle fun
 		}
 		return err
 	}
+	return p.loop(ctx, portalID, &p.wake, opts, func() (int, error) { return p.Deliver(ctx, portalID, handle) })
+}
+
+// loop runs step until ctx ends: after a step that succeeds, it waits
+// until w wakes for the tenant or opts.PollInterval has passed; after one
+// that fails, it tells opts.OnError and waits opts.RetryMin, doubled with
+// each failure in a row up to opts.RetryMax. A step that got something
+// done (n > 0) before failing starts a new run of failures.
+func (p *Portal) loop(ctx context.Context, portalID uuid.UUID, w *wakeups, opts DeliverOptions, step func() (int, error)) error {
 	failures := 0
 	for {
-		// Listen before reading: an event committed after the read below
+		// Listen before the step: work queued after the step has looked
 		// wakes the wait, however soon it comes.
-		wake := p.wake.listen(portalID)
-		n, err := p.Deliver(ctx, portalID, handle)
+		wake := w.listen(portalID)
+		n, err := step()
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -276,8 +285,8 @@ func (p *Portal) pause(ctx context.Context, d time.Duration, wake <-chan struct{
 	return nil
 }
 
-// wakeups tell RunDelivery loops that an action of this Portal wrote an
-// event of their tenant: one channel per tenant that a loop has listened
+// wakeups tell RunDelivery (RunMailDelivery) loops that an action of this
+// Portal wrote an event (queued a mail) of their tenant: one channel per tenant that a loop has listened
 // on since the tenant's last event, closed (and dropped) by the next one.
 // A stopped loop may leave its tenant's channel behind: at most one per
 // tenant.

@@ -30,8 +30,9 @@ type Options struct {
 	// defaults (see AttachmentLimits).
 	Attachments AttachmentLimits
 	// Mailer sends invitations, registration and password-reset mails
-	// (A2–A4). Without one, the operations that send mail fail with
-	// ErrInternal, whatever the e-mail they were given.
+	// (A2–A4), from a delivery (DeliverMail, RunMailDelivery) after the
+	// request that queued them. Without one, the operations that send mail
+	// fail with ErrInternal, whatever the e-mail they were given.
 	Mailer Mailer
 	// Auth tunes passwords, throttling, tokens and sessions; its zero value
 	// holds the documented defaults.
@@ -56,10 +57,10 @@ type Portal struct {
 	mailer    Mailer
 	auth      AuthOptions
 	dummy     dummyHash
-	// wake signals RunDelivery loops; after, when set, replaces the
-	// timers they wait on (tests).
-	wake  wakeups
-	after func(time.Duration) <-chan time.Time
+	// wake and mailWake signal RunDelivery and RunMailDelivery loops;
+	// after, when set, replaces the timers they wait on (tests).
+	wake, mailWake wakeups
+	after          func(time.Duration) <-chan time.Time
 }
 
 // New returns a Portal over store. It fails with ErrInvalid when store is

@@ -49,6 +49,7 @@ type Store interface {
 	SessionStore
 	ThrottleStore
 	PendingBlobStore
+	MailStore
 }
 
 // TenantStore keeps tenants and their versioned settings (X5, S16).
@@ -216,6 +217,26 @@ type ThrottleStore interface {
 	// DeleteThrottles forgets every key of the tenant whose FailedAt is
 	// before since, and returns how many.
 	DeleteThrottles(ctx context.Context, portalID uuid.UUID, since time.Time) (int, error)
+}
+
+// MailStore keeps the mail queue (A8): mails requests asked for, until a
+// delivery sends them (Portal.DeliverMail). Two deliveries may read the
+// same due mail; ClaimMail lets one of them take it.
+type MailStore interface {
+	// QueueMail stores m. ErrConflict when m.ID exists in the tenant.
+	QueueMail(ctx context.Context, m QueuedMail) error
+	// DueMails returns at most limit of the tenant's queued mails whose
+	// DueAt is at or before at, by DueAt, then ID.
+	DueMails(ctx context.Context, portalID uuid.UUID, at time.Time, limit int) ([]QueuedMail, error)
+	// ClaimMail takes the queued mail for a delivery: when its DueAt still
+	// equals due, it sets DueAt to next and adds one to Attempts, in one
+	// atomic step; when DueAt is another (another delivery took it) it
+	// changes nothing and returns an error wrapping ErrConflict.
+	// ErrNotFound when there is no such mail.
+	ClaimMail(ctx context.Context, portalID, id uuid.UUID, due, next time.Time) error
+	// DeleteMail deletes the queued mail; deleting a missing one is not an
+	// error.
+	DeleteMail(ctx context.Context, portalID, id uuid.UUID) error
 }
 
 // PendingBlobStore records the blob keys of attachments between the

@@ -2,9 +2,9 @@
 // SMTP server with the standard library's net/smtp: STARTTLS when the server
 // offers it, authentication when configured.
 //
-// It sends each mail while the portal's call waits. A host that does not
-// want a slow mail server to show in its response times (which could tell a
-// caller whether an e-mail has a login) wraps it in a queue of its own.
+// The portal calls it from its mail delivery (portal.Portal.DeliverMail,
+// RunMailDelivery), after the request that queued the mail, so a slow mail
+// server never shows in a customer's response time.
 package smtpmail
 
 import (

@@ -76,8 +76,6 @@ func (s *server) login(w http.ResponseWriter, r *http.Request, v *visit) {
 		http.Redirect(w, r, "/tickets", http.StatusSeeOther)
 	case errors.Is(err, portal.ErrUnauthenticated), errors.Is(err, portal.ErrInvalid):
 		s.renderLogin(w, v, http.StatusUnauthorized, page{Errors: []string{v.T("login.failed")}}, email)
-	case errors.Is(err, portal.ErrForbidden) && v.Settings.Access.Auth == portal.PasswordAuth:
-		http.Redirect(w, r, "/access-denied", http.StatusSeeOther)
 	default:
 		s.fail(w, v, err)
 	}

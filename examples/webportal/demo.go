@@ -76,6 +76,9 @@ func seedDemo(ctx context.Context, p *portal.Portal, mail *devMailer, lang strin
 	if _, err := p.Invite(ctx, data.Tenant.ID); err != nil {
 		return nil, fmt.Errorf("demo invitations: %w", err)
 	}
+	if _, err := p.DeliverMail(ctx, data.Tenant.ID); err != nil {
+		return nil, fmt.Errorf("demo invitations: %w", err)
+	}
 	d := &demo{data: data}
 	for _, i := range []int{0, 1, size.ContactsPerCompany} {
 		c := data.Contacts[i]

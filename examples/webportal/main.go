@@ -230,8 +230,15 @@ func openStore(ctx context.Context, f flags) (portal.Store, portal.Blobs, func()
 // housekeeping is the helpdesk's side of the portal, in miniature: it
 // receives the customers' replies, closes and submissions from the outbox
 // as they commit (and logs them, where a helpdesk would put them in its
-// inbox), and purges ended sessions and used tokens every ten minutes.
+// inbox), sends the mails customers' requests queue, and purges ended
+// sessions and used tokens every ten minutes.
 func housekeeping(ctx context.Context, p *portal.Portal, tenant uuid.UUID, logger *log.Logger) {
+	go func() {
+		err := p.RunMailDelivery(ctx, tenant, portal.DeliverOptions{OnError: func(err error) { logger.Printf("mail: %v", err) }})
+		if err != nil && ctx.Err() == nil {
+			logger.Printf("mail delivery stopped: %v", err)
+		}
+	}()
 	go func() {
 		err := p.RunDelivery(ctx, tenant, func(_ context.Context, e portal.Event) error {
 			logger.Printf("helpdesk received %s on ticket %s (event %d, channel %s)", e.Kind, e.TicketID, e.Seq, e.ChannelID)

@@ -517,6 +517,8 @@ func TestRevokedAccess(t *testing.T) {
 // mailedLink returns the path and query of the last mail's link to email.
 func (tp *testPortal) mailedLink(email string) string {
 	tp.t.Helper()
+	_, err := tp.p.DeliverMail(context.Background(), tp.demo.tenant())
+	require.NoError(tp.t, err)
 	m, ok := tp.mail.Last(email)
 	require.True(tp.t, ok, "a mail to %s", email)
 	return strings.TrimPrefix(m.Link, tp.URL)

@@ -23,6 +23,7 @@ type ids struct {
 	tokens    map[portal.TokenHash]portal.Token
 	sessions  map[portal.TokenHash]portal.Session
 	throttles map[string]portal.Throttle
+	mails     map[uuid.UUID]portal.QueuedMail
 }
 
 // idsOf runs fn on the tenant's identity records under the identity lock;
@@ -47,7 +48,7 @@ func (s *Store) idsFor(portalID uuid.UUID) *ids {
 	if x == nil {
 		x = &ids{logins: map[uuid.UUID]portal.Login{}, byEmail: map[string]uuid.UUID{},
 			tokens: map[portal.TokenHash]portal.Token{}, sessions: map[portal.TokenHash]portal.Session{},
-			throttles: map[string]portal.Throttle{}}
+			throttles: map[string]portal.Throttle{}, mails: map[uuid.UUID]portal.QueuedMail{}}
 		if s.ids == nil {
 			s.ids = map[uuid.UUID]*ids{}
 		}
@@ -472,4 +473,62 @@ func (s *Store) DeleteThrottles(_ context.Context, portalID uuid.UUID, since tim
 		}
 		return n, nil
 	})
+}
+
+// QueueMail implements portal.MailStore.
+func (s *Store) QueueMail(_ context.Context, m portal.QueuedMail) error {
+	_, err := idsOf(s, m.PortalID, func(x *ids) (struct{}, error) {
+		if _, ok := x.mails[m.ID]; ok {
+			return struct{}{}, fmt.Errorf("memstore: queued mail %s: %w", m.ID, portal.ErrConflict)
+		}
+		x.mails[m.ID] = m
+		return struct{}{}, nil
+	})
+	return err
+}
+
+// DueMails implements portal.MailStore.
+func (s *Store) DueMails(_ context.Context, portalID uuid.UUID, at time.Time, limit int) ([]portal.QueuedMail, error) {
+	return idsOf(s, portalID, func(x *ids) ([]portal.QueuedMail, error) {
+		var out []portal.QueuedMail
+		for _, m := range x.mails {
+			if !m.DueAt.After(at) {
+				out = append(out, m)
+			}
+		}
+		slices.SortFunc(out, func(a, b portal.QueuedMail) int {
+			if c := a.DueAt.Compare(b.DueAt); c != 0 {
+				return c
+			}
+			return bytes.Compare(a.ID[:], b.ID[:])
+		})
+		return out[:min(len(out), limit)], nil
+	})
+}
+
+// ClaimMail implements portal.MailStore.
+func (s *Store) ClaimMail(_ context.Context, portalID, id uuid.UUID, due, next time.Time) error {
+	_, err := idsOf(s, portalID, func(x *ids) (struct{}, error) {
+		m, ok := x.mails[id]
+		switch {
+		case !ok:
+			return struct{}{}, notFound("queued mail", id)
+		case !m.DueAt.Equal(due):
+			return struct{}{}, fmt.Errorf("memstore: queued mail %s: taken: %w", id, portal.ErrConflict)
+		}
+		m.DueAt = next
+		m.Attempts++
+		x.mails[id] = m
+		return struct{}{}, nil
+	})
+	return err
+}
+
+// DeleteMail implements portal.MailStore.
+func (s *Store) DeleteMail(_ context.Context, portalID, id uuid.UUID) error {
+	_, err := idsOf(s, portalID, func(x *ids) (struct{}, error) {
+		delete(x.mails, id)
+		return struct{}{}, nil
+	})
+	return err
 }

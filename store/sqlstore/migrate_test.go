@@ -33,10 +33,11 @@ var undo = map[int]map[sqlstore.Dialect][]string{
 			"ALTER TABLE ticket_companies DROP INDEX ticket_companies_created, DROP INDEX ticket_companies_activity, DROP COLUMN created_key, DROP COLUMN activity_key"},
 	},
 	// Version 5 kept custom dates in num, a double.
-	6: all("UPDATE ticket_props SET num = micros WHERE kind = 'd'", "ALTER TABLE ticket_props DROP COLUMN micros"),
-	7: all("ALTER TABLE submissions DROP COLUMN digest"),
-	8: all("DROP TABLE throttles"),
-	9: all("DROP TABLE pending_blobs"),
+	6:  all("UPDATE ticket_props SET num = micros WHERE kind = 'd'", "ALTER TABLE ticket_props DROP COLUMN micros"),
+	7:  all("ALTER TABLE submissions DROP COLUMN digest"),
+	8:  all("DROP TABLE throttles"),
+	9:  all("DROP TABLE pending_blobs"),
+	10: all("DROP TABLE mail_queue"),
 }
 
 func all(stmts ...string) map[sqlstore.Dialect][]string {

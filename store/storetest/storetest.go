@@ -105,6 +105,7 @@ func Run(t *testing.T, h Harness) {
 		{"Actions", actionTests},
 		{"Identity", identityTests},
 		{"Auth", authTests},
+		{"Mail", mailTests},
 	}
 	for _, g := range groups {
 		test{name: g.name, sub: g.tests}.run(t, h)

@@ -1,0 +1,270 @@
+package portal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Mails (A2–A4, A8). A request that asks for a mail (an invitation, a
+// registration, a password reset) only queues it, in the store; a delivery
+// (DeliverMail, or the loop RunMailDelivery) sends it afterwards. So a
+// request's time tells nothing about the address it names, or about the
+// mail server, and a failing mail server loses no mail: the delivery tries
+// it again. The token a mail carries is made when the mail is sent, so
+// that the store never holds one in the clear.
+
+// Mail is one message the portal sends to a contact (A2–A4).
+type Mail struct {
+	PortalID uuid.UUID
+	Kind     TokenKind
+	To       string
+	Subject  string
+	Body     string
+	// Link carries Token, for the host's own template; ExpiresAt is when
+	// it stops working.
+	Link      string
+	Token     string
+	ExpiresAt time.Time
+}
+
+// Mailer sends mail. Send must not keep m beyond the call. The portal
+// calls it only from a delivery (DeliverMail, RunMailDelivery), never
+// inside a customer's request.
+type Mailer interface {
+	Send(ctx context.Context, m Mail) error
+}
+
+// QueuedMail is a mail a request asked for, as the store keeps it until a
+// delivery sends it (MailStore).
+type QueuedMail struct {
+	ID       uuid.UUID
+	PortalID uuid.UUID
+	Kind     TokenKind
+	// ContactID is the contact invited (TokenInvitation). A registration
+	// or reset mail names no contact: the delivery looks its login up by
+	// Email, so that the request did not have to.
+	ContactID uuid.UUID
+	Email     string
+	QueuedAt  time.Time
+	// DueAt is when the next delivery may send it; Attempts counts the
+	// deliveries that took it.
+	DueAt    time.Time
+	Attempts int
+}
+
+// MaxMailAttempts is how many deliveries try one mail before it is
+// dropped (the customer asks again; the host invites again).
+const MaxMailAttempts = 8
+
+// mailRetry is how long a delivery holds a mail it has taken: should the
+// sending fail, or its process die, the mail is due again after it,
+// doubled with each attempt up to mailRetryMax.
+const (
+	mailRetry    = time.Minute
+	mailRetryMax = time.Hour
+)
+
+var errNoMailer = fmt.Errorf("%w: no Mailer is configured", ErrInternal)
+
+// queueMail queues a mail of kind to email (or, for an invitation, to the
+// contact), for a delivery to send; a customer's request queues at most
+// AuthOptions.MailsPerHour mails for one address, and drops the others
+// without saying so (A8).
+func (p *Portal) queueMail(ctx context.Context, portalID uuid.UUID, kind TokenKind, contactID uuid.UUID, email string) error {
+	now := p.clock()
+	if kind != TokenInvitation { // the host's invitations are not counted
+		th, err := p.store.AddFailure(ctx, portalID, throttleKey("mail", NormalizeEmail(email)), now, now.Add(-time.Hour))
+		if err != nil {
+			return classify(err)
+		}
+		if th.Failures > p.auth.MailsPerHour {
+			return nil
+		}
+	}
+	id, err := p.id()
+	if err != nil {
+		return err
+	}
+	m := QueuedMail{ID: id, PortalID: portalID, Kind: kind, ContactID: contactID, Email: email,
+		QueuedAt: now, DueAt: now}
+	if err := p.store.QueueMail(ctx, m); err != nil {
+		return classify(err)
+	}
+	p.mailWake.notify(portalID)
+	return nil
+}
+
+// DeliverMail sends the tenant's queued mails that are due, and returns how
+// many it sent. Each mail is taken by one delivery at a time, so that two
+// deliveries (in one process or several) do not both send it; one whose
+// sending fails is tried again by a later delivery, after a wait that
+// doubles with each attempt (from a minute up to an hour), and dropped
+// after MaxMailAttempts. A mail that no longer applies when its turn comes
+// is dropped unsent: a reset or registration for an e-mail without a
+// login (that is how a request for an unknown e-mail ends), a registration
+// already completed, an invitation whose contact has left the access
+// groups. DeliverMail goes on past a failing mail and returns the first
+// failure, wrapped, after the others. It fails with ErrInternal when no
+// Mailer is configured, and ErrNotFound for an unknown tenant.
+//
+// The host calls it on a timer, or starts RunMailDelivery once.
+func (p *Portal) DeliverMail(ctx context.Context, portalID uuid.UUID) (int, error) {
+	if p.mailer == nil {
+		return 0, errNoMailer
+	}
+	if _, err := p.store.Tenant(ctx, portalID); err != nil {
+		return 0, classify(err)
+	}
+	sent := 0
+	var first error
+	for {
+		now := p.clock()
+		ms, err := p.store.DueMails(ctx, portalID, now, 100)
+		if err != nil {
+			return sent, classify(err)
+		}
+		if len(ms) == 0 {
+			return sent, first
+		}
+		for _, m := range ms {
+			ok, err := p.deliver(ctx, m, now)
+			if ok {
+				sent++
+			}
+			if err != nil && first == nil {
+				first = fmt.Errorf("deliver mail %s: %w", m.ID, err)
+			}
+			if ctx.Err() != nil {
+				return sent, ctx.Err()
+			}
+		}
+	}
+}
+
+// deliver takes the queued mail m and sends it, and reports whether it
+// did. A mail another delivery took first is left to it.
+func (p *Portal) deliver(ctx context.Context, m QueuedMail, now time.Time) (bool, error) {
+	next := now.Add(backoff(mailRetry, mailRetryMax, m.Attempts+1))
+	if err := p.store.ClaimMail(ctx, m.PortalID, m.ID, m.DueAt, next); isConflict(err) || isNotFound(err) {
+		return false, nil
+	} else if err != nil {
+		return false, classify(err)
+	}
+	sent, err := p.sendQueued(ctx, m)
+	if err != nil && m.Attempts+1 < MaxMailAttempts {
+		return false, err // due again at next
+	}
+	if derr := p.store.DeleteMail(ctx, m.PortalID, m.ID); derr != nil {
+		return sent, errors.Join(err, classify(derr))
+	}
+	return sent, err
+}
+
+// sendQueued makes the token of the queued mail m and sends it, unless the
+// mail no longer applies (see DeliverMail).
+func (p *Portal) sendQueued(ctx context.Context, m QueuedMail) (bool, error) {
+	s, err := p.store.Settings(ctx, m.PortalID)
+	if err != nil {
+		return false, classify(err)
+	}
+	if s.Access.Auth != PasswordAuth {
+		return false, nil
+	}
+	contactID, email := m.ContactID, m.Email
+	if m.Kind == TokenInvitation {
+		if s.Access.Mode != AccessGroups {
+			return false, nil
+		}
+		c, err := p.store.Contact(ctx, m.PortalID, m.ContactID)
+		if isNotFound(err) {
+			return false, nil
+		} else if err != nil {
+			return false, classify(err)
+		}
+		if !inAccessGroups(&s, &c) {
+			return false, nil
+		}
+		if taken, err := p.emailTaken(ctx, m.PortalID, &c); err != nil || taken {
+			return false, err
+		}
+		email = c.Email // the contact's address now, as the helpdesk wrote it
+	} else {
+		if !s.Enabled {
+			return false, nil
+		}
+		l, err := p.store.LoginByEmail(ctx, m.PortalID, m.Email)
+		if isNotFound(err) {
+			return false, nil
+		} else if err != nil {
+			return false, classify(err)
+		}
+		if m.Kind == TokenRegistration && l.PasswordHash != "" {
+			return false, nil // completed meanwhile
+		}
+		contactID = l.ContactID
+	}
+	tok, t, err := p.newTokenOf(m.PortalID, contactID, m.Kind)
+	if err != nil {
+		return false, err
+	}
+	if err := p.store.PutToken(ctx, t); err != nil {
+		return false, classify(err)
+	}
+	if err := p.mailer.Send(ctx, p.mailOf(&s, email, tok, t)); err != nil {
+		return false, classify(err)
+	}
+	return true, nil
+}
+
+// mailOf is the mail that carries the token t (tok) to email.
+func (p *Portal) mailOf(s *Settings, email, tok string, t Token) Mail {
+	kind := t.Kind
+	m := Mail{PortalID: t.PortalID, Kind: kind, To: email, Link: p.auth.Link(*s, kind, tok), Token: tok, ExpiresAt: t.ExpiresAt}
+	switch kind {
+	case TokenInvitation:
+		m.Subject = "Your invitation to " + s.Name
+		m.Body = "You are invited to " + s.Name + ". Set your password here: " + m.Link
+	case TokenRegistration:
+		m.Subject = "Complete your registration at " + s.Name
+		m.Body = "Set your password to complete your registration at " + s.Name + ": " + m.Link
+	case TokenReset:
+		m.Subject = "Reset your password for " + s.Name
+		m.Body = "Set a new password for " + s.Name + " here: " + m.Link +
+			"\n\nIf you did not ask for this, you can ignore this mail."
+	}
+	m.Body += "\n\nThe link works once, until " + m.ExpiresAt.Format(time.RFC1123) + "."
+	return m
+}
+
+// RunMailDelivery sends the tenant's queued mails until ctx ends, for a
+// host that starts it once (in a goroutine of its own, one per tenant)
+// rather than calling DeliverMail itself. It delivers what is due, then
+// waits until a request through this Portal queues a mail of the tenant,
+// or until opts.PollInterval has passed (mails queued through other
+// Portals, and mails due again after a failure), and delivers again. When
+// a mail or the store fails, opts.OnError hears of it and the loop waits
+// (opts.RetryMin, doubling up to opts.RetryMax) before it goes on.
+//
+// It returns ctx.Err() when ctx ends, and at once ErrInvalid for invalid
+// opts, ErrInternal without a Mailer and ErrNotFound for an unknown
+// tenant. It starts no goroutine and is safe for concurrent use.
+func (p *Portal) RunMailDelivery(ctx context.Context, portalID uuid.UUID, opts DeliverOptions) error {
+	if p.mailer == nil {
+		return errNoMailer
+	}
+	opts, err := opts.check()
+	if err != nil {
+		return err
+	}
+	if _, err := p.store.Tenant(ctx, portalID); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return classify(err)
+	}
+	return p.loop(ctx, portalID, &p.mailWake, opts, func() (int, error) { return p.DeliverMail(ctx, portalID) })
+}

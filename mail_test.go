@@ -1,0 +1,188 @@
+package portal_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/helpdeskkit/portal"
+	"github.com/helpdeskkit/portal/portaltest"
+)
+
+var cheapHash = portal.AuthOptions{Password: portal.PasswordParams{Memory: 64, Time: 1}}
+
+// covers: A3, A8 (a failing Mailer fails the delivery, never the request;
+// the mail is tried again later, and dropped after MaxMailAttempts)
+func TestFailingMailerIsRetriedLater(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	box := &portaltest.Mailbox{Fail: errors.New("smtp: 451 try later")}
+	b := newBench(t, portal.Options{Mailer: box, Now: func() time.Time { return now }, Auth: cheapHash})
+	require.NoError(t, b.p.InviteContact(ctx, b.pid, b.contact), "the request only queues the mail")
+
+	n, err := b.p.DeliverMail(ctx, b.pid)
+	require.ErrorIs(t, err, portal.ErrInternal)
+	assert.NotContains(t, err.Error(), "451", "the cause is for logs, not for customers")
+	assert.Zero(t, n)
+	n, err = b.p.DeliverMail(ctx, b.pid)
+	require.NoError(t, err)
+	assert.Zero(t, n, "not due again yet")
+
+	box.Fail = nil
+	now = now.Add(time.Minute)
+	n, err = b.p.DeliverMail(ctx, b.pid)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "sent on the next attempt")
+	m, ok := box.Last(b.email)
+	require.True(t, ok)
+	require.NoError(t, b.p.AcceptInvitation(ctx, b.pid, m.Token, benchPassword))
+
+	box.Fail = errors.New("smtp: 550 mailbox unavailable")
+	require.NoError(t, b.p.InviteContact(ctx, b.pid, b.contact))
+	for i := range portal.MaxMailAttempts {
+		_, err := b.p.DeliverMail(ctx, b.pid)
+		require.ErrorIs(t, err, portal.ErrInternal, "attempt %d", i+1)
+		now = now.Add(time.Hour)
+	}
+	box.Fail = nil
+	n, err = b.p.DeliverMail(ctx, b.pid)
+	require.NoError(t, err)
+	assert.Zero(t, n, "dropped after MaxMailAttempts")
+	assert.Len(t, box.Sent(), 1)
+}
+
+// recorder is a Store that records which of the methods a getting-in
+// request may use are called, in order.
+type recorder struct {
+	portal.Store
+	mu    sync.Mutex
+	calls []string
+}
+
+func (r *recorder) note(name string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls = append(r.calls, name)
+}
+
+func (r *recorder) take() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c := r.calls
+	r.calls = nil
+	return c
+}
+
+func (r *recorder) Settings(ctx context.Context, portalID uuid.UUID) (portal.Settings, error) {
+	r.note("Settings")
+	return r.Store.Settings(ctx, portalID)
+}
+
+func (r *recorder) LoginByEmail(ctx context.Context, portalID uuid.UUID, email string) (portal.Login, error) {
+	r.note("LoginByEmail")
+	return r.Store.LoginByEmail(ctx, portalID, email)
+}
+
+func (r *recorder) Login(ctx context.Context, portalID, contactID uuid.UUID) (portal.Login, error) {
+	r.note("Login")
+	return r.Store.Login(ctx, portalID, contactID)
+}
+
+func (r *recorder) Contact(ctx context.Context, portalID, id uuid.UUID) (portal.Contact, error) {
+	r.note("Contact")
+	return r.Store.Contact(ctx, portalID, id)
+}
+
+func (r *recorder) ContactsByEmail(ctx context.Context, portalID uuid.UUID, email string) ([]portal.Contact, error) {
+	r.note("ContactsByEmail")
+	return r.Store.ContactsByEmail(ctx, portalID, email)
+}
+
+func (r *recorder) PutToken(ctx context.Context, t portal.Token) error {
+	r.note("PutToken")
+	return r.Store.PutToken(ctx, t)
+}
+
+func (r *recorder) AddFailure(ctx context.Context, portalID uuid.UUID, key string, at, since time.Time) (portal.Throttle, error) {
+	r.note("AddFailure")
+	return r.Store.AddFailure(ctx, portalID, key, at, since)
+}
+
+func (r *recorder) QueueMail(ctx context.Context, m portal.QueuedMail) error {
+	r.note("QueueMail")
+	return r.Store.QueueMail(ctx, m)
+}
+
+// covers: A4, A8 (a reset request does the same work whether or not the
+// e-mail has a login: its time tells nothing, and no mail server is
+// waited on)
+func TestResetRequestDoesTheSameWorkForEveryAddress(t *testing.T) {
+	ctx := context.Background()
+	box := &portaltest.Mailbox{}
+	b := newBench(t, portal.Options{Mailer: box, Auth: cheapHash})
+	b.withPassword(t)
+	rec := &recorder{Store: b.st}
+	p, err := portal.New(rec, portal.Options{Mailer: box, Auth: cheapHash})
+	require.NoError(t, err)
+	sentBefore := len(box.Sent())
+
+	require.NoError(t, p.RequestPasswordReset(ctx, b.pid, b.email))
+	known := rec.take()
+	require.NoError(t, p.RequestPasswordReset(ctx, b.pid, "nobody@acme.example"))
+	unknown := rec.take()
+	assert.Equal(t, known, unknown, "the same store calls, in the same order")
+	assert.Contains(t, known, "QueueMail")
+	assert.NotContains(t, known, "LoginByEmail", "the request does not look the e-mail up")
+	assert.Len(t, box.Sent(), sentBefore, "nothing sent inside the requests")
+
+	n, err := p.DeliverMail(ctx, b.pid)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "the known e-mail's mail; the unknown one's is dropped")
+}
+
+// chanMailer hands each mail to a channel.
+type chanMailer chan portal.Mail
+
+func (c chanMailer) Send(ctx context.Context, m portal.Mail) error {
+	select {
+	case c <- m:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// covers: A8 (the delivery loop sends a queued mail at once, not at its
+// next poll, and stops with its context)
+func TestRunMailDeliverySendsWhatARequestQueues(t *testing.T) {
+	mails := make(chanMailer)
+	b := newBench(t, portal.Options{Mailer: mails, Auth: cheapHash})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.p.RunMailDelivery(ctx, b.pid, portal.DeliverOptions{PollInterval: time.Hour}) }()
+
+	require.NoError(t, b.p.InviteContact(context.Background(), b.pid, b.contact))
+	select {
+	case m := <-mails:
+		assert.Equal(t, portal.TokenInvitation, m.Kind)
+		assert.Equal(t, b.email, m.To)
+	case err := <-done:
+		t.Fatalf("the loop stopped: %v", err)
+	case <-time.After(time.Minute):
+		t.Fatal("no mail a minute after the request, with the next poll an hour away")
+	}
+	cancel()
+	require.ErrorIs(t, <-done, context.Canceled)
+
+	noMailer, err := portal.New(b.st, portal.Options{})
+	require.NoError(t, err)
+	require.ErrorIs(t, noMailer.RunMailDelivery(context.Background(), b.pid, portal.DeliverOptions{}), portal.ErrInternal)
+	require.ErrorIs(t, b.p.RunMailDelivery(context.Background(), uuid.New(), portal.DeliverOptions{}), portal.ErrNotFound)
+	require.ErrorIs(t, b.p.RunMailDelivery(context.Background(), b.pid, portal.DeliverOptions{RetryMin: -1}), portal.ErrInvalid)
+}
