@@ -396,7 +396,8 @@ func (p *Portal) setPassword(ctx context.Context, portalID uuid.UUID, kind Token
 	// From here on a refusal puts the token back: an accept that fails
 	// writes nothing and uses nothing up.
 	refuse := func(why error) error {
-		if err := p.store.PutToken(ctx, t); err != nil {
+		// Not over a newer token: an invitation sent meanwhile stays.
+		if err := p.store.RestoreToken(ctx, t); err != nil && !isConflict(err) {
 			return classify(err)
 		}
 		return why
@@ -410,6 +411,11 @@ func (p *Portal) setPassword(ctx context.Context, portalID uuid.UUID, kind Token
 	case isNotFound(err):
 		l := Login{PortalID: portalID, ContactID: c.ID, Email: email, PasswordHash: encoded, CreatedAt: now, UpdatedAt: now}
 		if err := p.store.CreateLogin(ctx, l); isConflict(err) {
+			if cur, err := p.store.Contact(ctx, portalID, c.ID); err == nil && NormalizeEmail(cur.Email) != email {
+				// The e-mail changed since it was read: the change ended
+				// the contact's tokens, this one with them.
+				return errBadToken()
+			}
 			return refuse(p.loginTaken(ctx, portalID, c.ID, email))
 		} else if err != nil {
 			return refuse(classify(err))

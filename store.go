@@ -127,7 +127,10 @@ type ContactIndex interface {
 // most one login per tenant.
 type LoginStore interface {
 	// CreateLogin stores a new login. It returns ErrConflict when the
-	// tenant already has a login of l.ContactID or with l.Email.
+	// tenant already has a login of l.ContactID or with l.Email, or when
+	// the contact has an e-mail and, normalised, it is not l.Email (it
+	// changed since the caller read it); the check and the write are one
+	// atomic step against PutContact.
 	CreateLogin(ctx context.Context, l Login) error
 	// SetLoginPassword sets the PasswordHash of the contact's login to hash,
 	// ends its throttling (Failures 0, FailedAt zero) and sets its UpdatedAt
@@ -189,6 +192,12 @@ type TokenStore interface {
 	// token of the tenant with t's Kind and ContactID: a new invitation
 	// replaces the old one. ErrConflict when t.Hash exists in the tenant.
 	PutToken(ctx context.Context, t Token) error
+	// RestoreToken stores again a token that TakeToken gave and whose use
+	// was refused, unless the tenant has a token of t's Kind for
+	// t.ContactID (one put since, which replaced t): then it changes
+	// nothing and returns an error wrapping ErrConflict. Unlike PutToken it
+	// deletes nothing, so a newer token is never replaced by an older one.
+	RestoreToken(ctx context.Context, t Token) error
 	// TakeToken deletes the tenant's token of the given kind and hash and
 	// returns it. Of concurrent takes of one token exactly one gets it; the
 	// others, and a take of a token that is missing, of another kind or of

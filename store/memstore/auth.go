@@ -216,19 +216,32 @@ func loginNotFound(contactID uuid.UUID) error {
 }
 
 // CreateLogin implements portal.LoginStore.
+//
+// The tenant's read lock is held, then the identity lock, as PutContact
+// takes them: the contact's e-mail cannot change between the check and the
+// write.
 func (s *Store) CreateLogin(_ context.Context, l portal.Login) error {
-	_, err := idsOf(s, l.PortalID, func(x *ids) (struct{}, error) {
-		if _, ok := x.logins[l.ContactID]; ok {
-			return struct{}{}, fmt.Errorf("memstore: login of %s: %w", l.ContactID, portal.ErrConflict)
-		}
-		if _, ok := x.byEmail[l.Email]; ok {
-			return struct{}{}, fmt.Errorf("memstore: login %q: %w", l.Email, portal.ErrConflict)
-		}
-		x.logins[l.ContactID] = l
-		x.byEmail[l.Email] = l.ContactID
-		return struct{}{}, nil
-	})
-	return err
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t, ok := s.tenants[l.PortalID]
+	if !ok {
+		return notFound("tenant", l.PortalID)
+	}
+	if c, ok := t.contacts[l.ContactID]; ok && c.Email != "" && portal.NormalizeEmail(c.Email) != l.Email {
+		return fmt.Errorf("memstore: login %q: the contact's e-mail is another: %w", l.Email, portal.ErrConflict)
+	}
+	s.idmu.Lock()
+	defer s.idmu.Unlock()
+	x := s.idsFor(l.PortalID)
+	if _, ok := x.logins[l.ContactID]; ok {
+		return fmt.Errorf("memstore: login of %s: %w", l.ContactID, portal.ErrConflict)
+	}
+	if _, ok := x.byEmail[l.Email]; ok {
+		return fmt.Errorf("memstore: login %q: %w", l.Email, portal.ErrConflict)
+	}
+	x.logins[l.ContactID] = l
+	x.byEmail[l.Email] = l.ContactID
+	return nil
 }
 
 // SetLoginPassword implements portal.LoginStore.
@@ -528,6 +541,20 @@ func (s *Store) ClaimMail(_ context.Context, portalID, id uuid.UUID, due, next t
 func (s *Store) DeleteMail(_ context.Context, portalID, id uuid.UUID) error {
 	_, err := idsOf(s, portalID, func(x *ids) (struct{}, error) {
 		delete(x.mails, id)
+		return struct{}{}, nil
+	})
+	return err
+}
+
+// RestoreToken implements portal.TokenStore.
+func (s *Store) RestoreToken(_ context.Context, t portal.Token) error {
+	_, err := idsOf(s, t.PortalID, func(x *ids) (struct{}, error) {
+		for _, other := range x.tokens {
+			if other.ContactID == t.ContactID && other.Kind == t.Kind {
+				return struct{}{}, fmt.Errorf("memstore: token of %s: replaced: %w", t.ContactID, portal.ErrConflict)
+			}
+		}
+		x.tokens[t.Hash] = t
 		return struct{}{}, nil
 	})
 	return err

@@ -115,8 +115,29 @@ func loginArgs(l portal.Login) []any {
 }
 
 // CreateLogin implements portal.LoginStore.
+//
+// The contact's row is locked before its e-mail is read (a locking read,
+// which sees the last committed one): a SaveContact that changes the
+// e-mail either commits first, and the login is refused, or waits, and
+// moves the login to the new e-mail (followEmail).
 func (s *Store) CreateLogin(ctx context.Context, l portal.Login) error {
-	return s.write(ctx, "create login", l.PortalID, func(t tx) error { return insertLogin(ctx, t, l) })
+	return s.write(ctx, "create login", l.PortalID, func(t tx) error {
+		var one int
+		err := t.row(ctx, "SELECT 1 FROM contacts WHERE portal_id = ? AND id = ?"+t.d.forUpdate(), id(l.PortalID), id(l.ContactID)).Scan(&one)
+		if err != nil && !isNoRows(err) {
+			return err
+		}
+		var email []byte
+		err = t.row(ctx, "SELECT email FROM contact_emails WHERE portal_id = ? AND contact_id = ?"+t.d.forUpdate(),
+			id(l.PortalID), id(l.ContactID)).Scan(&email)
+		switch {
+		case err == nil && string(email) != l.Email:
+			return fmt.Errorf("%w: login %q: the contact's e-mail is another", portal.ErrConflict, l.Email)
+		case err != nil && !isNoRows(err):
+			return err
+		}
+		return insertLogin(ctx, t, l)
+	})
 }
 
 func insertLogin(ctx context.Context, t tx, l portal.Login) error {
@@ -347,6 +368,24 @@ func putToken(ctx context.Context, t tx, tk portal.Token) error {
 	_, err := t.exec(ctx, "INSERT INTO tokens (portal_id, hash, kind, contact_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
 		id(tk.PortalID), tk.Hash[:], string(tk.Kind), id(tk.ContactID), tk.CreatedAt.UnixMicro(), tk.ExpiresAt.UnixMicro())
 	return err
+}
+
+// RestoreToken implements portal.TokenStore.
+func (s *Store) RestoreToken(ctx context.Context, tk portal.Token) error {
+	return s.write(ctx, "restore token", tk.PortalID, func(t tx) error {
+		var one int
+		err := t.row(ctx, "SELECT 1 FROM tokens WHERE portal_id = ? AND contact_id = ? AND kind = ?"+t.d.forUpdate(),
+			id(tk.PortalID), id(tk.ContactID), string(tk.Kind)).Scan(&one)
+		switch {
+		case err == nil:
+			return fmt.Errorf("%w: token of %s: replaced", portal.ErrConflict, tk.ContactID)
+		case !isNoRows(err):
+			return err
+		}
+		_, err = t.exec(ctx, "INSERT INTO tokens (portal_id, hash, kind, contact_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+			id(tk.PortalID), tk.Hash[:], string(tk.Kind), id(tk.ContactID), tk.CreatedAt.UnixMicro(), tk.ExpiresAt.UnixMicro())
+		return err
+	})
 }
 
 // TakeToken implements portal.TokenStore: it reads the token and deletes it

@@ -55,6 +55,9 @@ var authTests = []test{
 	{name: "PortalSwitchClosesTheDoor", fn: testPortalSwitchDoor},
 	{name: "PreviewIsReadOnlyAndMarked", fn: testPreview},
 	{name: "PurgeDeletesOnlyWhatGrantsNothing", fn: testPurge},
+	{name: "RefusedAcceptKeepsANewerInvitation", fn: testRefusedAcceptKeepsANewerInvitation},
+	{name: "AcceptDuringAnEmailChangeMakesNoStaleLogin", fn: testAcceptDuringEmailChange},
+	{name: "RestoredTokenNeverReplacesANewerOne", fn: testRestoreToken},
 }
 
 // clock is a settable Now hook.
@@ -1255,4 +1258,103 @@ func testPurge(t *testing.T, s portal.Store) {
 	require.Equal(t, 1, tokens, "the reset token")
 	require.NoError(t, d.p.AcceptInvitation(ctx(t), d.pid, d.lastToken(t, d.bob.Email, portal.TokenInvitation), goodPassword),
 		"the invitation stays")
+}
+
+// midAccept is a store that runs a hook once, right after it answers the
+// first Contact read that follows a TakeToken: what another request does
+// while an invitation is being accepted.
+type midAccept struct {
+	portal.Store
+	taken atomic.Bool
+	once  sync.Once
+	hook  func()
+}
+
+func (m *midAccept) TakeToken(ctx context.Context, portalID uuid.UUID, kind portal.TokenKind, hash portal.TokenHash) (portal.Token, error) {
+	tk, err := m.Store.TakeToken(ctx, portalID, kind, hash)
+	m.taken.Store(err == nil)
+	return tk, err
+}
+
+func (m *midAccept) Contact(ctx context.Context, portalID, id uuid.UUID) (portal.Contact, error) {
+	c, err := m.Store.Contact(ctx, portalID, id)
+	if m.hook != nil && m.taken.CompareAndSwap(true, false) {
+		m.once.Do(m.hook)
+	}
+	return c, err
+}
+
+// covers: A3, X8 (an accept refused for its password puts its token back,
+// but never over an invitation sent meanwhile)
+func testRefusedAcceptKeepsANewerInvitation(t *testing.T, s portal.Store) {
+	m := &midAccept{Store: s}
+	d := newDoor(t, m, nil)
+	require.NoError(t, d.p.InviteContact(ctx(t), d.pid, d.bob.ID))
+	first := d.lastToken(t, d.bob.Email, portal.TokenInvitation)
+	var newer string
+	m.hook = func() {
+		require.NoError(t, d.p.InviteContact(ctx(t), d.pid, d.bob.ID))
+		newer = d.lastToken(t, d.bob.Email, portal.TokenInvitation)
+	}
+	err := d.p.AcceptInvitation(ctx(t), d.pid, first, "bob@acme.example") // the e-mail as password: refused
+	require.ErrorIs(t, err, portal.ErrInvalid)
+	require.NotEmpty(t, newer, "the hook ran")
+	require.ErrorIs(t, d.p.AcceptInvitation(ctx(t), d.pid, first, goodPassword), portal.ErrInvalid,
+		"the older token stays replaced")
+	require.NoError(t, d.p.AcceptInvitation(ctx(t), d.pid, newer, goodPassword), "the newer invitation works")
+}
+
+// covers: A3, X8 (an invitation accepted while the helpdesk changes the
+// contact's e-mail makes no login under the old address)
+func testAcceptDuringEmailChange(t *testing.T, s portal.Store) {
+	m := &midAccept{Store: s}
+	d := newDoor(t, m, nil)
+	require.NoError(t, d.p.InviteContact(ctx(t), d.pid, d.bob.ID))
+	tok := d.lastToken(t, d.bob.Email, portal.TokenInvitation)
+	m.hook = func() {
+		bob := d.bob
+		bob.Email = "robert@acme.example"
+		_, err := d.p.SaveContact(ctx(t), bob)
+		require.NoError(t, err)
+	}
+	err := d.p.AcceptInvitation(ctx(t), d.pid, tok, goodPassword)
+	require.ErrorIs(t, err, portal.ErrInvalid, "the change of address ended the invitation")
+	_, err = s.LoginByEmail(ctx(t), d.pid, "bob@acme.example")
+	require.ErrorIs(t, err, portal.ErrNotFound, "no login under the old address")
+	_, err = s.Login(ctx(t), d.pid, d.bob.ID)
+	require.ErrorIs(t, err, portal.ErrNotFound)
+
+	require.ErrorIs(t, s.CreateLogin(ctx(t), portal.Login{PortalID: d.pid, ContactID: d.bob.ID, Email: "bob@acme.example",
+		CreatedAt: baseTime, UpdatedAt: baseTime}), portal.ErrConflict, "the store refuses a login under an address the contact no longer has")
+	require.NoError(t, d.p.InviteContact(ctx(t), d.pid, d.bob.ID))
+	require.NoError(t, d.p.AcceptInvitation(ctx(t), d.pid, d.lastToken(t, "robert@acme.example", portal.TokenInvitation), goodPassword))
+	d.login(t, "robert@acme.example")
+}
+
+// covers: A3 (RestoreToken never replaces a token put since)
+func testRestoreToken(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	cid := newID(t)
+	tok := func(b byte) portal.Token {
+		return portal.Token{PortalID: pid, Hash: portal.TokenHash{b}, Kind: portal.TokenInvitation, ContactID: cid,
+			CreatedAt: baseTime, ExpiresAt: baseTime.Add(time.Hour)}
+	}
+	old, newer := tok(1), tok(2)
+	require.NoError(t, s.PutToken(ctx(t), old))
+	_, err := s.TakeToken(ctx(t), pid, old.Kind, old.Hash)
+	require.NoError(t, err)
+	require.NoError(t, s.PutToken(ctx(t), newer))
+	require.ErrorIs(t, s.RestoreToken(ctx(t), old), portal.ErrConflict, "a newer token of the kind exists")
+	_, err = s.TakeToken(ctx(t), pid, old.Kind, old.Hash)
+	require.ErrorIs(t, err, portal.ErrNotFound, "the old one stays gone")
+	got, err := s.TakeToken(ctx(t), pid, newer.Kind, newer.Hash)
+	require.NoError(t, err)
+	require.Equal(t, newer, got)
+	require.NoError(t, s.RestoreToken(ctx(t), newer), "nothing replaced it")
+	got, err = s.TakeToken(ctx(t), pid, newer.Kind, newer.Hash)
+	require.NoError(t, err)
+	require.Equal(t, newer, got)
+	other := newer
+	other.PortalID = newID(t)
+	require.ErrorIs(t, s.RestoreToken(ctx(t), other), portal.ErrNotFound, "an unknown tenant")
 }
