@@ -32,6 +32,7 @@ func selfRegistration(s portal.Settings) bool {
 }
 
 type loginData struct {
+	Draft        *draft // what a form typed before its session ended
 	Email        string
 	CanRegister  bool
 	SingleSignOn bool
@@ -45,13 +46,14 @@ func (s *server) loginPage(w http.ResponseWriter, r *http.Request, v *visit) {
 	case r.URL.Query().Get("done") != "":
 		p.Flash = v.T("password.done")
 	}
-	s.renderLogin(w, v, http.StatusOK, p, "")
+	s.renderLogin(w, v, http.StatusOK, p, "", nil)
 }
 
-func (s *server) renderLogin(w http.ResponseWriter, v *visit, code int, p page, email string) {
+// renderLogin shows the login page, carrying d (nil: none) in its form.
+func (s *server) renderLogin(w http.ResponseWriter, v *visit, code int, p page, email string, d *draft) {
 	p.Title, p.Lead = v.T("login.title"), v.Tf("login.lead", noun(v.Settings.Display.TicketName))
 	p.Data = loginData{Email: email, CanRegister: selfRegistration(v.Settings),
-		SingleSignOn: v.Settings.Access.Auth == portal.SingleSignOn}
+		SingleSignOn: v.Settings.Access.Auth == portal.SingleSignOn, Draft: d}
 	if !v.Settings.Enabled {
 		code, p.Title, p.Lead = http.StatusServiceUnavailable, v.T("disabled.title"), v.T("disabled.lead")
 	}
@@ -66,16 +68,30 @@ func (s *server) login(w http.ResponseWriter, r *http.Request, v *visit) {
 		return
 	}
 	email := r.PostFormValue("email")
-	token, _, err := s.Portal.Login(v.ctx(), s.PortalID, email, r.PostFormValue("password"))
+	d, hasDraft := draftIn(r)
+	token, sess, err := s.Portal.Login(v.ctx(), s.PortalID, email, r.PostFormValue("password"))
 	switch {
 	case err == nil:
 		if err := s.endSession(v); err != nil {
 			s.Log.Printf("webportal: ending the session before a login: %v", err)
 		}
-		s.startSession(w, r, token)
-		http.Redirect(w, r, "/tickets", http.StatusSeeOther)
+		v.CSRF = s.startSession(w, r, token)
+		if !hasDraft {
+			http.Redirect(w, r, "/tickets", http.StatusSeeOther)
+			return
+		}
+		v.Session = &sess
+		if v.Contact, err = s.Portal.Contact(v.ctx(), s.PortalID, sess.ContactID); err != nil {
+			s.fail(w, v, err)
+			return
+		}
+		s.restoreDraft(w, v, d)
 	case errors.Is(err, portal.ErrUnauthenticated), errors.Is(err, portal.ErrInvalid):
-		s.renderLogin(w, v, http.StatusUnauthorized, page{Errors: []string{v.T("login.failed")}}, email)
+		var keep *draft
+		if hasDraft {
+			keep = &d
+		}
+		s.renderLogin(w, v, http.StatusUnauthorized, page{Errors: []string{v.T("login.failed")}}, email, keep)
 	default:
 		s.fail(w, v, err)
 	}

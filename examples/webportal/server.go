@@ -285,21 +285,22 @@ func (s *server) anonymous(h handler) http.HandlerFunc {
 
 // customer wraps a page for a logged-in customer (or a preview): every
 // request authenticates the session again (A3, A6, S14, S15). An expired
-// session goes back to the login page, which says why; a contact who left
+// session goes back to the login page, which says why, and keeps what a
+// form sent with it carried (sessionEnded); a contact who left
 // every access group is told it has no access; a disabled portal says so.
 func (s *server) customer(h handler) http.HandlerFunc {
 	return s.anonymous(func(w http.ResponseWriter, r *http.Request, v *visit) {
 		w.Header().Set("Cache-Control", "no-store")
 		c, err := s.readCookie(r, sessionCookie)
 		if err != nil || c.Value == "" {
-			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			s.sessionEnded(w, r, v, false)
 			return
 		}
 		sess, err := s.Portal.Authenticate(r.Context(), s.PortalID, c.Value)
 		switch {
 		case errors.Is(err, portal.ErrUnauthenticated):
 			s.clearCookie(w, r, sessionCookie)
-			http.Redirect(w, r, "/login?expired=1", http.StatusSeeOther)
+			s.sessionEnded(w, r, v, true)
 			return
 		case errors.Is(err, portal.ErrForbidden):
 			s.clearCookie(w, r, sessionCookie)
@@ -448,9 +449,9 @@ func (s *server) clearCookie(w http.ResponseWriter, r *http.Request, name string
 // startSession keeps a new session's token in the session cookie and gives
 // the visitor a new CSRF cookie, so that nothing from before the login
 // carries over into it.
-func (s *server) startSession(w http.ResponseWriter, r *http.Request, token string) {
+func (s *server) startSession(w http.ResponseWriter, r *http.Request, token string) (csrf string) {
 	http.SetCookie(w, s.cookie(r, sessionCookie, token))
-	s.newCSRFCookie(w, r)
+	return s.csrfMAC(s.newCSRFCookie(w, r).Value, token)
 }
 
 // failure is how one kind of error shows: its status and message. The one

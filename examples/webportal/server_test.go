@@ -230,6 +230,81 @@ func TestExpiredFormsKeepTheText(t *testing.T) {
 	assert.Contains(t, res.body, "Kept content")
 }
 
+// A reply or a support form sent after the session ended (idle timeout)
+// gets the login page with what was typed kept in it, through a failed
+// login too; the login brings the form back with it, under its key, and
+// sent from there it goes through once (X8: nothing typed is lost).
+// covers: X8, A6, P5, P8
+func TestEndedSessionKeepsTheTypedText(t *testing.T) {
+	tp := newTestPortal(t)
+	c := tp.client()
+	c.logIn(tp.login(0))
+	ticket := c.firstTicket("?view=mine&status=open")
+	page := c.get("/tickets/" + ticket)
+	key := regexp.MustCompile(`name="key" value="([^"]+)"`).FindStringSubmatch(page.body)
+	require.NotNil(t, key)
+	token := csrfPattern.FindStringSubmatch(page.body)[1]
+	tp.clock.Add(tp.demo.data.Settings.IdleTimeout + time.Minute)
+
+	const text = "Typed at length <while> the session ended\nsecond line"
+	res := c.post("/tickets/"+ticket+"/reply", url.Values{"csrf": {token}, "body": {text}, "key": {key[1]}})
+	assert.Equal(t, http.StatusUnauthorized, res.StatusCode)
+	assert.Contains(t, res.body, "Your session has ended")
+	assert.Contains(t, res.body, "What you wrote is kept")
+	hidden := func(body string) url.Values {
+		form := url.Values{}
+		for _, m := range regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`).FindAllStringSubmatch(body, -1) {
+			form.Set(m[1], html.UnescapeString(m[2]))
+		}
+		return form
+	}
+	form := hidden(res.body)
+	assert.Equal(t, text, form.Get("draft.body"), "the text rides in the login form")
+	assert.Equal(t, key[1], form.Get("draft.key"))
+	assert.Equal(t, "/tickets/"+ticket, form.Get("next"))
+
+	form.Set("email", tp.login(0))
+	form.Set("password", "wrong password")
+	res = c.post("/login", form)
+	assert.Equal(t, http.StatusUnauthorized, res.StatusCode)
+	form = hidden(res.body)
+	assert.Equal(t, text, form.Get("draft.body"), "kept through a failed login")
+
+	form.Set("email", tp.login(0))
+	form.Set("password", demoPassword)
+	res = c.post("/login", form)
+	require.Equal(t, http.StatusOK, res.StatusCode, res.body)
+	assert.Contains(t, res.body, "what you wrote is back")
+	assert.Contains(t, res.body, ">"+html.EscapeString(text)+"</textarea>")
+	assert.Contains(t, res.body, `name="key" value="`+key[1]+`"`, "under the same key")
+	tokens := csrfPattern.FindAllStringSubmatch(res.body, -1)
+	require.NotEmpty(t, tokens)
+	reply := url.Values{"csrf": {tokens[len(tokens)-1][1]}, "body": {text}, "key": {key[1]}}
+	res = c.post("/tickets/"+ticket+"/reply", reply)
+	assert.Equal(t, http.StatusSeeOther, res.StatusCode, "sent from the restored form, it goes through")
+	res = c.post("/tickets/"+ticket+"/reply", reply)
+	assert.Equal(t, http.StatusSeeOther, res.StatusCode)
+	assert.Equal(t, 1, strings.Count(c.get("/tickets/"+ticket).body, "the session ended"), "one reply, however often sent")
+
+	tp.clock.Add(tp.demo.data.Settings.IdleTimeout + time.Minute)
+	res = c.reply(ticket, tokens[len(tokens)-1][1], "With a file", map[string][]byte{"log.txt": []byte("boot")})
+	assert.Equal(t, http.StatusUnauthorized, res.StatusCode, "a multipart reply too")
+	assert.Equal(t, "With a file", hidden(res.body).Get("draft.body"))
+	assert.Contains(t, res.body, "choose them again", "files cannot ride along: the page says so")
+
+	token = c.csrf("/login")
+	res = c.post("/new", url.Values{"csrf": {token}, "subject": {"Kept subject"}, "content": {"Kept content"}, "key": {"k1"}})
+	assert.Equal(t, http.StatusUnauthorized, res.StatusCode)
+	form = hidden(res.body)
+	assert.Equal(t, "/new", form.Get("next"))
+	form.Set("email", tp.login(0))
+	form.Set("password", demoPassword)
+	res = c.post("/login", form)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, res.body, "Kept subject")
+	assert.Contains(t, res.body, "Kept content")
+}
+
 // The preview's login (helpdesk users) is throttled as customers' are:
 // after five wrong passwords from a client, that client is refused even
 // the right one for a while; another client is not. A browser's first

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+)
+
+// A draft is what a customer typed into a form (a reply, the support form)
+// that reached the server after its session had ended or its cookie was
+// lost (X8: no typed text is lost). The login page carries it in hidden
+// fields, and the login that follows shows the form again with it, under
+// its idempotency key, to be sent. Files cannot be carried: the page says
+// so.
+type draft struct {
+	// Next is the form's page: /tickets/{id} or /new.
+	Next   string
+	Fields []draftField
+	files  bool
+}
+
+type draftField struct{ Name, Value string }
+
+// draftPrefix marks the login form's fields that carry a draft.
+const draftPrefix = "draft."
+
+// draftOf reads the draft a form posted to r carries, when r is a reply or
+// a submission from one of the portal's own pages.
+func (s *server) draftOf(w http.ResponseWriter, r *http.Request) (draft, bool) {
+	var d draft
+	switch {
+	case r.Method != http.MethodPost:
+		return d, false
+	case r.URL.Path == "/new":
+		d.Next = "/new"
+	case strings.HasSuffix(r.URL.Path, "/reply"):
+		id, err := uuid.Parse(r.PathValue("id"))
+		if err != nil {
+			return d, false
+		}
+		d.Next = "/tickets/" + id.String()
+	default:
+		return d, false
+	}
+	if s.origins.Check(r) != nil || s.parseMultipart(w, r) != nil {
+		return d, false
+	}
+	if r.MultipartForm != nil {
+		defer r.MultipartForm.RemoveAll()
+		for _, fhs := range r.MultipartForm.File {
+			for _, fh := range fhs {
+				d.files = d.files || fh.Filename != "" || fh.Size > 0
+			}
+		}
+	}
+	for name, vs := range r.PostForm { // a multipart form's values too
+		if name != csrfField && len(vs) > 0 {
+			d.Fields = append(d.Fields, draftField{Name: name, Value: vs[0]})
+		}
+	}
+	slices.SortFunc(d.Fields, func(a, b draftField) int { return strings.Compare(a.Name, b.Name) })
+	return d, true
+}
+
+// draftIn reads the draft a login form carries back (draftOf put it there).
+func draftIn(r *http.Request) (draft, bool) {
+	d := draft{Next: r.PostFormValue("next")}
+	if d.Next != "/new" {
+		id, ok := strings.CutPrefix(d.Next, "/tickets/")
+		if _, err := uuid.Parse(id); !ok || err != nil {
+			return draft{}, false // only the portal's own forms
+		}
+	}
+	for name, vs := range r.PostForm {
+		if field, ok := strings.CutPrefix(name, draftPrefix); ok && len(vs) > 0 {
+			d.Fields = append(d.Fields, draftField{Name: field, Value: vs[0]})
+		}
+	}
+	slices.SortFunc(d.Fields, func(a, b draftField) int { return strings.Compare(a.Name, b.Name) })
+	return d, true
+}
+
+func (d draft) value(name string) string {
+	for _, f := range d.Fields {
+		if f.Name == name {
+			return f.Value
+		}
+	}
+	return ""
+}
+
+// sessionEnded answers a customer's request whose session is missing
+// (expired false) or has ended: a form with typed text gets the login page
+// at once, keeping it; anything else goes to the login page, which says
+// why.
+func (s *server) sessionEnded(w http.ResponseWriter, r *http.Request, v *visit, expired bool) {
+	d, ok := s.draftOf(w, r)
+	if !ok {
+		to := "/login"
+		if expired {
+			to += "?expired=1"
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
+		return
+	}
+	// The login form goes without the ended session: its token is of none.
+	if c, err := s.readCookie(r, csrfCookie); err == nil {
+		v.CSRF = s.csrfMAC(c.Value, "")
+	}
+	var p page
+	if expired {
+		p.Errors = append(p.Errors, v.T("login.expired"))
+	}
+	p.Errors = append(p.Errors, v.T("login.draftKept"))
+	if d.files {
+		p.Errors = append(p.Errors, v.T("login.filesAgain"))
+	}
+	s.renderLogin(w, v, http.StatusUnauthorized, p, "", &d)
+}
+
+// restoreDraft shows the form d came from again, with what was typed, to
+// the customer who has just logged in (v carries the new session).
+func (s *server) restoreDraft(w http.ResponseWriter, v *visit, d draft) {
+	p := page{Flash: v.T("login.draftBack")}
+	if d.Next == "/new" {
+		values := map[string]string{}
+		for _, f := range d.Fields {
+			if f.Name != "key" {
+				values[f.Name] = f.Value
+			}
+		}
+		s.renderForm(w, v, http.StatusOK, p, values, d.value("key"))
+		return
+	}
+	id, err := uuid.Parse(strings.TrimPrefix(d.Next, "/tickets/"))
+	if err != nil {
+		s.fail(w, v, errors.Join(errCSRF, err)) // unreachable: draftIn checked it
+		return
+	}
+	s.renderDetail(w, v, http.StatusOK, id, p, d.value("body"), d.value("key"))
+}
