@@ -111,6 +111,17 @@ func (s *faultyStore) SubmitTicket(ctx context.Context, c portal.SubmitChange) (
 	return uuid.Nil, false, errInjected
 }
 
+func (s *faultyStore) Register(ctx context.Context, c portal.RegisterChange) (uuid.UUID, error) {
+	if s.fail.Load() {
+		return uuid.Nil, errInjected
+	}
+	id, err := s.Store.Register(ctx, c)
+	if err != nil || !s.lost.Load() {
+		return id, err
+	}
+	return uuid.Nil, errInjected
+}
+
 // faultyBlobs fails every Put after the first ok ones, having written part
 // of the file first.
 type faultyBlobs struct {

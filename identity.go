@@ -541,15 +541,17 @@ func (p *Portal) Register(ctx context.Context, portalID uuid.UUID, r Registratio
 		switch {
 		case err == nil:
 			return p.queueMail(ctx, portalID, TokenRegistration, uuid.Nil, email)
-		case !isConflict(err):
+		case again && !isConflict(err):
 			return classify(err)
 		case again:
 			// The contact has a login under another e-mail: the answer
 			// does not say.
 			return nil
 		}
-		// Registered a moment ago by another request: look again, so that
-		// this registration's consent is recorded and its mail sent too.
+		// Registered a moment ago by another request, or by this one if
+		// the store failed after its commit (a lost acknowledgement): look
+		// again, so that this registration's consent is recorded and its
+		// mail sent. A registration that truly failed is tried once more.
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/helpdeskkit/portal"
 	"github.com/helpdeskkit/portal/portaltest"
+	"github.com/helpdeskkit/portal/store/memstore"
 )
 
 var cheapHash = portal.AuthOptions{Password: portal.PasswordParams{Memory: 64, Time: 1}}
@@ -185,4 +186,46 @@ func TestRunMailDeliverySendsWhatARequestQueues(t *testing.T) {
 	require.ErrorIs(t, noMailer.RunMailDelivery(context.Background(), b.pid, portal.DeliverOptions{}), portal.ErrInternal)
 	require.ErrorIs(t, b.p.RunMailDelivery(context.Background(), uuid.New(), portal.DeliverOptions{}), portal.ErrNotFound)
 	require.ErrorIs(t, b.p.RunMailDelivery(context.Background(), b.pid, portal.DeliverOptions{RetryMin: -1}), portal.ErrInvalid)
+}
+
+// covers: A2, X8 (a registration whose commit's acknowledgement is lost
+// was made: it is answered as done and its mail goes out once; one that
+// truly failed writes nothing and says so)
+func TestLostRegistrationAcknowledgement(t *testing.T) {
+	ctx := context.Background()
+	store := &faultyStore{Store: memstore.New()}
+	box := &portaltest.Mailbox{}
+	p, err := portal.New(store, portal.Options{Mailer: box, Auth: cheapHash})
+	require.NoError(t, err)
+	tenant, err := p.CreateTenant(ctx, "Acme")
+	require.NoError(t, err)
+	ch, err := p.SaveChannel(ctx, portal.Channel{PortalID: tenant.ID, Name: "Desk", Kind: portal.HelpDesk})
+	require.NoError(t, err)
+	s, err := p.Settings(ctx, tenant.ID)
+	require.NoError(t, err)
+	s.Enabled, s.DefaultChannel, s.Access.Mode = true, ch.ID, portal.SelfRegistration
+	_, err = p.SaveSettings(ctx, tenant.ID, s)
+	require.NoError(t, err)
+
+	store.fail.Store(true)
+	err = p.Register(ctx, tenant.ID, portal.Registration{Email: "ann@acme.example", Consent: true})
+	require.ErrorIs(t, err, portal.ErrInternal, "a failed registration says so")
+	_, err = store.LoginByEmail(ctx, tenant.ID, "ann@acme.example")
+	require.ErrorIs(t, err, portal.ErrNotFound, "and wrote nothing")
+	store.fail.Store(false)
+
+	store.lost.Store(true)
+	require.NoError(t, p.Register(ctx, tenant.ID, portal.Registration{Email: "ann@acme.example", Consent: true}),
+		"committed, though the store said otherwise")
+	store.lost.Store(false)
+	cs, err := store.ContactsByEmail(ctx, tenant.ID, "ann@acme.example")
+	require.NoError(t, err)
+	assert.Len(t, cs, 1, "one contact")
+	n, err := p.DeliverMail(ctx, tenant.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "one registration mail")
+	m, ok := box.Last("ann@acme.example")
+	require.True(t, ok)
+	assert.Equal(t, portal.TokenRegistration, m.Kind)
+	require.NoError(t, p.CompleteRegistration(ctx, tenant.ID, m.Token, benchPassword))
 }
