@@ -102,7 +102,8 @@
 //     [Portal.RunMailDelivery] that a host starts once per tenant, makes its
 //     token and sends it through the host's [Mailer] (smtpmail has a plain
 //     SMTP one, portaltest a recording one), and tries a failed one again
-//     later. So a request's time tells nothing about the address it names.
+//     later. No request waits on a mail server, and a password-reset
+//     request does the same work whatever address it names.
 //   - Access groups: [Portal.Invite] mails each member of the lists a
 //     single-use invitation (default 7 days; a new one replaces the old);
 //     [Portal.AcceptInvitation] sets the password. A

@@ -11,10 +11,10 @@ import (
 
 // Mails (A2–A4, A8). A request that asks for a mail (an invitation, a
 // registration, a password reset) only queues it, in the store; a delivery
-// (DeliverMail, or the loop RunMailDelivery) sends it afterwards. So a
-// request's time tells nothing about the address it names, or about the
-// mail server, and a failing mail server loses no mail: the delivery tries
-// it again. The token a mail carries is made when the mail is sent, so
+// (DeliverMail, or the loop RunMailDelivery) sends it afterwards. So no
+// request waits on the mail server, a password-reset request does the same
+// work whatever address it names (its time tells nothing), and a failing
+// mail server loses no mail: the delivery tries it again. The token a mail carries is made when the mail is sent, so
 // that the store never holds one in the clear.
 
 // Mail is one message the portal sends to a contact (A2–A4).
@@ -99,15 +99,17 @@ func (p *Portal) queueMail(ctx context.Context, portalID uuid.UUID, kind TokenKi
 }
 
 // DeliverMail sends the tenant's queued mails that are due, and returns how
-// many it sent. Each mail is taken by one delivery at a time, so that two
-// deliveries (in one process or several) do not both send it; one whose
-// sending fails is tried again by a later delivery, after a wait that
-// doubles with each attempt (from a minute up to an hour), and dropped
-// after MaxMailAttempts. A mail that no longer applies when its turn comes
-// is dropped unsent: a reset or registration for an e-mail without a
-// login (that is how a request for an unknown e-mail ends), a registration
-// already completed, an invitation whose contact has left the access
-// groups. DeliverMail goes on past a failing mail and returns the first
+// many it sent. Each mail is taken by one delivery at a time, for a
+// minute, so that two deliveries (in one process or several) do not both
+// send it; a Send gets half of that minute. One whose sending fails (or
+// whose process dies) is tried again by a later delivery, after a wait
+// that doubles with each attempt (from a minute up to an hour), and
+// dropped after MaxMailAttempts; one that was sent but could not be taken
+// off the queue may be sent again. A mail that no longer applies when its
+// turn comes is dropped unsent: a reset or registration for an e-mail
+// without a login (that is how a request for an unknown e-mail ends), a
+// registration already completed, an invitation or reset of a contact
+// outside the access groups. DeliverMail goes on past a failing mail and returns the first
 // failure, wrapped, after the others. It fails with ErrInternal when no
 // Mailer is configured, and ErrNotFound for an unknown tenant.
 //
@@ -121,17 +123,20 @@ func (p *Portal) DeliverMail(ctx context.Context, portalID uuid.UUID) (int, erro
 	}
 	sent := 0
 	var first error
+	tried := map[uuid.UUID]bool{} // a mail that could not be taken stays due: once per call
 	for {
-		now := p.clock()
-		ms, err := p.store.DueMails(ctx, portalID, now, 100)
+		ms, err := p.store.DueMails(ctx, portalID, p.clock(), 100)
 		if err != nil {
 			return sent, classify(err)
 		}
-		if len(ms) == 0 {
-			return sent, first
-		}
+		fresh := 0
 		for _, m := range ms {
-			ok, err := p.deliver(ctx, m, now)
+			if tried[m.ID] {
+				continue
+			}
+			tried[m.ID] = true
+			fresh++
+			ok, err := p.deliver(ctx, m)
 			if ok {
 				sent++
 			}
@@ -142,19 +147,29 @@ func (p *Portal) DeliverMail(ctx context.Context, portalID uuid.UUID) (int, erro
 				return sent, ctx.Err()
 			}
 		}
+		if fresh == 0 {
+			return sent, first
+		}
 	}
 }
 
+// mailSendTimeout bounds one Send, well within the time a delivery holds
+// the mail (mailRetry), so that no other delivery takes it meanwhile, and
+// a mail server that hangs does not stall the delivery.
+const mailSendTimeout = mailRetry / 2
+
 // deliver takes the queued mail m and sends it, and reports whether it
 // did. A mail another delivery took first is left to it.
-func (p *Portal) deliver(ctx context.Context, m QueuedMail, now time.Time) (bool, error) {
-	next := now.Add(backoff(mailRetry, mailRetryMax, m.Attempts+1))
+func (p *Portal) deliver(ctx context.Context, m QueuedMail) (bool, error) {
+	next := p.clock().Add(backoff(mailRetry, mailRetryMax, m.Attempts+1))
 	if err := p.store.ClaimMail(ctx, m.PortalID, m.ID, m.DueAt, next); isConflict(err) || isNotFound(err) {
 		return false, nil
 	} else if err != nil {
 		return false, classify(err)
 	}
-	sent, err := p.sendQueued(ctx, m)
+	sctx, cancel := context.WithTimeout(ctx, mailSendTimeout)
+	defer cancel()
+	sent, err := p.sendQueued(sctx, m)
 	if err != nil && m.Attempts+1 < MaxMailAttempts {
 		return false, err // due again at next
 	}
@@ -204,6 +219,17 @@ func (p *Portal) sendQueued(ctx context.Context, m QueuedMail) (bool, error) {
 		}
 		if m.Kind == TokenRegistration && l.PasswordHash != "" {
 			return false, nil // completed meanwhile
+		}
+		if s.Access.Mode == AccessGroups { // a new password would open nothing
+			c, err := p.store.Contact(ctx, m.PortalID, l.ContactID)
+			if isNotFound(err) {
+				return false, nil
+			} else if err != nil {
+				return false, classify(err)
+			}
+			if !inAccessGroups(&s, &c) {
+				return false, nil
+			}
 		}
 		contactID = l.ContactID
 	}

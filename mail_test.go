@@ -229,3 +229,36 @@ func TestLostRegistrationAcknowledgement(t *testing.T) {
 	assert.Equal(t, portal.TokenRegistration, m.Kind)
 	require.NoError(t, p.CompleteRegistration(ctx, tenant.ID, m.Token, benchPassword))
 }
+
+// claimFails is a store whose ClaimMail fails as a broken database would.
+type claimFails struct{ portal.Store }
+
+func (claimFails) ClaimMail(context.Context, uuid.UUID, uuid.UUID, time.Time, time.Time) error {
+	return errInjected
+}
+
+// covers: A8 (a delivery that cannot take its mails ends, with the error,
+// instead of reading them again and again)
+func TestDeliverMailEndsWhenMailsCannotBeTaken(t *testing.T) {
+	ctx := context.Background()
+	box := &portaltest.Mailbox{}
+	b := newBench(t, portal.Options{Mailer: box, Auth: cheapHash})
+	require.NoError(t, b.p.InviteContact(ctx, b.pid, b.contact))
+	p, err := portal.New(claimFails{b.st}, portal.Options{Mailer: box, Auth: cheapHash})
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() {
+		_, err := p.DeliverMail(ctx, b.pid)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		require.ErrorIs(t, err, portal.ErrInternal)
+	case <-time.After(time.Minute):
+		t.Fatal("DeliverMail did not return")
+	}
+	assert.Empty(t, box.Sent())
+	n, err := b.p.DeliverMail(ctx, b.pid)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "the mail is still queued, for a delivery that can take it")
+}

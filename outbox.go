@@ -133,8 +133,9 @@ func (p *Portal) Deliver(ctx context.Context, portalID uuid.UUID, handle func(co
 	}
 }
 
-// DeliverOptions tune RunDelivery. The zero value holds the defaults;
-// a negative duration is ErrInvalid.
+// DeliverOptions tune RunDelivery (the outbox) and RunMailDelivery (the
+// mail queue). The zero value holds the defaults; a negative duration is
+// ErrInvalid.
 type DeliverOptions struct {
 	// PollInterval is how long the loop waits, with everything delivered,
 	// before it looks at the outbox again, for events written by other

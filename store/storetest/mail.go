@@ -123,6 +123,15 @@ func testMailDelivery(t *testing.T, s portal.Store) {
 	n, err = d.p.DeliverMail(ctx(t), d.pid)
 	require.NoError(t, err)
 	assert.Zero(t, n, "the queue is empty")
+
+	ann := d.ann
+	ann.Lists = nil // ann leaves the groups: a new password would open nothing
+	_, err = d.p.SaveContact(ctx(t), ann)
+	require.NoError(t, err)
+	require.NoError(t, d.p.RequestPasswordReset(ctx(t), d.pid, email))
+	n, err = d.p.DeliverMail(ctx(t), d.pid)
+	require.NoError(t, err)
+	assert.Zero(t, n, "no reset for a contact outside the access groups")
 	_, err = d.p.DeliverMail(ctx(t), newID(t))
 	require.ErrorIs(t, err, portal.ErrNotFound, "an unknown tenant")
 }
