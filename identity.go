@@ -393,27 +393,37 @@ func (p *Portal) setPassword(ctx context.Context, portalID uuid.UUID, kind Token
 	} else if err != nil {
 		return classify(err)
 	}
+	email := NormalizeEmail(c.Email)
+	// moved reports whether the contact's e-mail is no longer email: the
+	// change ended the contact's tokens, this one with them.
+	moved := func() bool {
+		cur, err := p.store.Contact(ctx, portalID, c.ID)
+		return err != nil || NormalizeEmail(cur.Email) != email
+	}
 	// From here on a refusal puts the token back: an accept that fails
 	// writes nothing and uses nothing up.
 	refuse := func(why error) error {
+		if moved() {
+			return why
+		}
 		// Not over a newer token: an invitation sent meanwhile stays.
 		if err := p.store.RestoreToken(ctx, t); err != nil && !isConflict(err) {
 			return classify(err)
 		}
 		return why
 	}
-	email := NormalizeEmail(c.Email)
 	if err := checkPassword("password", password, email, 0); err != nil {
 		return refuse(err)
+	}
+	if moved() { // the login checks it again as it is made (CreateLogin)
+		return errBadToken()
 	}
 	_, err = p.store.Login(ctx, portalID, c.ID)
 	switch {
 	case isNotFound(err):
 		l := Login{PortalID: portalID, ContactID: c.ID, Email: email, PasswordHash: encoded, CreatedAt: now, UpdatedAt: now}
 		if err := p.store.CreateLogin(ctx, l); isConflict(err) {
-			if cur, err := p.store.Contact(ctx, portalID, c.ID); err == nil && NormalizeEmail(cur.Email) != email {
-				// The e-mail changed since it was read: the change ended
-				// the contact's tokens, this one with them.
+			if moved() {
 				return errBadToken()
 			}
 			return refuse(p.loginTaken(ctx, portalID, c.ID, email))
@@ -476,7 +486,7 @@ type Registration struct {
 // accepted (ConsentVersion) and when, at every registration: registering
 // again an e-mail whose login has no password yet (a registration not
 // completed, or a single sign-on login made before the portal used
-// passwords) records the consent accepted this time and sends a new link.
+// passwords) records the consent accepted this time and queues a new link.
 // An e-mail with no contact creates one; a known one is linked to its
 // contact (the lowest ID among several).
 //
@@ -527,9 +537,9 @@ func (p *Portal) Register(ctx context.Context, portalID uuid.UUID, r Registratio
 		case !isNotFound(err):
 			return classify(err)
 		}
-		// A new login, of the contact with the e-mail or of a new one, and
-		// its token: one step, so that no failure leaves a contact without
-		// its login, and concurrent registrations make one of each.
+		// A new login, of the contact with the e-mail or of a new one: one
+		// step, so that no failure leaves a contact without its login, and
+		// concurrent registrations make one of each.
 		now := p.clock()
 		c := Contact{PortalID: portalID, Email: email, FirstName: strings.TrimSpace(r.FirstName),
 			LastName: strings.TrimSpace(r.LastName), CreatedAt: now, UpdatedAt: now}
@@ -649,15 +659,14 @@ func (p *Portal) Login(ctx context.Context, portalID uuid.UUID, email, password 
 		}
 		return "", Session{}, errBadCredentials
 	}
+	// The contact is read whether or not the password is right, so that
+	// the work tells no more than the answer.
+	c, cerr := p.store.Contact(ctx, portalID, l.ContactID)
+	if cerr != nil && !isNotFound(cerr) {
+		return "", Session{}, classify(cerr)
+	}
 	ok, stale := verifyPassword(l.PasswordHash, password, p.auth.Password)
-	if !ok {
-		return wrong()
-	}
-	c, err := p.store.Contact(ctx, portalID, l.ContactID)
-	if err != nil && !isNotFound(err) {
-		return "", Session{}, classify(err)
-	}
-	if err != nil || !inAccessGroups(&s, &c) {
+	if !ok || cerr != nil || !inAccessGroups(&s, &c) {
 		// A right password that opens nothing reads as a wrong one, and
 		// counts as one: a password tried here must not be confirmed to a
 		// caller who could use it elsewhere (A8).

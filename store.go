@@ -161,9 +161,7 @@ type LoginStore interface {
 	// Register writes a self-registration (A2) in one atomic step: it
 	// finds the tenant's contact with c.Login.Email (normalised; of several,
 	// the lowest ID), or stores c.Contact when there is none; stores
-	// c.Login as that contact's; and stores c.Token for it, unless its Hash
-	// is zero, replacing its other tokens of that kind (as PutToken). It
-	// returns the contact's ID.
+	// c.Login as that contact's. It returns the contact's ID.
 	// When the e-mail or the contact already has a login it writes nothing
 	// and returns an error wrapping ErrConflict. Of concurrent
 	// registrations of one e-mail, one writes and the others conflict: one
@@ -177,11 +175,11 @@ type LoginStore interface {
 }
 
 // RegisterChange is a self-registration as LoginStore.Register writes it.
-// The ContactID of Login and Token are set by the store to the contact's.
+// The ContactID of Login is set by the store to the contact's. Its mail
+// (and the mail's token) comes after, from the mail queue.
 type RegisterChange struct {
 	Contact Contact // stored when no contact has the e-mail
 	Login   Login
-	Token   Token // none when its Hash is zero (a single sign-on)
 }
 
 // TokenStore keeps single-use tokens: invitations, registrations and

@@ -75,28 +75,15 @@ func (s *Store) Register(_ context.Context, c portal.RegisterChange) (uuid.UUID,
 		if _, ok := x.logins[cid]; ok {
 			return fmt.Errorf("memstore: login of %s: %w", cid, portal.ErrConflict)
 		}
-		withToken := c.Token.Hash != portal.TokenHash{}
-		if _, ok := x.tokens[c.Token.Hash]; ok && withToken {
-			return fmt.Errorf("memstore: token: %w", portal.ErrConflict)
-		}
 		if cid == c.Contact.ID {
 			ct := c.Contact.Clone()
 			t.contacts[ct.ID] = ct
 			t.indexContact(ct)
 		}
-		l, tk := c.Login, c.Token
-		l.ContactID, tk.ContactID = cid, cid
+		l := c.Login
+		l.ContactID = cid
 		x.logins[cid] = l
 		x.byEmail[l.Email] = cid
-		if !withToken {
-			return nil
-		}
-		for h, o := range x.tokens {
-			if o.Kind == tk.Kind && o.ContactID == cid {
-				delete(x.tokens, h)
-			}
-		}
-		x.tokens[tk.Hash] = tk
 		return nil
 	})
 	if err != nil {

@@ -122,13 +122,11 @@ func loginArgs(l portal.Login) []any {
 // moves the login to the new e-mail (followEmail).
 func (s *Store) CreateLogin(ctx context.Context, l portal.Login) error {
 	return s.write(ctx, "create login", l.PortalID, func(t tx) error {
-		var one int
-		err := t.row(ctx, "SELECT 1 FROM contacts WHERE portal_id = ? AND id = ?"+t.d.forUpdate(), id(l.PortalID), id(l.ContactID)).Scan(&one)
-		if err != nil && !isNoRows(err) {
+		if err := lockContact(ctx, t, l.PortalID, l.ContactID); err != nil {
 			return err
 		}
 		var email []byte
-		err = t.row(ctx, "SELECT email FROM contact_emails WHERE portal_id = ? AND contact_id = ?"+t.d.forUpdate(),
+		err := t.row(ctx, "SELECT email FROM contact_emails WHERE portal_id = ? AND contact_id = ?"+t.d.forUpdate(),
 			id(l.PortalID), id(l.ContactID)).Scan(&email)
 		switch {
 		case err == nil && string(email) != l.Email:
@@ -184,12 +182,9 @@ func (s *Store) Register(ctx context.Context, c portal.RegisterChange) (uuid.UUI
 				return err
 			}
 		}
-		l, tk := c.Login, c.Token
-		l.ContactID, tk.ContactID = cid, cid
-		if err := insertLogin(ctx, t, l); err != nil || tk.Hash == (portal.TokenHash{}) {
-			return err
-		}
-		return putToken(ctx, t, tk)
+		l := c.Login
+		l.ContactID = cid
+		return insertLogin(ctx, t, l)
 	})
 	if err != nil {
 		return uuid.Nil, err
@@ -361,6 +356,9 @@ func (s *Store) PutToken(ctx context.Context, tk portal.Token) error {
 }
 
 func putToken(ctx context.Context, t tx, tk portal.Token) error {
+	if err := lockContact(ctx, t, tk.PortalID, tk.ContactID); err != nil {
+		return err
+	}
 	if _, err := t.exec(ctx, "DELETE FROM tokens WHERE portal_id = ? AND contact_id = ? AND kind = ?",
 		id(tk.PortalID), id(tk.ContactID), string(tk.Kind)); err != nil {
 		return err
@@ -370,9 +368,27 @@ func putToken(ctx context.Context, t tx, tk portal.Token) error {
 	return err
 }
 
-// RestoreToken implements portal.TokenStore.
+// lockContact locks the contact's row, if it has one, for the rest of the
+// transaction: the writes of its login and tokens that must not interleave
+// (a token put back and a new one, a login and an e-mail change) take it
+// first, as PutContact does by writing the row.
+func lockContact(ctx context.Context, t tx, portalID, contactID uuid.UUID) error {
+	var one int
+	err := t.row(ctx, "SELECT 1 FROM contacts WHERE portal_id = ? AND id = ?"+t.d.forUpdate(), id(portalID), id(contactID)).Scan(&one)
+	if isNoRows(err) {
+		return nil
+	}
+	return err
+}
+
+// RestoreToken implements portal.TokenStore: under the contact's lock, as
+// putToken, so that a new token and an old one put back are never both
+// written.
 func (s *Store) RestoreToken(ctx context.Context, tk portal.Token) error {
 	return s.write(ctx, "restore token", tk.PortalID, func(t tx) error {
+		if err := lockContact(ctx, t, tk.PortalID, tk.ContactID); err != nil {
+			return err
+		}
 		var one int
 		err := t.row(ctx, "SELECT 1 FROM tokens WHERE portal_id = ? AND contact_id = ? AND kind = ?"+t.d.forUpdate(),
 			id(tk.PortalID), id(tk.ContactID), string(tk.Kind)).Scan(&one)

@@ -719,23 +719,20 @@ func testMailLimit(t *testing.T, s portal.Store) {
 }
 
 // Register writes a registration whole, or nothing: a new contact with its
-// login and token; a login of the contact that has the e-mail (the lowest
+// login; a login of the contact that has the e-mail (the lowest
 // ID of those that do); a conflict, writing nothing, when the e-mail has a
 // login already.
 // covers: A2, X8
 func testRegisterStore(t *testing.T, s portal.Store) {
 	pid := newTenant(t, s)
 	ids := ascendingIDs(t, 4)
-	reg := func(cid uuid.UUID, email string, tok byte) (uuid.UUID, error) {
-		var h portal.TokenHash
-		h[0] = tok
+	reg := func(cid uuid.UUID, email string) (uuid.UUID, error) {
 		return s.Register(ctx(t), portal.RegisterChange{
 			Contact: portal.Contact{ID: cid, PortalID: pid, Email: email, FirstName: "New", CreatedAt: at(1), UpdatedAt: at(1)},
 			Login:   portal.Login{PortalID: pid, Email: email, ConsentVersion: "v1", ConsentAt: at(1), CreatedAt: at(1), UpdatedAt: at(1)},
-			Token:   portal.Token{PortalID: pid, Hash: h, Kind: portal.TokenRegistration, CreatedAt: at(1), ExpiresAt: at(9)},
 		})
 	}
-	got, err := reg(ids[0], "new@example.com", 1)
+	got, err := reg(ids[0], "new@example.com")
 	require.NoError(t, err)
 	assert.Equal(t, ids[0], got, "a new contact")
 	c, err := s.Contact(ctx(t), pid, ids[0])
@@ -745,26 +742,21 @@ func testRegisterStore(t *testing.T, s portal.Store) {
 	require.NoError(t, err)
 	assert.Equal(t, ids[0], l.ContactID)
 	assert.Equal(t, "v1", l.ConsentVersion)
-	tk, err := s.TakeToken(ctx(t), pid, portal.TokenRegistration, portal.TokenHash{1})
-	require.NoError(t, err)
-	assert.Equal(t, ids[0], tk.ContactID)
 
 	// Two contacts have an e-mail and no login: the lower ID gets it.
 	for _, cid := range []uuid.UUID{ids[2], ids[1]} {
 		require.NoError(t, s.PutContact(ctx(t), portal.Contact{ID: cid, PortalID: pid, Email: "known@example.com", CreatedAt: at(2), UpdatedAt: at(2)}))
 	}
-	got, err = reg(ids[3], "known@example.com", 2)
+	got, err = reg(ids[3], "known@example.com")
 	require.NoError(t, err)
 	assert.Equal(t, ids[1], got, "the known contact with the lowest ID")
 	_, err = s.Contact(ctx(t), pid, ids[3])
 	require.ErrorIs(t, err, portal.ErrNotFound, "no new contact")
 
-	_, err = reg(ids[3], "new@example.com", 3)
+	_, err = reg(ids[3], "new@example.com")
 	require.ErrorIs(t, err, portal.ErrConflict, "the e-mail has a login")
 	_, err = s.Contact(ctx(t), pid, ids[3])
 	require.ErrorIs(t, err, portal.ErrNotFound, "nothing written")
-	_, err = s.TakeToken(ctx(t), pid, portal.TokenRegistration, portal.TokenHash{3})
-	require.ErrorIs(t, err, portal.ErrNotFound)
 }
 
 // Concurrent first registrations of one unknown e-mail, through the Portal,
@@ -1323,6 +1315,24 @@ func testAcceptDuringEmailChange(t *testing.T, s portal.Store) {
 	require.ErrorIs(t, err, portal.ErrNotFound, "no login under the old address")
 	_, err = s.Login(ctx(t), d.pid, d.bob.ID)
 	require.ErrorIs(t, err, portal.ErrNotFound)
+
+	// An accept refused (its password) while the address changes does not
+	// bring back the token the change ended.
+	carl := d.carl
+	carl.Lists = []uuid.UUID{d.list.ID}
+	_, err = d.p.SaveContact(ctx(t), carl)
+	require.NoError(t, err)
+	require.NoError(t, d.p.InviteContact(ctx(t), d.pid, d.carl.ID))
+	old := d.lastToken(t, d.carl.Email, portal.TokenInvitation)
+	m.once = sync.Once{}
+	m.hook = func() {
+		carl.Email = "carl.new@acme.example"
+		_, err := d.p.SaveContact(ctx(t), carl)
+		require.NoError(t, err)
+	}
+	require.ErrorIs(t, d.p.AcceptInvitation(ctx(t), d.pid, old, "carl@acme.example"), portal.ErrInvalid)
+	require.ErrorIs(t, d.p.AcceptInvitation(ctx(t), d.pid, old, goodPassword), portal.ErrInvalid,
+		"the token of the old address stays ended")
 
 	require.ErrorIs(t, s.CreateLogin(ctx(t), portal.Login{PortalID: d.pid, ContactID: d.bob.ID, Email: "bob@acme.example",
 		CreatedAt: baseTime, UpdatedAt: baseTime}), portal.ErrConflict, "the store refuses a login under an address the contact no longer has")
