@@ -63,6 +63,15 @@ func (s *server) renderLogin(w http.ResponseWriter, v *visit, code int, p page, 
 // login checks the e-mail and password (A4). Every refusal reads the same,
 // whatever the reason, as the portal answers them alike.
 func (s *server) login(w http.ResponseWriter, r *http.Request, v *visit) {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+		// A login carrying a draft: as long as the form it came from.
+		r.Body = http.MaxBytesReader(w, r.Body, maxDraft)
+		if err := r.ParseMultipartForm(maxDraft); err != nil {
+			s.fail(w, v, tooLarge(err))
+			return
+		}
+		defer r.MultipartForm.RemoveAll()
+	}
 	if err := s.checkForm(w, r); err != nil {
 		s.fail(w, v, err)
 		return

@@ -2,11 +2,15 @@ package main
 
 import (
 	"errors"
+	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
 	"github.com/google/uuid"
+
+	"github.com/helpdeskkit/portal"
 )
 
 // A draft is what a customer typed into a form (a reply, the support form)
@@ -45,24 +49,58 @@ func (s *server) draftOf(w http.ResponseWriter, r *http.Request) (draft, bool) {
 	default:
 		return d, false
 	}
-	if s.origins.Check(r) != nil || s.parseMultipart(w, r) != nil {
+	if s.origins.Check(r) != nil {
 		return d, false
 	}
-	if r.MultipartForm != nil {
-		defer r.MultipartForm.RemoveAll()
-		for _, fhs := range r.MultipartForm.File {
-			for _, fh := range fhs {
-				d.files = d.files || fh.Filename != "" || fh.Size > 0
-			}
-		}
+	values, files, err := readDraft(w, r)
+	if err != nil {
+		return d, false
 	}
-	for name, vs := range r.PostForm { // a multipart form's values too
-		if name != csrfField && len(vs) > 0 {
+	d.files = files
+	for name, vs := range values {
+		if name != csrfField && len(vs) > 0 && vs[0] != "" {
 			d.Fields = append(d.Fields, draftField{Name: name, Value: vs[0]})
 		}
 	}
 	slices.SortFunc(d.Fields, func(a, b draftField) int { return strings.Compare(a.Name, b.Name) })
 	return d, true
+}
+
+// maxDraft bounds what a request without a session may make the server
+// read: the typed fields of a form (each at most portal.MaxContent bytes),
+// never its files.
+const maxDraft = 4 * portal.MaxContent
+
+// readDraft reads the typed fields of a posted form, within maxDraft, and
+// reports whether it carries files. A multipart form is read up to its
+// first file: the portal's forms put their files last, and a request
+// without a session is not worth reading a file for.
+func readDraft(w http.ResponseWriter, r *http.Request) (url.Values, bool, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxDraft)
+	mr, err := r.MultipartReader()
+	if errors.Is(err, http.ErrNotMultipart) {
+		err = r.ParseForm()
+		return r.PostForm, false, err
+	} else if err != nil {
+		return nil, false, err
+	}
+	values := url.Values{}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return values, false, nil
+		} else if err != nil {
+			return nil, false, err
+		}
+		if part.FileName() != "" {
+			return values, true, nil
+		}
+		b, err := io.ReadAll(part)
+		if err != nil {
+			return nil, false, err
+		}
+		values.Add(part.FormName(), string(b))
+	}
 }
 
 // draftIn reads the draft a login form carries back (draftOf put it there).

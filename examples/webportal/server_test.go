@@ -303,6 +303,29 @@ func TestEndedSessionKeepsTheTypedText(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	assert.Contains(t, res.body, "Kept subject")
 	assert.Contains(t, res.body, "Kept content")
+
+	// A long text rides in the login form as the browser sends it, as
+	// multipart: well over the 1 MiB a plain login may be.
+	long := strings.Repeat("æøå ", 100_000) // 700 KB, 2.7 MB URL-encoded
+	tp.clock.Add(tp.demo.data.Settings.IdleTimeout + time.Minute)
+	res = c.post("/new", url.Values{"csrf": {c.csrf("/login")}, "subject": {"Long"}, "content": {long}, "key": {"k2"}})
+	require.Equal(t, http.StatusUnauthorized, res.StatusCode)
+	assert.Contains(t, res.body, `enctype="multipart/form-data"`)
+	form = hidden(res.body)
+	form.Set("email", tp.login(0))
+	form.Set("password", demoPassword)
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for name, vs := range form {
+		require.NoError(t, mw.WriteField(name, vs[0]))
+	}
+	require.NoError(t, mw.Close())
+	req, err := http.NewRequest(http.MethodPost, tp.URL+"/login", &buf)
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	res = c.do(req)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, res.body, html.EscapeString(long), "the whole text is back")
 }
 
 // The preview's login (helpdesk users) is throttled as customers' are:
@@ -664,6 +687,8 @@ func TestRegistration(t *testing.T) {
 	form := url.Values{"csrf": {c.csrf("/register")}, "email": {"new.customer@example.com"}, "firstName": {"Nina"}, "lastName": {"Nyholm"}}
 	res := c.post("/register", form)
 	assert.Equal(t, http.StatusBadRequest, res.StatusCode, "no registration without consent")
+	_, err = tp.p.DeliverMail(context.Background(), tp.demo.tenant())
+	require.NoError(t, err)
 	_, mailed := tp.mail.Last("new.customer@example.com")
 	assert.False(t, mailed)
 
