@@ -138,9 +138,10 @@ func (p *Portal) Deliver(ctx context.Context, portalID uuid.UUID, handle func(co
 // ErrInvalid.
 type DeliverOptions struct {
 	// PollInterval is how long the loop waits, with everything delivered,
-	// before it looks at the outbox again, for events written by other
-	// Portals (other processes) sharing the store. An action of this
-	// Portal for the tenant wakes the loop at once. Default 1 s.
+	// before it looks at the outbox (the mail queue) again, for events
+	// written (mails queued, or due again) by other Portals (other
+	// processes) sharing the store. An action (a request) of this Portal
+	// for the tenant wakes the loop at once. Default 1 s.
 	PollInterval time.Duration
 	// RetryMin is how long the loop waits after a failure (the handler's
 	// or the store's) before it tries again; each further failure in a row
