@@ -194,14 +194,9 @@ func (p *Portal) sendQueued(ctx context.Context, m QueuedMail) (bool, error) {
 		if s.Access.Mode != AccessGroups {
 			return false, nil
 		}
-		c, err := p.store.Contact(ctx, m.PortalID, m.ContactID)
-		if isNotFound(err) {
-			return false, nil
-		} else if err != nil {
-			return false, classify(err)
-		}
-		if !inAccessGroups(&s, &c) {
-			return false, nil
+		c, ok, err := p.member(ctx, &s, m.PortalID, m.ContactID)
+		if !ok || err != nil {
+			return false, err
 		}
 		if taken, err := p.emailTaken(ctx, m.PortalID, &c); err != nil || taken {
 			return false, err
@@ -220,15 +215,9 @@ func (p *Portal) sendQueued(ctx context.Context, m QueuedMail) (bool, error) {
 		if m.Kind == TokenRegistration && l.PasswordHash != "" {
 			return false, nil // completed meanwhile
 		}
-		if s.Access.Mode == AccessGroups { // a new password would open nothing
-			c, err := p.store.Contact(ctx, m.PortalID, l.ContactID)
-			if isNotFound(err) {
-				return false, nil
-			} else if err != nil {
-				return false, classify(err)
-			}
-			if !inAccessGroups(&s, &c) {
-				return false, nil
+		if s.Access.Mode == AccessGroups { // outside them a new password opens nothing
+			if _, ok, err := p.member(ctx, &s, m.PortalID, l.ContactID); !ok || err != nil {
+				return false, err
 			}
 		}
 		contactID = l.ContactID
@@ -244,6 +233,19 @@ func (p *Portal) sendQueued(ctx context.Context, m QueuedMail) (bool, error) {
 		return false, classify(err)
 	}
 	return true, nil
+}
+
+// member reads a contact and reports whether a mail may still go to it:
+// it exists and is in the access groups (any contact is, under
+// self-registration).
+func (p *Portal) member(ctx context.Context, s *Settings, portalID, contactID uuid.UUID) (Contact, bool, error) {
+	c, err := p.store.Contact(ctx, portalID, contactID)
+	if isNotFound(err) {
+		return Contact{}, false, nil
+	} else if err != nil {
+		return Contact{}, false, classify(err)
+	}
+	return c, inAccessGroups(s, &c), nil
 }
 
 // mailOf is the mail that carries the token t (tok) to email.
