@@ -56,14 +56,22 @@ func (s *server) draftOf(w http.ResponseWriter, r *http.Request) (draft, bool) {
 	if err != nil {
 		return d, false
 	}
-	d.files = files
+	d.files, d.Fields = files, draftFields(values, "")
+	return d, true
+}
+
+// draftFields returns the typed fields of values whose names start with
+// prefix, under their names without it, in name order: what was typed,
+// not the form's token nor an empty field.
+func draftFields(values url.Values, prefix string) []draftField {
+	var fs []draftField
 	for name, vs := range values {
-		if name != csrfField && len(vs) > 0 && vs[0] != "" {
-			d.Fields = append(d.Fields, draftField{Name: name, Value: vs[0]})
+		if name, ok := strings.CutPrefix(name, prefix); ok && name != csrfField && len(vs) > 0 && vs[0] != "" {
+			fs = append(fs, draftField{Name: name, Value: vs[0]})
 		}
 	}
-	slices.SortFunc(d.Fields, func(a, b draftField) int { return strings.Compare(a.Name, b.Name) })
-	return d, true
+	slices.SortFunc(fs, func(a, b draftField) int { return strings.Compare(a.Name, b.Name) })
+	return fs
 }
 
 // maxDraft bounds what a request without a session may make the server
@@ -112,12 +120,7 @@ func draftIn(r *http.Request) (draft, bool) {
 			return draft{}, false // only the portal's own forms
 		}
 	}
-	for name, vs := range r.PostForm {
-		if field, ok := strings.CutPrefix(name, draftPrefix); ok && len(vs) > 0 {
-			d.Fields = append(d.Fields, draftField{Name: field, Value: vs[0]})
-		}
-	}
-	slices.SortFunc(d.Fields, func(a, b draftField) int { return strings.Compare(a.Name, b.Name) })
+	d.Fields = draftFields(r.PostForm, draftPrefix)
 	return d, true
 }
 
