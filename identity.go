@@ -241,11 +241,12 @@ func (p *Portal) newTokenOf(portalID, contactID uuid.UUID, kind TokenKind) (stri
 
 // Invite queues an invitation (A3) to every contact of the portal's access
 // groups (S11) that has no password yet, and returns how many it queued;
-// the mail delivery (DeliverMail) sends them. Each invitation carries a single-use token that expires after
-// AuthOptions.InvitationTTL and replaces any earlier invitation of that
-// contact. It is a host operation and works while the portal is off, so
-// that invitations can go out before it opens. It fails with ErrForbidden
-// unless the portal uses access groups with password login.
+// the mail delivery (DeliverMail) sends them. Each invitation carries a
+// single-use token that expires after AuthOptions.InvitationTTL and
+// replaces any earlier invitation of that contact. It is a host operation
+// and works while the portal is off, so that invitations can go out before
+// it opens. It fails with ErrForbidden unless the portal uses access
+// groups with password login.
 //
 // Contacts may share an e-mail; logins may not (S11). Invite skips a
 // contact whose e-mail another contact already logs in with: its
@@ -482,11 +483,12 @@ type Registration struct {
 
 // Register registers a contact under self-registration (A2, S13) and
 // queues a mail with a link to set its password (TokenRegistration), which
-// proves that the e-mail is its own. The login records the version of the consent text
-// accepted (ConsentVersion) and when, at every registration: registering
-// again an e-mail whose login has no password yet (a registration not
-// completed, or a single sign-on login made before the portal used
-// passwords) records the consent accepted this time and queues a new link.
+// proves that the e-mail is its own. The login records the version of the
+// consent text accepted (ConsentVersion) and when, at every registration:
+// registering again an e-mail whose login has no password yet (a
+// registration not completed, or a single sign-on login made before the
+// portal used passwords) records the consent accepted this time and
+// queues a new link.
 // An e-mail with no contact creates one; a known one is linked to its
 // contact (the lowest ID among several).
 //
@@ -570,8 +572,9 @@ func (p *Portal) Register(ctx context.Context, portalID uuid.UUID, r Registratio
 // that expires after AuthOptions.ResetTTL and replaces an earlier one. An
 // e-mail without a login gets nothing, and the request's answer and work
 // are the same (nil, and one queued mail): a caller cannot learn, even by
-// timing it, which e-mails have a login. It fails with ErrPortalDisabled while the portal is off, and
-// ErrForbidden when the portal uses single sign-on.
+// timing it, which e-mails have a login. It fails with ErrPortalDisabled
+// while the portal is off, and ErrForbidden when the portal uses single
+// sign-on.
 func (p *Portal) RequestPasswordReset(ctx context.Context, portalID uuid.UUID, email string) error {
 	s, err := p.portalOn(ctx, portalID)
 	if err != nil {

@@ -14,8 +14,9 @@ import (
 // (DeliverMail, or the loop RunMailDelivery) sends it afterwards. So no
 // request waits on the mail server, a password-reset request does the same
 // work whatever address it names (its time tells nothing), and a failing
-// mail server loses no mail: the delivery tries it again. The token a mail carries is made when the mail is sent, so
-// that the store never holds one in the clear.
+// mail server loses no mail: the delivery tries it again. The token a mail
+// carries is made when the mail is sent, so that the store never holds one
+// in the clear.
 
 // Mail is one message the portal sends to a contact (A2–A4).
 type Mail struct {
@@ -109,9 +110,10 @@ func (p *Portal) queueMail(ctx context.Context, portalID uuid.UUID, kind TokenKi
 // turn comes is dropped unsent: a reset or registration for an e-mail
 // without a login (that is how a request for an unknown e-mail ends), a
 // registration already completed, an invitation or reset of a contact
-// outside the access groups. DeliverMail goes on past a failing mail and returns the first
-// failure, wrapped, after the others. It fails with ErrInternal when no
-// Mailer is configured, and ErrNotFound for an unknown tenant.
+// outside the access groups. DeliverMail goes on past a failing mail and
+// returns the first failure, wrapped, after the others. It fails with
+// ErrInternal when no Mailer is configured, and ErrNotFound for an unknown
+// tenant.
 //
 // The host calls it on a timer, or starts RunMailDelivery once.
 func (p *Portal) DeliverMail(ctx context.Context, portalID uuid.UUID) (int, error) {

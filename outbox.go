@@ -288,8 +288,9 @@ func (p *Portal) pause(ctx context.Context, d time.Duration, wake <-chan struct{
 }
 
 // wakeups tell RunDelivery (RunMailDelivery) loops that an action of this
-// Portal wrote an event (queued a mail) of their tenant: one channel per tenant that a loop has listened
-// on since the tenant's last event, closed (and dropped) by the next one.
+// Portal wrote an event (queued a mail) of their tenant: one channel per
+// tenant that a loop has listened on since the tenant's last event,
+// closed (and dropped) by the next one.
 // A stopped loop may leave its tenant's channel behind: at most one per
 // tenant.
 type wakeups struct {
