@@ -3,7 +3,6 @@ package portal
 import (
 	"context"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -150,7 +149,7 @@ func (p *Portal) Reply(ctx context.Context, v Viewer, ticketID uuid.UUID, in Rep
 			m = first
 			break
 		}
-		if !errors.Is(err, ErrConflict) || attempt == maxAttempts {
+		if !lostRace(err) || attempt == maxAttempts {
 			return ConversationMessage{}, p.dropBlobs(ctx, v.PortalID, m.Attachments, classify(err))
 		}
 		// Something changed the ticket meanwhile: decide again on what it
@@ -180,7 +179,7 @@ func replyID(portalID, contactID, ticketID uuid.UUID, key string) uuid.UUID {
 // without a key is a ticket that changed, and a new random ID cannot be
 // there.
 func (p *Portal) postedReply(ctx context.Context, m Message, keyed bool, err error) (Message, bool) {
-	if !keyed && errors.Is(err, ErrConflict) {
+	if !keyed && lostRace(err) {
 		return Message{}, false
 	}
 	ms, err := p.store.Messages(context.WithoutCancel(ctx), m.PortalID, m.ThreadID)
@@ -268,7 +267,7 @@ func (p *Portal) Close(ctx context.Context, v Viewer, ticketID uuid.UUID) (Close
 			p.wake.notify(v.PortalID)
 			return CloseResult{StageID: stage}, nil
 		}
-		if !errors.Is(err, ErrConflict) {
+		if !lostRace(err) {
 			// Committed though its acknowledgement was lost? Then it is
 			// closed, as asked.
 			if now, gerr := p.store.Ticket(context.WithoutCancel(ctx), v.PortalID, t.ID); gerr == nil && now.StageID == stage {
@@ -276,7 +275,7 @@ func (p *Portal) Close(ctx context.Context, v Viewer, ticketID uuid.UUID) (Close
 				return CloseResult{StageID: stage}, nil
 			}
 		}
-		if !errors.Is(err, ErrConflict) || attempt == maxAttempts {
+		if !lostRace(err) || attempt == maxAttempts {
 			return CloseResult{}, classify(err)
 		}
 	}

@@ -72,54 +72,68 @@ func (d *demo) events(t testing.TB) []portal.Event {
 // faultyStore fails the action writes it is told to, as a store whose
 // transaction failed: nothing of it is written; or, with lost, as one
 // whose commit's acknowledgement was lost: all of it is written, and the
-// caller gets an error.
+// caller gets an error. With busy, the error is a *portal.BusyError, as a
+// store's whose retry budget was spent (Unknown with lost). calls counts
+// the action writes.
 type faultyStore struct {
 	portal.Store
-	fail, lost atomic.Bool
+	fail, lost, busy atomic.Bool
+	calls            atomic.Int64
 }
 
 var errInjected = errors.New("injected fault")
 
+// injected is the error of a failed or lost write.
+func (s *faultyStore) injected() error {
+	if s.busy.Load() {
+		return &portal.BusyError{Op: "injected", Unknown: s.lost.Load(), Err: errInjected}
+	}
+	return errInjected
+}
+
 func (s *faultyStore) AddReply(ctx context.Context, c portal.ReplyChange) error {
+	s.calls.Add(1)
 	if s.fail.Load() {
-		return errInjected
+		return s.injected()
 	}
 	if err := s.Store.AddReply(ctx, c); err != nil || !s.lost.Load() {
 		return err
 	}
-	return errInjected
+	return s.injected()
 }
 
 func (s *faultyStore) CloseTicket(ctx context.Context, c portal.CloseChange) error {
+	s.calls.Add(1)
 	if s.fail.Load() {
-		return errInjected
+		return s.injected()
 	}
 	if err := s.Store.CloseTicket(ctx, c); err != nil || !s.lost.Load() {
 		return err
 	}
-	return errInjected
+	return s.injected()
 }
 
 func (s *faultyStore) SubmitTicket(ctx context.Context, c portal.SubmitChange) (uuid.UUID, bool, error) {
+	s.calls.Add(1)
 	if s.fail.Load() {
-		return uuid.Nil, false, errInjected
+		return uuid.Nil, false, s.injected()
 	}
 	id, created, err := s.Store.SubmitTicket(ctx, c)
 	if err != nil || !s.lost.Load() {
 		return id, created, err
 	}
-	return uuid.Nil, false, errInjected
+	return uuid.Nil, false, s.injected()
 }
 
 func (s *faultyStore) Register(ctx context.Context, c portal.RegisterChange) (uuid.UUID, error) {
 	if s.fail.Load() {
-		return uuid.Nil, errInjected
+		return uuid.Nil, s.injected()
 	}
 	id, err := s.Store.Register(ctx, c)
 	if err != nil || !s.lost.Load() {
 		return id, err
 	}
-	return uuid.Nil, errInjected
+	return uuid.Nil, s.injected()
 }
 
 // faultyBlobs fails every Put after the first ok ones, having written part
@@ -249,6 +263,53 @@ func TestLostAcknowledgementLosesNothing(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, again2.AlreadyClosed, "and it is closed")
 	assert.Len(t, d.events(t), 3, "one event for the close")
+}
+
+// A store that stays busy past its retry budget, or loses its database
+// (X7), answers an action with a *BusyError: an ErrConflict that says "try
+// again", never ErrInternal. Portal returns it at once rather than
+// deciding the action again as after a plain conflict, and a keyed
+// submission is not taken for a key used with other values. When the
+// commit was lost (Unknown), the action is found done.
+// covers: X7
+func TestBusyStoreMeansTryAgain(t *testing.T) {
+	ctx := context.Background()
+	store := &faultyStore{Store: memstore.New()}
+	d := newDemo(t, store, blobs.NewMemory())
+	store.fail.Store(true)
+	store.busy.Store(true)
+	busy := func(t *testing.T, err error) {
+		t.Helper()
+		var be *portal.BusyError
+		require.ErrorAs(t, err, &be)
+		require.ErrorIs(t, err, portal.ErrConflict)
+		assert.NotErrorIs(t, err, portal.ErrInternal)
+		var ce *portal.ConflictError
+		assert.False(t, errors.As(err, &ce), "not a conflict of the action's own: %v", err)
+		assert.EqualValues(t, 1, store.calls.Swap(0), "the store is asked once")
+	}
+	_, err := d.p.Reply(ctx, d.viewer, d.ticket, portal.ReplyInput{Text: "busy", Key: "r1"})
+	busy(t, err)
+	_, err = d.p.Close(ctx, d.viewer, d.ticket)
+	busy(t, err)
+	sub := portal.SubmissionInput{Values: map[string]any{"subject": "S", "content": "C"}, Key: "form-1"}
+	_, err = d.p.SubmitTicket(ctx, d.viewer, sub)
+	busy(t, err)
+	assert.Empty(t, d.events(t), "nothing was written")
+
+	store.fail.Store(false)
+	store.lost.Store(true) // written, though the store could not tell
+	m, err := d.p.Reply(ctx, d.viewer, d.ticket, portal.ReplyInput{Text: "busy", Key: "r1"})
+	require.NoError(t, err, "the reply was committed")
+	res, err := d.p.SubmitTicket(ctx, d.viewer, sub)
+	require.NoError(t, err, "the submission was committed")
+	closed, err := d.p.Close(ctx, d.viewer, d.ticket)
+	require.NoError(t, err, "the close was committed")
+	assert.False(t, closed.AlreadyClosed)
+	evs := d.events(t)
+	require.Len(t, evs, 3, "one event each")
+	assert.Equal(t, m.ID, evs[0].MessageID)
+	assert.Equal(t, res.TicketID, evs[1].TicketID)
 }
 
 // A failing blob store fails the reply with nothing written: the files put

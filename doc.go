@@ -141,7 +141,10 @@
 // [ErrInternal]. Branch with errors.Is. Validation errors are
 // [*ValidationError] values listing each [*FieldError]. A store's own failure
 // becomes ErrInternal with a generic message; its cause stays reachable for
-// logs.
+// logs. A store that could not do a step now — its writes kept losing
+// races to other transactions past its retry budget, or its database was
+// out of reach — answers with a [*BusyError], an ErrConflict that says "try
+// again" (X7); an action with an idempotency key is then done once.
 //
 // # Concurrency
 //

@@ -103,6 +103,41 @@ func (e *ConflictError) Error() string { return "conflict: " + e.Field + ": " + 
 // Unwrap makes every ConflictError match ErrConflict.
 func (e *ConflictError) Unwrap() error { return ErrConflict }
 
+// BusyError is the ErrConflict of a store step that no rule refused but
+// that the database could not do now: other transactions kept winning the
+// race for the same rows until the store's retry budget or the context's
+// deadline was spent, or the database could not be reached. The caller may
+// try again later; an action with an idempotency key is then done once.
+// Stores return it (see sqlstore); Portal returns it as it is, without
+// deciding the action again as it does after a plain conflict.
+type BusyError struct {
+	// Op is what the store was doing, such as "add reply".
+	Op string
+	// Unknown is set when the connection was lost while the step was
+	// committing: it may have been written.
+	Unknown bool
+	// Err is the last failure underneath, for logs; Error does not show it.
+	Err error
+}
+
+func (e *BusyError) Error() string {
+	if e.Unknown {
+		return "conflict: " + e.Op + ": the database connection was lost while committing; try again"
+	}
+	return "conflict: " + e.Op + ": the database is busy or unreachable; try again"
+}
+
+// Unwrap makes every BusyError match ErrConflict, and keeps its cause.
+func (e *BusyError) Unwrap() []error { return []error{ErrConflict, e.Err} }
+
+// lostRace reports whether err is a conflict with a concurrent change,
+// after which an action is decided again on what the store holds now: an
+// ErrConflict that is not a BusyError.
+func lostRace(err error) bool {
+	var busy *BusyError
+	return errors.Is(err, ErrConflict) && !errors.As(err, &busy)
+}
+
 // errEmailTaken is the answer to a contact e-mail that another contact's
 // login has: an e-mail names at most one login per portal (S11).
 func errEmailTaken() error {

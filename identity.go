@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -408,7 +407,7 @@ func (p *Portal) setPassword(ctx context.Context, portalID uuid.UUID, kind Token
 			return why
 		}
 		// Not over a newer token: an invitation sent meanwhile stays.
-		if err := p.store.RestoreToken(ctx, t); err != nil && !isConflict(err) {
+		if err := p.store.RestoreToken(ctx, t); err != nil && !lostRace(err) {
 			return classify(err)
 		}
 		return why
@@ -423,7 +422,7 @@ func (p *Portal) setPassword(ctx context.Context, portalID uuid.UUID, kind Token
 	switch {
 	case isNotFound(err):
 		l := Login{PortalID: portalID, ContactID: c.ID, Email: email, PasswordHash: encoded, CreatedAt: now, UpdatedAt: now}
-		if err := p.store.CreateLogin(ctx, l); isConflict(err) {
+		if err := p.store.CreateLogin(ctx, l); lostRace(err) {
 			if moved() {
 				return errBadToken()
 			}
@@ -553,7 +552,7 @@ func (p *Portal) Register(ctx context.Context, portalID uuid.UUID, r Registratio
 		switch {
 		case err == nil:
 			return p.queueMail(ctx, portalID, TokenRegistration, uuid.Nil, email)
-		case again && !isConflict(err):
+		case again && !lostRace(err):
 			return classify(err)
 		case again:
 			// The contact has a login under another e-mail: the answer
@@ -718,7 +717,7 @@ func (p *Portal) loginSucceeded(ctx context.Context, l Login, password, hash str
 			return nil
 		case isNotFound(err):
 			return errBadCredentials
-		case !isConflict(err):
+		case !lostRace(err):
 			return classify(err)
 		case again:
 			return errBadCredentials // changed twice while it was checked
@@ -844,7 +843,7 @@ func (p *Portal) ssoRegister(ctx context.Context, s *Settings, portalID uuid.UUI
 		if err == nil {
 			return l, nil
 		}
-		if !isConflict(err) {
+		if !lostRace(err) {
 			return Login{}, classify(err)
 		}
 		got, err := p.store.LoginByEmail(ctx, portalID, email)
@@ -854,7 +853,7 @@ func (p *Portal) ssoRegister(ctx context.Context, s *Settings, portalID uuid.UUI
 		return got, nil
 	}
 	if err := p.store.CreateLogin(ctx, l); err != nil {
-		if !isConflict(err) {
+		if !lostRace(err) {
 			return Login{}, classify(err)
 		}
 		// A concurrent first sign-on made it, or the contact has a login
@@ -867,5 +866,3 @@ func (p *Portal) ssoRegister(ctx context.Context, s *Settings, portalID uuid.UUI
 	}
 	return l, nil
 }
-
-func isConflict(err error) bool { return errors.Is(err, ErrConflict) }

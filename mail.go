@@ -164,7 +164,7 @@ const mailSendTimeout = mailRetry / 2
 // did. A mail another delivery took first is left to it.
 func (p *Portal) deliver(ctx context.Context, m QueuedMail) (bool, error) {
 	next := p.clock().Add(backoff(mailRetry, mailRetryMax, m.Attempts+1))
-	if err := p.store.ClaimMail(ctx, m.PortalID, m.ID, m.DueAt, next); isConflict(err) || isNotFound(err) {
+	if err := p.store.ClaimMail(ctx, m.PortalID, m.ID, m.DueAt, next); lostRace(err) || isNotFound(err) {
 		return false, nil
 	} else if err != nil {
 		return false, classify(err)

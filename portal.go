@@ -3,7 +3,6 @@ package portal
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -168,7 +167,7 @@ func (p *Portal) SetEnabled(ctx context.Context, portalID uuid.UUID, on bool) (S
 		}
 		s.Enabled = on
 		saved, err := p.SaveSettings(ctx, portalID, s)
-		if errors.Is(err, ErrConflict) && attempt < 3 {
+		if lostRace(err) && attempt < 3 {
 			continue
 		}
 		return saved, err

@@ -106,7 +106,7 @@ func (p *Portal) SaveContact(ctx context.Context, c Contact) (Contact, error) {
 	if err := ps.err(); err != nil {
 		return Contact{}, err
 	}
-	if err := p.store.PutContact(ctx, c); isConflict(err) {
+	if err := p.store.PutContact(ctx, c); lostRace(err) {
 		return Contact{}, errEmailTaken()
 	} else if err != nil {
 		return Contact{}, classify(err)
@@ -286,7 +286,7 @@ func (p *Portal) SavePipeline(ctx context.Context, pl Pipeline) (Pipeline, error
 	if err := ps.err(); err != nil {
 		return Pipeline{}, err
 	}
-	if err := p.store.PutPipeline(ctx, pl); isConflict(err) {
+	if err := p.store.PutPipeline(ctx, pl); lostRace(err) {
 		return Pipeline{}, &ConflictError{Field: "stages", Problem: "a stage left out still has tickets: move them to another stage first"}
 	} else if err != nil {
 		return Pipeline{}, classify(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -208,13 +207,13 @@ func (p *Portal) SubmitTicket(ctx context.Context, v Viewer, in SubmissionInput)
 	c.Event = Event{ID: ids[3], PortalID: v.PortalID, Kind: EventSubmit, TicketID: t.ID, ChannelID: t.ChannelID,
 		ContactID: r.contact.ID, ThreadID: ids[1], MessageID: ids[2], At: r.now}
 	id, created, err := p.store.SubmitTicket(ctx, c)
-	if err != nil && !errors.Is(err, ErrConflict) {
+	if err != nil && !lostRace(err) {
 		// Committed though its acknowledgement was lost? Then it is done.
 		if _, gerr := p.store.Ticket(context.WithoutCancel(ctx), v.PortalID, t.ID); gerr == nil {
 			id, created, err = t.ID, true, nil
 		}
 	}
-	if errors.Is(err, ErrConflict) && in.Key != "" {
+	if lostRace(err) && in.Key != "" {
 		return SubmitResult{}, &ConflictError{Field: "key", Problem: "was used for a submission with other values"}
 	}
 	if err != nil {
