@@ -472,16 +472,24 @@ func (s *Store) Session(ctx context.Context, portalID uuid.UUID, hash portal.Tok
 
 // TouchSession implements portal.SessionStore.
 func (s *Store) TouchSession(ctx context.Context, portalID uuid.UUID, hash portal.TokenHash, at time.Time) error {
-	res, err := s.db.ExecContext(ctx, s.d.rebind("UPDATE sessions SET last_seen_at = ? WHERE portal_id = ? AND hash = ? AND last_seen_at < ?"),
-		at.UnixMicro(), id(portalID), hash[:], at.UnixMicro())
+	const touch = "UPDATE sessions SET last_seen_at = ? WHERE portal_id = ? AND hash = ? AND last_seen_at < ?"
+	res, err := s.db.ExecContext(ctx, s.d.rebind(touch), at.UnixMicro(), id(portalID), hash[:], at.UnixMicro())
 	if err != nil {
 		return mapErr("touch session", err)
 	}
 	if n, err := res.RowsAffected(); err == nil && n == 1 {
 		return nil
 	}
-	var one int
-	return mapErr("touch session", s.row(ctx, "SELECT 1 FROM sessions WHERE portal_id = ? AND hash = ?", id(portalID), hash[:]).Scan(&one))
+	// Not touched: the session is gone, or was seen later already, or (on
+	// a cluster) this node has not yet applied its creation. Again in a
+	// transaction, whose start waits for that (wsrep_sync_wait).
+	return s.transact(ctx, "touch session", func(x tx) error {
+		if _, err := x.exec(ctx, touch, at.UnixMicro(), id(portalID), hash[:], at.UnixMicro()); err != nil {
+			return err
+		}
+		var one int
+		return x.row(ctx, "SELECT 1 FROM sessions WHERE portal_id = ? AND hash = ?", id(portalID), hash[:]).Scan(&one)
+	})
 }
 
 // DeleteSession implements portal.SessionStore.

@@ -17,7 +17,8 @@ var ErrSchemaTooNew = errors.New("sqlstore: the database schema is newer than th
 
 // mapErr is the one place where driver errors become the portal's: no rows
 // is ErrNotFound, a unique violation ErrConflict, a cancelled context stays
-// itself; anything else is wrapped with what the store was doing (Portal
+// itself, a lost race that retry did not win or a database out of reach a
+// *portal.BusyError (ErrConflict: try again); anything else is wrapped with what the store was doing (Portal
 // reports it as ErrInternal).
 func mapErr(op string, err error) error {
 	switch {
@@ -27,6 +28,10 @@ func mapErr(op string, err error) error {
 		return fmt.Errorf("%w: %s", portal.ErrNotFound, op)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("sqlstore: %s: %w", op, err)
+	case errors.As(err, new(*portal.BusyError)):
+		return err
+	case retryable(err), unavailable(err):
+		return busy(op, err)
 	case state(err) == "23505":
 		return fmt.Errorf("%w: %s: already exists", portal.ErrConflict, op)
 	}
@@ -64,12 +69,4 @@ func state(err error) string {
 		return m[2]
 	}
 	return ""
-}
-
-// retryable reports whether a transaction failed only because another one
-// won a race (serialization failure, deadlock, busy database) and may be
-// run again.
-func retryable(err error) bool {
-	s := state(err)
-	return s == "40001" || s == "40P01"
 }

@@ -322,3 +322,44 @@ func TestUnknownDialect(t *testing.T) {
 	require.ErrorIs(t, err, portal.ErrInvalid)
 	assert.Contains(t, err.Error(), "dialect")
 }
+
+// A write that keeps losing to another transaction (here: another process
+// holds SQLite's write lock, and the database does not wait for it) runs
+// again until the store's retry budget is spent, then fails with a
+// *portal.BusyError: ErrConflict, "try again", never ErrInternal. Once the
+// other lets go, the same write succeeds. covers: X7
+func TestBusyDatabaseMeansTryAgain(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "portal.db")
+	dsn := "file:" + path + "?_pragma=busy_timeout(0)&_pragma=journal_mode(WAL)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	require.NoError(t, err)
+	defer db.Close()
+	_, err = sqlstore.OpenWith(ctx, db, sqlstore.SQLite, sqlstore.Options{RetryBudget: -1})
+	require.ErrorIs(t, err, portal.ErrInvalid, "a negative budget")
+	st, err := sqlstore.OpenWith(ctx, db, sqlstore.SQLite, sqlstore.Options{RetryBudget: 300 * time.Millisecond})
+	require.NoError(t, err)
+
+	other, err := sql.Open("sqlite", dsn)
+	require.NoError(t, err)
+	defer other.Close()
+	holder, err := other.BeginTx(ctx, nil) // BEGIN IMMEDIATE: the write lock
+	require.NoError(t, err)
+	_, err = holder.Exec("UPDATE portal_schema SET applied_at = applied_at")
+	require.NoError(t, err)
+
+	tenant := portal.Tenant{ID: uuid.New(), Name: "Busy", CreatedAt: portaltest.Now()}
+	err = st.CreateTenant(ctx, tenant, portal.DefaultSettings())
+	var busy *portal.BusyError
+	require.ErrorAs(t, err, &busy)
+	assert.ErrorIs(t, err, portal.ErrConflict)
+	assert.NotErrorIs(t, err, portal.ErrInternal)
+	assert.False(t, busy.Unknown, "nothing was committed")
+	assert.NotContains(t, err.Error(), "SQLITE", "the driver's message is kept for logs, not shown")
+	assert.Greater(t, st.Stats().Reruns, int64(2), "it ran again, more than twice")
+
+	require.NoError(t, holder.Rollback())
+	require.NoError(t, st.CreateTenant(ctx, tenant, portal.DefaultSettings()))
+	_, err = st.Tenant(ctx, tenant.ID)
+	require.NoError(t, err)
+}

@@ -93,19 +93,26 @@ func Migrate(ctx context.Context, db *sql.DB, d Dialect) error {
 	if err != nil {
 		return fmt.Errorf("sqlstore: %w", err)
 	}
+	// One connection for the whole run: on a cluster whose nodes the pool
+	// spreads over, each statement then sees what the ones before it did.
+	c, err := db.Conn(ctx)
+	if err != nil {
+		return mapErr("migrate", err)
+	}
+	defer c.Close()
 	create := "CREATE TABLE IF NOT EXISTS portal_schema (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)"
-	if err := retry(ctx, func() error { _, err := db.ExecContext(ctx, create); return err }); err != nil {
+	if err := retry(ctx, DefaultRetryBudget, func() error { _, err := c.ExecContext(ctx, create); return err }, racedCreate); err != nil {
 		return mapErr("create portal_schema", err)
 	}
 	var current int
-	if err := db.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM portal_schema").Scan(&current); err != nil {
+	if err := c.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM portal_schema").Scan(&current); err != nil {
 		return mapErr("read schema version", err)
 	}
 	if current > len(ms) {
 		return fmt.Errorf("%w: the database is at schema version %d, this program knows versions up to %d", ErrSchemaTooNew, current, len(ms))
 	}
 	for _, m := range ms[current:] {
-		if err := retry(ctx, func() error { return apply(ctx, db, d, m) }); err != nil {
+		if err := retry(ctx, DefaultRetryBudget, func() error { return apply(ctx, c, d, m) }, racedCreate); err != nil {
 			return mapErr("migration "+m.name, err)
 		}
 	}
@@ -113,7 +120,7 @@ func Migrate(ctx context.Context, db *sql.DB, d Dialect) error {
 }
 
 // apply runs one migration unless another process has.
-func apply(ctx context.Context, db *sql.DB, d Dialect, m migration) error {
+func apply(ctx context.Context, db *sql.Conn, d Dialect, m migration) error {
 	claim := d.rebind(d.insertNew("portal_schema", []string{"version"}, []string{"version", "applied_at"}))
 	now := time.Now().UnixMicro()
 	if !d.transactionalDDL() {
@@ -323,25 +330,14 @@ const (
 	mysqlHasIndex  = "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = ?"
 )
 
-// retry runs fn again while it fails only because a concurrent transaction
-// won a race (at most a few times, with a short pause). PostgreSQL's
-// CREATE TABLE IF NOT EXISTS can also lose such a race to another one: with
-// a unique violation in its catalog (23505), or as the table's row type
-// that the other has just made (42710 duplicate_object, 42P07
-// duplicate_table); run again, it finds the table.
-func retry(ctx context.Context, fn func() error) error {
-	var err error
-	for attempt := range 8 {
-		if err = fn(); err == nil || !(retryable(err) || lostCreate(err)) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Duration(attempt+1) * 5 * time.Millisecond):
-		}
-	}
-	return err
+// racedCreate reports whether a migration's statement lost a race and may
+// run again: as any transaction (retryable), or as a CREATE … IF NOT
+// EXISTS that lost to a concurrent one. PostgreSQL's can fail so with a
+// unique violation in its catalog (23505), or on the table's row type that
+// the other has just made (42710 duplicate_object, 42P07 duplicate_table);
+// run again, it finds the table.
+func racedCreate(err error) bool {
+	return retryable(err) || lostCreate(err)
 }
 
 // lostCreate reports whether err is a CREATE … IF NOT EXISTS that lost a

@@ -39,9 +39,11 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"sync/atomic"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -53,8 +55,10 @@ import (
 type Store struct {
 	db     *sql.DB
 	d      Dialect
-	kept   keptParts   // what every request of a tenant reads besides its contact
-	search searchIndex // the database's search index, if it has one
+	budget time.Duration // Options.RetryBudget
+	reruns atomic.Int64  // Stats.Reruns
+	kept   keptParts     // what every request of a tenant reads besides its contact
+	search searchIndex   // the database's search index, if it has one
 	// rareTickets and sampleRows replace the plans' bounds when set
 	// (tests); plans counts the pages cut by each plan.
 	rareTickets, sampleRows int
@@ -66,9 +70,33 @@ var (
 	_ portal.TicketPageFiller = (*Store)(nil)
 )
 
+// Options configure a Store. The zero value is the default.
+type Options struct {
+	// RetryBudget bounds how long a write transaction that keeps losing
+	// races to other transactions on the same rows (deadlocks, a Galera
+	// cluster's certification conflicts, serialization failures, a busy
+	// SQLite database), or that cannot reach the database, is run again,
+	// with growing, jittered pauses, before it fails with a
+	// *portal.BusyError (ErrConflict: try again). The context's deadline
+	// bounds it too. 0 means DefaultRetryBudget.
+	RetryBudget time.Duration
+}
+
 // Open migrates the database to the schema this package knows and returns a
-// Store on it. The caller keeps db and closes it when done.
+// Store on it with the default Options. The caller keeps db and closes it
+// when done.
 func Open(ctx context.Context, db *sql.DB, d Dialect) (*Store, error) {
+	return OpenWith(ctx, db, d, Options{})
+}
+
+// OpenWith is Open with Options.
+func OpenWith(ctx context.Context, db *sql.DB, d Dialect, opts Options) (*Store, error) {
+	if opts.RetryBudget < 0 {
+		return nil, fmt.Errorf("%w: retryBudget: must not be negative", portal.ErrInvalid)
+	}
+	if opts.RetryBudget == 0 {
+		opts.RetryBudget = DefaultRetryBudget
+	}
 	if err := Migrate(ctx, db, d); err != nil {
 		return nil, err
 	}
@@ -76,7 +104,21 @@ func Open(ctx context.Context, db *sql.DB, d Dialect) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{db: db, d: d, kept: keptParts{m: map[uuid.UUID]*parts{}}, search: search}, nil
+	return &Store{db: db, d: d, budget: opts.RetryBudget, kept: keptParts{m: map[uuid.UUID]*parts{}}, search: search}, nil
+}
+
+// Stats are counts of what a Store did since it was opened.
+type Stats struct {
+	// Reruns counts the write transactions run again because they lost a
+	// race to another transaction or their connection before committing
+	// (Options.RetryBudget): a measure of contention, on a cluster of its
+	// conflicts between nodes.
+	Reruns int64
+}
+
+// Stats returns the store's counts.
+func (s *Store) Stats() Stats {
+	return Stats{Reruns: s.reruns.Load()}
 }
 
 // SQLiteDSN returns the modernc.org/sqlite data source name for a database
@@ -127,18 +169,10 @@ func (t tx) bump(ctx context.Context, portalID uuid.UUID) error {
 	return err
 }
 
-// write runs fn in a transaction of the tenant portalID: it fails with
-// ErrNotFound when the tenant does not exist, and commits only when fn
-// succeeds. A transaction that lost a race with another (deadlock,
-// serialization failure, busy database) runs again.
+// write runs fn in a transaction of the tenant portalID (transact): it
+// fails with ErrNotFound when the tenant does not exist.
 func (s *Store) write(ctx context.Context, op string, portalID uuid.UUID, fn func(t tx) error) error {
-	err := retry(ctx, func() error {
-		sqlTx, err := s.db.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		defer sqlTx.Rollback()
-		t := tx{sqlTx, s.d}
+	return s.transact(ctx, op, func(t tx) error {
 		var one int
 		if err := t.row(ctx, "SELECT 1 FROM tenants WHERE id = ?", id(portalID)).Scan(&one); err != nil {
 			if err == sql.ErrNoRows {
@@ -146,13 +180,68 @@ func (s *Store) write(ctx context.Context, op string, portalID uuid.UUID, fn fun
 			}
 			return err
 		}
-		if err := fn(t); err != nil {
+		return fn(t)
+	})
+}
+
+// transact runs fn in a transaction and commits it when fn succeeds. A
+// transaction that lost a race with another (retryable), or that lost its
+// connection before its commit (unavailable), was rolled back: it runs
+// again, within the store's retry budget. So fn must do nothing that
+// outlives its transaction: no write elsewhere, no change to the store's
+// memory or to fn's caller's variables that a second run would not redo.
+// A commit whose connection was lost may or may not have been written: it
+// is not run again, and its error is a *portal.BusyError that says so.
+func (s *Store) transact(ctx context.Context, op string, fn func(t tx) error) error {
+	committing, runs := false, 0
+	again := func(err error) bool { return retryable(err) || !committing && unavailable(err) }
+	err := retry(ctx, s.budget, func() error {
+		if runs++; runs > 1 {
+			s.reruns.Add(1)
+		}
+		committing = false
+		sqlTx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
 			return err
 		}
-		return sqlTx.Commit()
-	})
+		defer sqlTx.Rollback()
+		if err := fn(tx{sqlTx, s.d}); err != nil {
+			return err
+		}
+		committing = true
+		return commit(ctx, sqlTx)
+	}, again)
+	if err != nil && committing && (unavailable(err) || errors.As(err, new(errCommitAbandoned))) {
+		return &portal.BusyError{Op: op, Unknown: true, Err: err}
+	}
 	return mapErr(op, err)
 }
+
+// commit commits sqlTx, or gives up waiting when ctx ends first: a
+// database/sql commit does not heed the context, and a commit on a cluster
+// can wait for as long as the database's lock wait timeout. The commit
+// goes on without a waiter; its outcome is unknown, and the error, the
+// context's, says so (transact: a *portal.BusyError with Unknown set).
+func commit(ctx context.Context, sqlTx *sql.Tx) error {
+	if ctx.Done() == nil {
+		return sqlTx.Commit()
+	}
+	done := make(chan error, 1)
+	go func() { done <- sqlTx.Commit() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return errCommitAbandoned{ctx.Err()}
+	}
+}
+
+// errCommitAbandoned is the error of a commit that the context ended
+// before it answered.
+type errCommitAbandoned struct{ err error }
+
+func (e errCommitAbandoned) Error() string { return "commit abandoned: " + e.err.Error() }
+func (e errCommitAbandoned) Unwrap() error { return e.err }
 
 // doc reads one JSON document.
 func (s *Store) doc(ctx context.Context, op, q string, args ...any) ([]byte, error) {

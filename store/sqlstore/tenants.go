@@ -20,13 +20,7 @@ func (s *Store) CreateTenant(ctx context.Context, t portal.Tenant, set portal.Se
 	if err != nil {
 		return err
 	}
-	err = retry(ctx, func() error {
-		sqlTx, err := s.db.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		defer sqlTx.Rollback()
-		x := tx{sqlTx, s.d}
+	return s.transact(ctx, "create tenant", func(x tx) error {
 		res, err := x.exec(ctx, s.d.insertNew("tenants", []string{"id"}, []string{"id", "created_at", "doc"}),
 			id(t.ID), t.CreatedAt.UnixMicro(), tdoc)
 		if err != nil {
@@ -38,12 +32,9 @@ func (s *Store) CreateTenant(ctx context.Context, t portal.Tenant, set portal.Se
 		if _, err := x.exec(ctx, "INSERT INTO settings (portal_id, version, doc) VALUES (?, 1, ?)", id(t.ID), sdoc); err != nil {
 			return err
 		}
-		if _, err := x.exec(ctx, "INSERT INTO generations (portal_id, generation) VALUES (?, 0)", id(t.ID)); err != nil {
-			return err
-		}
-		return sqlTx.Commit()
+		_, err = x.exec(ctx, "INSERT INTO generations (portal_id, generation) VALUES (?, 0)", id(t.ID))
+		return err
 	})
-	return mapErr("create tenant", err)
 }
 
 // Tenant implements portal.TenantStore.
@@ -80,19 +71,25 @@ func (s *Store) SaveSettings(ctx context.Context, portalID uuid.UUID, set portal
 	if err != nil {
 		return 0, err
 	}
-	res, err := s.db.ExecContext(ctx, s.d.rebind("UPDATE settings SET version = version + 1, doc = ? WHERE portal_id = ? AND version = ?"),
-		b, id(portalID), from)
+	// A transaction, though it is one statement: on a cluster, its start
+	// waits for what other nodes committed (wsrep_sync_wait), a lone
+	// UPDATE does not.
+	err = s.transact(ctx, "save settings", func(x tx) error {
+		res, err := x.exec(ctx, "UPDATE settings SET version = version + 1, doc = ? WHERE portal_id = ? AND version = ?", b, id(portalID), from)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+		var stored int64
+		if err := x.row(ctx, "SELECT version FROM settings WHERE portal_id = ?", id(portalID)).Scan(&stored); err != nil {
+			return err
+		}
+		return fmt.Errorf("%w: settings are at version %d, the save was based on %d", portal.ErrConflict, stored, from)
+	})
 	if err != nil {
-		return 0, mapErr("save settings", err)
+		return 0, err
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return 0, mapErr("save settings", err)
-	} else if n == 1 {
-		return from + 1, nil
-	}
-	var stored int64
-	if err := s.row(ctx, "SELECT version FROM settings WHERE portal_id = ?", id(portalID)).Scan(&stored); err != nil {
-		return 0, mapErr("save settings", err)
-	}
-	return 0, fmt.Errorf("%w: settings are at version %d, the save was based on %d", portal.ErrConflict, stored, from)
+	return from + 1, nil
 }
