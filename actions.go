@@ -149,6 +149,11 @@ func (p *Portal) Reply(ctx context.Context, v Viewer, ticketID uuid.UUID, in Rep
 			m = first
 			break
 		}
+		if mayBeWritten(err) {
+			// Not there yet, but its commit may still land, with the files:
+			// they stay pending, and are purged later if it never does.
+			return ConversationMessage{}, err
+		}
 		if !lostRace(err) || attempt == maxAttempts {
 			return ConversationMessage{}, p.dropBlobs(ctx, v.PortalID, m.Attachments, classify(err))
 		}

@@ -275,7 +275,8 @@ func TestLostAcknowledgementLosesNothing(t *testing.T) {
 func TestBusyStoreMeansTryAgain(t *testing.T) {
 	ctx := context.Background()
 	store := &faultyStore{Store: memstore.New()}
-	d := newDemo(t, store, blobs.NewMemory())
+	mem := blobs.NewMemory()
+	d := newDemo(t, store, mem)
 	store.fail.Store(true)
 	store.busy.Store(true)
 	busy := func(t *testing.T, err error) {
@@ -296,6 +297,12 @@ func TestBusyStoreMeansTryAgain(t *testing.T) {
 	_, err = d.p.SubmitTicket(ctx, d.viewer, sub)
 	busy(t, err)
 	assert.Empty(t, d.events(t), "nothing was written")
+
+	// Its commit may still land, with its files: they stay (pending).
+	store.lost.Store(true)
+	_, err = d.p.Reply(ctx, d.viewer, d.ticket, portal.ReplyInput{Text: "files", Attachments: files(2), Key: "r2"})
+	busy(t, err)
+	assert.Len(t, mem.Keys(), 2, "the files of a reply that may be written stay")
 
 	store.fail.Store(false)
 	store.lost.Store(true) // written, though the store could not tell

@@ -138,6 +138,21 @@ func lostRace(err error) bool {
 	return errors.Is(err, ErrConflict) && !errors.As(err, &busy)
 }
 
+// unwritten reports whether err is a BusyError of a step that was surely
+// not written (not Unknown): doing it again at once would only wait out
+// the store's busy database a second time.
+func unwritten(err error) bool {
+	var busy *BusyError
+	return errors.As(err, &busy) && !busy.Unknown
+}
+
+// mayBeWritten reports whether err is a BusyError of a step whose commit
+// may have happened (Unknown): what it wrote, files included, must stay.
+func mayBeWritten(err error) bool {
+	var busy *BusyError
+	return errors.As(err, &busy) && busy.Unknown
+}
+
 // errEmailTaken is the answer to a contact e-mail that another contact's
 // login has: an e-mail names at most one login per portal (S11).
 func errEmailTaken() error {

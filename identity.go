@@ -552,7 +552,7 @@ func (p *Portal) Register(ctx context.Context, portalID uuid.UUID, r Registratio
 		switch {
 		case err == nil:
 			return p.queueMail(ctx, portalID, TokenRegistration, uuid.Nil, email)
-		case again && !lostRace(err):
+		case (again || unwritten(err)) && !lostRace(err):
 			return classify(err)
 		case again:
 			// The contact has a login under another e-mail: the answer
