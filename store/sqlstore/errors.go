@@ -42,6 +42,15 @@ func mapErr(op string, err error) error {
 // error text ("Error 1062 (23000): …"); that driver gives them no method.
 var mysqlCode = regexp.MustCompile(`^Error (\d+) \(([0-9A-Z]{5})\)`)
 
+// mysqlErrno returns the MySQL error number of a go-sql-driver/mysql
+// error, or "".
+func mysqlErrno(err error) string {
+	if m := mysqlCode.FindStringSubmatch(err.Error()); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
 // state returns the SQLSTATE of a driver error, or "" when it has none. For
 // SQLite it maps the extended result codes the store acts on.
 func state(err error) string {

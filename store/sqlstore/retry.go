@@ -88,14 +88,25 @@ func unavailable(err error) bool {
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
 		return true
 	}
-	var ne net.Error
-	if errors.As(err, &ne) {
+	var dns *net.DNSError // a name that does not resolve stays so
+	if errors.As(err, &dns) {
+		return dns.IsTimeout || dns.IsTemporary
+	}
+	var op *net.OpError // dialling, reading or writing
+	if errors.As(err, &op) {
 		return true
 	}
-	switch s := state(err); {
-	case strings.HasPrefix(s, "08"), // connection exception (MySQL 1047, 1053: 08S01)
-		s == "57P01", s == "57P02", s == "57P03", // PostgreSQL shutting down, starting
-		s == "70100": // MySQL 1927: the connection was killed
+	switch mysqlErrno(err) {
+	case "1040", // too many connections
+		"1047", // WSREP has not yet prepared node for application use
+		"1053", // server shutdown in progress
+		"1180", // a cluster's commit failed: its outcome is not known
+		"1927": // the connection was killed
+		return true
+	}
+	switch state(err) {
+	case "08000", "08001", "08003", "08004", "08006", // PostgreSQL's connection exceptions
+		"57P01", "57P02", "57P03": // shutting down, starting up
 		return true
 	}
 	// go-sql-driver/mysql's ErrInvalidConn, pgx's closed connection: the

@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"errors"
+	"net"
+	"syscall"
 	"testing"
 	"time"
 
@@ -76,7 +78,12 @@ func TestRetryHeedsTheContext(t *testing.T) {
 func TestUnavailable(t *testing.T) {
 	assert.True(t, unavailable(errors.New("invalid connection")))
 	assert.True(t, unavailable(errors.New("Error 1047 (08S01): WSREP has not yet prepared node for application use")))
+	assert.True(t, unavailable(&net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}))
 	assert.False(t, unavailable(errors.New("Error 1062 (23000): Duplicate entry")))
+	// Failures that running again would only repeat:
+	assert.False(t, unavailable(errors.New("Error 1153 (08S01): Got a packet bigger than 'max_allowed_packet' bytes")))
+	assert.False(t, unavailable(errors.New("Error 1969 (70100): Query execution was interrupted (max_statement_time exceeded)")))
+	assert.False(t, unavailable(&net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "db.example", IsNotFound: true}}))
 	assert.False(t, unavailable(context.DeadlineExceeded))
 	assert.False(t, unavailable(nil))
 	assert.True(t, retryable(errors.New("Error 1213 (40001): Deadlock found when trying to get lock; try restarting transaction")))

@@ -78,7 +78,9 @@ type Options struct {
 	// SQLite database), or that cannot reach the database, is run again,
 	// with growing, jittered pauses, before it fails with a
 	// *portal.BusyError (ErrConflict: try again). The context's deadline
-	// bounds it too. 0 means DefaultRetryBudget.
+	// bounds it too. 0 means DefaultRetryBudget. It bounds the pauses, not
+	// one run: a statement can wait for a lock as long as the database lets
+	// it (MariaDB's innodb_lock_wait_timeout, 50 s by default).
 	RetryBudget time.Duration
 }
 
@@ -226,13 +228,21 @@ func commit(ctx context.Context, sqlTx *sql.Tx) error {
 	if ctx.Done() == nil {
 		return sqlTx.Commit()
 	}
+	if err := ctx.Err(); err != nil {
+		return err // not sent: database/sql rolls the transaction back
+	}
 	done := make(chan error, 1)
 	go func() { done <- sqlTx.Commit() }()
 	select {
 	case err := <-done:
 		return err
 	case <-ctx.Done():
-		return errCommitAbandoned{ctx.Err()}
+		select {
+		case err := <-done: // it answered as the context ended
+			return err
+		default:
+			return errCommitAbandoned{ctx.Err()}
+		}
 	}
 }
 
