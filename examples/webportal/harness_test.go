@@ -72,6 +72,12 @@ var cheapPasswords = portal.PasswordParams{Memory: 64, Time: 1, Threads: 1}
 
 func newTestPortal(t testing.TB) *testPortal {
 	t.Helper()
+	return newTestPortalOn(t, nil)
+}
+
+// newTestPortalOn is newTestPortal with its store wrapped by wrap, if set.
+func newTestPortalOn(t testing.TB, wrap func(portal.Store) portal.Store) *testPortal {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	db, err := sql.Open("sqlite", sqlstore.SQLiteDSN(filepath.Join(dir, "portal.db")))
@@ -87,7 +93,11 @@ func newTestPortal(t testing.TB) *testPortal {
 	logger := log.New(tp.logs, "", 0)
 	tp.mail = &devMailer{log: logger}
 	var base string
-	tp.p, err = portal.New(st, portal.Options{Now: tp.clock.Now, Blobs: files, Mailer: tp.mail,
+	var store portal.Store = st
+	if wrap != nil {
+		store = wrap(st)
+	}
+	tp.p, err = portal.New(store, portal.Options{Now: tp.clock.Now, Blobs: files, Mailer: tp.mail,
 		Attachments: portal.AttachmentLimits{MaxFileSize: 64 << 10, MaxMessageSize: 128 << 10},
 		Auth: portal.AuthOptions{Password: cheapPasswords, Link: func(_ portal.Settings, kind portal.TokenKind, token string) string {
 			return base + "/" + string(kind) + "?token=" + url.QueryEscape(token)

@@ -473,7 +473,12 @@ var failures = []struct {
 }
 
 // status returns the HTTP status of err and the keys of its title and text.
+// A busy store's conflict (try again later) is no conflict of the
+// visitor's own: 503.
 func status(err error) (int, string, string) {
+	if busy(err) {
+		return http.StatusServiceUnavailable, "error.title", "error.busy"
+	}
 	for _, f := range failures {
 		if errors.Is(err, f.err) {
 			return f.status, f.title, f.text
@@ -486,11 +491,27 @@ func status(err error) (int, string, string) {
 // status means; the error itself goes to the log when it is the server's.
 func (s *server) fail(w http.ResponseWriter, v *visit, err error) {
 	code, title, text := status(err)
+	s.logBusy(w, v, err)
 	if code == http.StatusInternalServerError {
 		s.Log.Printf("webportal: %s %s: %s", v.r.Method, v.r.URL.Path, logText(err))
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, v, code, "error", page{Title: v.T(title), Lead: v.T(text)})
+}
+
+// busy reports whether err is a store's "try again" (portal.BusyError).
+func busy(err error) bool {
+	var b *portal.BusyError
+	return errors.As(err, &b)
+}
+
+// logBusy logs a busy store's error with its cause, which its message
+// keeps out, and asks the client to come back in a few seconds.
+func (s *server) logBusy(w http.ResponseWriter, v *visit, err error) {
+	if busy(err) {
+		s.Log.Printf("webportal: %s %s: %s", v.r.Method, v.r.URL.Path, logText(err))
+		w.Header().Set("Retry-After", "5")
+	}
 }
 
 // logText is an error as the log shows it: with the cause that the

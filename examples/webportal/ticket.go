@@ -181,6 +181,11 @@ func (s *server) reply(w http.ResponseWriter, r *http.Request, v *visit) {
 			return v.T("detail.reply")
 		})
 		s.renderDetail(w, v, code, id, page{Errors: problems}, text, key)
+	case busy(err):
+		// Try again: what was typed stays, under the same key, so that a
+		// reply the store wrote after all is not written twice.
+		s.logBusy(w, v, err)
+		s.renderDetail(w, v, http.StatusServiceUnavailable, id, page{Errors: []string{v.T("error.busy")}}, text, key)
 	case errors.Is(err, portal.ErrConflict):
 		// The key was sent before with other text: what was typed stays,
 		// under a new key.
@@ -324,6 +329,10 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request, v *visit) {
 			fields[strings.TrimPrefix(f, "values.")] = problem
 		}
 		s.renderForm(w, v, http.StatusBadRequest, page{Fields: fields, Errors: []string{v.T("error.invalid")}}, typed, key)
+	case busy(err):
+		// Try again, under the same key (see reply).
+		s.logBusy(w, v, err)
+		s.renderForm(w, v, http.StatusServiceUnavailable, page{Errors: []string{v.T("error.busy")}}, typed, key)
 	case errors.Is(err, portal.ErrConflict):
 		// The key was sent before with other values (Back, changed, sent
 		// again): the typed values stay, under a new key.

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/helpdeskkit/portal"
+)
+
+// busyStore answers replies and submissions as a store whose database
+// stays busy past its retry budget, while busy is set.
+type busyStore struct {
+	portal.Store
+	busy atomic.Bool
+}
+
+func (s *busyStore) AddReply(ctx context.Context, c portal.ReplyChange) error {
+	if s.busy.Load() {
+		return &portal.BusyError{Op: "add reply", Err: errors.New("Error 1213: deadlock")}
+	}
+	return s.Store.AddReply(ctx, c)
+}
+
+func (s *busyStore) SubmitTicket(ctx context.Context, c portal.SubmitChange) (uuid.UUID, bool, error) {
+	if s.busy.Load() {
+		return uuid.Nil, false, &portal.BusyError{Op: "submit ticket", Err: errors.New("Error 1213: deadlock")}
+	}
+	return s.Store.SubmitTicket(ctx, c)
+}
+
+// A busy database (X7) is "try again": 503 with Retry-After, the form
+// again with what was typed under the same key, so that sending it again
+// makes one reply or ticket; the cause goes to the log.
+// covers: X7, P5, P8
+func TestBusyStoreKeepsTheForm(t *testing.T) {
+	var store *busyStore
+	tp := newTestPortalOn(t, func(st portal.Store) portal.Store {
+		store = &busyStore{Store: st}
+		return store
+	})
+	c := tp.client()
+	c.logIn(tp.login(0))
+	ticket := c.firstTicket("?view=mine&status=open")
+	keyOf := func(body string) string {
+		m := regexp.MustCompile(`name="key" value="([^"]+)"`).FindStringSubmatch(body)
+		require.NotNil(t, m, "the form has a key")
+		return m[1]
+	}
+	key := keyOf(c.get("/tickets/" + ticket).body)
+	reply := url.Values{"csrf": {c.csrf("/tickets/" + ticket)}, "key": {key}, "body": {"Is anyone there?"}}
+
+	store.busy.Store(true)
+	res := c.post("/tickets/"+ticket+"/reply", reply)
+	assert.Equal(t, http.StatusServiceUnavailable, res.StatusCode, res.body)
+	assert.NotEmpty(t, res.Header.Get("Retry-After"))
+	assert.Contains(t, res.body, "try again in a moment")
+	assert.Contains(t, res.body, "Is anyone there?", "what was typed is kept")
+	assert.Equal(t, key, keyOf(res.body), "under the same key")
+	assert.Contains(t, tp.logs.String(), "Error 1213", "the cause is logged")
+
+	form := c.get("/new").body
+	sub := url.Values{"csrf": {c.csrf("/new")}, "key": {keyOf(form)}, "subject": {"Printeren"}, "content": {"Den virker ikke."}}
+	res = c.post("/new", sub)
+	assert.Equal(t, http.StatusServiceUnavailable, res.StatusCode, res.body)
+	assert.Contains(t, res.body, "Den virker ikke.")
+	assert.Equal(t, sub.Get("key"), keyOf(res.body))
+
+	store.busy.Store(false)
+	res = c.post("/tickets/"+ticket+"/reply", reply)
+	require.Equal(t, http.StatusSeeOther, res.StatusCode, res.body)
+	res = c.post("/new", sub)
+	require.Equal(t, http.StatusSeeOther, res.StatusCode, res.body)
+}
