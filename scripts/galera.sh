@@ -69,10 +69,11 @@ sql() { # sql N STATEMENT: run STATEMENT on node N as root over its socket
 	mariadb --protocol=socket -S "$dir/node$1/mysqld.sock" -uroot -NBe "$2"
 }
 
-running() { # running N: node N's server process is alive
-	local pid
+running() { # running N: node N's server process is alive (not a zombie)
+	local pid state
 	pid=$(cat "$dir/node$1/mysqld.pid" 2>/dev/null) || return 1
-	kill -0 "$pid" 2>/dev/null
+	state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) || return 1
+	[ -n "$state" ] && [ "$state" != Z ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = mariadbd ]
 }
 
 synced() { # synced N: node N is a synced member of the primary component
@@ -105,8 +106,14 @@ start_node() { # start_node N [--wsrep-new-cluster]
 	fi
 	chown -R mysql:mysql "$d"
 	rm -f "$d/mysqld.pid"
-	# The server detaches from this shell, so that the caller may end.
-	setsid /usr/sbin/mariadbd --defaults-file="$d/my.cnf" "$@" </dev/null >>"$d/console.log" 2>&1 &
+	# The server detaches from this shell, so that the caller may end, and
+	# keeps none of its descriptors (a caller's lock file, say).
+	(
+		for fd in $(ls "/proc/$BASHPID/fd"); do
+			[ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null
+		done
+		exec setsid /usr/sbin/mariadbd --defaults-file="$d/my.cnf" "$@" </dev/null >>"$d/console.log" 2>&1
+	) &
 	for _ in $(seq 1 100); do
 		[ -s "$d/mysqld.pid" ] && break
 		sleep 0.1
@@ -117,7 +124,7 @@ start_node() { # start_node N [--wsrep-new-cluster]
 dsns() {
 	local out=() n
 	for n in 1 2 3; do
-		out+=("$user@tcp(127.0.0.1:$(port "$n"))/portal_test?parseTime=true&interpolateParams=true&wsrep_sync_wait=1")
+		out+=("$user@tcp(127.0.0.1:$(port "$n"))/portal_test?parseTime=true&interpolateParams=true&wsrep_sync_wait=1&readTimeout=30s&writeTimeout=30s")
 	done
 	(
 		IFS=,
@@ -127,10 +134,11 @@ dsns() {
 
 stop_node() { # stop_node N SIGNAL
 	local pid
-	pid=$(cat "$dir/node$1/mysqld.pid" 2>/dev/null) || return 0
+	running "$1" || return 0
+	pid=$(cat "$dir/node$1/mysqld.pid")
 	kill "-$2" "$pid" 2>/dev/null || return 0
 	for _ in $(seq 1 300); do
-		kill -0 "$pid" 2>/dev/null || return 0
+		running "$1" || return 0
 		sleep 0.1
 	done
 	kill -KILL "$pid" 2>/dev/null || true
@@ -138,19 +146,23 @@ stop_node() { # stop_node N SIGNAL
 
 case ${1:-} in
 start)
-	if running 1 && synced 1; then
-		echo "galera: already running" >&2
+	if running 1 || running 2 || running 3; then
+		# Nodes of the cluster are up: the others join them.
+		for n in 1 2 3; do
+			running "$n" || start_node "$n"
+		done
 	else
+		rm -rf "$dir"
 		mkdir -p "$dir"
 		chmod 0755 "$dir"
 		# A fresh cluster: the first node bootstraps it, the others join.
 		start_node 1 --wsrep-new-cluster
 		sql 1 "CREATE USER IF NOT EXISTS '$user'@'127.0.0.1'; GRANT ALL ON *.* TO '$user'@'127.0.0.1';
 			CREATE DATABASE IF NOT EXISTS portal_test CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+		for n in 2 3; do
+			start_node "$n"
+		done
 	fi
-	for n in 2 3; do
-		running "$n" || start_node "$n"
-	done
 	echo "galera: 3 nodes synced; PORTAL_TEST_GALERA_DSNS=$(dsns)"
 	;;
 start-node)

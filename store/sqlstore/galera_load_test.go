@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -146,10 +147,11 @@ type loadResult struct {
 // loadOptions shape a run of the load.
 type loadOptions struct {
 	writers, actions int
-	// down, when set, is called once when half of the actions are done,
-	// and returns the node it took down; writers on it move to the next
-	// node after their action there fails.
-	down func() int
+	// lose, when set (1–3), is the node that kill takes down once half of
+	// the actions are done; writers on it move to the next node after
+	// their action there fails.
+	lose int
+	kill func(node int) error
 }
 
 // run runs the load: each writer on node writer%3 (so two or more on
@@ -169,8 +171,15 @@ func (w *loadWorld) run(t testing.TB, o loadOptions) *loadResult {
 			rng := rand.New(rand.NewPCG(uint64(wr), 42))
 			node := wr % len(w.portals)
 			for i := range o.actions {
-				if o.down != nil && done.Load() >= int64(o.writers*o.actions/2) {
-					downOnce.Do(func() { dead.Store(int64(o.down())) })
+				if o.lose > 0 && done.Load() >= int64(o.writers*o.actions/2) {
+					downOnce.Do(func() {
+						dead.Store(int64(o.lose - 1)) // before its writers can fail
+						if err := o.kill(o.lose); err != nil {
+							res.mu.Lock()
+							res.failed = append(res.failed, err)
+							res.mu.Unlock()
+						}
+					})
 				}
 				lt := w.tenants[rng.IntN(len(w.tenants))]
 				a := &action{tenant: lt, key: fmt.Sprintf("w%d-a%d", wr, i)}
@@ -413,9 +422,12 @@ func TestGaleraNodeLoss(t *testing.T) {
 	w := newLoadWorld(t, 2)
 	const lost = 3
 	t.Cleanup(func() { galera(t, "start-node", fmt.Sprint(lost)) })
-	res := w.run(t, loadOptions{writers: 6, actions: 24, down: func() int {
-		galera(t, "kill", fmt.Sprint(lost))
-		return lost - 1
+	res := w.run(t, loadOptions{writers: 6, actions: 24, lose: lost, kill: func(node int) error {
+		out, err := exec.Command("bash", galeraScript, "kill", fmt.Sprint(node)).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("scripts/galera.sh kill %d: %w: %s", node, err, out)
+		}
+		return nil
 	}})
 	require.Empty(t, res.failed, "failed customer actions")
 	require.Equal(t, 6*24, len(res.acked), "acknowledged actions")
@@ -425,6 +437,7 @@ func TestGaleraNodeLoss(t *testing.T) {
 	require.NoError(t, err)
 	w.stores[lost-1] = st
 	w.check(t, res)
+	assert.NotEmpty(t, res.lost, "actions were sent to the lost node")
 	t.Logf("%d actions, %d of them first sent to the lost node and done on another", len(res.acked), len(res.lost))
 }
 
@@ -459,10 +472,12 @@ func TestGaleraDelivery(t *testing.T) {
 	events, err := w.stores[0].Events(context.Background(), pid, 0, portal.MaxEvents)
 	require.NoError(t, err)
 	last := events[len(events)-1].Seq
-	waitFor(t, time.Minute, "every event delivered", func() bool {
+	waitFor(t, time.Minute, "every event delivered and acknowledged", func() bool {
 		mu.Lock()
-		defer mu.Unlock()
-		return len(seen) == int(last)
+		n := len(seen)
+		mu.Unlock()
+		acked, err := w.portals[2].AckedEvents(context.Background(), pid)
+		return n == int(last) && err == nil && acked == last
 	})
 	cancel()
 	wg.Wait()
@@ -472,7 +487,4 @@ func TestGaleraDelivery(t *testing.T) {
 	for l, seqs := range loops {
 		assert.True(t, slices.IsSorted(seqs), "loop %d delivers in order: %v", l+1, seqs)
 	}
-	acked, err := w.portals[2].AckedEvents(context.Background(), pid)
-	require.NoError(t, err)
-	assert.Equal(t, last, acked, "the outbox is acknowledged to its end")
 }

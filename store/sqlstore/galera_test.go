@@ -43,6 +43,20 @@ func galeraNodes(t testing.TB) []*mysql.Config {
 		nodes = append(nodes, cfg)
 	}
 	require.GreaterOrEqual(t, len(nodes), 3, "%s: a cluster of three nodes", galeraEnv)
+	names := map[string]bool{}
+	for i, n := range nodes { // three nodes of one cluster, not one server thrice
+		cfg := n.Clone()
+		cfg.DBName = ""
+		db, err := sql.Open("mysql", cfg.FormatDSN())
+		require.NoError(t, err)
+		var name, size string
+		err = db.QueryRow("SELECT @@wsrep_node_name, (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'WSREP_CLUSTER_SIZE')").Scan(&name, &size)
+		db.Close()
+		require.NoError(t, err, "%s: node %d", galeraEnv, i+1)
+		require.Equal(t, fmt.Sprint(len(nodes)), size, "%s: node %d is in a cluster of all of them", galeraEnv, i+1)
+		require.False(t, names[name], "%s: node %d is %s again", galeraEnv, i+1, name)
+		names[name] = true
+	}
 	return nodes
 }
 
