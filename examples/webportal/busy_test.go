@@ -62,7 +62,7 @@ func TestBusyStoreKeepsTheForm(t *testing.T) {
 	res := c.post("/tickets/"+ticket+"/reply", reply)
 	assert.Equal(t, http.StatusServiceUnavailable, res.StatusCode, res.body)
 	assert.NotEmpty(t, res.Header.Get("Retry-After"))
-	assert.Contains(t, res.body, "try again in a moment")
+	assert.Contains(t, res.body, "send it again in a moment")
 	assert.Contains(t, res.body, "Is anyone there?", "what was typed is kept")
 	assert.Equal(t, key, keyOf(res.body), "under the same key")
 	assert.Contains(t, tp.logs.String(), "Error 1213", "the cause is logged")
@@ -73,6 +73,15 @@ func TestBusyStoreKeepsTheForm(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, res.StatusCode, res.body)
 	assert.Contains(t, res.body, "Den virker ikke.")
 	assert.Equal(t, sub.Get("key"), keyOf(res.body))
+
+	// Files cannot be carried back: the page says to choose them again.
+	res = c.reply(ticket, c.csrf("/tickets/"+ticket), "With a photo", map[string][]byte{"photo.png": pngBytes})
+	assert.Equal(t, http.StatusServiceUnavailable, res.StatusCode, res.body)
+	assert.Contains(t, res.body, "choose them again")
+	// Any other page of a busy store: 503, and no promise about sending.
+	code, _, text := status(&portal.BusyError{Op: "snapshot"})
+	assert.Equal(t, http.StatusServiceUnavailable, code)
+	assert.Equal(t, "error.busy", text)
 
 	store.busy.Store(false)
 	res = c.post("/tickets/"+ticket+"/reply", reply)

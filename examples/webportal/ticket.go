@@ -183,9 +183,15 @@ func (s *server) reply(w http.ResponseWriter, r *http.Request, v *visit) {
 		s.renderDetail(w, v, code, id, page{Errors: problems}, text, key)
 	case busy(err):
 		// Try again: what was typed stays, under the same key, so that a
-		// reply the store wrote after all is not written twice.
+		// reply the store wrote after all is not written twice. Files
+		// cannot be put back into the form: the visitor chooses them again
+		// (the same reply is the same text and the same files).
 		s.logBusy(w, v, err)
-		s.renderDetail(w, v, http.StatusServiceUnavailable, id, page{Errors: []string{v.T("error.busy")}}, text, key)
+		p := page{Errors: []string{v.T("error.busyForm")}}
+		if len(names) > 0 {
+			p.Errors = append(p.Errors, v.T("error.filesAgain"))
+		}
+		s.renderDetail(w, v, http.StatusServiceUnavailable, id, p, text, key)
 	case errors.Is(err, portal.ErrConflict):
 		// The key was sent before with other text: what was typed stays,
 		// under a new key.
@@ -332,7 +338,7 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request, v *visit) {
 	case busy(err):
 		// Try again, under the same key (see reply).
 		s.logBusy(w, v, err)
-		s.renderForm(w, v, http.StatusServiceUnavailable, page{Errors: []string{v.T("error.busy")}}, typed, key)
+		s.renderForm(w, v, http.StatusServiceUnavailable, page{Errors: []string{v.T("error.busyForm")}}, typed, key)
 	case errors.Is(err, portal.ErrConflict):
 		// The key was sent before with other values (Back, changed, sent
 		// again): the typed values stay, under a new key.
