@@ -163,6 +163,9 @@ start)
 			start_node "$n"
 		done
 	fi
+	for n in 1 2 3; do
+		wait_synced "$n"
+	done
 	echo "galera: 3 nodes synced; PORTAL_TEST_GALERA_DSNS=$(dsns)"
 	;;
 start-node)

@@ -43,13 +43,16 @@ func mapErr(op string, err error) error {
 var mysqlCode = regexp.MustCompile(`^Error (\d+) \(([0-9A-Z]{5})\)`)
 
 // mysqlErrno returns the MySQL error number of a go-sql-driver/mysql
-// error, or "".
+// error, or "": "Error 1040: …" when the server refused the connection
+// before it could say a SQLSTATE.
 func mysqlErrno(err error) string {
-	if m := mysqlCode.FindStringSubmatch(err.Error()); m != nil {
+	if m := mysqlNumber.FindStringSubmatch(err.Error()); m != nil {
 		return m[1]
 	}
 	return ""
 }
+
+var mysqlNumber = regexp.MustCompile(`^Error (\d+)[ :]`)
 
 // state returns the SQLSTATE of a driver error, or "" when it has none. For
 // SQLite it maps the extended result codes the store acts on.

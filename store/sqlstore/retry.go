@@ -106,6 +106,7 @@ func unavailable(err error) bool {
 	}
 	switch state(err) {
 	case "08000", "08001", "08003", "08004", "08006", // PostgreSQL's connection exceptions
+		"53300",                   // too many connections
 		"57P01", "57P02", "57P03": // shutting down, starting up
 		return true
 	}

@@ -79,6 +79,7 @@ func TestUnavailable(t *testing.T) {
 	assert.True(t, unavailable(errors.New("invalid connection")))
 	assert.True(t, unavailable(errors.New("Error 1047 (08S01): WSREP has not yet prepared node for application use")))
 	assert.True(t, unavailable(&net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}))
+	assert.True(t, unavailable(errors.New("Error 1040: Too many connections")), "refused before the handshake: no SQLSTATE")
 	assert.False(t, unavailable(errors.New("Error 1062 (23000): Duplicate entry")))
 	// Failures that running again would only repeat:
 	assert.False(t, unavailable(errors.New("Error 1153 (08S01): Got a packet bigger than 'max_allowed_packet' bytes")))
