@@ -32,6 +32,10 @@ import (
 //     passes such times).
 //   - A list of an unknown tenant, or of a parent that is not in the tenant,
 //     is empty or ErrNotFound; a parent without children gives an empty list.
+//   - A write that could not be done now, though no rule refused it (it
+//     kept losing races to other transactions, or the database could not
+//     be reached), returns a *BusyError: Unknown when it may have been
+//     written. Portal returns it as it is (ErrConflict, "try again").
 //   - Any other failure is returned as is; Portal hides its text behind
 //     ErrInternal.
 //   - All methods are safe for concurrent use.

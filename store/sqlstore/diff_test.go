@@ -110,12 +110,20 @@ func extreme(rng *rand.Rand, tk *portal.Ticket) {
 // interface, IDs and all.
 func (w *world) copyTo(t testing.TB, s portal.Store) {
 	t.Helper()
+	copyDataset(t, w.mem, w.data, s)
+}
+
+// copyDataset writes the records of d into s through the Store interface,
+// IDs and all, with the tenant's settings and properties as from holds
+// them.
+func copyDataset(t testing.TB, from portal.Store, d *portaltest.Dataset, s portal.Store) {
+	t.Helper()
 	ctx := context.Background()
-	d, pid := w.data, w.data.Tenant.ID
-	set, err := w.mem.Settings(ctx, pid)
+	pid := d.Tenant.ID
+	set, err := from.Settings(ctx, pid)
 	require.NoError(t, err)
 	require.NoError(t, s.CreateTenant(ctx, d.Tenant, set))
-	defs, err := w.mem.Properties(ctx, pid)
+	defs, err := from.Properties(ctx, pid)
 	require.NoError(t, err)
 	for _, def := range defs {
 		require.NoError(t, s.PutProperty(ctx, pid, def))

@@ -94,10 +94,10 @@ func freshGalera(t testing.TB, nodes []*mysql.Config) []*mysql.Config {
 		cfg.DBName = ""
 		db, err := sql.Open("mysql", cfg.FormatDSN())
 		require.NoError(t, err)
-		waitFor(t, time.Minute, "the database on node "+fmt.Sprint(i+1), func() bool {
+		require.Eventually(t, func() bool {
 			var n int
 			return db.QueryRow("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", name).Scan(&n) == nil && n == 1
-		})
+		}, time.Minute, 100*time.Millisecond, "the database on node %d", i+1)
 		db.Close()
 		out[i] = n.Clone()
 		out[i].DBName = name
@@ -256,10 +256,12 @@ func (c *rotatingConn) Close() error {
 }
 
 // galera runs the test cluster's script: start-node N, kill N, status.
-func galera(t testing.TB, args ...string) {
-	t.Helper()
+func galera(args ...string) error {
 	out, err := exec.Command("bash", append([]string{galeraScript}, args...)...).CombinedOutput()
-	require.NoError(t, err, "scripts/galera.sh %s: %s", strings.Join(args, " "), out)
+	if err != nil {
+		return fmt.Errorf("scripts/galera.sh %s: %w: %s", strings.Join(args, " "), err, out)
+	}
+	return nil
 }
 
 // openGalera opens a store on a fresh database of the cluster for each
@@ -273,16 +275,4 @@ func openGalera(t testing.TB) (nodes []*mysql.Config, stores []*sqlstore.Store) 
 		stores = append(stores, st)
 	}
 	return nodes, stores
-}
-
-// waitFor waits until cond holds, up to limit, checking every tick.
-func waitFor(t testing.TB, limit time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited %s for %s", limit, what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
