@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -95,6 +96,45 @@ func TestExportLineBreaksAsDocumented(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotContains(t, buf.String(), "\r")
 	assert.Equal(t, rows, bySubjectCell(t, buf.Bytes(), ','), "the same cells either way")
+}
+
+// Rows with a line break written amid rows without, over several pages
+// (a page of rows goes to the CSV writer at once, split around each row
+// with a break): every row ends with CRLF once, in order, and every cell
+// reads back as it was.
+// covers: P7, X8
+func TestExportLineBreaksOverPages(t *testing.T) {
+	texts := make([]string, 2*portal.MaxPageSize+57)
+	for i := range texts {
+		switch {
+		case i%7 == 3:
+			texts[i] = fmt.Sprintf("break\nin %d", i)
+		case i%11 == 0:
+			texts[i] = fmt.Sprintf("\nfirst %d", i)
+		default:
+			texts[i] = fmt.Sprintf("plain, %d", i)
+		}
+	}
+	texts[portal.MaxPageSize-1] = "last of a page\n" // page ends on a break
+	texts[portal.MaxPageSize] = "first of the next\n"
+	w, v := sneakyWorld(t, texts)
+	var buf bytes.Buffer
+	n, err := w.p.ExportCSV(context.Background(), v, portal.ListQuery{Sort: "subject"}, &buf, portal.CSVOptions{})
+	require.NoError(t, err)
+	require.Equal(t, len(texts)+1, n, "Ann's ticket and these")
+	out := buf.String()
+	assert.Equal(t, 2+len(texts), strings.Count(out, "\r\n"), "CRLF ends each row and nothing else")
+	rows := readCSV(t, buf.Bytes(), ',')
+	require.Len(t, rows, 2+len(texts))
+	subjects := make([]string, 0, len(rows)-1)
+	for _, row := range rows[1:] {
+		subjects = append(subjects, row[0])
+	}
+	assert.True(t, slices.IsSorted(subjects), "rows in the list's order")
+	byID := bySubjectCell(t, buf.Bytes(), ',')
+	for i, text := range texts {
+		assert.Equal(t, []string{text, text}, byID[fmt.Sprintf("s%02d", i)], "cells of row %d", i)
+	}
 }
 
 // bySubjectCell reads an export whose first column is the subject: the

@@ -95,16 +95,11 @@ func (p *Portal) ExportCSV(ctx context.Context, v Viewer, lq ListQuery, w io.Wri
 	cells.reset(len(cols))
 	row := func(t *Ticket, _ *SortKey) error { return cells.add(rd, t, csvCols) }
 	flush := func() error { // the page's rows, rendered, to the writer
-		cells.done()
-		for i := range cells.rows {
-			if err := out.Write(cells.row(i), cells.lf[i]); err != nil {
-				return err
-			}
-			rows++
-		}
+		err := out.WritePage(cells.page(), cells.lf)
+		rows += cells.rows
 		cells.reset(len(cols))
 		rd.forget()
-		return out.Flush()
+		return err
 	}
 	err = p.eachRow(ctx, q, rd, cols, row, flush)
 	return rows, err
@@ -170,6 +165,26 @@ func (o *csvOut) Write(row []string, lf bool) error {
 	o.to.buf = row1[:0]
 	_, err = o.to.w.Write(row1)
 	return err
+}
+
+// WritePage writes a page of rows and then flushes them to the writer; lf
+// says of each row whether a cell holds a line break. A page's rows go to
+// encoding/csv in one WriteAll each run of rows without a line break.
+func (o *csvOut) WritePage(rows [][]string, lf []bool) error {
+	start := 0
+	for i := range rows {
+		if !o.crlf || !lf[i] {
+			continue
+		}
+		if err := o.out.WriteAll(rows[start:i]); err != nil {
+			return err
+		}
+		if err := o.Write(rows[i], true); err != nil {
+			return err
+		}
+		start = i + 1
+	}
+	return o.out.WriteAll(rows[start:])
 }
 
 // Flush writes every row written so far to the writer.
@@ -266,17 +281,23 @@ func (p *Portal) readPage(ctx context.Context, q TicketQuery, page *TicketPage, 
 
 // csvCells are the cells of one page of an export, ready for the CSV
 // writer: a page is rendered whole, then written row by row. It is reused
-// from page to page, so that a page costs one allocation (its dates' text)
-// rather than some for every row. It keeps no ticket, only strings.
+// from page to page, so that a page costs no allocation once the first has
+// sized it, rather than some for every row. It keeps no ticket, only
+// strings.
 type csvCells struct {
 	cols, rows int
-	// cells holds the cells, row after row. Dates are formatted into buf
-	// and filled in when the page is done, as slices of one string.
-	cells []string
-	buf   []byte
-	dates []bufCell
-	days  dayText
-	v     value // the cell being rendered
+	// cells holds the cells, row after row. A date's text is formatted
+	// into buf and its cell shares buf's memory rather than copy it (a
+	// page's dates were a copy of 3 MB an export of 100,000 rows, 15% of
+	// its time): a page's cells must be written out before the next reset,
+	// which reuses buf, and kept by no one; the CSV writer copies each cell
+	// as it writes the row. Bytes once written to buf are never changed
+	// before the reset: when an append outgrows buf, the cells made so far
+	// keep the old array.
+	cells    []string
+	rowCells [][]string // cells cut into rows (page)
+	buf      []byte
+	v        value // the cell being rendered
 	// lf says of each row whether a cell holds a line break (csvOut);
 	// rowLF of the row being added.
 	lf    []bool
@@ -286,7 +307,7 @@ type csvCells struct {
 // reset empties the cells for a page of rows of cols cells.
 func (c *csvCells) reset(cols int) {
 	c.cols, c.rows = cols, 0
-	c.cells, c.buf, c.dates, c.lf = c.cells[:0], c.buf[:0], c.dates[:0], c.lf[:0]
+	c.cells, c.buf, c.lf = c.cells[:0], c.buf[:0], c.lf[:0]
 }
 
 // text adds a cell of typed text, made spreadsheet-safe.
@@ -296,40 +317,23 @@ func (c *csvCells) text(s string) {
 	c.rowLF = c.rowLF || lf
 }
 
-// date adds a date cell: DateLayout in UTC, empty for the zero time.
-func (c *csvCells) date(d time.Time) {
+// date adds a date cell: DateLayout in UTC, empty for the zero time. days
+// is the column's: a column's dates tend to fall on the day of the row
+// before.
+func (c *csvCells) date(days *dayText, d time.Time) {
 	if d.IsZero() {
 		c.cells = append(c.cells, "")
 		return
 	}
 	start := len(c.buf)
-	c.buf = c.days.appendDate(c.buf, d)
-	c.dates = append(c.dates, bufCell{int32(len(c.cells)), int32(start), int32(len(c.buf))})
-	c.cells = append(c.cells, "") // filled in by done
-}
-
-// bufCell is a cell whose text is buf[start:end].
-type bufCell struct{ cell, start, end int32 }
-
-// done fills in the dates' text once every row of the page is added.
-// The dates' strings share buf's memory rather than copy it (a page's
-// dates were a copy of 3 MB an export of 100,000 rows, 15% of its time):
-// they must be written out before the next reset, which reuses buf, and
-// kept by no one; the CSV writer copies each cell as it writes the row.
-func (c *csvCells) done() {
-	if len(c.dates) == 0 {
-		return
-	}
-	s := unsafe.String(unsafe.SliceData(c.buf), len(c.buf))
-	for _, d := range c.dates {
-		c.cells[d.cell] = s[d.start:d.end]
-	}
+	c.buf = days.appendDate(c.buf, d)
+	c.cells = append(c.cells, unsafe.String(&c.buf[start], len(c.buf)-start))
 }
 
 // value adds a rendered value's cell.
-func (c *csvCells) value(v *value) {
+func (c *csvCells) value(days *dayText, v *value) {
 	if v.kind == kindDate {
-		c.date(v.date)
+		c.date(days, v.date)
 		return
 	}
 	t := v.cellText()
@@ -349,6 +353,7 @@ func (v *value) cellText() string {
 type csvColumn struct {
 	col  *column
 	memo *refCells // for a column whose cell depends on one ID alone
+	days dayText   // for a column of dates
 }
 
 // csvColumns prepares the shown columns for an export (see csvCells.add).
@@ -370,6 +375,9 @@ func csvColumns(cols []column) []csvColumn {
 // (owner, requester, status …) rendered once per ID (refCells); every
 // other column through render.
 func (c *csvCells) add(rd *renderer, t *Ticket, cols []csvColumn) error {
+	// The dates are read first, with the ticket's other fields: their
+	// loads, often misses, then overlap.
+	created, active := t.CreatedAt, t.LastActivityAt
 	for i := range cols {
 		col := cols[i].col
 		if memo := cols[i].memo; memo != nil {
@@ -393,14 +401,14 @@ func (c *csvCells) add(rd *renderer, t *Ticket, cols []csvColumn) error {
 		case bContent:
 			c.text(t.Content)
 		case bCreatedAt:
-			c.date(t.CreatedAt)
+			c.date(&cols[i].days, created)
 		case bLastActivityAt:
-			c.date(t.LastActivityAt)
+			c.date(&cols[i].days, active)
 		default:
 			if err := rd.render(t, col, &c.v); err != nil {
 				return err
 			}
-			c.value(&c.v)
+			c.value(&cols[i].days, &c.v)
 		}
 	}
 	c.rows++
@@ -447,9 +455,13 @@ func refOf(b builtin, t *Ticket) *uuid.UUID {
 	panic("portal: no reference column")
 }
 
-// row returns the cells of the page's row i.
-func (c *csvCells) row(i int) []string {
-	return c.cells[i*c.cols : (i+1)*c.cols : (i+1)*c.cols]
+// page returns the page's rows.
+func (c *csvCells) page() [][]string {
+	c.rowCells = c.rowCells[:0]
+	for i := range c.rows {
+		c.rowCells = append(c.rowCells, c.cells[i*c.cols:(i+1)*c.cols:(i+1)*c.cols])
+	}
+	return c.rowCells
 }
 
 func validDelimiter(r rune) bool {
