@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"bufio"
 	"context"
 	"encoding/csv"
 	"fmt"
@@ -148,7 +149,9 @@ func (s *rowSink) Write(p []byte) (int, error) {
 
 func newCSVOut(w io.Writer, delim rune, crlf bool) *csvOut {
 	o := &csvOut{crlf: crlf, to: rowSink{w: w}}
-	o.cw = csv.NewWriter(&o.to)
+	// A page of rows (some 20 KB) reaches w in one Write when WritePage
+	// flushes it, not in 4 KB pieces (encoding/csv's own buffer).
+	o.cw = csv.NewWriter(bufio.NewWriterSize(&o.to, 64<<10))
 	o.cw.Comma, o.cw.UseCRLF = delim, crlf
 	o.out = gocsv.NewSafeCSVWriter(o.cw)
 	return o
