@@ -261,15 +261,18 @@ func TestExportHoldsOnlyTheView(t *testing.T) {
 	require.ErrorIs(t, err, portal.ErrPortalDisabled)
 }
 
+// failingWriter takes n bytes, keeping them, and then fails with err.
 type failingWriter struct {
-	n   int
-	err error
+	n    int
+	err  error
+	took []byte
 }
 
 func (f *failingWriter) Write(b []byte) (int, error) {
 	if f.n -= len(b); f.n < 0 {
 		return 0, f.err
 	}
+	f.took = append(f.took, b...)
 	return len(b), nil
 }
 
@@ -287,13 +290,19 @@ func TestExportStopsOnWriterErrorAndCancel(t *testing.T) {
 	v := portal.Viewer{PortalID: d.Tenant.ID, ContactID: d.Contacts[0].ID}
 
 	diskFull := errors.New("disk full")
-	n, err := p.ExportCSV(ctx, v, portal.ListQuery{}, &failingWriter{n: 20000, err: diskFull}, portal.CSVOptions{})
-	require.ErrorIs(t, err, diskFull)
-	assert.Less(t, n, 600)
+	for _, limit := range []int{100, 5000, 20000, 40000} {
+		fw := &failingWriter{n: limit, err: diskFull}
+		n, err := p.ExportCSV(ctx, v, portal.ListQuery{}, fw, portal.CSVOptions{})
+		require.ErrorIs(t, err, diskFull)
+		// Rows end with CRLF and nothing else does; the header is one.
+		whole := max(bytes.Count(fw.took, []byte("\r\n"))-1, 0)
+		assert.LessOrEqual(t, n, whole, "the count is of rows that reached the writer whole (limit %d)", limit)
+		assert.Greater(t, n, whole-portal.MaxPageSize, "and not far fewer (limit %d)", limit)
+	}
 
 	cctx, cancel := context.WithCancel(ctx)
 	w := &cancellingWriter{after: 5000, cancel: cancel}
-	n, err = p.ExportCSV(cctx, v, portal.ListQuery{}, w, portal.CSVOptions{})
+	n, err := p.ExportCSV(cctx, v, portal.ListQuery{}, w, portal.CSVOptions{})
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Less(t, n, 600)
 }

@@ -45,7 +45,8 @@ const exportPage = MaxPageSize
 // query the list uses and writes them as they come, so memory does not grow
 // with the number of rows. A cancelled context stops it with the context's
 // error; a failing writer stops it with the writer's error. What was
-// written before an error stays written.
+// written before an error stays written, and the count returned with the
+// error is of the rows known to be whole in w (a few more may be).
 //
 // Cells are safe to open in a spreadsheet: a text cell that begins with a
 // tab or a carriage return, or with =, +, -, @ (or their full-width forms)
@@ -110,8 +111,8 @@ type csvExport struct {
 func (e *csvExport) row(t *Ticket) error { return e.cells.add(e.rd, t, e.csvCols) }
 
 func (e *csvExport) flush() error {
-	err := e.out.WritePage(e.cells.page(), e.cells.lf)
-	e.rows += e.cells.rows
+	n, err := e.out.WritePage(e.cells.page(), e.cells.lf)
+	e.rows += n
 	e.cells.reset(len(e.cols))
 	e.rd.forget()
 	return err
@@ -183,22 +184,27 @@ func (o *csvOut) Write(row []string, lf bool) error {
 
 // WritePage writes a page of rows and then flushes them to the writer; lf
 // says of each row whether a cell holds a line break. A page's rows go to
-// encoding/csv in one WriteAll each run of rows without a line break.
-func (o *csvOut) WritePage(rows [][]string, lf []bool) error {
+// encoding/csv in one WriteAll each run of rows without a line break. It
+// returns how many rows are known to have reached the writer: on an error,
+// the rows before the failing run (some of the run's may have reached it).
+func (o *csvOut) WritePage(rows [][]string, lf []bool) (int, error) {
 	start := 0
 	for i := range rows {
 		if !o.crlf || !lf[i] {
 			continue
 		}
 		if err := o.out.WriteAll(rows[start:i]); err != nil {
-			return err
+			return start, err
 		}
 		if err := o.Write(rows[i], true); err != nil {
-			return err
+			return i, err
 		}
 		start = i + 1
 	}
-	return o.out.WriteAll(rows[start:])
+	if err := o.out.WriteAll(rows[start:]); err != nil {
+		return start, err
+	}
+	return len(rows), nil
 }
 
 // Flush writes every row written so far to the writer.
