@@ -1,8 +1,10 @@
 // Package portal gives a helpdesk a complete customer portal: the logged-in
 // area where the helpdesk's customers see, search, filter, export, answer,
 // close and submit their support tickets, under rules the helpdesk's
-// administrators set. Requirement IDs in comments (S1, P3, X5 …) refer to the
-// project's functional specification.
+// administrators set. Requirement IDs in comments (S1, P3, X5 …) name the
+// behaviour a piece of code implements; docs/requirements.md in the
+// repository lists them, a line each: S are the administrator's settings, A
+// getting in, P using the portal, X the library's own goals.
 //
 // # Shape
 //
@@ -138,7 +140,9 @@
 //
 // Every error wraps one sentinel: [ErrNotFound], [ErrInvalid],
 // [ErrConflict], [ErrForbidden], [ErrPortalDisabled], [ErrUnauthenticated] or
-// [ErrInternal]. Branch with errors.Is. Validation errors are
+// [ErrInternal]; only the context's own errors, when the caller's context
+// ends, and the errors of a writer the caller passed come back as they are.
+// Branch with errors.Is. Validation errors are
 // [*ValidationError] values listing each [*FieldError]. A store's own failure
 // becomes ErrInternal with a generic message; its cause stays reachable for
 // logs. A store that could not do a step now — its writes kept losing

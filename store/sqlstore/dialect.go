@@ -8,8 +8,9 @@ import (
 )
 
 // Dialect is the SQL database a Store talks to. Every difference between
-// the databases lives in this file: placeholders, upserts, byte-string
-// functions and how a migration runs. The queries elsewhere are written once,
+// the databases' SQL lives in this file: placeholders, upserts,
+// byte-string functions and how a migration runs; how each driver reports
+// an error is read in errors.go. The queries elsewhere are written once,
 // with ? placeholders, and only over byte strings (BLOB, bytea, VARBINARY),
 // integers and doubles, which compare alike everywhere.
 type Dialect string

@@ -141,7 +141,8 @@ func SQLiteDSN(path string) string {
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
-// exec runs a statement outside a transaction.
+// query runs a query outside a transaction; row, one whose result is one
+// row.
 func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	return s.db.QueryContext(ctx, s.d.rebind(q), args...)
 }
