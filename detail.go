@@ -111,21 +111,6 @@ func (p *Portal) TicketDetail(ctx context.Context, v Viewer, ticketID uuid.UUID)
 	return d, nil
 }
 
-// visibleTicket reads a ticket the viewer may see, or ErrNotFound.
-func (p *Portal) visibleTicket(ctx context.Context, r *request, rd *renderer, id uuid.UUID) (Ticket, error) {
-	notFound := fmt.Errorf("%w: ticket %s", ErrNotFound, id)
-	t, err := p.store.Ticket(ctx, r.viewer.PortalID, id)
-	if isNotFound(err) {
-		return Ticket{}, notFound
-	} else if err != nil {
-		return Ticket{}, classify(err)
-	}
-	if !inScope(&t, r.scope) || !r.rules.visibility.Match(&t, rd.env(r.now)) {
-		return Ticket{}, notFound
-	}
-	return t, nil
-}
-
 // ActionVerdict says whether a customer may take an action on a ticket,
 // naming the deciding setting (X4).
 type ActionVerdict struct {
