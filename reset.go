@@ -1,0 +1,48 @@
+// Password reset (A4): asking for a reset mail, and setting a new password
+// with its token.
+
+package portal
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+)
+
+// ResetPassword sets a new password with the token of a reset mail (A4),
+// as AcceptInvitation does, and ends every session of the contact. It also
+// ends the login's throttling.
+func (p *Portal) ResetPassword(ctx context.Context, portalID uuid.UUID, token, password string) error {
+	return p.setPassword(ctx, portalID, TokenReset, token, password)
+}
+
+// RequestPasswordReset queues a password-reset mail to the login of email
+// (A4): the delivery (DeliverMail) sends it a link with a single-use token
+// that expires after AuthOptions.ResetTTL and replaces an earlier one. An
+// e-mail without a login gets nothing, and the request's answer and work
+// are the same (nil, and one queued mail): a caller cannot learn, even by
+// timing it, which e-mails have a login. It fails with ErrPortalDisabled
+// while the portal is off, and ErrForbidden when the portal uses single
+// sign-on.
+func (p *Portal) RequestPasswordReset(ctx context.Context, portalID uuid.UUID, email string) error {
+	s, err := p.portalOn(ctx, portalID)
+	if err != nil {
+		return err
+	}
+	if s.Access.Auth != PasswordAuth {
+		return fmt.Errorf("%w: the portal uses single sign-on", ErrForbidden)
+	}
+	if p.mailer == nil {
+		return errNoMailer
+	}
+	email = NormalizeEmail(email)
+	var ps problems
+	checkEmail(&ps, "email", email, true)
+	if err := ps.err(); err != nil {
+		return err
+	}
+	// Whether the e-mail has a login is the delivery's question: the
+	// request does the same work for every address.
+	return p.queueMail(ctx, portalID, TokenReset, uuid.Nil, email)
+}
