@@ -1,3 +1,7 @@
+// The helpdesk's records other than tickets (tenants, contacts, companies,
+// contact lists, owners, channels, pipelines, forms) and the host
+// operations that feed them to the portal; tickets.go holds tickets.
+
 package portal
 
 import (
@@ -11,6 +15,206 @@ import (
 
 	"github.com/google/uuid"
 )
+
+// NewID returns a new time-ordered identifier (UUIDv7). Every record the
+// package creates gets its ID from here unless Options.NewID replaces it.
+func NewID() (uuid.UUID, error) { return uuid.NewV7() }
+
+// Tenant is one helpdesk account's portal (X5). Every other record carries
+// the ID of its tenant in PortalID, and nothing ever crosses from one tenant
+// to another.
+type Tenant struct {
+	ID        uuid.UUID
+	Name      string // the helpdesk account's name, for the host's own use
+	CreatedAt time.Time
+}
+
+// Contact is a customer person.
+type Contact struct {
+	ID        uuid.UUID
+	PortalID  uuid.UUID
+	FirstName string
+	LastName  string
+	Email     string
+	// CompanyID is the contact's primary company, or uuid.Nil for none.
+	CompanyID uuid.UUID
+	// Lists are the contact lists the contact is a member of (S11 access
+	// groups are made of them).
+	Lists      []uuid.UUID
+	Properties Properties
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// Name is the contact's full name, or its e-mail when it has no name.
+func (c Contact) Name() string { return fullName(c.FirstName, c.LastName, c.Email) }
+
+// Clone returns a deep copy.
+func (c Contact) Clone() Contact {
+	c.Lists = slices.Clone(c.Lists)
+	c.Properties = c.Properties.Clone()
+	return c
+}
+
+// Company is a customer organisation.
+type Company struct {
+	ID         uuid.UUID
+	PortalID   uuid.UUID
+	Name       string
+	Domain     string
+	Properties Properties
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// Clone returns a deep copy.
+func (c Company) Clone() Company {
+	c.Properties = c.Properties.Clone()
+	return c
+}
+
+// ContactList is a named list of contacts; access groups (S11) choose lists.
+type ContactList struct {
+	ID       uuid.UUID
+	PortalID uuid.UUID
+	Name     string
+}
+
+// Owner is a helpdesk agent who owns tickets.
+type Owner struct {
+	ID        uuid.UUID
+	PortalID  uuid.UUID
+	FirstName string
+	LastName  string
+	// Alias is the name shown to customers when the portal displays owners
+	// by alias (S8).
+	Alias string
+	Email string
+}
+
+// ChannelKind says what kind of channel receives tickets.
+type ChannelKind string
+
+// The channel kinds.
+const (
+	Inbox    ChannelKind = "inbox"
+	HelpDesk ChannelKind = "helpdesk"
+)
+
+// Channel is an inbox or help desk that receives tickets (S3).
+type Channel struct {
+	ID       uuid.UUID
+	PortalID uuid.UUID
+	Name     string
+	Kind     ChannelKind
+	// CreatesTickets is on when the channel creates tickets automatically
+	// from what it receives; a support form (S6) needs such a channel.
+	CreatesTickets bool
+}
+
+// StageState says whether a stage is open or closed.
+type StageState string
+
+// The stage states.
+const (
+	StageOpen   StageState = "open"
+	StageClosed StageState = "closed"
+)
+
+// Stage is one step of a pipeline.
+type Stage struct {
+	ID    uuid.UUID
+	Name  string
+	State StageState
+}
+
+// Pipeline is an ordered list of stages.
+type Pipeline struct {
+	ID       uuid.UUID
+	PortalID uuid.UUID
+	Name     string
+	Stages   []Stage
+}
+
+// Stage returns the pipeline's stage with the given ID.
+func (p Pipeline) Stage(id uuid.UUID) (Stage, bool) {
+	for _, s := range p.Stages {
+		if s.ID == id {
+			return s, true
+		}
+	}
+	return Stage{}, false
+}
+
+// ClosedStages returns the pipeline's closed stages in order.
+func (p Pipeline) ClosedStages() []Stage {
+	var out []Stage
+	for _, s := range p.Stages {
+		if s.State == StageClosed {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Clone returns a deep copy.
+func (p Pipeline) Clone() Pipeline {
+	p.Stages = slices.Clone(p.Stages)
+	return p
+}
+
+func fullName(first, last, fallback string) string {
+	switch {
+	case first != "" && last != "":
+		return first + " " + last
+	case first != "":
+		return first
+	case last != "":
+		return last
+	}
+	return fallback
+}
+
+// Form is a ticket form a host defines; the support form (S6) uses one.
+// Each field asks for one ticket property; a submission creates a ticket in
+// the channel the form is connected to.
+type Form struct {
+	ID        uuid.UUID
+	PortalID  uuid.UUID
+	Name      string
+	Fields    []FormField
+	ChannelID uuid.UUID // uuid.Nil: not connected to a channel
+}
+
+// FormField asks for one ticket property.
+type FormField struct {
+	Property string
+	Label    string // "" uses the property's label
+	Required bool
+}
+
+// Clone returns a deep copy.
+func (f Form) Clone() Form {
+	f.Fields = slices.Clone(f.Fields)
+	return f
+}
+
+// DisplayName is the owner's name as the portal shows it in the given style
+// (S8). A missing part falls back to the other parts, so an owner always has
+// a name when it has any.
+func (o Owner) DisplayName(style OwnerName) string {
+	switch style {
+	case OwnerFullName:
+		return fullName(o.FirstName, o.LastName, o.Alias)
+	case OwnerLastName:
+		return fullName("", o.LastName, fullName(o.FirstName, "", o.Alias))
+	case OwnerAlias:
+		if o.Alias != "" {
+			return o.Alias
+		}
+	}
+	return fullName(o.FirstName, "", fullName("", o.LastName, o.Alias))
+}
 
 // Host operations that feed the portal its records. Each SaveX creates the
 // record when its ID is zero (assigning a new ID) and otherwise replaces the
