@@ -167,7 +167,7 @@ func (s *Store) AddReply(ctx context.Context, c portal.ReplyChange) error {
 // hasPortalThread reports whether a ticket has a thread visible in the
 // portal.
 func (s *Store) hasPortalThread(ctx context.Context, x tx, t portal.Ticket) (bool, error) {
-	rows, err := x.QueryContext(ctx, s.d.rebind("SELECT doc FROM threads WHERE portal_id = ? AND ticket_id = ?"+s.d.forUpdate()),
+	rows, err := x.query(ctx, "SELECT doc FROM threads WHERE portal_id = ? AND ticket_id = ?"+s.d.forUpdate(),
 		id(t.PortalID), id(t.ID))
 	if err != nil {
 		return false, err

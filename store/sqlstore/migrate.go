@@ -198,7 +198,7 @@ func indexContacts(ctx context.Context, t tx) error {
 			q += " WHERE portal_id > ? OR (portal_id = ? AND id > ?)"
 			args = append(args, lastPortal, lastPortal, lastID)
 		}
-		rows, err := t.QueryContext(ctx, t.d.rebind(q+" ORDER BY portal_id, id LIMIT "+strconv.Itoa(batch)), args...)
+		rows, err := t.query(ctx, q+" ORDER BY portal_id, id LIMIT "+strconv.Itoa(batch), args...)
 		if err != nil {
 			return err
 		}
@@ -254,7 +254,7 @@ func exactDates(ctx context.Context, t tx) error {
 		name     string
 	}
 	var rest []prop // rare: dates after 2255 or before 1685
-	rows, err := t.QueryContext(ctx, "SELECT portal_id, ticket_id, name FROM ticket_props WHERE kind = 'd' AND micros IS NULL")
+	rows, err := t.query(ctx, "SELECT portal_id, ticket_id, name FROM ticket_props WHERE kind = 'd' AND micros IS NULL")
 	if err != nil {
 		return err
 	}

@@ -638,8 +638,9 @@ func (b *builder) filters(q *portal.TicketQuery) {
 // text.
 func (b *builder) search(terms []string) {
 	for _, term := range terms {
-		b.sql(" AND ", b.d.position("t.search"), " > 0")
-		b.args = append(b.args, []byte(term))
+		b.sql(" AND ")
+		b.position("t.search", term)
+		b.sql(" > 0")
 	}
 }
 

@@ -127,10 +127,28 @@ var column = map[string]string{
 	portal.PropPriority:       "t.priority",
 }
 
-// propSQL selects a custom property's stored value: p.txt, p.raw or p.num
-// of kind (s, n, d or b) for the next bound name.
-func propSQL(col, kind string) string {
-	return "SELECT " + col + " FROM ticket_props p WHERE p.portal_id = t.portal_id AND p.ticket_id = t.id AND p.name = ? AND p.kind = '" + kind + "'"
+// prop writes a select of the ticket t's custom property name: its stored
+// value col (p.txt, p.raw, p.num, p.micros, or 1) of kind (s, n, d or b).
+func (b *builder) prop(col, kind, name string) {
+	b.sql("SELECT ", col, " FROM ticket_props p WHERE p.portal_id = t.portal_id AND p.ticket_id = t.id AND p.name = ")
+	b.arg(name)
+	b.sql(" AND p.kind = '", kind, "'")
+}
+
+// expr returns a writer of the SQL text s, for keyText and optionKey.
+func (b *builder) expr(s string) func() { return func() { b.sql(s) } }
+
+// position writes the position of needle in the byte string col, 0 when
+// it does not occur (the dialect's function).
+func (b *builder) position(col, needle string) {
+	b.sql(b.d.position(col))
+	b.args = append(b.args, []byte(needle)) // the one placeholder of position
+}
+
+// suffix writes the test that the byte string col ends with s.
+func (b *builder) suffix(col, s string) {
+	b.sql(b.d.suffix(col, len(s)))
+	b.args = append(b.args, []byte(s)) // the one placeholder of suffix
 }
 
 // sortKey writes the expression of a ticket's sort key (portal.SortKey)
@@ -142,55 +160,65 @@ func (b *builder) sortKey(s portal.Sort) keyKind {
 		b.sql("CASE WHEN ", closedSQL, " THEN 1 ELSE 0 END")
 		return intKey
 	case p.Builtin && p.Name == portal.PropPriority:
-		b.optionKey(column[p.Name], p)
+		b.optionKey(b.expr(column[p.Name]), p)
 		return intKey
 	case p.Builtin && p.Type == portal.Date:
 		b.sql(column[p.Name])
 		return intKey
 	case p.Builtin && p.Name == portal.PropOwner:
-		b.keyText("(SELECT o.name_fold FROM owner_names o WHERE o.portal_id = t.portal_id AND o.owner_id = t.owner_id AND o.style = ?)")
-		b.args = append(b.args, string(s.OwnerName))
+		b.keyText(func() {
+			b.sql("(SELECT o.name_fold FROM owner_names o WHERE o.portal_id = t.portal_id AND o.owner_id = t.owner_id AND o.style = ")
+			b.arg(string(s.OwnerName))
+			b.sql(")")
+		})
 		return textKey
 	case p.Builtin && nameSQL[p.Name] != "":
-		b.keyText(nameSQL[p.Name])
+		b.keyText(b.expr(nameSQL[p.Name]))
 		return textKey
 	case p.Builtin:
-		b.keyText(column[p.Name])
+		b.keyText(b.expr(column[p.Name]))
 		return textKey
+	}
+	value := func(col string) func() {
+		return func() {
+			b.sql("(")
+			b.prop(col, kindOf(p.Type), p.Name)
+			b.sql(")")
+		}
 	}
 	switch p.Type {
 	case portal.Text:
-		b.keyText("(" + propSQL("p.txt", "s") + ")")
-		b.args = append(b.args, p.Name)
+		b.keyText(value("p.txt"))
 		return textKey
 	case portal.Enumeration:
-		b.args = append(b.args, p.Name)
-		b.optionKey("("+propSQL("p.raw", "s")+")", p)
+		b.optionKey(value("p.raw"), p)
 		return intKey
 	case portal.Date:
-		b.sql("(", propSQL("p.micros", "d"), ")")
-		b.args = append(b.args, p.Name)
+		value("p.micros")()
 		return intKey
 	}
-	b.sql("(", propSQL("p.num", kindOf(p.Type)), ")")
-	b.args = append(b.args, p.Name)
+	value("p.num")()
 	return floatKey
 }
 
-// keyText writes the sort key of the folded text expr: its first
-// portal.KeyTextLen bytes (the columns are binary, so substr counts bytes
-// on every dialect).
-func (b *builder) keyText(expr string) {
-	b.sql("substr(", expr, ", 1, ", strconv.Itoa(portal.KeyTextLen), ")")
+// keyText writes the sort key of the folded text that expr writes: its
+// first portal.KeyTextLen bytes (the columns are binary, so substr counts
+// bytes on every dialect).
+func (b *builder) keyText(expr func()) {
+	b.sql("substr(")
+	expr()
+	b.sql(", 1, ", strconv.Itoa(portal.KeyTextLen), ")")
 }
 
-// optionKey writes the position of expr's value among p's options.
-func (b *builder) optionKey(expr string, p portal.Property) {
+// optionKey writes the position of the value that expr writes among p's
+// options.
+func (b *builder) optionKey(expr func(), p portal.Property) {
 	if len(p.Options) == 0 {
 		b.sql("NULL")
 		return
 	}
-	b.sql("CASE ", expr)
+	b.sql("CASE ")
+	expr()
 	for i, o := range p.Options {
 		b.sql(" WHEN ")
 		b.arg([]byte(o.Value))
@@ -272,11 +300,13 @@ func (b *builder) cond(c portal.Cond, q *portal.TicketQuery) {
 		b.sql("NOT ")
 		fallthrough
 	case portal.IsKnown:
-		b.sql("EXISTS (", propSQL("1", kindOf(p.Type)), ")")
-		b.args = append(b.args, p.Name)
+		b.sql("EXISTS (")
+		b.prop("1", kindOf(p.Type), p.Name)
+		b.sql(")")
 	default:
-		b.sql("EXISTS (", propSQL("1", kindOf(p.Type)), " AND ")
-		b.args = append(b.args, p.Name)
+		b.sql("EXISTS (")
+		b.prop("1", kindOf(p.Type), p.Name)
+		b.sql(" AND ")
 		b.pred(c, col, q)
 		b.sql(")")
 	}
@@ -298,16 +328,15 @@ func (b *builder) pred(c portal.Cond, col string, q *portal.TicketQuery) {
 				if i > 0 {
 					b.sql(" OR ")
 				}
-				b.sql(b.d.position(col), " > 0")
-				b.args = append(b.args, []byte(v))
+				b.position(col, v)
+				b.sql(" > 0")
 			}
 			b.sql(")")
 		case portal.StartsWith:
-			b.sql(b.d.position(col), " = 1")
-			b.args = append(b.args, []byte(c.Texts[0]))
+			b.position(col, c.Texts[0])
+			b.sql(" = 1")
 		case portal.EndsWith:
-			b.sql(b.d.suffix(col, len(c.Texts[0])))
-			b.args = append(b.args, []byte(c.Texts[0]))
+			b.suffix(col, c.Texts[0])
 		}
 	case portal.Number, portal.Boolean:
 		switch {

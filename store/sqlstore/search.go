@@ -185,7 +185,7 @@ func eachTicketSearch(ctx context.Context, t tx, fn func(pid []byte, tids []any,
 			q += " WHERE portal_id > ? OR (portal_id = ? AND id > ?)"
 			args = append(args, last.pid, last.pid, last.tid)
 		}
-		rows, err := t.QueryContext(ctx, t.d.rebind(q+" ORDER BY portal_id, id LIMIT "+strconv.Itoa(batch)), args...)
+		rows, err := t.query(ctx, q+" ORDER BY portal_id, id LIMIT "+strconv.Itoa(batch), args...)
 		if err != nil {
 			return err
 		}

@@ -151,18 +151,23 @@ func (s *Store) row(ctx context.Context, q string, args ...any) *sql.Row {
 	return s.db.QueryRowContext(ctx, s.d.rebind(q), args...)
 }
 
-// tx is a write transaction: its statements use ? placeholders.
+// tx is a write transaction: its statements use ? placeholders, which its
+// methods, the only way to its *sql.Tx, rewrite for the dialect.
 type tx struct {
-	*sql.Tx
+	t *sql.Tx
 	d Dialect
 }
 
 func (t tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return t.ExecContext(ctx, t.d.rebind(q), args...)
+	return t.t.ExecContext(ctx, t.d.rebind(q), args...)
+}
+
+func (t tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return t.t.QueryContext(ctx, t.d.rebind(q), args...)
 }
 
 func (t tx) row(ctx context.Context, q string, args ...any) *sql.Row {
-	return t.QueryRowContext(ctx, t.d.rebind(q), args...)
+	return t.t.QueryRowContext(ctx, t.d.rebind(q), args...)
 }
 
 // bump counts a change to the tenant's custom properties, pipelines or
