@@ -85,6 +85,21 @@ func (p *Portal) AckEvents(ctx context.Context, portalID uuid.UUID, seq int64) e
 	return classify(err)
 }
 
+// PastLastEventError is what an OutboxStore's AckEvents returns for a
+// position past the tenant's last event, Last. It is the *FieldError of
+// "seq" that AckEvents reports (ErrInvalid): the store says what it found,
+// the portal says it to the caller.
+type PastLastEventError struct{ Last int64 }
+
+func (e *PastLastEventError) Error() string { return e.field().Error() }
+
+// Unwrap returns the FieldError of "seq", which wraps ErrInvalid.
+func (e *PastLastEventError) Unwrap() error { return e.field() }
+
+func (e *PastLastEventError) field() *FieldError {
+	return &FieldError{Field: "seq", Problem: fmt.Sprintf("is past the last event (%d)", e.Last)}
+}
+
 // AckedEvents returns the tenant's acknowledged outbox position.
 func (p *Portal) AckedEvents(ctx context.Context, portalID uuid.UUID) (int64, error) {
 	n, err := p.store.AckedEvents(ctx, portalID)

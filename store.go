@@ -462,7 +462,7 @@ type OutboxStore interface {
 	// acknowledged position only moves forward: an older seq changes
 	// nothing. A seq past the tenant's last event (the highest Seq
 	// committed; 0 when there is none) changes nothing and returns a
-	// *FieldError for "seq" (ErrInvalid): acknowledging an event that does
+	// *PastLastEventError with that Seq: acknowledging an event that does
 	// not exist yet would make every reader skip it once it is written.
 	// The comparison with the last event and the write are one atomic step,
 	// against events committed by every process sharing the store. An

@@ -139,7 +139,7 @@ func (s *Store) Events(_ context.Context, portalID uuid.UUID, after int64, limit
 func (s *Store) AckEvents(_ context.Context, portalID uuid.UUID, seq int64) error {
 	return s.write(portalID, func(t *tenant) error {
 		if head := int64(len(t.events)); seq > head {
-			return &portal.FieldError{Field: "seq", Problem: fmt.Sprintf("is past the last event (%d)", head)}
+			return &portal.PastLastEventError{Last: head}
 		}
 		t.acked = max(t.acked, seq)
 		return nil

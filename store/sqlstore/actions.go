@@ -293,7 +293,7 @@ func (s *Store) AckEvents(ctx context.Context, portalID uuid.UUID, seq int64) er
 			return err
 		}
 		if seq > head {
-			return &portal.FieldError{Field: "seq", Problem: fmt.Sprintf("is past the last event (%d)", head)}
+			return &portal.PastLastEventError{Last: head}
 		}
 		_, err := x.exec(ctx, "UPDATE outbox SET acked = ? WHERE portal_id = ? AND acked < ?", seq, id(portalID), seq)
 		return err

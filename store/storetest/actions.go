@@ -954,6 +954,9 @@ func testAckPastHead(t *testing.T, s portal.Store) {
 	var fe *portal.FieldError
 	require.True(t, errors.As(err, &fe), "want a *FieldError, got %T: %v", err, err)
 	assert.Equal(t, "seq", fe.Field)
+	var past *portal.PastLastEventError
+	require.True(t, errors.As(err, &past), "want a *PastLastEventError, got %T: %v", err, err)
+	assert.Zero(t, past.Last, "the outbox's last event: none yet")
 	acked, err := w.p.AckedEvents(ctx(t), w.pid)
 	require.NoError(t, err)
 	assert.Zero(t, acked, "a refused ack moves nothing")
@@ -967,7 +970,10 @@ func testAckPastHead(t *testing.T, s portal.Store) {
 	assert.Equal(t, m.ID, got[0].MessageID)
 
 	requireField(t, w.p.AckEvents(ctx(t), w.pid, 2), "seq", "one past the last event")
-	require.ErrorIs(t, s.AckEvents(ctx(t), w.pid, 2), portal.ErrInvalid)
+	err = s.AckEvents(ctx(t), w.pid, 2)
+	require.ErrorIs(t, err, portal.ErrInvalid)
+	require.True(t, errors.As(err, &past), "want a *PastLastEventError, got %T: %v", err, err)
+	assert.Equal(t, int64(1), past.Last, "the reply's event is the last")
 	require.NoError(t, w.p.AckEvents(ctx(t), w.pid, 1), "the last event itself")
 	require.NoError(t, w.p.AckEvents(ctx(t), w.pid, 0), "an older position changes nothing")
 	acked, err = w.p.AckedEvents(ctx(t), w.pid)
