@@ -117,7 +117,7 @@ func NewAccessPolicy(perm Permissions, schema Schema) (*AccessPolicy, error) {
 		return a, nil
 	}
 	if len(perm.ContactFilter) > 0 {
-		m, err := compile(perm.ContactFilter, schema, contactAccess, "permissions.contactFilter")
+		m, _, err := compile(perm.ContactFilter, schema, contactAccess, "permissions.contactFilter")
 		if err != nil {
 			return nil, err
 		}

@@ -92,13 +92,14 @@ func (f TicketFilter) Conds() [][]Cond {
 	return out
 }
 
-// ticketConds resolves validated groups into conditions.
-func ticketConds(g FilterGroups, schema Schema) ([][]Cond, error) {
+// resolveGroups resolves validated groups of filters on obj into
+// conditions, parsing each value once (parseValue).
+func resolveGroups(g FilterGroups, schema Schema, obj Object) ([][]Cond, error) {
 	out := make([][]Cond, len(g))
 	for i, group := range g {
 		out[i] = make([]Cond, len(group))
 		for j, f := range group {
-			p, _ := schema.Lookup(TicketObject, f.Property)
+			p, _ := schema.Lookup(obj, f.Property)
 			c, err := resolve(f, p)
 			if err != nil {
 				return nil, err
@@ -112,35 +113,29 @@ func ticketConds(g FilterGroups, schema Schema) ([][]Cond, error) {
 // resolve parses a validated filter's values for its property's type.
 func resolve(f Filter, p Property) (Cond, error) {
 	c := Cond{Property: p.Clone(), Operator: f.Operator}
-	if f.Operator == IsKnown || f.Operator == IsUnknown {
-		return c, nil
+	for k, v := range f.Values {
+		x, err := parseValue(p, f.Operator, v)
+		if err != nil {
+			return c, err
+		}
+		switch {
+		case f.Operator == BeforeDaysAgo || f.Operator == AfterDaysAgo:
+			c.days = x.num
+		case p.Type == Text:
+			c.Texts = append(c.Texts, x.text)
+		case p.Type == Number:
+			c.Nums = append(c.Nums, x.num)
+		case p.Type == Date && k == 0:
+			c.from, c.to = x.from, x.to
+		case p.Type == Date: // between's high end
+			c.to = x.to
+		case p.Type == Boolean:
+			c.Bool = x.flag == (f.Operator == Eq)
+		case p.Ref != "":
+			c.IDs = append(c.IDs, x.id)
+		default: // enumeration
+			c.Values = append(c.Values, v)
+		}
 	}
-	var err error
-	switch {
-	case p.Type == Text:
-		for _, v := range f.Values {
-			c.Texts = append(c.Texts, Fold(v))
-		}
-	case p.Type == Number:
-		for _, v := range f.Values {
-			n, perr := ParseNumber(v)
-			if perr != nil {
-				return c, perr
-			}
-			c.Nums = append(c.Nums, n)
-		}
-	case p.Type == Date && (f.Operator == BeforeDaysAgo || f.Operator == AfterDaysAgo):
-		c.days, err = ParseNumber(f.Values[0])
-	case p.Type == Date:
-		if c.from, c.to, err = DateSpan(f.Values[0]); err == nil && f.Operator == Between {
-			_, c.to, err = DateSpan(f.Values[1])
-		}
-	case p.Type == Boolean:
-		c.Bool = (f.Values[0] == "true") == (f.Operator == Eq)
-	case p.Ref != "":
-		c.IDs, err = parseIDs(f.Values)
-	default: // enumeration
-		c.Values = append([]string(nil), f.Values...)
-	}
-	return c, err
+	return c, nil
 }

@@ -158,7 +158,7 @@ func (f Filter) check(ps *problems, schema Schema, obj Object, field string) {
 		ps.add(field+".values", arityProblem(f.Operator, lo, hi, n))
 		return
 	}
-	var low, high SortKey
+	var low, high filterValue
 	for k, v := range f.Values {
 		vf := fmt.Sprintf("%s.values[%d]", field, k)
 		x, err := parseValue(p, f.Operator, v)
@@ -172,7 +172,7 @@ func (f Filter) check(ps *problems, schema Schema, obj Object, field string) {
 			high = x
 		}
 	}
-	if f.Operator == Between && n == 2 && CompareKeys(low, uuid.Nil, high, uuid.Nil) > 0 {
+	if f.Operator == Between && n == 2 && (low.num > high.num || low.from > high.from) {
 		ps.add(field+".values", "between needs low ≤ high")
 	}
 }
@@ -209,70 +209,70 @@ func arityProblem(op Operator, lo, hi, n int) string {
 	return fmt.Sprintf("%s takes %d to %d values, got %d", op, lo, hi, n)
 }
 
-// parseValue checks one filter value against the property and operator. For
-// numbers, dates and day counts it returns the value's sort key, so that
-// between can compare its bounds.
-func parseValue(p Property, op Operator, v string) (SortKey, error) {
+// filterValue is one filter value parsed for its property's type and its
+// operator: the one form every evaluator of a filter reads (resolve).
+type filterValue struct {
+	text     string    // text: folded (Fold)
+	num      float64   // number; a day count (before/after_days_ago)
+	from, to int64     // date: the span it stands for, Unix µs [from, to)
+	id       uuid.UUID // enumeration of records
+	flag     bool      // boolean: the value is "true"
+}
+
+// parseValue parses one filter value for the property and operator, or
+// says what is wrong with it. It is the one place where a filter value is
+// read; see Env for what a value means.
+func parseValue(p Property, op Operator, v string) (filterValue, error) {
+	var x filterValue
 	if !utf8.ValidString(v) || len(v) > maxFilterValueLn {
-		return SortKey{}, fmt.Errorf("must be valid UTF-8 of at most %d bytes", maxFilterValueLn)
+		return x, fmt.Errorf("must be valid UTF-8 of at most %d bytes", maxFilterValueLn)
 	}
 	if op == BeforeDaysAgo || op == AfterDaysAgo {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 || n > 100000 {
-			return SortKey{}, fmt.Errorf("%q is not a whole number of days between 0 and 100000", v)
+			return x, fmt.Errorf("%q is not a whole number of days between 0 and 100000", v)
 		}
-		return SortKey{Num: float64(n)}, nil
+		x.num = float64(n)
+		return x, nil
 	}
 	switch p.Type {
 	case Text:
 		if v == "" {
-			return SortKey{}, fmt.Errorf("must not be empty")
+			return x, fmt.Errorf("must not be empty")
 		}
+		x.text = Fold(v)
 	case Number:
-		n, err := ParseNumber(v)
-		if err != nil {
-			return SortKey{}, err
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
+			return x, fmt.Errorf("%q is not a finite number", v)
 		}
-		return SortKey{Num: n}, nil
+		x.num = n
 	case Date:
-		t, err := ParseDate(v)
-		if err != nil {
-			return SortKey{}, err
+		// A day stands for the whole UTC day, an instant for its
+		// microsecond.
+		if d, err := time.Parse(time.DateOnly, v); err == nil {
+			x.from, x.to = d.UnixMicro(), d.AddDate(0, 0, 1).UnixMicro()
+		} else if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+			x.from = t.UnixMicro()
+			x.to = x.from + 1
+		} else {
+			return x, fmt.Errorf("%q is not a date (RFC 3339 or YYYY-MM-DD)", v)
 		}
-		return SortKey{Int: t.UnixMicro()}, nil
 	case Boolean:
 		if v != "true" && v != "false" {
-			return SortKey{}, fmt.Errorf("%q is not true or false", v)
+			return x, fmt.Errorf("%q is not true or false", v)
 		}
+		x.flag = v == "true"
 	case Enumeration:
 		if p.Ref != "" {
-			if _, err := uuid.Parse(v); err != nil {
-				return SortKey{}, fmt.Errorf("%q is not a %s ID", v, p.Ref)
+			id, err := uuid.Parse(v)
+			if err != nil {
+				return x, fmt.Errorf("%q is not a %s ID", v, p.Ref)
 			}
+			x.id = id
 		} else if !p.HasOption(v) {
-			return SortKey{}, fmt.Errorf("%q is not an option of %q", v, p.Name)
+			return x, fmt.Errorf("%q is not an option of %q", v, p.Name)
 		}
 	}
-	return SortKey{}, nil
-}
-
-// ParseNumber parses a number filter value: a finite decimal number.
-func ParseNumber(v string) (float64, error) {
-	n, err := strconv.ParseFloat(v, 64)
-	if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
-		return 0, fmt.Errorf("%q is not a finite number", v)
-	}
-	return n, nil
-}
-
-// ParseDate parses a date filter value: RFC 3339, or YYYY-MM-DD meaning
-// midnight UTC.
-func ParseDate(v string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-		return t, nil
-	}
-	if t, err := time.Parse(time.DateOnly, v); err == nil {
-		return t, nil
-	}
-	return time.Time{}, fmt.Errorf("%q is not a date (RFC 3339 or YYYY-MM-DD)", v)
+	return x, nil
 }

@@ -265,8 +265,8 @@ func BenchmarkFilter(b *testing.B) {
 			CreatedAt: at, LastActivityAt: at.Add(time.Hour), Properties: portal.Properties{"orderNumber": float64(i % 200)}}
 	}
 	env := &portal.Env{Now: clock}
-	lo, _ := portal.ParseDate("2026-01-01")
-	hi, _ := portal.ParseDate("2026-07-01")
+	lo := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	hi := time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
 	monthAgo := clock.Add(-30 * 24 * time.Hour)
 	hand := func(t *portal.Ticket) bool {
 		n, ok := t.Properties["orderNumber"].(float64)

@@ -10,15 +10,10 @@ import (
 )
 
 // Env is what a compiled filter reads besides the record itself.
-type Env struct {
-	// Now is the moment "N days ago" counts back from.
-	Now time.Time
-	// Closed holds the IDs of closed stages; a ticket whose stage is in it
-	// has status "closed", any other "open" (the built-in status property).
-	Closed map[uuid.UUID]bool
-}
-
-// Semantics of a compiled filter (S5), the same in every store:
+//
+// A filter (S5) means the same in every store, whether it is evaluated in
+// Go (TicketFilter.Match) or translated from its conditions
+// (TicketFilter.Conds) into SQL:
 //   - Text comparisons ignore case as Fold does.
 //   - A value that is unknown (empty text, no number, zero time, nil ID,
 //     no enumeration value, an empty list) matches only is_unknown; every
@@ -27,10 +22,18 @@ type Env struct {
 //     means within the day, lt before it, lte before its end, gt after its
 //     end, gte from its start, and between runs from the start of the first
 //     day to the end of the second. An RFC 3339 value stands for its instant.
+//     Dates compare in whole microseconds, as stores keep them (Cond.Span).
 //   - before_days_ago N matches dates before Now minus N×24h, after_days_ago
 //     N dates after it.
 //   - A multi-valued property (a contact's lists) is any of the values when
 //     one of its values is, and none of them when it has values and none is.
+type Env struct {
+	// Now is the moment "N days ago" counts back from.
+	Now time.Time
+	// Closed holds the IDs of closed stages; a ticket whose stage is in it
+	// has status "closed", any other "open" (the built-in status property).
+	Closed map[uuid.UUID]bool
+}
 
 // pred is one compiled filter. fx is the record's folded text when the
 // caller keeps it (a ticket's, see Folded), or nil.
@@ -186,51 +189,54 @@ var contactAccess = schemaAccess[Contact]{
 	},
 }
 
-// compile validates g against schema and compiles it for records read by a.
-func compile[T any](g FilterGroups, schema Schema, a schemaAccess[T], field string) (*matcher[T], error) {
+// compile validates g against schema, resolves it (resolveGroups) and
+// compiles the conditions for records read by a.
+func compile[T any](g FilterGroups, schema Schema, a schemaAccess[T], field string) (*matcher[T], [][]Cond, error) {
 	if err := g.Validate(schema, a.obj, field); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	m := &matcher[T]{groups: make([][]pred[T], len(g))}
-	for i, group := range g {
+	conds, err := resolveGroups(g, schema, a.obj)
+	if err != nil { // Validate has checked every value; this is a bug
+		return nil, nil, fmt.Errorf("%w: resolve %s: %v", ErrInternal, field, err)
+	}
+	m := &matcher[T]{groups: make([][]pred[T], len(conds))}
+	for i, group := range conds {
 		m.groups[i] = make([]pred[T], len(group))
-		for j, f := range group {
-			p, _ := schema.Lookup(a.obj, f.Property)
-			pr, err := compileFilter(f, p, a.of(p))
-			if err != nil { // Validate has checked every value; this is a bug
-				return nil, fmt.Errorf("%w: compile %s[%d][%d]: %v", ErrInternal, field, i, j, err)
+		for j := range group {
+			pr, err := compileCond(&group[j], a.of(group[j].Property))
+			if err != nil {
+				return nil, nil, fmt.Errorf("%w: compile %s[%d][%d]: %v", ErrInternal, field, i, j, err)
 			}
 			m.groups[i][j] = pr
 		}
 	}
-	return m, nil
+	return m, conds, nil
 }
 
-func compileFilter[T any](f Filter, p Property, a access[T]) (pred[T], error) {
+// compileCond compiles one condition into a predicate over records read
+// by a.
+func compileCond[T any](c *Cond, a access[T]) (pred[T], error) {
 	switch {
 	case a.text != nil:
-		return compileText(a.text, f.Operator, f.Values), nil
+		return compileText(a.text, c.Operator, slices.Clone(c.Texts)), nil
 	case a.number != nil:
-		return compileNumber(a.number, f.Operator, f.Values)
+		return compileNumber(a.number, c.Operator, slices.Clone(c.Nums)), nil
 	case a.date != nil:
-		return compileDate(a.date, f.Operator, f.Values)
+		return compileDate(a.date, *c), nil
 	case a.enum != nil:
-		return compileEnum(a.enum, f.Operator, f.Values), nil
+		return compileEnum(a.enum, c.Operator, slices.Clone(c.Values)), nil
 	case a.ref != nil:
-		return compileRef(a.ref, f.Operator, f.Values)
+		return compileRef(a.ref, c.Operator, slices.Clone(c.IDs)), nil
 	case a.refs != nil:
-		return compileRefs(a.refs, f.Operator, f.Values)
+		return compileRefs(a.refs, c.Operator, slices.Clone(c.IDs)), nil
 	case a.boolean != nil:
-		return compileBool(a.boolean, f.Operator, f.Values), nil
+		return compileBool(a.boolean, c.Operator, c.Bool), nil
 	}
-	return nil, fmt.Errorf("no access to property %q", p.Name)
+	return nil, fmt.Errorf("no access to property %q", c.Property.Name)
 }
 
-func compileText[T any](get func(*T, *Folded) (string, bool), op Operator, vals []string) pred[T] {
-	folded := make([]string, len(vals)) // the values as folded text holds them
-	for i, v := range vals {
-		folded[i] = Fold(v)
-	}
+// compileText compiles a text condition; folded are its values, folded.
+func compileText[T any](get func(*T, *Folded) (string, bool), op Operator, folded []string) pred[T] {
 	// test applies one operator's test to a known value s: on folded text
 	// with plain byte comparisons, on stored text ignoring case (fold.go).
 	test := func(onFolded, onStored func(s, v string) bool) pred[T] {
@@ -283,113 +289,65 @@ func compileText[T any](get func(*T, *Folded) (string, bool), op Operator, vals 
 
 func never[T any](*T, *Folded, *Env) bool { return false }
 
-func compileNumber[T any](get func(*T) (float64, bool), op Operator, vals []string) (pred[T], error) {
-	nums := make([]float64, len(vals))
-	for i, v := range vals {
-		n, err := ParseNumber(v)
-		if err != nil {
-			return nil, err
-		}
-		nums[i] = n
-	}
+func compileNumber[T any](get func(*T) (float64, bool), op Operator, nums []float64) pred[T] {
 	test := func(cmp func(n float64) bool) pred[T] {
 		return func(x *T, _ *Folded, _ *Env) bool { n, ok := get(x); return ok && cmp(n) }
 	}
 	switch op {
 	case IsKnown:
-		return func(x *T, _ *Folded, _ *Env) bool { _, ok := get(x); return ok }, nil
+		return func(x *T, _ *Folded, _ *Env) bool { _, ok := get(x); return ok }
 	case IsUnknown:
-		return func(x *T, _ *Folded, _ *Env) bool { _, ok := get(x); return !ok }, nil
+		return func(x *T, _ *Folded, _ *Env) bool { _, ok := get(x); return !ok }
 	case Eq:
-		return test(func(n float64) bool { return n == nums[0] }), nil
+		return test(func(n float64) bool { return n == nums[0] })
 	case Ne:
-		return test(func(n float64) bool { return n != nums[0] }), nil
+		return test(func(n float64) bool { return n != nums[0] })
 	case Lt:
-		return test(func(n float64) bool { return n < nums[0] }), nil
+		return test(func(n float64) bool { return n < nums[0] })
 	case Lte:
-		return test(func(n float64) bool { return n <= nums[0] }), nil
+		return test(func(n float64) bool { return n <= nums[0] })
 	case Gt:
-		return test(func(n float64) bool { return n > nums[0] }), nil
+		return test(func(n float64) bool { return n > nums[0] })
 	case Gte:
-		return test(func(n float64) bool { return n >= nums[0] }), nil
+		return test(func(n float64) bool { return n >= nums[0] })
 	case Between:
-		return test(func(n float64) bool { return nums[0] <= n && n <= nums[1] }), nil
+		return test(func(n float64) bool { return nums[0] <= n && n <= nums[1] })
 	}
-	return never[T], nil
+	return never[T]
 }
 
-// DateSpan returns the span a date filter value stands for, as Unix
-// microseconds [from, to): a whole UTC day for YYYY-MM-DD, one microsecond
-// for an instant.
-func DateSpan(v string) (from, to int64, err error) {
-	if d, err := time.Parse(time.DateOnly, v); err == nil {
-		return d.UnixMicro(), d.AddDate(0, 0, 1).UnixMicro(), nil
-	}
-	t, err := ParseDate(v)
-	if err != nil {
-		return 0, 0, err
-	}
-	return t.UnixMicro(), t.UnixMicro() + 1, nil
-}
-
-func compileDate[T any](get func(*T) time.Time, op Operator, vals []string) (pred[T], error) {
-	known := func(x *T) (int64, bool) { d := get(x); return d.UnixMicro(), !d.IsZero() }
-	test := func(cmp func(us int64) bool) pred[T] {
-		return func(x *T, _ *Folded, _ *Env) bool { us, ok := known(x); return ok && cmp(us) }
-	}
-	switch op {
+// compileDate compiles a date condition as the span it matches (Cond.Span),
+// the one mapping of date operators to spans that a store's SQL reads too.
+// A date is compared in whole microseconds, as the stores keep it.
+func compileDate[T any](get func(*T) time.Time, c Cond) pred[T] {
+	switch c.Operator {
 	case IsKnown:
-		return func(x *T, _ *Folded, _ *Env) bool { return !get(x).IsZero() }, nil
+		return func(x *T, _ *Folded, _ *Env) bool { return !get(x).IsZero() }
 	case IsUnknown:
-		return func(x *T, _ *Folded, _ *Env) bool { return get(x).IsZero() }, nil
-	case BeforeDaysAgo, AfterDaysAgo:
-		n, err := ParseNumber(vals[0])
-		if err != nil {
-			return nil, err
-		}
-		back := time.Duration(n) * 24 * time.Hour
-		before := op == BeforeDaysAgo
+		return func(x *T, _ *Folded, _ *Env) bool { return get(x).IsZero() }
+	case BeforeDaysAgo, AfterDaysAgo: // the span moves with Env.Now
 		return func(x *T, _ *Folded, env *Env) bool {
 			d := get(x)
 			if d.IsZero() {
 				return false
 			}
-			limit := env.Now.Add(-back)
-			if before {
-				return d.Before(limit)
-			}
-			return d.After(limit)
-		}, nil
-	}
-	from, to, err := DateSpan(vals[0])
-	if err != nil {
-		return nil, err
-	}
-	switch op {
-	case Eq:
-		return test(func(us int64) bool { return from <= us && us < to }), nil
-	case Ne:
-		return test(func(us int64) bool { return us < from || to <= us }), nil
-	case Lt:
-		return test(func(us int64) bool { return us < from }), nil
-	case Lte:
-		return test(func(us int64) bool { return us < to }), nil
-	case Gt:
-		return test(func(us int64) bool { return us >= to }), nil
-	case Gte:
-		return test(func(us int64) bool { return us >= from }), nil
-	case Between:
-		_, end, err := DateSpan(vals[1])
-		if err != nil {
-			return nil, err
+			from, to, outside := c.Span(env.Now)
+			us := d.UnixMicro()
+			return (from <= us && us < to) != outside
 		}
-		return test(func(us int64) bool { return from <= us && us < end }), nil
 	}
-	return never[T], nil
+	from, to, outside := c.Span(time.Time{})
+	return func(x *T, _ *Folded, _ *Env) bool {
+		d := get(x)
+		if d.IsZero() {
+			return false
+		}
+		us := d.UnixMicro()
+		return (from <= us && us < to) != outside
+	}
 }
 
 func compileEnum[T any](get func(*T, *Env) string, op Operator, vals []string) pred[T] {
-	vals = slices.Clone(vals)
 	switch op {
 	case IsKnown:
 		return func(x *T, _ *Folded, env *Env) bool { return get(x, env) != "" }
@@ -403,65 +361,46 @@ func compileEnum[T any](get func(*T, *Env) string, op Operator, vals []string) p
 	return never[T]
 }
 
-func parseIDs(vals []string) ([]uuid.UUID, error) {
-	ids := make([]uuid.UUID, len(vals))
-	for i, v := range vals {
-		id, err := uuid.Parse(v)
-		if err != nil {
-			return nil, err
-		}
-		ids[i] = id
-	}
-	return ids, nil
-}
-
-func compileRef[T any](get func(*T) uuid.UUID, op Operator, vals []string) (pred[T], error) {
-	ids, err := parseIDs(vals)
-	if err != nil {
-		return nil, err
-	}
+func compileRef[T any](get func(*T) uuid.UUID, op Operator, ids []uuid.UUID) pred[T] {
 	switch op {
 	case IsKnown:
-		return func(x *T, _ *Folded, _ *Env) bool { return get(x) != uuid.Nil }, nil
+		return func(x *T, _ *Folded, _ *Env) bool { return get(x) != uuid.Nil }
 	case IsUnknown:
-		return func(x *T, _ *Folded, _ *Env) bool { return get(x) == uuid.Nil }, nil
+		return func(x *T, _ *Folded, _ *Env) bool { return get(x) == uuid.Nil }
 	case IsAnyOf:
-		return func(x *T, _ *Folded, _ *Env) bool { id := get(x); return id != uuid.Nil && slices.Contains(ids, id) }, nil
+		return func(x *T, _ *Folded, _ *Env) bool { id := get(x); return id != uuid.Nil && slices.Contains(ids, id) }
 	case IsNoneOf:
-		return func(x *T, _ *Folded, _ *Env) bool { id := get(x); return id != uuid.Nil && !slices.Contains(ids, id) }, nil
+		return func(x *T, _ *Folded, _ *Env) bool { id := get(x); return id != uuid.Nil && !slices.Contains(ids, id) }
 	}
-	return never[T], nil
+	return never[T]
 }
 
-func compileRefs[T any](get func(*T) []uuid.UUID, op Operator, vals []string) (pred[T], error) {
-	ids, err := parseIDs(vals)
-	if err != nil {
-		return nil, err
-	}
+func compileRefs[T any](get func(*T) []uuid.UUID, op Operator, ids []uuid.UUID) pred[T] {
 	anyIn := func(have []uuid.UUID) bool {
 		return slices.ContainsFunc(have, func(id uuid.UUID) bool { return slices.Contains(ids, id) })
 	}
 	switch op {
 	case IsKnown:
-		return func(x *T, _ *Folded, _ *Env) bool { return len(get(x)) > 0 }, nil
+		return func(x *T, _ *Folded, _ *Env) bool { return len(get(x)) > 0 }
 	case IsUnknown:
-		return func(x *T, _ *Folded, _ *Env) bool { return len(get(x)) == 0 }, nil
+		return func(x *T, _ *Folded, _ *Env) bool { return len(get(x)) == 0 }
 	case IsAnyOf:
-		return func(x *T, _ *Folded, _ *Env) bool { return anyIn(get(x)) }, nil
+		return func(x *T, _ *Folded, _ *Env) bool { return anyIn(get(x)) }
 	case IsNoneOf:
-		return func(x *T, _ *Folded, _ *Env) bool { have := get(x); return len(have) > 0 && !anyIn(have) }, nil
+		return func(x *T, _ *Folded, _ *Env) bool { have := get(x); return len(have) > 0 && !anyIn(have) }
 	}
-	return never[T], nil
+	return never[T]
 }
 
-func compileBool[T any](get func(*T) (bool, bool), op Operator, vals []string) pred[T] {
+// compileBool compiles a boolean condition; want is the value eq or ne
+// matches (Cond.Bool).
+func compileBool[T any](get func(*T) (bool, bool), op Operator, want bool) pred[T] {
 	switch op {
 	case IsKnown:
 		return func(x *T, _ *Folded, _ *Env) bool { _, ok := get(x); return ok }
 	case IsUnknown:
 		return func(x *T, _ *Folded, _ *Env) bool { _, ok := get(x); return !ok }
 	case Eq, Ne:
-		want := (vals[0] == "true") == (op == Eq)
 		return func(x *T, _ *Folded, _ *Env) bool { b, ok := get(x); return ok && b == want }
 	}
 	return never[T]
@@ -487,13 +426,9 @@ func CompileTicketFilter(g FilterGroups, schema Schema) (TicketFilter, error) {
 }
 
 func compileTicketFilter(g FilterGroups, schema Schema, field string) (TicketFilter, error) {
-	m, err := compile(g, schema, ticketAccess, field)
+	m, conds, err := compile(g, schema, ticketAccess, field)
 	if err != nil {
 		return TicketFilter{}, err
-	}
-	conds, err := ticketConds(g, schema)
-	if err != nil { // compile has checked every value; this is a bug
-		return TicketFilter{}, fmt.Errorf("%w: resolve %s: %v", ErrInternal, field, err)
 	}
 	return TicketFilter{groups: g.Clone(), conds: conds, m: m}, nil
 }
