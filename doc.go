@@ -150,6 +150,19 @@
 // out of reach — answers with a [*BusyError], an ErrConflict that says "try
 // again" (X7); an action with an idempotency key is then done once.
 //
+// # For store implementers
+//
+// A host needs none of these; a [Store] that answers [TicketQuery] in Go or
+// translates it to another language uses them so that every store means
+// the same thing: [TicketFilter.MatchFolded] and [TicketFilter.Conds] (a
+// filter as a Go predicate or as resolved conditions, [Cond], with date
+// spans from [Cond.Span]); [Fold], [FoldTicket] and [Folded.HasTerms] (the
+// folded text that filters, search and sorts compare); [TicketSortKey],
+// [Lookup] and [CompareKeys] (a ticket's place in a sort); and
+// [TicketQuery.ResultKey] (a query apart from its page, to keep a sorted
+// result between pages). store/storetest checks that a store uses them
+// right.
+//
 // # Concurrency
 //
 // A Portal is safe for concurrent use by many goroutines, and many Portals
