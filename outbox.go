@@ -86,9 +86,9 @@ func (p *Portal) AckEvents(ctx context.Context, portalID uuid.UUID, seq int64) e
 }
 
 // PastLastEventError is what an OutboxStore's AckEvents returns for a
-// position past the tenant's last event, Last. It is the *FieldError of
-// "seq" that AckEvents reports (ErrInvalid): the store says what it found,
-// the portal says it to the caller.
+// position past the tenant's last event, Last: the store says what it
+// found, and the error unwraps to the *FieldError of "seq" (ErrInvalid)
+// that Portal.AckEvents reports to its caller, in a *ValidationError.
 type PastLastEventError struct{ Last int64 }
 
 func (e *PastLastEventError) Error() string { return e.field().Error() }
