@@ -242,22 +242,17 @@ func parseValue(p Property, op Operator, v string) (filterValue, error) {
 		}
 		x.text = Fold(v)
 	case Number:
-		n, err := strconv.ParseFloat(v, 64)
-		if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
-			return x, fmt.Errorf("%q is not a finite number", v)
+		n, err := ParseNumber(v)
+		if err != nil {
+			return x, err
 		}
 		x.num = n
 	case Date:
-		// A day stands for the whole UTC day, an instant for its
-		// microsecond.
-		if d, err := time.Parse(time.DateOnly, v); err == nil {
-			x.from, x.to = d.UnixMicro(), d.AddDate(0, 0, 1).UnixMicro()
-		} else if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-			x.from = t.UnixMicro()
-			x.to = x.from + 1
-		} else {
-			return x, fmt.Errorf("%q is not a date (RFC 3339 or YYYY-MM-DD)", v)
+		from, to, err := DateSpan(v)
+		if err != nil {
+			return x, err
 		}
+		x.from, x.to = from, to
 	case Boolean:
 		if v != "true" && v != "false" {
 			return x, fmt.Errorf("%q is not true or false", v)
@@ -275,4 +270,39 @@ func parseValue(p Property, op Operator, v string) (filterValue, error) {
 		}
 	}
 	return x, nil
+}
+
+// ParseNumber parses a number filter value: a finite decimal number.
+func ParseNumber(v string) (float64, error) {
+	n, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
+		return 0, fmt.Errorf("%q is not a finite number", v)
+	}
+	return n, nil
+}
+
+// ParseDate parses a date filter value: RFC 3339, or YYYY-MM-DD meaning
+// midnight UTC.
+func ParseDate(v string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.DateOnly, v); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("%q is not a date (RFC 3339 or YYYY-MM-DD)", v)
+}
+
+// DateSpan returns the span a date filter value stands for, as Unix
+// microseconds [from, to): a whole UTC day for YYYY-MM-DD, one microsecond
+// for an instant.
+func DateSpan(v string) (from, to int64, err error) {
+	if d, err := time.Parse(time.DateOnly, v); err == nil {
+		return d.UnixMicro(), d.AddDate(0, 0, 1).UnixMicro(), nil
+	}
+	t, err := ParseDate(v)
+	if err != nil {
+		return 0, 0, err
+	}
+	return t.UnixMicro(), t.UnixMicro() + 1, nil
 }
