@@ -406,7 +406,10 @@ type SnapshotReader interface {
 // may offer this only where it is race-free: when a stored ticket is never
 // changed in place, only replaced whole, and when it calls read holding no
 // lock that read's own calls to the store (an owner's or a contact's name)
-// could wait on. Portal prefers it to TicketPageFiller.
+// could wait on. Portal prefers it to TicketPageFiller: it spares a deep
+// copy of every ticket, which is a third of an export's time (the memory
+// store's BenchmarkExportCSV runs at 0.73× encoding/csv reading its own
+// tickets, 0.48× filling pages; 2026-12-04).
 type TicketPageReader interface {
 	ReadTicketPage(ctx context.Context, q TicketQuery, read func(t *Ticket, key *SortKey) error) (more bool, err error)
 }
