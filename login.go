@@ -257,29 +257,28 @@ func (p *Portal) ssoRegister(ctx context.Context, s *Settings, portalID uuid.UUI
 		}
 		l.ConsentVersion, l.ConsentAt = ConsentVersion(s.Consent), now
 		l.ContactID, err = p.store.Register(ctx, RegisterChange{Contact: c, Login: l})
-		if err == nil {
-			return l, nil
-		}
-		if !lostRace(err) {
-			return Login{}, classify(err)
-		}
-		got, err := p.store.LoginByEmail(ctx, portalID, email)
 		if err != nil {
-			return Login{}, fmt.Errorf("%w: the contact has a login under another e-mail", ErrConflict)
+			return p.ssoRaced(ctx, portalID, email, err)
 		}
-		return got, nil
+		return l, nil
 	}
 	if err := p.store.CreateLogin(ctx, l); err != nil {
-		if !lostRace(err) {
-			return Login{}, classify(err)
-		}
-		// A concurrent first sign-on made it, or the contact has a login
-		// under another e-mail: use the one of this e-mail if there is one.
-		got, err := p.store.LoginByEmail(ctx, portalID, email)
-		if err != nil {
-			return Login{}, fmt.Errorf("%w: the contact has a login under another e-mail", ErrConflict)
-		}
-		return got, nil
+		return p.ssoRaced(ctx, portalID, email, err)
 	}
 	return l, nil
+}
+
+// ssoRaced answers a first sign-on whose write failed with err: when it
+// lost a race, a concurrent first sign-on made the login, or the contact
+// has a login under another e-mail; the login of this e-mail is used if
+// there is one.
+func (p *Portal) ssoRaced(ctx context.Context, portalID uuid.UUID, email string, err error) (Login, error) {
+	if !lostRace(err) {
+		return Login{}, classify(err)
+	}
+	got, err := p.store.LoginByEmail(ctx, portalID, email)
+	if err != nil {
+		return Login{}, fmt.Errorf("%w: the contact has a login under another e-mail", ErrConflict)
+	}
+	return got, nil
 }

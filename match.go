@@ -214,21 +214,22 @@ func compile[T any](g FilterGroups, schema Schema, a schemaAccess[T], field stri
 }
 
 // compileCond compiles one condition into a predicate over records read
-// by a.
+// by a. The predicate shares c's values: resolved conditions are never
+// changed (TicketFilter.Conds hands out copies).
 func compileCond[T any](c *Cond, a access[T]) (pred[T], error) {
 	switch {
 	case a.text != nil:
-		return compileText(a.text, c.Operator, slices.Clone(c.Texts)), nil
+		return compileText(a.text, c.Operator, c.Texts), nil
 	case a.number != nil:
-		return compileNumber(a.number, c.Operator, slices.Clone(c.Nums)), nil
+		return compileNumber(a.number, c.Operator, c.Nums), nil
 	case a.date != nil:
 		return compileDate(a.date, *c), nil
 	case a.enum != nil:
-		return compileEnum(a.enum, c.Operator, slices.Clone(c.Values)), nil
+		return compileEnum(a.enum, c.Operator, c.Values), nil
 	case a.ref != nil:
-		return compileRef(a.ref, c.Operator, slices.Clone(c.IDs)), nil
+		return compileRef(a.ref, c.Operator, c.IDs), nil
 	case a.refs != nil:
-		return compileRefs(a.refs, c.Operator, slices.Clone(c.IDs)), nil
+		return compileRefs(a.refs, c.Operator, c.IDs), nil
 	case a.boolean != nil:
 		return compileBool(a.boolean, c.Operator, c.Bool), nil
 	}
@@ -325,22 +326,17 @@ func compileDate[T any](get func(*T) time.Time, c Cond) pred[T] {
 		return func(x *T, _ *Folded, _ *Env) bool { return !get(x).IsZero() }
 	case IsUnknown:
 		return func(x *T, _ *Folded, _ *Env) bool { return get(x).IsZero() }
-	case BeforeDaysAgo, AfterDaysAgo: // the span moves with Env.Now
-		return func(x *T, _ *Folded, env *Env) bool {
-			d := get(x)
-			if d.IsZero() {
-				return false
-			}
-			from, to, outside := c.Span(env.Now)
-			us := d.UnixMicro()
-			return (from <= us && us < to) != outside
-		}
 	}
-	from, to, outside := c.Span(time.Time{})
-	return func(x *T, _ *Folded, _ *Env) bool {
+	relative := c.Operator == BeforeDaysAgo || c.Operator == AfterDaysAgo
+	from, to, outside := c.Span(time.Time{}) // fixed unless relative
+	return func(x *T, _ *Folded, env *Env) bool {
 		d := get(x)
 		if d.IsZero() {
 			return false
+		}
+		from, to, outside := from, to, outside
+		if relative { // the span moves with Env.Now
+			from, to, outside = c.Span(env.Now)
 		}
 		us := d.UnixMicro()
 		return (from <= us && us < to) != outside
