@@ -279,16 +279,8 @@ func (p *Portal) readPage(ctx context.Context, q TicketQuery, page *TicketPage, 
 		more, err := r.ReadTicketPage(ctx, q, read)
 		return more, classify(err) // read's own errors are classified already
 	}
-	if f, ok := p.store.(TicketPageFiller); ok {
-		if err := f.FillTicketPage(ctx, q, page); err != nil {
-			return false, classify(err)
-		}
-	} else {
-		next, err := p.store.QueryTickets(ctx, q)
-		if err != nil {
-			return false, classify(err)
-		}
-		*page = next
+	if err := p.store.QueryTickets(ctx, q, page); err != nil {
+		return false, classify(err)
 	}
 	if err := rd.prefetch(page, cols); err != nil {
 		return false, err

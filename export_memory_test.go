@@ -32,13 +32,7 @@ func (s *synthStore) ticket(i int) (portal.Ticket, portal.SortKey) {
 	return t, portal.SortKey{Int: t.CreatedAt.UnixMicro()}
 }
 
-func (s *synthStore) QueryTickets(ctx context.Context, q portal.TicketQuery) (portal.TicketPage, error) {
-	var p portal.TicketPage
-	err := s.FillTicketPage(ctx, q, &p)
-	return p, err
-}
-
-func (s *synthStore) FillTicketPage(_ context.Context, q portal.TicketQuery, p *portal.TicketPage) error {
+func (s *synthStore) QueryTickets(_ context.Context, q portal.TicketQuery, p *portal.TicketPage) error {
 	start := 0
 	if q.After != nil {
 		start = int(binary.BigEndian.Uint64(q.AfterID[8:])) + 1

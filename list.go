@@ -70,8 +70,8 @@ func (p *Portal) ListTickets(ctx context.Context, v Viewer, lq ListQuery) (Ticke
 	if err != nil {
 		return TicketView{}, err
 	}
-	page, err := p.store.QueryTickets(ctx, q)
-	if err != nil {
+	var page TicketPage
+	if err := p.store.QueryTickets(ctx, q, &page); err != nil {
 		return TicketView{}, classify(err)
 	}
 	rd, err := p.renderer(ctx, r)

@@ -338,21 +338,15 @@ type TicketStore interface {
 	AddMessage(ctx context.Context, m Message) error
 	// QueryTickets answers a customer's list query exactly as TicketQuery
 	// documents it, from indexes on the ticket's contacts and companies:
-	// never by scanning every ticket of the tenant.
-	QueryTickets(ctx context.Context, q TicketQuery) (TicketPage, error)
+	// never by scanning every ticket of the tenant. It writes the answer
+	// into page, which a caller may reuse from query to query (a long
+	// export does, so as not to allocate a page for every page): it sets
+	// every field of page, reusing page.Tickets and page.Keys within their
+	// capacity. What it writes shares nothing with the store.
+	QueryTickets(ctx context.Context, q TicketQuery, page *TicketPage) error
 	// Messages returns a thread's messages, oldest first (CreatedAt, then ID);
 	// a thread without messages gives an empty list.
 	Messages(ctx context.Context, portalID, threadID uuid.UUID) ([]Message, error)
-}
-
-// TicketPageFiller is an optional capability of a TicketStore: it answers a
-// TicketQuery into a page the caller reuses, overwriting page.Tickets and
-// page.Keys within their capacity, so that a long export does not allocate
-// a page for every page. What it fills must share nothing with the store,
-// as for QueryTickets. Portal uses it when a store has it and falls back to
-// QueryTickets otherwise.
-type TicketPageFiller interface {
-	FillTicketPage(ctx context.Context, q TicketQuery, page *TicketPage) error
 }
 
 // TicketScanner is an optional capability of a TicketStore, for a caller
@@ -366,7 +360,7 @@ type TicketPageFiller interface {
 // here. The page passed to fn is the store's to reuse after fn returns and
 // shares nothing with the store. An error from fn stops the scan and is
 // returned as it is. Portal uses it when a store has it, and pages through
-// QueryTickets (or TicketPageReader, TicketPageFiller) otherwise.
+// QueryTickets (or TicketPageReader) otherwise.
 type TicketScanner interface {
 	ScanTickets(ctx context.Context, q TicketQuery, fn func(page *TicketPage) error) error
 }
@@ -406,10 +400,10 @@ type SnapshotReader interface {
 // may offer this only where it is race-free: when a stored ticket is never
 // changed in place, only replaced whole, and when it calls read holding no
 // lock that read's own calls to the store (an owner's or a contact's name)
-// could wait on. Portal prefers it to TicketPageFiller: it spares a deep
+// could wait on. Portal prefers it to QueryTickets: it spares a deep
 // copy of every ticket, which is a third of an export's time (the memory
 // store's BenchmarkExportCSV runs at 0.73× encoding/csv reading its own
-// tickets, 0.48× filling pages; 2026-12-04).
+// tickets, 0.48× through QueryTickets; 2026-12-04).
 type TicketPageReader interface {
 	ReadTicketPage(ctx context.Context, q TicketQuery, read func(t *Ticket, key *SortKey) error) (more bool, err error)
 }

@@ -1068,8 +1068,8 @@ func TestSecureCookies(t *testing.T) {
 // database connection would break it.
 type failingStore struct{ portal.Store }
 
-func (failingStore) QueryTickets(context.Context, portal.TicketQuery) (portal.TicketPage, error) {
-	return portal.TicketPage{}, errors.New(`sqlite: disk I/O error (5386) reading "/var/lib/portal/portal.db" at goroutine 7`)
+func (failingStore) QueryTickets(context.Context, portal.TicketQuery, *portal.TicketPage) error {
+	return errors.New(`sqlite: disk I/O error (5386) reading "/var/lib/portal/portal.db" at goroutine 7`)
 }
 
 // Error pages say nothing of the cause; the log has it.

@@ -58,19 +58,7 @@ func (rs *results) put(r *result) {
 // of the query's contact and company (their scopes), in the order of the
 // sort when a scope keeps it, and tests each against the compiled filters
 // and the search terms on its folded text.
-func (s *Store) QueryTickets(ctx context.Context, q portal.TicketQuery) (portal.TicketPage, error) {
-	var p portal.TicketPage
-	err := s.FillTicketPage(ctx, q, &p)
-	return p, err
-}
-
-var (
-	_ portal.TicketPageFiller = (*Store)(nil)
-	_ portal.TicketPageReader = (*Store)(nil)
-)
-
-// FillTicketPage implements portal.TicketPageFiller.
-func (s *Store) FillTicketPage(ctx context.Context, q portal.TicketQuery, p *portal.TicketPage) error {
+func (s *Store) QueryTickets(ctx context.Context, q portal.TicketQuery, p *portal.TicketPage) error {
 	_, err := read(s, q.PortalID, func(t *tenant) (struct{}, error) {
 		r, err := t.page(ctx, &q, false)
 		if err == nil {
@@ -82,8 +70,10 @@ func (s *Store) FillTicketPage(ctx context.Context, q portal.TicketQuery, p *por
 	return err
 }
 
+var _ portal.TicketPageReader = (*Store)(nil)
+
 // ReadTicketPage implements portal.TicketPageReader. It finds the page
-// under the read lock, as FillTicketPage does, and then calls readTicket with the
+// under the read lock, as QueryTickets does, and then calls readTicket with the
 // stored tickets themselves, the lock released: a stored ticket is never
 // changed, only replaced by a new one (PutTicket), and a query's sorted
 // result is never changed once made, so reading them needs no lock.
@@ -345,6 +335,7 @@ func merge[T any](out, a, b []T, cmp func(T, T) int) []T {
 func fill(p *portal.TicketPage, r *rows) {
 	n := r.len()
 	p.More = r.more
+	p.Requesters, p.Owners, p.Related = p.Requesters[:0], p.Owners[:0], false
 	p.Tickets = slices.Grow(p.Tickets[:0], n)[:n]
 	p.Keys = slices.Grow(p.Keys[:0], n)[:n]
 	refs := 0

@@ -338,10 +338,9 @@ func compare(t testing.TB, round int, mem, s portal.Store, q portal.TicketQuery)
 	ctx := context.Background()
 	n := 0
 	for pageNo := 0; ; pageNo++ {
-		want, err := mem.QueryTickets(ctx, q)
-		require.NoError(t, err)
-		got, err := s.QueryTickets(ctx, q)
-		require.NoError(t, err, "round %d page %d", round, pageNo)
+		var want, got portal.TicketPage
+		require.NoError(t, mem.QueryTickets(ctx, q, &want))
+		require.NoError(t, s.QueryTickets(ctx, q, &got), "round %d page %d", round, pageNo)
 		require.Equal(t, ids(want), ids(got), "round %d page %d: %s", round, pageNo, describe(q))
 		require.Equal(t, want.Keys, got.Keys, "round %d page %d: sort keys", round, pageNo)
 		require.Equal(t, want.More, got.More, "round %d page %d: more", round, pageNo)
@@ -367,8 +366,8 @@ func compareScan(t testing.TB, round int, mem, s portal.Store, q portal.TicketQu
 	var want []portal.Ticket
 	var wantKeys []portal.SortKey
 	for {
-		page, err := mem.QueryTickets(ctx, q)
-		require.NoError(t, err)
+		var page portal.TicketPage
+		require.NoError(t, mem.QueryTickets(ctx, q, &page))
 		want, wantKeys = append(want, page.Tickets...), append(wantKeys, page.Keys...)
 		if !page.More {
 			break

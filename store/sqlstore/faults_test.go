@@ -112,9 +112,9 @@ func TestFailedWriteLeavesNothing(t *testing.T) {
 		require.ErrorIs(t, err, portal.ErrNotFound)
 
 		list := func(c uuid.UUID) []uuid.UUID {
-			page, err := s.QueryTickets(ctx, portal.TicketQuery{PortalID: pid, ContactID: c, Limit: 10,
-				Sort: portal.Sort{Property: mustProp(t, portal.PropCreatedAt)}})
-			require.NoError(t, err)
+			var page portal.TicketPage
+			require.NoError(t, s.QueryTickets(ctx, portal.TicketQuery{PortalID: pid, ContactID: c, Limit: 10,
+				Sort: portal.Sort{Property: mustProp(t, portal.PropCreatedAt)}}, &page))
 			return ids(page)
 		}
 		assert.Equal(t, []uuid.UUID{tk.ID}, list(contact), "the old association stands")
@@ -143,8 +143,8 @@ func TestCancelledAndClosed(t *testing.T) {
 		require.ErrorIs(t, err, context.Canceled)
 		_, err = s.Ticket(context.Background(), pid, tk.ID)
 		require.ErrorIs(t, err, portal.ErrNotFound)
-		_, err = s.QueryTickets(ctx, portal.TicketQuery{PortalID: pid, ContactID: uuid.New(), Limit: 5,
-			Sort: portal.Sort{Property: mustProp(t, portal.PropSubject)}})
+		err = s.QueryTickets(ctx, portal.TicketQuery{PortalID: pid, ContactID: uuid.New(), Limit: 5,
+			Sort: portal.Sort{Property: mustProp(t, portal.PropSubject)}}, new(portal.TicketPage))
 		require.ErrorIs(t, err, context.Canceled)
 
 		db := d.db(t, d.fresh(t))

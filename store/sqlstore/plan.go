@@ -95,10 +95,10 @@ func (s *Store) choose(ctx context.Context, q *portal.TicketQuery) (plan, error)
 	return searchPlan, nil
 }
 
-// FillTicketPage implements portal.TicketPageFiller: a page is one
-// statement of the plan choose picks, after the probe of a search's
-// rarity when it has one, and reuses page's slices.
-func (s *Store) FillTicketPage(ctx context.Context, q portal.TicketQuery, page *portal.TicketPage) error {
+// QueryTickets implements portal.TicketStore: a page is one statement of
+// the plan choose picks, after the probe of a search's rarity when it has
+// one, and reuses page's slices.
+func (s *Store) QueryTickets(ctx context.Context, q portal.TicketQuery, page *portal.TicketPage) error {
 	p, err := s.choose(ctx, &q)
 	if err != nil {
 		return mapErr("query tickets", err)

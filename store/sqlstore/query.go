@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strconv"
@@ -11,13 +10,6 @@ import (
 
 	"github.com/helpdeskkit/portal"
 )
-
-// QueryTickets implements portal.TicketStore.
-func (s *Store) QueryTickets(ctx context.Context, q portal.TicketQuery) (portal.TicketPage, error) {
-	var p portal.TicketPage
-	err := s.FillTicketPage(ctx, q, &p)
-	return p, err
-}
 
 // keyKind is the SQL type of a sort key.
 type keyKind int

@@ -65,10 +65,7 @@ type Store struct {
 	plans                   [plans]atomic.Int64
 }
 
-var (
-	_ portal.Store            = (*Store)(nil)
-	_ portal.TicketPageFiller = (*Store)(nil)
-)
+var _ portal.Store = (*Store)(nil)
 
 // Options configure a Store. The zero value is the default.
 type Options struct {

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -17,6 +19,76 @@ import (
 var exportTests = []test{
 	{name: "ExportIsEveryPageOfTheList", fn: testExportIsEveryPage},
 	{name: "ReadPagesAreQueryPages", fn: testReadTicketPage},
+	{name: "QueryIntoAReusedPage", fn: testQueryReusedPage},
+}
+
+// QueryTickets answered into a page that held another answer (as an
+// export reuses its page) answers exactly what it answers into a new page:
+// nothing of the answer before is left in it.
+// covers: P7
+func testQueryReusedPage(t *testing.T, s portal.Store) {
+	p, err := portal.New(s, portal.Options{Now: portaltest.Now})
+	require.NoError(t, err)
+	d, err := portaltest.Generate(ctx(t), p, portaltest.Size{Companies: 2, ContactsPerCompany: 3, Tickets: 40}, 3)
+	require.NoError(t, err)
+	schema, err := p.Schema(ctx(t), d.Tenant.ID)
+	require.NoError(t, err)
+	all, err := portal.CompileTicketFilter(nil, schema)
+	require.NoError(t, err)
+	c := d.Contacts[0]
+	q := portal.TicketQuery{PortalID: d.Tenant.ID, ContactID: c.ID, CompanyID: c.CompanyID,
+		Visibility: all, Filter: all, Limit: 4, Now: portaltest.Now()}
+	// The page starts out holding what no answer holds.
+	reused := portal.TicketPage{
+		Tickets: make([]portal.Ticket, 12), Keys: make([]portal.SortKey, 12), More: true, Related: true,
+		Requesters: []portal.Contact{{ID: uuid.New(), FirstName: "Stale"}},
+		Owners:     []portal.Owner{{ID: uuid.New(), FirstName: "Stale"}},
+	}
+	for i := range reused.Tickets {
+		reused.Tickets[i] = portal.Ticket{ID: uuid.New(), Subject: "stale"}
+	}
+	pages := 0
+	for {
+		var fresh portal.TicketPage
+		require.NoError(t, s.QueryTickets(ctx(t), q, &fresh))
+		require.NoError(t, s.QueryTickets(ctx(t), q, &reused))
+		assert.Equal(t, pageOf(fresh), pageOf(reused), "page %d", pages)
+		pages++
+		if !fresh.More {
+			break
+		}
+		last := len(fresh.Tickets) - 1
+		q.After, q.AfterID = &fresh.Keys[last], fresh.Tickets[last].ID
+	}
+	assert.Greater(t, pages, 2)
+	// A query that finds nothing empties the page.
+	q.After, q.AfterID = nil, uuid.Nil
+	q.ContactID, q.CompanyID = uuid.New(), uuid.Nil
+	require.NoError(t, s.QueryTickets(ctx(t), q, &reused))
+	assert.Empty(t, reused.Tickets)
+	assert.Empty(t, reused.Keys)
+	assert.False(t, reused.More)
+	assert.Empty(t, reused.Requesters)
+	assert.Empty(t, reused.Owners)
+}
+
+// pageOf is p with its empty slices nil (the contract makes them one
+// value) and its related records in ID order (any order is allowed).
+func pageOf(p portal.TicketPage) portal.TicketPage {
+	if len(p.Tickets) == 0 {
+		p.Tickets, p.Keys = nil, nil
+	}
+	p.Requesters = slices.Clone(p.Requesters)
+	slices.SortFunc(p.Requesters, func(a, b portal.Contact) int { return bytes.Compare(a.ID[:], b.ID[:]) })
+	if len(p.Requesters) == 0 {
+		p.Requesters = nil
+	}
+	p.Owners = slices.Clone(p.Owners)
+	slices.SortFunc(p.Owners, func(a, b portal.Owner) int { return bytes.Compare(a.ID[:], b.ID[:]) })
+	if len(p.Owners) == 0 {
+		p.Owners = nil
+	}
+	return p
 }
 
 // The CSV export of a view is the concatenation of all its list pages, on
@@ -110,9 +182,8 @@ func testReadTicketPage(t *testing.T, s portal.Store) {
 			Visibility: all, Filter: all, Sort: portal.Sort{Property: prop}, Limit: 7, Now: portaltest.Now()}
 		pages := 0
 		for {
-			want, err := s.QueryTickets(ctx(t), q)
-			require.NoError(t, err)
-			var got portal.TicketPage
+			var want, got portal.TicketPage
+			require.NoError(t, s.QueryTickets(ctx(t), q, &want))
 			got.More, err = r.ReadTicketPage(ctx(t), q, func(tk *portal.Ticket, key *portal.SortKey) error {
 				got.Tickets = append(got.Tickets, tk.Clone())
 				got.Keys = append(got.Keys, *key)
