@@ -303,7 +303,7 @@ func (p *Portal) begin(ctx context.Context, v Viewer) (*request, error) {
 func (p *Portal) beginWith(ctx context.Context, v Viewer, s Settings) (*request, error) {
 	r := &request{viewer: v, settings: s, now: p.clock()}
 	var err error
-	r.contact, err = p.store.Contact(ctx, v.PortalID, v.ContactID)
+	r.contact, err = p.contact(ctx, v.PortalID, v.ContactID)
 	if isNotFound(err) {
 		return nil, fmt.Errorf("%w: no such contact", ErrUnauthenticated)
 	} else if err != nil {

@@ -272,7 +272,7 @@ func (p *Portal) setPassword(ctx context.Context, portalID uuid.UUID, kind Token
 	if !now.Before(t.ExpiresAt) {
 		return errBadToken()
 	}
-	c, err := p.store.Contact(ctx, portalID, t.ContactID)
+	c, err := p.contact(ctx, portalID, t.ContactID)
 	if isNotFound(err) {
 		return errBadToken()
 	} else if err != nil {
@@ -282,7 +282,7 @@ func (p *Portal) setPassword(ctx context.Context, portalID uuid.UUID, kind Token
 	// moved reports whether the contact's e-mail is no longer email: the
 	// change ended the contact's tokens, this one with them.
 	moved := func() bool {
-		cur, err := p.store.Contact(ctx, portalID, c.ID)
+		cur, err := p.contact(ctx, portalID, c.ID)
 		return err != nil || NormalizeEmail(cur.Email) != email
 	}
 	// From here on a refusal puts the token back: an accept that fails

@@ -72,7 +72,7 @@ func (p *Portal) InviteContact(ctx context.Context, portalID, contactID uuid.UUI
 	if err != nil {
 		return err
 	}
-	c, err := p.store.Contact(ctx, portalID, contactID)
+	c, err := p.contact(ctx, portalID, contactID)
 	if err != nil {
 		return classify(err)
 	}

@@ -80,7 +80,7 @@ func (p *Portal) Login(ctx context.Context, portalID uuid.UUID, email, password 
 	}
 	// The contact is read whether or not the password is right, so that
 	// the work tells no more than the answer.
-	c, cerr := p.store.Contact(ctx, portalID, l.ContactID)
+	c, cerr := p.contact(ctx, portalID, l.ContactID)
 	if cerr != nil && !isNotFound(cerr) {
 		return "", Session{}, classify(cerr)
 	}
@@ -217,7 +217,7 @@ func (p *Portal) SSOLogin(ctx context.Context, portalID uuid.UUID, id Identity) 
 	case err != nil:
 		return "", Session{}, classify(err)
 	}
-	c, err := p.store.Contact(ctx, portalID, l.ContactID)
+	c, err := p.contact(ctx, portalID, l.ContactID)
 	if isNotFound(err) {
 		return "", Session{}, fmt.Errorf("%w: the login's contact is gone", ErrUnauthenticated)
 	} else if err != nil {

@@ -241,7 +241,7 @@ func (p *Portal) sendQueued(ctx context.Context, m QueuedMail) (bool, error) {
 // it exists and is in the access groups (any contact is, under
 // self-registration).
 func (p *Portal) member(ctx context.Context, s *Settings, portalID, contactID uuid.UUID) (Contact, bool, error) {
-	c, err := p.store.Contact(ctx, portalID, contactID)
+	c, err := p.contact(ctx, portalID, contactID)
 	if isNotFound(err) {
 		return Contact{}, false, nil
 	} else if err != nil {

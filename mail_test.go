@@ -95,9 +95,9 @@ func (r *recorder) Login(ctx context.Context, portalID, contactID uuid.UUID) (po
 	return r.Store.Login(ctx, portalID, contactID)
 }
 
-func (r *recorder) Contact(ctx context.Context, portalID, id uuid.UUID) (portal.Contact, error) {
-	r.note("Contact")
-	return r.Store.Contact(ctx, portalID, id)
+func (r *recorder) Contacts(ctx context.Context, portalID uuid.UUID, ids []uuid.UUID) ([]portal.Contact, error) {
+	r.note("Contacts")
+	return r.Store.Contacts(ctx, portalID, ids)
 }
 
 func (r *recorder) ContactsByEmail(ctx context.Context, portalID uuid.UUID, email string) ([]portal.Contact, error) {

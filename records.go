@@ -281,7 +281,7 @@ func ref[T any](ctx context.Context, ps *problems, field, what string, portalID,
 // nothing is saved; contacts without a login may share an e-mail.
 func (p *Portal) SaveContact(ctx context.Context, c Contact) (Contact, error) {
 	c = c.Clone()
-	old, created, err := prepare(ctx, p, c.PortalID, &c.ID, p.store.Contact)
+	old, created, err := prepare(ctx, p, c.PortalID, &c.ID, p.contact)
 	if err != nil {
 		return Contact{}, err
 	}
@@ -320,8 +320,46 @@ func (p *Portal) SaveContact(ctx context.Context, c Contact) (Contact, error) {
 
 // Contact returns a contact.
 func (p *Portal) Contact(ctx context.Context, portalID, id uuid.UUID) (Contact, error) {
-	c, err := p.store.Contact(ctx, portalID, id)
+	c, err := p.contact(ctx, portalID, id)
 	return c, classify(err)
+}
+
+// contact reads a contact from the store (readContact).
+func (p *Portal) contact(ctx context.Context, portalID, id uuid.UUID) (Contact, error) {
+	return readContact(ctx, p.store, portalID, id)
+}
+
+// owner reads an owner from the store (readOwner).
+func (p *Portal) owner(ctx context.Context, portalID, id uuid.UUID) (Owner, error) {
+	return readOwner(ctx, p.store, portalID, id)
+}
+
+// readContact reads a contact. The store contract reads contacts and
+// owners by IDs only (Contacts, Owners), so that a store implements one
+// read of each; a read of one is a read of one ID.
+func readContact(ctx context.Context, s DirectoryStore, portalID, id uuid.UUID) (Contact, error) {
+	return one(ctx, "contact", portalID, id, s.Contacts, func(c *Contact) uuid.UUID { return c.ID })
+}
+
+// readOwner reads an owner (see readContact).
+func readOwner(ctx context.Context, s HelpdeskStore, portalID, id uuid.UUID) (Owner, error) {
+	return one(ctx, "owner", portalID, id, s.Owners, func(o *Owner) uuid.UUID { return o.ID })
+}
+
+// one reads the record of what with id through a read by IDs: an error
+// wrapping ErrNotFound when the tenant has none.
+func one[T any](ctx context.Context, what string, portalID, id uuid.UUID, among func(context.Context, uuid.UUID, []uuid.UUID) ([]T, error), idOf func(*T) uuid.UUID) (T, error) {
+	var none T
+	found, err := among(ctx, portalID, []uuid.UUID{id})
+	if err != nil {
+		return none, err
+	}
+	for i := range found {
+		if idOf(&found[i]) == id {
+			return found[i], nil
+		}
+	}
+	return none, fmt.Errorf("%s %s: %w", what, id, ErrNotFound)
 }
 
 // SaveCompany creates or updates a company.
@@ -379,7 +417,7 @@ func (p *Portal) ContactLists(ctx context.Context, portalID uuid.UUID) ([]Contac
 // SaveOwner creates or updates a ticket owner (a helpdesk agent). It needs a
 // first name, a last name or an alias.
 func (p *Portal) SaveOwner(ctx context.Context, o Owner) (Owner, error) {
-	_, _, err := prepare(ctx, p, o.PortalID, &o.ID, p.store.Owner)
+	_, _, err := prepare(ctx, p, o.PortalID, &o.ID, p.owner)
 	if err != nil {
 		return Owner{}, err
 	}
@@ -400,7 +438,7 @@ func (p *Portal) SaveOwner(ctx context.Context, o Owner) (Owner, error) {
 
 // Owner returns a ticket owner.
 func (p *Portal) Owner(ctx context.Context, portalID, id uuid.UUID) (Owner, error) {
-	o, err := p.store.Owner(ctx, portalID, id)
+	o, err := p.owner(ctx, portalID, id)
 	return o, classify(err)
 }
 

@@ -87,7 +87,7 @@ func (p *Portal) Authenticate(ctx context.Context, portalID uuid.UUID, token str
 	if !now.Before(s.ExpiresAt) || idle >= set.IdleTimeout {
 		return Session{}, p.end(ctx, s, errNoSession)
 	}
-	c, err := p.store.Contact(ctx, portalID, s.ContactID)
+	c, err := p.contact(ctx, portalID, s.ContactID)
 	if isNotFound(err) {
 		return Session{}, p.end(ctx, s, errNoSession)
 	} else if err != nil {
@@ -141,7 +141,7 @@ func (p *Portal) Preview(ctx context.Context, portalID, contactID uuid.UUID, by 
 	if _, err := p.portalOn(ctx, portalID); err != nil {
 		return "", Session{}, err
 	}
-	if _, err := p.store.Contact(ctx, portalID, contactID); err != nil {
+	if _, err := p.contact(ctx, portalID, contactID); err != nil {
 		return "", Session{}, classify(err)
 	}
 	return p.newSession(ctx, portalID, contactID, by)

@@ -98,10 +98,10 @@ type DirectoryStore interface {
 	// were mailed to the old address. All of it, with the contact and its
 	// indexes (ContactIndex), is one atomic step.
 	PutContact(ctx context.Context, c Contact) error
-	Contact(ctx context.Context, portalID, id uuid.UUID) (Contact, error)
 	// Contacts returns the contacts of the tenant among ids, in any order;
 	// IDs with no contact are left out. ids holds at most MaxPageSize
-	// distinct IDs.
+	// distinct IDs. It is the one read of contacts by ID: Portal reads one
+	// contact as Contacts of one ID.
 	Contacts(ctx context.Context, portalID uuid.UUID, ids []uuid.UUID) ([]Contact, error)
 	PutCompany(ctx context.Context, c Company) error
 	Company(ctx context.Context, portalID, id uuid.UUID) (Company, error)
@@ -300,10 +300,10 @@ type SessionStore interface {
 // pipelines.
 type HelpdeskStore interface {
 	PutOwner(ctx context.Context, o Owner) error
-	Owner(ctx context.Context, portalID, id uuid.UUID) (Owner, error)
 	// Owners returns the owners of the tenant among ids, in any order; IDs
 	// with no owner are left out. ids holds at most MaxPageSize distinct
-	// IDs.
+	// IDs. It is the one read of owners by ID: Portal reads one owner as
+	// Owners of one ID.
 	Owners(ctx context.Context, portalID uuid.UUID, ids []uuid.UUID) ([]Owner, error)
 	PutChannel(ctx context.Context, c Channel) error
 	// Channels returns every channel of the tenant, ordered by ID.

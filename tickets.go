@@ -216,11 +216,11 @@ func (p *Portal) checkTicketRefs(ctx context.Context, ps *problems, t Ticket) er
 		}
 	}
 	if t.OwnerID != uuid.Nil {
-		if _, err := ref(ctx, ps, "ownerId", "owner", t.PortalID, t.OwnerID, p.store.Owner); err != nil {
+		if _, err := ref(ctx, ps, "ownerId", "owner", t.PortalID, t.OwnerID, p.owner); err != nil {
 			return err
 		}
 	}
-	if err := checkRefs(ctx, ps, "contactIds", "contact", t.PortalID, t.ContactIDs, p.store.Contact); err != nil {
+	if err := checkRefs(ctx, ps, "contactIds", "contact", t.PortalID, t.ContactIDs, p.contact); err != nil {
 		return err
 	}
 	if err := checkRefs(ctx, ps, "companyIds", "company", t.PortalID, t.CompanyIDs, p.store.Company); err != nil {

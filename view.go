@@ -217,7 +217,7 @@ func (rd *renderer) owner(id uuid.UUID) (name, error) {
 	if n, ok := rd.owners.get(id); ok {
 		return n, nil
 	}
-	o, err := rd.store.Owner(rd.ctx, rd.portalID, id)
+	o, err := readOwner(rd.ctx, rd.store, rd.portalID, id)
 	if err != nil && !isNotFound(err) {
 		return name{}, classify(err)
 	}
@@ -231,7 +231,7 @@ func (rd *renderer) contact(id uuid.UUID) (name, error) {
 	if n, ok := rd.contacts.get(id); ok {
 		return n, nil
 	}
-	c, err := rd.store.Contact(rd.ctx, rd.portalID, id)
+	c, err := readContact(rd.ctx, rd.store, rd.portalID, id)
 	if err != nil && !isNotFound(err) {
 		return name{}, classify(err)
 	}

@@ -234,13 +234,6 @@ func (s *Store) PutContact(_ context.Context, c portal.Contact) error {
 	})
 }
 
-// Contact implements portal.DirectoryStore.
-func (s *Store) Contact(_ context.Context, portalID, id uuid.UUID) (portal.Contact, error) {
-	return read(s, portalID, func(t *tenant) (portal.Contact, error) {
-		return get(t.contacts, "contact", id, portal.Contact.Clone)
-	})
-}
-
 // Contacts implements portal.DirectoryStore.
 func (s *Store) Contacts(_ context.Context, portalID uuid.UUID, ids []uuid.UUID) ([]portal.Contact, error) {
 	return read(s, portalID, func(t *tenant) ([]portal.Contact, error) { return among(t.contacts, ids, portal.Contact.Clone), nil })
@@ -287,13 +280,6 @@ func (s *Store) ContactLists(_ context.Context, portalID uuid.UUID) ([]portal.Co
 // PutOwner implements portal.HelpdeskStore.
 func (s *Store) PutOwner(_ context.Context, o portal.Owner) error {
 	return s.write(o.PortalID, func(t *tenant) error { t.owners[o.ID] = o; return nil })
-}
-
-// Owner implements portal.HelpdeskStore.
-func (s *Store) Owner(_ context.Context, portalID, id uuid.UUID) (portal.Owner, error) {
-	return read(s, portalID, func(t *tenant) (portal.Owner, error) {
-		return get(t.owners, "owner", id, same)
-	})
 }
 
 // Owners implements portal.HelpdeskStore.

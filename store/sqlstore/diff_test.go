@@ -409,16 +409,17 @@ func checkRelated(t testing.TB, mem portal.Store, want, got portal.TicketPage) {
 	for _, c := range got.Requesters {
 		require.True(t, requesters[c.ID] && !seen[c.ID], "requester %s is of the page, once", c.ID)
 		seen[c.ID] = true
-		stored, err := mem.Contact(ctx, c.PortalID, c.ID)
+		stored, err := mem.Contacts(ctx, c.PortalID, []uuid.UUID{c.ID})
 		require.NoError(t, err)
-		require.Equal(t, stored.Name(), c.Name())
+		require.Len(t, stored, 1)
+		require.Equal(t, stored[0].Name(), c.Name())
 	}
 	for _, o := range got.Owners {
 		require.True(t, owners[o.ID] && !seen[o.ID], "owner %s is of the page, once", o.ID)
 		seen[o.ID] = true
-		stored, err := mem.Owner(ctx, o.PortalID, o.ID)
+		stored, err := mem.Owners(ctx, o.PortalID, []uuid.UUID{o.ID})
 		require.NoError(t, err)
-		require.Equal(t, stored, o)
+		require.Equal(t, []portal.Owner{o}, stored)
 	}
 }
 

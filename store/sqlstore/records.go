@@ -125,11 +125,6 @@ func contactCols(c portal.Contact) []col {
 	return []col{{"name_fold", optFold(c.Name())}, {"company_id", optID(c.CompanyID)}}
 }
 
-// Contact implements portal.DirectoryStore.
-func (s *Store) Contact(ctx context.Context, portalID, cid uuid.UUID) (portal.Contact, error) {
-	return getDoc(ctx, s, "contact", "contacts", portalID, cid, decodeContact)
-}
-
 // Contacts implements portal.DirectoryStore.
 func (s *Store) Contacts(ctx context.Context, portalID uuid.UUID, ids []uuid.UUID) ([]portal.Contact, error) {
 	return among(ctx, s, "contacts", "contacts", portalID, ids, decodeContact)
@@ -181,11 +176,6 @@ func (s *Store) PutOwner(ctx context.Context, o portal.Owner) error {
 		}
 		return nil
 	})
-}
-
-// Owner implements portal.HelpdeskStore.
-func (s *Store) Owner(ctx context.Context, portalID, oid uuid.UUID) (portal.Owner, error) {
-	return getDoc(ctx, s, "owner", "owners", portalID, oid, decode[portal.Owner])
 }
 
 // Owners implements portal.HelpdeskStore.

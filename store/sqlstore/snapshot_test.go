@@ -20,8 +20,10 @@ func oneByOne(t *testing.T, st portal.Store, portalID, contactID uuid.UUID) port
 	var err error
 	snap.Settings, err = st.Settings(ctx, portalID)
 	require.NoError(t, err)
-	snap.Contact, err = st.Contact(ctx, portalID, contactID)
+	cs, err := st.Contacts(ctx, portalID, []uuid.UUID{contactID})
 	require.NoError(t, err)
+	require.Len(t, cs, 1)
+	snap.Contact = cs[0]
 	if snap.Contact.CompanyID != uuid.Nil {
 		co, err := st.Company(ctx, portalID, snap.Contact.CompanyID)
 		require.NoError(t, err)

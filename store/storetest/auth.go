@@ -735,7 +735,7 @@ func testRegisterStore(t *testing.T, s portal.Store) {
 	got, err := reg(ids[0], "new@example.com")
 	require.NoError(t, err)
 	assert.Equal(t, ids[0], got, "a new contact")
-	c, err := s.Contact(ctx(t), pid, ids[0])
+	c, err := getContact(ctx(t), s, pid, ids[0])
 	require.NoError(t, err)
 	assert.Equal(t, "new@example.com", c.Email)
 	l, err := s.LoginByEmail(ctx(t), pid, "new@example.com")
@@ -750,12 +750,12 @@ func testRegisterStore(t *testing.T, s portal.Store) {
 	got, err = reg(ids[3], "known@example.com")
 	require.NoError(t, err)
 	assert.Equal(t, ids[1], got, "the known contact with the lowest ID")
-	_, err = s.Contact(ctx(t), pid, ids[3])
+	_, err = getContact(ctx(t), s, pid, ids[3])
 	require.ErrorIs(t, err, portal.ErrNotFound, "no new contact")
 
 	_, err = reg(ids[3], "new@example.com")
 	require.ErrorIs(t, err, portal.ErrConflict, "the e-mail has a login")
-	_, err = s.Contact(ctx(t), pid, ids[3])
+	_, err = getContact(ctx(t), s, pid, ids[3])
 	require.ErrorIs(t, err, portal.ErrNotFound, "nothing written")
 }
 
@@ -1253,7 +1253,7 @@ func testPurge(t *testing.T, s portal.Store) {
 }
 
 // midAccept is a store that runs a hook once, right after it answers the
-// first Contact read that follows a TakeToken: what another request does
+// first read of contacts (Contacts) that follows a TakeToken: what another request does
 // while an invitation is being accepted.
 type midAccept struct {
 	portal.Store
@@ -1268,8 +1268,8 @@ func (m *midAccept) TakeToken(ctx context.Context, portalID uuid.UUID, kind port
 	return tk, err
 }
 
-func (m *midAccept) Contact(ctx context.Context, portalID, id uuid.UUID) (portal.Contact, error) {
-	c, err := m.Store.Contact(ctx, portalID, id)
+func (m *midAccept) Contacts(ctx context.Context, portalID uuid.UUID, ids []uuid.UUID) ([]portal.Contact, error) {
+	c, err := m.Store.Contacts(ctx, portalID, ids)
 	if m.hook != nil && m.taken.CompareAndSwap(true, false) {
 		m.once.Do(m.hook)
 	}

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"cmp"
+	"context"
 	"testing"
 
 	"github.com/google/uuid"
@@ -30,9 +32,28 @@ var recordTests = []test{
 
 func readContact(t *testing.T, s portal.Store, pid, id uuid.UUID) portal.Contact {
 	t.Helper()
-	got, err := s.Contact(ctx(t), pid, id)
+	got, err := getContact(ctx(t), s, pid, id)
 	require.NoError(t, err)
 	return got
+}
+
+// getContact reads one contact as Portal does: Contacts of one ID, and
+// ErrNotFound when it is left out.
+func getContact(ctx context.Context, s portal.Store, pid, id uuid.UUID) (portal.Contact, error) {
+	cs, err := s.Contacts(ctx, pid, []uuid.UUID{id})
+	if err != nil || len(cs) == 0 {
+		return portal.Contact{}, cmp.Or(err, portal.ErrNotFound)
+	}
+	return cs[0], nil
+}
+
+// getOwner reads one owner as Portal does (see getContact).
+func getOwner(ctx context.Context, s portal.Store, pid, id uuid.UUID) (portal.Owner, error) {
+	os, err := s.Owners(ctx, pid, []uuid.UUID{id})
+	if err != nil || len(os) == 0 {
+		return portal.Owner{}, cmp.Or(err, portal.ErrNotFound)
+	}
+	return os[0], nil
 }
 
 func readCompany(t *testing.T, s portal.Store, pid, id uuid.UUID) portal.Company {
@@ -44,7 +65,7 @@ func readCompany(t *testing.T, s portal.Store, pid, id uuid.UUID) portal.Company
 
 func readOwner(t *testing.T, s portal.Store, pid, id uuid.UUID) portal.Owner {
 	t.Helper()
-	got, err := s.Owner(ctx(t), pid, id)
+	got, err := getOwner(ctx(t), s, pid, id)
 	require.NoError(t, err)
 	return got
 }
@@ -332,11 +353,11 @@ func testMissingRecordsAreNotFound(t *testing.T, s portal.Store) {
 	require.NoError(t, s.PutThread(ctx(t), th))
 
 	missing := newID(t)
-	_, err := s.Contact(ctx(t), pid, missing)
+	_, err := getContact(ctx(t), s, pid, missing)
 	require.ErrorIs(t, err, portal.ErrNotFound, "Contact")
 	_, err = s.Company(ctx(t), pid, missing)
 	require.ErrorIs(t, err, portal.ErrNotFound, "Company")
-	_, err = s.Owner(ctx(t), pid, missing)
+	_, err = getOwner(ctx(t), s, pid, missing)
 	require.ErrorIs(t, err, portal.ErrNotFound, "Owner")
 	_, err = s.Ticket(ctx(t), pid, missing)
 	require.ErrorIs(t, err, portal.ErrNotFound, "Ticket")

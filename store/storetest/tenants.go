@@ -120,7 +120,7 @@ var unknownTenantWrites = []unknownTenantWrite{
 		c := newContact(t, pid)
 		err := s.PutContact(ctx(t), c)
 		return func(t *testing.T) {
-			_, err := s.Contact(ctx(t), pid, c.ID)
+			_, err := getContact(ctx(t), s, pid, c.ID)
 			require.ErrorIs(t, err, portal.ErrNotFound)
 		}, err
 	}},
@@ -144,7 +144,7 @@ var unknownTenantWrites = []unknownTenantWrite{
 		o := newOwner(t, pid)
 		err := s.PutOwner(ctx(t), o)
 		return func(t *testing.T) {
-			_, err := s.Owner(ctx(t), pid, o.ID)
+			_, err := getOwner(ctx(t), s, pid, o.ID)
 			require.ErrorIs(t, err, portal.ErrNotFound)
 		}, err
 	}},
