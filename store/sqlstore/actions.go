@@ -106,6 +106,7 @@ func (s *Store) insertThread(ctx context.Context, x tx, th portal.Thread) error 
 	return err
 }
 
+// insertMessage adds a new message: ErrConflict when its ID exists.
 func (s *Store) insertMessage(ctx context.Context, x tx, m portal.Message) error {
 	b, err := encode(m)
 	if err != nil {

@@ -237,21 +237,7 @@ func (s *Store) Threads(ctx context.Context, portalID, ticketID uuid.UUID) ([]po
 
 // AddMessage implements portal.TicketStore.
 func (s *Store) AddMessage(ctx context.Context, m portal.Message) error {
-	b, err := encode(m)
-	if err != nil {
-		return err
-	}
-	q := s.d.insertNew("messages", []string{"portal_id", "id"}, []string{"portal_id", "id", "thread_id", "created_at", "doc"})
-	return s.write(ctx, "add message", m.PortalID, func(x tx) error {
-		res, err := x.exec(ctx, q, id(m.PortalID), id(m.ID), id(m.ThreadID), m.CreatedAt.UnixMicro(), b)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return fmt.Errorf("%w: message %s exists (%v)", portal.ErrConflict, m.ID, err)
-		}
-		return nil
-	})
+	return s.write(ctx, "add message", m.PortalID, func(x tx) error { return s.insertMessage(ctx, x, m) })
 }
 
 // Messages implements portal.TicketStore.
