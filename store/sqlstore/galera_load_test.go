@@ -146,9 +146,10 @@ type loadResult struct {
 // loadOptions shape a run of the load.
 type loadOptions struct {
 	writers, actions int
-	// lose, when set (1–3), is the node that kill takes down once half of
-	// the actions are done; writers on it move to the next node after
-	// their action there fails.
+	// lose, when set (1–3), is the node that kill takes down once its
+	// first writer has done half of its actions (so that the node's
+	// writers have actions left however fast the other nodes go); writers
+	// on it move to the next node after their action there fails.
 	lose int
 	kill func(node int) error
 }
@@ -158,7 +159,6 @@ type loadOptions struct {
 func (w *loadWorld) run(t testing.TB, o loadOptions) *loadResult {
 	t.Helper()
 	res := &loadResult{}
-	var done atomic.Int64
 	var downOnce sync.Once
 	dead := atomic.Int64{}
 	dead.Store(-1)
@@ -170,7 +170,7 @@ func (w *loadWorld) run(t testing.TB, o loadOptions) *loadResult {
 			rng := rand.New(rand.NewPCG(uint64(wr), 42))
 			node := wr % len(w.portals)
 			for i := range o.actions {
-				if o.lose > 0 && done.Load() >= int64(o.writers*o.actions/2) {
+				if wr == o.lose-1 && i == o.actions/2 {
 					downOnce.Do(func() {
 						dead.Store(int64(o.lose - 1)) // before its writers can fail
 						if err := o.kill(o.lose); err != nil {
@@ -207,7 +207,6 @@ func (w *loadWorld) run(t testing.TB, o loadOptions) *loadResult {
 					res.acked = append(res.acked, a)
 				}
 				res.mu.Unlock()
-				done.Add(1)
 			}
 		}()
 	}
