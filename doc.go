@@ -12,7 +12,8 @@
 // applies every rule and classifies every error before it calls a [Store].
 // A Store only persists and retrieves; adapters live under store/ (memstore
 // in memory; sqlstore on SQLite, PostgreSQL and MariaDB/MySQL) and all of
-// them pass the one conformance suite in store/storetest.
+// them pass the conformance suite in store/storetest: the store contract
+// (storetest.Run), and Portal over the store (storetest.RunPortal).
 //
 // # Tenants
 //

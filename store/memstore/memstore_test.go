@@ -11,3 +11,7 @@ import (
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) portal.Store { return memstore.New() })
 }
+
+func TestPortalOverStore(t *testing.T) {
+	storetest.RunPortal(t, func(t *testing.T) portal.Store { return memstore.New() })
+}

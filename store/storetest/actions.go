@@ -22,6 +22,17 @@ import (
 	"github.com/helpdeskkit/portal/blobs"
 )
 
+// actionStoreTests hold ActionStore, OutboxStore and PendingBlobStore to
+// their contract, called directly.
+var actionStoreTests = []test{
+	{name: "PendingBlobsAreForgottenByTheirReply", fn: testPendingBlobs},
+	{name: "AckPastTheLastEventIsRefused", fn: testAckPastHead},
+	{name: "AckRacingActionsNeverPassesTheHead", fn: testAckRacingActions},
+	{name: "PreconditionsConflictAndWriteNothing", fn: testActionPreconditions},
+	{name: "SubmitIsOneStepAndItsKeyOnce", fn: testSubmitTicketStore},
+}
+
+// actionTests check the customer's actions through Portal.
 var actionTests = []test{
 	{name: "ReplyLandsOnTheOldestPortalThreadAsAnEmail", fn: testReplyLands},
 	{name: "ReplyCreatesAPortalThreadWhenThereIsNone", fn: testReplyNewThread},
@@ -35,11 +46,7 @@ var actionTests = []test{
 	{name: "SubmitWithAKeyIsIdempotentEvenConcurrently", fn: testSubmitIdempotent},
 	{name: "SubmitWithAUsedKeyAndOtherValuesIsAConflict", fn: testSubmitKeyConflict},
 	{name: "ReplyWithAKeyIsIdempotent", fn: testReplyKey},
-	{name: "PendingBlobsAreForgottenByTheirReply", fn: testPendingBlobs},
 	{name: "OutboxInOrderAcknowledgedAndRedelivered", fn: testOutbox},
-	{name: "AckPastTheLastEventIsRefused", fn: testAckPastHead},
-	{name: "AckRacingActionsNeverPassesTheHead", fn: testAckRacingActions},
-	{name: "StorePreconditionsConflictAndWriteNothing", fn: testActionPreconditions},
 	{name: "ConcurrentRepliesAreAllKept", fn: testConcurrentReplies},
 	{name: "CloseRacingReplyLeavesAConsistentTicket", fn: testCloseRacingReply},
 }
@@ -1078,6 +1085,71 @@ func testActionPreconditions(t *testing.T, s portal.Store) {
 	require.Len(t, evs, 1)
 	assert.Equal(t, int64(1), evs[0].Seq, "failed actions left no gap")
 	assert.Equal(t, w.stage("New"), w.stored(id).StageID)
+}
+
+// SubmitTicket writes the ticket, its thread, its message and its event in
+// one step. With a key, a second submission of the same digest writes
+// nothing and gives the first ticket back (created false); another digest
+// is ErrConflict; the key is the contact's alone; and a submission without
+// a key is never taken for another.
+// covers: P8, X8
+func testSubmitTicketStore(t *testing.T, s portal.Store) {
+	w := newActionWorld(t, s)
+	submission := func(contact uuid.UUID, key string, digest byte) portal.SubmitChange {
+		tk := portal.Ticket{ID: newID(t), PortalID: w.pid, Subject: "Printer", Content: "It jams",
+			PipelineID: w.pipeline.ID, StageID: w.stage("New"), ChannelID: w.channel.ID, RequesterID: contact,
+			ContactIDs: []uuid.UUID{contact}, CreatedAt: listNow, LastActivityAt: listNow}
+		th := portal.Thread{ID: newID(t), PortalID: w.pid, TicketID: tk.ID, VisibleInPortal: true, CreatedAt: listNow}
+		m := portal.Message{ID: newID(t), PortalID: w.pid, TicketID: tk.ID, ThreadID: th.ID, Kind: portal.CustomerMessage,
+			From: "ann@acme.dk", Body: "It jams", Text: "It jams", CreatedAt: listNow}
+		return portal.SubmitChange{Ticket: tk, Thread: th, Message: m, ContactID: contact, Key: key, Digest: []byte{digest},
+			Event: portal.Event{ID: newID(t), PortalID: w.pid, Kind: portal.EventSubmit, TicketID: tk.ID, At: listNow}}
+	}
+	first := submission(w.ann.ID, "k1", 1)
+	id, created, err := s.SubmitTicket(ctx(t), first)
+	require.NoError(t, err)
+	assert.True(t, created)
+	assert.Equal(t, first.Ticket.ID, id)
+	assert.Equal(t, normTicket(first.Ticket), normTicket(w.stored(id)))
+	th, err := s.Thread(ctx(t), w.pid, first.Thread.ID)
+	require.NoError(t, err)
+	assert.Equal(t, first.Thread, th)
+	ms, err := s.Messages(ctx(t), w.pid, first.Thread.ID)
+	require.NoError(t, err)
+	require.Len(t, ms, 1)
+	assert.Equal(t, first.Message.ID, ms[0].ID)
+
+	again := submission(w.ann.ID, "k1", 1)
+	id, created, err = s.SubmitTicket(ctx(t), again)
+	require.NoError(t, err, "the same key and digest")
+	assert.False(t, created)
+	assert.Equal(t, first.Ticket.ID, id, "the first submission's ticket")
+	_, err = s.Ticket(ctx(t), w.pid, again.Ticket.ID)
+	require.ErrorIs(t, err, portal.ErrNotFound, "nothing written")
+
+	_, _, err = s.SubmitTicket(ctx(t), submission(w.ann.ID, "k1", 2))
+	require.ErrorIs(t, err, portal.ErrConflict, "the same key, another digest")
+
+	bobs := submission(w.bob.ID, "k1", 2)
+	id, created, err = s.SubmitTicket(ctx(t), bobs)
+	require.NoError(t, err, "another contact's key")
+	assert.True(t, created)
+	assert.Equal(t, bobs.Ticket.ID, id)
+	for range 2 {
+		keyless := submission(w.ann.ID, "", 1)
+		id, created, err = s.SubmitTicket(ctx(t), keyless)
+		require.NoError(t, err)
+		assert.True(t, created, "no key, a new ticket")
+		assert.Equal(t, keyless.Ticket.ID, id)
+	}
+	evs := w.events()
+	require.Len(t, evs, 4, "one event a ticket created")
+	for i, e := range evs {
+		assert.Equal(t, int64(i+1), e.Seq)
+		assert.Equal(t, portal.EventSubmit, e.Kind)
+	}
+	assert.Equal(t, first.Event.ID, evs[0].ID)
+	assert.Equal(t, bobs.Event.ID, evs[1].ID)
 }
 
 // Customers replying to one ticket at once all keep their messages, on one

@@ -16,10 +16,16 @@ import (
 	"github.com/helpdeskkit/portal/portaltest"
 )
 
-var exportTests = []test{
-	{name: "ExportIsEveryPageOfTheList", fn: testExportIsEveryPage},
+// pageTests hold a store's page reads to their contract: QueryTickets
+// into a reused page, and TicketPageReader against QueryTickets.
+var pageTests = []test{
 	{name: "ReadPagesAreQueryPages", fn: testReadTicketPage},
 	{name: "QueryIntoAReusedPage", fn: testQueryReusedPage},
+}
+
+// exportTests check the export through Portal.
+var exportTests = []test{
+	{name: "ExportIsEveryPageOfTheList", fn: testExportIsEveryPage},
 }
 
 // QueryTickets answered into a page that held another answer (as an

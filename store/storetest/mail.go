@@ -15,9 +15,14 @@ import (
 // These tests state the mail queue's contract (MailStore, A8), and, through
 // the Portal façade, that a request only queues its mail and a delivery
 // sends it.
-var mailTests = []test{
+// mailStoreTests hold MailStore to its contract, called directly.
+var mailStoreTests = []test{
 	{name: "QueuedMailsComeBackDueInOrder", fn: testMailQueue},
 	{name: "OneOfConcurrentClaimsTakesAMail", fn: testMailClaimRace},
+}
+
+// mailTests check the mail queue's delivery through Portal.
+var mailTests = []test{
 	{name: "RequestsQueueAndDeliveriesSend", fn: testMailDelivery},
 	{name: "ConcurrentDeliveriesSendEachMailOnce", fn: testConcurrentDelivery},
 }
