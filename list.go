@@ -262,7 +262,7 @@ func (p *Portal) readCursor(r *request, lq ListQuery, view View, s Sort, c strin
 	if len(c) > base64.RawURLEncoding.EncodedLen(maxCursor) {
 		return SortKey{}, uuid.Nil, bad
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(c)
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(c)
 	if err != nil || len(raw) < 16+16+1 {
 		return SortKey{}, uuid.Nil, bad
 	}

@@ -2,6 +2,7 @@ package portal_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,29 +88,58 @@ func TestListRendersTheConfiguredColumns(t *testing.T) {
 func TestListRejectsBadQueries(t *testing.T) {
 	w := newWorld(t, portal.CompanyTickets)
 	ctx := context.Background()
+	require.NoError(t, w.p.RegisterProperty(ctx, w.tenant.ID, portal.TicketObject,
+		portal.Property{Name: "orderNumber", Label: "Order", Type: portal.Number}))
+	w.set(t, func(s *portal.Settings) {
+		s.Display.Columns = []portal.Column{{Property: portal.PropSubject}, {Property: portal.PropCreatedAt},
+			{Property: portal.PropStatus}, {Property: "orderNumber"}}
+	})
 	v := portal.Viewer{PortalID: w.tenant.ID, ContactID: w.ann.ID}
+	flt := func(prop string, op portal.Operator, values ...string) []portal.Filter {
+		return []portal.Filter{{Property: prop, Operator: op, Values: values}}
+	}
 	cases := map[string]struct {
 		q     portal.ListQuery
 		field string
 	}{
-		"sort on a hidden column":   {portal.ListQuery{Limit: 25, Sort: "priority"}, "sort"},
-		"filter on a hidden column": {portal.ListQuery{Limit: 25, Filters: []portal.Filter{{Property: "priority", Operator: portal.IsKnown}}}, "filters[0].property"},
+		"sort on a hidden column":       {portal.ListQuery{Limit: 25, Sort: "priority"}, "sort"},
+		"sort on another hidden column": {portal.ListQuery{Sort: portal.PropOwner}, "sort"},
+		"sort on an unknown property":   {portal.ListQuery{Sort: "nope"}, "sort"},
+		"filter on a hidden column":     {portal.ListQuery{Limit: 25, Filters: []portal.Filter{{Property: "priority", Operator: portal.IsKnown}}}, "filters[0].property"},
+		"filter on an unknown property": {portal.ListQuery{Filters: flt("nope", portal.IsKnown)}, "filters[0].property"},
 		"operator that does not fit": {portal.ListQuery{Filters: []portal.Filter{
 			{Property: "subject", Operator: portal.Gt, Values: []string{"a"}}}}, "filters[0].operator"},
+		"text operator on a date": {portal.ListQuery{Filters: flt(portal.PropCreatedAt, portal.ContainsAny, "2025")}, "filters[0].operator"},
+		"days ago on a number":    {portal.ListQuery{Filters: flt("orderNumber", portal.AfterDaysAgo, "3")}, "filters[0].operator"},
+		"unknown operator":        {portal.ListQuery{Filters: flt(portal.PropSubject, "like", "%")}, "filters[0].operator"},
+		"not a number":            {portal.ListQuery{Filters: flt("orderNumber", portal.Eq, "twelve")}, "filters[0].values[0]"},
+		"not a date":              {portal.ListQuery{Filters: flt(portal.PropCreatedAt, portal.Lt, "yesterday")}, "filters[0].values[0]"},
+		"not a status":            {portal.ListQuery{Filters: flt(portal.PropStatus, portal.IsAnyOf, "pending")}, "filters[0].values[0]"},
 		"between with one value": {portal.ListQuery{Filters: []portal.Filter{
 			{Property: "createdAt", Operator: portal.Between, Values: []string{"2026-01-01"}}}}, "filters[0].values"},
-		"page size zero":        {portal.ListQuery{}, "limit"},
-		"page size below zero":  {portal.ListQuery{Limit: -1}, "limit"},
-		"page size over 200":    {portal.ListQuery{Limit: 201}, "limit"},
-		"unknown status":        {portal.ListQuery{Limit: 25, Status: "pending"}, "status"},
-		"unknown view":          {portal.ListQuery{Limit: 25, View: "everything"}, "view"},
-		"invalid UTF-8 search":  {portal.ListQuery{Limit: 25, Search: "\xff\xfe"}, "search"},
-		"NUL in search":         {portal.ListQuery{Limit: 25, Search: "a\x00b"}, "search"},
-		"10,000 character term": {portal.ListQuery{Limit: 25, Search: string(make([]rune, 10000))}, "search"},
-		"garbage cursor":        {portal.ListQuery{Limit: 25, Cursor: "!!!"}, "cursor"},
+		"between one number":    {portal.ListQuery{Filters: flt("orderNumber", portal.Between, "1")}, "filters[0].values"},
+		"between high to low":   {portal.ListQuery{Filters: flt("orderNumber", portal.Between, "9", "1")}, "filters[0].values"},
+		"is_known with a value": {portal.ListQuery{Filters: flt(portal.PropSubject, portal.IsKnown, "x")}, "filters[0].values"},
+		"empty text value":      {portal.ListQuery{Filters: flt(portal.PropSubject, portal.ContainsAny, "")}, "filters[0].values[0]"},
+		"second filter bad": {portal.ListQuery{Filters: append(flt(portal.PropSubject, portal.IsKnown),
+			flt(portal.PropOwner, portal.IsKnown)...)}, "filters[1].property"},
+		"filter with invalid UTF-8 text": {portal.ListQuery{Filters: flt(portal.PropSubject, portal.EqualsAny, "\xff")}, "filters[0].values[0]"},
+		"another garbage cursor":         {portal.ListQuery{Cursor: "%%%"}, "cursor"},
+		"page size zero":                 {portal.ListQuery{}, "limit"},
+		"page size below zero":           {portal.ListQuery{Limit: -1}, "limit"},
+		"page size over 200":             {portal.ListQuery{Limit: 201}, "limit"},
+		"unknown status":                 {portal.ListQuery{Limit: 25, Status: "pending"}, "status"},
+		"unknown view":                   {portal.ListQuery{Limit: 25, View: "everything"}, "view"},
+		"invalid UTF-8 search":           {portal.ListQuery{Limit: 25, Search: "\xff\xfe"}, "search"},
+		"NUL in search":                  {portal.ListQuery{Limit: 25, Search: "a\x00b"}, "search"},
+		"10,000 character term":          {portal.ListQuery{Limit: 25, Search: string(make([]rune, 10000))}, "search"},
+		"garbage cursor":                 {portal.ListQuery{Limit: 25, Cursor: "!!!"}, "cursor"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
+			if tc.q.Limit == 0 && tc.field != "limit" {
+				tc.q.Limit = 10
+			}
 			_, err := w.p.ListTickets(ctx, v, tc.q)
 			requireField(t, err, tc.field)
 		})
@@ -153,6 +183,42 @@ func TestCursorsAreBoundToTheirQuery(t *testing.T) {
 			_, err := w.p.ListTickets(ctx, tc.v, tc.q)
 			requireField(t, err, "cursor")
 		})
+	}
+}
+
+// A cursor changed in any one character, or cut, stretched, padded or made
+// up, is refused as invalid, naming the cursor.
+// covers: P2
+func TestTamperedCursorIsInvalid(t *testing.T) {
+	w := newWorld(t, portal.CompanyTickets)
+	ctx := context.Background()
+	v := portal.Viewer{PortalID: w.tenant.ID, ContactID: w.ann.ID}
+	q := portal.ListQuery{Sort: portal.PropSubject, Limit: 2}
+	first, err := w.p.ListTickets(ctx, v, q)
+	require.NoError(t, err)
+	cursor := first.Next
+	require.NotEmpty(t, cursor)
+	list := func(c string) error {
+		x := q
+		x.Cursor = c
+		_, err := w.p.ListTickets(ctx, v, x)
+		return err
+	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	for i := range len(cursor) {
+		b := []byte(cursor)
+		j := strings.IndexByte(alphabet, b[i])
+		require.GreaterOrEqual(t, j, 0, "a cursor is URL-safe base64")
+		// Flip the lowest bit of the 6-bit digit: the smallest change.
+		b[i] = alphabet[j^1]
+		// The last digit's unused bits too: a cursor has one spelling.
+		requireField(t, list(string(b)), "cursor")
+	}
+	for name, c := range map[string]string{
+		"not base64": "!!!", "truncated": cursor[:len(cursor)/2], "extended": cursor + "AA", "short": "AAAA",
+		"long": strings.Repeat("A", 5000), "padded": cursor + "=", "with space": " " + cursor,
+	} {
+		t.Run(name, func(t *testing.T) { requireField(t, list(c), "cursor") })
 	}
 }
 

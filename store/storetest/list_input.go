@@ -14,48 +14,9 @@ import (
 )
 
 var listInputTests = []test{
-	{name: "BadQueriesAreInvalidNamingTheField", fn: testInputBadQueries},
 	{name: "HostileSearchIsInvalidOrAnsweredNeverAPanic", fn: testInputHostileSearch},
 	{name: "PageSizeLimits", fn: testInputPageSize},
 	{name: "UnknownViewerIsRefused", fn: testInputUnknownViewer},
-}
-
-// covers: P2, S5, S8
-func testInputBadQueries(t *testing.T, s portal.Store) {
-	w := newScopeWorld(t, s)
-	w.property(portal.Property{Name: "orderNumber", Label: "Order", Type: portal.Number})
-	w.columns(portal.PropSubject, portal.PropCreatedAt, portal.PropStatus, "orderNumber")
-	v := w.viewer(w.ann)
-	for name, tc := range map[string]struct {
-		q     portal.ListQuery
-		field string
-	}{
-		"sort on a hidden column":        {portal.ListQuery{Sort: portal.PropOwner}, "sort"},
-		"sort on an unknown property":    {portal.ListQuery{Sort: "nope"}, "sort"},
-		"filter on a hidden column":      {portal.ListQuery{Filters: []portal.Filter{flt(portal.PropPriority, portal.IsKnown)}}, "filters[0].property"},
-		"filter on an unknown property":  {portal.ListQuery{Filters: []portal.Filter{flt("nope", portal.IsKnown)}}, "filters[0].property"},
-		"text operator on a date":        {portal.ListQuery{Filters: []portal.Filter{flt(portal.PropCreatedAt, portal.ContainsAny, "2025")}}, "filters[0].operator"},
-		"number operator on text":        {portal.ListQuery{Filters: []portal.Filter{flt(portal.PropSubject, portal.Gt, "a")}}, "filters[0].operator"},
-		"days ago on a number":           {portal.ListQuery{Filters: []portal.Filter{flt("orderNumber", portal.AfterDaysAgo, "3")}}, "filters[0].operator"},
-		"unknown operator":               {portal.ListQuery{Filters: []portal.Filter{flt(portal.PropSubject, "like", "%")}}, "filters[0].operator"},
-		"not a number":                   {portal.ListQuery{Filters: []portal.Filter{flt("orderNumber", portal.Eq, "twelve")}}, "filters[0].values[0]"},
-		"not a date":                     {portal.ListQuery{Filters: []portal.Filter{flt(portal.PropCreatedAt, portal.Lt, "yesterday")}}, "filters[0].values[0]"},
-		"not a status":                   {portal.ListQuery{Filters: []portal.Filter{flt(portal.PropStatus, portal.IsAnyOf, "pending")}}, "filters[0].values[0]"},
-		"between with one value":         {portal.ListQuery{Filters: []portal.Filter{flt("orderNumber", portal.Between, "1")}}, "filters[0].values"},
-		"between high to low":            {portal.ListQuery{Filters: []portal.Filter{flt("orderNumber", portal.Between, "9", "1")}}, "filters[0].values"},
-		"is_known with a value":          {portal.ListQuery{Filters: []portal.Filter{flt(portal.PropSubject, portal.IsKnown, "x")}}, "filters[0].values"},
-		"empty text value":               {portal.ListQuery{Filters: []portal.Filter{flt(portal.PropSubject, portal.ContainsAny, "")}}, "filters[0].values[0]"},
-		"second filter bad":              {portal.ListQuery{Filters: []portal.Filter{flt(portal.PropSubject, portal.IsKnown), flt(portal.PropOwner, portal.IsKnown)}}, "filters[1].property"},
-		"unknown status":                 {portal.ListQuery{Status: "pending"}, "status"},
-		"unknown view":                   {portal.ListQuery{View: "all"}, "view"},
-		"garbage cursor":                 {portal.ListQuery{Cursor: "%%%"}, "cursor"},
-		"filter with invalid UTF-8 text": {portal.ListQuery{Filters: []portal.Filter{flt(portal.PropSubject, portal.EqualsAny, "\xff")}}, "filters[0].values[0]"},
-	} {
-		if tc.q.Limit == 0 {
-			tc.q.Limit = 10
-		}
-		requireField(t, w.listErr(v, tc.q), tc.field, name)
-	}
 }
 
 // A search that is not valid UTF-8, holds NUL, or is very long is refused

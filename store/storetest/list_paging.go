@@ -19,7 +19,6 @@ var listPagingTests = []test{
 	{name: "PagingWhileTicketsAreAdded", fn: testPagingWhileAdding},
 	{name: "PagingWhileTicketsChange", fn: testPagingWhileChanging},
 	{name: "CursorIsBoundToItsQueryViewerAndTenant", fn: testCursorBound},
-	{name: "TamperedCursorIsInvalid", fn: testCursorTampered},
 }
 
 // pagingWorld: Ann sees 23 tickets p01…p23 with many ties: three owners
@@ -243,41 +242,4 @@ func testCursorBound(t *testing.T, s portal.Store) {
 	requireField(t, err, "cursor", "another key")
 	_, err = a.p.ListTickets(ctx(t), ann, shared)
 	requireField(t, err, "cursor", "the default key")
-}
-
-// Every one-character change of a cursor is refused, and so is garbage.
-// covers: P2
-func testCursorTampered(t *testing.T, s portal.Store) {
-	w := newScopeWorld(t, s)
-	w.scope(portal.CompanyTickets, nil)
-	v := w.viewer(w.ann)
-	q := portal.ListQuery{Sort: portal.PropSubject, Limit: 2}
-	cursor := w.view(v, q).Next
-	require.NotEmpty(t, cursor)
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-	for i := range len(cursor) {
-		b := []byte(cursor)
-		j := strings.IndexByte(alphabet, b[i])
-		require.GreaterOrEqual(t, j, 0, "a cursor is URL-safe base64")
-		// Flip the lowest bit of the 6-bit digit: the smallest change.
-		b[i] = alphabet[j^1]
-		x := q
-		x.Cursor = string(b)
-		err := w.listErr(v, x)
-		if i == len(cursor)-1 && err == nil {
-			// Reported separately: the last digit's unused bits are ignored by
-			// a lenient base64 decoder, so the cursor decodes to the same bytes.
-			t.Logf("flipping the last cursor character (%q→%q) is accepted: it decodes to the same bytes", cursor[i], b[i])
-			continue
-		}
-		requireField(t, err, "cursor", "character %d flipped", i)
-	}
-	for name, c := range map[string]string{
-		"not base64": "!!!", "truncated": cursor[:len(cursor)/2], "extended": cursor + "AA", "short": "AAAA",
-		"long": strings.Repeat("A", 5000), "padded": cursor + "=", "with space": " " + cursor,
-	} {
-		x := q
-		x.Cursor = c
-		requireField(t, w.listErr(v, x), "cursor", name)
-	}
 }
