@@ -206,6 +206,68 @@ func TestPipelineRules(t *testing.T) {
 	requireField(t, err, "stages[1].name")
 }
 
+// A stage's ID is in one pipeline of the tenant: a pipeline that names a
+// stage of another is refused, so whether a ticket's stage is closed never
+// depends on which pipeline was saved last.
+// covers: X8, S8
+func TestStageIsInOnePipeline(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	solved := f.pipeline.Stages[1].ID
+	_, err := f.p.SavePipeline(ctx, portal.Pipeline{PortalID: f.tenant.ID, Name: "Sales", Stages: []portal.Stage{
+		{Name: "Lead", State: portal.StageOpen}, {ID: solved, Name: "Won", State: portal.StageOpen}}})
+	requireField(t, err, "stages[1].id")
+	pls, err := f.p.Pipelines(ctx, f.tenant.ID)
+	require.NoError(t, err)
+	require.Len(t, pls, 1, "nothing was written")
+	// The pipeline itself may keep its own stage.
+	pl := f.pipeline.Clone()
+	pl.Name = "Support desk"
+	_, err = f.p.SavePipeline(ctx, pl)
+	require.NoError(t, err)
+}
+
+// A date outside the years 1–9999 is refused with ErrInvalid naming its
+// field, on a new ticket and on an update, and nothing is written.
+// covers: X8
+func TestDatesOutsideTheYears1To9999AreRefused(t *testing.T) {
+	w := newWorld(t, portal.OwnTickets)
+	ctx := context.Background()
+	pid := w.tenant.ID
+	require.NoError(t, w.p.RegisterProperty(ctx, pid, portal.TicketObject, portal.Property{Name: "due", Label: "Due", Type: portal.Date}))
+	y10000 := time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+	mine := func(tk portal.Ticket) portal.Ticket {
+		tk.PortalID, tk.PipelineID, tk.StageID = pid, w.pipeline.ID, w.pipeline.Stages[0].ID
+		tk.ContactIDs = []uuid.UUID{w.solo.ID}
+		return tk
+	}
+	ok, err := w.p.SaveTicket(ctx, mine(portal.Ticket{Subject: "kept"}))
+	require.NoError(t, err)
+	for _, c := range []struct {
+		field string
+		tk    portal.Ticket
+	}{
+		{"lastActivityAt", portal.Ticket{Subject: "a", LastActivityAt: y10000}},
+		{"createdAt", portal.Ticket{Subject: "b", CreatedAt: y10000}},
+		{"properties.due", portal.Ticket{Subject: "c", Properties: portal.Properties{"due": y10000}}},
+		{"properties.due", portal.Ticket{Subject: "d", Properties: portal.Properties{"due": time.Date(0, 12, 31, 0, 0, 0, 0, time.UTC)}}},
+	} {
+		_, err := w.p.SaveTicket(ctx, mine(c.tk))
+		requireField(t, err, c.field)
+		upd := ok.Clone()
+		upd.LastActivityAt, upd.Properties = c.tk.LastActivityAt, c.tk.Properties
+		_, err = w.p.SaveTicket(ctx, upd)
+		if c.field != "createdAt" { // an update keeps the stored creation date
+			requireField(t, err, c.field)
+		}
+	}
+	assert.Equal(t, []string{"kept", "Solo's"}, w.subjects(t, w.solo, portal.ListQuery{Limit: 25}), "nothing else was written")
+	got, err := w.p.Ticket(ctx, pid, ok.ID)
+	require.NoError(t, err)
+	assert.Equal(t, ok.LastActivityAt, got.LastActivityAt, "the refused updates changed nothing")
+	assert.Empty(t, got.Properties, "the refused updates changed nothing")
+}
+
 func TestCustomPropertiesAreTyped(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()

@@ -248,6 +248,34 @@ func TestFailedSaveChangesNothing(t *testing.T) {
 	assert.Equal(t, before, f.settings(t))
 }
 
+// Settings with one column too many (every ticket property once: 11
+// distinct, known columns) are refused and store nothing, not even a new
+// version; the same settings with ten columns then save as the next
+// version: the failure was the columns, and the version was not used up.
+// covers: S16, S8 (at most 10 columns)
+func TestTooManyColumnsSaveNothing(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	before := f.settings(t)
+	var columns []portal.Column
+	for _, prop := range (portal.Schema{}).Properties(portal.TicketObject) {
+		columns = append(columns, portal.Column{Property: prop.Name})
+	}
+	require.Greater(t, len(columns), portal.MaxColumns)
+
+	invalid := before.Clone()
+	invalid.Name = "Would be renamed"
+	invalid.Display.Columns = columns[:portal.MaxColumns+1]
+	_, err := f.p.SaveSettings(ctx, f.tenant.ID, invalid)
+	requireField(t, err, "display.columns[10]")
+	require.Equal(t, before, f.settings(t), "a failed save stores nothing")
+
+	invalid.Display.Columns = columns[:portal.MaxColumns]
+	saved, err := f.p.SaveSettings(ctx, f.tenant.ID, invalid)
+	require.NoError(t, err)
+	require.Equal(t, before.Version+1, saved.Version)
+}
+
 // covers: S16
 func TestSaveSettingsVersions(t *testing.T) {
 	f := newFixture(t)
