@@ -272,20 +272,55 @@ func TestDetailShowsThePortalConversation(t *testing.T) {
 	assert.False(t, det.CanClose, "closing is off by default")
 }
 
-// Missing, out of scope, hidden and other tenants' tickets are the same
+// Missing, out of scope (own and company scope, every shape of
+// association), hidden and other tenants' tickets are the same
 // ErrNotFound.
-// covers: P4, X5
+// covers: P4, S4, S8, X5
 func TestDetailOutOfScopeIsNotFound(t *testing.T) {
 	w := newWorld(t, portal.OwnTickets)
 	ctx := context.Background()
+	pid := w.tenant.ID
+	ids := func(xs ...uuid.UUID) []uuid.UUID { return xs }
+	byName := map[string]uuid.UUID{"Ann's": w.annT.ID, "Bob's": w.bobT.ID, "Acme's": w.acmeT.ID,
+		"Carl's": w.carlT.ID, "Solo's": w.soloT.ID}
+	for _, tk := range []portal.Ticket{
+		{Subject: "Ann alone", ContactIDs: ids(w.ann.ID)},
+		{Subject: "Bob alone", ContactIDs: ids(w.bob.ID)}, // Acme's contact, not Acme's ticket
+		{Subject: "Ann at Other", ContactIDs: ids(w.ann.ID), CompanyIDs: ids(w.other.ID)},
+		{Subject: "Ann and Carl", ContactIDs: ids(w.ann.ID, w.carl.ID), CompanyIDs: ids(w.acme.ID, w.other.ID)},
+		{Subject: "Nobody"},
+	} {
+		tk.PortalID, tk.PipelineID, tk.StageID = pid, w.pipeline.ID, w.pipeline.Stages[0].ID
+		saved, err := w.p.SaveTicket(ctx, tk)
+		require.NoError(t, err)
+		byName[tk.Subject] = saved.ID
+	}
 	w.set(t, func(s *portal.Settings) {
-		s.Display.Visibility = portal.FilterGroups{{{Property: "subject", Operator: portal.NotEqualsAny, Values: []string{"ANN'S"}}}}
+		s.Display.Visibility = portal.FilterGroups{{{Property: "subject", Operator: portal.NotEqualsAny, Values: []string{"ANN AT OTHER"}}}}
 	})
-	v := portal.Viewer{PortalID: w.tenant.ID, ContactID: w.ann.ID}
-	other := newWorld(t, portal.OwnTickets)
+	v := portal.Viewer{PortalID: pid, ContactID: w.ann.ID}
+	check := func(scope string, found bool, names ...string) {
+		t.Helper()
+		for _, name := range names {
+			d, err := w.p.TicketDetail(ctx, v, byName[name])
+			if !found {
+				require.ErrorIs(t, err, portal.ErrNotFound, "%s: %s", scope, name)
+				continue
+			}
+			require.NoError(t, err, "%s: %s", scope, name)
+			assert.Equal(t, name, d.Subject)
+		}
+	}
+	check("own", true, "Ann's", "Ann alone", "Ann and Carl")
+	check("own", false, "Ann at Other", "Acme's", "Bob's", "Bob alone", "Carl's", "Solo's", "Nobody")
+	w.set(t, func(s *portal.Settings) { s.Permissions.Scope = portal.CompanyTickets })
+	check("company", true, "Ann's", "Ann alone", "Ann and Carl", "Acme's", "Bob's")
+	check("company", false, "Ann at Other", "Bob alone", "Carl's", "Solo's", "Nobody")
+
+	other := newWorld(t, portal.CompanyTickets)
 	for name, id := range map[string]uuid.UUID{
-		"missing": uuid.New(), "another contact's": w.bobT.ID, "hidden by visibility": w.annT.ID,
-		"another tenant's": other.annT.ID,
+		"missing": uuid.New(), "nil": uuid.Nil,
+		"another tenant's twin": other.annT.ID, "another tenant's company ticket": other.acmeT.ID,
 	} {
 		_, err := w.p.TicketDetail(ctx, v, id)
 		require.ErrorIs(t, err, portal.ErrNotFound, name)

@@ -12,46 +12,8 @@ import (
 )
 
 var listDetailTests = []test{
-	{name: "OutOfScopeHiddenForeignAndMissingAreAllNotFound", fn: testDetailNotFound},
 	{name: "ConversationIsTheOldestPortalThreadWithoutInternals", fn: testDetailConversation},
 	{name: "DetailAndListRenderTheSameCells", fn: testDetailRendering},
-}
-
-// covers: P4, S4, S8, X5
-func testDetailNotFound(t *testing.T, s portal.Store) {
-	w, other := newScopeWorld(t, s), newScopeWorld(t, s)
-	w.visibility(portal.FilterGroups{{flt(portal.PropSubject, portal.NotEqualsAny, "ANN AT BETA")}})
-	ann := w.viewer(w.ann)
-	notFound := func(scope string, names ...string) {
-		t.Helper()
-		for _, name := range names {
-			_, err := w.p.TicketDetail(ctx(t), ann, w.id(name))
-			require.ErrorIs(t, err, portal.ErrNotFound, "%s: %s", scope, name)
-		}
-	}
-	found := func(scope string, names ...string) {
-		t.Helper()
-		for _, name := range names {
-			d, err := w.p.TicketDetail(ctx(t), ann, w.id(name))
-			require.NoError(t, err, "%s: %s", scope, name)
-			assert.Equal(t, w.id(name), d.ID)
-			assert.Equal(t, name, d.Subject)
-		}
-	}
-	found("own", "Ann alone", "Ann and Acme", "Ann and Carl")
-	notFound("own", "Ann at Beta", "Acme without contact", "Bob and Acme", "Bob alone", "Carl and Beta",
-		"Beta without contact", "Dora alone", "Nobody")
-	w.scope(portal.CompanyTickets, nil)
-	found("company", "Ann alone", "Ann and Acme", "Ann and Carl", "Acme without contact", "Bob and Acme")
-	notFound("company", "Ann at Beta", "Bob alone", "Carl and Beta", "Beta without contact", "Dora alone", "Nobody")
-
-	for name, id := range map[string]uuid.UUID{
-		"missing": uuid.New(), "nil": uuid.Nil,
-		"another tenant's twin": other.id("Ann alone"), "another tenant's company ticket": other.id("Acme without contact"),
-	} {
-		_, err := w.p.TicketDetail(ctx(t), ann, id)
-		require.ErrorIs(t, err, portal.ErrNotFound, name)
-	}
 }
 
 // The conversation (S9) is the oldest thread marked visible in the portal
