@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -370,4 +371,123 @@ func TestReplyBodyNeverEmpty(t *testing.T) {
 		assert.True(t, ve.Has("text"), "%s: %v", h, err)
 	}
 	assert.Equal(t, n, d.messageCount(t), "nothing stored")
+}
+
+// Bad replies are refused naming their field, and leave nothing: no
+// message, no thread, no event, the ticket untouched.
+// covers: P5, X8
+func TestReplyBadInputWritesNothing(t *testing.T) {
+	w := newWorld(t, portal.OwnTickets)
+	ctx := context.Background()
+	ann := portal.Viewer{PortalID: w.tenant.ID, ContactID: w.ann.ID}
+	id := w.annT.ID
+	reply := func(html string) portal.ReplyInput { return portal.ReplyInput{HTML: html} }
+	big := strings.Repeat("a", 10<<20)
+	for _, tc := range []struct {
+		name  string
+		in    portal.ReplyInput
+		field string
+	}{
+		{"empty", portal.ReplyInput{}, "text"},
+		{"blank", portal.ReplyInput{HTML: " <p> </p> ", Text: "  "}, "text"},
+		{"10 MB of HTML", reply("<p>" + big + "</p>"), "html"},
+		{"10 MB of text", portal.ReplyInput{Text: big}, "text"},
+		{"script", reply(`<p>hi</p><script>alert(1)</script>`), "html"},
+		{"script in odd case", reply(`<ScRiPt src="//evil.example/x.js"></sCrIpT>`), "html"},
+		{"onerror", reply(`<img src=x onerror="alert(1)">`), "html"},
+		{"onclick on a link", reply(`<a href="https://example.com" onclick="steal()">x</a>`), "html"},
+		{"javascript: link", reply(`<a href="javascript:alert(1)">x</a>`), "html"},
+		{"javascript: link, obfuscated", reply(`<a href=" java&#x09;script:alert(1)">x</a>`), "html"},
+		{"vbscript: link", reply(`<a href="VBScript:msgbox(1)">x</a>`), "html"},
+		{"data: link", reply(`<a href="data:text/html;base64,PHNjcmlwdD4=">x</a>`), "html"},
+		{"CSS expression", reply(`<p style="width: expression(alert(1))">x</p>`), "html"},
+		{"style element", reply(`<style>body{background:url(javascript:alert(1))}</style><p>x</p>`), "html"},
+		{"remote image", reply(`<p>x</p><img src="https://tracker.example/p.gif">`), "html"},
+		{"iframe", reply(`<iframe src="https://evil.example"></iframe>`), "html"},
+		{"invalid UTF-8", reply("<p>\xff</p>"), "html"},
+		{"NUL", portal.ReplyInput{Text: "a\x00b"}, "text"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := w.p.Reply(ctx, ann, id, tc.in)
+			requireField(t, err, tc.field)
+		})
+	}
+	ths, err := w.p.Threads(ctx, w.tenant.ID, id)
+	require.NoError(t, err)
+	assert.Empty(t, ths, "no thread, so no message")
+	evs, err := w.p.Events(ctx, w.tenant.ID, 0, portal.MaxEvents)
+	require.NoError(t, err)
+	assert.Empty(t, evs, "no event")
+	got, err := w.p.Ticket(ctx, w.tenant.ID, id)
+	require.NoError(t, err)
+	assert.Equal(t, w.annT.LastActivityAt, got.LastActivityAt, "the ticket is untouched")
+}
+
+// Bad submissions of the support form are refused naming their field,
+// and create nothing.
+// covers: P8, S6, X8
+func TestSubmitBadInputCreatesNothing(t *testing.T) {
+	w := newWorld(t, portal.OwnTickets)
+	ctx := context.Background()
+	pid := w.tenant.ID
+	for _, p := range []portal.Property{
+		{Name: "product", Label: "Product", Type: portal.Enumeration,
+			Options: []portal.Option{{Value: "app", Label: "App"}, {Value: "web", Label: "Web"}}},
+		{Name: "order", Label: "Order number", Type: portal.Number},
+		{Name: "urgent", Label: "Urgent", Type: portal.Boolean},
+		{Name: "since", Label: "Since", Type: portal.Date},
+		{Name: "note", Label: "Note", Type: portal.Text},
+	} {
+		require.NoError(t, w.p.RegisterProperty(ctx, pid, portal.TicketObject, p))
+	}
+	form, err := w.p.SaveForm(ctx, portal.Form{PortalID: pid, Name: "Support", ChannelID: w.channel.ID, Fields: []portal.FormField{
+		{Property: portal.PropSubject, Label: "What is it about?"}, {Property: "product", Required: true},
+		{Property: "order"}, {Property: portal.PropPriority}, {Property: "urgent"}, {Property: "since"}, {Property: "note"}}})
+	require.NoError(t, err)
+	w.set(t, func(s *portal.Settings) {
+		s.SupportForm = portal.SupportForm{Enabled: true, MenuText: "Ask us", HeadingText: "Ask us anything", FormID: form.ID}
+	})
+	ann := portal.Viewer{PortalID: pid, ContactID: w.ann.ID}
+	before := w.subjects(t, w.ann, portal.ListQuery{Limit: 25})
+	good := func() map[string]any { return map[string]any{"subject": "S", "content": "C", "product": "app"} }
+	with := func(k string, v any) map[string]any { m := good(); m[k] = v; return m }
+	without := func(k string) map[string]any { m := good(); delete(m, k); return m }
+	for _, tc := range []struct {
+		name   string
+		values map[string]any
+		key    string
+		field  string
+	}{
+		{"nothing", nil, "", "values.subject"},
+		{"no subject", without("subject"), "", "values.subject"},
+		{"empty subject", with("subject", "   "), "", "values.subject"},
+		{"a subject of 10,000 characters", with("subject", strings.Repeat("x", 10000)), "", "values.subject"},
+		{"a subject that is a number", with("subject", 7), "", "values.subject"},
+		{"no content", without("content"), "", "values.content"},
+		{"a required enumeration missing", without("product"), "", "values.product"},
+		{"an option that is not one", with("product", "fax"), "", "values.product"},
+		{"an option that is not a string", with("product", 1), "", "values.product"},
+		{"a number that is a text", with("order", "42"), "", "values.order"},
+		{"a number that is not finite", with("order", math.Inf(1)), "", "values.order"},
+		{"an integer too large to keep exactly", with("order", uint64(1<<53+1)), "", "values.order"},
+		{"an integer too small to keep exactly", with("order", int64(-1<<60)), "", "values.order"},
+		{"a number of another kind", with("order", complex(1, 0)), "", "values.order"},
+		{"content over its byte limit", with("content", strings.Repeat("c", portal.MaxContent+1)), "", "values.content"},
+		{"a boolean that is a text", with("urgent", "yes"), "", "values.urgent"},
+		{"a date that is a text", with("since", "2025-01-01"), "", "values.since"},
+		{"a priority not among the options", with("priority", "asap"), "", "values.priority"},
+		{"a text too long", with("note", strings.Repeat("n", 70<<10)), "", "values.note"},
+		{"an unknown field", with("owner", "me"), "", "values.owner"},
+		{"a field not on the form", with("status", "closed"), "", "values.status"},
+		{"a key too long", good(), strings.Repeat("k", portal.MaxKey+1), "key"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := w.p.SubmitTicket(ctx, ann, portal.SubmissionInput{Values: tc.values, Key: tc.key})
+			requireField(t, err, tc.field)
+		})
+	}
+	assert.Equal(t, before, w.subjects(t, w.ann, portal.ListQuery{Limit: 25}), "no ticket")
+	evs, err := w.p.Events(ctx, pid, 0, portal.MaxEvents)
+	require.NoError(t, err)
+	assert.Empty(t, evs, "no event")
 }

@@ -206,3 +206,23 @@ func BenchmarkLogin(b *testing.B) {
 		})
 	}
 }
+
+// A password that is short, common, all digits or the contact's e-mail,
+// or not valid UTF-8, is refused naming the password, and the invitation
+// survives every refusal.
+// covers: A3
+func TestPasswordRules(t *testing.T) {
+	ctx := context.Background()
+	box := &portaltest.Mailbox{}
+	b := newBench(t, portal.Options{Mailer: box, Auth: cheapHash})
+	require.NoError(t, b.p.InviteContact(ctx, b.pid, b.contact))
+	_, err := b.p.DeliverMail(ctx, b.pid)
+	require.NoError(t, err)
+	m, ok := box.Last(b.email)
+	require.True(t, ok)
+	for _, pw := range []string{"", "short", "123456789", "Password123", "qwertyuiop", b.email,
+		string([]byte{0xff, 0xfe, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'})} {
+		requireField(t, b.p.AcceptInvitation(ctx, b.pid, m.Token, pw), "password")
+	}
+	require.NoError(t, b.p.AcceptInvitation(ctx, b.pid, m.Token, "æøå-unusual-10"), "the token survived the refusals")
+}
