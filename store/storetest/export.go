@@ -33,17 +33,8 @@ var exportTests = []test{
 // nothing of the answer before is left in it.
 // covers: P7
 func testQueryReusedPage(t *testing.T, s portal.Store) {
-	p, err := portal.New(s, portal.Options{Now: portaltest.Now})
-	require.NoError(t, err)
-	d, err := portaltest.Generate(ctx(t), p, portaltest.Size{Companies: 2, ContactsPerCompany: 3, Tickets: 40}, 3)
-	require.NoError(t, err)
-	schema, err := p.Schema(ctx(t), d.Tenant.ID)
-	require.NoError(t, err)
-	all, err := portal.CompileTicketFilter(nil, schema)
-	require.NoError(t, err)
-	c := d.Contacts[0]
-	q := portal.TicketQuery{PortalID: d.Tenant.ID, ContactID: c.ID, CompanyID: c.CompanyID,
-		Visibility: all, Filter: all, Limit: 4, Now: portaltest.Now()}
+	q, _ := generatedQuery(t, s, 40, 3)
+	q.Limit = 4
 	// The page starts out holding what no answer holds.
 	reused := portal.TicketPage{
 		Tickets: make([]portal.Ticket, 12), Keys: make([]portal.SortKey, 12), More: true, Related: true,
@@ -76,6 +67,24 @@ func testQueryReusedPage(t *testing.T, s portal.Store) {
 	assert.False(t, reused.More)
 	assert.Empty(t, reused.Requesters)
 	assert.Empty(t, reused.Owners)
+}
+
+// generatedQuery generates a helpdesk of n tickets (seed) through Portal
+// and returns the query of its first contact's company view, unfiltered,
+// and its schema.
+func generatedQuery(t *testing.T, s portal.Store, n int, seed uint64) (portal.TicketQuery, portal.Schema) {
+	t.Helper()
+	p, err := portal.New(s, portal.Options{Now: portaltest.Now})
+	require.NoError(t, err)
+	d, err := portaltest.Generate(ctx(t), p, portaltest.Size{Companies: 2, ContactsPerCompany: 3, Tickets: n}, seed)
+	require.NoError(t, err)
+	schema, err := p.Schema(ctx(t), d.Tenant.ID)
+	require.NoError(t, err)
+	all, err := portal.CompileTicketFilter(nil, schema)
+	require.NoError(t, err)
+	c := d.Contacts[0]
+	return portal.TicketQuery{PortalID: d.Tenant.ID, ContactID: c.ID, CompanyID: c.CompanyID,
+		Visibility: all, Filter: all, Now: portaltest.Now()}, schema
 }
 
 // pageOf is p with its empty slices nil (the contract makes them one
@@ -172,24 +181,17 @@ func testReadTicketPage(t *testing.T, s portal.Store) {
 	if !ok {
 		t.Skip("the store is not a portal.TicketPageReader")
 	}
-	p, err := portal.New(s, portal.Options{Now: portaltest.Now})
-	require.NoError(t, err)
-	d, err := portaltest.Generate(ctx(t), p, portaltest.Size{Companies: 2, ContactsPerCompany: 3, Tickets: 60}, 5)
-	require.NoError(t, err)
-	schema, err := p.Schema(ctx(t), d.Tenant.ID)
-	require.NoError(t, err)
-	all, err := portal.CompileTicketFilter(nil, schema)
-	require.NoError(t, err)
+	base, schema := generatedQuery(t, s, 60, 5)
 	for _, sortBy := range []string{portal.PropCreatedAt, portal.PropSubject} {
 		prop, ok := schema.Lookup(portal.TicketObject, sortBy)
 		require.True(t, ok)
-		c := d.Contacts[0]
-		q := portal.TicketQuery{PortalID: d.Tenant.ID, ContactID: c.ID, CompanyID: c.CompanyID,
-			Visibility: all, Filter: all, Sort: portal.Sort{Property: prop}, Limit: 7, Now: portaltest.Now()}
+		q := base
+		q.Sort, q.Limit = portal.Sort{Property: prop}, 7
 		pages := 0
 		for {
 			var want, got portal.TicketPage
 			require.NoError(t, s.QueryTickets(ctx(t), q, &want))
+			var err error
 			got.More, err = r.ReadTicketPage(ctx(t), q, func(tk *portal.Ticket, key *portal.SortKey) error {
 				got.Tickets = append(got.Tickets, tk.Clone())
 				got.Keys = append(got.Keys, *key)
@@ -208,10 +210,10 @@ func testReadTicketPage(t *testing.T, s portal.Store) {
 	}
 
 	stop := errors.New("stop")
-	c := d.Contacts[0]
 	n := 0
-	_, err = r.ReadTicketPage(ctx(t), portal.TicketQuery{PortalID: d.Tenant.ID, ContactID: c.ID, CompanyID: c.CompanyID,
-		Visibility: all, Filter: all, Limit: 7, Now: portaltest.Now()}, func(*portal.Ticket, *portal.SortKey) error {
+	q := base
+	q.Limit = 7
+	_, err := r.ReadTicketPage(ctx(t), q, func(*portal.Ticket, *portal.SortKey) error {
 		n++
 		return stop
 	})
