@@ -272,8 +272,7 @@ func (p *Portal) eachRow(ctx context.Context, q TicketQuery, e *csvExport) error
 // readPage calls read with each ticket of one page of q, in order, and
 // reports whether more pages follow. It reads the store's own tickets when
 // the store lets it (TicketPageReader), saving a copy of every ticket;
-// otherwise it fills page, reused from page to page (TicketPageFiller), or
-// queries a new one.
+// otherwise it queries the store into page, reused from page to page.
 func (p *Portal) readPage(ctx context.Context, q TicketQuery, page *TicketPage, rd *renderer, cols []column, read func(*Ticket, *SortKey) error) (bool, error) {
 	if r, ok := p.store.(TicketPageReader); ok {
 		more, err := r.ReadTicketPage(ctx, q, read)

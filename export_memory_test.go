@@ -39,6 +39,7 @@ func (s *synthStore) QueryTickets(_ context.Context, q portal.TicketQuery, p *po
 	}
 	end := min(start+q.Limit, s.n)
 	p.Tickets, p.Keys, p.More = p.Tickets[:0], p.Keys[:0], end < s.n
+	p.Requesters, p.Owners, p.Related = nil, nil, false
 	for i := start; i < end; i++ {
 		t, k := s.ticket(i)
 		p.Tickets = append(p.Tickets, t)

@@ -259,7 +259,9 @@ func (p *Portal) cursor(r *request, lq ListQuery, view View, s Sort, key SortKey
 // MAC key is derived from the tenant's ID, so cursors can be forged.
 func (p *Portal) readCursor(r *request, lq ListQuery, view View, s Sort, c string) (SortKey, uuid.UUID, error) {
 	bad := invalid("cursor", "not a cursor of this list")
-	if len(c) > base64.RawURLEncoding.EncodedLen(maxCursor) {
+	// Strict decoding refuses a second spelling of the same bytes, but
+	// skips line breaks: those are refused here.
+	if len(c) > base64.RawURLEncoding.EncodedLen(maxCursor) || strings.ContainsAny(c, "\r\n") {
 		return SortKey{}, uuid.Nil, bad
 	}
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(c)

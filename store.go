@@ -342,7 +342,8 @@ type TicketStore interface {
 	// into page, which a caller may reuse from query to query (a long
 	// export does, so as not to allocate a page for every page): it sets
 	// every field of page, reusing page.Tickets and page.Keys within their
-	// capacity. What it writes shares nothing with the store.
+	// capacity. What it writes shares nothing with the store. After an
+	// error, page holds nothing a caller may use.
 	QueryTickets(ctx context.Context, q TicketQuery, page *TicketPage) error
 	// Messages returns a thread's messages, oldest first (CreatedAt, then ID);
 	// a thread without messages gives an empty list.

@@ -84,7 +84,7 @@ func TestListRendersTheConfiguredColumns(t *testing.T) {
 	assert.Equal(t, "", tv.Rows[0].Cells[4].Text, "no requester")
 }
 
-// covers: P2
+// covers: P2, S5, S8
 func TestListRejectsBadQueries(t *testing.T) {
 	w := newWorld(t, portal.CompanyTickets)
 	ctx := context.Background()
@@ -130,6 +130,7 @@ func TestListRejectsBadQueries(t *testing.T) {
 		"page size over 200":             {portal.ListQuery{Limit: 201}, "limit"},
 		"unknown status":                 {portal.ListQuery{Limit: 25, Status: "pending"}, "status"},
 		"unknown view":                   {portal.ListQuery{Limit: 25, View: "everything"}, "view"},
+		"the view all":                   {portal.ListQuery{View: "all"}, "view"},
 		"invalid UTF-8 search":           {portal.ListQuery{Limit: 25, Search: "\xff\xfe"}, "search"},
 		"NUL in search":                  {portal.ListQuery{Limit: 25, Search: "a\x00b"}, "search"},
 		"10,000 character term":          {portal.ListQuery{Limit: 25, Search: string(make([]rune, 10000))}, "search"},
@@ -217,6 +218,7 @@ func TestTamperedCursorIsInvalid(t *testing.T) {
 	for name, c := range map[string]string{
 		"not base64": "!!!", "truncated": cursor[:len(cursor)/2], "extended": cursor + "AA", "short": "AAAA",
 		"long": strings.Repeat("A", 5000), "padded": cursor + "=", "with space": " " + cursor,
+		"with a line break": cursor[:4] + "\n" + cursor[4:], "with a CR": cursor[:4] + "\r" + cursor[4:],
 	} {
 		t.Run(name, func(t *testing.T) { requireField(t, list(c), "cursor") })
 	}
@@ -288,6 +290,7 @@ func TestDetailOutOfScopeIsNotFound(t *testing.T) {
 		{Subject: "Bob alone", ContactIDs: ids(w.bob.ID)}, // Acme's contact, not Acme's ticket
 		{Subject: "Ann at Other", ContactIDs: ids(w.ann.ID), CompanyIDs: ids(w.other.ID)},
 		{Subject: "Ann and Carl", ContactIDs: ids(w.ann.ID, w.carl.ID), CompanyIDs: ids(w.acme.ID, w.other.ID)},
+		{Subject: "Other without contact", CompanyIDs: ids(w.other.ID)},
 		{Subject: "Nobody"},
 	} {
 		tk.PortalID, tk.PipelineID, tk.StageID = pid, w.pipeline.ID, w.pipeline.Stages[0].ID
@@ -308,14 +311,15 @@ func TestDetailOutOfScopeIsNotFound(t *testing.T) {
 				continue
 			}
 			require.NoError(t, err, "%s: %s", scope, name)
+			assert.Equal(t, byName[name], d.ID)
 			assert.Equal(t, name, d.Subject)
 		}
 	}
 	check("own", true, "Ann's", "Ann alone", "Ann and Carl")
-	check("own", false, "Ann at Other", "Acme's", "Bob's", "Bob alone", "Carl's", "Solo's", "Nobody")
+	check("own", false, "Ann at Other", "Acme's", "Bob's", "Bob alone", "Carl's", "Other without contact", "Solo's", "Nobody")
 	w.set(t, func(s *portal.Settings) { s.Permissions.Scope = portal.CompanyTickets })
 	check("company", true, "Ann's", "Ann alone", "Ann and Carl", "Acme's", "Bob's")
-	check("company", false, "Ann at Other", "Bob alone", "Carl's", "Solo's", "Nobody")
+	check("company", false, "Ann at Other", "Bob alone", "Carl's", "Other without contact", "Solo's", "Nobody")
 
 	other := newWorld(t, portal.CompanyTickets)
 	for name, id := range map[string]uuid.UUID{

@@ -147,9 +147,9 @@ type loadResult struct {
 type loadOptions struct {
 	writers, actions int
 	// lose, when set (1–3), is the node that kill takes down once its
-	// first writer has done half of its actions (so that the node's
-	// writers have actions left however fast the other nodes go); writers
-	// on it move to the next node after their action there fails.
+	// first writer has done half of its actions (so that this writer has
+	// actions left for the dead node, however fast the other nodes go);
+	// writers on it move to the next node after their action there fails.
 	lose int
 	kill func(node int) error
 }

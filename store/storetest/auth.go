@@ -23,6 +23,7 @@ import (
 // the Portal façade over the store under test: the Portal holds the rules,
 // and they hold only if the store keeps logins, tokens and sessions as its
 // contract says.
+
 // authStoreTests hold LoginStore, TokenStore and ThrottleStore to their
 // contract where a step needs more than identity.go's records: called
 // directly.

@@ -33,33 +33,42 @@ var exportTests = []test{
 // nothing of the answer before is left in it.
 // covers: P7
 func testQueryReusedPage(t *testing.T, s portal.Store) {
-	q, _ := generatedQuery(t, s, 40, 3)
-	q.Limit = 4
-	// The page starts out holding what no answer holds.
+	base, schema := generatedQuery(t, s, 40, 3)
+	// The page starts out holding what no answer holds: tickets with
+	// associations and properties that a store might append into.
 	reused := portal.TicketPage{
 		Tickets: make([]portal.Ticket, 12), Keys: make([]portal.SortKey, 12), More: true, Related: true,
 		Requesters: []portal.Contact{{ID: uuid.New(), FirstName: "Stale"}},
 		Owners:     []portal.Owner{{ID: uuid.New(), FirstName: "Stale"}},
 	}
 	for i := range reused.Tickets {
-		reused.Tickets[i] = portal.Ticket{ID: uuid.New(), Subject: "stale"}
+		reused.Tickets[i] = portal.Ticket{ID: uuid.New(), Subject: "stale",
+			ContactIDs: make([]uuid.UUID, 1, 8), CompanyIDs: make([]uuid.UUID, 1, 8), Properties: portal.Properties{"stale": "yes"}}
+		reused.Keys[i] = portal.SortKey{Text: "stale"}
 	}
-	pages := 0
-	for {
-		var fresh portal.TicketPage
-		require.NoError(t, s.QueryTickets(ctx(t), q, &fresh))
-		require.NoError(t, s.QueryTickets(ctx(t), q, &reused))
-		assert.Equal(t, pageOf(fresh), pageOf(reused), "page %d", pages)
-		pages++
-		if !fresh.More {
-			break
+	for _, sortBy := range []string{portal.PropLastActivityAt, portal.PropCreatedAt, portal.PropSubject} {
+		prop, ok := schema.Lookup(portal.TicketObject, sortBy)
+		require.True(t, ok)
+		q := base
+		q.Sort, q.Limit = portal.Sort{Property: prop, Desc: sortBy == portal.PropLastActivityAt}, 4
+		pages := 0
+		for {
+			var fresh portal.TicketPage
+			require.NoError(t, s.QueryTickets(ctx(t), q, &fresh))
+			require.NoError(t, s.QueryTickets(ctx(t), q, &reused))
+			assert.Equal(t, pageOf(fresh), pageOf(reused), "sort %s, page %d", sortBy, pages)
+			pages++
+			if !fresh.More {
+				break
+			}
+			last := len(fresh.Tickets) - 1
+			q.After, q.AfterID = &fresh.Keys[last], fresh.Tickets[last].ID
 		}
-		last := len(fresh.Tickets) - 1
-		q.After, q.AfterID = &fresh.Keys[last], fresh.Tickets[last].ID
+		assert.Greater(t, pages, 2, "sort %s", sortBy)
 	}
-	assert.Greater(t, pages, 2)
 	// A query that finds nothing empties the page.
-	q.After, q.AfterID = nil, uuid.Nil
+	q := base
+	q.Limit = 4
 	q.ContactID, q.CompanyID = uuid.New(), uuid.Nil
 	require.NoError(t, s.QueryTickets(ctx(t), q, &reused))
 	assert.Empty(t, reused.Tickets)

@@ -15,6 +15,7 @@ import (
 // These tests state the mail queue's contract (MailStore, A8), and, through
 // the Portal façade, that a request only queues its mail and a delivery
 // sends it.
+
 // mailStoreTests hold MailStore to its contract, called directly.
 var mailStoreTests = []test{
 	{name: "QueuedMailsComeBackDueInOrder", fn: testMailQueue},
