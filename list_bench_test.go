@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/helpdeskkit/portal"
+	"github.com/helpdeskkit/portal/portaltest"
 	"github.com/helpdeskkit/portal/store/memstore"
 )
 
@@ -29,19 +30,17 @@ func benchSizes(b *testing.B) []int {
 	var out []int
 	for _, f := range strings.Split(s, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < companyTickets {
-			b.Fatalf("PORTAL_BENCH_TICKETS=%q: sizes of at least %d", s, companyTickets)
+		if err != nil || n < portaltest.ListBenchCompany {
+			b.Fatalf("PORTAL_BENCH_TICKETS=%q: sizes of at least %d", s, portaltest.ListBenchCompany)
 		}
 		out = append(out, n)
 	}
 	return out
 }
 
-// companyTickets is how many tickets the listed company has at every size.
-const companyTickets = 1000
-
-// listWorld is a tenant of n tickets of which the listed company has
-// companyTickets; the rest belong to other companies.
+// listWorld is BenchmarkList's helpdesk (portaltest.ListBench) on the
+// memory store, and the hand-coded loop's own index of the listed company:
+// the same the memory store keeps.
 type listWorld struct {
 	p       *portal.Portal
 	st      *memstore.Store
@@ -57,84 +56,38 @@ type listWorld struct {
 	folded               map[uuid.UUID]string
 }
 
-var benchSubjects = []string{"Printeren virker ikke", "Faktura mangler", "Levering forsinket",
-	"Spørgsmål om printer-blæk", "Ændring af adresse", "[spam] Vind en printer", "Reklamation på scanner"}
-
 func newListWorld(b *testing.B, n int) *listWorld {
 	b.Helper()
 	ctx := context.Background()
-	w := &listWorld{st: memstore.New(), names: map[uuid.UUID]string{}, closed: map[uuid.UUID]bool{},
-		byContact: map[uuid.UUID][]*portal.Ticket{}, byCompany: map[uuid.UUID][]*portal.Ticket{}, folded: map[uuid.UUID]string{}}
-	var err error
-	if w.p, err = portal.New(w.st, portal.Options{Now: func() time.Time { return clock }}); err != nil {
+	st := memstore.New()
+	p, err := portal.New(st, portal.Options{Now: func() time.Time { return clock }})
+	if err != nil {
 		b.Fatal(err)
 	}
-	must := func(err error) {
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
-	tenant, err := w.p.CreateTenant(ctx, "Bench")
-	must(err)
-	pid := tenant.ID
-	desk, err := w.p.SaveChannel(ctx, portal.Channel{PortalID: pid, Name: "Desk", Kind: portal.HelpDesk})
-	must(err)
-	pl, err := w.p.SavePipeline(ctx, portal.Pipeline{PortalID: pid, Name: "Support", Stages: []portal.Stage{
-		{Name: "New", State: portal.StageOpen}, {Name: "Waiting", State: portal.StageOpen}, {Name: "Closed", State: portal.StageClosed}}})
-	must(err)
-	w.closed[pl.Stages[2].ID] = true
-	for i := range 5 {
-		o, err := w.p.SaveOwner(ctx, portal.Owner{PortalID: pid, FirstName: fmt.Sprintf("Agent %d", i), LastName: "Holm"})
-		must(err)
-		w.owners = append(w.owners, o)
-	}
-	priorities := []portal.Priority{portal.PriorityLow, portal.PriorityMedium, portal.PriorityHigh, portal.PriorityUrgent}
-	companies := n / companyTickets
-	for c := range companies {
-		co, err := w.p.SaveCompany(ctx, portal.Company{PortalID: pid, Name: fmt.Sprintf("Firma %d ApS", c)})
-		must(err)
-		var contacts []portal.Contact
-		for i := range 20 {
-			ct, err := w.p.SaveContact(ctx, portal.Contact{PortalID: pid, FirstName: fmt.Sprintf("Søren %d", i),
-				LastName: "Østergaard", Email: fmt.Sprintf("s%d.%d@firma.example", c, i), CompanyID: co.ID})
-			must(err)
-			contacts = append(contacts, ct)
-			w.names[ct.ID] = ct.Name()
-		}
-		if c == 0 {
-			w.company, w.me = co.ID, contacts[0].ID
-		}
-		for i := range companyTickets {
-			ct := contacts[i%len(contacts)]
-			id, _ := uuid.NewV7()
-			at := clock.Add(-time.Duration(i*7919%100000) * time.Minute)
-			t := portal.Ticket{ID: id, PortalID: pid, Subject: fmt.Sprintf("%s (%d)", benchSubjects[i%len(benchSubjects)], i),
-				Content: "Hej, vi har et problem med vores udstyr.", PipelineID: pl.ID, StageID: pl.Stages[i%3].ID,
-				OwnerID: w.owners[i%len(w.owners)].ID, Priority: priorities[i%4], ChannelID: desk.ID, RequesterID: ct.ID,
-				ContactIDs: []uuid.UUID{ct.ID}, CompanyIDs: []uuid.UUID{co.ID}, CreatedAt: at, LastActivityAt: at.Add(time.Duration(i%50) * time.Hour)}
-			must(w.st.PutTicket(ctx, t))
-			if c == 0 {
-				tp := &t
-				w.byContact[ct.ID] = append(w.byContact[ct.ID], tp)
-				w.byCompany[co.ID] = append(w.byCompany[co.ID], tp)
-				w.folded[id] = portal.SearchText(tp)
+	bench, err := portaltest.NewListBench(ctx, p, n, clock, func(ctx context.Context, _ int, tickets []portal.Ticket) error {
+		for _, t := range tickets {
+			if err := st.PutTicket(ctx, t); err != nil {
+				return err
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
 	}
-	s, err := w.p.Settings(ctx, pid)
-	must(err)
-	s.Enabled, s.DefaultChannel = true, desk.ID
-	s.Permissions.Scope = portal.CompanyTickets
-	s.Display.Visibility = portal.FilterGroups{{
-		{Property: "subject", Operator: portal.NotContainsAny, Values: []string{"[spam]"}},
-		{Property: "priority", Operator: portal.IsNoneOf, Values: []string{"low"}},
-	}}
-	_, err = w.p.SaveSettings(ctx, pid, s)
-	must(err)
-	w.viewer = portal.Viewer{PortalID: pid, ContactID: w.me}
-	w.query = portal.ListQuery{View: portal.OrganizationTickets, Search: "printer", Sort: "lastActivityAt", Desc: true, Limit: 25,
-		Filters: []portal.Filter{{Property: "owner", Operator: portal.IsAnyOf,
-			Values: []string{w.owners[0].ID.String(), w.owners[1].ID.String(), w.owners[2].ID.String()}}}}
+	w := &listWorld{p: p, st: st, viewer: bench.Viewer, query: bench.Query, company: bench.Company,
+		me: bench.Viewer.ContactID, owners: bench.Owners, names: bench.Names, closed: map[uuid.UUID]bool{bench.Closed: true},
+		byContact: map[uuid.UUID][]*portal.Ticket{}, byCompany: map[uuid.UUID][]*portal.Ticket{}, folded: map[uuid.UUID]string{}}
+	for i := range bench.Tickets {
+		t := &bench.Tickets[i]
+		for _, c := range t.ContactIDs {
+			w.byContact[c] = append(w.byContact[c], t)
+		}
+		for _, co := range t.CompanyIDs {
+			w.byCompany[co] = append(w.byCompany[co], t)
+		}
+		w.folded[t.ID] = portal.SearchText(t)
+	}
 	return w
 }
 
@@ -261,7 +214,7 @@ func BenchmarkFilter(b *testing.B) {
 	tickets := make([]portal.Ticket, 1000)
 	for i := range tickets {
 		at := clock.Add(-time.Duration(i*37%400) * 24 * time.Hour)
-		tickets[i] = portal.Ticket{Subject: benchSubjects[i%len(benchSubjects)], Priority: priorities[i%4],
+		tickets[i] = portal.Ticket{Subject: portaltest.ListBenchSubjects[i%len(portaltest.ListBenchSubjects)], Priority: priorities[i%4],
 			CreatedAt: at, LastActivityAt: at.Add(time.Hour), Properties: portal.Properties{"orderNumber": float64(i % 200)}}
 	}
 	env := &portal.Env{Now: clock}

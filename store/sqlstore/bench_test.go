@@ -15,16 +15,14 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/helpdeskkit/portal"
+	"github.com/helpdeskkit/portal/portaltest"
 	"github.com/helpdeskkit/portal/store/sqlstore"
 )
-
-// companyTickets is how many tickets the listed company has at every size.
-const companyTickets = 1000
 
 // benchSizes are the tenant sizes of BenchmarkSQLList; PORTAL_BENCH_TICKETS
 // (a comma-separated list) overrides them.
 func benchSizes(b testing.TB) []int {
-	return envSizes(b, "PORTAL_BENCH_TICKETS", []int{10_000, 100_000}, companyTickets)
+	return envSizes(b, "PORTAL_BENCH_TICKETS", []int{10_000, 100_000}, portaltest.ListBenchCompany)
 }
 
 // envSizes returns the sizes the environment variable env lists (comma-
@@ -47,11 +45,8 @@ func envSizes(b testing.TB, env string, defaults []int, least int) []int {
 
 var clock = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
-var benchSubjects = []string{"Printeren virker ikke", "Faktura mangler", "Levering forsinket",
-	"Spørgsmål om printer-blæk", "Ændring af adresse", "[spam] Vind en printer", "Reklamation på scanner"}
-
-// sqlWorld is BenchmarkList's tenant on a SQL store: n tickets, of which
-// the listed company has companyTickets, seeded with bulk inserts.
+// sqlWorld is BenchmarkList's helpdesk (portaltest.ListBench) on a SQL
+// store, its tickets seeded with bulk inserts.
 type sqlWorld struct {
 	p       *portal.Portal
 	db      *sql.DB
@@ -74,87 +69,37 @@ func newSQLWorld(b testing.TB, d dialect, n int) *sqlWorld {
 	if err != nil {
 		b.Fatal(err)
 	}
-	w := &sqlWorld{db: db, d: d.name, names: map[uuid.UUID]string{}}
-	if w.p, err = portal.New(st, portal.Options{Now: func() time.Time { return clock }}); err != nil {
+	p, err := portal.New(st, portal.Options{Now: func() time.Time { return clock }})
+	if err != nil {
 		b.Fatal(err)
 	}
-	must := func(err error) {
-		if err != nil {
-			b.Fatal(err)
+	analyze := func() error {
+		if d.name != sqlstore.Postgres {
+			return nil
 		}
+		_, err := db.Exec("ANALYZE")
+		return err
 	}
-	tenant, err := w.p.CreateTenant(ctx, "Bench")
-	must(err)
-	w.pid = tenant.ID
-	pid := w.pid
-	desk, err := w.p.SaveChannel(ctx, portal.Channel{PortalID: pid, Name: "Desk", Kind: portal.HelpDesk})
-	must(err)
-	pl, err := w.p.SavePipeline(ctx, portal.Pipeline{PortalID: pid, Name: "Support", Stages: []portal.Stage{
-		{Name: "New", State: portal.StageOpen}, {Name: "Waiting", State: portal.StageOpen}, {Name: "Closed", State: portal.StageClosed}}})
-	must(err)
-	w.closed = pl.Stages[2].ID
-	for i := range 5 {
-		o, err := w.p.SaveOwner(ctx, portal.Owner{PortalID: pid, FirstName: fmt.Sprintf("Agent %d", i), LastName: "Holm"})
-		must(err)
-		w.owners = append(w.owners, o)
-	}
-	priorities := []portal.Priority{portal.PriorityLow, portal.PriorityMedium, portal.PriorityHigh, portal.PriorityUrgent}
-	for c := range n / companyTickets {
-		co, err := w.p.SaveCompany(ctx, portal.Company{PortalID: pid, Name: fmt.Sprintf("Firma %d ApS", c)})
-		must(err)
-		var contacts []portal.Contact
-		for i := range 20 {
-			if c > 0 && i > 0 { // only the listed company needs many contacts
-				contacts = append(contacts, contacts[0])
-				continue
-			}
-			ct, err := w.p.SaveContact(ctx, portal.Contact{PortalID: pid, FirstName: fmt.Sprintf("Søren %d", i),
-				LastName: "Østergaard", Email: fmt.Sprintf("s%d.%d@firma.example", c, i), CompanyID: co.ID})
-			must(err)
-			contacts = append(contacts, ct)
-			w.names[ct.ID] = ct.Name()
+	bench, err := portaltest.NewListBench(ctx, p, n, clock, func(ctx context.Context, c int, tickets []portal.Ticket) error {
+		if err := sqlstore.PutTickets(ctx, st, tickets[0].PortalID, tickets); err != nil {
+			return err
 		}
-		if c == 0 {
-			w.company, w.me = co.ID, contacts[0].ID
-		}
-		tickets := make([]portal.Ticket, 0, companyTickets)
-		for i := range companyTickets {
-			ct := contacts[i%len(contacts)]
-			tid, _ := uuid.NewV7()
-			at := clock.Add(-time.Duration(i*7919%100000) * time.Minute)
-			tickets = append(tickets, portal.Ticket{ID: tid, PortalID: pid, Subject: fmt.Sprintf("%s (%d)", benchSubjects[i%len(benchSubjects)], i),
-				Content: "Hej, vi har et problem med vores udstyr.", PipelineID: pl.ID, StageID: pl.Stages[i%3].ID,
-				OwnerID: w.owners[i%len(w.owners)].ID, Priority: priorities[i%4], ChannelID: desk.ID, RequesterID: ct.ID,
-				ContactIDs: []uuid.UUID{ct.ID}, CompanyIDs: []uuid.UUID{co.ID}, CreatedAt: at, LastActivityAt: at.Add(time.Duration(i%50) * time.Hour)})
-		}
-		must(sqlstore.PutTickets(ctx, st, pid, tickets))
-		if d.name == sqlstore.Postgres && c%10 == 9 {
+		if c%10 == 9 {
 			// As a bulk load does: statistics that keep up with the
 			// tables, or PostgreSQL plans the next batches for the small
 			// tables of the last autovacuum's count.
-			_, err := db.Exec("ANALYZE")
-			must(err)
+			return analyze()
 		}
+		return nil
+	})
+	if err == nil {
+		err = analyze()
 	}
-	if d.name == sqlstore.Postgres {
-		_, err := db.Exec("ANALYZE")
-		must(err)
+	if err != nil {
+		b.Fatal(err)
 	}
-	s, err := w.p.Settings(ctx, pid)
-	must(err)
-	s.Enabled, s.DefaultChannel = true, desk.ID
-	s.Permissions.Scope = portal.CompanyTickets
-	s.Display.Visibility = portal.FilterGroups{{
-		{Property: "subject", Operator: portal.NotContainsAny, Values: []string{"[spam]"}},
-		{Property: "priority", Operator: portal.IsNoneOf, Values: []string{"low"}},
-	}}
-	_, err = w.p.SaveSettings(ctx, pid, s)
-	must(err)
-	w.viewer = portal.Viewer{PortalID: pid, ContactID: w.me}
-	w.query = portal.ListQuery{View: portal.OrganizationTickets, Search: "printer", Sort: "lastActivityAt", Desc: true, Limit: 25,
-		Filters: []portal.Filter{{Property: "owner", Operator: portal.IsAnyOf,
-			Values: []string{w.owners[0].ID.String(), w.owners[1].ID.String(), w.owners[2].ID.String()}}}}
-	return w
+	return &sqlWorld{p: p, db: db, d: d.name, pid: bench.Viewer.PortalID, viewer: bench.Viewer, query: bench.Query,
+		company: bench.Company, me: bench.Viewer.ContactID, owners: bench.Owners, closed: bench.Closed, names: bench.Names}
 }
 
 // handSQL is the page written by hand on the same schema and indexes, as

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/helpdeskkit/portal"
+	"github.com/helpdeskkit/portal/portaltest"
 	"github.com/helpdeskkit/portal/store/memstore"
 	"github.com/helpdeskkit/portal/store/sqlstore"
 )
@@ -134,7 +135,7 @@ func newBigWorld(b testing.TB, bs bigStore, n int) *bigWorld {
 			ct := contacts[i%len(contacts)]
 			tid, _ := uuid.NewV7()
 			at := clock.Add(-time.Duration(i*7919%(tickets*10)) * time.Minute)
-			subject := fmt.Sprintf("%s (%d)", benchSubjects[i%len(benchSubjects)], i)
+			subject := fmt.Sprintf("%s (%d)", portaltest.ListBenchSubjects[i%len(portaltest.ListBenchSubjects)], i)
 			content := fmt.Sprintf("Hej, vi har et problem med vores udstyr. Sag %d.", i)
 			if i%(tickets/rareTickets) == tickets/rareTickets/2 {
 				subject, content = fmt.Sprintf("Ordre mangler (%d)", i), content+" Ordrenummer QX7Z9K."
