@@ -2,7 +2,6 @@ package portal_test
 
 import (
 	"context"
-	"errors"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -97,7 +96,7 @@ func TestNoCombinationLeaksOutOfScope(t *testing.T) {
 			}
 			org := q.View == portal.OrganizationTickets || q.View == "" && companyScope
 			v := portal.Viewer{PortalID: pid, ContactID: c.ID}
-			got, err := listAll(ctx, p, v, q)
+			got, err := portaltest.ListAll(ctx, p, v, q)
 			if q.View == portal.OrganizationTickets && !companyScope {
 				require.ErrorIs(t, err, portal.ErrForbidden, "round %d", round)
 				continue
@@ -139,27 +138,5 @@ func TestNoCombinationLeaksOutOfScope(t *testing.T) {
 				}
 			}
 		}
-	}
-}
-
-// listAll pages through a whole list and returns its ticket IDs in order,
-// checking that no ticket comes twice.
-func listAll(ctx context.Context, p *portal.Portal, v portal.Viewer, q portal.ListQuery) ([]uuid.UUID, error) {
-	var ids []uuid.UUID
-	for {
-		tv, err := p.ListTickets(ctx, v, q)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range tv.Rows {
-			if slices.Contains(ids, r.ID) {
-				return nil, errors.New("a ticket came twice")
-			}
-			ids = append(ids, r.ID)
-		}
-		if tv.Next == "" {
-			return ids, nil
-		}
-		q.Cursor = tv.Next
 	}
 }

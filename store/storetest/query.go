@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"errors"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -254,7 +253,7 @@ func testQueryReference(t *testing.T, s portal.Store) {
 				q.Filters = []portal.Filter{{Property: "priority", Operator: portal.IsAnyOf, Values: priorities}}
 			}
 			v := portal.Viewer{PortalID: pid, ContactID: c.ID}
-			whole, err := pageIDs(t, p, v, q)
+			whole, err := portaltest.ListAll(ctx(t), p, v, q)
 			if q.View == portal.OrganizationTickets && !companyScope {
 				require.ErrorIs(t, err, portal.ErrForbidden)
 				continue
@@ -277,7 +276,7 @@ func testQueryReference(t *testing.T, s portal.Store) {
 			}
 			assert.ElementsMatch(t, want, whole, "round %d, %s, %+v", round, c.Email, q)
 			q.Limit = 1 + rng.IntN(6)
-			paged, err := pageIDs(t, p, v, q)
+			paged, err := portaltest.ListAll(ctx(t), p, v, q)
 			require.NoError(t, err)
 			assert.Equal(t, whole, paged, "pages of %d concatenate to the whole list", q.Limit)
 
@@ -289,27 +288,6 @@ func testQueryReference(t *testing.T, s portal.Store) {
 				}
 			}
 		}
-	}
-}
-
-func pageIDs(t *testing.T, p *portal.Portal, v portal.Viewer, q portal.ListQuery) ([]uuid.UUID, error) {
-	t.Helper()
-	var ids []uuid.UUID
-	for {
-		tv, err := p.ListTickets(ctx(t), v, q)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range tv.Rows {
-			if slices.Contains(ids, r.ID) {
-				return nil, errors.New("a ticket came twice")
-			}
-			ids = append(ids, r.ID)
-		}
-		if tv.Next == "" {
-			return ids, nil
-		}
-		q.Cursor = tv.Next
 	}
 }
 
