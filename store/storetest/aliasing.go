@@ -127,71 +127,71 @@ var aliasCases = []aliasCase{
 		want := c.Clone()
 		require.NoError(t, s.PutCompany(ctx(t), c))
 		if afterRead {
-			c = readCompany(t, s, pid, c.ID)
+			c = read(t, s.Company, pid, c.ID)
 		}
 		mutateProperties(c.Properties)
-		require.Equal(t, want, readCompany(t, s, pid, want.ID))
+		require.Equal(t, want, read(t, s.Company, pid, want.ID))
 	}},
 	{"Ticket", false, func(t *testing.T, s portal.Store, pid uuid.UUID, afterRead bool) {
 		tk := newTicket(t, pid)
 		want := tk.Clone()
 		require.NoError(t, s.PutTicket(ctx(t), tk))
 		if afterRead {
-			tk = readTicket(t, s, pid, tk.ID)
+			tk = read(t, s.Ticket, pid, tk.ID)
 		}
 		mutateTicket(&tk)
-		require.Equal(t, want, readTicket(t, s, pid, want.ID))
+		require.Equal(t, want, read(t, s.Ticket, pid, want.ID))
 	}},
 	{"Pipeline", false, func(t *testing.T, s portal.Store, pid uuid.UUID, afterRead bool) {
 		p := newPipeline(t, pid, "Support")
 		want := p.Clone()
 		require.NoError(t, s.PutPipeline(ctx(t), p))
 		if afterRead {
-			got := readPipelines(t, s, pid)
+			got := readAll(t, s.Pipelines, pid)
 			require.Len(t, got, 1)
 			mutatePipeline(&got[0])
 			got[0].Name = "changed"
 		} else {
 			mutatePipeline(&p)
 		}
-		require.Equal(t, []portal.Pipeline{want}, readPipelines(t, s, pid))
+		require.Equal(t, []portal.Pipeline{want}, readAll(t, s.Pipelines, pid))
 	}},
 	{"Form", false, func(t *testing.T, s portal.Store, pid uuid.UUID, afterRead bool) {
 		f := newForm(t, pid, "Contact us")
 		want := f.Clone()
 		require.NoError(t, s.PutForm(ctx(t), f))
 		if afterRead {
-			got := readForms(t, s, pid)
+			got := readAll(t, s.Forms, pid)
 			require.Len(t, got, 1)
 			mutateForm(&got[0])
 			got[0].Name = "changed"
 		} else {
 			mutateForm(&f)
 		}
-		require.Equal(t, []portal.Form{want}, readForms(t, s, pid))
+		require.Equal(t, []portal.Form{want}, readAll(t, s.Forms, pid))
 	}},
 	{"ContactListAndChannelLists", true, func(t *testing.T, s portal.Store, pid uuid.UUID, _ bool) {
 		l := newContactList(t, pid, "VIP")
 		ch := newChannel(t, pid, "Support")
 		require.NoError(t, s.PutContactList(ctx(t), l))
 		require.NoError(t, s.PutChannel(ctx(t), ch))
-		lists := readLists(t, s, pid)
+		lists := readAll(t, s.ContactLists, pid)
 		require.Len(t, lists, 1)
 		lists[0].Name = "changed"
-		channels := readChannels(t, s, pid)
+		channels := readAll(t, s.Channels, pid)
 		require.Len(t, channels, 1)
 		channels[0].Name, channels[0].CreatesTickets = "changed", false
-		require.Equal(t, []portal.ContactList{l}, readLists(t, s, pid))
-		require.Equal(t, []portal.Channel{ch}, readChannels(t, s, pid))
+		require.Equal(t, []portal.ContactList{l}, readAll(t, s.ContactLists, pid))
+		require.Equal(t, []portal.Channel{ch}, readAll(t, s.Channels, pid))
 	}},
 	{"Threads", true, func(t *testing.T, s portal.Store, pid uuid.UUID, _ bool) {
 		th := newThread(t, pid, newID(t), at(1))
 		require.NoError(t, s.PutThread(ctx(t), th))
-		got := readThreads(t, s, pid, th.TicketID)
+		got := read(t, s.Threads, pid, th.TicketID)
 		require.Len(t, got, 1)
 		got[0].VisibleInPortal, got[0].CreatedAt = false, at(99)
-		require.Equal(t, []portal.Thread{th}, readThreads(t, s, pid, th.TicketID))
-		require.Equal(t, th, readThread(t, s, pid, th.ID))
+		require.Equal(t, []portal.Thread{th}, read(t, s.Threads, pid, th.TicketID))
+		require.Equal(t, th, read(t, s.Thread, pid, th.ID))
 	}},
 	{"Message", false, func(t *testing.T, s portal.Store, pid uuid.UUID, afterRead bool) {
 		th := newThread(t, pid, newID(t), at(1))
@@ -200,28 +200,28 @@ var aliasCases = []aliasCase{
 		want := m.Clone()
 		require.NoError(t, s.AddMessage(ctx(t), m))
 		if afterRead {
-			got := readMessages(t, s, pid, th.ID)
+			got := read(t, s.Messages, pid, th.ID)
 			require.Len(t, got, 1)
 			mutateMessage(&got[0])
 			got[0].Body = "changed"
 		} else {
 			mutateMessage(&m)
 		}
-		require.Equal(t, []portal.Message{want}, readMessages(t, s, pid, th.ID))
+		require.Equal(t, []portal.Message{want}, read(t, s.Messages, pid, th.ID))
 	}},
 	{"PropertyDef", false, func(t *testing.T, s portal.Store, pid uuid.UUID, afterRead bool) {
 		d := portal.PropertyDef{Object: portal.TicketObject, Property: enumProperty("tier")}
 		want := portal.PropertyDef{Object: d.Object, Property: d.Property.Clone()}
 		require.NoError(t, s.PutProperty(ctx(t), pid, d))
 		if afterRead {
-			got := readProperties(t, s, pid)
+			got := readAll(t, s.Properties, pid)
 			require.Len(t, got, 1)
 			mutatePropertyDef(&got[0])
 			got[0].Property.Label = "changed"
 		} else {
 			mutatePropertyDef(&d)
 		}
-		require.Equal(t, []portal.PropertyDef{want}, readProperties(t, s, pid))
+		require.Equal(t, []portal.PropertyDef{want}, readAll(t, s.Properties, pid))
 	}},
 	{"SettingsOfCreateTenant", false, func(t *testing.T, s portal.Store, _ uuid.UUID, afterRead bool) {
 		settings := richSettings(t)

@@ -130,14 +130,14 @@ func testMixedConcurrentUse(t *testing.T, s portal.Store) {
 	readersWG.Wait()
 	require.False(t, t.Failed())
 
-	require.Len(t, readChannels(t, s, pid), workers*rounds)
-	require.Len(t, readProperties(t, s, pid), workers*rounds)
+	require.Len(t, readAll(t, s.Channels, pid), workers*rounds)
+	require.Len(t, readAll(t, s.Properties, pid), workers*rounds)
 	require.GreaterOrEqual(t, saved.Load(), int64(1))
 	require.Equal(t, 1+saved.Load(), currentSettings(t, s, pid).Version, "every successful save made one version")
 	for _, wl := range work {
 		for r := range rounds {
-			require.Equal(t, []portal.Thread{wl.threads[r]}, readThreads(t, s, pid, wl.tickets[r].ID))
-			require.Equal(t, []portal.Message{wl.messages[r]}, readMessages(t, s, pid, wl.threads[r].ID))
+			require.Equal(t, []portal.Thread{wl.threads[r]}, read(t, s.Threads, pid, wl.tickets[r].ID))
+			require.Equal(t, []portal.Message{wl.messages[r]}, read(t, s.Messages, pid, wl.threads[r].ID))
 		}
 	}
 }

@@ -29,6 +29,6 @@ func testAddMessageExistingIDConflicts(t *testing.T, s portal.Store) {
 	elsewhere.ID = first.ID
 	require.ErrorIs(t, s.AddMessage(ctx(t), elsewhere), portal.ErrConflict, "same ID, another thread")
 
-	require.Equal(t, []portal.Message{first}, readMessages(t, s, pid, th.ID))
-	require.Empty(t, readMessages(t, s, pid, other.ID))
+	require.Equal(t, []portal.Message{first}, read(t, s.Messages, pid, th.ID))
+	require.Empty(t, read(t, s.Messages, pid, other.ID))
 }

@@ -3,6 +3,7 @@ package storetest
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"slices"
 	"testing"
 	"time"
@@ -39,52 +40,46 @@ func oldestFirst(ta time.Time, ia uuid.UUID, tb time.Time, ib uuid.UUID) int {
 	return cmp.Or(ta.Compare(tb), bytes.Compare(ia[:], ib[:]))
 }
 
-func testFormsOrderedByID(t *testing.T, s portal.Store) {
+// orderedByID puts seven records of one kind under scrambled IDs (made by
+// newX, then given the ID) and checks that the list reads them back in
+// the byte order of their IDs.
+func orderedByID[T any](t *testing.T, s portal.Store, newX func(pid uuid.UUID, name string) T, setID func(*T, uuid.UUID),
+	idOf func(T) uuid.UUID, put func(portal.Store, context.Context, T) error, list func(portal.Store, context.Context, uuid.UUID) ([]T, error)) {
 	pid := newTenant(t, s)
-	var put []portal.Form
+	var all []T
 	for i, id := range scrambledIDs(t, 7) {
-		f := newForm(t, pid, "Form "+string(rune('A'+i)))
-		f.ID = id
-		require.NoError(t, s.PutForm(ctx(t), f))
-		put = append(put, f)
+		x := newX(pid, string(rune('A'+i)))
+		setID(&x, id)
+		require.NoError(t, put(s, ctx(t), x))
+		all = append(all, x)
 	}
-	require.Equal(t, sortedBy(put, func(f portal.Form) uuid.UUID { return f.ID }), readForms(t, s, pid))
+	got, err := list(s, ctx(t), pid)
+	require.NoError(t, err)
+	require.Equal(t, sortedBy(all, idOf), got)
+}
+
+func testFormsOrderedByID(t *testing.T, s portal.Store) {
+	orderedByID(t, s, func(pid uuid.UUID, n string) portal.Form { return newForm(t, pid, "Form "+n) },
+		func(f *portal.Form, id uuid.UUID) { f.ID = id }, func(f portal.Form) uuid.UUID { return f.ID },
+		portal.Store.PutForm, portal.Store.Forms)
 }
 
 func testContactListsOrderedByID(t *testing.T, s portal.Store) {
-	pid := newTenant(t, s)
-	var put []portal.ContactList
-	for i, id := range scrambledIDs(t, 7) {
-		l := newContactList(t, pid, "List "+string(rune('A'+i)))
-		l.ID = id
-		require.NoError(t, s.PutContactList(ctx(t), l))
-		put = append(put, l)
-	}
-	require.Equal(t, sortedBy(put, func(l portal.ContactList) uuid.UUID { return l.ID }), readLists(t, s, pid))
+	orderedByID(t, s, func(pid uuid.UUID, n string) portal.ContactList { return newContactList(t, pid, "List "+n) },
+		func(l *portal.ContactList, id uuid.UUID) { l.ID = id }, func(l portal.ContactList) uuid.UUID { return l.ID },
+		portal.Store.PutContactList, portal.Store.ContactLists)
 }
 
 func testChannelsOrderedByID(t *testing.T, s portal.Store) {
-	pid := newTenant(t, s)
-	var put []portal.Channel
-	for i, id := range scrambledIDs(t, 7) {
-		c := newChannel(t, pid, "Channel "+string(rune('A'+i)))
-		c.ID = id
-		require.NoError(t, s.PutChannel(ctx(t), c))
-		put = append(put, c)
-	}
-	require.Equal(t, sortedBy(put, func(c portal.Channel) uuid.UUID { return c.ID }), readChannels(t, s, pid))
+	orderedByID(t, s, func(pid uuid.UUID, n string) portal.Channel { return newChannel(t, pid, "Channel "+n) },
+		func(c *portal.Channel, id uuid.UUID) { c.ID = id }, func(c portal.Channel) uuid.UUID { return c.ID },
+		portal.Store.PutChannel, portal.Store.Channels)
 }
 
 func testPipelinesOrderedByID(t *testing.T, s portal.Store) {
-	pid := newTenant(t, s)
-	var put []portal.Pipeline
-	for i, id := range scrambledIDs(t, 7) {
-		p := newPipeline(t, pid, "Pipeline "+string(rune('A'+i)))
-		p.ID = id
-		require.NoError(t, s.PutPipeline(ctx(t), p))
-		put = append(put, p)
-	}
-	require.Equal(t, sortedBy(put, func(p portal.Pipeline) uuid.UUID { return p.ID }), readPipelines(t, s, pid))
+	orderedByID(t, s, func(pid uuid.UUID, n string) portal.Pipeline { return newPipeline(t, pid, "Pipeline "+n) },
+		func(p *portal.Pipeline, id uuid.UUID) { p.ID = id }, func(p portal.Pipeline) uuid.UUID { return p.ID },
+		portal.Store.PutPipeline, portal.Store.Pipelines)
 }
 
 // Names are put in an order that is neither alphabetical nor grouped by
@@ -101,7 +96,7 @@ func testPropertiesInFirstPutOrder(t *testing.T, s portal.Store) {
 	for _, d := range want {
 		require.NoError(t, s.PutProperty(ctx(t), pid, d))
 	}
-	require.Equal(t, normPropertyDefs(want), normPropertyDefs(readProperties(t, s, pid)))
+	require.Equal(t, normPropertyDefs(want), normPropertyDefs(readAll(t, s.Properties, pid)))
 }
 
 func testReplacedPropertyKeepsPosition(t *testing.T, s portal.Store) {
@@ -121,7 +116,7 @@ func testReplacedPropertyKeepsPosition(t *testing.T, s portal.Store) {
 	require.NoError(t, s.PutProperty(ctx(t), pid, replaced))
 
 	want := []portal.PropertyDef{replaced, defs[1], defs[2]}
-	require.Equal(t, normPropertyDefs(want), normPropertyDefs(readProperties(t, s, pid)))
+	require.Equal(t, normPropertyDefs(want), normPropertyDefs(readAll(t, s.Properties, pid)))
 }
 
 // A property is keyed by object and name: "note" of tickets and "note" of
@@ -136,7 +131,7 @@ func testSameNameOtherObject(t *testing.T, s portal.Store) {
 	require.NoError(t, s.PutProperty(ctx(t), pid, ticketNote))
 
 	want := []portal.PropertyDef{ticketNote, contactNote}
-	require.Equal(t, normPropertyDefs(want), normPropertyDefs(readProperties(t, s, pid)))
+	require.Equal(t, normPropertyDefs(want), normPropertyDefs(readAll(t, s.Properties, pid)))
 }
 
 // orderTimes returns creation times for a set of scrambled IDs: ties, and
@@ -161,7 +156,7 @@ func testThreadsOldestFirst(t *testing.T, s portal.Store) {
 		return oldestFirst(a.CreatedAt, a.ID, b.CreatedAt, b.ID)
 	})
 	require.NotEqual(t, put, want, "the threads were put in order; the test proves nothing")
-	require.Equal(t, want, readThreads(t, s, pid, ticketID))
+	require.Equal(t, want, read(t, s.Threads, pid, ticketID))
 }
 
 func testMessagesOldestFirst(t *testing.T, s portal.Store) {
@@ -180,7 +175,7 @@ func testMessagesOldestFirst(t *testing.T, s portal.Store) {
 		return oldestFirst(a.CreatedAt, a.ID, b.CreatedAt, b.ID)
 	})
 	require.NotEqual(t, put, want, "the messages were added in order; the test proves nothing")
-	require.Equal(t, want, readMessages(t, s, pid, th.ID))
+	require.Equal(t, want, read(t, s.Messages, pid, th.ID))
 }
 
 // Put replaces a thread whole: a new CreatedAt moves it in its ticket's
@@ -198,13 +193,13 @@ func testReplacedThreadMoves(t *testing.T, s portal.Store) {
 
 	first.CreatedAt = at(4)
 	require.NoError(t, s.PutThread(ctx(t), first))
-	require.Equal(t, []portal.Thread{second, third, first}, readThreads(t, s, pid, ticketA))
+	require.Equal(t, []portal.Thread{second, third, first}, read(t, s.Threads, pid, ticketA))
 
 	third.TicketID = ticketB
 	require.NoError(t, s.PutThread(ctx(t), third))
-	require.Equal(t, []portal.Thread{second, first}, readThreads(t, s, pid, ticketA))
-	require.Equal(t, []portal.Thread{third}, readThreads(t, s, pid, ticketB))
-	require.Equal(t, third, readThread(t, s, pid, third.ID))
+	require.Equal(t, []portal.Thread{second, first}, read(t, s.Threads, pid, ticketA))
+	require.Equal(t, []portal.Thread{third}, read(t, s.Threads, pid, ticketB))
+	require.Equal(t, third, read(t, s.Thread, pid, third.ID))
 }
 
 func testThreadsOfTicketWithoutThreads(t *testing.T, s portal.Store) {
@@ -241,8 +236,8 @@ func testThreadsAndMessagesOnlyTheirParents(t *testing.T, s portal.Store) {
 	for _, th := range []portal.Thread{a1, b1, a2} {
 		require.NoError(t, s.PutThread(ctx(t), th))
 	}
-	require.Equal(t, []portal.Thread{a1, a2}, readThreads(t, s, pid, ticketA))
-	require.Equal(t, []portal.Thread{b1}, readThreads(t, s, pid, ticketB))
+	require.Equal(t, []portal.Thread{a1, a2}, read(t, s.Threads, pid, ticketA))
+	require.Equal(t, []portal.Thread{b1}, read(t, s.Threads, pid, ticketB))
 
 	m1 := newMessage(t, a1, at(10))
 	m2 := newMessage(t, a2, at(10))
@@ -250,7 +245,7 @@ func testThreadsAndMessagesOnlyTheirParents(t *testing.T, s portal.Store) {
 	for _, m := range []portal.Message{m1, m2, m3} {
 		require.NoError(t, s.AddMessage(ctx(t), m))
 	}
-	require.Equal(t, []portal.Message{m1, m3}, readMessages(t, s, pid, a1.ID))
-	require.Equal(t, []portal.Message{m2}, readMessages(t, s, pid, a2.ID))
-	require.Empty(t, readMessages(t, s, pid, b1.ID))
+	require.Equal(t, []portal.Message{m1, m3}, read(t, s.Messages, pid, a1.ID))
+	require.Equal(t, []portal.Message{m2}, read(t, s.Messages, pid, a2.ID))
+	require.Empty(t, read(t, s.Messages, pid, b1.ID))
 }

@@ -56,13 +56,6 @@ func getOwner(ctx context.Context, s portal.Store, pid, id uuid.UUID) (portal.Ow
 	return os[0], nil
 }
 
-func readCompany(t *testing.T, s portal.Store, pid, id uuid.UUID) portal.Company {
-	t.Helper()
-	got, err := s.Company(ctx(t), pid, id)
-	require.NoError(t, err)
-	return got
-}
-
 func readOwner(t *testing.T, s portal.Store, pid, id uuid.UUID) portal.Owner {
 	t.Helper()
 	got, err := getOwner(ctx(t), s, pid, id)
@@ -70,65 +63,20 @@ func readOwner(t *testing.T, s portal.Store, pid, id uuid.UUID) portal.Owner {
 	return got
 }
 
-func readTicket(t *testing.T, s portal.Store, pid, id uuid.UUID) portal.Ticket {
+// read returns what get answers for the tenant's record or parent key,
+// failing t on an error.
+func read[T any](t *testing.T, get func(context.Context, uuid.UUID, uuid.UUID) (T, error), pid, key uuid.UUID) T {
 	t.Helper()
-	got, err := s.Ticket(ctx(t), pid, id)
+	got, err := get(ctx(t), pid, key)
 	require.NoError(t, err)
 	return got
 }
 
-func readThread(t *testing.T, s portal.Store, pid, id uuid.UUID) portal.Thread {
+// readAll returns what list answers for the tenant, failing t on an
+// error.
+func readAll[T any](t *testing.T, list func(context.Context, uuid.UUID) (T, error), pid uuid.UUID) T {
 	t.Helper()
-	got, err := s.Thread(ctx(t), pid, id)
-	require.NoError(t, err)
-	return got
-}
-
-func readThreads(t *testing.T, s portal.Store, pid, ticketID uuid.UUID) []portal.Thread {
-	t.Helper()
-	got, err := s.Threads(ctx(t), pid, ticketID)
-	require.NoError(t, err)
-	return got
-}
-
-func readMessages(t *testing.T, s portal.Store, pid, threadID uuid.UUID) []portal.Message {
-	t.Helper()
-	got, err := s.Messages(ctx(t), pid, threadID)
-	require.NoError(t, err)
-	return got
-}
-
-func readLists(t *testing.T, s portal.Store, pid uuid.UUID) []portal.ContactList {
-	t.Helper()
-	got, err := s.ContactLists(ctx(t), pid)
-	require.NoError(t, err)
-	return got
-}
-
-func readChannels(t *testing.T, s portal.Store, pid uuid.UUID) []portal.Channel {
-	t.Helper()
-	got, err := s.Channels(ctx(t), pid)
-	require.NoError(t, err)
-	return got
-}
-
-func readPipelines(t *testing.T, s portal.Store, pid uuid.UUID) []portal.Pipeline {
-	t.Helper()
-	got, err := s.Pipelines(ctx(t), pid)
-	require.NoError(t, err)
-	return got
-}
-
-func readForms(t *testing.T, s portal.Store, pid uuid.UUID) []portal.Form {
-	t.Helper()
-	got, err := s.Forms(ctx(t), pid)
-	require.NoError(t, err)
-	return got
-}
-
-func readProperties(t *testing.T, s portal.Store, pid uuid.UUID) []portal.PropertyDef {
-	t.Helper()
-	got, err := s.Properties(ctx(t), pid)
+	got, err := list(ctx(t), pid)
 	require.NoError(t, err)
 	return got
 }
@@ -144,14 +92,14 @@ func testCompanyRoundTrips(t *testing.T, s portal.Store) {
 	pid := newTenant(t, s)
 	want := newCompany(t, pid)
 	require.NoError(t, s.PutCompany(ctx(t), want))
-	require.Equal(t, want, readCompany(t, s, pid, want.ID))
+	require.Equal(t, want, read(t, s.Company, pid, want.ID))
 }
 
 func testContactListRoundTrips(t *testing.T, s portal.Store) {
 	pid := newTenant(t, s)
 	want := newContactList(t, pid, "VIP customers — “quoted”")
 	require.NoError(t, s.PutContactList(ctx(t), want))
-	require.Equal(t, []portal.ContactList{want}, readLists(t, s, pid))
+	require.Equal(t, []portal.ContactList{want}, readAll(t, s.ContactLists, pid))
 }
 
 func testOwnerRoundTrips(t *testing.T, s portal.Store) {
@@ -169,7 +117,7 @@ func testChannelRoundTrips(t *testing.T, s portal.Store) {
 	require.NoError(t, s.PutChannel(ctx(t), helpdesk))
 	require.NoError(t, s.PutChannel(ctx(t), inbox))
 
-	got := readChannels(t, s, pid)
+	got := readAll(t, s.Channels, pid)
 	require.ElementsMatch(t, []portal.Channel{helpdesk, inbox}, got)
 }
 
@@ -177,21 +125,21 @@ func testPipelineRoundTrips(t *testing.T, s portal.Store) {
 	pid := newTenant(t, s)
 	want := newPipeline(t, pid, "Support")
 	require.NoError(t, s.PutPipeline(ctx(t), want))
-	require.Equal(t, []portal.Pipeline{want}, readPipelines(t, s, pid))
+	require.Equal(t, []portal.Pipeline{want}, readAll(t, s.Pipelines, pid))
 }
 
 func testFormRoundTrips(t *testing.T, s portal.Store) {
 	pid := newTenant(t, s)
 	want := newForm(t, pid, "Contact us")
 	require.NoError(t, s.PutForm(ctx(t), want))
-	require.Equal(t, []portal.Form{want}, readForms(t, s, pid))
+	require.Equal(t, []portal.Form{want}, readAll(t, s.Forms, pid))
 }
 
 func testTicketRoundTrips(t *testing.T, s portal.Store) {
 	pid := newTenant(t, s)
 	want := newTicket(t, pid)
 	require.NoError(t, s.PutTicket(ctx(t), want))
-	got := readTicket(t, s, pid, want.ID)
+	got := read(t, s.Ticket, pid, want.ID)
 	require.Equal(t, want, got)
 	// Spelled out, as the failure of a whole-struct comparison of an any
 	// map is easy to misread: each value keeps its Go type.
@@ -211,9 +159,9 @@ func testThreadRoundTrips(t *testing.T, s portal.Store) {
 	require.NoError(t, s.PutThread(ctx(t), visible))
 	require.NoError(t, s.PutThread(ctx(t), hidden))
 
-	require.Equal(t, visible, readThread(t, s, pid, visible.ID))
-	require.Equal(t, hidden, readThread(t, s, pid, hidden.ID))
-	require.Equal(t, []portal.Thread{visible, hidden}, readThreads(t, s, pid, ticketID))
+	require.Equal(t, visible, read(t, s.Thread, pid, visible.ID))
+	require.Equal(t, hidden, read(t, s.Thread, pid, hidden.ID))
+	require.Equal(t, []portal.Thread{visible, hidden}, read(t, s.Threads, pid, ticketID))
 }
 
 func testMessageRoundTrips(t *testing.T, s portal.Store) {
@@ -222,7 +170,7 @@ func testMessageRoundTrips(t *testing.T, s portal.Store) {
 	require.NoError(t, s.PutThread(ctx(t), th))
 	want := newMessage(t, th, at(150))
 	require.NoError(t, s.AddMessage(ctx(t), want))
-	require.Equal(t, []portal.Message{want}, readMessages(t, s, pid, th.ID))
+	require.Equal(t, []portal.Message{want}, read(t, s.Messages, pid, th.ID))
 }
 
 func testPropertyDefRoundTrips(t *testing.T, s portal.Store) {
@@ -239,7 +187,7 @@ func testPropertyDefRoundTrips(t *testing.T, s portal.Store) {
 		require.NoError(t, s.PutProperty(ctx(t), pid, d))
 	}
 	// Only enumerations have options: the others compare as nil-or-empty.
-	require.Equal(t, normPropertyDefs(want), normPropertyDefs(readProperties(t, s, pid)))
+	require.Equal(t, normPropertyDefs(want), normPropertyDefs(readAll(t, s.Properties, pid)))
 }
 
 // Zero IDs, empty strings and false flags come back as such, not as
@@ -255,7 +203,7 @@ func testZeroOptionalFieldsRoundTrip(t *testing.T, s portal.Store) {
 	co := newCompany(t, pid)
 	co.Domain = ""
 	require.NoError(t, s.PutCompany(ctx(t), co))
-	require.Equal(t, co, readCompany(t, s, pid, co.ID))
+	require.Equal(t, co, read(t, s.Company, pid, co.ID))
 
 	o := portal.Owner{ID: newID(t), PortalID: pid, Alias: "Night shift"}
 	require.NoError(t, s.PutOwner(ctx(t), o))
@@ -264,23 +212,23 @@ func testZeroOptionalFieldsRoundTrip(t *testing.T, s portal.Store) {
 	tk := newTicket(t, pid)
 	tk.OwnerID, tk.ChannelID, tk.RequesterID, tk.Priority, tk.Content = uuid.Nil, uuid.Nil, uuid.Nil, "", ""
 	require.NoError(t, s.PutTicket(ctx(t), tk))
-	require.Equal(t, tk, readTicket(t, s, pid, tk.ID))
+	require.Equal(t, tk, read(t, s.Ticket, pid, tk.ID))
 
 	f := newForm(t, pid, "Unconnected")
 	f.ChannelID = uuid.Nil
 	require.NoError(t, s.PutForm(ctx(t), f))
-	require.Equal(t, []portal.Form{f}, readForms(t, s, pid))
+	require.Equal(t, []portal.Form{f}, readAll(t, s.Forms, pid))
 
 	th := newThread(t, pid, tk.ID, at(5))
 	th.VisibleInPortal = false
 	require.NoError(t, s.PutThread(ctx(t), th))
-	require.Equal(t, th, readThread(t, s, pid, th.ID))
+	require.Equal(t, th, read(t, s.Thread, pid, th.ID))
 
 	m := newMessage(t, th, at(6))
 	m.Kind, m.From, m.Body, m.Text = portal.InternalNote, "", "", ""
 	m.Attachments[0].Size = 0
 	require.NoError(t, s.AddMessage(ctx(t), m))
-	require.Equal(t, []portal.Message{m}, readMessages(t, s, pid, th.ID))
+	require.Equal(t, []portal.Message{m}, read(t, s.Messages, pid, th.ID))
 }
 
 // Records without list members, associations, properties, stages, fields or
@@ -303,24 +251,24 @@ func testEmptyCollectionsReadBackEmpty(t *testing.T, s portal.Store) {
 	co := newCompany(t, pid)
 	co.Properties = nil
 	require.NoError(t, s.PutCompany(ctx(t), co))
-	require.Equal(t, normCompany(co), normCompany(readCompany(t, s, pid, co.ID)))
+	require.Equal(t, normCompany(co), normCompany(read(t, s.Company, pid, co.ID)))
 
 	tk := newTicket(t, pid)
 	tk.ContactIDs, tk.CompanyIDs, tk.Properties, tk.RequesterID = nil, []uuid.UUID{}, nil, uuid.Nil
 	require.NoError(t, s.PutTicket(ctx(t), tk))
-	require.Equal(t, normTicket(tk), normTicket(readTicket(t, s, pid, tk.ID)))
+	require.Equal(t, normTicket(tk), normTicket(read(t, s.Ticket, pid, tk.ID)))
 
 	pl := newPipeline(t, pid, "Empty")
 	pl.Stages = nil
 	require.NoError(t, s.PutPipeline(ctx(t), pl))
-	pls := readPipelines(t, s, pid)
+	pls := readAll(t, s.Pipelines, pid)
 	require.Len(t, pls, 1)
 	require.Equal(t, normPipeline(pl), normPipeline(pls[0]))
 
 	f := newForm(t, pid, "Empty")
 	f.Fields = nil
 	require.NoError(t, s.PutForm(ctx(t), f))
-	fs := readForms(t, s, pid)
+	fs := readAll(t, s.Forms, pid)
 	require.Len(t, fs, 1)
 	require.Equal(t, normForm(f), normForm(fs[0]))
 
@@ -329,7 +277,7 @@ func testEmptyCollectionsReadBackEmpty(t *testing.T, s portal.Store) {
 	m := newMessage(t, th, at(2))
 	m.Attachments = nil
 	require.NoError(t, s.AddMessage(ctx(t), m))
-	ms := readMessages(t, s, pid, th.ID)
+	ms := read(t, s.Messages, pid, th.ID)
 	require.Len(t, ms, 1)
 	require.Equal(t, normMessage(m), normMessage(ms[0]))
 
@@ -433,9 +381,9 @@ func testSnapshot(t *testing.T, s portal.Store) {
 	require.Equal(t, c, snap.Contact)
 	require.NotNil(t, snap.Company)
 	require.Equal(t, co, *snap.Company)
-	require.Equal(t, readProperties(t, s, pid), snap.Properties, "properties in the order first put")
-	require.Equal(t, readPipelines(t, s, pid), snap.Pipelines)
-	require.Equal(t, readChannels(t, s, pid), snap.Channels)
+	require.Equal(t, readAll(t, s.Properties, pid), snap.Properties, "properties in the order first put")
+	require.Equal(t, readAll(t, s.Pipelines, pid), snap.Pipelines)
+	require.Equal(t, readAll(t, s.Channels, pid), snap.Channels)
 
 	snap, err = sr.Snapshot(ctx(t), pid, loose.ID)
 	require.NoError(t, err)

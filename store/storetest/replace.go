@@ -33,7 +33,7 @@ func testPutTicketReplacesWhole(t *testing.T, s portal.Store) {
 	updated.LastActivityAt = old.LastActivityAt.Add(1)
 	require.NoError(t, s.PutTicket(ctx(t), updated))
 
-	require.Equal(t, updated, readTicket(t, s, pid, old.ID))
+	require.Equal(t, updated, read(t, s.Ticket, pid, old.ID))
 }
 
 func testPutContactReplacesWhole(t *testing.T, s portal.Store) {
@@ -58,7 +58,7 @@ func testPutCompanyAndOwnerReplaceWhole(t *testing.T, s portal.Store) {
 	co2 := newCompany(t, pid)
 	co2.ID, co2.Name, co2.Properties = co.ID, "Acme GmbH", portal.Properties{"plan": "free"}
 	require.NoError(t, s.PutCompany(ctx(t), co2))
-	require.Equal(t, co2, readCompany(t, s, pid, co.ID))
+	require.Equal(t, co2, read(t, s.Company, pid, co.ID))
 
 	o := newOwner(t, pid)
 	require.NoError(t, s.PutOwner(ctx(t), o))
@@ -76,13 +76,13 @@ func testPutListedRecordReplacesInPlace(t *testing.T, s portal.Store) {
 	require.NoError(t, s.PutChannel(ctx(t), ch))
 	ch.Name, ch.Kind, ch.CreatesTickets = "Sales inbox", portal.Inbox, false
 	require.NoError(t, s.PutChannel(ctx(t), ch))
-	require.Equal(t, []portal.Channel{ch}, readChannels(t, s, pid))
+	require.Equal(t, []portal.Channel{ch}, readAll(t, s.Channels, pid))
 
 	l := newContactList(t, pid, "VIP")
 	require.NoError(t, s.PutContactList(ctx(t), l))
 	l.Name = "Very important"
 	require.NoError(t, s.PutContactList(ctx(t), l))
-	require.Equal(t, []portal.ContactList{l}, readLists(t, s, pid))
+	require.Equal(t, []portal.ContactList{l}, readAll(t, s.ContactLists, pid))
 
 	pl := newPipeline(t, pid, "Support")
 	require.NoError(t, s.PutPipeline(ctx(t), pl))
@@ -92,7 +92,7 @@ func testPutListedRecordReplacesInPlace(t *testing.T, s portal.Store) {
 	updated.Stages = []portal.Stage{pl.Stages[2], {ID: newID(t), Name: "Triage", State: portal.StageOpen}, pl.Stages[0]}
 	updated.Stages[0].Name = "Done"
 	require.NoError(t, s.PutPipeline(ctx(t), updated))
-	require.Equal(t, []portal.Pipeline{updated}, readPipelines(t, s, pid))
+	require.Equal(t, []portal.Pipeline{updated}, readAll(t, s.Pipelines, pid))
 
 	f := newForm(t, pid, "Contact us")
 	require.NoError(t, s.PutForm(ctx(t), f))
@@ -101,7 +101,7 @@ func testPutListedRecordReplacesInPlace(t *testing.T, s portal.Store) {
 	f2.Fields = []portal.FormField{f.Fields[2], f.Fields[0]}
 	f2.ChannelID = newID(t)
 	require.NoError(t, s.PutForm(ctx(t), f2))
-	require.Equal(t, []portal.Form{f2}, readForms(t, s, pid))
+	require.Equal(t, []portal.Form{f2}, readAll(t, s.Forms, pid))
 }
 
 func testPutThreadReplaces(t *testing.T, s portal.Store) {
@@ -111,6 +111,6 @@ func testPutThreadReplaces(t *testing.T, s portal.Store) {
 	th.VisibleInPortal = false
 	require.NoError(t, s.PutThread(ctx(t), th))
 
-	require.Equal(t, th, readThread(t, s, pid, th.ID))
-	require.Equal(t, []portal.Thread{th}, readThreads(t, s, pid, th.TicketID))
+	require.Equal(t, th, read(t, s.Thread, pid, th.ID))
+	require.Equal(t, []portal.Thread{th}, read(t, s.Threads, pid, th.TicketID))
 }

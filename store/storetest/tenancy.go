@@ -48,7 +48,7 @@ func testRecordOfAnotherTenantIsNotFound(t *testing.T, s portal.Store) {
 
 	// Still there for their own tenant.
 	require.Equal(t, c, readContact(t, s, a, c.ID))
-	require.Equal(t, []portal.Message{m}, readMessages(t, s, a, th.ID))
+	require.Equal(t, []portal.Message{m}, read(t, s.Messages, a, th.ID))
 }
 
 // covers: X5
@@ -63,11 +63,11 @@ func testListsHoldOnlyTheirTenants(t *testing.T, s portal.Store) {
 	require.NoError(t, s.PutProperty(ctx(t), a, portal.PropertyDef{Object: portal.TicketObject, Property: textProperty("onlyInA", "A")}))
 
 	// B is empty …
-	require.Empty(t, readForms(t, s, b))
-	require.Empty(t, readLists(t, s, b))
-	require.Empty(t, readChannels(t, s, b))
-	require.Empty(t, readPipelines(t, s, b))
-	require.Empty(t, readProperties(t, s, b))
+	require.Empty(t, readAll(t, s.Forms, b))
+	require.Empty(t, readAll(t, s.ContactLists, b))
+	require.Empty(t, readAll(t, s.Channels, b))
+	require.Empty(t, readAll(t, s.Pipelines, b))
+	require.Empty(t, readAll(t, s.Properties, b))
 
 	// … and then holds its own records only.
 	f := newForm(t, b, "B form")
@@ -80,13 +80,13 @@ func testListsHoldOnlyTheirTenants(t *testing.T, s portal.Store) {
 	require.NoError(t, s.PutChannel(ctx(t), ch))
 	require.NoError(t, s.PutPipeline(ctx(t), pl))
 	require.NoError(t, s.PutProperty(ctx(t), b, prop))
-	require.Equal(t, []portal.Form{f}, readForms(t, s, b))
-	require.Equal(t, []portal.ContactList{l}, readLists(t, s, b))
-	require.Equal(t, []portal.Channel{ch}, readChannels(t, s, b))
-	require.Equal(t, []portal.Pipeline{pl}, readPipelines(t, s, b))
-	require.Equal(t, []portal.PropertyDef{prop}, readProperties(t, s, b))
-	require.Len(t, readForms(t, s, a), 2)
-	require.Len(t, readProperties(t, s, a), 1)
+	require.Equal(t, []portal.Form{f}, readAll(t, s.Forms, b))
+	require.Equal(t, []portal.ContactList{l}, readAll(t, s.ContactLists, b))
+	require.Equal(t, []portal.Channel{ch}, readAll(t, s.Channels, b))
+	require.Equal(t, []portal.Pipeline{pl}, readAll(t, s.Pipelines, b))
+	require.Equal(t, []portal.PropertyDef{prop}, readAll(t, s.Properties, b))
+	require.Len(t, readAll(t, s.Forms, a), 2)
+	require.Len(t, readAll(t, s.Properties, a), 1)
 }
 
 // Records are keyed by tenant and ID: the same ID in two tenants names two
@@ -133,24 +133,24 @@ func testSameIDInTwoTenants(t *testing.T, s portal.Store) {
 		t.Helper()
 		require.Equal(t, ca, readContact(t, s, a, ca.ID))
 		require.Equal(t, cb, readContact(t, s, b, ca.ID))
-		require.Equal(t, coa, readCompany(t, s, a, coa.ID))
-		require.Equal(t, cob, readCompany(t, s, b, coa.ID))
+		require.Equal(t, coa, read(t, s.Company, a, coa.ID))
+		require.Equal(t, cob, read(t, s.Company, b, coa.ID))
 		require.Equal(t, oa, readOwner(t, s, a, oa.ID))
 		require.Equal(t, ob, readOwner(t, s, b, oa.ID))
-		require.Equal(t, ta, readTicket(t, s, a, ta.ID))
-		require.Equal(t, tb, readTicket(t, s, b, ta.ID))
-		require.Equal(t, tha, readThread(t, s, a, tha.ID))
-		require.Equal(t, thb, readThread(t, s, b, tha.ID))
-		require.Equal(t, []portal.Thread{tha}, readThreads(t, s, a, ta.ID))
-		require.Equal(t, []portal.Thread{thb}, readThreads(t, s, b, ta.ID))
-		require.Equal(t, []portal.ContactList{la}, readLists(t, s, a))
-		require.Equal(t, []portal.ContactList{lb}, readLists(t, s, b))
-		require.Equal(t, []portal.Channel{cha}, readChannels(t, s, a))
-		require.Equal(t, []portal.Channel{chb}, readChannels(t, s, b))
-		require.Equal(t, []portal.Pipeline{pa}, readPipelines(t, s, a))
-		require.Equal(t, []portal.Pipeline{pb}, readPipelines(t, s, b))
-		require.Equal(t, []portal.Form{fa}, readForms(t, s, a))
-		require.Equal(t, []portal.Form{fb}, readForms(t, s, b))
+		require.Equal(t, ta, read(t, s.Ticket, a, ta.ID))
+		require.Equal(t, tb, read(t, s.Ticket, b, ta.ID))
+		require.Equal(t, tha, read(t, s.Thread, a, tha.ID))
+		require.Equal(t, thb, read(t, s.Thread, b, tha.ID))
+		require.Equal(t, []portal.Thread{tha}, read(t, s.Threads, a, ta.ID))
+		require.Equal(t, []portal.Thread{thb}, read(t, s.Threads, b, ta.ID))
+		require.Equal(t, []portal.ContactList{la}, readAll(t, s.ContactLists, a))
+		require.Equal(t, []portal.ContactList{lb}, readAll(t, s.ContactLists, b))
+		require.Equal(t, []portal.Channel{cha}, readAll(t, s.Channels, a))
+		require.Equal(t, []portal.Channel{chb}, readAll(t, s.Channels, b))
+		require.Equal(t, []portal.Pipeline{pa}, readAll(t, s.Pipelines, a))
+		require.Equal(t, []portal.Pipeline{pb}, readAll(t, s.Pipelines, b))
+		require.Equal(t, []portal.Form{fa}, readAll(t, s.Forms, a))
+		require.Equal(t, []portal.Form{fb}, readAll(t, s.Forms, b))
 	}
 	check()
 
