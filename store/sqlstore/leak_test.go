@@ -101,6 +101,31 @@ func TestDatabaseFailuresLeakNothing(t *testing.T) {
 			return err
 		}},
 		{"purge", func() error { _, _, err := p.PurgeExpired(ctx, d.Tenant.ID); return err }},
+		// The host's operations.
+		{"save contact, e-mail changed", func() error {
+			c, err := p.Contact(ctx, d.Tenant.ID, v.ContactID)
+			if err == nil {
+				c.Email = "x" + c.Email
+				_, err = p.SaveContact(ctx, c)
+			}
+			return err
+		}},
+		{"save ticket", func() error {
+			tk, err := p.Ticket(ctx, d.Tenant.ID, ticket.ID)
+			if err == nil {
+				tk.Subject += "!"
+				_, err = p.SaveTicket(ctx, tk)
+			}
+			return err
+		}},
+		{"agent's message", func() error {
+			det, err := p.TicketDetail(ctx, v, ticket.ID)
+			if err == nil {
+				_, err = p.AddMessage(ctx, portal.Message{PortalID: d.Tenant.ID, ThreadID: det.ThreadID, Kind: portal.AgentMessage,
+					From: "agent@helpdesk.example", Text: "We are on it."})
+			}
+			return err
+		}},
 	}
 	for _, op := range ops {
 		t.Run(op.name, func(t *testing.T) {
