@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/helpdeskkit/portal"
+	"github.com/helpdeskkit/portal/portaltest"
 	"github.com/helpdeskkit/portal/store/memstore"
 )
 
@@ -98,7 +99,7 @@ func BenchmarkExportCSV(b *testing.B) {
 		b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 		b.ReportMetric(0, "ns/op")
 	})
-	rendered := renderedRows(b, p, v, n)
+	rendered := renderedRows(b, p, v)
 	baseline := func() {
 		w := csv.NewWriter(bufio.NewWriter(io.Discard))
 		w.UseCRLF = true
@@ -155,24 +156,10 @@ func BenchmarkExportCSV(b *testing.B) {
 }
 
 // renderedRows lists every row of the view as the list renders it.
-func renderedRows(b *testing.B, p *portal.Portal, v portal.Viewer, n int) [][]string {
-	q := portal.ListQuery{Limit: portal.MaxPageSize}
-	out := make([][]string, 0, n)
-	for {
-		tv, err := p.ListTickets(context.Background(), v, q)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, r := range tv.Rows {
-			row := make([]string, len(r.Cells))
-			for i, c := range r.Cells {
-				row[i] = c.Text
-			}
-			out = append(out, row)
-		}
-		if tv.Next == "" {
-			return out
-		}
-		q.Cursor = tv.Next
+func renderedRows(b *testing.B, p *portal.Portal, v portal.Viewer) [][]string {
+	table, err := portaltest.ListTable(context.Background(), p, v, portal.ListQuery{Limit: portal.MaxPageSize})
+	if err != nil {
+		b.Fatal(err)
 	}
+	return table[1:] // the rows, without the header
 }

@@ -32,29 +32,9 @@ func readCSV(t *testing.T, data []byte, comma rune) [][]string {
 // cells' texts, as a CSV export should hold them.
 func pagesOf(t *testing.T, p *portal.Portal, v portal.Viewer, q portal.ListQuery) [][]string {
 	t.Helper()
-	var out [][]string
-	for {
-		tv, err := p.ListTickets(context.Background(), v, q)
-		require.NoError(t, err)
-		if out == nil {
-			var header []string
-			for _, c := range tv.Columns {
-				header = append(header, c.Label)
-			}
-			out = append(out, header)
-		}
-		for _, r := range tv.Rows {
-			var cells []string
-			for _, c := range r.Cells {
-				cells = append(cells, c.Text)
-			}
-			out = append(out, cells)
-		}
-		if tv.Next == "" {
-			return out
-		}
-		q.Cursor = tv.Next
-	}
+	table, err := portaltest.ListTable(context.Background(), p, v, q)
+	require.NoError(t, err)
+	return table
 }
 
 // The export is every page of the list for the same query, in order, with

@@ -132,28 +132,3 @@ func NewListBench(ctx context.Context, p *portal.Portal, n int, at time.Time, pu
 			Values: []string{w.Owners[0].ID.String(), w.Owners[1].ID.String(), w.Owners[2].ID.String()}}}}
 	return w, nil
 }
-
-// ListAll lists every page of v's view with q (from q.Cursor on) and
-// returns the IDs of its tickets in order; a ticket that comes twice is
-// an error.
-func ListAll(ctx context.Context, p *portal.Portal, v portal.Viewer, q portal.ListQuery) ([]uuid.UUID, error) {
-	var ids []uuid.UUID
-	seen := map[uuid.UUID]bool{}
-	for {
-		tv, err := p.ListTickets(ctx, v, q)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range tv.Rows {
-			if seen[r.ID] {
-				return nil, fmt.Errorf("ticket %s came twice", r.ID)
-			}
-			seen[r.ID] = true
-			ids = append(ids, r.ID)
-		}
-		if tv.Next == "" {
-			return ids, nil
-		}
-		q.Cursor = tv.Next
-	}
-}

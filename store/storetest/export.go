@@ -144,29 +144,8 @@ func testExportIsEveryPage(t *testing.T, s portal.Store) {
 		{Limit: 5, Sort: "owner", Status: portal.StatusOpen},
 		{Limit: 3, View: portal.OwnedByMe, Search: "ikke"},
 	} {
-		var want [][]string
-		page := q
-		for {
-			tv, err := p.ListTickets(ctx(t), v, page)
-			require.NoError(t, err)
-			if want == nil {
-				want = append(want, nil)
-				for _, c := range tv.Columns {
-					want[0] = append(want[0], c.Label)
-				}
-			}
-			for _, r := range tv.Rows {
-				var row []string
-				for _, c := range r.Cells {
-					row = append(row, c.Text)
-				}
-				want = append(want, row)
-			}
-			if tv.Next == "" {
-				break
-			}
-			page.Cursor = tv.Next
-		}
+		want, err := portaltest.ListTable(ctx(t), p, v, q)
+		require.NoError(t, err)
 		var buf bytes.Buffer
 		n, err := p.ExportCSV(ctx(t), v, q, &buf, portal.CSVOptions{NoBOM: true})
 		require.NoError(t, err)
