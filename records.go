@@ -310,12 +310,61 @@ func (p *Portal) SaveContact(ctx context.Context, c Contact) (Contact, error) {
 	if err := ps.err(); err != nil {
 		return Contact{}, err
 	}
-	if err := p.store.PutContact(ctx, c); lostRace(err) {
-		return Contact{}, errEmailTaken()
-	} else if err != nil {
-		return Contact{}, classify(err)
+	if err := p.putContact(ctx, c); err != nil {
+		return Contact{}, err
 	}
 	return c.Clone(), nil
+}
+
+// putContact writes a contact with what follows from its e-mail (A4),
+// deciding again when the contact or its login changed between the reads
+// it decided on and the store's write, which checks them.
+func (p *Portal) putContact(ctx context.Context, c Contact) error {
+	for attempt := 1; ; attempt++ {
+		ch, err := p.contactChange(ctx, c)
+		if err != nil {
+			return err
+		}
+		err = p.store.PutContact(ctx, ch)
+		if !lostRace(err) || attempt == maxAttempts {
+			return classify(err)
+		}
+	}
+}
+
+// contactChange decides what follows from c's e-mail, normalised, once it
+// is not the stored contact's: the links mailed to the old one (tokens)
+// end, and the contact's login, if it has one, takes the new one, unless
+// another contact's login has it (S11).
+func (p *Portal) contactChange(ctx context.Context, c Contact) (ContactChange, error) {
+	email := NormalizeEmail(c.Email)
+	ch := ContactChange{Contact: c, If: &ContactState{}}
+	switch old, err := p.contact(ctx, c.PortalID, c.ID); {
+	case err == nil:
+		ch.If.Email = NormalizeEmail(old.Email)
+		ch.EndTokens = ch.If.Email != email
+	case !isNotFound(err):
+		return ContactChange{}, classify(err)
+	}
+	l, err := p.store.Login(ctx, c.PortalID, c.ID)
+	switch {
+	case isNotFound(err):
+		return ch, nil
+	case err != nil:
+		return ContactChange{}, classify(err)
+	}
+	ch.If.Login = l.Email
+	if email == "" || email == l.Email {
+		return ch, nil
+	}
+	switch other, err := p.store.LoginByEmail(ctx, c.PortalID, email); {
+	case err == nil && other.ContactID != c.ID:
+		return ContactChange{}, errEmailTaken()
+	case err != nil && !isNotFound(err):
+		return ContactChange{}, classify(err)
+	}
+	ch.LoginEmail = email
+	return ch, nil
 }
 
 // Contact returns a contact.

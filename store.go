@@ -88,16 +88,13 @@ type SchemaStore interface {
 
 // DirectoryStore keeps the customers: contacts, companies, contact lists.
 type DirectoryStore interface {
-	// PutContact creates or replaces a contact. Its login follows its
-	// e-mail (A4): when the tenant has a login of c.ID (LoginStore) whose
-	// Email is not c's e-mail normalised by NormalizeEmail, the login takes
-	// that e-mail, with UpdatedAt c.UpdatedAt; when another login of the
-	// tenant has it, PutContact changes nothing and returns an error
-	// wrapping ErrConflict. When c's normalised e-mail differs from the
-	// stored contact's, the contact's tokens (TokenStore) are deleted: they
-	// were mailed to the old address. All of it, with the contact and its
-	// indexes (ContactIndex), is one atomic step.
-	PutContact(ctx context.Context, c Contact) error
+	// PutContact creates or replaces c.Contact, with its indexes
+	// (ContactIndex), and writes what Portal decided follows from its
+	// e-mail: the tokens to end, the e-mail the login takes. When c.If is
+	// set and the store no longer holds what it says, or another login of
+	// the tenant has c.LoginEmail, PutContact changes nothing and returns
+	// an error wrapping ErrConflict. All of it is one atomic step.
+	PutContact(ctx context.Context, c ContactChange) error
 	// Contacts returns the contacts of the tenant among ids, in any order;
 	// IDs with no contact are left out. ids holds at most MaxPageSize
 	// distinct IDs. It is the one read of contacts by ID: Portal reads one
@@ -108,6 +105,33 @@ type DirectoryStore interface {
 	PutContactList(ctx context.Context, l ContactList) error
 	// ContactLists returns every list of the tenant, ordered by ID.
 	ContactLists(ctx context.Context, portalID uuid.UUID) ([]ContactList, error)
+}
+
+// ContactChange is a contact as DirectoryStore.PutContact writes it.
+// Portal decides what follows from a changed e-mail (A4) and the store
+// writes it, checking in the same atomic step that what Portal decided on
+// still holds, as ActionStore's changes do.
+type ContactChange struct {
+	Contact Contact
+	// If, when set, is what Portal read before it decided: the change is
+	// written only while the store still holds it.
+	If *ContactState
+	// EndTokens deletes the contact's tokens (TokenStore): they were
+	// mailed to an address the contact no longer has.
+	EndTokens bool
+	// LoginEmail, when not "", is the e-mail the contact's login takes,
+	// with UpdatedAt Contact.UpdatedAt. ErrConflict when the contact has
+	// no login or another login of the tenant has the e-mail.
+	LoginEmail string
+}
+
+// ContactState is what a ContactChange was decided on.
+type ContactState struct {
+	// Email is the stored contact's e-mail normalised by NormalizeEmail;
+	// "" when there is no such contact or it has no e-mail.
+	Email string
+	// Login is the Email of the contact's login; "" when it has none.
+	Login string
 }
 
 // ContactIndex finds contacts by e-mail and by contact list, for

@@ -128,37 +128,52 @@ func (t *tenant) unindexContact(c portal.Contact) {
 	}
 }
 
-// followEmail keeps the identity records of contact c with its e-mail, for
-// PutContact, which holds the tenant's write lock (the identity lock is
-// always taken after it, never before): the contact's login takes the new
-// e-mail unless another login has it (ErrConflict, and nothing changes),
-// and a changed e-mail ends the contact's tokens. old is the stored
-// contact, when had.
-func (s *Store) followEmail(c, old portal.Contact, had bool) error {
+// followEmail checks and writes what follows from a contact's e-mail
+// (portal.ContactChange), for PutContact, which holds the tenant's write
+// lock (the identity lock is always taken after it, never before). old is
+// the stored contact, when had. Nothing changes when it fails.
+func (s *Store) followEmail(ch portal.ContactChange, old portal.Contact, had bool) error {
 	s.idmu.Lock()
 	defer s.idmu.Unlock()
-	x := s.ids[c.PortalID]
+	id := ch.Contact.ID
+	x := s.ids[ch.Contact.PortalID]
+	var l portal.Login
+	hasLogin := false
+	if x != nil {
+		l, hasLogin = x.logins[id]
+	}
+	if ch.If != nil {
+		was := ""
+		if had {
+			was = portal.NormalizeEmail(old.Email)
+		}
+		if was != ch.If.Email || l.Email != ch.If.Login {
+			return fmt.Errorf("memstore: contact %s: changed since it was read: %w", id, portal.ErrConflict)
+		}
+	}
+	if ch.LoginEmail != "" {
+		if !hasLogin {
+			return fmt.Errorf("memstore: contact %s: no login: %w", id, portal.ErrConflict)
+		}
+		if other, ok := x.byEmail[ch.LoginEmail]; ok && other != id {
+			return fmt.Errorf("memstore: login %q: another contact's: %w", ch.LoginEmail, portal.ErrConflict)
+		}
+	}
 	if x == nil {
 		return nil
 	}
-	email := portal.NormalizeEmail(c.Email)
-	l, hasLogin := x.logins[c.ID]
-	move := hasLogin && email != "" && l.Email != email
-	if other, ok := x.byEmail[email]; move && ok && other != c.ID {
-		return fmt.Errorf("memstore: login %q: another contact's: %w", email, portal.ErrConflict)
-	}
-	if had && portal.NormalizeEmail(old.Email) != email {
+	if ch.EndTokens {
 		for h, tk := range x.tokens {
-			if tk.ContactID == c.ID {
+			if tk.ContactID == id {
 				delete(x.tokens, h)
 			}
 		}
 	}
-	if move {
+	if ch.LoginEmail != "" {
 		delete(x.byEmail, l.Email)
-		l.Email, l.UpdatedAt = email, c.UpdatedAt
-		x.logins[c.ID] = l
-		x.byEmail[email] = c.ID
+		l.Email, l.UpdatedAt = ch.LoginEmail, ch.Contact.UpdatedAt
+		x.logins[id] = l
+		x.byEmail[l.Email] = id
 	}
 	return nil
 }

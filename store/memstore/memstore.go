@@ -218,11 +218,11 @@ func (s *Store) Forms(_ context.Context, portalID uuid.UUID) ([]portal.Form, err
 }
 
 // PutContact implements portal.DirectoryStore.
-func (s *Store) PutContact(_ context.Context, c portal.Contact) error {
-	c = c.Clone()
+func (s *Store) PutContact(_ context.Context, ch portal.ContactChange) error {
+	c := ch.Contact.Clone()
 	return s.write(c.PortalID, func(t *tenant) error {
 		old, had := t.contacts[c.ID]
-		if err := s.followEmail(c, old, had); err != nil {
+		if err := s.followEmail(ch, old, had); err != nil {
 			return err
 		}
 		if had {

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -43,44 +44,67 @@ func indexContact(ctx context.Context, t tx, c portal.Contact) error {
 	return nil
 }
 
-// followEmail keeps a contact's login and tokens with its e-mail, in
-// PutContact's transaction and before indexContact (whose row still holds
-// the old e-mail): a changed e-mail deletes the contact's tokens, and the
-// login takes the new e-mail unless another login has it (ErrConflict; the
-// unique index on the logins' e-mails stands behind the check). The login's
-// row is locked, so a concurrent change of its password waits.
-func followEmail(ctx context.Context, t tx, c portal.Contact) error {
-	email := portal.NormalizeEmail(c.Email)
-	var old []byte
-	err := t.row(ctx, "SELECT email FROM contact_emails WHERE portal_id = ? AND contact_id = ?", id(c.PortalID), id(c.ID)).Scan(&old)
-	switch {
-	case err == nil && string(old) != email:
+// followEmail checks and writes what follows from a contact's e-mail
+// (portal.ContactChange), in PutContact's transaction, after the contact's
+// row is written (and so locked) and before indexContact (whose row still
+// holds the old e-mail). The login's row is locked, so a concurrent change
+// of its password waits; the unique index on the logins' e-mails stands
+// behind the check that no other login has the new one.
+func followEmail(ctx context.Context, t tx, ch portal.ContactChange) error {
+	c := ch.Contact
+	if ch.If != nil {
+		was, err := optText(t.row(ctx, "SELECT email FROM contact_emails WHERE portal_id = ? AND contact_id = ?",
+			id(c.PortalID), id(c.ID)))
+		if err != nil {
+			return err
+		}
+		login, err := optText(t.row(ctx, "SELECT email FROM logins WHERE portal_id = ? AND contact_id = ?"+t.d.forUpdate(),
+			id(c.PortalID), id(c.ID)))
+		if err != nil {
+			return err
+		}
+		if was != ch.If.Email || login != ch.If.Login {
+			return fmt.Errorf("%w: contact %s: changed since it was read", portal.ErrConflict, c.ID)
+		}
+	}
+	if ch.EndTokens {
 		if _, err := t.exec(ctx, "DELETE FROM tokens WHERE portal_id = ? AND contact_id = ?", id(c.PortalID), id(c.ID)); err != nil {
 			return err
 		}
+	}
+	if ch.LoginEmail == "" {
+		return nil
+	}
+	var other []byte
+	err := t.row(ctx, "SELECT contact_id FROM logins WHERE portal_id = ? AND email = ?", id(c.PortalID), text(ch.LoginEmail)).Scan(&other)
+	switch {
+	case err == nil && !bytes.Equal(other, id(c.ID)):
+		return fmt.Errorf("%w: login %q: another contact's", portal.ErrConflict, ch.LoginEmail)
 	case err != nil && err != sql.ErrNoRows:
 		return err
 	}
-	var current []byte
-	err = t.row(ctx, "SELECT email FROM logins WHERE portal_id = ? AND contact_id = ?"+t.d.forUpdate(),
-		id(c.PortalID), id(c.ID)).Scan(&current)
-	switch {
-	case err == sql.ErrNoRows || (err == nil && (string(current) == email || email == "")):
-		return nil
-	case err != nil:
+	res, err := t.exec(ctx, "UPDATE logins SET email = ?, updated_at = ? WHERE portal_id = ? AND contact_id = ?",
+		text(ch.LoginEmail), c.UpdatedAt.UnixMicro(), id(c.PortalID), id(c.ID))
+	if err != nil {
 		return err
 	}
-	var other []byte
-	err = t.row(ctx, "SELECT contact_id FROM logins WHERE portal_id = ? AND email = ?", id(c.PortalID), text(email)).Scan(&other)
-	switch {
-	case err == nil:
-		return fmt.Errorf("%w: login %q: another contact's", portal.ErrConflict, email)
-	case err != sql.ErrNoRows:
-		return err
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return fmt.Errorf("%w: contact %s: no login", portal.ErrConflict, c.ID)
 	}
-	_, err = t.exec(ctx, "UPDATE logins SET email = ?, updated_at = ? WHERE portal_id = ? AND contact_id = ?",
-		text(email), c.UpdatedAt.UnixMicro(), id(c.PortalID), id(c.ID))
-	return err
+	return nil
+}
+
+// optText reads one text column of at most one row; no row is "".
+func optText(r *sql.Row) (string, error) {
+	var b []byte
+	switch err := r.Scan(&b); err {
+	case nil:
+		return string(b), nil
+	case sql.ErrNoRows:
+		return "", nil
+	default:
+		return "", err
+	}
 }
 
 // ContactsByEmail implements portal.ContactIndex.
@@ -118,8 +142,9 @@ func loginArgs(l portal.Login) []any {
 //
 // The contact's row is locked before its e-mail is read (a locking read,
 // which sees the last committed one): a SaveContact that changes the
-// e-mail either commits first, and the login is refused, or waits, and
-// moves the login to the new e-mail (followEmail).
+// e-mail either commits first, and the login is refused, or waits, finds
+// the login it was not decided on, and is refused (followEmail): Portal
+// then decides it again, moving the login to the new e-mail.
 func (s *Store) CreateLogin(ctx context.Context, l portal.Login) error {
 	return s.write(ctx, "create login", l.PortalID, func(t tx) error {
 		if err := lockContact(ctx, t, l.PortalID, l.ContactID); err != nil {

@@ -138,7 +138,7 @@ func copyDataset(t testing.TB, from portal.Store, d *portaltest.Dataset, s porta
 		require.NoError(t, s.PutOwner(ctx, o))
 	}
 	for _, c := range d.Contacts {
-		require.NoError(t, s.PutContact(ctx, c))
+		require.NoError(t, s.PutContact(ctx, portal.ContactChange{Contact: c}))
 	}
 	for _, tk := range d.Tickets {
 		require.NoError(t, s.PutTicket(ctx, tk))

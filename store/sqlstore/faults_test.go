@@ -212,7 +212,7 @@ func TestMigrationUpgradesTenants(t *testing.T) {
 		pid := uuid.Must(portal.NewID())
 		require.NoError(t, st.CreateTenant(ctx, portal.Tenant{ID: pid, Name: "Old", CreatedAt: at}, portal.DefaultSettings()))
 		c := portal.Contact{ID: uuid.Must(portal.NewID()), PortalID: pid, Email: "a@b.example", CreatedAt: at, UpdatedAt: at}
-		require.NoError(t, st.PutContact(ctx, c))
+		require.NoError(t, st.PutContact(ctx, portal.ContactChange{Contact: c}))
 		downTo(t, db, d.name, 1) // as an older release left it
 
 		st, err = sqlstore.Open(ctx, d.db(t, dsn), d.name)
@@ -255,7 +255,7 @@ func TestMigrationIndexesOldContacts(t *testing.T) {
 				c.Lists = []uuid.UUID{list.ID}
 				members = append(members, c.ID)
 			}
-			require.NoError(t, st.PutContact(ctx, c))
+			require.NoError(t, st.PutContact(ctx, portal.ContactChange{Contact: c}))
 		}
 		downTo(t, db, d.name, 3) // as a release before the indexes left it
 

@@ -111,12 +111,13 @@ func getDoc[T any](ctx context.Context, s *Store, op, table string, portalID, ri
 
 // PutContact implements portal.DirectoryStore. The contact's folded name
 // is kept for sorting tickets by requester, its normalised e-mail and its
-// lists for portal.ContactIndex; its login and tokens follow its e-mail in
-// the same transaction.
-func (s *Store) PutContact(ctx context.Context, c portal.Contact) error {
+// lists for portal.ContactIndex; what follows from its e-mail is written
+// in the same transaction.
+func (s *Store) PutContact(ctx context.Context, ch portal.ContactChange) error {
+	c := ch.Contact
 	return s.putDoc(ctx, "put contact", "contacts", c.PortalID, c.ID, contactDoc{Contact: c, Properties: props(c.Properties)},
 		contactCols(c),
-		func(t tx) error { return followEmail(ctx, t, c) },
+		func(t tx) error { return followEmail(ctx, t, ch) },
 		func(t tx) error { return indexContact(ctx, t, c) })
 }
 

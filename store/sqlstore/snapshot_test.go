@@ -77,7 +77,7 @@ func TestSnapshotSeesOtherProcesses(t *testing.T) {
 		co := portal.Company{ID: uuid.Must(portal.NewID()), PortalID: pid, Name: "Firma ApS", CreatedAt: at, UpdatedAt: at}
 		require.NoError(t, a.PutCompany(ctx, co))
 		c := portal.Contact{ID: uuid.Must(portal.NewID()), PortalID: pid, FirstName: "Søren", Email: "s@firma.example", CompanyID: co.ID, CreatedAt: at, UpdatedAt: at}
-		require.NoError(t, a.PutContact(ctx, c))
+		require.NoError(t, a.PutContact(ctx, portal.ContactChange{Contact: c}))
 		ch := portal.Channel{ID: uuid.Must(portal.NewID()), PortalID: pid, Name: "Desk", Kind: portal.HelpDesk}
 		require.NoError(t, a.PutChannel(ctx, ch))
 
@@ -115,7 +115,7 @@ func TestSnapshotSeesOtherProcesses(t *testing.T) {
 			},
 			"contact": func() {
 				c.FirstName = "Mette"
-				require.NoError(t, b.PutContact(ctx, c))
+				require.NoError(t, b.PutContact(ctx, portal.ContactChange{Contact: c}))
 			},
 			"company": func() {
 				co.Name = "Firma A/S"

@@ -115,7 +115,7 @@ var aliasCases = []aliasCase{
 	{"Contact", false, func(t *testing.T, s portal.Store, pid uuid.UUID, afterRead bool) {
 		c := newContact(t, pid)
 		want := c.Clone()
-		require.NoError(t, s.PutContact(ctx(t), c))
+		require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: c}))
 		if afterRead {
 			c = readContact(t, s, pid, c.ID)
 		}

@@ -53,6 +53,7 @@ var authTests = []test{
 	{name: "RaisedParametersRehashOnLogin", fn: testRehash},
 	{name: "PasswordResetEndsTheContactsSessions", fn: testPasswordReset},
 	{name: "LoginFollowsTheContactsNewEmail", fn: testEmailChange},
+	{name: "EmailChangeIsDecidedAgainAfterARace", fn: testEmailChangeDecidedAgain},
 	{name: "ResetDuringALoginWithTheOldPasswordWins", fn: testResetDuringLogin},
 	{name: "RehashDuringALoginRefusesNoRightPassword", fn: testRehashDuringLogin},
 	{name: "SingleSignOn", fn: testSingleSignOn},
@@ -738,7 +739,7 @@ func testRegisterStore(t *testing.T, s portal.Store) {
 
 	// Two contacts have an e-mail and no login: the lower ID gets it.
 	for _, cid := range []uuid.UUID{ids[2], ids[1]} {
-		require.NoError(t, s.PutContact(ctx(t), portal.Contact{ID: cid, PortalID: pid, Email: "known@example.com", CreatedAt: at(2), UpdatedAt: at(2)}))
+		require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: portal.Contact{ID: cid, PortalID: pid, Email: "known@example.com", CreatedAt: at(2), UpdatedAt: at(2)}}))
 	}
 	got, err = reg(ids[3], "known@example.com")
 	require.NoError(t, err)
@@ -915,6 +916,65 @@ func testEmailChange(t *testing.T, s portal.Store) {
 	require.Equal(t, []string{d.bob.Email, d.bob.FirstName}, []string{c.Email, c.FirstName}, "nothing changed")
 	d.login(t, bobEmail)
 	d.login(t, email)
+}
+
+// midPutContact is a store that runs its hook, once, right before it
+// writes a contact: what another request does between Portal's reads and
+// its write.
+type midPutContact struct {
+	portal.Store
+	hook func()
+}
+
+func (m *midPutContact) PutContact(ctx context.Context, c portal.ContactChange) error {
+	if hook := m.hook; hook != nil {
+		m.hook = nil
+		hook()
+	}
+	return m.Store.PutContact(ctx, c)
+}
+
+// covers: A4, S11 (an e-mail change decided on a login or an address that
+// changed before it was written is decided again on what they are now)
+func testEmailChangeDecidedAgain(t *testing.T, s portal.Store) {
+	m := &midPutContact{Store: s}
+	d := newDoor(t, m, nil)
+
+	// Bob accepts his invitation meanwhile: his new login follows too.
+	require.NoError(t, d.p.InviteContact(ctx(t), d.pid, d.bob.ID))
+	tok := d.lastToken(t, d.bob.Email, portal.TokenInvitation)
+	m.hook = func() { require.NoError(t, d.p.AcceptInvitation(ctx(t), d.pid, tok, goodPassword)) }
+	bob := d.bob
+	bob.Email = "robert@acme.example"
+	_, err := d.p.SaveContact(ctx(t), bob)
+	require.NoError(t, err)
+	require.Nil(t, m.hook, "the hook ran")
+	d.login(t, "robert@acme.example")
+	_, err = s.LoginByEmail(ctx(t), d.pid, "bob@acme.example")
+	require.ErrorIs(t, err, portal.ErrNotFound, "no login under the old address")
+
+	// Bob's login takes the address Ann asks for meanwhile: Ann's change
+	// is refused naming "email", and nothing of hers changes.
+	annEmail := d.invited(t, d.ann)
+	m.hook = func() {
+		bob.Email = "shared@acme.example"
+		_, err := d.p.SaveContact(ctx(t), bob)
+		require.NoError(t, err)
+	}
+	ann := d.ann
+	ann.Email, ann.FirstName = "Shared@acme.example", "Annie"
+	_, err = d.p.SaveContact(ctx(t), ann)
+	require.Nil(t, m.hook, "the hook ran")
+	var ce *portal.ConflictError
+	require.ErrorAs(t, err, &ce)
+	require.Equal(t, "email", ce.Field)
+	c, err := d.p.Contact(ctx(t), d.pid, d.ann.ID)
+	require.NoError(t, err)
+	require.Equal(t, []string{d.ann.Email, d.ann.FirstName}, []string{c.Email, c.FirstName}, "nothing changed")
+	d.login(t, annEmail)
+	d.login(t, "shared@acme.example")
+	_, err = s.LoginByEmail(ctx(t), d.pid, "robert@acme.example")
+	require.ErrorIs(t, err, portal.ErrNotFound)
 }
 
 // midLogin is a store that runs a hook once, right after it answers the

@@ -90,7 +90,7 @@ func testMixedConcurrentUse(t *testing.T, s portal.Store) {
 		wl := work[w]
 		for r := range rounds {
 			c, tk, th, m := wl.contacts[r], wl.tickets[r], wl.threads[r], wl.messages[r]
-			if !assert.NoError(t, s.PutContact(ctx(t), c)) ||
+			if !assert.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: c})) ||
 				!assert.NoError(t, s.PutTicket(ctx(t), tk)) {
 				return
 			}
@@ -204,7 +204,7 @@ func testConcurrentReadTicketPage(t *testing.T, s portal.Store) {
 	const tickets, writers, readers = 30, 2, 2
 	pid := newTenant(t, s)
 	contact := newContact(t, pid)
-	require.NoError(t, s.PutContact(ctx(t), contact))
+	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: contact}))
 	var all []portal.Ticket
 	for range tickets {
 		tk := newTicket(t, pid)

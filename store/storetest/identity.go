@@ -21,7 +21,8 @@ var identityTests = []test{
 	{name: "ListMembersPageInIDOrder", fn: testListMembers},
 	{name: "LoginRoundTripsByContactAndEmail", fn: testLoginRoundTrip},
 	{name: "LoginEmailAndContactAreUnique", fn: testLoginUnique},
-	{name: "LoginFollowsItsContactsEmail", fn: testLoginFollowsContactEmail},
+	{name: "ContactChangeWritesWhatFollowsFromTheEmail", fn: testContactChangeWrites},
+	{name: "ContactChangeIsRefusedWholeWhenItsStateIsStale", fn: testContactChangeChecks},
 	{name: "SetLoginPasswordChangesOnlyThePassword", fn: testSetLoginPassword},
 	{name: "LoginSucceededOnlyOverTheCheckedHash", fn: testLoginSucceeded},
 	{name: "SetLoginConsentChangesOnlyTheConsent", fn: testSetLoginConsent},
@@ -49,7 +50,7 @@ func testContactsByEmail(t *testing.T, s portal.Store) {
 	a, b, c := newContact(t, pid), newContact(t, pid), newContact(t, pid)
 	a.Email, b.Email, c.Email = "Ann@Acme.example", "ann@acme.example", "bob@acme.example"
 	for _, x := range []portal.Contact{a, b, c} {
-		require.NoError(t, s.PutContact(ctx(t), x))
+		require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: x}))
 	}
 	got, err := s.ContactsByEmail(ctx(t), pid, "ann@acme.example")
 	require.NoError(t, err)
@@ -58,7 +59,7 @@ func testContactsByEmail(t *testing.T, s portal.Store) {
 	require.Equal(t, want, got)
 
 	a.Email = "ann@elsewhere.example" // a changed e-mail moves the index
-	require.NoError(t, s.PutContact(ctx(t), a))
+	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: a}))
 	got, err = s.ContactsByEmail(ctx(t), pid, "ann@acme.example")
 	require.NoError(t, err)
 	require.Equal(t, []portal.Contact{b}, got)
@@ -86,7 +87,7 @@ func testListMembers(t *testing.T, s portal.Store) {
 		default:
 			c.Lists = []uuid.UUID{l3}
 		}
-		require.NoError(t, s.PutContact(ctx(t), c))
+		require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: c}))
 	}
 	slices.SortFunc(in, byteOrder)
 	var got []uuid.UUID
@@ -109,7 +110,7 @@ func testListMembers(t *testing.T, s portal.Store) {
 	c, err := getContact(ctx(t), s, pid, in[0])
 	require.NoError(t, err)
 	c.Lists = nil
-	require.NoError(t, s.PutContact(ctx(t), c))
+	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: c}))
 	page, err := s.ListMembers(ctx(t), pid, []uuid.UUID{l1, l2}, uuid.Nil, portal.MaxPageSize)
 	require.NoError(t, err)
 	require.Len(t, page, len(in)-1)
@@ -154,73 +155,125 @@ func testLoginUnique(t *testing.T, s portal.Store) {
 	require.ErrorIs(t, err, portal.ErrNotFound)
 }
 
-// covers: A4, S11 (a contact's login follows its e-mail in the same step
-// as the contact; an e-mail that another login has is refused and nothing
-// changes; the links mailed to the old address end)
-func testLoginFollowsContactEmail(t *testing.T, s portal.Store) {
-	pid := newTenant(t, s)
-	ann, bob := newContact(t, pid), newContact(t, pid)
-	ann.Email, bob.Email = "Ann@Acme.example", "bob@acme.example"
-	require.NoError(t, s.PutContact(ctx(t), ann))
-	require.NoError(t, s.PutContact(ctx(t), bob))
-	la, lb := newLogin(pid, ann.ID, "ann@acme.example"), newLogin(pid, bob.ID, "bob@acme.example")
-	require.NoError(t, s.CreateLogin(ctx(t), la))
-	require.NoError(t, s.CreateLogin(ctx(t), lb))
-	annReset, bobReset := newTok(pid, ann.ID, portal.TokenReset, "ann"), newTok(pid, bob.ID, portal.TokenReset, "bob")
-	require.NoError(t, s.PutToken(ctx(t), annReset))
-	require.NoError(t, s.PutToken(ctx(t), bobReset))
-
-	// Case and spaces: the normalised e-mail, and so the login, stay.
-	ann.Email, ann.UpdatedAt = " ANN@acme.example", at(30)
-	require.NoError(t, s.PutContact(ctx(t), ann))
-	got, err := s.Login(ctx(t), pid, ann.ID)
-	require.NoError(t, err)
-	require.Equal(t, la, got)
-
-	// A new address: the login moves to it, the old one is free.
+// covers: A4, S11 (what Portal decided follows from a contact's new
+// e-mail is written in the same step as the contact: the login's new
+// address, the end of the links mailed to the old one)
+func testContactChangeWrites(t *testing.T, s portal.Store) {
+	f := newEmailWorld(t, s)
+	ann := f.ann
 	ann.Email, ann.UpdatedAt = "Ann@New.example", at(40)
-	require.NoError(t, s.PutContact(ctx(t), ann))
-	want := la
+	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: ann,
+		If:        &portal.ContactState{Email: "ann@acme.example", Login: "ann@acme.example"},
+		EndTokens: true, LoginEmail: "ann@new.example"}))
+	require.Equal(t, ann, readContact(t, s, f.pid, ann.ID))
+	want := f.la
 	want.Email, want.UpdatedAt = "ann@new.example", at(40)
-	got, err = s.Login(ctx(t), pid, ann.ID)
+	got, err := s.Login(ctx(t), f.pid, ann.ID)
 	require.NoError(t, err)
 	require.Equal(t, want, got)
-	got, err = s.LoginByEmail(ctx(t), pid, "ann@new.example")
+	got, err = s.LoginByEmail(ctx(t), f.pid, "ann@new.example")
 	require.NoError(t, err)
 	require.Equal(t, want, got)
-	_, err = s.LoginByEmail(ctx(t), pid, "ann@acme.example")
+	_, err = s.LoginByEmail(ctx(t), f.pid, "ann@acme.example")
 	require.ErrorIs(t, err, portal.ErrNotFound, "the old address logs in no more")
-	_, err = s.TakeToken(ctx(t), pid, portal.TokenReset, annReset.Hash)
-	require.ErrorIs(t, err, portal.ErrNotFound, "a link mailed to the old address ends")
-
-	// Another login's address: refused, and nothing changes.
-	moved := ann.Clone()
-	moved.Email, moved.FirstName, moved.UpdatedAt = "BOB@acme.example", "Changed", at(50)
-	require.ErrorIs(t, s.PutContact(ctx(t), moved), portal.ErrConflict)
-	c, err := getContact(ctx(t), s, pid, ann.ID)
-	require.NoError(t, err)
-	require.Equal(t, ann, c, "the contact is as it was")
-	cs, err := s.ContactsByEmail(ctx(t), pid, "bob@acme.example")
-	require.NoError(t, err)
-	require.Equal(t, []portal.Contact{bob}, cs, "and so is the e-mail index")
-	cs, err = s.ContactsByEmail(ctx(t), pid, "ann@new.example")
+	_, err = s.TakeToken(ctx(t), f.pid, portal.TokenReset, f.annReset.Hash)
+	require.ErrorIs(t, err, portal.ErrNotFound, "the contact's tokens end")
+	tk, err := s.TakeToken(ctx(t), f.pid, portal.TokenReset, f.bobReset.Hash)
+	require.NoError(t, err, "another contact's stay")
+	require.Equal(t, f.bobReset, tk)
+	cs, err := s.ContactsByEmail(ctx(t), f.pid, "ann@new.example")
 	require.NoError(t, err)
 	require.Equal(t, []portal.Contact{ann}, cs)
-	for _, l := range []portal.Login{want, lb} {
-		got, err := s.Login(ctx(t), pid, l.ContactID)
+
+	// A change that decides nothing more writes only the contact.
+	again := newTok(f.pid, ann.ID, portal.TokenReset, "ann again")
+	require.NoError(t, s.PutToken(ctx(t), again))
+	ann.FirstName, ann.Email, ann.UpdatedAt = "Annie", " ANN@new.example", at(50)
+	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: ann,
+		If: &portal.ContactState{Email: "ann@new.example", Login: "ann@new.example"}}))
+	require.Equal(t, ann, readContact(t, s, f.pid, ann.ID))
+	got, err = s.Login(ctx(t), f.pid, ann.ID)
+	require.NoError(t, err)
+	require.Equal(t, want, got, "the login stays")
+	tk, err = s.TakeToken(ctx(t), f.pid, portal.TokenReset, again.Hash)
+	require.NoError(t, err, "and so do the tokens")
+	require.Equal(t, again, tk)
+
+	// A contact without a login may share an address with one; a new
+	// contact is decided on an empty state.
+	carl := newContact(t, f.pid)
+	carl.Email = "bob@acme.example"
+	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: carl, If: &portal.ContactState{}}))
+	require.Equal(t, carl, readContact(t, s, f.pid, carl.ID))
+}
+
+// covers: A4, S11 (a change decided on what the store no longer holds,
+// or moving a login to another login's address, is refused whole)
+func testContactChangeChecks(t *testing.T, s portal.Store) {
+	f := newEmailWorld(t, s)
+	moved := f.ann.Clone()
+	moved.Email, moved.FirstName, moved.UpdatedAt = "ann@new.example", "Changed", at(50)
+	was := portal.ContactState{Email: "ann@acme.example", Login: "ann@acme.example"}
+	stale := func(change func(*portal.ContactState)) *portal.ContactState {
+		st := was
+		change(&st)
+		return &st
+	}
+	for name, ch := range map[string]portal.ContactChange{
+		"another login's address": {Contact: moved, If: &was, EndTokens: true, LoginEmail: "bob@acme.example"},
+		"a stale contact e-mail": {Contact: moved, If: stale(func(st *portal.ContactState) { st.Email = "ann@old.example" }),
+			EndTokens: true, LoginEmail: "ann@new.example"},
+		"a stale login e-mail": {Contact: moved, If: stale(func(st *portal.ContactState) { st.Login = "" }),
+			EndTokens: true, LoginEmail: "ann@new.example"},
+		"a login that is not there": {Contact: newContact(t, f.pid), If: &portal.ContactState{},
+			LoginEmail: "nobody@acme.example"},
+		"a contact that is not there": {Contact: newContact(t, f.pid), If: &was},
+	} {
+		require.ErrorIs(t, s.PutContact(ctx(t), ch), portal.ErrConflict, name)
+		_, err := getContact(ctx(t), s, f.pid, ch.Contact.ID)
+		if ch.Contact.ID == f.ann.ID {
+			require.Equal(t, f.ann, readContact(t, s, f.pid, f.ann.ID), "%s: the contact is as it was", name)
+		} else {
+			require.ErrorIs(t, err, portal.ErrNotFound, "%s: no contact is made", name)
+		}
+	}
+	cs, err := s.ContactsByEmail(ctx(t), f.pid, "ann@acme.example")
+	require.NoError(t, err)
+	require.Equal(t, []portal.Contact{f.ann}, cs, "the e-mail index is as it was")
+	for _, l := range []portal.Login{f.la, f.lb} {
+		got, err := s.Login(ctx(t), f.pid, l.ContactID)
 		require.NoError(t, err)
 		require.Equal(t, l, got, "the logins are as they were")
 	}
-	tk, err := s.TakeToken(ctx(t), pid, portal.TokenReset, bobReset.Hash)
-	require.NoError(t, err, "another contact's link stays")
-	require.Equal(t, bobReset, tk)
+	for _, want := range []portal.Token{f.annReset, f.bobReset} {
+		tk, err := s.TakeToken(ctx(t), f.pid, portal.TokenReset, want.Hash)
+		require.NoError(t, err, "the tokens stay")
+		require.Equal(t, want, tk)
+	}
+}
 
-	// A contact without a login may share an address with one.
-	carl := newContact(t, pid)
-	carl.Email = "ann@new.example"
-	require.NoError(t, s.PutContact(ctx(t), carl))
-	carl.Email = "bob@acme.example"
-	require.NoError(t, s.PutContact(ctx(t), carl))
+// emailWorld is a tenant of two contacts, Ann and Bob, each with a login
+// and a reset token.
+type emailWorld struct {
+	pid                uuid.UUID
+	ann, bob           portal.Contact
+	la, lb             portal.Login
+	annReset, bobReset portal.Token
+}
+
+func newEmailWorld(t *testing.T, s portal.Store) emailWorld {
+	f := emailWorld{pid: newTenant(t, s)}
+	f.ann, f.bob = newContact(t, f.pid), newContact(t, f.pid)
+	f.ann.Email, f.bob.Email = "Ann@Acme.example", "bob@acme.example"
+	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: f.ann}))
+	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: f.bob}))
+	f.la, f.lb = newLogin(f.pid, f.ann.ID, "ann@acme.example"), newLogin(f.pid, f.bob.ID, "bob@acme.example")
+	require.NoError(t, s.CreateLogin(ctx(t), f.la))
+	require.NoError(t, s.CreateLogin(ctx(t), f.lb))
+	f.annReset, f.bobReset = newTok(f.pid, f.ann.ID, portal.TokenReset, "ann"), newTok(f.pid, f.bob.ID, portal.TokenReset, "bob")
+	require.NoError(t, s.PutToken(ctx(t), f.annReset))
+	require.NoError(t, s.PutToken(ctx(t), f.bobReset))
+	return f
 }
 
 // covers: A3, A4 (a token sets a new password and ends the throttling;
@@ -520,7 +573,7 @@ func testIdentityTenancy(t *testing.T, s portal.Store) {
 	ss := newSess(pid, cid, "a", false)
 	require.NoError(t, s.PutSession(ctx(t), ss))
 	c := newContact(t, pid)
-	require.NoError(t, s.PutContact(ctx(t), c))
+	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: c}))
 
 	_, err := s.Session(ctx(t), other, ss.Hash)
 	require.ErrorIs(t, err, portal.ErrNotFound)

@@ -84,7 +84,7 @@ func readAll[T any](t *testing.T, list func(context.Context, uuid.UUID) (T, erro
 func testContactRoundTrips(t *testing.T, s portal.Store) {
 	pid := newTenant(t, s)
 	want := newContact(t, pid)
-	require.NoError(t, s.PutContact(ctx(t), want))
+	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: want}))
 	require.Equal(t, want, readContact(t, s, pid, want.ID))
 }
 
@@ -197,7 +197,7 @@ func testZeroOptionalFieldsRoundTrip(t *testing.T, s portal.Store) {
 
 	c := newContact(t, pid)
 	c.FirstName, c.LastName, c.CompanyID = "", "", uuid.Nil
-	require.NoError(t, s.PutContact(ctx(t), c))
+	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: c}))
 	require.Equal(t, c, readContact(t, s, pid, c.ID))
 
 	co := newCompany(t, pid)
@@ -244,7 +244,7 @@ func testEmptyCollectionsReadBackEmpty(t *testing.T, s portal.Store) {
 			return c
 		}(),
 	} {
-		require.NoError(t, s.PutContact(ctx(t), c))
+		require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: c}))
 		require.Equal(t, normContact(c), normContact(readContact(t, s, pid, c.ID)))
 	}
 
@@ -294,7 +294,7 @@ func testMissingRecordsAreNotFound(t *testing.T, s portal.Store) {
 	// The tenant holds one record of each kind, none of them the one asked.
 	tk := newTicket(t, pid)
 	th := newThread(t, pid, tk.ID, at(1))
-	require.NoError(t, s.PutContact(ctx(t), newContact(t, pid)))
+	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: newContact(t, pid)}))
 	require.NoError(t, s.PutCompany(ctx(t), newCompany(t, pid)))
 	require.NoError(t, s.PutOwner(ctx(t), newOwner(t, pid)))
 	require.NoError(t, s.PutTicket(ctx(t), tk))
@@ -324,12 +324,12 @@ func testAmongIDs(t *testing.T, s portal.Store) {
 	var owners []portal.Owner
 	for range 3 {
 		c, o := newContact(t, pid), newOwner(t, pid)
-		require.NoError(t, s.PutContact(ctx(t), c))
+		require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: c}))
 		require.NoError(t, s.PutOwner(ctx(t), o))
 		contacts, owners = append(contacts, c), append(owners, o)
 	}
 	foreignContact, foreignOwner := newContact(t, other), newOwner(t, other)
-	require.NoError(t, s.PutContact(ctx(t), foreignContact))
+	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: foreignContact}))
 	require.NoError(t, s.PutOwner(ctx(t), foreignOwner))
 
 	gotC, err := s.Contacts(ctx(t), pid, []uuid.UUID{contacts[2].ID, uuid.New(), contacts[0].ID, foreignContact.ID, contacts[2].ID})
@@ -359,10 +359,10 @@ func testSnapshot(t *testing.T, s portal.Store) {
 	require.NoError(t, s.PutCompany(ctx(t), co))
 	c := newContact(t, pid)
 	c.CompanyID = co.ID
-	require.NoError(t, s.PutContact(ctx(t), c))
+	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: c}))
 	loose := newContact(t, pid)
 	loose.CompanyID = uuid.Nil
-	require.NoError(t, s.PutContact(ctx(t), loose))
+	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: loose}))
 	for _, name := range []string{"zeta", "alpha", "mid"} {
 		require.NoError(t, s.PutProperty(ctx(t), pid, portal.PropertyDef{Object: portal.TicketObject, Property: textProperty(name, name)}))
 	}
@@ -371,7 +371,7 @@ func testSnapshot(t *testing.T, s portal.Store) {
 		require.NoError(t, s.PutChannel(ctx(t), newChannel(t, pid, name)))
 	}
 	foreign := newContact(t, other)
-	require.NoError(t, s.PutContact(ctx(t), foreign))
+	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: foreign}))
 
 	snap, err := sr.Snapshot(ctx(t), pid, c.ID)
 	require.NoError(t, err)

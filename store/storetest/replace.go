@@ -39,14 +39,14 @@ func testPutTicketReplacesWhole(t *testing.T, s portal.Store) {
 func testPutContactReplacesWhole(t *testing.T, s portal.Store) {
 	pid := newTenant(t, s)
 	old := newContact(t, pid)
-	require.NoError(t, s.PutContact(ctx(t), old))
+	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: old}))
 
 	updated := newContact(t, pid)
 	updated.ID = old.ID
 	updated.Email = "ann.oneil@acme.example"
 	updated.Lists = []uuid.UUID{old.Lists[1]}
 	updated.Properties = portal.Properties{"vip": false}
-	require.NoError(t, s.PutContact(ctx(t), updated))
+	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: updated}))
 
 	require.Equal(t, updated, readContact(t, s, pid, old.ID))
 }

@@ -24,7 +24,7 @@ func testRecordOfAnotherTenantIsNotFound(t *testing.T, s portal.Store) {
 	tk := newTicket(t, a)
 	th := newThread(t, a, tk.ID, at(1))
 	m := newMessage(t, th, at(2))
-	require.NoError(t, s.PutContact(ctx(t), c))
+	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: c}))
 	require.NoError(t, s.PutCompany(ctx(t), co))
 	require.NoError(t, s.PutOwner(ctx(t), o))
 	require.NoError(t, s.PutTicket(ctx(t), tk))
@@ -115,7 +115,7 @@ func testSameIDInTwoTenants(t *testing.T, s portal.Store) {
 	fa, fb := newForm(t, a, "A form"), newForm(t, b, "B form")
 	fb.ID = fa.ID
 	puts := []func(tenant string) error{
-		func(x string) error { return s.PutContact(ctx(t), pick(x, ca, cb)) },
+		func(x string) error { return s.PutContact(ctx(t), portal.ContactChange{Contact: pick(x, ca, cb)}) },
 		func(x string) error { return s.PutCompany(ctx(t), pick(x, coa, cob)) },
 		func(x string) error { return s.PutOwner(ctx(t), pick(x, oa, ob)) },
 		func(x string) error { return s.PutTicket(ctx(t), pick(x, ta, tb)) },

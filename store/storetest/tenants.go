@@ -118,7 +118,7 @@ var unknownTenantWrites = []unknownTenantWrite{
 	}},
 	{"PutContact", func(t *testing.T, s portal.Store, pid uuid.UUID) (func(t *testing.T), error) {
 		c := newContact(t, pid)
-		err := s.PutContact(ctx(t), c)
+		err := s.PutContact(ctx(t), portal.ContactChange{Contact: c})
 		return func(t *testing.T) {
 			_, err := getContact(ctx(t), s, pid, c.ID)
 			require.ErrorIs(t, err, portal.ErrNotFound)
