@@ -64,15 +64,7 @@ type AttachmentInput struct {
 // and for a preview; ErrInvalid naming the field for an empty or oversized
 // reply, refused HTML or an attachment over the limits.
 func (p *Portal) Reply(ctx context.Context, v Viewer, ticketID uuid.UUID, in ReplyInput) (ConversationMessage, error) {
-	r, err := p.begin(ctx, v)
-	if err != nil {
-		return ConversationMessage{}, err
-	}
-	rd, err := p.renderer(ctx, r)
-	if err != nil {
-		return ConversationMessage{}, err
-	}
-	t, err := p.visibleTicket(ctx, r, rd, ticketID)
+	r, rd, t, err := p.openTicket(ctx, v, ticketID)
 	if err != nil {
 		return ConversationMessage{}, err
 	}
@@ -242,11 +234,7 @@ type CloseResult struct {
 // customers may not close tickets, when the ticket's pipeline has no
 // closed stage for portal closes, and for a preview.
 func (p *Portal) Close(ctx context.Context, v Viewer, ticketID uuid.UUID) (CloseResult, error) {
-	r, err := p.begin(ctx, v)
-	if err != nil {
-		return CloseResult{}, err
-	}
-	rd, err := p.renderer(ctx, r)
+	r, rd, err := p.beginView(ctx, v)
 	if err != nil {
 		return CloseResult{}, err
 	}
@@ -304,15 +292,7 @@ func forbidden(v ActionVerdict) error {
 // ErrNotFound, as is a missing one. The caller closes the reader. The
 // Attachment returned has no BlobKey.
 func (p *Portal) Attachment(ctx context.Context, v Viewer, ticketID, attachmentID uuid.UUID) (Attachment, io.ReadCloser, error) {
-	r, err := p.begin(ctx, v)
-	if err != nil {
-		return Attachment{}, nil, err
-	}
-	rd, err := p.renderer(ctx, r)
-	if err != nil {
-		return Attachment{}, nil, err
-	}
-	t, err := p.visibleTicket(ctx, r, rd, ticketID)
+	r, _, t, err := p.openTicket(ctx, v, ticketID)
 	if err != nil {
 		return Attachment{}, nil, err
 	}

@@ -58,15 +58,7 @@ func shownAttachments(as []Attachment) []Attachment {
 // A ticket that is missing, of another tenant, outside the viewer's scope or
 // hidden by the visibility filter is ErrNotFound, all alike (P4).
 func (p *Portal) TicketDetail(ctx context.Context, v Viewer, ticketID uuid.UUID) (TicketDetail, error) {
-	r, err := p.begin(ctx, v)
-	if err != nil {
-		return TicketDetail{}, err
-	}
-	rd, err := p.renderer(ctx, r)
-	if err != nil {
-		return TicketDetail{}, err
-	}
-	t, err := p.visibleTicket(ctx, r, rd, ticketID)
+	r, rd, t, err := p.openTicket(ctx, v, ticketID)
 	if err != nil {
 		return TicketDetail{}, err
 	}

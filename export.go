@@ -64,16 +64,12 @@ func (p *Portal) ExportCSV(ctx context.Context, v Viewer, lq ListQuery, w io.Wri
 	if !validDelimiter(delim) {
 		return 0, invalid("delimiter", fmt.Sprintf("%q cannot separate CSV cells", delim))
 	}
-	r, err := p.begin(ctx, v)
+	r, rd, err := p.beginView(ctx, v)
 	if err != nil {
 		return 0, err
 	}
 	lq.Cursor, lq.Limit = "", exportPage
 	q, cols, _, err := p.ticketQuery(r, lq)
-	if err != nil {
-		return 0, err
-	}
-	rd, err := p.renderer(ctx, r)
 	if err != nil {
 		return 0, err
 	}

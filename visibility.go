@@ -14,6 +14,34 @@ import (
 	"github.com/google/uuid"
 )
 
+// beginView begins a viewer's request (begin) with the renderer of what
+// it sees.
+func (p *Portal) beginView(ctx context.Context, v Viewer) (*request, *renderer, error) {
+	r, err := p.begin(ctx, v)
+	if err != nil {
+		return nil, nil, err
+	}
+	rd, err := p.renderer(ctx, r)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, rd, nil
+}
+
+// openTicket begins a viewer's request (beginView) and reads a ticket it
+// may see (visibleTicket).
+func (p *Portal) openTicket(ctx context.Context, v Viewer, id uuid.UUID) (*request, *renderer, Ticket, error) {
+	r, rd, err := p.beginView(ctx, v)
+	if err != nil {
+		return nil, nil, Ticket{}, err
+	}
+	t, err := p.visibleTicket(ctx, r, rd, id)
+	if err != nil {
+		return nil, nil, Ticket{}, err
+	}
+	return r, rd, t, nil
+}
+
 // visibleTicket reads a ticket the viewer may see, or ErrNotFound.
 func (p *Portal) visibleTicket(ctx context.Context, r *request, rd *renderer, id uuid.UUID) (Ticket, error) {
 	notFound := fmt.Errorf("%w: ticket %s", ErrNotFound, id)
