@@ -80,18 +80,13 @@ func (w *small) ticket(t *testing.T, tk portal.Ticket) portal.Ticket {
 // all lists every page of q (pages of q.Limit) and returns the subjects.
 func (w *small) all(t *testing.T, q portal.ListQuery) []string {
 	t.Helper()
+	table, err := portaltest.ListTable(ctx(t), w.p, w.viewer, q)
+	require.NoError(t, err)
 	var out []string
-	for {
-		tv, err := w.p.ListTickets(ctx(t), w.viewer, q)
-		require.NoError(t, err)
-		for _, r := range tv.Rows {
-			out = append(out, r.Cells[0].Text)
-		}
-		if tv.Next == "" {
-			return out
-		}
-		q.Cursor = tv.Next
+	for _, row := range table[1:] {
+		out = append(out, row[0])
 	}
+	return out
 }
 
 // Every S5 operator, pushed to the store as the visibility filter, on a
