@@ -196,9 +196,11 @@ func testQueryOperators(t *testing.T, s portal.Store) {
 
 // Over generated data and a fixed seed, any scope, view, visibility,
 // status, column filter, search, sort and page size lists exactly the
-// tickets a reference computes; pages of any size concatenate to the same
-// order; and a ticket outside scope never opens.
-// covers: S4, S5, S8, P1, P2, P3, P4
+// tickets a reference computes, never one outside scope; pages of any size
+// concatenate to the same order; a ticket outside scope or hidden never
+// opens, and no ticket detail holds an internal note, a comment or a
+// message from an internal sender.
+// covers: S4, S5, S8, S9, P1, P2, P3, P4
 func testQueryReference(t *testing.T, s portal.Store) {
 	p, err := portal.New(s, portal.Options{Now: portaltest.Now})
 	require.NoError(t, err)
@@ -211,24 +213,42 @@ func testQueryReference(t *testing.T, s portal.Store) {
 			closed[st.ID] = true
 		}
 	}
+	messages := map[uuid.UUID]portal.Message{}
+	for _, m := range d.Messages {
+		messages[m.ID] = m
+	}
 	vip := d.Lists[1].ID
 	rng := rand.New(rand.NewPCG(3, 4))
-	words := []string{"", "printer", "ikke", "æ", "%", "_", "LÆKKER vand"}
-	for round := range 12 {
+	words := []string{"", "printer", "ikke", "æ", "%", "_", "vand espresso", "LÆKKER vand"}
+	type visibility struct {
+		groups portal.FilterGroups
+		match  func(portal.Ticket) bool
+	}
+	visibilities := []visibility{
+		{nil, func(portal.Ticket) bool { return true }},
+		{portal.FilterGroups{{{Property: "owner", Operator: portal.IsKnown}}},
+			func(t portal.Ticket) bool { return t.OwnerID != uuid.Nil }},
+		{portal.FilterGroups{{{Property: "priority", Operator: portal.IsAnyOf, Values: []string{"high", "urgent"}}}},
+			func(t portal.Ticket) bool { return t.Priority == "high" || t.Priority == "urgent" }},
+		{portal.FilterGroups{
+			{{Property: "owner", Operator: portal.IsUnknown}},
+			{{Property: "subject", Operator: portal.NotContainsAny, Values: []string{"e"}}},
+		}, func(t portal.Ticket) bool {
+			return t.OwnerID == uuid.Nil || !strings.Contains(portal.Fold(t.Subject), portal.Fold("e"))
+		}},
+	}
+	for round := range 16 {
 		scope := []portal.Scope{portal.OwnTickets, portal.CompanyTickets, portal.CompanyTicketsForGroup}[round%3]
-		hideUnowned := rng.IntN(2) == 0
-		s, err := p.Settings(ctx(t), pid)
+		vis := visibilities[rng.IntN(len(visibilities))]
+		settings, err := p.Settings(ctx(t), pid)
 		require.NoError(t, err)
-		s.Permissions = portal.Permissions{Scope: scope}
+		settings.Permissions = portal.Permissions{Scope: scope}
 		if scope == portal.CompanyTicketsForGroup {
-			s.Permissions.ContactFilter = portal.FilterGroups{{{Property: "lists", Operator: portal.IsAnyOf, Values: []string{vip.String()}}}}
+			settings.Permissions.ContactFilter = portal.FilterGroups{{{Property: "lists", Operator: portal.IsAnyOf, Values: []string{vip.String()}}}}
 		}
-		s.Display.Visibility = nil
-		if hideUnowned {
-			s.Display.Visibility = portal.FilterGroups{{{Property: "owner", Operator: portal.IsKnown}}}
-		}
-		s.Display.Columns = append(portal.RecommendedColumns(), portal.Column{Property: "priority"})
-		_, err = p.SaveSettings(ctx(t), pid, s)
+		settings.Display.Visibility = vis.groups
+		settings.Display.Columns = append(portal.RecommendedColumns(), portal.Column{Property: "priority"})
+		_, err = p.SaveSettings(ctx(t), pid, settings)
 		require.NoError(t, err)
 		for range 6 {
 			c := d.Contacts[rng.IntN(len(d.Contacts))]
@@ -240,7 +260,7 @@ func testQueryReference(t *testing.T, s portal.Store) {
 				Search: words[rng.IntN(len(words))],
 				Sort:   []string{"", "subject", "requestedBy", "createdAt", "owner", "lastActivityAt", "status", "priority"}[rng.IntN(8)],
 				Desc:   rng.IntN(2) == 0,
-				Limit:  200,
+				Limit:  portal.MaxPageSize,
 			}
 			var priorities []string
 			if rng.IntN(3) == 0 {
@@ -260,7 +280,7 @@ func testQueryReference(t *testing.T, s portal.Store) {
 				in := slices.Contains(tk.ContactIDs, c.ID) || org && slices.Contains(tk.CompanyIDs, c.CompanyID)
 				status := map[bool]string{true: "closed", false: "open"}[closed[tk.StageID]]
 				text := portal.Fold(tk.Subject) + "\n" + portal.Fold(tk.Content)
-				ok := in && (!hideUnowned || tk.OwnerID != uuid.Nil) && (q.Status == "" || q.Status == status) &&
+				ok := in && vis.match(tk) && (q.Status == "" || q.Status == status) &&
 					(priorities == nil || slices.Contains(priorities, string(tk.Priority)))
 				for _, word := range strings.Fields(portal.Fold(q.Search)) {
 					ok = ok && strings.Contains(text, word)
@@ -269,17 +289,26 @@ func testQueryReference(t *testing.T, s portal.Store) {
 					want = append(want, tk.ID)
 				}
 			}
-			assert.ElementsMatch(t, want, whole, "round %d, %s, %+v", round, c.Email, q)
+			assert.ElementsMatch(t, want, whole, "round %d, %s, scope %s, %+v", round, c.Email, scope, q)
 			q.Limit = 1 + rng.IntN(6)
 			paged, err := portaltest.ListAll(ctx(t), p, v, q)
 			require.NoError(t, err)
 			assert.Equal(t, whole, paged, "pages of %d concatenate to the whole list", q.Limit)
 
+			for _, id := range whole {
+				det, err := p.TicketDetail(ctx(t), v, id)
+				require.NoError(t, err)
+				for _, m := range det.Conversation {
+					orig := messages[m.ID]
+					assert.False(t, orig.Kind.Internal(), "internal message %s shown", m.ID)
+					assert.False(t, strings.HasSuffix(orig.From, "@"+portaltest.InternalDomain), "internal sender shown")
+				}
+			}
 			for _, tk := range d.Tickets {
 				in := slices.Contains(tk.ContactIDs, c.ID) || companyScope && slices.Contains(tk.CompanyIDs, c.CompanyID)
-				if !in || hideUnowned && tk.OwnerID == uuid.Nil {
+				if !in || !vis.match(tk) {
 					_, err := p.TicketDetail(ctx(t), v, tk.ID)
-					require.ErrorIs(t, err, portal.ErrNotFound)
+					require.ErrorIs(t, err, portal.ErrNotFound, "ticket %q opened by %s", tk.Subject, c.Email)
 				}
 			}
 		}
