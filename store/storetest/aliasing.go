@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"testing"
 
 	"github.com/google/uuid"
@@ -114,61 +115,30 @@ type aliasCase struct {
 var aliasCases = []aliasCase{
 	{"Contact", false, func(t *testing.T, s portal.Store, pid uuid.UUID, afterRead bool) {
 		c := newContact(t, pid)
-		want := c.Clone()
-		require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: c}))
-		if afterRead {
-			c = readContact(t, s, pid, c.ID)
-		}
-		mutateContact(&c)
-		require.Equal(t, want, readContact(t, s, pid, want.ID))
+		unshared(t, afterRead, c, portal.Contact.Clone,
+			func(c portal.Contact) error { return s.PutContact(ctx(t), portal.ContactChange{Contact: c}) },
+			func() portal.Contact { return readContact(t, s, pid, c.ID) }, mutateContact)
 	}},
 	{"Company", false, func(t *testing.T, s portal.Store, pid uuid.UUID, afterRead bool) {
 		c := newCompany(t, pid)
-		want := c.Clone()
-		require.NoError(t, s.PutCompany(ctx(t), c))
-		if afterRead {
-			c = read(t, s.Company, pid, c.ID)
-		}
-		mutateProperties(c.Properties)
-		require.Equal(t, want, read(t, s.Company, pid, want.ID))
+		unshared(t, afterRead, c, portal.Company.Clone, put(t, s.PutCompany),
+			func() portal.Company { return read(t, s.Company, pid, c.ID) },
+			func(c *portal.Company) { mutateProperties(c.Properties) })
 	}},
 	{"Ticket", false, func(t *testing.T, s portal.Store, pid uuid.UUID, afterRead bool) {
 		tk := newTicket(t, pid)
-		want := tk.Clone()
-		require.NoError(t, s.PutTicket(ctx(t), tk))
-		if afterRead {
-			tk = read(t, s.Ticket, pid, tk.ID)
-		}
-		mutateTicket(&tk)
-		require.Equal(t, want, read(t, s.Ticket, pid, want.ID))
+		unshared(t, afterRead, tk, portal.Ticket.Clone, put(t, s.PutTicket),
+			func() portal.Ticket { return read(t, s.Ticket, pid, tk.ID) }, mutateTicket)
 	}},
 	{"Pipeline", false, func(t *testing.T, s portal.Store, pid uuid.UUID, afterRead bool) {
-		p := newPipeline(t, pid, "Support")
-		want := p.Clone()
-		require.NoError(t, s.PutPipeline(ctx(t), p))
-		if afterRead {
-			got := readAll(t, s.Pipelines, pid)
-			require.Len(t, got, 1)
-			mutatePipeline(&got[0])
-			got[0].Name = "changed"
-		} else {
-			mutatePipeline(&p)
-		}
-		require.Equal(t, []portal.Pipeline{want}, readAll(t, s.Pipelines, pid))
+		unsharedInList(t, afterRead, newPipeline(t, pid, "Support"), portal.Pipeline.Clone, put(t, s.PutPipeline),
+			func() []portal.Pipeline { return readAll(t, s.Pipelines, pid) },
+			func(p *portal.Pipeline) { mutatePipeline(p); p.Name = "changed" })
 	}},
 	{"Form", false, func(t *testing.T, s portal.Store, pid uuid.UUID, afterRead bool) {
-		f := newForm(t, pid, "Contact us")
-		want := f.Clone()
-		require.NoError(t, s.PutForm(ctx(t), f))
-		if afterRead {
-			got := readAll(t, s.Forms, pid)
-			require.Len(t, got, 1)
-			mutateForm(&got[0])
-			got[0].Name = "changed"
-		} else {
-			mutateForm(&f)
-		}
-		require.Equal(t, []portal.Form{want}, readAll(t, s.Forms, pid))
+		unsharedInList(t, afterRead, newForm(t, pid, "Contact us"), portal.Form.Clone, put(t, s.PutForm),
+			func() []portal.Form { return readAll(t, s.Forms, pid) },
+			func(f *portal.Form) { mutateForm(f); f.Name = "changed" })
 	}},
 	{"ContactListAndChannelLists", true, func(t *testing.T, s portal.Store, pid uuid.UUID, _ bool) {
 		l := newContactList(t, pid, "VIP")
@@ -196,32 +166,16 @@ var aliasCases = []aliasCase{
 	{"Message", false, func(t *testing.T, s portal.Store, pid uuid.UUID, afterRead bool) {
 		th := newThread(t, pid, newID(t), at(1))
 		require.NoError(t, s.PutThread(ctx(t), th))
-		m := newMessage(t, th, at(2))
-		want := m.Clone()
-		require.NoError(t, s.AddMessage(ctx(t), m))
-		if afterRead {
-			got := read(t, s.Messages, pid, th.ID)
-			require.Len(t, got, 1)
-			mutateMessage(&got[0])
-			got[0].Body = "changed"
-		} else {
-			mutateMessage(&m)
-		}
-		require.Equal(t, []portal.Message{want}, read(t, s.Messages, pid, th.ID))
+		unsharedInList(t, afterRead, newMessage(t, th, at(2)), portal.Message.Clone, put(t, s.AddMessage),
+			func() []portal.Message { return read(t, s.Messages, pid, th.ID) },
+			func(m *portal.Message) { mutateMessage(m); m.Body = "changed" })
 	}},
 	{"PropertyDef", false, func(t *testing.T, s portal.Store, pid uuid.UUID, afterRead bool) {
-		d := portal.PropertyDef{Object: portal.TicketObject, Property: enumProperty("tier")}
-		want := portal.PropertyDef{Object: d.Object, Property: d.Property.Clone()}
-		require.NoError(t, s.PutProperty(ctx(t), pid, d))
-		if afterRead {
-			got := readAll(t, s.Properties, pid)
-			require.Len(t, got, 1)
-			mutatePropertyDef(&got[0])
-			got[0].Property.Label = "changed"
-		} else {
-			mutatePropertyDef(&d)
-		}
-		require.Equal(t, []portal.PropertyDef{want}, readAll(t, s.Properties, pid))
+		unsharedInList(t, afterRead, portal.PropertyDef{Object: portal.TicketObject, Property: enumProperty("tier")},
+			func(d portal.PropertyDef) portal.PropertyDef { d.Property = d.Property.Clone(); return d },
+			func(d portal.PropertyDef) error { return s.PutProperty(ctx(t), pid, d) },
+			func() []portal.PropertyDef { return readAll(t, s.Properties, pid) },
+			func(d *portal.PropertyDef) { mutatePropertyDef(d); d.Property.Label = "changed" })
 	}},
 	{"SettingsOfCreateTenant", false, func(t *testing.T, s portal.Store, _ uuid.UUID, afterRead bool) {
 		settings := richSettings(t)
@@ -248,6 +202,38 @@ var aliasCases = []aliasCase{
 		mutateSettings(&settings)
 		require.Equal(t, want, currentSettings(t, s, pid))
 	}},
+}
+
+// put binds a store's put of one record to the test's context.
+func put[T any](t *testing.T, fn func(context.Context, T) error) func(T) error {
+	return func(x T) error { return fn(ctx(t), x) }
+}
+
+// unshared puts x, changes in place x or, afterRead, the value get reads
+// back, and checks that get still reads x as it was put.
+func unshared[T any](t *testing.T, afterRead bool, x T, clone func(T) T, put func(T) error, get func() T, mutate func(*T)) {
+	want := clone(x)
+	require.NoError(t, put(x))
+	if afterRead {
+		x = get()
+	}
+	mutate(&x)
+	require.Equal(t, want, get())
+}
+
+// unsharedInList is unshared for a record read back as a list of one,
+// whose element is changed in place.
+func unsharedInList[T any](t *testing.T, afterRead bool, x T, clone func(T) T, put func(T) error, list func() []T, mutate func(*T)) {
+	want := clone(x)
+	require.NoError(t, put(x))
+	if afterRead {
+		got := list()
+		require.Len(t, got, 1)
+		mutate(&got[0])
+	} else {
+		mutate(&x)
+	}
+	require.Equal(t, []T{want}, list())
 }
 
 // aliasTests makes one test, with a fresh store, per record kind.
