@@ -47,13 +47,15 @@ func indexContact(ctx context.Context, t tx, c portal.Contact) error {
 // followEmail checks and writes what follows from a contact's e-mail
 // (portal.ContactChange), in PutContact's transaction, after the contact's
 // row is written (and so locked) and before indexContact (whose row still
-// holds the old e-mail). The login's row is locked, so a concurrent change
-// of its password waits; the unique index on the logins' e-mails stands
-// behind the check that no other login has the new one.
+// holds the old e-mail). Its reads lock: on MariaDB a plain read would see
+// the transaction's snapshot, taken before the contact's lock was won.
+// The login's row stays locked, so a concurrent change of its password
+// waits; the unique index on the logins' e-mails stands behind the check
+// that no other login has the new one.
 func followEmail(ctx context.Context, t tx, ch portal.ContactChange) error {
 	c := ch.Contact
 	if ch.If != nil {
-		was, err := optText(t.row(ctx, "SELECT email FROM contact_emails WHERE portal_id = ? AND contact_id = ?",
+		was, err := optText(t.row(ctx, "SELECT email FROM contact_emails WHERE portal_id = ? AND contact_id = ?"+t.d.forUpdate(),
 			id(c.PortalID), id(c.ID)))
 		if err != nil {
 			return err
@@ -75,6 +77,14 @@ func followEmail(ctx context.Context, t tx, ch portal.ContactChange) error {
 	if ch.LoginEmail == "" {
 		return nil
 	}
+	var one int
+	switch err := t.row(ctx, "SELECT 1 FROM logins WHERE portal_id = ? AND contact_id = ?"+t.d.forUpdate(),
+		id(c.PortalID), id(c.ID)).Scan(&one); {
+	case isNoRows(err):
+		return fmt.Errorf("%w: contact %s: no login", portal.ErrConflict, c.ID)
+	case err != nil:
+		return err
+	}
 	var other []byte
 	err := t.row(ctx, "SELECT contact_id FROM logins WHERE portal_id = ? AND email = ?", id(c.PortalID), text(ch.LoginEmail)).Scan(&other)
 	switch {
@@ -83,15 +93,9 @@ func followEmail(ctx context.Context, t tx, ch portal.ContactChange) error {
 	case err != nil && err != sql.ErrNoRows:
 		return err
 	}
-	res, err := t.exec(ctx, "UPDATE logins SET email = ?, updated_at = ? WHERE portal_id = ? AND contact_id = ?",
+	_, err = t.exec(ctx, "UPDATE logins SET email = ?, updated_at = ? WHERE portal_id = ? AND contact_id = ?",
 		text(ch.LoginEmail), c.UpdatedAt.UnixMicro(), id(c.PortalID), id(c.ID))
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return fmt.Errorf("%w: contact %s: no login", portal.ErrConflict, c.ID)
-	}
-	return nil
+	return err
 }
 
 // optText reads one text column of at most one row; no row is "".
@@ -195,6 +199,19 @@ func (s *Store) Register(ctx context.Context, c portal.RegisterChange) (uuid.UUI
 		case err == nil:
 			if cid, err = uuidOf(b); err != nil {
 				return err
+			}
+			// Found unlocked: the contact's e-mail is read again under its
+			// lock, against a PutContact changing it meanwhile.
+			if err := lockContact(ctx, t, pid, cid); err != nil {
+				return err
+			}
+			email, err := optText(t.row(ctx, "SELECT email FROM contact_emails WHERE portal_id = ? AND contact_id = ?"+t.d.forUpdate(),
+				id(pid), id(cid)))
+			if err != nil {
+				return err
+			}
+			if email != c.Login.Email {
+				return fmt.Errorf("%w: contact %s: its e-mail changed meanwhile", portal.ErrConflict, cid)
 			}
 		case !isNoRows(err):
 			return err
