@@ -90,10 +90,11 @@ type SchemaStore interface {
 type DirectoryStore interface {
 	// PutContact creates or replaces c.Contact, with its indexes
 	// (ContactIndex), and writes what Portal decided follows from its
-	// e-mail: the tokens to end, the e-mail the login takes. When c.If is
-	// set and the store no longer holds what it says, or another login of
-	// the tenant has c.LoginEmail, PutContact changes nothing and returns
-	// an error wrapping ErrConflict. All of it is one atomic step.
+	// e-mail: the tokens to end, the e-mail the login takes (as given, not
+	// normalised again). When c.If is set and the store no longer holds
+	// what it says, or c.LoginEmail is set and the contact has no login or
+	// another login of the tenant has it, PutContact changes nothing and
+	// returns an error wrapping ErrConflict. All of it is one atomic step.
 	PutContact(ctx context.Context, c ContactChange) error
 	// Contacts returns the contacts of the tenant among ids, in any order;
 	// IDs with no contact are left out. ids holds at most MaxPageSize

@@ -199,12 +199,35 @@ func testContactChangeWrites(t *testing.T, s portal.Store) {
 	require.NoError(t, err, "and so do the tokens")
 	require.Equal(t, again, tk)
 
+	// The store does what the change says, not what it would decide: a
+	// new address without EndTokens ends no token, and EndTokens with the
+	// same address ends them.
+	require.NoError(t, s.PutToken(ctx(t), again))
+	ann.Email = "ann@third.example"
+	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: ann}))
+	tk, err = s.TakeToken(ctx(t), f.pid, portal.TokenReset, again.Hash)
+	require.NoError(t, err, "no token ends unless the change says so")
+	require.Equal(t, again, tk)
+	require.NoError(t, s.PutToken(ctx(t), again))
+	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: ann, EndTokens: true}))
+	_, err = s.TakeToken(ctx(t), f.pid, portal.TokenReset, again.Hash)
+	require.ErrorIs(t, err, portal.ErrNotFound, "EndTokens ends them")
+	got, err = s.Login(ctx(t), f.pid, ann.ID)
+	require.NoError(t, err)
+	require.Equal(t, want, got, "no login moves unless the change says so")
+
 	// A contact without a login may share an address with one; a new
 	// contact is decided on an empty state.
 	carl := newContact(t, f.pid)
 	carl.Email = "bob@acme.example"
 	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: carl, If: &portal.ContactState{}}))
 	require.Equal(t, carl, readContact(t, s, f.pid, carl.ID))
+	cs, err = s.ContactsByEmail(ctx(t), f.pid, "bob@acme.example")
+	require.NoError(t, err)
+	require.ElementsMatch(t, []portal.Contact{f.bob, carl}, cs)
+	got, err = s.LoginByEmail(ctx(t), f.pid, "bob@acme.example")
+	require.NoError(t, err)
+	require.Equal(t, f.lb, got, "the address's login stays Bob's")
 }
 
 // covers: A4, S11 (a change decided on what the store no longer holds,
