@@ -31,8 +31,10 @@ const (
 // retry runs fn until it succeeds or fails with an error that again does
 // not accept. Between two runs it pauses (see minPause); when the next
 // pause would take it past budget, counted from the first run, or past
-// ctx's deadline, it returns the last error, and when ctx ends during a
-// pause, ctx's error.
+// ctx's deadline, it returns the last error. When ctx is cancelled it
+// returns ctx's error at once, pause or not; a deadline that a slow
+// machine lets pass anyway still gives the last error, as one reached a
+// pause early would.
 func retry(ctx context.Context, budget time.Duration, fn func() error, again func(error) bool) error {
 	start := time.Now()
 	bound := minPause
@@ -42,7 +44,7 @@ func retry(ctx context.Context, budget time.Duration, fn func() error, again fun
 			return err
 		}
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return ended(ctx, err)
 		}
 		pause := bound/2 + rand.N(bound/2+1)
 		bound = min(2*bound, maxPause)
@@ -56,10 +58,20 @@ func retry(ctx context.Context, budget time.Duration, fn func() error, again fun
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return ctx.Err()
+			return ended(ctx, err)
 		case <-t.C:
 		}
 	}
+}
+
+// ended is what retry returns when ctx has ended after a run failed with
+// last: the last error when the deadline passed, ctx's error when it was
+// cancelled.
+func ended(ctx context.Context, last error) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return last
+	}
+	return ctx.Err()
 }
 
 // retryable reports whether a transaction failed only because another one
