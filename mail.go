@@ -110,10 +110,13 @@ func (p *Portal) queueMail(ctx context.Context, portalID uuid.UUID, kind TokenKi
 // turn comes is dropped unsent: a reset or registration for an e-mail
 // without a login (that is how a request for an unknown e-mail ends), a
 // registration already completed, an invitation or reset of a contact
-// outside the access groups. DeliverMail goes on past a failing mail and
-// returns the first failure, wrapped, after the others. It fails with
-// ErrInternal when no Mailer is configured, and ErrNotFound for an unknown
-// tenant.
+// outside the access groups, a reset or registration whose login moved to
+// another e-mail while its token was made. An invitation whose contact's
+// e-mail changed while its token was made is tried again later, at the
+// new address (an ErrConflict meanwhile). DeliverMail goes on past a
+// failing mail and returns the first failure, wrapped, after the others.
+// It fails with ErrInternal when no Mailer is configured, and ErrNotFound
+// for an unknown tenant.
 //
 // The host calls it on a timer, or starts RunMailDelivery once.
 func (p *Portal) DeliverMail(ctx context.Context, portalID uuid.UUID) (int, error) {
@@ -231,10 +234,50 @@ func (p *Portal) sendQueued(ctx context.Context, m QueuedMail) (bool, error) {
 	if err := p.store.PutToken(ctx, t); err != nil {
 		return false, classify(err)
 	}
+	if err := p.stillAt(ctx, m.Kind, m.PortalID, contactID, email); err != nil {
+		// The token is not mailed: it goes, and an invitation is sent
+		// again later, to the address the contact has then.
+		if _, terr := p.store.TakeToken(ctx, m.PortalID, t.Kind, t.Hash); terr != nil && !isNotFound(terr) {
+			return false, errors.Join(err, classify(terr))
+		}
+		if errors.Is(err, errMoved) && m.Kind != TokenInvitation {
+			return false, nil // a reset or registration of an address nobody logs in with now
+		}
+		return false, err
+	}
 	if err := p.mailer.Send(ctx, p.mailOf(&s, email, tok, t)); err != nil {
 		return false, classify(err)
 	}
 	return true, nil
+}
+
+// errMoved: the address a token was made for is no longer its contact's.
+var errMoved = fmt.Errorf("%w: the contact's e-mail changed while its mail was made; it is sent again", ErrConflict)
+
+// stillAt checks, once the token of a mail to email is stored, that email
+// is still the contact's (an invitation) or its login's (a reset or a
+// registration): read before the token was put, it may have changed in
+// between, and that change had no token to end (A4). A change after this
+// read ends the token itself.
+func (p *Portal) stillAt(ctx context.Context, kind TokenKind, portalID, contactID uuid.UUID, email string) error {
+	now := ""
+	if kind == TokenInvitation {
+		c, err := p.contact(ctx, portalID, contactID)
+		if err != nil && !isNotFound(err) {
+			return classify(err)
+		}
+		now = NormalizeEmail(c.Email)
+	} else {
+		l, err := p.store.Login(ctx, portalID, contactID)
+		if err != nil && !isNotFound(err) {
+			return classify(err)
+		}
+		now = l.Email
+	}
+	if now != NormalizeEmail(email) {
+		return errMoved
+	}
+	return nil
 }
 
 // member reads a contact and reports whether a mail may still go to it:

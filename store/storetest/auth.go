@@ -54,6 +54,7 @@ var authTests = []test{
 	{name: "PasswordResetEndsTheContactsSessions", fn: testPasswordReset},
 	{name: "LoginFollowsTheContactsNewEmail", fn: testEmailChange},
 	{name: "EmailChangeIsDecidedAgainAfterARace", fn: testEmailChangeDecidedAgain},
+	{name: "MailFollowsAnEmailChangeBeforeItsToken", fn: testMailFollowsAnEmailChange},
 	{name: "ResetDuringALoginWithTheOldPasswordWins", fn: testResetDuringLogin},
 	{name: "RehashDuringALoginRefusesNoRightPassword", fn: testRehashDuringLogin},
 	{name: "SingleSignOn", fn: testSingleSignOn},
@@ -975,6 +976,65 @@ func testEmailChangeDecidedAgain(t *testing.T, s portal.Store) {
 	d.login(t, "shared@acme.example")
 	_, err = s.LoginByEmail(ctx(t), d.pid, "robert@acme.example")
 	require.ErrorIs(t, err, portal.ErrNotFound)
+}
+
+// midPutToken is a store that runs its hook, once, right before it stores
+// a token: what another request does between a delivery's read of the
+// address and its token.
+type midPutToken struct {
+	portal.Store
+	hook func()
+}
+
+func (m *midPutToken) PutToken(ctx context.Context, t portal.Token) error {
+	if hook := m.hook; hook != nil {
+		m.hook = nil
+		hook()
+	}
+	return m.Store.PutToken(ctx, t)
+}
+
+// covers: A3, A4 (a token is mailed only to the address it was made for:
+// when the contact's e-mail changes between the delivery's read of it and
+// the token, an invitation goes to the new address later, a reset goes
+// nowhere, and no token made for the old address stays)
+func testMailFollowsAnEmailChange(t *testing.T, s portal.Store) {
+	m := &midPutToken{Store: s}
+	d := newDoor(t, m, nil)
+	tokensLeft := func() int {
+		n, err := s.DeleteExpiredTokens(ctx(t), d.pid, baseTime.AddDate(1, 0, 0))
+		require.NoError(t, err)
+		return n
+	}
+	bob := d.bob
+	move := func(email string) func() {
+		return func() {
+			bob.Email = email
+			_, err := d.p.SaveContact(ctx(t), bob)
+			require.NoError(t, err)
+		}
+	}
+
+	require.NoError(t, d.p.InviteContact(ctx(t), d.pid, d.bob.ID))
+	m.hook = move("robert@acme.example")
+	_, err := d.p.DeliverMail(ctx(t), d.pid)
+	require.ErrorIs(t, err, portal.ErrConflict, "the invitation is sent again later")
+	require.Nil(t, m.hook, "the hook ran")
+	require.Empty(t, d.mail.Sent(), "nothing went to the old address")
+	require.Zero(t, tokensLeft(), "and no token made for it stays")
+	d.clock.advance(time.Hour)
+	require.NoError(t, d.p.AcceptInvitation(ctx(t), d.pid, d.lastToken(t, "robert@acme.example", portal.TokenInvitation), goodPassword))
+	d.login(t, "robert@acme.example")
+
+	before := len(d.mail.Sent())
+	require.NoError(t, d.p.RequestPasswordReset(ctx(t), d.pid, "robert@acme.example"))
+	m.hook = move("bobby@acme.example")
+	_, err = d.p.DeliverMail(ctx(t), d.pid)
+	require.NoError(t, err)
+	require.Nil(t, m.hook, "the hook ran")
+	require.Len(t, d.mail.Sent(), before, "no reset went to an address nobody logs in with now")
+	require.Zero(t, tokensLeft())
+	d.login(t, "bobby@acme.example")
 }
 
 // midLogin is a store that runs a hook once, right after it answers the
