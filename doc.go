@@ -142,7 +142,9 @@
 // Every error wraps one sentinel: [ErrNotFound], [ErrInvalid],
 // [ErrConflict], [ErrForbidden], [ErrPortalDisabled], [ErrUnauthenticated] or
 // [ErrInternal]; only the context's own errors, when the caller's context
-// ends, and the errors of a writer the caller passed come back as they are.
+// ends, and the errors of a writer the caller passed come back as they are
+// (a deadline that ends a store's retries of a write gives the
+// [*BusyError] below).
 // Branch with errors.Is. Validation errors are
 // [*ValidationError] values listing each [*FieldError]. A store's own failure
 // becomes ErrInternal with a generic message; its cause stays reachable for

@@ -9,9 +9,10 @@ import (
 // Sentinel errors. Every error the package returns wraps exactly one of them,
 // so callers branch with errors.Is and never on message text, except two
 // kinds that come back as they are: the context's own (context.Canceled,
-// context.DeadlineExceeded) when the caller's context ends, and an error of
-// an io.Writer the caller passed ([Portal.ExportCSV]). The sentinels'
-// messages are safe to show a customer.
+// context.DeadlineExceeded) when the caller's context ends (a deadline that
+// ends a store's retries of a write gives a [*BusyError] instead), and an
+// error of an io.Writer the caller passed ([Portal.ExportCSV]). The
+// sentinels' messages are safe to show a customer.
 var (
 	// ErrNotFound: the record does not exist, belongs to another portal, or
 	// lies outside the caller's scope. The three are deliberately

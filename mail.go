@@ -112,9 +112,9 @@ func (p *Portal) queueMail(ctx context.Context, portalID uuid.UUID, kind TokenKi
 // registration already completed, an invitation or reset of a contact
 // outside the access groups, a reset or registration whose login moved to
 // another e-mail while its token was made. An invitation whose contact's
-// e-mail changed while its token was made is tried again later, at the
-// new address (an ErrConflict meanwhile). DeliverMail goes on past a
-// failing mail and returns the first failure, wrapped, after the others.
+// e-mail changed while its token was made goes to the new address.
+// DeliverMail goes on past a failing mail and returns the first failure,
+// wrapped, after the others.
 // It fails with ErrInternal when no Mailer is configured, and ErrNotFound
 // for an unknown tenant.
 //
@@ -185,8 +185,21 @@ func (p *Portal) deliver(ctx context.Context, m QueuedMail) (bool, error) {
 }
 
 // sendQueued makes the token of the queued mail m and sends it, unless the
-// mail no longer applies (see DeliverMail).
+// mail no longer applies (see DeliverMail). An invitation whose contact's
+// address changed while its token was made is made again at once, for the
+// new address.
 func (p *Portal) sendQueued(ctx context.Context, m QueuedMail) (bool, error) {
+	for attempt := 1; ; attempt++ {
+		sent, err := p.sendOnce(ctx, m)
+		if !errors.Is(err, errMoved) || attempt == maxAttempts {
+			return sent, err
+		}
+	}
+}
+
+// sendOnce is one try of sendQueued: errMoved when an invitation's
+// address changed while its token was made.
+func (p *Portal) sendOnce(ctx context.Context, m QueuedMail) (bool, error) {
 	s, err := p.store.Settings(ctx, m.PortalID)
 	if err != nil {
 		return false, classify(err)
@@ -235,8 +248,8 @@ func (p *Portal) sendQueued(ctx context.Context, m QueuedMail) (bool, error) {
 		return false, classify(err)
 	}
 	if err := p.stillAt(ctx, m.Kind, m.PortalID, contactID, email); err != nil {
-		// The token is not mailed: it goes, and an invitation is sent
-		// again later, to the address the contact has then.
+		// The token is not mailed: it goes, and an invitation is made
+		// again for the address the contact has now.
 		if _, terr := p.store.TakeToken(ctx, m.PortalID, t.Kind, t.Hash); terr != nil && !isNotFound(terr) {
 			return false, errors.Join(err, classify(terr))
 		}
@@ -252,7 +265,7 @@ func (p *Portal) sendQueued(ctx context.Context, m QueuedMail) (bool, error) {
 }
 
 // errMoved: the address a token was made for is no longer its contact's.
-var errMoved = fmt.Errorf("%w: the contact's e-mail changed while its mail was made; it is sent again", ErrConflict)
+var errMoved = fmt.Errorf("%w: the contact's e-mail kept changing while its mail was made; it is tried again later", ErrConflict)
 
 // stillAt checks, once the token of a mail to email is stored, that email
 // is still the contact's (an invitation) or its login's (a reset or a

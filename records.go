@@ -333,9 +333,9 @@ func (p *Portal) putContact(ctx context.Context, c Contact) error {
 }
 
 // contactChange decides what follows from c's e-mail, normalised, once it
-// is not the stored contact's: the links mailed to the old one (tokens)
-// end, and the contact's login, if it has one, takes the new one, unless
-// another contact's login has it (S11).
+// is not the stored contact's or its login's: the links mailed to the old
+// one (tokens) end, and the contact's login, if it has one, takes the new
+// one, unless another contact's login has it (S11).
 func (p *Portal) contactChange(ctx context.Context, c Contact) (ContactChange, error) {
 	email := NormalizeEmail(c.Email)
 	ch := ContactChange{Contact: c, If: &ContactState{}}
@@ -364,6 +364,7 @@ func (p *Portal) contactChange(ctx context.Context, c Contact) (ContactChange, e
 		return ContactChange{}, classify(err)
 	}
 	ch.LoginEmail = email
+	ch.EndTokens = true // mailed to the login's old address
 	return ch, nil
 }
 

@@ -73,6 +73,10 @@ func TestWritesCheckTheContactsLastCommittedEmail(t *testing.T) {
 				require.ErrorIs(t, <-done, portal.ErrConflict, "the e-mail it was decided on is no longer the contact's")
 				_, err = st.LoginByEmail(ctx, pid, c.Email)
 				require.ErrorIs(t, err, portal.ErrNotFound, "no login under the old e-mail")
+				got, err := st.Contacts(ctx, pid, []uuid.UUID{c.ID})
+				require.NoError(t, err)
+				require.Len(t, got, 1)
+				require.Empty(t, got[0].FirstName, "the refused write changed nothing of the contact")
 			})
 		})
 	}

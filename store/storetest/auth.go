@@ -55,6 +55,7 @@ var authTests = []test{
 	{name: "LoginFollowsTheContactsNewEmail", fn: testEmailChange},
 	{name: "EmailChangeIsDecidedAgainAfterARace", fn: testEmailChangeDecidedAgain},
 	{name: "MailFollowsAnEmailChangeBeforeItsToken", fn: testMailFollowsAnEmailChange},
+	{name: "LoginCatchesUpWithItsContactAndEndsItsLinks", fn: testLoginCatchesUpWithItsContact},
 	{name: "ResetDuringALoginWithTheOldPasswordWins", fn: testResetDuringLogin},
 	{name: "RehashDuringALoginRefusesNoRightPassword", fn: testRehashDuringLogin},
 	{name: "SingleSignOn", fn: testSingleSignOn},
@@ -996,12 +997,12 @@ func (m *midPutToken) PutToken(ctx context.Context, t portal.Token) error {
 
 // covers: A3, A4 (a token is mailed only to the address it was made for:
 // when the contact's e-mail changes between the delivery's read of it and
-// the token, an invitation goes to the new address later, a reset goes
-// nowhere, and no token made for the old address stays)
+// the token, an invitation goes to the new address, a reset goes nowhere,
+// and no token made for the old address stays)
 func testMailFollowsAnEmailChange(t *testing.T, s portal.Store) {
 	m := &midPutToken{Store: s}
 	d := newDoor(t, m, nil)
-	tokensLeft := func() int {
+	tokensLeft := func() int { // counted by ending them
 		n, err := s.DeleteExpiredTokens(ctx(t), d.pid, baseTime.AddDate(1, 0, 0))
 		require.NoError(t, err)
 		return n
@@ -1017,13 +1018,15 @@ func testMailFollowsAnEmailChange(t *testing.T, s portal.Store) {
 
 	require.NoError(t, d.p.InviteContact(ctx(t), d.pid, d.bob.ID))
 	m.hook = move("robert@acme.example")
-	_, err := d.p.DeliverMail(ctx(t), d.pid)
-	require.ErrorIs(t, err, portal.ErrConflict, "the invitation is sent again later")
+	n, err := d.p.DeliverMail(ctx(t), d.pid)
+	require.NoError(t, err)
 	require.Nil(t, m.hook, "the hook ran")
-	require.Empty(t, d.mail.Sent(), "nothing went to the old address")
-	require.Zero(t, tokensLeft(), "and no token made for it stays")
-	d.clock.advance(time.Hour)
-	require.NoError(t, d.p.AcceptInvitation(ctx(t), d.pid, d.lastToken(t, "robert@acme.example", portal.TokenInvitation), goodPassword))
+	require.Equal(t, 1, n)
+	sent := d.mail.Sent()
+	require.Len(t, sent, 1, "one mail, and none to the old address")
+	require.Equal(t, "robert@acme.example", sent[0].To)
+	require.NoError(t, d.p.AcceptInvitation(ctx(t), d.pid, sent[0].Token, goodPassword))
+	require.Zero(t, tokensLeft(), "no token made for the old address stays")
 	d.login(t, "robert@acme.example")
 
 	before := len(d.mail.Sent())
@@ -1035,6 +1038,26 @@ func testMailFollowsAnEmailChange(t *testing.T, s portal.Store) {
 	require.Len(t, d.mail.Sent(), before, "no reset went to an address nobody logs in with now")
 	require.Zero(t, tokensLeft())
 	d.login(t, "bobby@acme.example")
+}
+
+// covers: A4 (a login left behind at an old address, by a host that wrote
+// its contact through the store alone, follows the contact's address at
+// its next save, and the links mailed to the old address end with it)
+func testLoginCatchesUpWithItsContact(t *testing.T, s portal.Store) {
+	d := newDoor(t, s, nil)
+	old := d.invited(t, d.ann)
+	ann := d.ann
+	ann.Email = "ann.new@acme.example"
+	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: ann}))
+	require.NoError(t, d.p.RequestPasswordReset(ctx(t), d.pid, old))
+	link := d.lastToken(t, old, portal.TokenReset)
+
+	ann.FirstName = "Annie"
+	_, err := d.p.SaveContact(ctx(t), ann)
+	require.NoError(t, err)
+	d.login(t, "ann.new@acme.example")
+	require.ErrorIs(t, d.p.ResetPassword(ctx(t), d.pid, link, "a brand new passphrase"), portal.ErrInvalid,
+		"the link mailed to the login's old address ends")
 }
 
 // midLogin is a store that runs a hook once, right after it answers the

@@ -299,7 +299,8 @@ func testQueryReference(t *testing.T, s portal.Store) {
 				det, err := p.TicketDetail(ctx(t), v, id)
 				require.NoError(t, err)
 				for _, m := range det.Conversation {
-					orig := messages[m.ID]
+					orig, ok := messages[m.ID]
+					require.True(t, ok, "message %s is the dataset's", m.ID)
 					assert.False(t, orig.Kind.Internal(), "internal message %s shown", m.ID)
 					assert.False(t, strings.HasSuffix(orig.From, "@"+portaltest.InternalDomain), "internal sender shown")
 				}
