@@ -204,18 +204,12 @@ func TestMigrations(t *testing.T) {
 func TestMigrationUpgradesTenants(t *testing.T) {
 	eachDialect(t, func(t *testing.T, d dialect) {
 		ctx := context.Background()
-		dsn := d.fresh(t)
-		db := d.db(t, dsn)
-		st, err := sqlstore.Open(ctx, db, d.name)
-		require.NoError(t, err)
-		at := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
-		pid := uuid.Must(portal.NewID())
-		require.NoError(t, st.CreateTenant(ctx, portal.Tenant{ID: pid, Name: "Old", CreatedAt: at}, portal.DefaultSettings()))
-		c := portal.Contact{ID: uuid.Must(portal.NewID()), PortalID: pid, Email: "a@b.example", CreatedAt: at, UpdatedAt: at}
-		require.NoError(t, st.PutContact(ctx, portal.ContactChange{Contact: c}))
+		f := d.withTenant(t, time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
+		db, pid := f.db, f.pid
+		c := f.contact(t, "a@b.example")
 		downTo(t, db, d.name, 1) // as an older release left it
 
-		st, err = sqlstore.Open(ctx, d.db(t, dsn), d.name)
+		st, err := sqlstore.Open(ctx, d.db(t, f.dsn), d.name)
 		require.NoError(t, err)
 		var generation int64
 		require.NoError(t, db.QueryRow(sqlstore.Rebind(d.name, "SELECT generation FROM generations WHERE portal_id = ?"), pid[:]).Scan(&generation))
@@ -238,13 +232,8 @@ func TestMigrationUpgradesTenants(t *testing.T) {
 func TestMigrationIndexesOldContacts(t *testing.T) {
 	eachDialect(t, func(t *testing.T, d dialect) {
 		ctx := context.Background()
-		dsn := d.fresh(t)
-		db := d.db(t, dsn)
-		st, err := sqlstore.Open(ctx, db, d.name)
-		require.NoError(t, err)
-		at := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
-		pid := uuid.Must(portal.NewID())
-		require.NoError(t, st.CreateTenant(ctx, portal.Tenant{ID: pid, Name: "Old", CreatedAt: at}, portal.DefaultSettings()))
+		f := d.withTenant(t, time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
+		db, st, pid, at, dsn := f.db, f.st, f.pid, f.at, f.dsn
 		list := portal.ContactList{ID: uuid.Must(portal.NewID()), PortalID: pid, Name: "Customers"}
 		require.NoError(t, st.PutContactList(ctx, list))
 		const n = 1203
@@ -259,7 +248,7 @@ func TestMigrationIndexesOldContacts(t *testing.T) {
 		}
 		downTo(t, db, d.name, 3) // as a release before the indexes left it
 
-		st, err = sqlstore.Open(ctx, d.db(t, dsn), d.name)
+		st, err := sqlstore.Open(ctx, d.db(t, dsn), d.name)
 		require.NoError(t, err)
 		for _, i := range []int{0, 1, 600, n - 1} {
 			found, err := st.ContactsByEmail(ctx, pid, fmt.Sprintf("kunde%d@firma.example", i))

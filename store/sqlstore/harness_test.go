@@ -10,11 +10,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/google/uuid"
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
 
+	"github.com/stretchr/testify/require"
+
+	"github.com/helpdeskkit/portal"
 	"github.com/helpdeskkit/portal/store/sqlstore"
 )
 
@@ -59,6 +64,37 @@ func unset(t testing.TB, env, name string) {
 		t.Fatalf("%s is not set: CI must test %s", env, name)
 	}
 	t.Logf("%s is not set: %s tests skip", env, name)
+}
+
+// fresh is an empty database of a dialect, opened as a Store that holds
+// one tenant, made at "at".
+type fresh struct {
+	dsn string
+	db  *sql.DB
+	st  *sqlstore.Store
+	pid uuid.UUID
+	at  time.Time
+}
+
+// withTenant opens a fresh database of d and a Store on it, and creates a
+// tenant.
+func (d dialect) withTenant(t *testing.T, at time.Time) fresh {
+	t.Helper()
+	f := fresh{dsn: d.fresh(t), pid: uuid.Must(portal.NewID()), at: at}
+	f.db = d.db(t, f.dsn)
+	var err error
+	f.st, err = sqlstore.Open(context.Background(), f.db, d.name)
+	require.NoError(t, err)
+	require.NoError(t, f.st.CreateTenant(context.Background(), portal.Tenant{ID: f.pid, Name: "T", CreatedAt: at}, portal.DefaultSettings()))
+	return f
+}
+
+// contact stores a contact of f's tenant with the given e-mail.
+func (f fresh) contact(t *testing.T, email string) portal.Contact {
+	t.Helper()
+	c := portal.Contact{ID: uuid.Must(portal.NewID()), PortalID: f.pid, Email: email, CreatedAt: f.at, UpdatedAt: f.at}
+	require.NoError(t, f.st.PutContact(context.Background(), portal.ContactChange{Contact: c}))
+	return c
 }
 
 // open opens a fresh database of d and a Store on it.

@@ -45,14 +45,9 @@ func TestWritesCheckTheContactsLastCommittedEmail(t *testing.T) {
 					t.Skip("SQLite runs one writer at a time: no write waits for another's lock")
 				}
 				ctx := context.Background()
-				db := d.db(t, d.fresh(t))
-				st, err := sqlstore.Open(ctx, db, d.name)
-				require.NoError(t, err)
-				at := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
-				pid := uuid.Must(portal.NewID())
-				require.NoError(t, st.CreateTenant(ctx, portal.Tenant{ID: pid, Name: "T", CreatedAt: at}, portal.DefaultSettings()))
-				c := portal.Contact{ID: uuid.Must(portal.NewID()), PortalID: pid, Email: "ann@acme.example", CreatedAt: at, UpdatedAt: at}
-				require.NoError(t, st.PutContact(ctx, portal.ContactChange{Contact: c}))
+				f := d.withTenant(t, time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC))
+				db, st, pid := f.db, f.st, f.pid
+				c := f.contact(t, "ann@acme.example")
 
 				// Another writer holds the contact and changes its e-mail.
 				holder, err := db.BeginTx(ctx, nil)

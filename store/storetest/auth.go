@@ -920,37 +920,47 @@ func testEmailChange(t *testing.T, s portal.Store) {
 	d.login(t, email)
 }
 
-// midPutContact is a store that runs its hook, once, right before it
-// writes a contact: what another request does between Portal's reads and
-// its write.
-type midPutContact struct {
+// racer is a store that runs a hook, once, right before it writes a
+// contact (beforeContact) or a token (beforeToken): what another request
+// does between Portal's reads and its write.
+type racer struct {
 	portal.Store
-	hook func()
+	beforeContact, beforeToken func()
 }
 
-func (m *midPutContact) PutContact(ctx context.Context, c portal.ContactChange) error {
-	if hook := m.hook; hook != nil {
-		m.hook = nil
-		hook()
+func (r *racer) PutContact(ctx context.Context, c portal.ContactChange) error {
+	runOnce(&r.beforeContact)
+	return r.Store.PutContact(ctx, c)
+}
+
+func (r *racer) PutToken(ctx context.Context, t portal.Token) error {
+	runOnce(&r.beforeToken)
+	return r.Store.PutToken(ctx, t)
+}
+
+// runOnce runs *hook, when set, after clearing it.
+func runOnce(hook *func()) {
+	if h := *hook; h != nil {
+		*hook = nil
+		h()
 	}
-	return m.Store.PutContact(ctx, c)
 }
 
 // covers: A4, S11 (an e-mail change decided on a login or an address that
 // changed before it was written is decided again on what they are now)
 func testEmailChangeDecidedAgain(t *testing.T, s portal.Store) {
-	m := &midPutContact{Store: s}
+	m := &racer{Store: s}
 	d := newDoor(t, m, nil)
 
 	// Bob accepts his invitation meanwhile: his new login follows too.
 	require.NoError(t, d.p.InviteContact(ctx(t), d.pid, d.bob.ID))
 	tok := d.lastToken(t, d.bob.Email, portal.TokenInvitation)
-	m.hook = func() { require.NoError(t, d.p.AcceptInvitation(ctx(t), d.pid, tok, goodPassword)) }
+	m.beforeContact = func() { require.NoError(t, d.p.AcceptInvitation(ctx(t), d.pid, tok, goodPassword)) }
 	bob := d.bob
 	bob.Email = "robert@acme.example"
 	_, err := d.p.SaveContact(ctx(t), bob)
 	require.NoError(t, err)
-	require.Nil(t, m.hook, "the hook ran")
+	require.Nil(t, m.beforeContact, "the hook ran")
 	d.login(t, "robert@acme.example")
 	_, err = s.LoginByEmail(ctx(t), d.pid, "bob@acme.example")
 	require.ErrorIs(t, err, portal.ErrNotFound, "no login under the old address")
@@ -958,7 +968,7 @@ func testEmailChangeDecidedAgain(t *testing.T, s portal.Store) {
 	// Bob's login takes the address Ann asks for meanwhile: Ann's change
 	// is refused naming "email", and nothing of hers changes.
 	annEmail := d.invited(t, d.ann)
-	m.hook = func() {
+	m.beforeContact = func() {
 		bob.Email = "shared@acme.example"
 		_, err := d.p.SaveContact(ctx(t), bob)
 		require.NoError(t, err)
@@ -966,7 +976,7 @@ func testEmailChangeDecidedAgain(t *testing.T, s portal.Store) {
 	ann := d.ann
 	ann.Email, ann.FirstName = "Shared@acme.example", "Annie"
 	_, err = d.p.SaveContact(ctx(t), ann)
-	require.Nil(t, m.hook, "the hook ran")
+	require.Nil(t, m.beforeContact, "the hook ran")
 	var ce *portal.ConflictError
 	require.ErrorAs(t, err, &ce)
 	require.Equal(t, "email", ce.Field)
@@ -979,28 +989,12 @@ func testEmailChangeDecidedAgain(t *testing.T, s portal.Store) {
 	require.ErrorIs(t, err, portal.ErrNotFound)
 }
 
-// midPutToken is a store that runs its hook, once, right before it stores
-// a token: what another request does between a delivery's read of the
-// address and its token.
-type midPutToken struct {
-	portal.Store
-	hook func()
-}
-
-func (m *midPutToken) PutToken(ctx context.Context, t portal.Token) error {
-	if hook := m.hook; hook != nil {
-		m.hook = nil
-		hook()
-	}
-	return m.Store.PutToken(ctx, t)
-}
-
 // covers: A3, A4 (a token is mailed only to the address it was made for:
 // when the contact's e-mail changes between the delivery's read of it and
 // the token, an invitation goes to the new address, a reset goes nowhere,
 // and no token made for the old address stays)
 func testMailFollowsAnEmailChange(t *testing.T, s portal.Store) {
-	m := &midPutToken{Store: s}
+	m := &racer{Store: s}
 	d := newDoor(t, m, nil)
 	tokensLeft := func() int { // counted by ending them
 		n, err := s.DeleteExpiredTokens(ctx(t), d.pid, baseTime.AddDate(1, 0, 0))
@@ -1017,10 +1011,10 @@ func testMailFollowsAnEmailChange(t *testing.T, s portal.Store) {
 	}
 
 	require.NoError(t, d.p.InviteContact(ctx(t), d.pid, d.bob.ID))
-	m.hook = move("robert@acme.example")
+	m.beforeToken = move("robert@acme.example")
 	n, err := d.p.DeliverMail(ctx(t), d.pid)
 	require.NoError(t, err)
-	require.Nil(t, m.hook, "the hook ran")
+	require.Nil(t, m.beforeToken, "the hook ran")
 	require.Equal(t, 1, n)
 	sent := d.mail.Sent()
 	require.Len(t, sent, 1, "one mail, and none to the old address")
@@ -1031,10 +1025,10 @@ func testMailFollowsAnEmailChange(t *testing.T, s portal.Store) {
 
 	before := len(d.mail.Sent())
 	require.NoError(t, d.p.RequestPasswordReset(ctx(t), d.pid, "robert@acme.example"))
-	m.hook = move("bobby@acme.example")
+	m.beforeToken = move("bobby@acme.example")
 	_, err = d.p.DeliverMail(ctx(t), d.pid)
 	require.NoError(t, err)
-	require.Nil(t, m.hook, "the hook ran")
+	require.Nil(t, m.beforeToken, "the hook ran")
 	require.Len(t, d.mail.Sent(), before, "no reset went to an address nobody logs in with now")
 	require.Zero(t, tokensLeft())
 	d.login(t, "bobby@acme.example")
