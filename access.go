@@ -146,6 +146,25 @@ type Decision struct {
 	Reason string
 }
 
+// covers reports whether a ticket is in the scope (S4): associated with
+// the contact, or with the company whose tickets it sees. Stores apply the
+// same rule to a TicketQuery's ContactID and CompanyID.
+func (d Decision) covers(t *Ticket) bool {
+	for _, id := range t.ContactIDs {
+		if id == d.ContactID {
+			return true
+		}
+	}
+	if d.CompanyID != uuid.Nil {
+		for _, id := range t.CompanyIDs {
+			if id == d.CompanyID {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Decide returns the scope of contact c, whose primary company is co (nil
 // for none).
 func (a *AccessPolicy) Decide(c *Contact, co *Company, now time.Time) (Decision, error) {

@@ -228,7 +228,7 @@ func (p *Portal) Explain(ctx context.Context, portalID, contactID, ticketID uuid
 
 func explain(r *request, rd *renderer, t *Ticket) Explanation {
 	e := Explanation{Scope: r.scope}
-	if !inScope(t, r.scope) {
+	if !r.scope.covers(t) {
 		e.Rule = r.scope.Rule
 		e.Reason = "the ticket is not associated with the contact"
 		if r.scope.CompanyID != uuid.Nil {

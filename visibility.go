@@ -51,28 +51,10 @@ func (p *Portal) visibleTicket(ctx context.Context, r *request, rd *renderer, id
 	} else if err != nil {
 		return Ticket{}, classify(err)
 	}
-	if !inScope(&t, r.scope) || !r.rules.visibility.Match(&t, rd.env(r.now)) {
+	if !r.scope.covers(&t) || !r.rules.visibility.Match(&t, rd.env(r.now)) {
 		return Ticket{}, notFound
 	}
 	return t, nil
-}
-
-// inScope reports whether a ticket is in a contact's scope (S4): associated
-// with the contact, or with the company whose tickets it sees.
-func inScope(t *Ticket, d Decision) bool {
-	for _, id := range t.ContactIDs {
-		if id == d.ContactID {
-			return true
-		}
-	}
-	if d.CompanyID != uuid.Nil {
-		for _, id := range t.CompanyIDs {
-			if id == d.CompanyID {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // portalThread returns the thread a contact sees (S9): the oldest of those
