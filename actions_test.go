@@ -126,15 +126,14 @@ func (s *faultyStore) SubmitTicket(ctx context.Context, c portal.SubmitChange) (
 	return uuid.Nil, false, s.injected()
 }
 
-func (s *faultyStore) Register(ctx context.Context, c portal.RegisterChange) (uuid.UUID, error) {
+func (s *faultyStore) Register(ctx context.Context, c portal.RegisterChange) error {
 	if s.fail.Load() {
-		return uuid.Nil, s.injected()
+		return s.injected()
 	}
-	id, err := s.Store.Register(ctx, c)
-	if err != nil || !s.lost.Load() {
-		return id, err
+	if err := s.Store.Register(ctx, c); err != nil || !s.lost.Load() {
+		return err
 	}
-	return uuid.Nil, s.injected()
+	return s.injected()
 }
 
 // faultyBlobs fails every Put after the first ok ones, having written part

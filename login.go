@@ -256,11 +256,14 @@ func (p *Portal) ssoRegister(ctx context.Context, s *Settings, portalID uuid.UUI
 			return Login{}, err
 		}
 		l.ConsentVersion, l.ConsentAt = ConsentVersion(s.Consent), now
-		l.ContactID, err = p.store.Register(ctx, RegisterChange{Contact: c, Login: l})
+		ch, err := p.registration(ctx, c, l)
 		if err != nil {
+			return Login{}, err
+		}
+		if err := p.store.Register(ctx, ch); err != nil {
 			return p.ssoRaced(ctx, portalID, email, err)
 		}
-		return l, nil
+		return ch.Login, nil
 	}
 	if err := p.store.CreateLogin(ctx, l); err != nil {
 		return p.ssoRaced(ctx, portalID, email, err)

@@ -107,7 +107,11 @@ func (p *Portal) Register(ctx context.Context, portalID uuid.UUID, r Registratio
 			return err
 		}
 		l = Login{PortalID: portalID, Email: email, ConsentVersion: version, ConsentAt: now, CreatedAt: now, UpdatedAt: now}
-		_, err = p.store.Register(ctx, RegisterChange{Contact: c, Login: l})
+		ch, err := p.registration(ctx, c, l)
+		if err != nil {
+			return err
+		}
+		err = p.store.Register(ctx, ch)
 		switch {
 		case err == nil:
 			return p.queueMail(ctx, portalID, TokenRegistration, uuid.Nil, email)
@@ -123,4 +127,21 @@ func (p *Portal) Register(ctx context.Context, portalID uuid.UUID, r Registratio
 		// again, so that this registration's consent is recorded and its
 		// mail sent. A registration that truly failed is tried once more.
 	}
+}
+
+// registration decides whose login the first registration of an e-mail
+// makes (A2, and a first single sign-on): the tenant's contact with the
+// e-mail, of several the lowest ID, else c, a new contact. l is the login,
+// of c.Email.
+func (p *Portal) registration(ctx context.Context, c Contact, l Login) (RegisterChange, error) {
+	cs, err := p.store.ContactsByEmail(ctx, c.PortalID, l.Email)
+	if err != nil {
+		return RegisterChange{}, classify(err)
+	}
+	ch := RegisterChange{Contact: c, New: true, Login: l}
+	if len(cs) > 0 {
+		ch.Contact, ch.New = cs[0], false
+	}
+	ch.Login.ContactID = ch.Contact.ID
+	return ch, nil
 }

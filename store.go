@@ -187,15 +187,16 @@ type LoginStore interface {
 	Login(ctx context.Context, portalID, contactID uuid.UUID) (Login, error)
 	// LoginByEmail returns the login whose Email equals email exactly.
 	LoginByEmail(ctx context.Context, portalID uuid.UUID, email string) (Login, error)
-	// Register writes a self-registration (A2) in one atomic step: it
-	// finds the tenant's contact with c.Login.Email (normalised; of several,
-	// the lowest ID), or stores c.Contact when there is none; stores
-	// c.Login as that contact's. It returns the contact's ID.
-	// When the e-mail or the contact already has a login it writes nothing
-	// and returns an error wrapping ErrConflict. Of concurrent
-	// registrations of one e-mail, one writes and the others conflict: one
-	// contact and one login between them, or none when the step fails.
-	Register(ctx context.Context, c RegisterChange) (contactID uuid.UUID, err error)
+	// Register writes a self-registration (A2) in one atomic step: c.Login
+	// as the login of c.Contact, and c.Contact itself when c.New. It
+	// writes nothing and returns an error wrapping ErrConflict when the
+	// tenant has a login with c.Login.Email or of the contact; when c.New
+	// and the tenant has a contact of that ID; when not c.New and the
+	// stored contact is gone or its e-mail, normalised by NormalizeEmail,
+	// is no longer c.Login.Email. Of concurrent registrations of one
+	// e-mail, one writes and the others conflict: one contact and one
+	// login between them, or none when the step fails.
+	Register(ctx context.Context, c RegisterChange) error
 	// AddLoginFailure adds one to the Failures of the contact's login and
 	// sets its FailedAt to at, in one atomic step (concurrent failures are
 	// all counted), and returns the new count. ErrNotFound when there is
@@ -204,11 +205,15 @@ type LoginStore interface {
 }
 
 // RegisterChange is a self-registration as LoginStore.Register writes it.
-// The ContactID of Login is set by the store to the contact's. Its mail
-// (and the mail's token) comes after, from the mail queue.
+// Portal chose the contact: the tenant's contact with the e-mail (of
+// several, the lowest ID), or a new one. Its mail (and the mail's token)
+// comes after, from the mail queue.
 type RegisterChange struct {
-	Contact Contact // stored when no contact has the e-mail
-	Login   Login
+	// Contact is the contact the login is for: stored with it when New,
+	// else the stored contact as Portal read it.
+	Contact Contact
+	New     bool
+	Login   Login // its ContactID is Contact.ID
 }
 
 // TokenStore keeps single-use tokens: invitations, registrations and

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"maps"
 	"slices"
 	"time"
 
@@ -59,23 +58,25 @@ func (s *Store) idsFor(portalID uuid.UUID) *ids {
 
 // Register implements portal.LoginStore: under the tenant's write lock
 // and then the identity lock, as PutContact takes them.
-func (s *Store) Register(_ context.Context, c portal.RegisterChange) (uuid.UUID, error) {
-	var cid uuid.UUID
-	err := s.write(c.Login.PortalID, func(t *tenant) error {
+func (s *Store) Register(_ context.Context, c portal.RegisterChange) error {
+	pid, cid, email := c.Login.PortalID, c.Contact.ID, c.Login.Email
+	return s.write(pid, func(t *tenant) error {
 		s.idmu.Lock()
 		defer s.idmu.Unlock()
-		x := s.idsFor(c.Login.PortalID)
-		if _, ok := x.byEmail[c.Login.Email]; ok {
-			return fmt.Errorf("memstore: login %q: %w", c.Login.Email, portal.ErrConflict)
-		}
-		cid = c.Contact.ID
-		if have := t.byEmail[c.Login.Email]; len(have) > 0 {
-			cid = slices.MinFunc(slices.Collect(maps.Keys(have)), func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+		x := s.idsFor(pid)
+		if _, ok := x.byEmail[email]; ok {
+			return fmt.Errorf("memstore: login %q: %w", email, portal.ErrConflict)
 		}
 		if _, ok := x.logins[cid]; ok {
 			return fmt.Errorf("memstore: login of %s: %w", cid, portal.ErrConflict)
 		}
-		if cid == c.Contact.ID {
+		old, had := t.contacts[cid]
+		switch {
+		case c.New && had:
+			return fmt.Errorf("memstore: contact %s exists: %w", cid, portal.ErrConflict)
+		case !c.New && (!had || portal.NormalizeEmail(old.Email) != email):
+			return fmt.Errorf("memstore: contact %s: its e-mail changed: %w", cid, portal.ErrConflict)
+		case c.New:
 			ct := c.Contact.Clone()
 			t.contacts[ct.ID] = ct
 			t.indexContact(ct)
@@ -83,13 +84,9 @@ func (s *Store) Register(_ context.Context, c portal.RegisterChange) (uuid.UUID,
 		l := c.Login
 		l.ContactID = cid
 		x.logins[cid] = l
-		x.byEmail[l.Email] = cid
+		x.byEmail[email] = cid
 		return nil
 	})
-	if err != nil {
-		return uuid.Nil, err
-	}
-	return cid, nil
 }
 
 // set is a set of record IDs.

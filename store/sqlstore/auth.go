@@ -175,16 +175,16 @@ func insertLogin(ctx context.Context, t tx, l portal.Login) error {
 // Register implements portal.LoginStore, in one transaction. Of two
 // concurrent registrations of one e-mail, both may store a contact, but
 // the second login breaks the logins' unique e-mail index and its
-// transaction, contact and all, rolls back.
-func (s *Store) Register(ctx context.Context, c portal.RegisterChange) (uuid.UUID, error) {
-	pid := c.Login.PortalID
-	putContact, err := s.docWrite(ctx, "contacts", pid, c.Contact.ID, contactDoc{Contact: c.Contact, Properties: props(c.Contact.Properties)},
+// transaction, contact and all, rolls back. A known contact is locked,
+// and its e-mail read under the lock, against a PutContact changing it.
+func (s *Store) Register(ctx context.Context, c portal.RegisterChange) error {
+	pid, cid := c.Login.PortalID, c.Contact.ID
+	putContact, err := s.docWrite(ctx, "contacts", pid, cid, contactDoc{Contact: c.Contact, Properties: props(c.Contact.Properties)},
 		contactCols(c.Contact))
 	if err != nil {
-		return uuid.Nil, mapErr("register", err)
+		return mapErr("register", err)
 	}
-	cid := c.Contact.ID
-	err = s.write(ctx, "register", pid, func(t tx) error {
+	return s.write(ctx, "register", pid, func(t tx) error {
 		var one int
 		switch err := t.row(ctx, "SELECT 1 FROM logins WHERE portal_id = ? AND email = ?", id(pid), text(c.Login.Email)).Scan(&one); {
 		case err == nil:
@@ -192,16 +192,20 @@ func (s *Store) Register(ctx context.Context, c portal.RegisterChange) (uuid.UUI
 		case !isNoRows(err):
 			return err
 		}
-		var b []byte
-		err := t.row(ctx, "SELECT contact_id FROM contact_emails WHERE portal_id = ? AND email = ? ORDER BY contact_id LIMIT 1",
-			id(pid), text(c.Login.Email)).Scan(&b)
-		switch {
-		case err == nil:
-			if cid, err = uuidOf(b); err != nil {
+		if c.New {
+			switch err := t.row(ctx, "SELECT 1 FROM contacts WHERE portal_id = ? AND id = ?", id(pid), id(cid)).Scan(&one); {
+			case err == nil:
+				return fmt.Errorf("%w: contact %s exists", portal.ErrConflict, cid)
+			case !isNoRows(err):
 				return err
 			}
-			// Found unlocked: the contact's e-mail is read again under its
-			// lock, against a PutContact changing it meanwhile.
+			if err := putContact(t); err != nil {
+				return err
+			}
+			if err := indexContact(ctx, t, c.Contact); err != nil {
+				return err
+			}
+		} else {
 			if err := lockContact(ctx, t, pid, cid); err != nil {
 				return err
 			}
@@ -211,27 +215,13 @@ func (s *Store) Register(ctx context.Context, c portal.RegisterChange) (uuid.UUI
 				return err
 			}
 			if email != c.Login.Email {
-				return fmt.Errorf("%w: contact %s: its e-mail changed meanwhile", portal.ErrConflict, cid)
-			}
-		case !isNoRows(err):
-			return err
-		default:
-			cid = c.Contact.ID
-			if err := putContact(t); err != nil {
-				return err
-			}
-			if err := indexContact(ctx, t, c.Contact); err != nil {
-				return err
+				return fmt.Errorf("%w: contact %s: its e-mail changed", portal.ErrConflict, cid)
 			}
 		}
 		l := c.Login
 		l.ContactID = cid
 		return insertLogin(ctx, t, l)
 	})
-	if err != nil {
-		return uuid.Nil, err
-	}
-	return cid, nil
 }
 
 // SetLoginPassword implements portal.LoginStore: one UPDATE of the

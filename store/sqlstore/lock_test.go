@@ -33,10 +33,8 @@ func TestWritesCheckTheContactsLastCommittedEmail(t *testing.T) {
 			return st.PutContact(context.Background(), portal.ContactChange{Contact: c, If: &portal.ContactState{Email: c.Email}})
 		}},
 		{"Register", "SELECT 1 FROM contacts ", func(st *sqlstore.Store, c portal.Contact) error {
-			other := portal.Contact{ID: uuid.Must(portal.NewID()), PortalID: c.PortalID, Email: c.Email, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
-			_, err := st.Register(context.Background(), portal.RegisterChange{Contact: other,
-				Login: portal.Login{PortalID: c.PortalID, Email: c.Email, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}})
-			return err
+			return st.Register(context.Background(), portal.RegisterChange{Contact: c,
+				Login: portal.Login{PortalID: c.PortalID, ContactID: c.ID, Email: c.Email, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}})
 		}},
 	} {
 		t.Run(w.name, func(t *testing.T) {

@@ -50,6 +50,7 @@ var authTests = []test{
 	{name: "AClientFailingOnManyLoginsIsSlowed", fn: testClientThrottle},
 	{name: "MailsToAnAddressAreLimited", fn: testMailLimit},
 	{name: "ConcurrentFirstRegistrationsMakeOneContact", fn: testRegisterRace},
+	{name: "RegistrationChoosesTheContactWithTheLowestID", fn: testRegisterChoosesTheContact},
 	{name: "RaisedParametersRehashOnLogin", fn: testRehash},
 	{name: "PasswordResetEndsTheContactsSessions", fn: testPasswordReset},
 	{name: "LoginFollowsTheContactsNewEmail", fn: testEmailChange},
@@ -715,44 +716,86 @@ func testMailLimit(t *testing.T, s portal.Store) {
 }
 
 // Register writes a registration whole, or nothing: a new contact with its
-// login; a login of the contact that has the e-mail (the lowest
-// ID of those that do); a conflict, writing nothing, when the e-mail has a
-// login already.
+// login, or a login of a known contact that still has the e-mail; a
+// conflict, writing nothing, when the e-mail or the contact has a login,
+// when a new contact's ID is taken, or when a known contact is gone or has
+// another e-mail now.
 // covers: A2, X8
 func testRegisterStore(t *testing.T, s portal.Store) {
 	pid := newTenant(t, s)
-	ids := ascendingIDs(t, 4)
-	reg := func(cid uuid.UUID, email string) (uuid.UUID, error) {
-		return s.Register(ctx(t), portal.RegisterChange{
-			Contact: portal.Contact{ID: cid, PortalID: pid, Email: email, FirstName: "New", CreatedAt: at(1), UpdatedAt: at(1)},
-			Login:   portal.Login{PortalID: pid, Email: email, ConsentVersion: "v1", ConsentAt: at(1), CreatedAt: at(1), UpdatedAt: at(1)},
-		})
+	contact := func(email string) portal.Contact {
+		return portal.Contact{ID: newID(t), PortalID: pid, Email: email, FirstName: "New", CreatedAt: at(1), UpdatedAt: at(1)}
 	}
-	got, err := reg(ids[0], "new@example.com")
-	require.NoError(t, err)
-	assert.Equal(t, ids[0], got, "a new contact")
-	c, err := getContact(ctx(t), s, pid, ids[0])
-	require.NoError(t, err)
-	assert.Equal(t, "new@example.com", c.Email)
+	change := func(c portal.Contact, isNew bool, email string) portal.RegisterChange {
+		return portal.RegisterChange{Contact: c, New: isNew, Login: portal.Login{PortalID: pid, ContactID: c.ID, Email: email,
+			ConsentVersion: "v1", ConsentAt: at(1), CreatedAt: at(1), UpdatedAt: at(1)}}
+	}
+	fresh := contact("New@Example.com")
+	require.NoError(t, s.Register(ctx(t), change(fresh, true, "new@example.com")))
+	require.Equal(t, normContact(fresh), normContact(readContact(t, s, pid, fresh.ID)), "a new contact")
 	l, err := s.LoginByEmail(ctx(t), pid, "new@example.com")
 	require.NoError(t, err)
-	assert.Equal(t, ids[0], l.ContactID)
-	assert.Equal(t, "v1", l.ConsentVersion)
-
-	// Two contacts have an e-mail and no login: the lower ID gets it.
-	for _, cid := range []uuid.UUID{ids[2], ids[1]} {
-		require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: portal.Contact{ID: cid, PortalID: pid, Email: "known@example.com", CreatedAt: at(2), UpdatedAt: at(2)}}))
-	}
-	got, err = reg(ids[3], "known@example.com")
+	require.Equal(t, change(fresh, true, "new@example.com").Login, l)
+	cs, err := s.ContactsByEmail(ctx(t), pid, "new@example.com")
 	require.NoError(t, err)
-	assert.Equal(t, ids[1], got, "the known contact with the lowest ID")
-	_, err = getContact(ctx(t), s, pid, ids[3])
-	require.ErrorIs(t, err, portal.ErrNotFound, "no new contact")
+	require.Len(t, cs, 1, "indexed")
+	require.Equal(t, fresh.ID, cs[0].ID)
 
-	_, err = reg(ids[3], "new@example.com")
-	require.ErrorIs(t, err, portal.ErrConflict, "the e-mail has a login")
-	_, err = getContact(ctx(t), s, pid, ids[3])
-	require.ErrorIs(t, err, portal.ErrNotFound, "nothing written")
+	known, moved, gone := contact("Known@Example.com"), contact("moved@example.com"), contact("gone@example.com")
+	for _, c := range []portal.Contact{known, moved} {
+		require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: c}))
+	}
+	require.NoError(t, s.Register(ctx(t), change(known, false, "known@example.com")))
+	l, err = s.Login(ctx(t), pid, known.ID)
+	require.NoError(t, err)
+	require.Equal(t, "known@example.com", l.Email, "a known contact's login")
+	require.Equal(t, normContact(known), normContact(readContact(t, s, pid, known.ID)), "the contact as it was")
+
+	for name, ch := range map[string]portal.RegisterChange{
+		"the e-mail has a login":      change(contact("other@example.com"), true, "new@example.com"),
+		"the contact has a login":     change(known, false, "known@example.com"),
+		"a new contact's ID is taken": change(portal.Contact{ID: moved.ID, PortalID: pid, Email: "x@example.com"}, true, "x@example.com"),
+		"the known contact is gone":   change(gone, false, "gone@example.com"),
+		"its e-mail is another now":   change(moved, false, "was@example.com"),
+	} {
+		require.ErrorIs(t, s.Register(ctx(t), ch), portal.ErrConflict, name)
+		_, err := s.LoginByEmail(ctx(t), pid, ch.Login.Email)
+		if ch.Login.Email != "new@example.com" && ch.Login.Email != "known@example.com" {
+			require.ErrorIs(t, err, portal.ErrNotFound, "%s: no login", name)
+		}
+		if ch.New && ch.Contact.ID != moved.ID {
+			_, err := getContact(ctx(t), s, pid, ch.Contact.ID)
+			require.ErrorIs(t, err, portal.ErrNotFound, "%s: no contact", name)
+		}
+	}
+	require.Equal(t, normContact(moved), normContact(readContact(t, s, pid, moved.ID)), "a taken ID's contact stays")
+	_, err = s.Login(ctx(t), pid, moved.ID)
+	require.ErrorIs(t, err, portal.ErrNotFound)
+}
+
+// A first registration of an e-mail that contacts share is the login of
+// the one with the lowest ID; of an unknown e-mail, a new contact's.
+// covers: A2
+func testRegisterChoosesTheContact(t *testing.T, s portal.Store) {
+	d := newDoor(t, s, func(st *portal.Settings) {
+		st.Access = portal.Access{Mode: portal.SelfRegistration, Auth: portal.PasswordAuth}
+	})
+	ids := ascendingIDs(t, 3)
+	for _, cid := range []uuid.UUID{ids[2], ids[1]} { // the host's IDs: through the store
+		require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: portal.Contact{ID: cid, PortalID: d.pid,
+			Email: "Shared@Example.com", CreatedAt: baseTime, UpdatedAt: baseTime}}))
+	}
+	require.NoError(t, d.p.Register(ctx(t), d.pid, portal.Registration{Email: "shared@example.COM", Consent: true}))
+	l, err := s.LoginByEmail(ctx(t), d.pid, "shared@example.com")
+	require.NoError(t, err)
+	require.Equal(t, ids[1], l.ContactID, "the lowest ID of the contacts with the e-mail")
+
+	require.NoError(t, d.p.Register(ctx(t), d.pid, portal.Registration{Email: "nobody@example.com", FirstName: "Nils", Consent: true}))
+	l, err = s.LoginByEmail(ctx(t), d.pid, "nobody@example.com")
+	require.NoError(t, err)
+	c, err := d.p.Contact(ctx(t), d.pid, l.ContactID)
+	require.NoError(t, err)
+	require.Equal(t, []string{"nobody@example.com", "Nils"}, []string{c.Email, c.FirstName}, "a new contact")
 }
 
 // Concurrent first registrations of one unknown e-mail, through the Portal,
