@@ -256,14 +256,25 @@ func (p *Portal) ssoRegister(ctx context.Context, s *Settings, portalID uuid.UUI
 			return Login{}, err
 		}
 		l.ConsentVersion, l.ConsentAt = ConsentVersion(s.Consent), now
-		ch, err := p.registration(ctx, c, l)
-		if err != nil {
-			return Login{}, err
+		for attempt := 1; ; attempt++ {
+			ch, taken, err := p.registration(ctx, c, l)
+			switch {
+			case err != nil:
+				return Login{}, err
+			case taken:
+				return Login{}, errLoginElsewhere
+			}
+			err = p.store.Register(ctx, ch)
+			if err == nil {
+				return ch.Login, nil
+			}
+			// Lost to a concurrent first sign-on (its login is used), or
+			// the contact's e-mail changed meanwhile (decided again).
+			got, rerr := p.ssoRaced(ctx, portalID, email, err)
+			if rerr == nil || !lostRace(err) || attempt == maxAttempts {
+				return got, rerr
+			}
 		}
-		if err := p.store.Register(ctx, ch); err != nil {
-			return p.ssoRaced(ctx, portalID, email, err)
-		}
-		return ch.Login, nil
 	}
 	if err := p.store.CreateLogin(ctx, l); err != nil {
 		return p.ssoRaced(ctx, portalID, email, err)
@@ -281,7 +292,11 @@ func (p *Portal) ssoRaced(ctx context.Context, portalID uuid.UUID, email string,
 	}
 	got, err := p.store.LoginByEmail(ctx, portalID, email)
 	if err != nil {
-		return Login{}, fmt.Errorf("%w: the contact has a login under another e-mail", ErrConflict)
+		return Login{}, errLoginElsewhere
 	}
 	return got, nil
 }
+
+// errLoginElsewhere: a first sign-on's contact has a login under another
+// e-mail.
+var errLoginElsewhere = fmt.Errorf("%w: the contact has a login under another e-mail", ErrConflict)

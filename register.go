@@ -82,7 +82,7 @@ func (p *Portal) Register(ctx context.Context, portalID uuid.UUID, r Registratio
 		return err
 	}
 	version := ConsentVersion(s.Consent)
-	for again := false; ; again = true {
+	for attempt := 1; ; attempt++ {
 		l, err := p.store.LoginByEmail(ctx, portalID, email)
 		switch {
 		case err == nil && l.PasswordHash == "":
@@ -107,41 +107,49 @@ func (p *Portal) Register(ctx context.Context, portalID uuid.UUID, r Registratio
 			return err
 		}
 		l = Login{PortalID: portalID, Email: email, ConsentVersion: version, ConsentAt: now, CreatedAt: now, UpdatedAt: now}
-		ch, err := p.registration(ctx, c, l)
-		if err != nil {
+		ch, taken, err := p.registration(ctx, c, l)
+		switch {
+		case err != nil:
 			return err
+		case taken:
+			return nil // the answer does not say
 		}
 		err = p.store.Register(ctx, ch)
-		switch {
-		case err == nil:
+		if err == nil {
 			return p.queueMail(ctx, portalID, TokenRegistration, uuid.Nil, email)
-		case (again || unwritten(err)) && !lostRace(err):
-			return classify(err)
-		case again:
-			// The contact has a login under another e-mail: the answer
-			// does not say.
-			return nil
 		}
 		// Registered a moment ago by another request, or by this one if
-		// the store failed after its commit (a lost acknowledgement): look
-		// again, so that this registration's consent is recorded and its
-		// mail sent. A registration that truly failed is tried once more.
+		// the store failed after its commit (a lost acknowledgement), or
+		// the contact's e-mail changed meanwhile: look again, so that this
+		// registration's consent is recorded and its mail sent. A
+		// registration that truly failed is tried once more.
+		if again := lostRace(err) || attempt == 1 && !unwritten(err); !again || attempt == maxAttempts {
+			return classify(err)
+		}
 	}
 }
 
 // registration decides whose login the first registration of an e-mail
 // makes (A2, and a first single sign-on): the tenant's contact with the
 // e-mail, of several the lowest ID, else c, a new contact. l is the login,
-// of c.Email.
-func (p *Portal) registration(ctx context.Context, c Contact, l Login) (RegisterChange, error) {
+// of c.Email. taken reports that the contact with the e-mail has a login
+// already, under another e-mail: no registration of this one can make it
+// one.
+func (p *Portal) registration(ctx context.Context, c Contact, l Login) (ch RegisterChange, taken bool, err error) {
 	cs, err := p.store.ContactsByEmail(ctx, c.PortalID, l.Email)
 	if err != nil {
-		return RegisterChange{}, classify(err)
+		return RegisterChange{}, false, classify(err)
 	}
-	ch := RegisterChange{Contact: c, New: true, Login: l}
+	ch = RegisterChange{Contact: c, New: true, Login: l}
 	if len(cs) > 0 {
 		ch.Contact, ch.New = cs[0], false
+		switch _, err := p.store.Login(ctx, c.PortalID, ch.Contact.ID); {
+		case err == nil:
+			return RegisterChange{}, true, nil
+		case !isNotFound(err):
+			return RegisterChange{}, false, classify(err)
+		}
 	}
 	ch.Login.ContactID = ch.Contact.ID
-	return ch, nil
+	return ch, false, nil
 }

@@ -179,10 +179,14 @@ func insertLogin(ctx context.Context, t tx, l portal.Login) error {
 // and its e-mail read under the lock, against a PutContact changing it.
 func (s *Store) Register(ctx context.Context, c portal.RegisterChange) error {
 	pid, cid := c.Login.PortalID, c.Contact.ID
-	putContact, err := s.docWrite(ctx, "contacts", pid, cid, contactDoc{Contact: c.Contact, Properties: props(c.Contact.Properties)},
-		contactCols(c.Contact))
-	if err != nil {
-		return mapErr("register", err)
+	var putContact func(tx) error
+	if c.New {
+		var err error
+		putContact, err = s.docWrite(ctx, "contacts", pid, cid, contactDoc{Contact: c.Contact, Properties: props(c.Contact.Properties)},
+			contactCols(c.Contact))
+		if err != nil {
+			return mapErr("register", err)
+		}
 	}
 	return s.write(ctx, "register", pid, func(t tx) error {
 		var one int

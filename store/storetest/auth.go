@@ -51,6 +51,7 @@ var authTests = []test{
 	{name: "MailsToAnAddressAreLimited", fn: testMailLimit},
 	{name: "ConcurrentFirstRegistrationsMakeOneContact", fn: testRegisterRace},
 	{name: "RegistrationChoosesTheContactWithTheLowestID", fn: testRegisterChoosesTheContact},
+	{name: "RegistrationIsDecidedAgainAfterARace", fn: testRegisterDecidedAgain},
 	{name: "RaisedParametersRehashOnLogin", fn: testRehash},
 	{name: "PasswordResetEndsTheContactsSessions", fn: testPasswordReset},
 	{name: "LoginFollowsTheContactsNewEmail", fn: testEmailChange},
@@ -745,6 +746,12 @@ func testRegisterStore(t *testing.T, s portal.Store) {
 	for _, c := range []portal.Contact{known, moved} {
 		require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: c}))
 	}
+	// A contact whose login is under another e-mail than its own.
+	loggedIn := contact("first@example.com")
+	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: loggedIn}))
+	require.NoError(t, s.CreateLogin(ctx(t), change(loggedIn, false, "first@example.com").Login))
+	loggedIn.Email = "second@example.com"
+	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: loggedIn}))
 	require.NoError(t, s.Register(ctx(t), change(known, false, "known@example.com")))
 	l, err = s.Login(ctx(t), pid, known.ID)
 	require.NoError(t, err)
@@ -753,7 +760,7 @@ func testRegisterStore(t *testing.T, s portal.Store) {
 
 	for name, ch := range map[string]portal.RegisterChange{
 		"the e-mail has a login":      change(contact("other@example.com"), true, "new@example.com"),
-		"the contact has a login":     change(known, false, "known@example.com"),
+		"the contact has a login":     change(loggedIn, false, "second@example.com"),
 		"a new contact's ID is taken": change(portal.Contact{ID: moved.ID, PortalID: pid, Email: "x@example.com"}, true, "x@example.com"),
 		"the known contact is gone":   change(gone, false, "gone@example.com"),
 		"its e-mail is another now":   change(moved, false, "was@example.com"),
@@ -796,6 +803,61 @@ func testRegisterChoosesTheContact(t *testing.T, s portal.Store) {
 	c, err := d.p.Contact(ctx(t), d.pid, l.ContactID)
 	require.NoError(t, err)
 	require.Equal(t, []string{"nobody@example.com", "Nils"}, []string{c.Email, c.FirstName}, "a new contact")
+}
+
+// covers: A2, S11 (a first registration, or a first single sign-on, whose
+// chosen contact's e-mail changes before it is written is decided again,
+// and a new contact gets the login; a contact whose login is under
+// another e-mail than its own gets none: a registration's answer does not
+// say so, a sign-on's does)
+func testRegisterDecidedAgain(t *testing.T, s portal.Store) {
+	m := &racer{Store: s}
+	d := newDoor(t, m, func(st *portal.Settings) {
+		st.Access = portal.Access{Mode: portal.SelfRegistration, Auth: portal.PasswordAuth}
+	})
+	leaves := func(c portal.Contact) func() {
+		return func() {
+			c.Email = "elsewhere." + c.Email
+			_, err := d.p.SaveContact(ctx(t), c)
+			require.NoError(t, err)
+		}
+	}
+	newcomer := func(email string, was uuid.UUID) {
+		t.Helper()
+		l, err := s.LoginByEmail(ctx(t), d.pid, portal.NormalizeEmail(email))
+		require.NoError(t, err, "a login of %s was made", email)
+		require.NotEqual(t, was, l.ContactID, "by a new contact: the old one has another e-mail now")
+		_, err = s.Login(ctx(t), d.pid, was)
+		require.ErrorIs(t, err, portal.ErrNotFound)
+	}
+	m.beforeRegister = leaves(d.bob)
+	require.NoError(t, d.p.Register(ctx(t), d.pid, portal.Registration{Email: d.bob.Email, FirstName: "Newcomer", Consent: true}))
+	require.Nil(t, m.beforeRegister, "the hook ran")
+	newcomer(d.bob.Email, d.bob.ID)
+
+	// Ann's login is under her old e-mail; her contact has a new one.
+	ann := d.ann
+	require.NoError(t, s.CreateLogin(ctx(t), portal.Login{PortalID: d.pid, ContactID: ann.ID,
+		Email: portal.NormalizeEmail(ann.Email), CreatedAt: baseTime, UpdatedAt: baseTime}))
+	ann.Email = "ann.contact@acme.example"
+	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: ann}))
+	before := len(d.sent(t))
+	require.NoError(t, d.p.Register(ctx(t), d.pid, portal.Registration{Email: ann.Email, Consent: true}),
+		"the answer does not say")
+	require.Len(t, d.sent(t), before, "and nothing is sent")
+	_, err := s.LoginByEmail(ctx(t), d.pid, ann.Email)
+	require.ErrorIs(t, err, portal.ErrNotFound)
+
+	d.set(t, func(st *portal.Settings) { st.Access.Auth = portal.SingleSignOn })
+	m.beforeRegister = leaves(d.carl)
+	_, _, err = d.p.SSOLogin(ctx(t), d.pid, portal.Identity{Email: d.carl.Email, EmailVerified: true, Consent: true})
+	require.NoError(t, err)
+	require.Nil(t, m.beforeRegister, "the hook ran")
+	newcomer(d.carl.Email, d.carl.ID)
+	_, _, err = d.p.SSOLogin(ctx(t), d.pid, portal.Identity{Email: ann.Email, EmailVerified: true, Consent: true})
+	require.ErrorIs(t, err, portal.ErrConflict, "the contact logs in under another e-mail")
+	_, err = s.LoginByEmail(ctx(t), d.pid, ann.Email)
+	require.ErrorIs(t, err, portal.ErrNotFound)
 }
 
 // Concurrent first registrations of one unknown e-mail, through the Portal,
@@ -964,11 +1026,17 @@ func testEmailChange(t *testing.T, s portal.Store) {
 }
 
 // racer is a store that runs a hook, once, right before it writes a
-// contact (beforeContact) or a token (beforeToken): what another request
-// does between Portal's reads and its write.
+// contact (beforeContact), a token (beforeToken) or a registration
+// (beforeRegister): what another request does between Portal's reads and
+// its write.
 type racer struct {
 	portal.Store
-	beforeContact, beforeToken func()
+	beforeContact, beforeToken, beforeRegister func()
+}
+
+func (r *racer) Register(ctx context.Context, c portal.RegisterChange) error {
+	runOnce(&r.beforeRegister)
+	return r.Store.Register(ctx, c)
 }
 
 func (r *racer) PutContact(ctx context.Context, c portal.ContactChange) error {
