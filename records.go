@@ -310,23 +310,36 @@ func (p *Portal) SaveContact(ctx context.Context, c Contact) (Contact, error) {
 	if err := ps.err(); err != nil {
 		return Contact{}, err
 	}
-	if err := p.putContact(ctx, c); err != nil {
+	var stored *Contact
+	if !created {
+		stored = &old
+	}
+	if err := p.putContact(ctx, c, stored); err != nil {
 		return Contact{}, err
 	}
 	return c.Clone(), nil
 }
 
-// putContact writes a contact with what follows from its e-mail (A4),
-// deciding again when the contact or its login changed between the reads
-// it decided on and the store's write, which checks them.
-func (p *Portal) putContact(ctx context.Context, c Contact) error {
+// putContact writes a contact with what follows from its e-mail (A4).
+// stored is the contact as the caller read it (nil: there is none). When
+// the contact or its login changed before the store's write, which checks
+// them, the contact is read again and the change decided again.
+func (p *Portal) putContact(ctx context.Context, c Contact, stored *Contact) error {
 	for attempt := 1; ; attempt++ {
-		ch, err := p.contactChange(ctx, c)
+		ch, err := p.contactChange(ctx, c, stored)
 		if err != nil {
 			return err
 		}
 		err = p.store.PutContact(ctx, ch)
 		if !lostRace(err) || attempt == maxAttempts {
+			return classify(err)
+		}
+		switch now, err := p.contact(ctx, c.PortalID, c.ID); {
+		case err == nil:
+			stored = &now
+		case isNotFound(err):
+			stored = nil
+		default:
 			return classify(err)
 		}
 	}
@@ -336,15 +349,12 @@ func (p *Portal) putContact(ctx context.Context, c Contact) error {
 // is not the stored contact's or its login's: the links mailed to the old
 // one (tokens) end, and the contact's login, if it has one, takes the new
 // one, unless another contact's login has it (S11).
-func (p *Portal) contactChange(ctx context.Context, c Contact) (ContactChange, error) {
+func (p *Portal) contactChange(ctx context.Context, c Contact, stored *Contact) (ContactChange, error) {
 	email := NormalizeEmail(c.Email)
 	ch := ContactChange{Contact: c, If: &ContactState{}}
-	switch old, err := p.contact(ctx, c.PortalID, c.ID); {
-	case err == nil:
-		ch.If.Email = NormalizeEmail(old.Email)
+	if stored != nil {
+		ch.If.Email = NormalizeEmail(stored.Email)
 		ch.EndTokens = ch.If.Email != email
-	case !isNotFound(err):
-		return ContactChange{}, classify(err)
 	}
 	l, err := p.store.Login(ctx, c.PortalID, c.ID)
 	switch {

@@ -54,18 +54,24 @@ func indexContact(ctx context.Context, t tx, c portal.Contact) error {
 // that no other login has the new one.
 func followEmail(ctx context.Context, t tx, ch portal.ContactChange) error {
 	c := ch.Contact
+	var login []byte // the login's e-mail, read once for both checks
+	hasLogin := false
+	if ch.If != nil || ch.LoginEmail != "" {
+		switch err := t.row(ctx, "SELECT email FROM logins WHERE portal_id = ? AND contact_id = ?"+t.d.forUpdate(),
+			id(c.PortalID), id(c.ID)).Scan(&login); {
+		case err == nil:
+			hasLogin = true
+		case !isNoRows(err):
+			return err
+		}
+	}
 	if ch.If != nil {
 		was, err := optText(t.row(ctx, "SELECT email FROM contact_emails WHERE portal_id = ? AND contact_id = ?"+t.d.forUpdate(),
 			id(c.PortalID), id(c.ID)))
 		if err != nil {
 			return err
 		}
-		login, err := optText(t.row(ctx, "SELECT email FROM logins WHERE portal_id = ? AND contact_id = ?"+t.d.forUpdate(),
-			id(c.PortalID), id(c.ID)))
-		if err != nil {
-			return err
-		}
-		if was != ch.If.Email || login != ch.If.Login {
+		if was != ch.If.Email || string(login) != ch.If.Login {
 			return fmt.Errorf("%w: contact %s: changed since it was read", portal.ErrConflict, c.ID)
 		}
 	}
@@ -74,16 +80,11 @@ func followEmail(ctx context.Context, t tx, ch portal.ContactChange) error {
 			return err
 		}
 	}
-	if ch.LoginEmail == "" {
+	switch {
+	case ch.LoginEmail == "":
 		return nil
-	}
-	var one int
-	switch err := t.row(ctx, "SELECT 1 FROM logins WHERE portal_id = ? AND contact_id = ?"+t.d.forUpdate(),
-		id(c.PortalID), id(c.ID)).Scan(&one); {
-	case isNoRows(err):
+	case !hasLogin:
 		return fmt.Errorf("%w: contact %s: no login", portal.ErrConflict, c.ID)
-	case err != nil:
-		return err
 	}
 	var other []byte
 	err := t.row(ctx, "SELECT contact_id FROM logins WHERE portal_id = ? AND email = ?", id(c.PortalID), text(ch.LoginEmail)).Scan(&other)
