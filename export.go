@@ -64,12 +64,16 @@ func (p *Portal) ExportCSV(ctx context.Context, v Viewer, lq ListQuery, w io.Wri
 	if !validDelimiter(delim) {
 		return 0, invalid("delimiter", fmt.Sprintf("%q cannot separate CSV cells", delim))
 	}
-	r, rd, err := p.beginView(ctx, v)
+	r, err := p.begin(ctx, v)
 	if err != nil {
 		return 0, err
 	}
 	lq.Cursor, lq.Limit = "", exportPage
 	q, cols, _, err := p.ticketQuery(r, lq)
+	if err != nil {
+		return 0, err
+	}
+	rd, err := p.renderer(ctx, r) // once the query is valid
 	if err != nil {
 		return 0, err
 	}

@@ -62,7 +62,7 @@ type ListQuery struct {
 // ErrForbidden for the organization view without the right to it, and
 // ErrInvalid naming the field for a bad query or cursor.
 func (p *Portal) ListTickets(ctx context.Context, v Viewer, lq ListQuery) (TicketView, error) {
-	r, rd, err := p.beginView(ctx, v)
+	r, err := p.begin(ctx, v)
 	if err != nil {
 		return TicketView{}, err
 	}
@@ -73,6 +73,10 @@ func (p *Portal) ListTickets(ctx context.Context, v Viewer, lq ListQuery) (Ticke
 	var page TicketPage
 	if err := p.store.QueryTickets(ctx, q, &page); err != nil {
 		return TicketView{}, classify(err)
+	}
+	rd, err := p.renderer(ctx, r)
+	if err != nil {
+		return TicketView{}, err
 	}
 	if err := rd.prefetch(&page, cols); err != nil {
 		return TicketView{}, err
