@@ -17,6 +17,52 @@ import (
 	"github.com/helpdeskkit/portal/store/memstore"
 )
 
+// covers: A3, A4, S13 (what a LoginChange changes: only the fields it
+// names, in the order of its fields; a write-back only over its checked
+// hash)
+func TestLoginChangeApply(t *testing.T) {
+	at := func(m int) time.Time { return time.Date(2026, 12, 5, 9, m, 0, 0, time.UTC) }
+	stored := portal.Login{PortalID: uuid.New(), ContactID: uuid.New(), Email: "ann@acme.example",
+		PasswordHash: "$argon2id$old", Failures: 3, FailedAt: at(1), ConsentVersion: "sha256:a", ConsentAt: at(0),
+		CreatedAt: at(0), UpdatedAt: at(0)}
+	with := func(f func(l *portal.Login)) portal.Login { l := stored; f(&l); return l }
+	for _, tc := range []struct {
+		name   string
+		change portal.LoginChange
+		want   portal.Login
+	}{
+		{"nothing", portal.LoginChange{At: at(9)}, stored},
+		{"password", portal.LoginChange{At: at(9), Password: "$argon2id$new"}, with(func(l *portal.Login) {
+			l.PasswordHash, l.Failures, l.FailedAt, l.UpdatedAt = "$argon2id$new", 0, time.Time{}, at(9)
+		})},
+		{"write-back", portal.LoginChange{At: at(9), IfPassword: "$argon2id$old", Password: "$argon2id$old"}, with(func(l *portal.Login) {
+			l.Failures, l.FailedAt, l.UpdatedAt = 0, time.Time{}, at(9)
+		})},
+		{"consent", portal.LoginChange{At: at(9), Consent: "sha256:b"}, with(func(l *portal.Login) {
+			l.ConsentVersion, l.ConsentAt, l.UpdatedAt = "sha256:b", at(9), at(9)
+		})},
+		{"failure", portal.LoginChange{At: at(9), Failed: true}, with(func(l *portal.Login) {
+			l.Failures, l.FailedAt = 4, at(9)
+		})},
+		{"password, then a failure", portal.LoginChange{At: at(9), Password: "$argon2id$new", Failed: true}, with(func(l *portal.Login) {
+			l.PasswordHash, l.Failures, l.FailedAt, l.UpdatedAt = "$argon2id$new", 1, at(9), at(9)
+		})},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := tc.change.Apply(stored)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+	for _, checked := range []string{"$argon2id$other", "$argon2id$old "} {
+		_, err := portal.LoginChange{At: at(9), IfPassword: checked, Password: "$argon2id$new"}.Apply(stored)
+		assert.ErrorIs(t, err, portal.ErrConflict, "checked against %q", checked)
+	}
+	bare := with(func(l *portal.Login) { l.PasswordHash = "" })
+	_, err := portal.LoginChange{At: at(9), IfPassword: "$argon2id$old", Password: "$argon2id$old"}.Apply(bare)
+	assert.ErrorIs(t, err, portal.ErrConflict, "a login without a password never has the checked hash")
+}
+
 // covers: S13 (the consent version changes with the texts and only with
 // them)
 func TestConsentVersionFollowsTheTexts(t *testing.T) {

@@ -318,7 +318,7 @@ func (p *Portal) setPassword(ctx context.Context, portalID uuid.UUID, kind Token
 	case err != nil:
 		return refuse(classify(err))
 	default:
-		if err := p.store.SetLoginPassword(ctx, portalID, c.ID, encoded, now); err != nil {
+		if _, err := p.store.UpdateLogin(ctx, LoginChange{PortalID: portalID, ContactID: c.ID, At: now, Password: encoded}); err != nil {
 			return refuse(classify(err))
 		}
 	}

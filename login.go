@@ -70,8 +70,8 @@ func (p *Portal) Login(ctx context.Context, portalID uuid.UUID, email, password 
 	// wrong counts a failure of the login and the client, and answers as
 	// for a wrong password.
 	wrong := func() (string, Session, error) {
-		if _, err := p.store.AddLoginFailure(ctx, portalID, l.ContactID, now); err != nil && !isNotFound(err) {
-			return "", Session{}, classify(err)
+		if err := p.loginFailed(ctx, l, now); err != nil {
+			return "", Session{}, err
 		}
 		if err := p.failed(ctx, portalID, keys, now); err != nil {
 			return "", Session{}, err
@@ -117,10 +117,20 @@ func (p *Portal) Login(ctx context.Context, portalID uuid.UUID, email, password 
 	return tok, sess, nil
 }
 
+// loginFailed counts a failed password login of l (A4); a login deleted
+// meanwhile has nothing to count.
+func (p *Portal) loginFailed(ctx context.Context, l Login, now time.Time) error {
+	_, err := p.store.UpdateLogin(ctx, LoginChange{PortalID: l.PortalID, ContactID: l.ContactID, At: now, Failed: true})
+	if err != nil && !isNotFound(err) {
+		return classify(err)
+	}
+	return nil
+}
+
 // loginSucceeded records the success of a login whose password was checked
 // against l.PasswordHash: it ends the throttling and stores hash (a rehash,
 // or the checked hash), only while the stored hash is still the checked one
-// (LoginStore.LoginSucceeded), so that a login checked against an old hash
+// (LoginChange.IfPassword), so that a login checked against an old hash
 // never writes it back. When the hash changed meanwhile, the password is
 // checked once more against the new one: after another login's rehash (or
 // a reset to the same password) it is still right; after a reset to another
@@ -128,7 +138,8 @@ func (p *Portal) Login(ctx context.Context, portalID uuid.UUID, email, password 
 func (p *Portal) loginSucceeded(ctx context.Context, l Login, password, hash string, now time.Time) error {
 	checked := l.PasswordHash
 	for again := false; ; again = true {
-		err := p.store.LoginSucceeded(ctx, l.PortalID, l.ContactID, checked, hash, now)
+		_, err := p.store.UpdateLogin(ctx, LoginChange{PortalID: l.PortalID, ContactID: l.ContactID, At: now,
+			IfPassword: checked, Password: hash})
 		switch {
 		case err == nil:
 			return nil
@@ -150,8 +161,8 @@ func (p *Portal) loginSucceeded(ctx context.Context, l Login, password, hash str
 			ok, stale = verifyPassword(cur.PasswordHash, password, p.auth.Password)
 		}
 		if !ok {
-			if _, err := p.store.AddLoginFailure(ctx, l.PortalID, l.ContactID, now); err != nil && !isNotFound(err) {
-				return classify(err)
+			if err := p.loginFailed(ctx, l, now); err != nil {
+				return err
 			}
 			return errBadCredentials
 		}

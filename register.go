@@ -88,7 +88,7 @@ func (p *Portal) Register(ctx context.Context, portalID uuid.UUID, r Registratio
 		case err == nil && l.PasswordHash == "":
 			// Registered before (or signed in without consent) and not
 			// completed: the consent is the one accepted now (S13).
-			if err := p.store.SetLoginConsent(ctx, portalID, l.ContactID, version, p.clock()); err != nil {
+			if _, err := p.store.UpdateLogin(ctx, LoginChange{PortalID: portalID, ContactID: l.ContactID, At: p.clock(), Consent: version}); err != nil {
 				return classify(err)
 			}
 			return p.queueMail(ctx, portalID, TokenRegistration, uuid.Nil, email)

@@ -2,6 +2,7 @@ package portal
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -161,28 +162,15 @@ type LoginStore interface {
 	// changed since the caller read it); the check and the write are one
 	// atomic step against PutContact.
 	CreateLogin(ctx context.Context, l Login) error
-	// SetLoginPassword sets the PasswordHash of the contact's login to hash,
-	// ends its throttling (Failures 0, FailedAt zero) and sets its UpdatedAt
-	// to at, in one atomic step, whatever the stored hash was: a password set
-	// with an invitation, registration or reset token wins. It changes no
-	// other field (a read-modify-write of the whole login could undo a
-	// concurrent change). ErrNotFound when there is no such login.
-	SetLoginPassword(ctx context.Context, portalID, contactID uuid.UUID, hash string, at time.Time) error
-	// LoginSucceeded records a successful password login (A4): when the
-	// stored PasswordHash of the contact's login still equals checked (the
-	// hash the password was verified against), it sets PasswordHash to hash
-	// (checked itself, or a rehash with raised parameters), Failures to 0,
-	// FailedAt to zero and UpdatedAt to at. Compare and write are one
-	// atomic step: when the stored hash is another (the password was reset
-	// or rehashed since it was read), it changes nothing and returns an
-	// error wrapping ErrConflict, so that a login checked against an old
-	// hash never writes it back. ErrNotFound when there is no such login.
-	LoginSucceeded(ctx context.Context, portalID, contactID uuid.UUID, checked, hash string, at time.Time) error
-	// SetLoginConsent sets the ConsentVersion of the contact's login to
-	// version, its ConsentAt and UpdatedAt to at (S13: a registration made
-	// again records the consent accepted in it), in one atomic step that
-	// changes no other field. ErrNotFound when there is no such login.
-	SetLoginConsent(ctx context.Context, portalID, contactID uuid.UUID, version string, at time.Time) error
+	// UpdateLogin writes c to the contact's login in one atomic step and
+	// returns the login as written: c.Apply of the stored login. It changes
+	// no field c leaves alone (a read-modify-write of the whole login
+	// outside the step could undo a concurrent change), and concurrent
+	// changes are all applied: concurrent failures are all counted. When
+	// c.Apply refuses the stored login (its PasswordHash is not
+	// c.IfPassword) it changes nothing and returns that error, which wraps
+	// ErrConflict. ErrNotFound when there is no such login.
+	UpdateLogin(ctx context.Context, c LoginChange) (Login, error)
 	// Login returns the login of a contact.
 	Login(ctx context.Context, portalID, contactID uuid.UUID) (Login, error)
 	// LoginByEmail returns the login whose Email equals email exactly.
@@ -197,11 +185,56 @@ type LoginStore interface {
 	// e-mail, one writes and the others conflict: one contact and one
 	// login between them, or none when the step fails.
 	Register(ctx context.Context, c RegisterChange) error
-	// AddLoginFailure adds one to the Failures of the contact's login and
-	// sets its FailedAt to at, in one atomic step (concurrent failures are
-	// all counted), and returns the new count. ErrNotFound when there is
-	// no such login.
-	AddLoginFailure(ctx context.Context, portalID, contactID uuid.UUID, at time.Time) (int, error)
+}
+
+// LoginChange is a change to one login, as LoginStore.UpdateLogin writes
+// it: a password set with a token or written back by a login, a consent
+// recorded, a failed login counted. A field left zero changes nothing.
+type LoginChange struct {
+	PortalID  uuid.UUID
+	ContactID uuid.UUID
+	// At is when: the login's UpdatedAt when Password or Consent is set,
+	// its FailedAt when Failed.
+	At time.Time
+	// IfPassword, when not "", is the PasswordHash the change was decided
+	// on (the hash a password was verified against): the change is written
+	// only while the login still has it, so that a login checked against
+	// an old hash never writes it back over a reset (A4). A login without
+	// a password never has it.
+	IfPassword string
+	// Password, when not "", becomes the PasswordHash, and the login's
+	// throttling ends: Failures 0, FailedAt zero (A3, A4). A password set
+	// with an invitation, registration or reset token names no IfPassword:
+	// it wins over whatever hash is stored.
+	Password string
+	// Consent, when not "", becomes the ConsentVersion, with ConsentAt At:
+	// a registration made again records the consent accepted in it (S13).
+	Consent string
+	// Failed counts a failed login: one more Failure, FailedAt At (A4).
+	Failed bool
+}
+
+// Apply returns l, the stored login, changed by c, in the order of c's
+// fields; or, when l's PasswordHash is not c.IfPassword, an error wrapping
+// ErrConflict. A store writes its answer: the rule lives here alone.
+func (c LoginChange) Apply(l Login) (Login, error) {
+	if c.IfPassword != "" && l.PasswordHash != c.IfPassword {
+		return l, fmt.Errorf("%w: login of %s: the password hash changed", ErrConflict, l.ContactID)
+	}
+	if c.Password != "" {
+		l.PasswordHash, l.Failures, l.FailedAt = c.Password, 0, time.Time{}
+	}
+	if c.Consent != "" {
+		l.ConsentVersion, l.ConsentAt = c.Consent, c.At
+	}
+	if c.Password != "" || c.Consent != "" {
+		l.UpdatedAt = c.At
+	}
+	if c.Failed {
+		l.Failures++
+		l.FailedAt = c.At
+	}
+	return l, nil
 }
 
 // RegisterChange is a self-registration as LoginStore.Register writes it.

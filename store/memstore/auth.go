@@ -243,50 +243,21 @@ func (s *Store) CreateLogin(_ context.Context, l portal.Login) error {
 	return nil
 }
 
-// SetLoginPassword implements portal.LoginStore.
-func (s *Store) SetLoginPassword(_ context.Context, portalID, contactID uuid.UUID, hash string, at time.Time) error {
-	_, err := idsOf(s, portalID, func(x *ids) (struct{}, error) {
-		l, ok := x.logins[contactID]
+// UpdateLogin implements portal.LoginStore: the check and the write are
+// made under the identity lock.
+func (s *Store) UpdateLogin(_ context.Context, c portal.LoginChange) (portal.Login, error) {
+	return idsOf(s, c.PortalID, func(x *ids) (portal.Login, error) {
+		l, ok := x.logins[c.ContactID]
 		if !ok {
-			return struct{}{}, loginNotFound(contactID)
+			return portal.Login{}, loginNotFound(c.ContactID)
 		}
-		l.PasswordHash, l.Failures, l.FailedAt, l.UpdatedAt = hash, 0, time.Time{}, at
-		x.logins[contactID] = l
-		return struct{}{}, nil
+		l, err := c.Apply(l)
+		if err != nil {
+			return portal.Login{}, err
+		}
+		x.logins[c.ContactID] = l
+		return l, nil
 	})
-	return err
-}
-
-// LoginSucceeded implements portal.LoginStore: the compare and the write
-// are made under the identity lock.
-func (s *Store) LoginSucceeded(_ context.Context, portalID, contactID uuid.UUID, checked, hash string, at time.Time) error {
-	_, err := idsOf(s, portalID, func(x *ids) (struct{}, error) {
-		l, ok := x.logins[contactID]
-		if !ok {
-			return struct{}{}, loginNotFound(contactID)
-		}
-		if l.PasswordHash != checked {
-			return struct{}{}, fmt.Errorf("memstore: login of %s: the password hash changed: %w", contactID, portal.ErrConflict)
-		}
-		l.PasswordHash, l.Failures, l.FailedAt, l.UpdatedAt = hash, 0, time.Time{}, at
-		x.logins[contactID] = l
-		return struct{}{}, nil
-	})
-	return err
-}
-
-// SetLoginConsent implements portal.LoginStore.
-func (s *Store) SetLoginConsent(_ context.Context, portalID, contactID uuid.UUID, version string, at time.Time) error {
-	_, err := idsOf(s, portalID, func(x *ids) (struct{}, error) {
-		l, ok := x.logins[contactID]
-		if !ok {
-			return struct{}{}, loginNotFound(contactID)
-		}
-		l.ConsentVersion, l.ConsentAt, l.UpdatedAt = version, at, at
-		x.logins[contactID] = l
-		return struct{}{}, nil
-	})
-	return err
 }
 
 // Login implements portal.LoginStore.
@@ -308,20 +279,6 @@ func (s *Store) LoginByEmail(_ context.Context, portalID uuid.UUID, email string
 			return portal.Login{}, fmt.Errorf("memstore: login %q: %w", email, portal.ErrNotFound)
 		}
 		return x.logins[cid], nil
-	})
-}
-
-// AddLoginFailure implements portal.LoginStore.
-func (s *Store) AddLoginFailure(_ context.Context, portalID, contactID uuid.UUID, at time.Time) (int, error) {
-	return idsOf(s, portalID, func(x *ids) (int, error) {
-		l, ok := x.logins[contactID]
-		if !ok {
-			return 0, loginNotFound(contactID)
-		}
-		l.Failures++
-		l.FailedAt = at
-		x.logins[contactID] = l
-		return l.Failures, nil
 	})
 }
 

@@ -229,56 +229,31 @@ func (s *Store) Register(ctx context.Context, c portal.RegisterChange) error {
 	})
 }
 
-// SetLoginPassword implements portal.LoginStore: one UPDATE of the
-// password's columns, so a concurrent change of the login's other columns
-// stays.
-func (s *Store) SetLoginPassword(ctx context.Context, portalID, contactID uuid.UUID, hash string, at time.Time) error {
-	return s.write(ctx, "set login password", portalID, func(t tx) error {
-		var one int
-		if err := t.row(ctx, "SELECT 1 FROM logins WHERE portal_id = ? AND contact_id = ?"+t.d.forUpdate(),
-			id(portalID), id(contactID)).Scan(&one); err != nil {
-			return err
-		}
-		_, err := t.exec(ctx, "UPDATE logins SET password_hash = ?, failures = 0, failed_at = NULL, updated_at = ? "+
-			"WHERE portal_id = ? AND contact_id = ?", text(hash), at.UnixMicro(), id(portalID), id(contactID))
-		return err
-	})
-}
-
-// LoginSucceeded implements portal.LoginStore: the login's row is locked
+// UpdateLogin implements portal.LoginStore: the login's row is locked
 // (FOR UPDATE where the dialect has it; SQLite's write transactions are
-// serial) and its hash compared before the UPDATE, so that a reset
-// committed meanwhile is seen. The rows an UPDATE affects cannot tell: MySQL
-// counts a row set to the values it has as none.
-func (s *Store) LoginSucceeded(ctx context.Context, portalID, contactID uuid.UUID, checked, hash string, at time.Time) error {
-	return s.write(ctx, "login succeeded", portalID, func(t tx) error {
-		var stored []byte
-		if err := t.row(ctx, "SELECT password_hash FROM logins WHERE portal_id = ? AND contact_id = ?"+t.d.forUpdate(),
-			id(portalID), id(contactID)).Scan(&stored); err != nil {
+// serial) and read before the UPDATE, so that a change committed meanwhile
+// (a reset, another failure) is seen and kept. The rows an UPDATE affects
+// could not tell: MySQL counts a row set to the values it has as none.
+func (s *Store) UpdateLogin(ctx context.Context, c portal.LoginChange) (portal.Login, error) {
+	var l portal.Login
+	err := s.write(ctx, "update login", c.PortalID, func(t tx) error {
+		stored, err := scanLogin(t.row(ctx, "SELECT "+loginCols+" FROM logins WHERE portal_id = ? AND contact_id = ?"+t.d.forUpdate(),
+			id(c.PortalID), id(c.ContactID)))
+		if err != nil {
 			return err
 		}
-		if string(stored) != checked {
-			return fmt.Errorf("%w: login of %s: the password hash changed", portal.ErrConflict, contactID)
-		}
-		_, err := t.exec(ctx, "UPDATE logins SET password_hash = ?, failures = 0, failed_at = NULL, updated_at = ? "+
-			"WHERE portal_id = ? AND contact_id = ?", text(hash), at.UnixMicro(), id(portalID), id(contactID))
-		return err
-	})
-}
-
-// SetLoginConsent implements portal.LoginStore: one UPDATE of the
-// consent's columns.
-func (s *Store) SetLoginConsent(ctx context.Context, portalID, contactID uuid.UUID, version string, at time.Time) error {
-	return s.write(ctx, "set login consent", portalID, func(t tx) error {
-		var one int
-		if err := t.row(ctx, "SELECT 1 FROM logins WHERE portal_id = ? AND contact_id = ?"+t.d.forUpdate(),
-			id(portalID), id(contactID)).Scan(&one); err != nil {
+		if l, err = c.Apply(stored); err != nil {
 			return err
 		}
-		_, err := t.exec(ctx, "UPDATE logins SET consent_version = ?, consent_at = ?, updated_at = ? WHERE portal_id = ? AND contact_id = ?",
-			text(version), at.UnixMicro(), at.UnixMicro(), id(portalID), id(contactID))
+		_, err = t.exec(ctx, "UPDATE logins SET password_hash = ?, failures = ?, failed_at = ?, consent_version = ?, consent_at = ?, updated_at = ? "+
+			"WHERE portal_id = ? AND contact_id = ?", text(l.PasswordHash), l.Failures, optMicros(l.FailedAt),
+			text(l.ConsentVersion), optMicros(l.ConsentAt), l.UpdatedAt.UnixMicro(), id(c.PortalID), id(c.ContactID))
 		return err
 	})
+	if err != nil {
+		return portal.Login{}, err
+	}
+	return l, nil
 }
 
 // scanLogin reads one row of loginCols.
@@ -320,20 +295,6 @@ func (s *Store) Login(ctx context.Context, portalID, contactID uuid.UUID) (porta
 func (s *Store) LoginByEmail(ctx context.Context, portalID uuid.UUID, email string) (portal.Login, error) {
 	l, err := scanLogin(s.row(ctx, "SELECT "+loginCols+" FROM logins WHERE portal_id = ? AND email = ?", id(portalID), text(email)))
 	return l, mapErr("login by e-mail", err)
-}
-
-// AddLoginFailure implements portal.LoginStore: one UPDATE counts the
-// failure, so concurrent ones are all counted.
-func (s *Store) AddLoginFailure(ctx context.Context, portalID, contactID uuid.UUID, at time.Time) (int, error) {
-	var n int
-	err := s.write(ctx, "add login failure", portalID, func(t tx) error {
-		if _, err := t.exec(ctx, "UPDATE logins SET failures = failures + 1, failed_at = ? WHERE portal_id = ? AND contact_id = ?",
-			at.UnixMicro(), id(portalID), id(contactID)); err != nil {
-			return err
-		}
-		return t.row(ctx, "SELECT failures FROM logins WHERE portal_id = ? AND contact_id = ?", id(portalID), id(contactID)).Scan(&n)
-	})
-	return n, err
 }
 
 // AddFailure implements portal.ThrottleStore: one statement makes or

@@ -23,10 +23,10 @@ var identityTests = []test{
 	{name: "LoginEmailAndContactAreUnique", fn: testLoginUnique},
 	{name: "ContactChangeWritesWhatFollowsFromTheEmail", fn: testContactChangeWrites},
 	{name: "ContactChangeIsRefusedWholeWhenItsStateIsStale", fn: testContactChangeChecks},
-	{name: "SetLoginPasswordChangesOnlyThePassword", fn: testSetLoginPassword},
-	{name: "LoginSucceededOnlyOverTheCheckedHash", fn: testLoginSucceeded},
-	{name: "SetLoginConsentChangesOnlyTheConsent", fn: testSetLoginConsent},
-	{name: "ConcurrentLoginSucceededHaveOneWinner", fn: testConcurrentLoginSucceeded},
+	{name: "UpdateLoginPasswordChangesOnlyThePassword", fn: testSetLoginPassword},
+	{name: "UpdateLoginOnlyOverTheCheckedHash", fn: testLoginSucceeded},
+	{name: "UpdateLoginConsentChangesOnlyTheConsent", fn: testSetLoginConsent},
+	{name: "ConcurrentLoginWriteBacksHaveOneWinner", fn: testConcurrentLoginSucceeded},
 	{name: "ConcurrentLoginFailuresAreAllCounted", fn: testConcurrentLoginFailures},
 	{name: "TokenReplacesTheContactsTokenOfItsKind", fn: testTokenReplaces},
 	{name: "TokenIsTakenOnceAndOnlyByItsKindAndTenant", fn: testTakeToken},
@@ -307,21 +307,23 @@ func testSetLoginPassword(t *testing.T, s portal.Store) {
 	require.NoError(t, s.CreateLogin(ctx(t), a))
 	require.NoError(t, s.CreateLogin(ctx(t), b))
 
-	require.NoError(t, s.SetLoginPassword(ctx(t), pid, a.ContactID, "$argon2id$new", at(99)))
+	written, err := s.UpdateLogin(ctx(t), portal.LoginChange{PortalID: pid, ContactID: a.ContactID, At: at(99), Password: "$argon2id$new"})
+	require.NoError(t, err)
 	want := a
 	want.PasswordHash, want.Failures, want.FailedAt, want.UpdatedAt = "$argon2id$new", 0, time.Time{}, at(99)
+	require.Equal(t, want, written, "UpdateLogin returns the login as written")
 	got, err := s.Login(ctx(t), pid, a.ContactID)
 	require.NoError(t, err)
 	require.Equal(t, want, got, "e-mail, consent and creation stay")
 	got, err = s.LoginByEmail(ctx(t), pid, a.Email)
 	require.NoError(t, err)
 	require.Equal(t, want, got)
-	require.NoError(t, s.SetLoginPassword(ctx(t), pid, a.ContactID, "$argon2id$new", at(99)), "setting it again is no error")
+	require.NoError(t, setPassword(t, s, pid, a.ContactID, "$argon2id$new", at(99)), "setting it again is no error")
 
 	got, err = s.Login(ctx(t), pid, b.ContactID)
 	require.NoError(t, err)
 	require.Equal(t, b, got, "another login stays")
-	require.ErrorIs(t, s.SetLoginPassword(ctx(t), pid, newID(t), "$argon2id$x", at(1)), portal.ErrNotFound)
+	require.ErrorIs(t, setPassword(t, s, pid, newID(t), "$argon2id$x", at(1)), portal.ErrNotFound)
 }
 
 // covers: A4 (a login's write-back is a compare-and-swap on the hash it
@@ -332,22 +334,22 @@ func testLoginSucceeded(t *testing.T, s portal.Store) {
 	require.NoError(t, s.CreateLogin(ctx(t), a))
 
 	// The checked hash is stored: the failures end, a rehash is written.
-	require.NoError(t, s.LoginSucceeded(ctx(t), pid, a.ContactID, a.PasswordHash, "$argon2id$raised", at(20)))
+	require.NoError(t, writeBack(t, s, pid, a.ContactID, a.PasswordHash, "$argon2id$raised", at(20)))
 	want := a
 	want.PasswordHash, want.Failures, want.FailedAt, want.UpdatedAt = "$argon2id$raised", 0, time.Time{}, at(20)
 	got, err := s.Login(ctx(t), pid, a.ContactID)
 	require.NoError(t, err)
 	require.Equal(t, want, got)
-	require.NoError(t, s.LoginSucceeded(ctx(t), pid, a.ContactID, want.PasswordHash, want.PasswordHash, at(20)),
+	require.NoError(t, writeBack(t, s, pid, a.ContactID, want.PasswordHash, want.PasswordHash, at(20)),
 		"a success that changes nothing is no error")
 
 	// A reset replaced the hash: the stale login's write-back is refused.
-	require.NoError(t, s.SetLoginPassword(ctx(t), pid, a.ContactID, "$argon2id$reset", at(30)))
-	err = s.LoginSucceeded(ctx(t), pid, a.ContactID, "$argon2id$raised", "$argon2id$raised", at(31))
+	require.NoError(t, setPassword(t, s, pid, a.ContactID, "$argon2id$reset", at(30)))
+	err = writeBack(t, s, pid, a.ContactID, "$argon2id$raised", "$argon2id$raised", at(31))
 	require.ErrorIs(t, err, portal.ErrConflict)
-	err = s.LoginSucceeded(ctx(t), pid, a.ContactID, "$argon2id$raised", "$argon2id$rehash-of-old", at(31))
+	err = writeBack(t, s, pid, a.ContactID, "$argon2id$raised", "$argon2id$rehash-of-old", at(31))
 	require.ErrorIs(t, err, portal.ErrConflict)
-	_, err = s.AddLoginFailure(ctx(t), pid, a.ContactID, at(32))
+	_, err = addLoginFailure(t, s, pid, a.ContactID, at(32))
 	require.NoError(t, err)
 	want.PasswordHash, want.Failures, want.FailedAt, want.UpdatedAt = "$argon2id$reset", 1, at(32), at(30)
 	got, err = s.Login(ctx(t), pid, a.ContactID)
@@ -357,14 +359,14 @@ func testLoginSucceeded(t *testing.T, s portal.Store) {
 	// A login without a password is checked against "".
 	bare := portal.Login{PortalID: pid, ContactID: newID(t), Email: "sso@acme.example", CreatedAt: at(1), UpdatedAt: at(1)}
 	require.NoError(t, s.CreateLogin(ctx(t), bare))
-	require.ErrorIs(t, s.LoginSucceeded(ctx(t), pid, bare.ContactID, a.PasswordHash, a.PasswordHash, at(2)), portal.ErrConflict)
+	require.ErrorIs(t, writeBack(t, s, pid, bare.ContactID, a.PasswordHash, a.PasswordHash, at(2)), portal.ErrConflict)
 	got, err = s.Login(ctx(t), pid, bare.ContactID)
 	require.NoError(t, err)
 	require.Equal(t, bare, got)
 
-	require.ErrorIs(t, s.LoginSucceeded(ctx(t), pid, newID(t), "x", "x", at(1)), portal.ErrNotFound)
+	require.ErrorIs(t, writeBack(t, s, pid, newID(t), "x", "x", at(1)), portal.ErrNotFound)
 	other := newTenant(t, s)
-	require.ErrorIs(t, s.LoginSucceeded(ctx(t), other, a.ContactID, want.PasswordHash, "x", at(1)), portal.ErrNotFound,
+	require.ErrorIs(t, writeBack(t, s, other, a.ContactID, want.PasswordHash, "x", at(1)), portal.ErrNotFound,
 		"another tenant's login")
 }
 
@@ -377,7 +379,7 @@ func testSetLoginConsent(t *testing.T, s portal.Store) {
 	require.NoError(t, s.CreateLogin(ctx(t), a))
 	require.NoError(t, s.CreateLogin(ctx(t), b))
 
-	require.NoError(t, s.SetLoginConsent(ctx(t), pid, a.ContactID, "sha256:new", at(70)))
+	require.NoError(t, setConsent(t, s, pid, a.ContactID, "sha256:new", at(70)))
 	want := a
 	want.ConsentVersion, want.ConsentAt, want.UpdatedAt = "sha256:new", at(70), at(70)
 	got, err := s.Login(ctx(t), pid, a.ContactID)
@@ -386,8 +388,8 @@ func testSetLoginConsent(t *testing.T, s portal.Store) {
 	got, err = s.Login(ctx(t), pid, b.ContactID)
 	require.NoError(t, err)
 	require.Equal(t, b, got, "another login stays")
-	require.ErrorIs(t, s.SetLoginConsent(ctx(t), pid, newID(t), "sha256:x", at(1)), portal.ErrNotFound)
-	require.ErrorIs(t, s.SetLoginConsent(ctx(t), newTenant(t, s), a.ContactID, "sha256:x", at(1)), portal.ErrNotFound,
+	require.ErrorIs(t, setConsent(t, s, pid, newID(t), "sha256:x", at(1)), portal.ErrNotFound)
+	require.ErrorIs(t, setConsent(t, s, newTenant(t, s), a.ContactID, "sha256:x", at(1)), portal.ErrNotFound,
 		"another tenant's login")
 }
 
@@ -402,10 +404,10 @@ func testConcurrentLoginSucceeded(t *testing.T, s portal.Store) {
 		errs := make([]error, n+1)
 		startTogether(n+1, func(i int) {
 			if i == n {
-				errs[i] = s.SetLoginPassword(ctx(t), pid, l.ContactID, "$argon2id$reset", at(50))
+				errs[i] = setPassword(t, s, pid, l.ContactID, "$argon2id$reset", at(50))
 				return
 			}
-			errs[i] = s.LoginSucceeded(ctx(t), pid, l.ContactID, l.PasswordHash, fmt.Sprint("$argon2id$rehash", i), at(60))
+			errs[i] = writeBack(t, s, pid, l.ContactID, l.PasswordHash, fmt.Sprint("$argon2id$rehash", i), at(60))
 		})
 		require.NoError(t, errs[n], "the reset")
 		won := 0
@@ -432,7 +434,7 @@ func testConcurrentLoginFailures(t *testing.T, s portal.Store) {
 	require.NoError(t, s.CreateLogin(ctx(t), l))
 	errs := make([]error, n)
 	counts := make([]int, n)
-	startTogether(n, func(i int) { counts[i], errs[i] = s.AddLoginFailure(ctx(t), pid, l.ContactID, at(100+i)) })
+	startTogether(n, func(i int) { counts[i], errs[i] = addLoginFailure(t, s, pid, l.ContactID, at(100+i)) })
 	for _, err := range errs {
 		require.NoError(t, err)
 	}
@@ -444,8 +446,33 @@ func testConcurrentLoginFailures(t *testing.T, s portal.Store) {
 	require.NoError(t, err)
 	require.Equal(t, n, got.Failures)
 	require.False(t, got.FailedAt.Before(at(100)))
-	_, err = s.AddLoginFailure(ctx(t), pid, newID(t), at(1))
+	_, err = addLoginFailure(t, s, pid, newID(t), at(1))
 	require.ErrorIs(t, err, portal.ErrNotFound)
+}
+
+// setPassword sets a login's password as a token does.
+func setPassword(t *testing.T, s portal.Store, pid, cid uuid.UUID, hash string, at time.Time) error {
+	_, err := s.UpdateLogin(ctx(t), portal.LoginChange{PortalID: pid, ContactID: cid, At: at, Password: hash})
+	return err
+}
+
+// writeBack writes back a login's hash, checked against checked, as a
+// successful login does.
+func writeBack(t *testing.T, s portal.Store, pid, cid uuid.UUID, checked, hash string, at time.Time) error {
+	_, err := s.UpdateLogin(ctx(t), portal.LoginChange{PortalID: pid, ContactID: cid, At: at, IfPassword: checked, Password: hash})
+	return err
+}
+
+// setConsent records a login's consent as a registration made again does.
+func setConsent(t *testing.T, s portal.Store, pid, cid uuid.UUID, version string, at time.Time) error {
+	_, err := s.UpdateLogin(ctx(t), portal.LoginChange{PortalID: pid, ContactID: cid, At: at, Consent: version})
+	return err
+}
+
+// addLoginFailure counts a failed login and returns the new count.
+func addLoginFailure(t *testing.T, s portal.Store, pid, cid uuid.UUID, at time.Time) (int, error) {
+	l, err := s.UpdateLogin(ctx(t), portal.LoginChange{PortalID: pid, ContactID: cid, At: at, Failed: true})
+	return l.Failures, err
 }
 
 func newTok(pid, cid uuid.UUID, kind portal.TokenKind, secret string) portal.Token {
