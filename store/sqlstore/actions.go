@@ -336,16 +336,13 @@ func (s *Store) PendingBlobs(ctx context.Context, portalID uuid.UUID, before tim
 	if err != nil {
 		return nil, mapErr("pending blobs", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var k []byte
-		if err := rows.Scan(&k); err != nil {
-			return nil, mapErr("pending blobs", err)
-		}
-		out = append(out, string(k))
-	}
-	return out, mapErr("pending blobs", rows.Err())
+	out, err := collect(rows, func(rows *sql.Rows, k *string) error {
+		var b []byte
+		err := rows.Scan(&b)
+		*k = string(b)
+		return err
+	})
+	return out, mapErr("pending blobs", err)
 }
 
 // ForgetPendingBlobs implements portal.PendingBlobStore.

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"time"
@@ -28,27 +29,25 @@ func (s *Store) DueMails(ctx context.Context, portalID uuid.UUID, at time.Time, 
 	if err != nil {
 		return nil, mapErr("due mails", err)
 	}
-	defer rows.Close()
-	var out []portal.QueuedMail
-	for rows.Next() {
-		m := portal.QueuedMail{PortalID: portalID}
+	out, err := collect(rows, func(rows *sql.Rows, m *portal.QueuedMail) error {
 		var mid, cid, email []byte
 		var kind string
 		var queued, due int64
-		if err := rows.Scan(&mid, &kind, &cid, &email, &queued, &due, &m.Attempts); err != nil {
-			return nil, mapErr("due mails", err)
+		err := rows.Scan(&mid, &kind, &cid, &email, &queued, &due, &m.Attempts)
+		if err != nil {
+			return err
 		}
 		if m.ID, err = uuidOf(mid); err != nil {
-			return nil, mapErr("due mails", err)
+			return err
 		}
 		if m.ContactID, err = uuidOf(cid); err != nil {
-			return nil, mapErr("due mails", err)
+			return err
 		}
-		m.Kind, m.Email = portal.TokenKind(kind), string(email)
+		m.PortalID, m.Kind, m.Email = portalID, portal.TokenKind(kind), string(email)
 		m.QueuedAt, m.DueAt = fromMicros(queued), fromMicros(due)
-		out = append(out, m)
-	}
-	return out, mapErr("due mails", rows.Err())
+		return nil
+	})
+	return out, mapErr("due mails", err)
 }
 
 // ClaimMail implements portal.MailStore: the UPDATE compares and sets in

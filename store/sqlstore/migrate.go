@@ -202,24 +202,15 @@ func indexContacts(ctx context.Context, t tx) error {
 		if err != nil {
 			return err
 		}
-		var cs []portal.Contact
-		for rows.Next() {
+		cs, err := collect(rows, func(rows *sql.Rows, c *portal.Contact) error {
 			var doc []byte
 			if err := rows.Scan(&lastPortal, &lastID, &doc); err != nil {
-				rows.Close()
 				return err
 			}
-			c, err := decodeContact(doc)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			cs = append(cs, c)
-		}
-		if err := rows.Close(); err != nil {
+			*c, err = decodeContact(doc)
 			return err
-		}
-		if err := rows.Err(); err != nil {
+		})
+		if err != nil {
 			return err
 		}
 		for _, c := range cs {
@@ -253,23 +244,14 @@ func exactDates(ctx context.Context, t tx) error {
 		pid, tid []byte
 		name     string
 	}
-	var rest []prop // rare: dates after 2255 or before 1685
 	rows, err := t.query(ctx, "SELECT portal_id, ticket_id, name FROM ticket_props WHERE kind = 'd' AND micros IS NULL")
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var p prop
-		if err := rows.Scan(&p.pid, &p.tid, &p.name); err != nil {
-			rows.Close()
-			return err
-		}
-		rest = append(rest, p)
-	}
-	if err := rows.Close(); err != nil {
-		return err
-	}
-	if err := rows.Err(); err != nil {
+	rest, err := collect(rows, func(rows *sql.Rows, p *prop) error { // rare: dates after 2255 or before 1685
+		return rows.Scan(&p.pid, &p.tid, &p.name)
+	})
+	if err != nil {
 		return err
 	}
 	for _, p := range rest {

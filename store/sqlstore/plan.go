@@ -464,16 +464,11 @@ func (s *Store) companyBranch(ctx context.Context, q *portal.TicketQuery, limit 
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := []walkRow{}
-	for rows.Next() {
-		var r walkRow
-		if err := rows.Scan(&r.id, &r.k); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
+	out, err := collect(rows, func(rows *sql.Rows, r *walkRow) error { return rows.Scan(&r.id, &r.k) })
+	if out == nil {
+		out = []walkRow{} // read, and empty: walkSQL tells it from not read
 	}
-	return out, rows.Err()
+	return out, err
 }
 
 // branchSQL writes one scope's branch of a walk:

@@ -189,19 +189,8 @@ func eachTicketSearch(ctx context.Context, t tx, fn func(pid []byte, tids []any,
 		if err != nil {
 			return err
 		}
-		var got []row
-		for rows.Next() {
-			var r row
-			if err := rows.Scan(&r.pid, &r.tid, &r.search); err != nil {
-				rows.Close()
-				return err
-			}
-			got = append(got, r)
-		}
-		if err := rows.Close(); err != nil {
-			return err
-		}
-		if err := rows.Err(); err != nil {
+		got, err := collect(rows, func(rows *sql.Rows, r *row) error { return rows.Scan(&r.pid, &r.tid, &r.search) })
+		if err != nil {
 			return err
 		}
 		if len(got) == 0 {

@@ -271,18 +271,32 @@ func docs[T any](ctx context.Context, s *Store, op string, dec func([]byte) (T, 
 	if err != nil {
 		return nil, mapErr(op, err)
 	}
+	out, err := collect(rows, func(rows *sql.Rows, v *T) error {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			return err
+		}
+		*v, err = dec(b)
+		return err
+	})
+	return out, mapErr(op, err)
+}
+
+// collect reads every row of rows with scan, in order, and closes rows:
+// a transaction may then use its connection again (a migration writes
+// what it read).
+func collect[T any](rows *sql.Rows, scan func(rows *sql.Rows, v *T) error) ([]T, error) {
 	defer rows.Close()
 	var out []T
 	for rows.Next() {
-		var b []byte
-		if err := rows.Scan(&b); err != nil {
-			return nil, mapErr(op, err)
-		}
-		v, err := dec(b)
-		if err != nil {
-			return nil, mapErr(op, err)
+		var v T
+		if err := scan(rows, &v); err != nil {
+			return nil, err
 		}
 		out = append(out, v)
 	}
-	return out, mapErr(op, rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, rows.Close()
 }
