@@ -245,67 +245,87 @@ func (rd *renderer) contact(id uuid.UUID) (name, error) {
 // columns show and that are still missing, so that rendering a page costs
 // at most two store calls, not one per name.
 func (rd *renderer) prefetch(page *TicketPage, cols []column) error {
-	for _, o := range page.Owners {
-		rd.owners.put(o.ID, rd.named(o.DisplayName(rd.display.OwnerName), true))
+	owners := nameSource[Owner]{known: &rd.owners, read: rd.store.Owners,
+		name: func(o *Owner) (uuid.UUID, string) { return o.ID, o.DisplayName(rd.display.OwnerName) }}
+	requesters := nameSource[Contact]{known: &rd.contacts, read: rd.store.Contacts,
+		name: func(c *Contact) (uuid.UUID, string) { return c.ID, c.Name() }}
+	owners.keep(rd, page.Owners)
+	requesters.keep(rd, page.Requesters)
+	// The store read every owner and requester there is (Related), or
+	// the columns tell which are shown.
+	showOwner, showRequester := page.Related, page.Related
+	for _, c := range cols {
+		showOwner = showOwner || c.prop.Name == PropOwner
+		showRequester = showRequester || c.prop.Name == PropRequestedBy
 	}
-	for _, c := range page.Requesters {
-		rd.contacts.put(c.ID, rd.named(c.Name(), true))
-	}
-	tickets := page.Tickets
-	if page.Related { // the store has read every one there is
-		for i := range tickets {
-			if t := &tickets[i]; t.OwnerID != uuid.Nil {
-				if _, ok := rd.owners.get(t.OwnerID); !ok {
-					rd.owners.put(t.OwnerID, name{})
-				}
-			}
-			if t := &tickets[i]; t.RequesterID != uuid.Nil {
-				if _, ok := rd.contacts.get(t.RequesterID); !ok {
-					rd.contacts.put(t.RequesterID, name{})
-				}
-			}
+	var ownerIDs, requesterIDs []uuid.UUID
+	for i := range page.Tickets {
+		t := &page.Tickets[i]
+		if showOwner {
+			ownerIDs = owners.missing(ownerIDs, t.OwnerID)
 		}
+		if showRequester {
+			requesterIDs = requesters.missing(requesterIDs, t.RequesterID)
+		}
+	}
+	if page.Related { // the rest have no record
+		owners.none(ownerIDs)
+		requesters.none(requesterIDs)
 		return nil
 	}
-	var owners, contacts []uuid.UUID
-	for _, c := range cols {
-		for i := range tickets {
-			switch t := &tickets[i]; c.prop.Name {
-			case PropOwner:
-				if _, ok := rd.owners.get(t.OwnerID); !ok && t.OwnerID != uuid.Nil {
-					owners = append(owners, t.OwnerID)
-				}
-			case PropRequestedBy:
-				if _, ok := rd.contacts.get(t.RequesterID); !ok && t.RequesterID != uuid.Nil {
-					contacts = append(contacts, t.RequesterID)
-				}
-			}
-		}
+	if err := owners.fetch(rd, ownerIDs); err != nil {
+		return err
 	}
-	if len(owners) > 0 {
-		found, err := rd.store.Owners(rd.ctx, rd.portalID, unique(owners))
-		if err != nil && !isNotFound(err) {
-			return classify(err)
-		}
-		for _, id := range owners {
-			rd.owners.put(id, name{})
-		}
-		for _, o := range found {
-			rd.owners.put(o.ID, rd.named(o.DisplayName(rd.display.OwnerName), true))
-		}
+	return requesters.fetch(rd, requesterIDs)
+}
+
+// nameSource is one kind of record whose names a list shows (owners,
+// requesters): where a renderer keeps the names, the store's read of the
+// records by ID, and a record's ID and name.
+type nameSource[T any] struct {
+	known *names
+	read  func(ctx context.Context, portalID uuid.UUID, ids []uuid.UUID) ([]T, error)
+	name  func(*T) (uuid.UUID, string)
+}
+
+// keep keeps the names of records read.
+func (s nameSource[T]) keep(rd *renderer, found []T) {
+	for i := range found {
+		id, text := s.name(&found[i])
+		s.known.put(id, rd.named(text, true))
 	}
-	if len(contacts) > 0 {
-		cs, err := rd.store.Contacts(rd.ctx, rd.portalID, unique(contacts))
-		if err != nil && !isNotFound(err) {
-			return classify(err)
-		}
-		for _, id := range contacts {
-			rd.contacts.put(id, name{})
-		}
-		for _, c := range cs {
-			rd.contacts.put(c.ID, rd.named(c.Name(), true))
-		}
+}
+
+// missing appends id to ids unless it is nil or its name is known.
+func (s nameSource[T]) missing(ids []uuid.UUID, id uuid.UUID) []uuid.UUID {
+	if id == uuid.Nil {
+		return ids
 	}
+	if _, ok := s.known.get(id); ok {
+		return ids
+	}
+	return append(ids, id)
+}
+
+// none keeps ids as IDs without a record.
+func (s nameSource[T]) none(ids []uuid.UUID) {
+	for _, id := range ids {
+		s.known.put(id, name{})
+	}
+}
+
+// fetch reads the records of ids in one call to the store and keeps their
+// names; an ID of no record is kept as one.
+func (s nameSource[T]) fetch(rd *renderer, ids []uuid.UUID) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	found, err := s.read(rd.ctx, rd.portalID, unique(ids))
+	if err != nil && !isNotFound(err) {
+		return classify(err)
+	}
+	s.none(ids)
+	s.keep(rd, found)
 	return nil
 }
 
