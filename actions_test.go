@@ -77,9 +77,15 @@ func (d *demo) events(t testing.TB) []portal.Event {
 // store's whose retry budget was spent (Unknown with lost). calls counts
 // the action writes.
 type faultyStore struct {
-	portal.Store
+	fullStore
 	fail, lost, busy atomic.Bool
 	calls            atomic.Int64
+}
+
+// fullStore is a store with the ways in, as the memory store is.
+type fullStore interface {
+	portal.Store
+	portal.AuthStore
 }
 
 var errInjected = errors.New("injected fault")
@@ -97,7 +103,7 @@ func (s *faultyStore) AddReply(ctx context.Context, c portal.ReplyChange) error 
 	if s.fail.Load() {
 		return s.injected()
 	}
-	if err := s.Store.AddReply(ctx, c); err != nil || !s.lost.Load() {
+	if err := s.fullStore.AddReply(ctx, c); err != nil || !s.lost.Load() {
 		return err
 	}
 	return s.injected()
@@ -108,7 +114,7 @@ func (s *faultyStore) CloseTicket(ctx context.Context, c portal.CloseChange) err
 	if s.fail.Load() {
 		return s.injected()
 	}
-	if err := s.Store.CloseTicket(ctx, c); err != nil || !s.lost.Load() {
+	if err := s.fullStore.CloseTicket(ctx, c); err != nil || !s.lost.Load() {
 		return err
 	}
 	return s.injected()
@@ -119,7 +125,7 @@ func (s *faultyStore) SubmitTicket(ctx context.Context, c portal.SubmitChange) (
 	if s.fail.Load() {
 		return uuid.Nil, false, s.injected()
 	}
-	id, created, err := s.Store.SubmitTicket(ctx, c)
+	id, created, err := s.fullStore.SubmitTicket(ctx, c)
 	if err != nil || !s.lost.Load() {
 		return id, created, err
 	}
@@ -130,7 +136,7 @@ func (s *faultyStore) Register(ctx context.Context, c portal.RegisterChange) err
 	if s.fail.Load() {
 		return s.injected()
 	}
-	if err := s.Store.Register(ctx, c); err != nil || !s.lost.Load() {
+	if err := s.fullStore.Register(ctx, c); err != nil || !s.lost.Load() {
 		return err
 	}
 	return s.injected()
@@ -168,7 +174,7 @@ func files(n int) []portal.AttachmentInput {
 // covers: P5, P6, P8 (outbox atomicity)
 func TestFailedActionLeavesNothing(t *testing.T) {
 	ctx := context.Background()
-	store := &faultyStore{Store: memstore.New()}
+	store := &faultyStore{fullStore: memstore.New()}
 	mem := blobs.NewMemory()
 	d := newDemo(t, store, mem)
 	messages := d.messageCount(t)
@@ -215,7 +221,7 @@ func TestFailedActionLeavesNothing(t *testing.T) {
 // covers: P5, P8, X8
 func TestLostAcknowledgementLosesNothing(t *testing.T) {
 	ctx := context.Background()
-	store := &faultyStore{Store: memstore.New()}
+	store := &faultyStore{fullStore: memstore.New()}
 	mem := blobs.NewMemory()
 	d := newDemo(t, store, mem)
 	messages := d.messageCount(t)
@@ -274,7 +280,7 @@ func TestLostAcknowledgementLosesNothing(t *testing.T) {
 // covers: X7
 func TestBusyStoreMeansTryAgain(t *testing.T) {
 	ctx := context.Background()
-	store := &faultyStore{Store: memstore.New()}
+	store := &faultyStore{fullStore: memstore.New()}
 	mem := blobs.NewMemory()
 	d := newDemo(t, store, mem)
 	store.fail.Store(true)

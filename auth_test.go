@@ -1,9 +1,11 @@
 package portal_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -16,6 +18,64 @@ import (
 	"github.com/helpdeskkit/portal/portaltest"
 	"github.com/helpdeskkit/portal/store/memstore"
 )
+
+// covers: X1, A2–A8 (a store without an AuthStore serves every viewer a
+// host vouches for; every way in answers ErrUnsupported and writes
+// nothing)
+func TestWaysInNeedAnAuthStore(t *testing.T) {
+	ctx := context.Background()
+	st := memstore.New()
+	d := newDemo(t, struct{ portal.Store }{st}, nil) // the memory store, its AuthStore hidden
+	p, v, pid := d.p, d.viewer, d.data.Tenant.ID
+
+	view, err := p.ListTickets(ctx, v, portal.ListQuery{Limit: portal.MaxPageSize})
+	require.NoError(t, err)
+	assert.NotEmpty(t, view.Rows)
+	_, err = p.Reply(ctx, v, d.ticket, portal.ReplyInput{Text: "Thank you"})
+	require.NoError(t, err)
+	var csv bytes.Buffer
+	n, err := p.ExportCSV(ctx, v, portal.ListQuery{}, &csv, portal.CSVOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, len(view.Rows), n, "a first page that holds the whole view")
+	c := d.data.Contacts[0]
+	c.Email = "moved@example.com"
+	_, err = p.SaveContact(ctx, c)
+	require.NoError(t, err, "a contact's e-mail changes with no login to follow it")
+	sessions, tokens, err := p.PurgeExpired(ctx, pid)
+	require.NoError(t, err)
+	assert.Zero(t, sessions+tokens)
+
+	email, password := d.data.Contacts[1].Email, "correct horse battery staple"
+	ways := map[string]error{}
+	_, _, ways["Login"] = p.Login(ctx, pid, email, password)
+	_, _, ways["SSOLogin"] = p.SSOLogin(ctx, pid, portal.Identity{Email: email, EmailVerified: true})
+	ways["Register"] = p.Register(ctx, pid, portal.Registration{Email: "new@example.com", Consent: true})
+	ways["CompleteRegistration"] = p.CompleteRegistration(ctx, pid, "token", password)
+	_, ways["Invite"] = p.Invite(ctx, pid)
+	ways["InviteContact"] = p.InviteContact(ctx, pid, v.ContactID)
+	ways["AcceptInvitation"] = p.AcceptInvitation(ctx, pid, "token", password)
+	ways["RequestPasswordReset"] = p.RequestPasswordReset(ctx, pid, email)
+	ways["ResetPassword"] = p.ResetPassword(ctx, pid, "token", password)
+	_, ways["Authenticate"] = p.Authenticate(ctx, pid, "token")
+	ways["Logout"] = p.Logout(ctx, pid, "token")
+	_, _, ways["Preview"] = p.Preview(ctx, pid, v.ContactID, "agent@example.com")
+	_, ways["LoginThrottled"] = p.LoginThrottled(ctx, pid, email)
+	ways["LoginFailed"] = p.LoginFailed(ctx, pid, email)
+	ways["LoginSucceeded"] = p.LoginSucceeded(ctx, pid, email)
+	mailing, err := portal.New(struct{ portal.Store }{st}, portal.Options{Mailer: &portaltest.Mailbox{}})
+	require.NoError(t, err)
+	_, ways["DeliverMail"] = mailing.DeliverMail(ctx, pid)
+	ways["RunMailDelivery"] = mailing.RunMailDelivery(ctx, pid, portal.DeliverOptions{})
+	for name, err := range ways {
+		assert.ErrorIs(t, err, portal.ErrUnsupported, name)
+		assert.ErrorIs(t, err, errors.ErrUnsupported, name)
+	}
+	_, err = st.LoginByEmail(ctx, pid, "new@example.com")
+	assert.ErrorIs(t, err, portal.ErrNotFound, "nothing was written")
+	events, err := p.Events(ctx, pid, 0, portal.MaxEvents)
+	require.NoError(t, err)
+	assert.Len(t, events, 1, "the reply's event, and no other")
+}
 
 // covers: A3, A4, S13 (what a LoginChange changes: only the fields it
 // names, in the order of its fields; a write-back only over its checked

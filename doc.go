@@ -10,7 +10,8 @@
 //
 // [Portal] is the concrete type a host holds: it validates every input,
 // applies every rule and classifies every error before it calls a [Store].
-// A Store only persists and retrieves; adapters live under store/ (memstore
+// A Store only persists and retrieves (an [AuthStore] beside it, for the
+// portal's own logins); adapters live under store/ (memstore
 // in memory; sqlstore on SQLite, PostgreSQL and MariaDB/MySQL) and all of
 // them pass the conformance suite in store/storetest: the store contract
 // (storetest.Run), and Portal over the store (storetest.RunPortal).
@@ -98,7 +99,11 @@
 // # Getting in
 //
 // Who may enter is S11: access groups (members of chosen contact lists) or
-// self-registration; passwords or single sign-on.
+// self-registration; passwords or single sign-on. A host that lets its
+// customers in itself vouches for each viewer ([Portal.Viewer]) and needs
+// a [Store] alone; the ways in below keep their logins, tokens, sessions
+// and mail in the store's [AuthStore], which the memory and SQL stores
+// have, and answer [ErrUnsupported] over a store without one.
 //
 //   - Mail: a request that mails (an invitation, a registration, a reset)
 //     only queues the mail in the store; [Portal.DeliverMail], or the loop

@@ -3,6 +3,7 @@ package portal
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -33,6 +34,9 @@ var (
 	// driver error). Its message says nothing about the cause; the cause is
 	// kept for logs through errors.Unwrap.
 	ErrInternal = errors.New("internal error")
+	// ErrUnsupported: the Portal's store lacks what the operation keeps
+	// (AuthStore, for the ways in). It also matches errors.ErrUnsupported.
+	ErrUnsupported = fmt.Errorf("unsupported: %w", errors.ErrUnsupported)
 )
 
 // FieldError is one problem with one field of an input. Field is a path in
@@ -198,7 +202,7 @@ func classify(err error) error {
 		return nil
 	}
 	for _, s := range []error{ErrNotFound, ErrInvalid, ErrConflict, ErrForbidden,
-		ErrPortalDisabled, ErrUnauthenticated, ErrInternal} {
+		ErrPortalDisabled, ErrUnauthenticated, ErrInternal, ErrUnsupported} {
 		if errors.Is(err, s) {
 			return err
 		}

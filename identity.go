@@ -262,7 +262,7 @@ func (p *Portal) setPassword(ctx context.Context, portalID uuid.UUID, kind Token
 	if err != nil {
 		return classify(err)
 	}
-	t, err := p.store.TakeToken(ctx, portalID, kind, hash)
+	t, err := p.as.TakeToken(ctx, portalID, kind, hash)
 	if isNotFound(err) {
 		return errBadToken()
 	} else if err != nil {
@@ -292,7 +292,7 @@ func (p *Portal) setPassword(ctx context.Context, portalID uuid.UUID, kind Token
 			return why
 		}
 		// Not over a newer token: an invitation sent meanwhile stays.
-		if err := p.store.RestoreToken(ctx, t); err != nil && !lostRace(err) {
+		if err := p.as.RestoreToken(ctx, t); err != nil && !lostRace(err) {
 			return classify(err)
 		}
 		return why
@@ -303,11 +303,11 @@ func (p *Portal) setPassword(ctx context.Context, portalID uuid.UUID, kind Token
 	if moved() { // the login checks it again as it is made (CreateLogin)
 		return errBadToken()
 	}
-	_, err = p.store.Login(ctx, portalID, c.ID)
+	_, err = p.as.Login(ctx, portalID, c.ID)
 	switch {
 	case isNotFound(err):
 		l := Login{PortalID: portalID, ContactID: c.ID, Email: email, PasswordHash: encoded, CreatedAt: now, UpdatedAt: now}
-		if err := p.store.CreateLogin(ctx, l); lostRace(err) {
+		if err := p.as.CreateLogin(ctx, l); lostRace(err) {
 			if moved() {
 				return errBadToken()
 			}
@@ -318,14 +318,14 @@ func (p *Portal) setPassword(ctx context.Context, portalID uuid.UUID, kind Token
 	case err != nil:
 		return refuse(classify(err))
 	default:
-		if _, err := p.store.UpdateLogin(ctx, LoginChange{PortalID: portalID, ContactID: c.ID, At: now, Password: encoded}); err != nil {
+		if _, err := p.as.UpdateLogin(ctx, LoginChange{PortalID: portalID, ContactID: c.ID, At: now, Password: encoded}); err != nil {
 			return refuse(classify(err))
 		}
 	}
 	// After the new hash is stored, never before: a login checked against
 	// the old hash either stored its session before this (and it ends
 	// here) or finds the new hash and takes its session back (Login).
-	_, err = p.store.DeleteSessions(ctx, portalID, c.ID, false)
+	_, err = p.as.DeleteSessions(ctx, portalID, c.ID, false)
 	return classify(err)
 }
 
@@ -333,7 +333,7 @@ func (p *Portal) setPassword(ctx context.Context, portalID uuid.UUID, kind Token
 // with email: another contact logs in with the e-mail (a *ConflictError
 // naming "email"), or the contact's own login was made meanwhile.
 func (p *Portal) loginTaken(ctx context.Context, portalID, contactID uuid.UUID, email string) error {
-	other, err := p.store.LoginByEmail(ctx, portalID, email)
+	other, err := p.as.LoginByEmail(ctx, portalID, email)
 	switch {
 	case err == nil && other.ContactID != contactID:
 		return errEmailTaken()

@@ -25,6 +25,9 @@ import (
 // none logs in with yet, each is invited, and the first to accept has the
 // login.
 func (p *Portal) Invite(ctx context.Context, portalID uuid.UUID) (int, error) {
+	if _, err := p.ways(); err != nil {
+		return 0, err
+	}
 	s, err := p.inviteSettings(ctx, portalID)
 	if err != nil {
 		return 0, err
@@ -32,12 +35,12 @@ func (p *Portal) Invite(ctx context.Context, portalID uuid.UUID) (int, error) {
 	sent := 0
 	after := uuid.Nil
 	for {
-		cs, err := p.store.ListMembers(ctx, portalID, s.Access.Lists, after, MaxPageSize)
+		cs, err := p.as.ListMembers(ctx, portalID, s.Access.Lists, after, MaxPageSize)
 		if err != nil {
 			return sent, classify(err)
 		}
 		for _, c := range cs {
-			l, err := p.store.Login(ctx, portalID, c.ID)
+			l, err := p.as.Login(ctx, portalID, c.ID)
 			switch {
 			case err == nil && l.PasswordHash != "":
 				continue // already in
@@ -68,6 +71,9 @@ func (p *Portal) Invite(ctx context.Context, portalID uuid.UUID) (int, error) {
 // whose e-mail another contact logs in with, a *ConflictError (ErrConflict)
 // naming "email".
 func (p *Portal) InviteContact(ctx context.Context, portalID, contactID uuid.UUID) error {
+	if _, err := p.ways(); err != nil {
+		return err
+	}
 	s, err := p.inviteSettings(ctx, portalID)
 	if err != nil {
 		return err
@@ -114,5 +120,8 @@ func (p *Portal) inviteSettings(ctx context.Context, portalID uuid.UUID) (Settin
 // gives a *ConflictError (ErrConflict) naming "email", and no login is made.
 // It fails with ErrPortalDisabled while the portal is off.
 func (p *Portal) AcceptInvitation(ctx context.Context, portalID uuid.UUID, token, password string) error {
+	if _, err := p.ways(); err != nil {
+		return err
+	}
 	return p.setPassword(ctx, portalID, TokenInvitation, token, password)
 }

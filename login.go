@@ -37,6 +37,9 @@ import (
 // ErrForbidden when the portal uses single sign-on: there, the portal keeps
 // no passwords.
 func (p *Portal) Login(ctx context.Context, portalID uuid.UUID, email, password string) (string, Session, error) {
+	if _, err := p.ways(); err != nil {
+		return "", Session{}, err
+	}
 	s, err := p.portalOn(ctx, portalID)
 	if err != nil {
 		return "", Session{}, err
@@ -48,7 +51,7 @@ func (p *Portal) Login(ctx context.Context, portalID uuid.UUID, email, password 
 	if tooLong {
 		password = password[:MaxPasswordLength]
 	}
-	l, err := p.store.LoginByEmail(ctx, portalID, NormalizeEmail(email))
+	l, err := p.as.LoginByEmail(ctx, portalID, NormalizeEmail(email))
 	if err != nil && !isNotFound(err) {
 		return "", Session{}, classify(err)
 	}
@@ -106,12 +109,12 @@ func (p *Portal) Login(ctx context.Context, portalID uuid.UUID, email, password 
 		return "", Session{}, err
 	}
 	if err := p.loginSucceeded(ctx, l, password, hash, now); err != nil {
-		if derr := p.store.DeleteSession(ctx, portalID, sess.Hash); derr != nil {
+		if derr := p.as.DeleteSession(ctx, portalID, sess.Hash); derr != nil {
 			return "", Session{}, classify(derr)
 		}
 		return "", Session{}, err
 	}
-	if err := p.store.ClearThrottle(ctx, portalID, keys.login); err != nil {
+	if err := p.as.ClearThrottle(ctx, portalID, keys.login); err != nil {
 		return "", Session{}, classify(err)
 	}
 	return tok, sess, nil
@@ -120,7 +123,7 @@ func (p *Portal) Login(ctx context.Context, portalID uuid.UUID, email, password 
 // loginFailed counts a failed password login of l (A4); a login deleted
 // meanwhile has nothing to count.
 func (p *Portal) loginFailed(ctx context.Context, l Login, now time.Time) error {
-	_, err := p.store.UpdateLogin(ctx, LoginChange{PortalID: l.PortalID, ContactID: l.ContactID, At: now, Failed: true})
+	_, err := p.as.UpdateLogin(ctx, LoginChange{PortalID: l.PortalID, ContactID: l.ContactID, At: now, Failed: true})
 	if err != nil && !isNotFound(err) {
 		return classify(err)
 	}
@@ -138,7 +141,7 @@ func (p *Portal) loginFailed(ctx context.Context, l Login, now time.Time) error 
 func (p *Portal) loginSucceeded(ctx context.Context, l Login, password, hash string, now time.Time) error {
 	checked := l.PasswordHash
 	for again := false; ; again = true {
-		_, err := p.store.UpdateLogin(ctx, LoginChange{PortalID: l.PortalID, ContactID: l.ContactID, At: now,
+		_, err := p.as.UpdateLogin(ctx, LoginChange{PortalID: l.PortalID, ContactID: l.ContactID, At: now,
 			IfPassword: checked, Password: hash})
 		switch {
 		case err == nil:
@@ -150,7 +153,7 @@ func (p *Portal) loginSucceeded(ctx context.Context, l Login, password, hash str
 		case again:
 			return errBadCredentials // changed twice while it was checked
 		}
-		cur, err := p.store.Login(ctx, l.PortalID, l.ContactID)
+		cur, err := p.as.Login(ctx, l.PortalID, l.ContactID)
 		if isNotFound(err) {
 			return errBadCredentials
 		} else if err != nil {
@@ -201,6 +204,9 @@ type Identity struct {
 // e-mail, or a new one, when the identity carries consent (else ErrInvalid
 // naming "identity.consent"), recording the consent version.
 func (p *Portal) SSOLogin(ctx context.Context, portalID uuid.UUID, id Identity) (string, Session, error) {
+	if _, err := p.ways(); err != nil {
+		return "", Session{}, err
+	}
 	s, err := p.portalOn(ctx, portalID)
 	if err != nil {
 		return "", Session{}, err
@@ -219,7 +225,7 @@ func (p *Portal) SSOLogin(ctx context.Context, portalID uuid.UUID, id Identity) 
 	if err := ps.err(); err != nil {
 		return "", Session{}, err
 	}
-	l, err := p.store.LoginByEmail(ctx, portalID, email)
+	l, err := p.as.LoginByEmail(ctx, portalID, email)
 	switch {
 	case isNotFound(err):
 		if l, err = p.ssoRegister(ctx, &s, portalID, email, id); err != nil {
@@ -245,7 +251,7 @@ func (p *Portal) ssoRegister(ctx context.Context, s *Settings, portalID uuid.UUI
 	now := p.clock()
 	l := Login{PortalID: portalID, Email: email, CreatedAt: now, UpdatedAt: now}
 	if s.Access.Mode == AccessGroups {
-		cs, err := p.store.ContactsByEmail(ctx, portalID, email)
+		cs, err := p.as.ContactsByEmail(ctx, portalID, email)
 		if err != nil {
 			return Login{}, classify(err)
 		}
@@ -275,7 +281,7 @@ func (p *Portal) ssoRegister(ctx context.Context, s *Settings, portalID uuid.UUI
 			case taken:
 				return Login{}, errLoginElsewhere
 			}
-			err = p.store.Register(ctx, ch)
+			err = p.as.Register(ctx, ch)
 			if err == nil {
 				return ch.Login, nil
 			}
@@ -287,7 +293,7 @@ func (p *Portal) ssoRegister(ctx context.Context, s *Settings, portalID uuid.UUI
 			}
 		}
 	}
-	if err := p.store.CreateLogin(ctx, l); err != nil {
+	if err := p.as.CreateLogin(ctx, l); err != nil {
 		return p.ssoRaced(ctx, portalID, email, err)
 	}
 	return l, nil
@@ -301,7 +307,7 @@ func (p *Portal) ssoRaced(ctx context.Context, portalID uuid.UUID, email string,
 	if !lostRace(err) {
 		return Login{}, classify(err)
 	}
-	got, err := p.store.LoginByEmail(ctx, portalID, email)
+	got, err := p.as.LoginByEmail(ctx, portalID, email)
 	if err != nil {
 		return Login{}, errLoginElsewhere
 	}

@@ -78,7 +78,7 @@ var errNoMailer = fmt.Errorf("%w: no Mailer is configured", ErrInternal)
 func (p *Portal) queueMail(ctx context.Context, portalID uuid.UUID, kind TokenKind, contactID uuid.UUID, email string) error {
 	now := p.clock()
 	if kind != TokenInvitation { // the host's invitations are not counted
-		th, err := p.store.AddFailure(ctx, portalID, throttleKey("mail", NormalizeEmail(email)), now, now.Add(-time.Hour))
+		th, err := p.as.AddFailure(ctx, portalID, throttleKey("mail", NormalizeEmail(email)), now, now.Add(-time.Hour))
 		if err != nil {
 			return classify(err)
 		}
@@ -92,7 +92,7 @@ func (p *Portal) queueMail(ctx context.Context, portalID uuid.UUID, kind TokenKi
 	}
 	m := QueuedMail{ID: id, PortalID: portalID, Kind: kind, ContactID: contactID, Email: email,
 		QueuedAt: now, DueAt: now}
-	if err := p.store.QueueMail(ctx, m); err != nil {
+	if err := p.as.QueueMail(ctx, m); err != nil {
 		return classify(err)
 	}
 	p.mailWake.notify(portalID)
@@ -120,6 +120,9 @@ func (p *Portal) queueMail(ctx context.Context, portalID uuid.UUID, kind TokenKi
 //
 // The host calls it on a timer, or starts RunMailDelivery once.
 func (p *Portal) DeliverMail(ctx context.Context, portalID uuid.UUID) (int, error) {
+	if _, err := p.ways(); err != nil {
+		return 0, err
+	}
 	if p.mailer == nil {
 		return 0, errNoMailer
 	}
@@ -130,7 +133,7 @@ func (p *Portal) DeliverMail(ctx context.Context, portalID uuid.UUID) (int, erro
 	var first error
 	tried := map[uuid.UUID]bool{} // a mail that could not be taken stays due: once per call
 	for {
-		ms, err := p.store.DueMails(ctx, portalID, p.clock(), 100)
+		ms, err := p.as.DueMails(ctx, portalID, p.clock(), 100)
 		if err != nil {
 			return sent, classify(err)
 		}
@@ -167,7 +170,7 @@ const mailSendTimeout = mailRetry / 2
 // did. A mail another delivery took first is left to it.
 func (p *Portal) deliver(ctx context.Context, m QueuedMail) (bool, error) {
 	next := p.clock().Add(backoff(mailRetry, mailRetryMax, m.Attempts+1))
-	if err := p.store.ClaimMail(ctx, m.PortalID, m.ID, m.DueAt, next); lostRace(err) || isNotFound(err) {
+	if err := p.as.ClaimMail(ctx, m.PortalID, m.ID, m.DueAt, next); lostRace(err) || isNotFound(err) {
 		return false, nil
 	} else if err != nil {
 		return false, classify(err)
@@ -178,7 +181,7 @@ func (p *Portal) deliver(ctx context.Context, m QueuedMail) (bool, error) {
 	if err != nil && m.Attempts+1 < MaxMailAttempts {
 		return false, err // due again at next
 	}
-	if derr := p.store.DeleteMail(ctx, m.PortalID, m.ID); derr != nil {
+	if derr := p.as.DeleteMail(ctx, m.PortalID, m.ID); derr != nil {
 		return sent, errors.Join(err, classify(derr))
 	}
 	return sent, err
@@ -224,7 +227,7 @@ func (p *Portal) sendOnce(ctx context.Context, m QueuedMail) (bool, error) {
 		if !s.Enabled {
 			return false, nil
 		}
-		l, err := p.store.LoginByEmail(ctx, m.PortalID, m.Email)
+		l, err := p.as.LoginByEmail(ctx, m.PortalID, m.Email)
 		if isNotFound(err) {
 			return false, nil
 		} else if err != nil {
@@ -244,13 +247,13 @@ func (p *Portal) sendOnce(ctx context.Context, m QueuedMail) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if err := p.store.PutToken(ctx, t); err != nil {
+	if err := p.as.PutToken(ctx, t); err != nil {
 		return false, classify(err)
 	}
 	if err := p.stillAt(ctx, m.Kind, m.PortalID, contactID, email); err != nil {
 		// The token is not mailed: it goes, and an invitation is made
 		// again for the address the contact has now.
-		if _, terr := p.store.TakeToken(ctx, m.PortalID, t.Kind, t.Hash); terr != nil && !isNotFound(terr) {
+		if _, terr := p.as.TakeToken(ctx, m.PortalID, t.Kind, t.Hash); terr != nil && !isNotFound(terr) {
 			return false, errors.Join(err, classify(terr))
 		}
 		if errors.Is(err, errMoved) && m.Kind != TokenInvitation {
@@ -281,7 +284,7 @@ func (p *Portal) stillAt(ctx context.Context, kind TokenKind, portalID, contactI
 		}
 		now = NormalizeEmail(c.Email)
 	} else {
-		l, err := p.store.Login(ctx, portalID, contactID)
+		l, err := p.as.Login(ctx, portalID, contactID)
 		if err != nil && !isNotFound(err) {
 			return classify(err)
 		}
@@ -339,6 +342,9 @@ func (p *Portal) mailOf(s *Settings, email, tok string, t Token) Mail {
 // opts, ErrInternal without a Mailer and ErrNotFound for an unknown
 // tenant. It starts no goroutine and is safe for concurrent use.
 func (p *Portal) RunMailDelivery(ctx context.Context, portalID uuid.UUID, opts DeliverOptions) error {
+	if _, err := p.ways(); err != nil {
+		return err
+	}
 	if p.mailer == nil {
 		return errNoMailer
 	}

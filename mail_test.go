@@ -61,7 +61,7 @@ func TestFailingMailerIsRetriedLater(t *testing.T) {
 // recorder is a Store that records which of the methods a getting-in
 // request may use are called, in order.
 type recorder struct {
-	portal.Store
+	fullStore
 	mu    sync.Mutex
 	calls []string
 }
@@ -82,42 +82,42 @@ func (r *recorder) take() []string {
 
 func (r *recorder) Settings(ctx context.Context, portalID uuid.UUID) (portal.Settings, error) {
 	r.note("Settings")
-	return r.Store.Settings(ctx, portalID)
+	return r.fullStore.Settings(ctx, portalID)
 }
 
 func (r *recorder) LoginByEmail(ctx context.Context, portalID uuid.UUID, email string) (portal.Login, error) {
 	r.note("LoginByEmail")
-	return r.Store.LoginByEmail(ctx, portalID, email)
+	return r.fullStore.LoginByEmail(ctx, portalID, email)
 }
 
 func (r *recorder) Login(ctx context.Context, portalID, contactID uuid.UUID) (portal.Login, error) {
 	r.note("Login")
-	return r.Store.Login(ctx, portalID, contactID)
+	return r.fullStore.Login(ctx, portalID, contactID)
 }
 
 func (r *recorder) Contacts(ctx context.Context, portalID uuid.UUID, ids []uuid.UUID) ([]portal.Contact, error) {
 	r.note("Contacts")
-	return r.Store.Contacts(ctx, portalID, ids)
+	return r.fullStore.Contacts(ctx, portalID, ids)
 }
 
 func (r *recorder) ContactsByEmail(ctx context.Context, portalID uuid.UUID, email string) ([]portal.Contact, error) {
 	r.note("ContactsByEmail")
-	return r.Store.ContactsByEmail(ctx, portalID, email)
+	return r.fullStore.ContactsByEmail(ctx, portalID, email)
 }
 
 func (r *recorder) PutToken(ctx context.Context, t portal.Token) error {
 	r.note("PutToken")
-	return r.Store.PutToken(ctx, t)
+	return r.fullStore.PutToken(ctx, t)
 }
 
 func (r *recorder) AddFailure(ctx context.Context, portalID uuid.UUID, key string, at, since time.Time) (portal.Throttle, error) {
 	r.note("AddFailure")
-	return r.Store.AddFailure(ctx, portalID, key, at, since)
+	return r.fullStore.AddFailure(ctx, portalID, key, at, since)
 }
 
 func (r *recorder) QueueMail(ctx context.Context, m portal.QueuedMail) error {
 	r.note("QueueMail")
-	return r.Store.QueueMail(ctx, m)
+	return r.fullStore.QueueMail(ctx, m)
 }
 
 // covers: A4, A8 (a reset request does the same work whether or not the
@@ -128,7 +128,7 @@ func TestResetRequestDoesTheSameWorkForEveryAddress(t *testing.T) {
 	box := &portaltest.Mailbox{}
 	b := newBench(t, portal.Options{Mailer: box, Auth: cheapHash})
 	b.withPassword(t)
-	rec := &recorder{Store: b.st}
+	rec := &recorder{fullStore: b.st}
 	p, err := portal.New(rec, portal.Options{Mailer: box, Auth: cheapHash})
 	require.NoError(t, err)
 	sentBefore := len(box.Sent())
@@ -193,7 +193,7 @@ func TestRunMailDeliverySendsWhatARequestQueues(t *testing.T) {
 // truly failed writes nothing and says so)
 func TestLostRegistrationAcknowledgement(t *testing.T) {
 	ctx := context.Background()
-	store := &faultyStore{Store: memstore.New()}
+	store := &faultyStore{fullStore: memstore.New()}
 	box := &portaltest.Mailbox{}
 	p, err := portal.New(store, portal.Options{Mailer: box, Auth: cheapHash})
 	require.NoError(t, err)
@@ -231,7 +231,7 @@ func TestLostRegistrationAcknowledgement(t *testing.T) {
 }
 
 // claimFails is a store whose ClaimMail fails as a broken database would.
-type claimFails struct{ portal.Store }
+type claimFails struct{ fullStore }
 
 func (claimFails) ClaimMail(context.Context, uuid.UUID, uuid.UUID, time.Time, time.Time) error {
 	return errInjected

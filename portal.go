@@ -47,6 +47,7 @@ type Options struct {
 // they are for the helpdesk itself, never for customers.
 type Portal struct {
 	store     Store
+	as        AuthStore // the store's, or nil (see ways)
 	now       func() time.Time
 	newID     func() (uuid.UUID, error)
 	cache     ruleCache
@@ -68,7 +69,8 @@ func New(store Store, opts Options) (*Portal, error) {
 	if store == nil {
 		return nil, invalid("store", "is nil")
 	}
-	p := &Portal{store: store, now: opts.Now, newID: opts.NewID, cursorKey: bytes.Clone(opts.CursorKey),
+	as, _ := store.(AuthStore)
+	p := &Portal{store: store, as: as, now: opts.Now, newID: opts.NewID, cursorKey: bytes.Clone(opts.CursorKey),
 		blobs: opts.Blobs, limits: opts.Attachments.WithDefaults()}
 	if p.now == nil {
 		p.now = time.Now
@@ -82,6 +84,16 @@ func New(store Store, opts Options) (*Portal, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// ways returns the store's AuthStore, which every way in (A2–A8) keeps
+// its records in, or an error wrapping ErrUnsupported when the store has
+// none: each exported way in asks it first.
+func (p *Portal) ways() (AuthStore, error) {
+	if p.as == nil {
+		return nil, fmt.Errorf("%w: the store keeps no logins, tokens, sessions or mail (AuthStore)", ErrUnsupported)
+	}
+	return p.as, nil
 }
 
 // clock returns the current time in UTC, rounded to the microsecond so that

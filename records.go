@@ -348,15 +348,19 @@ func (p *Portal) putContact(ctx context.Context, c Contact, stored *Contact) err
 // contactChange decides what follows from c's e-mail, normalised, once it
 // is not the stored contact's or its login's: the links mailed to the old
 // one (tokens) end, and the contact's login, if it has one, takes the new
-// one, unless another contact's login has it (S11).
+// one, unless another contact's login has it (S11). Over a store without
+// an AuthStore there are neither.
 func (p *Portal) contactChange(ctx context.Context, c Contact, stored *Contact) (ContactChange, error) {
 	email := NormalizeEmail(c.Email)
 	ch := ContactChange{Contact: c, If: &ContactState{}}
 	if stored != nil {
 		ch.If.Email = NormalizeEmail(stored.Email)
-		ch.EndTokens = ch.If.Email != email
 	}
-	l, err := p.store.Login(ctx, c.PortalID, c.ID)
+	if p.as == nil { // a store without logins or tokens (AuthStore)
+		return ch, nil
+	}
+	ch.EndTokens = stored != nil && ch.If.Email != email
+	l, err := p.as.Login(ctx, c.PortalID, c.ID)
 	switch {
 	case isNotFound(err):
 		return ch, nil
@@ -367,7 +371,7 @@ func (p *Portal) contactChange(ctx context.Context, c Contact, stored *Contact) 
 	if email == "" || email == l.Email {
 		return ch, nil
 	}
-	switch other, err := p.store.LoginByEmail(ctx, c.PortalID, email); {
+	switch other, err := p.as.LoginByEmail(ctx, c.PortalID, email); {
 	case err == nil && other.ContactID != c.ID:
 		return ContactChange{}, errEmailTaken()
 	case err != nil && !isNotFound(err):

@@ -14,13 +14,16 @@ import (
 // CompleteRegistration sets the password of a contact that registered
 // (A2), with the token of its registration mail, as AcceptInvitation does.
 func (p *Portal) CompleteRegistration(ctx context.Context, portalID uuid.UUID, token, password string) error {
+	if _, err := p.ways(); err != nil {
+		return err
+	}
 	return p.setPassword(ctx, portalID, TokenRegistration, token, password)
 }
 
 // emailTaken reports whether another contact than c logs in with c's
 // e-mail: contacts may share an e-mail, logins may not (S11).
 func (p *Portal) emailTaken(ctx context.Context, portalID uuid.UUID, c *Contact) (bool, error) {
-	l, err := p.store.LoginByEmail(ctx, portalID, NormalizeEmail(c.Email))
+	l, err := p.as.LoginByEmail(ctx, portalID, NormalizeEmail(c.Email))
 	switch {
 	case isNotFound(err):
 		return false, nil
@@ -58,6 +61,9 @@ type Registration struct {
 // uses self-registration with password login, and ErrInvalid naming
 // "consent" without consent or "email" for an address that is not one.
 func (p *Portal) Register(ctx context.Context, portalID uuid.UUID, r Registration) error {
+	if _, err := p.ways(); err != nil {
+		return err
+	}
 	s, err := p.portalOn(ctx, portalID)
 	if err != nil {
 		return err
@@ -83,12 +89,12 @@ func (p *Portal) Register(ctx context.Context, portalID uuid.UUID, r Registratio
 	}
 	version := ConsentVersion(s.Consent)
 	for attempt := 1; ; attempt++ {
-		l, err := p.store.LoginByEmail(ctx, portalID, email)
+		l, err := p.as.LoginByEmail(ctx, portalID, email)
 		switch {
 		case err == nil && l.PasswordHash == "":
 			// Registered before (or signed in without consent) and not
 			// completed: the consent is the one accepted now (S13).
-			if _, err := p.store.UpdateLogin(ctx, LoginChange{PortalID: portalID, ContactID: l.ContactID, At: p.clock(), Consent: version}); err != nil {
+			if _, err := p.as.UpdateLogin(ctx, LoginChange{PortalID: portalID, ContactID: l.ContactID, At: p.clock(), Consent: version}); err != nil {
 				return classify(err)
 			}
 			return p.queueMail(ctx, portalID, TokenRegistration, uuid.Nil, email)
@@ -114,7 +120,7 @@ func (p *Portal) Register(ctx context.Context, portalID uuid.UUID, r Registratio
 		case taken:
 			return nil // the answer does not say
 		}
-		err = p.store.Register(ctx, ch)
+		err = p.as.Register(ctx, ch)
 		if err == nil {
 			return p.queueMail(ctx, portalID, TokenRegistration, uuid.Nil, email)
 		}
@@ -136,14 +142,14 @@ func (p *Portal) Register(ctx context.Context, portalID uuid.UUID, r Registratio
 // already, under another e-mail: no registration of this one can make it
 // one.
 func (p *Portal) registration(ctx context.Context, c Contact, l Login) (ch RegisterChange, taken bool, err error) {
-	cs, err := p.store.ContactsByEmail(ctx, c.PortalID, l.Email)
+	cs, err := p.as.ContactsByEmail(ctx, c.PortalID, l.Email)
 	if err != nil {
 		return RegisterChange{}, false, classify(err)
 	}
 	ch = RegisterChange{Contact: c, New: true, Login: l}
 	if len(cs) > 0 {
 		ch.Contact, ch.New = cs[0], false
-		switch _, err := p.store.Login(ctx, c.PortalID, ch.Contact.ID); {
+		switch _, err := p.as.Login(ctx, c.PortalID, ch.Contact.ID); {
 		case err == nil:
 			return RegisterChange{}, true, nil
 		case !isNotFound(err):

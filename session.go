@@ -42,7 +42,7 @@ func (p *Portal) newSession(ctx context.Context, portalID, contactID uuid.UUID, 
 	now := p.clock()
 	s := Session{PortalID: portalID, Hash: hash, ContactID: contactID, Preview: previewBy != "", PreviewBy: previewBy,
 		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(p.auth.SessionLifetime)}
-	if err := p.store.PutSession(ctx, s); err != nil {
+	if err := p.as.PutSession(ctx, s); err != nil {
 		return "", Session{}, classify(err)
 	}
 	return tok, s, nil
@@ -68,6 +68,9 @@ var errNoSession = fmt.Errorf("%w: no valid session", ErrUnauthenticated)
 // therefore ends after between 90% and 100% of the idle timeout without
 // activity.
 func (p *Portal) Authenticate(ctx context.Context, portalID uuid.UUID, token string) (Session, error) {
+	if _, err := p.ways(); err != nil {
+		return Session{}, err
+	}
 	hash, ok := parseToken(token)
 	if !ok {
 		return Session{}, errNoSession
@@ -76,7 +79,7 @@ func (p *Portal) Authenticate(ctx context.Context, portalID uuid.UUID, token str
 	if err != nil {
 		return Session{}, err
 	}
-	s, err := p.store.Session(ctx, portalID, hash)
+	s, err := p.as.Session(ctx, portalID, hash)
 	if isNotFound(err) {
 		return Session{}, errNoSession
 	} else if err != nil {
@@ -97,7 +100,7 @@ func (p *Portal) Authenticate(ctx context.Context, portalID uuid.UUID, token str
 		return Session{}, p.end(ctx, s, errAccessDenied)
 	}
 	if idle > set.IdleTimeout/10 {
-		if err := p.store.TouchSession(ctx, portalID, hash, now); err != nil && !isNotFound(err) {
+		if err := p.as.TouchSession(ctx, portalID, hash, now); err != nil && !isNotFound(err) {
 			return Session{}, classify(err)
 		}
 		s.LastSeenAt = now
@@ -107,7 +110,7 @@ func (p *Portal) Authenticate(ctx context.Context, portalID uuid.UUID, token str
 
 // end ends a session and returns why.
 func (p *Portal) end(ctx context.Context, s Session, why error) error {
-	if err := p.store.DeleteSession(ctx, s.PortalID, s.Hash); err != nil {
+	if err := p.as.DeleteSession(ctx, s.PortalID, s.Hash); err != nil {
 		return classify(err)
 	}
 	return why
@@ -117,11 +120,14 @@ func (p *Portal) end(ctx context.Context, s Session, why error) error {
 // that does not exist (or no longer does) is not an error, and logout works
 // while the portal is off.
 func (p *Portal) Logout(ctx context.Context, portalID uuid.UUID, token string) error {
+	if _, err := p.ways(); err != nil {
+		return err
+	}
 	hash, ok := parseToken(token)
 	if !ok {
 		return nil
 	}
-	return classify(p.store.DeleteSession(ctx, portalID, hash))
+	return classify(p.as.DeleteSession(ctx, portalID, hash))
 }
 
 // Preview begins a read-only session in which a helpdesk user, named by
@@ -133,6 +139,9 @@ func (p *Portal) Logout(ctx context.Context, portalID uuid.UUID, token string) e
 // ErrPortalDisabled while the portal is off and ErrNotFound when there is
 // no such contact.
 func (p *Portal) Preview(ctx context.Context, portalID, contactID uuid.UUID, by string) (string, Session, error) {
+	if _, err := p.ways(); err != nil {
+		return "", Session{}, err
+	}
 	var ps problems
 	checkText(&ps, "by", by, 1, 200)
 	if err := ps.err(); err != nil {
@@ -154,20 +163,23 @@ func (p *Portal) Preview(ctx context.Context, portalID, contactID uuid.UUID, by 
 // died between putting the files and the commit), an hour after. Such
 // records grant or slow nothing; a host calls this now and then (say,
 // hourly) so that they do not pile up. It works while the portal is off.
+// Over a store without an AuthStore it deletes the files alone.
 func (p *Portal) PurgeExpired(ctx context.Context, portalID uuid.UUID) (sessions, tokens int, err error) {
 	s, err := p.store.Settings(ctx, portalID)
 	if err != nil {
 		return 0, 0, classify(err)
 	}
-	now := p.clock()
-	if sessions, err = p.store.DeleteIdleSessions(ctx, portalID, now, now.Add(-s.IdleTimeout)); err != nil {
-		return 0, 0, classify(err)
-	}
-	if tokens, err = p.store.DeleteExpiredTokens(ctx, portalID, now); err != nil {
-		return sessions, 0, classify(err)
-	}
-	if _, err = p.store.DeleteThrottles(ctx, portalID, now.Add(-p.auth.ForgetAfter)); err != nil {
-		return sessions, tokens, classify(err)
+	if p.as != nil {
+		now := p.clock()
+		if sessions, err = p.as.DeleteIdleSessions(ctx, portalID, now, now.Add(-s.IdleTimeout)); err != nil {
+			return 0, 0, classify(err)
+		}
+		if tokens, err = p.as.DeleteExpiredTokens(ctx, portalID, now); err != nil {
+			return sessions, 0, classify(err)
+		}
+		if _, err = p.as.DeleteThrottles(ctx, portalID, now.Add(-p.auth.ForgetAfter)); err != nil {
+			return sessions, tokens, classify(err)
+		}
 	}
 	if _, err = p.purgeOrphans(ctx, portalID); err != nil {
 		return sessions, tokens, err

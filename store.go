@@ -48,12 +48,25 @@ type Store interface {
 	TicketStore
 	ActionStore
 	OutboxStore
+	PendingBlobStore
+}
+
+// AuthStore is what the portal's own ways in keep (A2–A8): logins, the
+// tokens mailed for them, sessions, throttles and the mail queue, and the
+// contact indexes that registration, single sign-on and invitations look
+// contacts up in. It is an optional capability of a Store, as
+// database/sql's drivers have theirs: Portal uses it when the store has
+// it. A host that lets customers in itself, vouching for each viewer
+// (Portal.Viewer), needs a Store alone; the ways in (Login, SSOLogin,
+// Register, Invite, RequestPasswordReset, Authenticate, the mail delivery
+// and the host's login throttle) then answer ErrUnsupported. The memory
+// and SQL stores have it.
+type AuthStore interface {
 	ContactIndex
 	LoginStore
 	TokenStore
 	SessionStore
 	ThrottleStore
-	PendingBlobStore
 	MailStore
 }
 
@@ -119,7 +132,8 @@ type ContactChange struct {
 	// written only while the store still holds it.
 	If *ContactState
 	// EndTokens deletes the contact's tokens (TokenStore): they were
-	// mailed to an address the contact no longer has.
+	// mailed to an address the contact no longer has. Portal sets it, and
+	// LoginEmail, only for a store that is an AuthStore.
 	EndTokens bool
 	// LoginEmail, when not "", is the e-mail the contact's login takes,
 	// with UpdatedAt Contact.UpdatedAt. ErrConflict when the contact has

@@ -60,11 +60,11 @@ func throttleKey(parts ...string) string {
 // throttled reports whether an attempt at now is refused unchecked, and
 // reads the counts it decides by.
 func (p *Portal) throttled(ctx context.Context, portalID uuid.UUID, k throttleKeys, now time.Time) (bool, error) {
-	lt, err := p.store.Throttle(ctx, portalID, k.login)
+	lt, err := p.as.Throttle(ctx, portalID, k.login)
 	if err != nil {
 		return false, classify(err)
 	}
-	ct, err := p.store.Throttle(ctx, portalID, k.client)
+	ct, err := p.as.Throttle(ctx, portalID, k.client)
 	if err != nil {
 		return false, classify(err)
 	}
@@ -75,7 +75,7 @@ func (p *Portal) throttled(ctx context.Context, portalID uuid.UUID, k throttleKe
 func (p *Portal) failed(ctx context.Context, portalID uuid.UUID, k throttleKeys, now time.Time) error {
 	since := now.Add(-p.auth.ForgetAfter)
 	for _, key := range []string{k.login, k.client} {
-		if _, err := p.store.AddFailure(ctx, portalID, key, now, since); err != nil {
+		if _, err := p.as.AddFailure(ctx, portalID, key, now, since); err != nil {
 			return classify(err)
 		}
 	}
@@ -100,19 +100,28 @@ func (o *AuthOptions) waiting(th Throttle, after int, now time.Time) bool {
 // such a login itself, as the web portal's preview does, asks before it
 // checks, and tells the outcome with LoginFailed or LoginSucceeded.
 func (p *Portal) LoginThrottled(ctx context.Context, portalID uuid.UUID, name string) (bool, error) {
+	if _, err := p.ways(); err != nil {
+		return false, err
+	}
 	return p.throttled(ctx, portalID, hostKeys(ctx, name), p.clock())
 }
 
 // LoginFailed counts a failed attempt on the host's login name from the
 // client of ctx (LoginThrottled).
 func (p *Portal) LoginFailed(ctx context.Context, portalID uuid.UUID, name string) error {
+	if _, err := p.ways(); err != nil {
+		return err
+	}
 	return p.failed(ctx, portalID, hostKeys(ctx, name), p.clock())
 }
 
 // LoginSucceeded ends the count of failures on the host's login name from
 // the client of ctx (LoginThrottled).
 func (p *Portal) LoginSucceeded(ctx context.Context, portalID uuid.UUID, name string) error {
-	return classify(p.store.ClearThrottle(ctx, portalID, hostKeys(ctx, name).login))
+	if _, err := p.ways(); err != nil {
+		return err
+	}
+	return classify(p.as.ClearThrottle(ctx, portalID, hostKeys(ctx, name).login))
 }
 
 // hostKeys are the keys of the host's login name: never those of a

@@ -1066,7 +1066,7 @@ func TestSecureCookies(t *testing.T) {
 
 // failingStore is the demo's store with its ticket list broken, as a lost
 // database connection would break it.
-type failingStore struct{ portal.Store }
+type failingStore struct{ fullStore }
 
 func (failingStore) QueryTickets(context.Context, portal.TicketQuery, *portal.TicketPage) error {
 	return errors.New(`sqlite: disk I/O error (5386) reading "/var/lib/portal/portal.db" at goroutine 7`)
@@ -1079,7 +1079,7 @@ func TestInternalErrorsAreGeneric(t *testing.T) {
 	c.logIn(tp.login(0))
 	cfg := tp.srv.config
 	var err error
-	cfg.Portal, err = portal.New(failingStore{tp.st}, portal.Options{Now: tp.clock.Now})
+	cfg.Portal, err = portal.New(failingStore{tp.st.(fullStore)}, portal.Options{Now: tp.clock.Now})
 	require.NoError(t, err)
 	broken, err := newServer(cfg)
 	require.NoError(t, err)

@@ -34,7 +34,10 @@ type Store struct {
 	ids  map[uuid.UUID]*ids // logins, tokens, sessions, by tenant
 }
 
-var _ portal.Store = (*Store)(nil)
+var (
+	_ portal.Store     = (*Store)(nil)
+	_ portal.AuthStore = (*Store)(nil)
+)
 
 // New returns an empty Store.
 func New() *Store { return &Store{tenants: map[uuid.UUID]*tenant{}} }

@@ -65,7 +65,10 @@ type Store struct {
 	plans                   [plans]atomic.Int64
 }
 
-var _ portal.Store = (*Store)(nil)
+var (
+	_ portal.Store     = (*Store)(nil)
+	_ portal.AuthStore = (*Store)(nil)
+)
 
 // Options configure a Store. The zero value is the default.
 type Options struct {

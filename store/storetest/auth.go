@@ -28,48 +28,48 @@ import (
 // contract where a step needs more than identity.go's records: called
 // directly.
 var authStoreTests = []test{
-	{name: "ThrottleCountsAreAtomicAndForgotten", fn: testThrottleStore},
-	{name: "RegistrationIsOneStep", fn: testRegisterStore},
-	{name: "RestoredTokenNeverReplacesANewerOne", fn: testRestoreToken},
+	{name: "ThrottleCountsAreAtomicAndForgotten", fn: auth(testThrottleStore)},
+	{name: "RegistrationIsOneStep", fn: auth(testRegisterStore)},
+	{name: "RestoredTokenNeverReplacesANewerOne", fn: auth(testRestoreToken)},
 }
 
 // authTests check getting in through Portal.
 var authTests = []test{
-	{name: "InvitationSetsAPasswordOnce", fn: testInvitation},
-	{name: "InvitationTokensRefuseEveryForgery", fn: testInvitationTokens},
-	{name: "ConcurrentUsesOfAnInvitationHaveOneWinner", fn: testConcurrentInvitation},
-	{name: "ContactsSharingAnEmailHaveOneLogin", fn: testSharedEmailInvitations},
-	{name: "ContactOutsideTheAccessGroupsIsRefused", fn: testAccessGroups},
-	{name: "RegistrationNeedsConsentAndRecordsIt", fn: testRegistration},
-	{name: "RegistrationLinksAKnownContact", fn: testRegistrationKnownContact},
-	{name: "EveryRegistrationRecordsItsConsent", fn: testRegistrationConsentEachTime},
-	{name: "RegistrationAndResetDoNotEnumerate", fn: testNoEnumeration},
-	{name: "PasswordLoginNormalisesEmailAndHidesWhichPartFailed", fn: testPasswordLogin},
-	{name: "RepeatedFailuresSlowDownTheirClient", fn: testThrottling},
-	{name: "NoOneCanLockACustomerOut", fn: testNoLockout},
-	{name: "AClientFailingOnManyLoginsIsSlowed", fn: testClientThrottle},
-	{name: "MailsToAnAddressAreLimited", fn: testMailLimit},
-	{name: "ConcurrentFirstRegistrationsMakeOneContact", fn: testRegisterRace},
-	{name: "RegistrationChoosesTheContactWithTheLowestID", fn: testRegisterChoosesTheContact},
-	{name: "RegistrationIsDecidedAgainAfterARace", fn: testRegisterDecidedAgain},
-	{name: "RaisedParametersRehashOnLogin", fn: testRehash},
-	{name: "PasswordResetEndsTheContactsSessions", fn: testPasswordReset},
-	{name: "LoginFollowsTheContactsNewEmail", fn: testEmailChange},
-	{name: "EmailChangeIsDecidedAgainAfterARace", fn: testEmailChangeDecidedAgain},
-	{name: "MailFollowsAnEmailChangeBeforeItsToken", fn: testMailFollowsAnEmailChange},
-	{name: "LoginCatchesUpWithItsContactAndEndsItsLinks", fn: testLoginCatchesUpWithItsContact},
-	{name: "ResetDuringALoginWithTheOldPasswordWins", fn: testResetDuringLogin},
-	{name: "RehashDuringALoginRefusesNoRightPassword", fn: testRehashDuringLogin},
-	{name: "SingleSignOn", fn: testSingleSignOn},
-	{name: "SessionTokensAreRandomAndStoredHashed", fn: testSessionTokens},
-	{name: "SessionIdleTimeoutSlidesWithBoundedWrites", fn: testIdleTimeout},
-	{name: "SessionEndsAfterItsLifetime", fn: testSessionLifetime},
-	{name: "LogoutEndsTheSessionAtOnce", fn: testLogout},
-	{name: "PortalSwitchClosesTheDoor", fn: testPortalSwitchDoor},
-	{name: "PreviewIsReadOnlyAndMarked", fn: testPreview},
-	{name: "PurgeDeletesOnlyWhatGrantsNothing", fn: testPurge},
-	{name: "RefusedAcceptKeepsANewerInvitation", fn: testRefusedAcceptKeepsANewerInvitation},
-	{name: "AcceptDuringAnEmailChangeMakesNoStaleLogin", fn: testAcceptDuringEmailChange},
+	{name: "InvitationSetsAPasswordOnce", fn: auth(testInvitation)},
+	{name: "InvitationTokensRefuseEveryForgery", fn: auth(testInvitationTokens)},
+	{name: "ConcurrentUsesOfAnInvitationHaveOneWinner", fn: auth(testConcurrentInvitation)},
+	{name: "ContactsSharingAnEmailHaveOneLogin", fn: auth(testSharedEmailInvitations)},
+	{name: "ContactOutsideTheAccessGroupsIsRefused", fn: auth(testAccessGroups)},
+	{name: "RegistrationNeedsConsentAndRecordsIt", fn: auth(testRegistration)},
+	{name: "RegistrationLinksAKnownContact", fn: auth(testRegistrationKnownContact)},
+	{name: "EveryRegistrationRecordsItsConsent", fn: auth(testRegistrationConsentEachTime)},
+	{name: "RegistrationAndResetDoNotEnumerate", fn: auth(testNoEnumeration)},
+	{name: "PasswordLoginNormalisesEmailAndHidesWhichPartFailed", fn: auth(testPasswordLogin)},
+	{name: "RepeatedFailuresSlowDownTheirClient", fn: auth(testThrottling)},
+	{name: "NoOneCanLockACustomerOut", fn: auth(testNoLockout)},
+	{name: "AClientFailingOnManyLoginsIsSlowed", fn: auth(testClientThrottle)},
+	{name: "MailsToAnAddressAreLimited", fn: auth(testMailLimit)},
+	{name: "ConcurrentFirstRegistrationsMakeOneContact", fn: auth(testRegisterRace)},
+	{name: "RegistrationChoosesTheContactWithTheLowestID", fn: auth(testRegisterChoosesTheContact)},
+	{name: "RegistrationIsDecidedAgainAfterARace", fn: auth(testRegisterDecidedAgain)},
+	{name: "RaisedParametersRehashOnLogin", fn: auth(testRehash)},
+	{name: "PasswordResetEndsTheContactsSessions", fn: auth(testPasswordReset)},
+	{name: "LoginFollowsTheContactsNewEmail", fn: auth(testEmailChange)},
+	{name: "EmailChangeIsDecidedAgainAfterARace", fn: auth(testEmailChangeDecidedAgain)},
+	{name: "MailFollowsAnEmailChangeBeforeItsToken", fn: auth(testMailFollowsAnEmailChange)},
+	{name: "LoginCatchesUpWithItsContactAndEndsItsLinks", fn: auth(testLoginCatchesUpWithItsContact)},
+	{name: "ResetDuringALoginWithTheOldPasswordWins", fn: auth(testResetDuringLogin)},
+	{name: "RehashDuringALoginRefusesNoRightPassword", fn: auth(testRehashDuringLogin)},
+	{name: "SingleSignOn", fn: auth(testSingleSignOn)},
+	{name: "SessionTokensAreRandomAndStoredHashed", fn: auth(testSessionTokens)},
+	{name: "SessionIdleTimeoutSlidesWithBoundedWrites", fn: auth(testIdleTimeout)},
+	{name: "SessionEndsAfterItsLifetime", fn: auth(testSessionLifetime)},
+	{name: "LogoutEndsTheSessionAtOnce", fn: auth(testLogout)},
+	{name: "PortalSwitchClosesTheDoor", fn: auth(testPortalSwitchDoor)},
+	{name: "PreviewIsReadOnlyAndMarked", fn: auth(testPreview)},
+	{name: "PurgeDeletesOnlyWhatGrantsNothing", fn: auth(testPurge)},
+	{name: "RefusedAcceptKeepsANewerInvitation", fn: auth(testRefusedAcceptKeepsANewerInvitation)},
+	{name: "AcceptDuringAnEmailChangeMakesNoStaleLogin", fn: auth(testAcceptDuringEmailChange)},
 }
 
 // clock is a settable Now hook.
@@ -96,13 +96,13 @@ var cheap = portal.PasswordParams{Memory: 64, Time: 1, Threads: 1}
 
 // touchCounter counts the store's session touches.
 type touchCounter struct {
-	portal.Store
+	authStore
 	touches atomic.Int64
 }
 
 func (s *touchCounter) TouchSession(ctx context.Context, portalID uuid.UUID, hash portal.TokenHash, at time.Time) error {
 	s.touches.Add(1)
-	return s.Store.TouchSession(ctx, portalID, hash, at)
+	return s.authStore.TouchSession(ctx, portalID, hash, at)
 }
 
 // door is a portal with contacts at its door: ann and bob are in the access
@@ -120,9 +120,9 @@ type door struct {
 
 const goodPassword = "correct horse battery staple"
 
-func newDoor(t *testing.T, s portal.Store, change func(*portal.Settings), opts ...func(*portal.Options)) *door {
+func newDoor(t *testing.T, s authStore, change func(*portal.Settings), opts ...func(*portal.Options)) *door {
 	t.Helper()
-	d := &door{s: &touchCounter{Store: s}, mail: &portaltest.Mailbox{}, clock: &clock{now: baseTime}}
+	d := &door{s: &touchCounter{authStore: s}, mail: &portaltest.Mailbox{}, clock: &clock{now: baseTime}}
 	o := portal.Options{Now: d.clock.Now, Mailer: d.mail, Auth: portal.AuthOptions{Password: cheap}}
 	for _, f := range opts {
 		f(&o)
@@ -219,7 +219,7 @@ func (d *door) login(t *testing.T, email string) string {
 
 // covers: S11, A3 (invitations to the chosen lists; accepting sets the
 // password; the contact is in)
-func testInvitation(t *testing.T, s portal.Store) {
+func testInvitation(t *testing.T, s authStore) {
 	d := newDoor(t, s, nil)
 	n, err := d.p.Invite(ctx(t), d.pid)
 	require.NoError(t, err)
@@ -262,7 +262,7 @@ func testInvitation(t *testing.T, s portal.Store) {
 }
 
 // covers: A3 (single-use, expiring, replaced, of this portal, unchanged)
-func testInvitationTokens(t *testing.T, s portal.Store) {
+func testInvitationTokens(t *testing.T, s authStore) {
 	d := newDoor(t, s, nil)
 	bad := func(tok, why string) {
 		t.Helper()
@@ -316,7 +316,7 @@ func testInvitationTokens(t *testing.T, s portal.Store) {
 }
 
 // covers: A3 (two uses of one invitation at once: one sets the password)
-func testConcurrentInvitation(t *testing.T, s portal.Store) {
+func testConcurrentInvitation(t *testing.T, s authStore) {
 	const n = 6
 	d := newDoor(t, s, nil)
 	require.NoError(t, d.p.InviteContact(ctx(t), d.pid, d.ann.ID))
@@ -342,7 +342,7 @@ func testConcurrentInvitation(t *testing.T, s portal.Store) {
 // covers: A3, S11 (two contacts with one e-mail: the first to accept its
 // invitation has the login; the other's accept is refused naming "email"
 // and uses nothing up, and it is invited no more)
-func testSharedEmailInvitations(t *testing.T, s portal.Store) {
+func testSharedEmailInvitations(t *testing.T, s authStore) {
 	d := newDoor(t, s, nil)
 	twin, err := d.p.SaveContact(ctx(t), portal.Contact{PortalID: d.pid, FirstName: "Ann (work)",
 		Email: "ann@acme.EXAMPLE", Lists: []uuid.UUID{d.list.ID}})
@@ -388,7 +388,7 @@ func testSharedEmailInvitations(t *testing.T, s portal.Store) {
 
 // covers: S11, A3, A8 (only members of the chosen lists get in; leaving the
 // lists ends access at the next request, even with a live session)
-func testAccessGroups(t *testing.T, s portal.Store) {
+func testAccessGroups(t *testing.T, s authStore) {
 	d := newDoor(t, s, nil)
 	email := d.invited(t, d.ann)
 	tok := d.login(t, email)
@@ -422,7 +422,7 @@ func testAccessGroups(t *testing.T, s portal.Store) {
 
 // covers: A2, S13 (consent required and recorded; new e-mail, new contact;
 // registration only under self-registration)
-func testRegistration(t *testing.T, s portal.Store) {
+func testRegistration(t *testing.T, s authStore) {
 	d := newDoor(t, s, nil)
 	reg := portal.Registration{Email: "  New.Person@Example.COM ", FirstName: "New", Consent: true}
 	require.ErrorIs(t, d.p.Register(ctx(t), d.pid, reg), portal.ErrForbidden, "access-groups mode")
@@ -463,7 +463,7 @@ func testRegistration(t *testing.T, s portal.Store) {
 }
 
 // covers: A2 (a known e-mail is linked to its contact)
-func testRegistrationKnownContact(t *testing.T, s portal.Store) {
+func testRegistrationKnownContact(t *testing.T, s authStore) {
 	d := newDoor(t, s, func(st *portal.Settings) {
 		st.Access = portal.Access{Mode: portal.SelfRegistration, Auth: portal.PasswordAuth}
 	})
@@ -485,7 +485,7 @@ func testRegistrationKnownContact(t *testing.T, s portal.Store) {
 // time accepted in it: that of a login made without consent, by single
 // sign-on under access groups, and that of a pending registration made
 // again after the consent text changed)
-func testRegistrationConsentEachTime(t *testing.T, s portal.Store) {
+func testRegistrationConsentEachTime(t *testing.T, s authStore) {
 	d := newDoor(t, s, func(st *portal.Settings) { st.Access.Auth = portal.SingleSignOn })
 	_, _, err := d.p.SSOLogin(ctx(t), d.pid, portal.Identity{Email: d.ann.Email, EmailVerified: true})
 	require.NoError(t, err)
@@ -525,7 +525,7 @@ func testRegistrationConsentEachTime(t *testing.T, s portal.Store) {
 
 // covers: A2, A4 (registering an existing login and resetting an unknown
 // e-mail answer like the ordinary case)
-func testNoEnumeration(t *testing.T, s portal.Store) {
+func testNoEnumeration(t *testing.T, s authStore) {
 	d := newDoor(t, s, func(st *portal.Settings) {
 		st.Access = portal.Access{Mode: portal.SelfRegistration, Auth: portal.PasswordAuth}
 	})
@@ -564,7 +564,7 @@ func (d *door) invitedBySelf(t *testing.T, c portal.Contact) string {
 
 // covers: A4 (password login; e-mail case and spaces; one answer for an
 // unknown e-mail and a wrong password)
-func testPasswordLogin(t *testing.T, s portal.Store) {
+func testPasswordLogin(t *testing.T, s authStore) {
 	d := newDoor(t, s, nil)
 	email := d.invited(t, d.ann)
 	for _, e := range []string{email, "ANN@acme.EXAMPLE", "  ann@acme.example\t"} {
@@ -597,7 +597,7 @@ func testPasswordLogin(t *testing.T, s portal.Store) {
 
 // covers: A4, A8 (wrong passwords in a loop: slowed more and more, same
 // answer)
-func testThrottling(t *testing.T, s portal.Store) {
+func testThrottling(t *testing.T, s authStore) {
 	d := newDoor(t, s, nil)
 	email := d.invited(t, d.ann)
 	from := portal.WithClient(ctx(t), "198.51.100.7")
@@ -646,7 +646,7 @@ func testThrottling(t *testing.T, s portal.Store) {
 // another, gets in at once, every time. (A lock after ten failures, which
 // every failure made longer, let anyone lock a customer out.)
 // covers: A8
-func testNoLockout(t *testing.T, s portal.Store) {
+func testNoLockout(t *testing.T, s authStore) {
 	d := newDoor(t, s, nil)
 	email := d.invited(t, d.ann)
 	home := portal.WithClient(ctx(t), "203.0.113.20")
@@ -668,7 +668,7 @@ func testNoLockout(t *testing.T, s portal.Store) {
 // slowed on every login after ClientSlowAfter failures; other clients are
 // not.
 // covers: A8
-func testClientThrottle(t *testing.T, s portal.Store) {
+func testClientThrottle(t *testing.T, s authStore) {
 	d := newDoor(t, s, nil)
 	email := d.invited(t, d.ann)
 	sprayer := portal.WithClient(ctx(t), "192.0.2.66")
@@ -690,7 +690,7 @@ func testClientThrottle(t *testing.T, s portal.Store) {
 // send nothing until an hour has passed without one. The last link sent
 // still works.
 // covers: A8
-func testMailLimit(t *testing.T, s portal.Store) {
+func testMailLimit(t *testing.T, s authStore) {
 	d := newDoor(t, s, nil)
 	email := d.invited(t, d.ann)
 	sent := func() int {
@@ -722,7 +722,7 @@ func testMailLimit(t *testing.T, s portal.Store) {
 // when a new contact's ID is taken, or when a known contact is gone or has
 // another e-mail now.
 // covers: A2, X8
-func testRegisterStore(t *testing.T, s portal.Store) {
+func testRegisterStore(t *testing.T, s authStore) {
 	pid := newTenant(t, s)
 	contact := func(email string) portal.Contact {
 		return portal.Contact{ID: newID(t), PortalID: pid, Email: email, FirstName: "New", CreatedAt: at(1), UpdatedAt: at(1)}
@@ -783,7 +783,7 @@ func testRegisterStore(t *testing.T, s portal.Store) {
 // A first registration of an e-mail that contacts share is the login of
 // the one with the lowest ID; of an unknown e-mail, a new contact's.
 // covers: A2
-func testRegisterChoosesTheContact(t *testing.T, s portal.Store) {
+func testRegisterChoosesTheContact(t *testing.T, s authStore) {
 	d := newDoor(t, s, func(st *portal.Settings) {
 		st.Access = portal.Access{Mode: portal.SelfRegistration, Auth: portal.PasswordAuth}
 	})
@@ -810,8 +810,8 @@ func testRegisterChoosesTheContact(t *testing.T, s portal.Store) {
 // and a new contact gets the login; a contact whose login is under
 // another e-mail than its own gets none: a registration's answer does not
 // say so, a sign-on's does)
-func testRegisterDecidedAgain(t *testing.T, s portal.Store) {
-	m := &racer{Store: s}
+func testRegisterDecidedAgain(t *testing.T, s authStore) {
+	m := &racer{authStore: s}
 	d := newDoor(t, m, func(st *portal.Settings) {
 		st.Access = portal.Access{Mode: portal.SelfRegistration, Auth: portal.PasswordAuth}
 	})
@@ -864,7 +864,7 @@ func testRegisterDecidedAgain(t *testing.T, s portal.Store) {
 // make one contact and one login between them (they made as many contacts
 // as requests).
 // covers: A2, X8
-func testRegisterRace(t *testing.T, s portal.Store) {
+func testRegisterRace(t *testing.T, s authStore) {
 	d := newDoor(t, s, func(st *portal.Settings) {
 		st.Access = portal.Access{Mode: portal.SelfRegistration, Auth: portal.PasswordAuth}
 	})
@@ -888,7 +888,7 @@ func testRegisterRace(t *testing.T, s portal.Store) {
 // The store counts every failure of concurrent attempts, forgets counts
 // older than since, clears a key and keeps tenants apart.
 // covers: A8
-func testThrottleStore(t *testing.T, s portal.Store) {
+func testThrottleStore(t *testing.T, s authStore) {
 	pid, other := newTenant(t, s), newTenant(t, s)
 	at := baseTime
 	const n = 12
@@ -923,7 +923,7 @@ func testThrottleStore(t *testing.T, s portal.Store) {
 }
 
 // covers: A4 (hashes are self-describing; raised parameters rehash on login)
-func testRehash(t *testing.T, s portal.Store) {
+func testRehash(t *testing.T, s authStore) {
 	d := newDoor(t, s, nil)
 	email := d.invited(t, d.ann)
 	raised, err := portal.New(d.s, portal.Options{Now: d.clock.Now, Auth: portal.AuthOptions{
@@ -940,7 +940,7 @@ func testRehash(t *testing.T, s portal.Store) {
 
 // covers: A4 (reset: single-use expiring token, new password, every other
 // session ends)
-func testPasswordReset(t *testing.T, s portal.Store) {
+func testPasswordReset(t *testing.T, s authStore) {
 	d := newDoor(t, s, nil)
 	email := d.invited(t, d.ann)
 	s1, s2 := d.login(t, email), d.login(t, email)
@@ -980,7 +980,7 @@ func testPasswordReset(t *testing.T, s portal.Store) {
 // covers: A4, S11 (a contact's new e-mail is its login's: the old one no
 // longer logs in and reset mails go to the new one; an e-mail another
 // contact logs in with is refused naming "email")
-func testEmailChange(t *testing.T, s portal.Store) {
+func testEmailChange(t *testing.T, s authStore) {
 	d := newDoor(t, s, nil)
 	old := d.invited(t, d.ann)
 	bobEmail := d.invited(t, d.bob)
@@ -1030,23 +1030,23 @@ func testEmailChange(t *testing.T, s portal.Store) {
 // (beforeRegister): what another request does between Portal's reads and
 // its write.
 type racer struct {
-	portal.Store
+	authStore
 	beforeContact, beforeToken, beforeRegister func()
 }
 
 func (r *racer) Register(ctx context.Context, c portal.RegisterChange) error {
 	runOnce(&r.beforeRegister)
-	return r.Store.Register(ctx, c)
+	return r.authStore.Register(ctx, c)
 }
 
 func (r *racer) PutContact(ctx context.Context, c portal.ContactChange) error {
 	runOnce(&r.beforeContact)
-	return r.Store.PutContact(ctx, c)
+	return r.authStore.PutContact(ctx, c)
 }
 
 func (r *racer) PutToken(ctx context.Context, t portal.Token) error {
 	runOnce(&r.beforeToken)
-	return r.Store.PutToken(ctx, t)
+	return r.authStore.PutToken(ctx, t)
 }
 
 // runOnce runs *hook, when set, after clearing it.
@@ -1059,8 +1059,8 @@ func runOnce(hook *func()) {
 
 // covers: A4, S11 (an e-mail change decided on a login or an address that
 // changed before it was written is decided again on what they are now)
-func testEmailChangeDecidedAgain(t *testing.T, s portal.Store) {
-	m := &racer{Store: s}
+func testEmailChangeDecidedAgain(t *testing.T, s authStore) {
+	m := &racer{authStore: s}
 	d := newDoor(t, m, nil)
 
 	// Bob accepts his invitation meanwhile: his new login follows too.
@@ -1104,8 +1104,8 @@ func testEmailChangeDecidedAgain(t *testing.T, s portal.Store) {
 // when the contact's e-mail changes between the delivery's read of it and
 // the token, an invitation goes to the new address, a reset goes nowhere,
 // and no token made for the old address stays)
-func testMailFollowsAnEmailChange(t *testing.T, s portal.Store) {
-	m := &racer{Store: s}
+func testMailFollowsAnEmailChange(t *testing.T, s authStore) {
+	m := &racer{authStore: s}
 	d := newDoor(t, m, nil)
 	tokensLeft := func() int { // counted by ending them
 		n, err := s.DeleteExpiredTokens(ctx(t), d.pid, baseTime.AddDate(1, 0, 0))
@@ -1148,7 +1148,7 @@ func testMailFollowsAnEmailChange(t *testing.T, s portal.Store) {
 // covers: A4 (a login left behind at an old address, by a host that wrote
 // its contact through the store alone, follows the contact's address at
 // its next save, and the links mailed to the old address end with it)
-func testLoginCatchesUpWithItsContact(t *testing.T, s portal.Store) {
+func testLoginCatchesUpWithItsContact(t *testing.T, s authStore) {
 	d := newDoor(t, s, nil)
 	old := d.invited(t, d.ann)
 	ann := d.ann
@@ -1169,13 +1169,13 @@ func testLoginCatchesUpWithItsContact(t *testing.T, s portal.Store) {
 // first LoginByEmail: what another request does while Login spends the
 // password hash's time.
 type midLogin struct {
-	portal.Store
+	authStore
 	once sync.Once
 	hook func()
 }
 
 func (m *midLogin) LoginByEmail(ctx context.Context, portalID uuid.UUID, email string) (portal.Login, error) {
-	l, err := m.Store.LoginByEmail(ctx, portalID, email)
+	l, err := m.authStore.LoginByEmail(ctx, portalID, email)
 	m.once.Do(m.hook)
 	return l, err
 }
@@ -1184,7 +1184,7 @@ func (m *midLogin) LoginByEmail(ctx context.Context, portalID uuid.UUID, email s
 // being checked wins: that login gets no session and writes nothing back,
 // so the old password does not come back, whether the login had failures
 // to clear or a hash to raise)
-func testResetDuringLogin(t *testing.T, s portal.Store) {
+func testResetDuringLogin(t *testing.T, s authStore) {
 	const newPassword = "a brand new passphrase"
 	for _, tc := range []struct {
 		name     string
@@ -1204,7 +1204,7 @@ func testResetDuringLogin(t *testing.T, s portal.Store) {
 			}
 			require.NoError(t, d.p.RequestPasswordReset(ctx(t), d.pid, email))
 			reset := d.lastToken(t, email, portal.TokenReset)
-			mid := &midLogin{Store: d.s, hook: func() {
+			mid := &midLogin{authStore: d.s, hook: func() {
 				require.NoError(t, d.p.ResetPassword(ctx(t), d.pid, reset, newPassword), "the owner resets")
 			}}
 			attacker, err := portal.New(mid, portal.Options{Now: d.clock.Now, Auth: portal.AuthOptions{Password: tc.params}})
@@ -1228,13 +1228,13 @@ func testResetDuringLogin(t *testing.T, s portal.Store) {
 
 // covers: A4 (a login whose hash another login raised meanwhile is checked
 // again against the new hash, not refused)
-func testRehashDuringLogin(t *testing.T, s portal.Store) {
+func testRehashDuringLogin(t *testing.T, s authStore) {
 	d := newDoor(t, s, nil)
 	email := d.invited(t, d.ann)
 	o := portal.Options{Now: d.clock.Now, Auth: portal.AuthOptions{Password: portal.PasswordParams{Memory: 128, Time: 2, Threads: 1}}}
 	other, err := portal.New(d.s, o)
 	require.NoError(t, err)
-	mid := &midLogin{Store: d.s, hook: func() {
+	mid := &midLogin{authStore: d.s, hook: func() {
 		_, _, err := other.Login(ctx(t), d.pid, email, goodPassword)
 		require.NoError(t, err, "another login rehashes first")
 	}}
@@ -1253,7 +1253,7 @@ func testRehashDuringLogin(t *testing.T, s portal.Store) {
 }
 
 // covers: S11, A4 (single sign-on: the host vouches for a verified e-mail)
-func testSingleSignOn(t *testing.T, s portal.Store) {
+func testSingleSignOn(t *testing.T, s authStore) {
 	d := newDoor(t, s, nil)
 	id := portal.Identity{Email: " ANN@acme.example", EmailVerified: true}
 	_, _, err := d.p.SSOLogin(ctx(t), d.pid, id)
@@ -1304,7 +1304,7 @@ func testSingleSignOn(t *testing.T, s portal.Store) {
 }
 
 // covers: A6 (256-bit tokens from crypto/rand; the store keeps SHA-256)
-func testSessionTokens(t *testing.T, s portal.Store) {
+func testSessionTokens(t *testing.T, s authStore) {
 	d := newDoor(t, s, nil)
 	email := d.invited(t, d.ann)
 	seen := map[string]bool{}
@@ -1337,7 +1337,7 @@ func testSessionTokens(t *testing.T, s portal.Store) {
 
 // covers: A6, S15 (idle timeout from the settings; each request slides it,
 // with a bounded number of store writes)
-func testIdleTimeout(t *testing.T, s portal.Store) {
+func testIdleTimeout(t *testing.T, s authStore) {
 	d := newDoor(t, s, func(st *portal.Settings) { st.IdleTimeout = 30 * time.Minute })
 	email := d.invited(t, d.ann)
 	tok := d.login(t, email)
@@ -1366,7 +1366,7 @@ func testIdleTimeout(t *testing.T, s portal.Store) {
 }
 
 // covers: A6 (an absolute lifetime, however active)
-func testSessionLifetime(t *testing.T, s portal.Store) {
+func testSessionLifetime(t *testing.T, s authStore) {
 	d := newDoor(t, s, nil, func(o *portal.Options) { o.Auth.SessionLifetime = 3 * time.Hour })
 	email := d.invited(t, d.ann)
 	tok := d.login(t, email)
@@ -1381,7 +1381,7 @@ func testSessionLifetime(t *testing.T, s portal.Store) {
 }
 
 // covers: A6, P9 (logout ends the session at once, only that one)
-func testLogout(t *testing.T, s portal.Store) {
+func testLogout(t *testing.T, s authStore) {
 	d := newDoor(t, s, nil)
 	email := d.invited(t, d.ann)
 	tok, other := d.login(t, email), d.login(t, email)
@@ -1396,7 +1396,7 @@ func testLogout(t *testing.T, s portal.Store) {
 
 // covers: S14 (no login, registration or session use while off; on again,
 // everything is back)
-func testPortalSwitchDoor(t *testing.T, s portal.Store) {
+func testPortalSwitchDoor(t *testing.T, s authStore) {
 	d := newDoor(t, s, nil)
 	email := d.invited(t, d.ann)
 	tok := d.login(t, email)
@@ -1432,7 +1432,7 @@ func testPortalSwitchDoor(t *testing.T, s portal.Store) {
 }
 
 // covers: A5 (a read-only preview as a contact, marked as such)
-func testPreview(t *testing.T, s portal.Store) {
+func testPreview(t *testing.T, s authStore) {
 	d := newDoor(t, s, nil)
 	_, _, err := d.p.Preview(ctx(t), d.pid, d.ann.ID, "")
 	var ve *portal.ValidationError
@@ -1464,7 +1464,7 @@ func testPreview(t *testing.T, s portal.Store) {
 }
 
 // covers: A6, S15 (purging removes only ended sessions and expired tokens)
-func testPurge(t *testing.T, s portal.Store) {
+func testPurge(t *testing.T, s authStore) {
 	d := newDoor(t, s, func(st *portal.Settings) { st.IdleTimeout = time.Hour })
 	email := d.invited(t, d.ann)
 	stale := d.login(t, email)
@@ -1497,20 +1497,20 @@ func testPurge(t *testing.T, s portal.Store) {
 // first read of contacts (Contacts) that follows a TakeToken: what another request does
 // while an invitation is being accepted.
 type midAccept struct {
-	portal.Store
+	authStore
 	taken atomic.Bool
 	once  sync.Once
 	hook  func()
 }
 
 func (m *midAccept) TakeToken(ctx context.Context, portalID uuid.UUID, kind portal.TokenKind, hash portal.TokenHash) (portal.Token, error) {
-	tk, err := m.Store.TakeToken(ctx, portalID, kind, hash)
+	tk, err := m.authStore.TakeToken(ctx, portalID, kind, hash)
 	m.taken.Store(err == nil)
 	return tk, err
 }
 
 func (m *midAccept) Contacts(ctx context.Context, portalID uuid.UUID, ids []uuid.UUID) ([]portal.Contact, error) {
-	c, err := m.Store.Contacts(ctx, portalID, ids)
+	c, err := m.authStore.Contacts(ctx, portalID, ids)
 	if m.hook != nil && m.taken.CompareAndSwap(true, false) {
 		m.once.Do(m.hook)
 	}
@@ -1519,8 +1519,8 @@ func (m *midAccept) Contacts(ctx context.Context, portalID uuid.UUID, ids []uuid
 
 // covers: A3, X8 (an accept refused for its password puts its token back,
 // but never over an invitation sent meanwhile)
-func testRefusedAcceptKeepsANewerInvitation(t *testing.T, s portal.Store) {
-	m := &midAccept{Store: s}
+func testRefusedAcceptKeepsANewerInvitation(t *testing.T, s authStore) {
+	m := &midAccept{authStore: s}
 	d := newDoor(t, m, nil)
 	require.NoError(t, d.p.InviteContact(ctx(t), d.pid, d.bob.ID))
 	first := d.lastToken(t, d.bob.Email, portal.TokenInvitation)
@@ -1539,8 +1539,8 @@ func testRefusedAcceptKeepsANewerInvitation(t *testing.T, s portal.Store) {
 
 // covers: A3, X8 (an invitation accepted while the helpdesk changes the
 // contact's e-mail makes no login under the old address)
-func testAcceptDuringEmailChange(t *testing.T, s portal.Store) {
-	m := &midAccept{Store: s}
+func testAcceptDuringEmailChange(t *testing.T, s authStore) {
+	m := &midAccept{authStore: s}
 	d := newDoor(t, m, nil)
 	require.NoError(t, d.p.InviteContact(ctx(t), d.pid, d.bob.ID))
 	tok := d.lastToken(t, d.bob.Email, portal.TokenInvitation)
@@ -1583,7 +1583,7 @@ func testAcceptDuringEmailChange(t *testing.T, s portal.Store) {
 }
 
 // covers: A3 (RestoreToken never replaces a token put since)
-func testRestoreToken(t *testing.T, s portal.Store) {
+func testRestoreToken(t *testing.T, s authStore) {
 	pid := newTenant(t, s)
 	cid := newID(t)
 	tok := func(b byte) portal.Token {

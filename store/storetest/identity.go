@@ -17,24 +17,24 @@ import (
 // These tests hold stores to the contracts of ContactIndex, LoginStore,
 // TokenStore and SessionStore (S11–S15, A2–A6).
 var identityTests = []test{
-	{name: "ContactsByEmailFindNormalisedAddresses", fn: testContactsByEmail},
-	{name: "ListMembersPageInIDOrder", fn: testListMembers},
-	{name: "LoginRoundTripsByContactAndEmail", fn: testLoginRoundTrip},
-	{name: "LoginEmailAndContactAreUnique", fn: testLoginUnique},
-	{name: "ContactChangeWritesWhatFollowsFromTheEmail", fn: testContactChangeWrites},
-	{name: "ContactChangeIsRefusedWholeWhenItsStateIsStale", fn: testContactChangeChecks},
-	{name: "UpdateLoginPasswordChangesOnlyThePassword", fn: testSetLoginPassword},
-	{name: "UpdateLoginOnlyOverTheCheckedHash", fn: testLoginSucceeded},
-	{name: "UpdateLoginConsentChangesOnlyTheConsent", fn: testSetLoginConsent},
-	{name: "ConcurrentLoginWriteBacksHaveOneWinner", fn: testConcurrentLoginSucceeded},
-	{name: "ConcurrentLoginFailuresAreAllCounted", fn: testConcurrentLoginFailures},
-	{name: "TokenReplacesTheContactsTokenOfItsKind", fn: testTokenReplaces},
-	{name: "TokenIsTakenOnceAndOnlyByItsKindAndTenant", fn: testTakeToken},
-	{name: "ConcurrentTakesOfATokenHaveOneWinner", fn: testConcurrentTakeToken},
-	{name: "SessionRoundTripTouchAndDelete", fn: testSessions},
-	{name: "DeleteSessionsOfAContactByPreview", fn: testDeleteSessions},
-	{name: "IdentityRecordsStayInTheirTenant", fn: testIdentityTenancy},
-	{name: "ExpiredTokensAndIdleSessionsAreDeleted", fn: testDeleteExpired},
+	{name: "ContactsByEmailFindNormalisedAddresses", fn: auth(testContactsByEmail)},
+	{name: "ListMembersPageInIDOrder", fn: auth(testListMembers)},
+	{name: "LoginRoundTripsByContactAndEmail", fn: auth(testLoginRoundTrip)},
+	{name: "LoginEmailAndContactAreUnique", fn: auth(testLoginUnique)},
+	{name: "ContactChangeWritesWhatFollowsFromTheEmail", fn: auth(testContactChangeWrites)},
+	{name: "ContactChangeIsRefusedWholeWhenItsStateIsStale", fn: auth(testContactChangeChecks)},
+	{name: "UpdateLoginPasswordChangesOnlyThePassword", fn: auth(testSetLoginPassword)},
+	{name: "UpdateLoginOnlyOverTheCheckedHash", fn: auth(testLoginSucceeded)},
+	{name: "UpdateLoginConsentChangesOnlyTheConsent", fn: auth(testSetLoginConsent)},
+	{name: "ConcurrentLoginWriteBacksHaveOneWinner", fn: auth(testConcurrentLoginSucceeded)},
+	{name: "ConcurrentLoginFailuresAreAllCounted", fn: auth(testConcurrentLoginFailures)},
+	{name: "TokenReplacesTheContactsTokenOfItsKind", fn: auth(testTokenReplaces)},
+	{name: "TokenIsTakenOnceAndOnlyByItsKindAndTenant", fn: auth(testTakeToken)},
+	{name: "ConcurrentTakesOfATokenHaveOneWinner", fn: auth(testConcurrentTakeToken)},
+	{name: "SessionRoundTripTouchAndDelete", fn: auth(testSessions)},
+	{name: "DeleteSessionsOfAContactByPreview", fn: auth(testDeleteSessions)},
+	{name: "IdentityRecordsStayInTheirTenant", fn: auth(testIdentityTenancy)},
+	{name: "ExpiredTokensAndIdleSessionsAreDeleted", fn: auth(testDeleteExpired)},
 }
 
 func hashOf(s string) portal.TokenHash { return sha256.Sum256([]byte(s)) }
@@ -45,7 +45,7 @@ func newLogin(pid, cid uuid.UUID, email string) portal.Login {
 }
 
 // covers: A2, A4 (a known e-mail is found whatever its case and spaces)
-func testContactsByEmail(t *testing.T, s portal.Store) {
+func testContactsByEmail(t *testing.T, s authStore) {
 	pid := newTenant(t, s)
 	a, b, c := newContact(t, pid), newContact(t, pid), newContact(t, pid)
 	a.Email, b.Email, c.Email = "Ann@Acme.example", "ann@acme.example", "bob@acme.example"
@@ -69,7 +69,7 @@ func testContactsByEmail(t *testing.T, s portal.Store) {
 }
 
 // covers: A3 (invitations go to the members of the chosen lists)
-func testListMembers(t *testing.T, s portal.Store) {
+func testListMembers(t *testing.T, s authStore) {
 	pid := newTenant(t, s)
 	l1, l2, l3 := newID(t), newID(t), newID(t)
 	ids := scrambledIDs(t, 7)
@@ -118,7 +118,7 @@ func testListMembers(t *testing.T, s portal.Store) {
 }
 
 // covers: S11, A2, A4
-func testLoginRoundTrip(t *testing.T, s portal.Store) {
+func testLoginRoundTrip(t *testing.T, s authStore) {
 	pid := newTenant(t, s)
 	l := newLogin(pid, newID(t), "ann@acme.example")
 	require.NoError(t, s.CreateLogin(ctx(t), l))
@@ -142,7 +142,7 @@ func testLoginRoundTrip(t *testing.T, s portal.Store) {
 }
 
 // covers: S11 (one login per e-mail per portal, one per contact)
-func testLoginUnique(t *testing.T, s portal.Store) {
+func testLoginUnique(t *testing.T, s authStore) {
 	pid := newTenant(t, s)
 	l := newLogin(pid, newID(t), "ann@acme.example")
 	require.NoError(t, s.CreateLogin(ctx(t), l))
@@ -158,7 +158,7 @@ func testLoginUnique(t *testing.T, s portal.Store) {
 // covers: A4, S11 (what Portal decided follows from a contact's new
 // e-mail is written in the same step as the contact: the login's new
 // address, the end of the links mailed to the old one)
-func testContactChangeWrites(t *testing.T, s portal.Store) {
+func testContactChangeWrites(t *testing.T, s authStore) {
 	f := newEmailWorld(t, s)
 	ann := f.ann
 	ann.Email, ann.UpdatedAt = "Ann@New.example", at(40)
@@ -232,7 +232,7 @@ func testContactChangeWrites(t *testing.T, s portal.Store) {
 
 // covers: A4, S11 (a change decided on what the store no longer holds,
 // or moving a login to another login's address, is refused whole)
-func testContactChangeChecks(t *testing.T, s portal.Store) {
+func testContactChangeChecks(t *testing.T, s authStore) {
 	f := newEmailWorld(t, s)
 	moved := f.ann.Clone()
 	moved.Email, moved.FirstName, moved.UpdatedAt = "ann@new.example", "Changed", at(50)
@@ -284,7 +284,7 @@ type emailWorld struct {
 	annReset, bobReset portal.Token
 }
 
-func newEmailWorld(t *testing.T, s portal.Store) emailWorld {
+func newEmailWorld(t *testing.T, s authStore) emailWorld {
 	f := emailWorld{pid: newTenant(t, s)}
 	f.ann, f.bob = newContact(t, f.pid), newContact(t, f.pid)
 	f.ann.Email, f.bob.Email = "Ann@Acme.example", "bob@acme.example"
@@ -301,7 +301,7 @@ func newEmailWorld(t *testing.T, s portal.Store) emailWorld {
 
 // covers: A3, A4 (a token sets a new password and ends the throttling;
 // nothing else of the login changes)
-func testSetLoginPassword(t *testing.T, s portal.Store) {
+func testSetLoginPassword(t *testing.T, s authStore) {
 	pid := newTenant(t, s)
 	a, b := newLogin(pid, newID(t), "ann@acme.example"), newLogin(pid, newID(t), "bob@acme.example")
 	require.NoError(t, s.CreateLogin(ctx(t), a))
@@ -328,7 +328,7 @@ func testSetLoginPassword(t *testing.T, s portal.Store) {
 
 // covers: A4 (a login's write-back is a compare-and-swap on the hash it
 // checked: it never brings back a hash a reset replaced)
-func testLoginSucceeded(t *testing.T, s portal.Store) {
+func testLoginSucceeded(t *testing.T, s authStore) {
 	pid := newTenant(t, s)
 	a := newLogin(pid, newID(t), "ann@acme.example")
 	require.NoError(t, s.CreateLogin(ctx(t), a))
@@ -372,7 +372,7 @@ func testLoginSucceeded(t *testing.T, s portal.Store) {
 
 // covers: S13 (a registration made again records its consent; nothing
 // else of the login changes)
-func testSetLoginConsent(t *testing.T, s portal.Store) {
+func testSetLoginConsent(t *testing.T, s authStore) {
 	pid := newTenant(t, s)
 	a, b := newLogin(pid, newID(t), "ann@acme.example"), newLogin(pid, newID(t), "bob@acme.example")
 	a.PasswordHash, a.ConsentVersion, a.ConsentAt = "", "", time.Time{}
@@ -395,7 +395,7 @@ func testSetLoginConsent(t *testing.T, s portal.Store) {
 
 // covers: A4 (of logins racing to write back over one checked hash, at most
 // one wins; a password set at the same time is never overwritten)
-func testConcurrentLoginSucceeded(t *testing.T, s portal.Store) {
+func testConcurrentLoginSucceeded(t *testing.T, s authStore) {
 	const n = 8
 	pid := newTenant(t, s)
 	for round := range 3 {
@@ -426,7 +426,7 @@ func testConcurrentLoginSucceeded(t *testing.T, s portal.Store) {
 }
 
 // covers: A4 (throttling counts every failure)
-func testConcurrentLoginFailures(t *testing.T, s portal.Store) {
+func testConcurrentLoginFailures(t *testing.T, s authStore) {
 	const n = 12
 	pid := newTenant(t, s)
 	l := newLogin(pid, newID(t), "ann@acme.example")
@@ -451,26 +451,26 @@ func testConcurrentLoginFailures(t *testing.T, s portal.Store) {
 }
 
 // setPassword sets a login's password as a token does.
-func setPassword(t *testing.T, s portal.Store, pid, cid uuid.UUID, hash string, at time.Time) error {
+func setPassword(t *testing.T, s authStore, pid, cid uuid.UUID, hash string, at time.Time) error {
 	_, err := s.UpdateLogin(ctx(t), portal.LoginChange{PortalID: pid, ContactID: cid, At: at, Password: hash})
 	return err
 }
 
 // writeBack writes back a login's hash, checked against checked, as a
 // successful login does.
-func writeBack(t *testing.T, s portal.Store, pid, cid uuid.UUID, checked, hash string, at time.Time) error {
+func writeBack(t *testing.T, s authStore, pid, cid uuid.UUID, checked, hash string, at time.Time) error {
 	_, err := s.UpdateLogin(ctx(t), portal.LoginChange{PortalID: pid, ContactID: cid, At: at, IfPassword: checked, Password: hash})
 	return err
 }
 
 // setConsent records a login's consent as a registration made again does.
-func setConsent(t *testing.T, s portal.Store, pid, cid uuid.UUID, version string, at time.Time) error {
+func setConsent(t *testing.T, s authStore, pid, cid uuid.UUID, version string, at time.Time) error {
 	_, err := s.UpdateLogin(ctx(t), portal.LoginChange{PortalID: pid, ContactID: cid, At: at, Consent: version})
 	return err
 }
 
 // addLoginFailure counts a failed login and returns the new count.
-func addLoginFailure(t *testing.T, s portal.Store, pid, cid uuid.UUID, at time.Time) (int, error) {
+func addLoginFailure(t *testing.T, s authStore, pid, cid uuid.UUID, at time.Time) (int, error) {
 	l, err := s.UpdateLogin(ctx(t), portal.LoginChange{PortalID: pid, ContactID: cid, At: at, Failed: true})
 	return l.Failures, err
 }
@@ -480,7 +480,7 @@ func newTok(pid, cid uuid.UUID, kind portal.TokenKind, secret string) portal.Tok
 }
 
 // covers: A3 (re-inviting replaces the old token)
-func testTokenReplaces(t *testing.T, s portal.Store) {
+func testTokenReplaces(t *testing.T, s authStore) {
 	pid := newTenant(t, s)
 	ann, bob := newID(t), newID(t)
 	old := newTok(pid, ann, portal.TokenInvitation, "old")
@@ -502,7 +502,7 @@ func testTokenReplaces(t *testing.T, s portal.Store) {
 }
 
 // covers: A3, A4 (single-use tokens; another portal's token is no token)
-func testTakeToken(t *testing.T, s portal.Store) {
+func testTakeToken(t *testing.T, s authStore) {
 	pid, other := newTenant(t, s), newTenant(t, s)
 	tk := newTok(pid, newID(t), portal.TokenReset, "secret")
 	require.NoError(t, s.PutToken(ctx(t), tk))
@@ -524,7 +524,7 @@ func testTakeToken(t *testing.T, s portal.Store) {
 }
 
 // covers: A3, A4 (two uses of one token at once: one wins)
-func testConcurrentTakeToken(t *testing.T, s portal.Store) {
+func testConcurrentTakeToken(t *testing.T, s authStore) {
 	const n = 8
 	pid := newTenant(t, s)
 	for round := range 3 {
@@ -553,7 +553,7 @@ func newSess(pid, cid uuid.UUID, secret string, preview bool) portal.Session {
 }
 
 // covers: A6, S15, P9
-func testSessions(t *testing.T, s portal.Store) {
+func testSessions(t *testing.T, s authStore) {
 	pid := newTenant(t, s)
 	ss := newSess(pid, newID(t), "a", false)
 	pv := newSess(pid, ss.ContactID, "b", true)
@@ -585,7 +585,7 @@ func testSessions(t *testing.T, s portal.Store) {
 }
 
 // covers: A4 (a reset ends the contact's sessions), A5 (not the previews)
-func testDeleteSessions(t *testing.T, s portal.Store) {
+func testDeleteSessions(t *testing.T, s authStore) {
 	pid := newTenant(t, s)
 	ann, bob := newID(t), newID(t)
 	sessions := []portal.Session{newSess(pid, ann, "a1", false), newSess(pid, ann, "a2", false),
@@ -613,7 +613,7 @@ func testDeleteSessions(t *testing.T, s portal.Store) {
 }
 
 // covers: X5 for logins, tokens and sessions
-func testIdentityTenancy(t *testing.T, s portal.Store) {
+func testIdentityTenancy(t *testing.T, s authStore) {
 	pid, other := newTenant(t, s), newTenant(t, s)
 	missing := newID(t)
 	cid := newID(t)
@@ -650,7 +650,7 @@ func testIdentityTenancy(t *testing.T, s portal.Store) {
 }
 
 // covers: A6, S15 (ended sessions and expired tokens can be purged)
-func testDeleteExpired(t *testing.T, s portal.Store) {
+func testDeleteExpired(t *testing.T, s authStore) {
 	pid, other := newTenant(t, s), newTenant(t, s)
 	cid := newID(t)
 	mk := func(secret string, seen, expires int) portal.Session {

@@ -18,14 +18,14 @@ import (
 
 // mailStoreTests hold MailStore to its contract, called directly.
 var mailStoreTests = []test{
-	{name: "QueuedMailsComeBackDueInOrder", fn: testMailQueue},
-	{name: "OneOfConcurrentClaimsTakesAMail", fn: testMailClaimRace},
+	{name: "QueuedMailsComeBackDueInOrder", fn: auth(testMailQueue)},
+	{name: "OneOfConcurrentClaimsTakesAMail", fn: auth(testMailClaimRace)},
 }
 
 // mailTests check the mail queue's delivery through Portal.
 var mailTests = []test{
-	{name: "RequestsQueueAndDeliveriesSend", fn: testMailDelivery},
-	{name: "ConcurrentDeliveriesSendEachMailOnce", fn: testConcurrentDelivery},
+	{name: "RequestsQueueAndDeliveriesSend", fn: auth(testMailDelivery)},
+	{name: "ConcurrentDeliveriesSendEachMailOnce", fn: auth(testConcurrentDelivery)},
 }
 
 func queued(t *testing.T, pid uuid.UUID, kind portal.TokenKind, email string, due time.Time) portal.QueuedMail {
@@ -34,7 +34,7 @@ func queued(t *testing.T, pid uuid.UUID, kind portal.TokenKind, email string, du
 }
 
 // covers: A8
-func testMailQueue(t *testing.T, s portal.Store) {
+func testMailQueue(t *testing.T, s authStore) {
 	pid, other := newTenant(t, s), newTenant(t, s)
 	late := queued(t, pid, portal.TokenReset, "Ann@Acme.example", baseTime.Add(time.Minute))
 	early := queued(t, pid, portal.TokenInvitation, "bob@acme.example", baseTime)
@@ -81,7 +81,7 @@ func testMailQueue(t *testing.T, s portal.Store) {
 }
 
 // covers: A8
-func testMailClaimRace(t *testing.T, s portal.Store) {
+func testMailClaimRace(t *testing.T, s authStore) {
 	pid := newTenant(t, s)
 	m := queued(t, pid, portal.TokenReset, "ann@acme.example", baseTime)
 	require.NoError(t, s.QueueMail(ctx(t), m))
@@ -105,7 +105,7 @@ func testMailClaimRace(t *testing.T, s portal.Store) {
 
 // covers: A2, A3, A4, A8 (a request queues; the delivery makes the token
 // and sends; a mail that no longer applies is dropped)
-func testMailDelivery(t *testing.T, s portal.Store) {
+func testMailDelivery(t *testing.T, s authStore) {
 	d := newDoor(t, s, nil)
 	email := d.invited(t, d.ann)
 	before := len(d.mail.Sent())
@@ -143,7 +143,7 @@ func testMailDelivery(t *testing.T, s portal.Store) {
 }
 
 // covers: A8
-func testConcurrentDelivery(t *testing.T, s portal.Store) {
+func testConcurrentDelivery(t *testing.T, s authStore) {
 	d := newDoor(t, s, nil)
 	for range 3 {
 		require.NoError(t, d.p.InviteContact(ctx(t), d.pid, d.ann.ID))

@@ -21,7 +21,8 @@
 // atomic steps and their preconditions (logins, tokens, throttles, actions,
 // the outbox, the mail queue), page reads, and safety under concurrent
 // use. Some of its checks make their data through portal.New; none checks
-// Portal's own rules. Every method of portal.Store is called by Run.
+// Portal's own rules. Every method of portal.Store, and of portal.AuthStore
+// when the store has one (else those cases skip), is called by Run.
 //
 // RunPortal checks what customers get from Portal over the store, where
 // that depends on the store's answers: the scope, filters, search, sort
@@ -144,6 +145,24 @@ func runGroups(t *testing.T, h Harness, groups []group) {
 	t.Helper()
 	for _, g := range groups {
 		test{name: g.name, sub: g.tests}.run(t, h)
+	}
+}
+
+// authStore is a store with the ways in: an AuthStore.
+type authStore interface {
+	portal.Store
+	portal.AuthStore
+}
+
+// auth makes a test of the ways in (A2–A8), which a store without an
+// AuthStore skips: it has none.
+func auth(fn func(t *testing.T, s authStore)) func(t *testing.T, s portal.Store) {
+	return func(t *testing.T, s portal.Store) {
+		a, ok := s.(authStore)
+		if !ok {
+			t.Skip("the store is no portal.AuthStore: it keeps no logins, tokens, sessions or mail")
+		}
+		fn(t, a)
 	}
 }
 
