@@ -298,8 +298,10 @@ func (s *server) agent(h handler) handler {
 			return
 		}
 		want, known := s.Agents[name]
-		if !known || want == "" {
-			want = "\x00no such agent" // compared all the same: the time tells no names
+		if want == "" {
+			// An unknown agent, or one with no password, which opens
+			// nothing: compared all the same, so the time tells no names.
+			want, known = "\x00no such agent", false
 		}
 		if ok := equalSecret(password, want); throttled || !ok || !known {
 			if !throttled && sent { // a browser's first request sends none: not an attempt

@@ -705,6 +705,24 @@ func TestRegistration(t *testing.T) {
 	assert.Contains(t, c.get("/tickets").body, "Nina Nyholm")
 }
 
+// covers: A5 — an agent configured without a password opens nothing, not
+// even with the text an unknown agent's password is compared with
+func TestAgentWithoutPasswordOpensNothing(t *testing.T) {
+	tp := newTestPortal(t)
+	tp.srv.Agents["disabled"] = ""
+	for _, try := range []struct{ name, password string }{
+		{"disabled", ""}, {"disabled", "\x00no such agent"}, {"nobody", "\x00no such agent"},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, tp.URL+"/internal/preview", nil)
+		req.SetBasicAuth(try.name, try.password)
+		res := tp.client().do(req)
+		assert.Equal(t, http.StatusUnauthorized, res.StatusCode, "%q with %q", try.name, try.password)
+	}
+	req, _ := http.NewRequest(http.MethodGet, tp.URL+"/internal/preview", nil)
+	req.SetBasicAuth("agent", "agent-secret")
+	assert.Equal(t, http.StatusOK, tp.client().do(req).StatusCode, "an agent with a password gets in")
+}
+
 // covers: A5 — the helpdesk's preview is read only
 func TestPreview(t *testing.T) {
 	tp := newTestPortal(t)
