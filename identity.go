@@ -200,9 +200,13 @@ func errBadToken() error { return invalid("token", "is not valid: unknown, used 
 // one password hash.
 var errBadCredentials = fmt.Errorf("%w: wrong e-mail or password", ErrUnauthenticated)
 
-// portalOn reads the tenant's settings and fails with ErrPortalDisabled
-// when the portal is off (S14).
+// portalOn begins a way in (A2–A8): it fails with ErrUnsupported over a
+// store without an AuthStore (ways), reads the tenant's settings and fails
+// with ErrPortalDisabled when the portal is off (S14).
 func (p *Portal) portalOn(ctx context.Context, portalID uuid.UUID) (Settings, error) {
+	if _, err := p.ways(); err != nil {
+		return Settings{}, err
+	}
 	s, err := p.store.Settings(ctx, portalID)
 	if err != nil {
 		return Settings{}, classify(err)

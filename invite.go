@@ -120,8 +120,5 @@ func (p *Portal) inviteSettings(ctx context.Context, portalID uuid.UUID) (Settin
 // gives a *ConflictError (ErrConflict) naming "email", and no login is made.
 // It fails with ErrPortalDisabled while the portal is off.
 func (p *Portal) AcceptInvitation(ctx context.Context, portalID uuid.UUID, token, password string) error {
-	if _, err := p.ways(); err != nil {
-		return err
-	}
 	return p.setPassword(ctx, portalID, TokenInvitation, token, password)
 }

@@ -37,9 +37,6 @@ import (
 // ErrForbidden when the portal uses single sign-on: there, the portal keeps
 // no passwords.
 func (p *Portal) Login(ctx context.Context, portalID uuid.UUID, email, password string) (string, Session, error) {
-	if _, err := p.ways(); err != nil {
-		return "", Session{}, err
-	}
 	s, err := p.portalOn(ctx, portalID)
 	if err != nil {
 		return "", Session{}, err
@@ -204,9 +201,6 @@ type Identity struct {
 // e-mail, or a new one, when the identity carries consent (else ErrInvalid
 // naming "identity.consent"), recording the consent version.
 func (p *Portal) SSOLogin(ctx context.Context, portalID uuid.UUID, id Identity) (string, Session, error) {
-	if _, err := p.ways(); err != nil {
-		return "", Session{}, err
-	}
 	s, err := p.portalOn(ctx, portalID)
 	if err != nil {
 		return "", Session{}, err

@@ -14,9 +14,6 @@ import (
 // CompleteRegistration sets the password of a contact that registered
 // (A2), with the token of its registration mail, as AcceptInvitation does.
 func (p *Portal) CompleteRegistration(ctx context.Context, portalID uuid.UUID, token, password string) error {
-	if _, err := p.ways(); err != nil {
-		return err
-	}
 	return p.setPassword(ctx, portalID, TokenRegistration, token, password)
 }
 
@@ -61,9 +58,6 @@ type Registration struct {
 // uses self-registration with password login, and ErrInvalid naming
 // "consent" without consent or "email" for an address that is not one.
 func (p *Portal) Register(ctx context.Context, portalID uuid.UUID, r Registration) error {
-	if _, err := p.ways(); err != nil {
-		return err
-	}
 	s, err := p.portalOn(ctx, portalID)
 	if err != nil {
 		return err
