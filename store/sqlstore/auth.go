@@ -14,8 +14,9 @@ import (
 )
 
 // Logins, tokens and sessions (S11–S15, A2–A6) are kept in columns, not
-// documents: a failed attempt is counted by one UPDATE, and a session is read
-// by its primary key in one statement. Tokens and sessions are keyed by their
+// documents: a change to a login writes the columns it changes under the
+// row's lock, a throttle's failure is counted by one statement, and a
+// session is read by its primary key in one statement. Tokens and sessions are keyed by their
 // SHA-256; the token itself never reaches the database.
 
 // indexContact keeps a contact's rows in contact_emails and

@@ -75,6 +75,8 @@ func state(err error) string {
 		switch m[1] {
 		case "1213", "1205": // deadlock, lock wait timeout: retry
 			return "40001"
+		case "1020": // a row changed since the snapshot (MariaDB's innodb_snapshot_isolation): retry
+			return "40001"
 		case "1062":
 			return "23505"
 		}

@@ -2,7 +2,12 @@ package sqlstore_test
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"os"
 	"testing"
+
+	"github.com/go-sql-driver/mysql"
 
 	"github.com/stretchr/testify/require"
 
@@ -32,6 +37,44 @@ func eachDialectParallel(t *testing.T, suite func(*testing.T, storetest.Harness)
 			suite(t, func(t *testing.T) portal.Store { return d.open(t) })
 		})
 	}
+}
+
+// TestMariaDBSnapshotIsolation runs both suites on MariaDB with
+// innodb_snapshot_isolation on, its default from MariaDB 11.6.2: a locking
+// read of a row that another transaction changed since this one's snapshot
+// then fails with error 1020 ("Record has changed since last read"), which
+// the store must retry as it retries a deadlock. covers: X7, X1
+func TestMariaDBSnapshotIsolation(t *testing.T) {
+	dsn := os.Getenv(mysqlEnv)
+	if dsn == "" {
+		unset(t, mysqlEnv, "MariaDB/MySQL")
+		t.SkipNow()
+	}
+	admin, err := sql.Open("mysql", dsn)
+	require.NoError(t, err)
+	defer admin.Close()
+	var name, value string
+	if err := admin.QueryRow("SHOW VARIABLES LIKE 'innodb_snapshot_isolation'").Scan(&name, &value); errors.Is(err, sql.ErrNoRows) {
+		t.Skip("the server has no innodb_snapshot_isolation (MySQL, or MariaDB before 10.6.18)")
+	} else {
+		require.NoError(t, err)
+	}
+	h := func(t *testing.T) portal.Store {
+		cfg, err := mysql.ParseDSN(freshMySQL(t, dsn))
+		require.NoError(t, err)
+		if cfg.Params == nil {
+			cfg.Params = map[string]string{}
+		}
+		cfg.Params["innodb_snapshot_isolation"] = "ON" // set on every connection
+		db, err := sql.Open("mysql", cfg.FormatDSN())
+		require.NoError(t, err)
+		t.Cleanup(func() { db.Close() })
+		st, err := sqlstore.Open(context.Background(), db, sqlstore.MySQL)
+		require.NoError(t, err)
+		return st
+	}
+	t.Run("Contract", func(t *testing.T) { storetest.Run(t, h) })
+	t.Run("Portal", func(t *testing.T) { storetest.RunPortal(t, h) })
 }
 
 // TestGaleraConformance runs both suites on a 3-node MariaDB Galera

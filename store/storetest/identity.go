@@ -356,7 +356,7 @@ func testLoginSucceeded(t *testing.T, s authStore) {
 	require.NoError(t, err)
 	require.Equal(t, want, got, "the refused write-backs changed nothing")
 
-	// A login without a password is checked against "".
+	// A login without a password never has the checked hash.
 	bare := portal.Login{PortalID: pid, ContactID: newID(t), Email: "sso@acme.example", CreatedAt: at(1), UpdatedAt: at(1)}
 	require.NoError(t, s.CreateLogin(ctx(t), bare))
 	require.ErrorIs(t, writeBack(t, s, pid, bare.ContactID, a.PasswordHash, a.PasswordHash, at(2)), portal.ErrConflict)
