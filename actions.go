@@ -57,7 +57,9 @@ type AttachmentInput struct {
 // the ticket's portal thread (the oldest one visible in the portal, S9, or
 // a new visible thread when it has none), logged as an e-mail engagement,
 // from the contact's e-mail address. It moves the ticket's last activity
-// date and writes an EventReply for the helpdesk, all in one step.
+// date and writes an EventReply for the helpdesk, all in one step. A reply
+// to a closed ticket reopens it when the settings say so
+// (Actions.ReplyReopens, P13): its event then names the stage.
 //
 // Errors: ErrNotFound for a ticket the viewer cannot see; ErrForbidden for
 // a closed ticket when S10 does not let customers reply to closed tickets,
@@ -116,6 +118,9 @@ func (p *Portal) Reply(ctx context.Context, v Viewer, ticketID uuid.UUID, in Rep
 		}
 		if !rd.closed(&t) && !r.settings.Actions.ReplyToClosed {
 			c.IfStage = t.StageID // allowed because it is open: it must still be
+		}
+		if stage, ok := replyReopens(r, rd, &t); ok {
+			c.IfStage, c.Reopen, c.Event.StageID = t.StageID, stage, stage
 		}
 		c.Event.TicketID, c.Event.ThreadID = t.ID, c.Message.ThreadID
 		c.Event.ChannelID = channelOf(r, &t)
@@ -234,42 +239,86 @@ type CloseResult struct {
 // customers may not close tickets, when the ticket's pipeline has no
 // closed stage for portal closes, and for a preview.
 func (p *Portal) Close(ctx context.Context, v Viewer, ticketID uuid.UUID) (CloseResult, error) {
-	r, rd, err := p.beginView(ctx, v)
+	stage, noop, err := p.move(ctx, v, ticketID, EventClose, closeVerdict)
 	if err != nil {
 		return CloseResult{}, err
 	}
-	e := Event{PortalID: v.PortalID, Kind: EventClose, ContactID: r.contact.ID, At: r.now}
+	return CloseResult{AlreadyClosed: noop, StageID: stage}, nil
+}
+
+// ReopenResult says what Reopen did.
+type ReopenResult struct {
+	// StageID is the ticket's (open) stage.
+	StageID uuid.UUID
+}
+
+// Reopen reopens a closed ticket of the viewer's scope (P13): it moves to
+// the open stage the settings choose for its pipeline (or the pipeline's
+// first), its ClosedAt is cleared, and an EventReopen is written with it.
+//
+// Errors: ErrNotFound for a ticket the viewer cannot see; ErrForbidden when
+// customers may not reopen tickets, for an open ticket, for one closed
+// longer ago than Actions.ReopenDays, when its pipeline has no open stage,
+// and for a preview; each names its rule.
+func (p *Portal) Reopen(ctx context.Context, v Viewer, ticketID uuid.UUID) (ReopenResult, error) {
+	stage, _, err := p.move(ctx, v, ticketID, EventReopen,
+		func(r *request, rd *renderer, t *Ticket) (ActionVerdict, uuid.UUID, bool) {
+			verdict, stage := reopenVerdict(r, rd, t)
+			return verdict, stage, false
+		})
+	if err != nil {
+		return ReopenResult{}, err
+	}
+	return ReopenResult{StageID: stage}, nil
+}
+
+// move moves a ticket of the viewer's scope to the stage decide allows (a
+// close, a reopen), with an event of kind, in one store step; a ticket
+// changed meanwhile is decided again. noop is decide's: allowed, and
+// there already.
+func (p *Portal) move(ctx context.Context, v Viewer, ticketID uuid.UUID, kind EventKind,
+	decide func(r *request, rd *renderer, t *Ticket) (ActionVerdict, uuid.UUID, bool)) (stage uuid.UUID, noop bool, err error) {
+	r, rd, err := p.beginView(ctx, v)
+	if err != nil {
+		return uuid.Nil, false, err
+	}
+	e := Event{PortalID: v.PortalID, Kind: kind, ContactID: r.contact.ID, At: r.now}
 	if e.ID, err = p.id(); err != nil {
-		return CloseResult{}, err
+		return uuid.Nil, false, err
+	}
+	var closedAt time.Time // a reopen's
+	if kind == EventClose {
+		closedAt = r.now
 	}
 	for attempt := 1; ; attempt++ {
 		t, err := p.visibleTicket(ctx, r, rd, ticketID)
 		if err != nil {
-			return CloseResult{}, err
+			return uuid.Nil, false, err
 		}
-		verdict, stage, noop := closeVerdict(r, rd, &t)
+		verdict, stage, noop := decide(r, rd, &t)
 		switch {
 		case noop:
-			return CloseResult{AlreadyClosed: true, StageID: t.StageID}, nil
+			return t.StageID, true, nil
 		case !verdict.Allowed:
-			return CloseResult{}, forbidden(verdict)
+			return uuid.Nil, false, forbidden(verdict)
 		}
 		e.TicketID, e.ChannelID, e.StageID = t.ID, channelOf(r, &t), stage
-		err = p.store.CloseTicket(ctx, CloseChange{PortalID: v.PortalID, TicketID: t.ID, From: t.StageID, To: stage, At: r.now, Event: e})
+		err = p.store.MoveTicket(ctx, MoveChange{PortalID: v.PortalID, TicketID: t.ID, From: t.StageID, To: stage,
+			ClosedAt: closedAt, At: r.now, Event: e})
 		if err == nil {
 			p.wake.notify(v.PortalID)
-			return CloseResult{StageID: stage}, nil
+			return stage, false, nil
 		}
 		if !lostRace(err) {
 			// Committed though its acknowledgement was lost? Then it is
-			// closed, as asked.
+			// where it was asked to go.
 			if now, gerr := p.store.Ticket(context.WithoutCancel(ctx), v.PortalID, t.ID); gerr == nil && now.StageID == stage {
 				p.wake.notify(v.PortalID)
-				return CloseResult{StageID: stage}, nil
+				return stage, false, nil
 			}
 		}
 		if !lostRace(err) || attempt == maxAttempts {
-			return CloseResult{}, classify(err)
+			return uuid.Nil, false, classify(err)
 		}
 	}
 }

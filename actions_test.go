@@ -109,12 +109,12 @@ func (s *faultyStore) AddReply(ctx context.Context, c portal.ReplyChange) error 
 	return s.injected()
 }
 
-func (s *faultyStore) CloseTicket(ctx context.Context, c portal.CloseChange) error {
+func (s *faultyStore) MoveTicket(ctx context.Context, c portal.MoveChange) error {
 	s.calls.Add(1)
 	if s.fail.Load() {
 		return s.injected()
 	}
-	if err := s.fullStore.CloseTicket(ctx, c); err != nil || !s.lost.Load() {
+	if err := s.fullStore.MoveTicket(ctx, c); err != nil || !s.lost.Load() {
 		return err
 	}
 	return s.injected()

@@ -25,6 +25,7 @@ type TicketDetail struct {
 	ThreadID     uuid.UUID // uuid.Nil when no thread is visible
 	CanReply     bool
 	CanClose     bool
+	CanReopen    bool // P13
 }
 
 // ConversationMessage is a message as a contact sees it.
@@ -75,6 +76,8 @@ func (p *Portal) TicketDetail(ctx context.Context, v Viewer, ticketID uuid.UUID)
 			d.CanReply = a.Allowed
 		case "close":
 			d.CanClose = a.Allowed
+		case "reopen":
+			d.CanReopen = a.Allowed
 		}
 	}
 	threads, err := p.store.Threads(ctx, v.PortalID, t.ID)
@@ -106,7 +109,7 @@ func (p *Portal) TicketDetail(ctx context.Context, v Viewer, ticketID uuid.UUID)
 // ActionVerdict says whether a customer may take an action on a ticket,
 // naming the deciding setting (X4).
 type ActionVerdict struct {
-	Action  string // "reply" or "close"
+	Action  string // "reply", "close" or "reopen"
 	Allowed bool
 	Rule    string
 	Reason  string
@@ -116,7 +119,8 @@ type ActionVerdict struct {
 // and Close act on exactly these verdicts.
 func actions(r *request, rd *renderer, t *Ticket) []ActionVerdict {
 	cl, _, _ := closeVerdict(r, rd, t)
-	return []ActionVerdict{replyVerdict(r, rd, t), cl}
+	re, _ := reopenVerdict(r, rd, t)
+	return []ActionVerdict{replyVerdict(r, rd, t), cl, re}
 }
 
 // readOnly is the one rule that keeps a preview (A5) from acting: every
@@ -138,6 +142,9 @@ func replyVerdict(r *request, rd *renderer, t *Ticket) ActionVerdict {
 	switch {
 	case closed && r.settings.Actions.ReplyToClosed:
 		reply.Reason = "customers may reply to closed tickets"
+		if _, ok := replyReopens(r, rd, t); ok {
+			reply.Reason += ", which reopens them (actions.replyReopens)"
+		}
 	case closed:
 		reply.Allowed, reply.Reason = false, "customers may not reply to closed tickets"
 	}
@@ -165,6 +172,67 @@ func closeVerdict(r *request, rd *renderer, t *Ticket) (v ActionVerdict, stage u
 		cl.Allowed, cl.Reason = true, "customers may close open tickets"
 	}
 	return cl, stage, noop
+}
+
+// reopenVerdict decides whether the viewer may reopen t (P13), and to which
+// stage.
+func reopenVerdict(r *request, rd *renderer, t *Ticket) (ActionVerdict, uuid.UUID) {
+	if ro, ok := readOnly(r.viewer, "reopen"); ok {
+		return ro, uuid.Nil
+	}
+	a := r.settings.Actions
+	re := ActionVerdict{Action: "reopen", Rule: "actions.reopen"}
+	stage, hasStage := reopenStage(a, rd.pipelines[t.PipelineID])
+	switch {
+	case !a.Reopen:
+		re.Reason = "customers may not reopen tickets"
+	case !rd.closed(t):
+		re.Reason = "the ticket is open"
+	case a.ReopenDays > 0 && r.now.After(closedAt(t).AddDate(0, 0, a.ReopenDays)):
+		re.Rule = "actions.reopenDays"
+		re.Reason = fmt.Sprintf("the ticket closed more than %d days ago", a.ReopenDays)
+	case !hasStage:
+		re.Rule = fmt.Sprintf("actions.reopenStages[%s]", t.PipelineID)
+		re.Reason = "the ticket's pipeline has no open stage to reopen it to"
+	case a.ReopenDays > 0:
+		re.Allowed, re.Reason = true, fmt.Sprintf("customers may reopen tickets within %d days of closing", a.ReopenDays)
+	default:
+		re.Allowed, re.Reason = true, "customers may reopen closed tickets"
+	}
+	return re, stage
+}
+
+// replyReopens returns the stage a reply moves t to: a closed ticket's
+// reopen stage when replies reopen (P13).
+func replyReopens(r *request, rd *renderer, t *Ticket) (uuid.UUID, bool) {
+	if !r.settings.Actions.ReplyReopens || !rd.closed(t) {
+		return uuid.Nil, false
+	}
+	return reopenStage(r.settings.Actions, rd.pipelines[t.PipelineID])
+}
+
+// closedAt is when t closed: its ClosedAt, or, for a ticket closed before
+// closing times were kept, its last activity.
+func closedAt(t *Ticket) time.Time {
+	if t.ClosedAt.IsZero() {
+		return t.LastActivityAt
+	}
+	return t.ClosedAt
+}
+
+// reopenStage returns the stage a reopen moves a ticket of pl to (P13): the
+// chosen one, or the pipeline's first open stage.
+func reopenStage(a Actions, pl Pipeline) (uuid.UUID, bool) {
+	if id, ok := a.ReopenStages[pl.ID]; ok {
+		if st, ok := pl.Stage(id); ok && st.State == StageOpen {
+			return id, true
+		}
+		return uuid.Nil, false
+	}
+	if os := pl.stagesIn(StageOpen); len(os) > 0 {
+		return os[0].ID, true
+	}
+	return uuid.Nil, false
 }
 
 // closeStage returns the stage a portal close moves a ticket of pl to (S10):

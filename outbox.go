@@ -17,6 +17,7 @@ type EventKind string
 const (
 	EventReply  EventKind = "reply"  // a contact replied (P5)
 	EventClose  EventKind = "close"  // a contact closed a ticket (P6)
+	EventReopen EventKind = "reopen" // a contact reopened a ticket (P13)
 	EventSubmit EventKind = "submit" // a contact submitted the support form (P8)
 )
 
@@ -42,7 +43,8 @@ type Event struct {
 	// ThreadID and MessageID are the message written (reply, submit).
 	ThreadID  uuid.UUID
 	MessageID uuid.UUID
-	// StageID is the stage a close moved the ticket to.
+	// StageID is the stage a close or a reopen moved the ticket to, or a
+	// reply that reopened it (P13).
 	StageID uuid.UUID
 	At      time.Time
 }

@@ -147,10 +147,13 @@ func (p Pipeline) Stage(id uuid.UUID) (Stage, bool) {
 }
 
 // ClosedStages returns the pipeline's closed stages in order.
-func (p Pipeline) ClosedStages() []Stage {
+func (p Pipeline) ClosedStages() []Stage { return p.stagesIn(StageClosed) }
+
+// stagesIn returns the pipeline's stages of a state, in order.
+func (p Pipeline) stagesIn(state StageState) []Stage {
 	var out []Stage
 	for _, s := range p.Stages {
-		if s.State == StageClosed {
+		if s.State == state {
 			out = append(out, s)
 		}
 	}

@@ -72,6 +72,45 @@ func TestSaveTicketAndConversation(t *testing.T) {
 	requireField(t, err, "ticketId")
 }
 
+// covers: P13 (Portal keeps when a ticket closed: set when it enters a
+// closed stage, kept while it stays closed, cleared when it opens; a host
+// importing a closed ticket may give it)
+func TestSaveTicketKeepsClosedAt(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	open, closed := f.pipeline.Stages[0].ID, f.pipeline.Stages[1].ID
+	tk, err := f.p.SaveTicket(ctx, portal.Ticket{PortalID: f.tenant.ID, Subject: "Printer", PipelineID: f.pipeline.ID,
+		StageID: open, ClosedAt: clock})
+	require.NoError(t, err)
+	assert.True(t, tk.ClosedAt.IsZero(), "an open ticket has none")
+
+	tk.StageID = closed
+	tk, err = f.p.SaveTicket(ctx, tk)
+	require.NoError(t, err)
+	assert.Equal(t, clock, tk.ClosedAt, "entering a closed stage sets it")
+	tk.ClosedAt, tk.Subject = time.Time{}, "Printer (done)"
+	tk, err = f.p.SaveTicket(ctx, tk)
+	require.NoError(t, err)
+	assert.Equal(t, clock, tk.ClosedAt, "kept while it stays closed")
+	got, err := f.p.Ticket(ctx, f.tenant.ID, tk.ID)
+	require.NoError(t, err)
+	assert.Equal(t, tk, got)
+
+	tk.StageID = open
+	tk, err = f.p.SaveTicket(ctx, tk)
+	require.NoError(t, err)
+	assert.True(t, tk.ClosedAt.IsZero(), "opening clears it")
+
+	earlier := clock.Add(-48 * time.Hour)
+	imported, err := f.p.SaveTicket(ctx, portal.Ticket{PortalID: f.tenant.ID, Subject: "Old", PipelineID: f.pipeline.ID,
+		StageID: closed, CreatedAt: earlier.Add(-time.Hour), ClosedAt: earlier.Add(123 * time.Nanosecond)})
+	require.NoError(t, err)
+	assert.Equal(t, earlier, imported.ClosedAt, "given, to the microsecond")
+	_, err = f.p.SaveTicket(ctx, portal.Ticket{PortalID: f.tenant.ID, Subject: "Odd", PipelineID: f.pipeline.ID,
+		StageID: closed, CreatedAt: earlier, ClosedAt: earlier.Add(-time.Hour)})
+	requireField(t, err, "closedAt")
+}
+
 func TestSaveTicketRejectsBadReferences(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()

@@ -167,7 +167,23 @@ type Actions struct {
 	// moves its tickets to [closeStages[<pipeline id>]]. A pipeline with
 	// exactly one closed stage needs no entry.
 	CloseStages map[uuid.UUID]uuid.UUID
+	// Reopen lets a contact reopen a closed ticket it may see (P13)
+	// [reopen], within ReopenDays days of its closing [reopenDays] (0: at
+	// any time, at most 3650).
+	Reopen     bool
+	ReopenDays int
+	// ReopenStages maps a pipeline to the open stage that a reopen moves
+	// its tickets to [reopenStages[<pipeline id>]]; a pipeline without an
+	// entry reopens to its first open stage.
+	ReopenStages map[uuid.UUID]uuid.UUID
+	// ReplyReopens: a contact's reply to a closed ticket (which
+	// ReplyToClosed allows) reopens it, to the stage a reopen would, at
+	// any time after its closing (P13) [replyReopens].
+	ReplyReopens bool
 }
+
+// MaxReopenDays bounds Actions.ReopenDays.
+const MaxReopenDays = 3650
 
 // AccessMode says who may log in (S11).
 type AccessMode string
@@ -255,6 +271,7 @@ func (s Settings) Clone() Settings {
 	s.Display.Columns = slices.Clone(s.Display.Columns)
 	s.Conversations.InternalSenders = slices.Clone(s.Conversations.InternalSenders)
 	s.Actions.CloseStages = maps.Clone(s.Actions.CloseStages)
+	s.Actions.ReopenStages = maps.Clone(s.Actions.ReopenStages)
 	s.Access.Lists = slices.Clone(s.Access.Lists)
 	return s
 }
@@ -452,18 +469,28 @@ func (c Conversations) check(ps *problems) {
 	}
 }
 
-func (a Actions) check(ps *problems, pipelines []Pipeline) {
-	byID := index(pipelines, func(p Pipeline) uuid.UUID { return p.ID })
-	for _, pid := range slices.SortedFunc(maps.Keys(a.CloseStages), uuidCompare) {
-		f := fmt.Sprintf("actions.closeStages[%s]", pid)
-		p, ok := byID[pid]
+// checkStageChoice checks a choice of a stage per pipeline: each key a
+// pipeline, each value one of its stages of the state.
+func checkStageChoice(ps *problems, field string, choice map[uuid.UUID]uuid.UUID, pipelines map[uuid.UUID]Pipeline, state StageState) {
+	for _, pid := range slices.SortedFunc(maps.Keys(choice), uuidCompare) {
+		f := fmt.Sprintf("%s[%s]", field, pid)
+		p, ok := pipelines[pid]
 		if !ok {
 			ps.add(f, "no such pipeline")
 			continue
 		}
-		if st, ok := p.Stage(a.CloseStages[pid]); !ok || st.State != StageClosed {
-			ps.add(f, fmt.Sprintf("not a closed stage of pipeline %q", p.Name))
+		if st, ok := p.Stage(choice[pid]); !ok || st.State != state {
+			ps.add(f, fmt.Sprintf("not a stage of pipeline %q that is %s", p.Name, state))
 		}
+	}
+}
+
+func (a Actions) check(ps *problems, pipelines []Pipeline) {
+	byID := index(pipelines, func(p Pipeline) uuid.UUID { return p.ID })
+	checkStageChoice(ps, "actions.closeStages", a.CloseStages, byID, StageClosed)
+	checkStageChoice(ps, "actions.reopenStages", a.ReopenStages, byID, StageOpen)
+	if a.ReopenDays < 0 || a.ReopenDays > MaxReopenDays {
+		ps.add("actions.reopenDays", fmt.Sprintf("must be 0 (any time) to %d days", MaxReopenDays))
 	}
 	if !a.CustomerClose {
 		return

@@ -160,6 +160,16 @@ func TestValidateRejectsBadInputNamingTheField(t *testing.T) {
 		{"S10 closed stage of unknown pipeline", "actions.closeStages[" + f.channel.ID.String() + "]", func(s *portal.Settings) {
 			s.Actions.CloseStages = map[uuid.UUID]uuid.UUID{f.channel.ID: f.pipeline.Stages[1].ID}
 		}},
+		{"P13 reopen stage that is not open", "actions.reopenStages[" + f.pipeline.ID.String() + "]", func(s *portal.Settings) {
+			s.Actions.ReopenStages = map[uuid.UUID]uuid.UUID{f.pipeline.ID: f.pipeline.Stages[1].ID}
+		}},
+		{"P13 reopen stage of unknown pipeline", "actions.reopenStages[" + f.channel.ID.String() + "]", func(s *portal.Settings) {
+			s.Actions.ReopenStages = map[uuid.UUID]uuid.UUID{f.channel.ID: f.pipeline.Stages[0].ID}
+		}},
+		{"P13 negative reopen window", "actions.reopenDays", func(s *portal.Settings) { s.Actions.ReopenDays = -1 }},
+		{"P13 reopen window of more than ten years", "actions.reopenDays", func(s *portal.Settings) {
+			s.Actions.ReopenDays = portal.MaxReopenDays + 1
+		}},
 		{"S11 unknown mode", "access.mode", func(s *portal.Settings) { s.Access.Mode = "open" }},
 		{"S11 unknown list", "access.lists[0]", func(s *portal.Settings) { s.Access.Lists = []uuid.UUID{uuid.New()} }},
 		{"S11 unknown auth", "access.auth", func(s *portal.Settings) { s.Access.Auth = "magic" }},

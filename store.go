@@ -505,14 +505,16 @@ type ActionStore interface {
 	// LastActivityAt to the message's CreatedAt unless it is later already.
 	// With c.NewThread set, the thread is created first, and the ticket must
 	// have no thread VisibleInPortal. With c.IfStage set, the ticket must
-	// still be in that stage. In the same step it forgets the pending blob
-	// keys (BlobStore) of the message's attachments. A missing ticket is
-	// ErrNotFound; a message ID that exists is ErrConflict.
+	// still be in that stage. With c.Reopen set, the ticket moves to that
+	// stage and its ClosedAt becomes zero. In the same step it forgets the
+	// pending blob keys (BlobStore) of the message's attachments. A missing
+	// ticket is ErrNotFound; a message ID that exists is ErrConflict.
 	AddReply(ctx context.Context, c ReplyChange) error
-	// CloseTicket moves the ticket from stage c.From to stage c.To and its
+	// MoveTicket moves the ticket from stage c.From to stage c.To (a
+	// close, a reopen), sets its ClosedAt to c.ClosedAt and its
 	// LastActivityAt to c.At unless it is later already. The ticket must
 	// still be in stage c.From. A missing ticket is ErrNotFound.
-	CloseTicket(ctx context.Context, c CloseChange) error
+	MoveTicket(ctx context.Context, c MoveChange) error
 	// SubmitTicket creates c.Ticket, c.Thread and c.Message (all new). With
 	// c.Key set, the key is recorded for (c.Ticket.PortalID, c.ContactID)
 	// with c.Digest in the same step; when that contact already used the
@@ -554,16 +556,24 @@ type ReplyChange struct {
 	// portal-visible thread when Portal looked.
 	NewThread *Thread
 	// IfStage, when set, is the stage the ticket must still be in (the
-	// reply was allowed because the ticket was open).
+	// reply was allowed because the ticket was open, or it reopens the
+	// ticket from there).
 	IfStage uuid.UUID
-	Event   Event
+	// Reopen, when set, is the open stage the reply moves the closed
+	// ticket to (Actions.ReplyReopens, P13).
+	Reopen uuid.UUID
+	Event  Event
 }
 
-// CloseChange is a customer's close as ActionStore.CloseTicket writes it.
-type CloseChange struct {
+// MoveChange is a customer's close or reopen as ActionStore.MoveTicket
+// writes it.
+type MoveChange struct {
 	PortalID uuid.UUID
 	TicketID uuid.UUID
 	From, To uuid.UUID // stages
+	// ClosedAt is the ticket's ClosedAt after the move: At for a close,
+	// zero for a reopen.
+	ClosedAt time.Time
 	At       time.Time
 	Event    Event
 }

@@ -48,6 +48,12 @@ type Ticket struct {
 	Properties     Properties
 	CreatedAt      time.Time
 	LastActivityAt time.Time
+	// ClosedAt is when the ticket last entered a closed stage: zero while
+	// it is open. Portal keeps it: SaveTicket clears it for an open stage
+	// and sets it to the time of the save when a ticket enters a closed
+	// stage without one (a host may give it, importing a closed ticket); a
+	// close sets it and a reopen clears it (P13).
+	ClosedAt time.Time
 }
 
 // Clone returns a deep copy.
@@ -184,8 +190,23 @@ func (p *Portal) SaveTicket(ctx context.Context, t Ticket) (Ticket, error) {
 	default:
 		ps.add("priority", fmt.Sprintf("%q is not one of low, medium, high, urgent", t.Priority))
 	}
-	if err := p.checkTicketRefs(ctx, &ps, t); err != nil {
+	stage, err := p.checkTicketRefs(ctx, &ps, t)
+	if err != nil {
 		return Ticket{}, err
+	}
+	switch {
+	case stage.State != StageClosed:
+		t.ClosedAt = time.Time{}
+	case !t.ClosedAt.IsZero():
+		t.ClosedAt = t.ClosedAt.UTC().Truncate(time.Microsecond)
+		checkTime(&ps, "closedAt", t.ClosedAt)
+		if t.ClosedAt.Before(t.CreatedAt) {
+			ps.add("closedAt", "is before createdAt")
+		}
+	case !old.ClosedAt.IsZero():
+		t.ClosedAt = old.ClosedAt // closed before, and still
+	default:
+		t.ClosedAt = p.clock()
 	}
 	if err := p.checkProperties(ctx, &ps, t.PortalID, TicketObject, t.Properties); err != nil {
 		return Ticket{}, err
@@ -196,20 +217,23 @@ func (p *Portal) SaveTicket(ctx context.Context, t Ticket) (Ticket, error) {
 	return t.Clone(), classify(p.store.PutTicket(ctx, t))
 }
 
-func (p *Portal) checkTicketRefs(ctx context.Context, ps *problems, t Ticket) error {
+// checkTicketRefs checks the records t refers to, and returns its stage
+// (zero when it is not one of its pipeline's).
+func (p *Portal) checkTicketRefs(ctx context.Context, ps *problems, t Ticket) (Stage, error) {
 	pipelines, err := p.store.Pipelines(ctx, t.PortalID)
 	if err != nil {
-		return classify(err)
+		return Stage{}, classify(err)
 	}
+	var stage Stage
 	if pl, ok := index(pipelines, func(x Pipeline) uuid.UUID { return x.ID })[t.PipelineID]; !ok {
 		ps.add("pipelineId", "no such pipeline")
-	} else if _, ok := pl.Stage(t.StageID); !ok {
+	} else if stage, ok = pl.Stage(t.StageID); !ok {
 		ps.add("stageId", fmt.Sprintf("not a stage of pipeline %q", pl.Name))
 	}
 	if t.ChannelID != uuid.Nil {
 		channels, err := p.store.Channels(ctx, t.PortalID)
 		if err != nil {
-			return classify(err)
+			return Stage{}, classify(err)
 		}
 		if _, ok := index(channels, func(c Channel) uuid.UUID { return c.ID })[t.ChannelID]; !ok {
 			ps.add("channelId", "no such channel")
@@ -217,19 +241,19 @@ func (p *Portal) checkTicketRefs(ctx context.Context, ps *problems, t Ticket) er
 	}
 	if t.OwnerID != uuid.Nil {
 		if _, err := ref(ctx, ps, "ownerId", "owner", t.PortalID, t.OwnerID, p.owner); err != nil {
-			return err
+			return Stage{}, err
 		}
 	}
 	if err := checkRefs(ctx, ps, "contactIds", "contact", t.PortalID, t.ContactIDs, p.contact); err != nil {
-		return err
+		return Stage{}, err
 	}
 	if err := checkRefs(ctx, ps, "companyIds", "company", t.PortalID, t.CompanyIDs, p.store.Company); err != nil {
-		return err
+		return Stage{}, err
 	}
 	if t.RequesterID != uuid.Nil && !slices.Contains(t.ContactIDs, t.RequesterID) {
 		ps.add("requesterId", "must be one of the ticket's contacts")
 	}
-	return nil
+	return stage, nil
 }
 
 // checkRefs checks a list of references: at most MaxAssociations, distinct,

@@ -57,14 +57,17 @@ func (s *Store) AddReply(_ context.Context, c portal.ReplyChange) error {
 		if m.CreatedAt.After(tk.LastActivityAt) {
 			tk.LastActivityAt = m.CreatedAt
 		}
+		if c.Reopen != uuid.Nil {
+			tk.StageID, tk.ClosedAt = c.Reopen, time.Time{}
+		}
 		t.putTicket(tk)
 		t.emit(c.Event)
 		return nil
 	})
 }
 
-// CloseTicket implements portal.ActionStore.
-func (s *Store) CloseTicket(_ context.Context, c portal.CloseChange) error {
+// MoveTicket implements portal.ActionStore.
+func (s *Store) MoveTicket(_ context.Context, c portal.MoveChange) error {
 	return s.write(c.PortalID, func(t *tenant) error {
 		e, ok := t.tickets[c.TicketID]
 		switch {
@@ -74,7 +77,7 @@ func (s *Store) CloseTicket(_ context.Context, c portal.CloseChange) error {
 			return fmt.Errorf("memstore: ticket %s changed stage: %w", c.TicketID, portal.ErrConflict)
 		}
 		tk := e.t.Clone()
-		tk.StageID = c.To
+		tk.StageID, tk.ClosedAt = c.To, c.ClosedAt
 		if c.At.After(tk.LastActivityAt) {
 			tk.LastActivityAt = c.At
 		}

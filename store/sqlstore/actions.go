@@ -157,10 +157,15 @@ func (s *Store) AddReply(ctx context.Context, c portal.ReplyChange) error {
 				return err
 			}
 		}
-		if !m.CreatedAt.After(t.LastActivityAt) {
+		if !m.CreatedAt.After(t.LastActivityAt) && c.Reopen == uuid.Nil {
 			return nil
 		}
-		t.LastActivityAt = m.CreatedAt
+		if m.CreatedAt.After(t.LastActivityAt) {
+			t.LastActivityAt = m.CreatedAt
+		}
+		if c.Reopen != uuid.Nil {
+			t.StageID, t.ClosedAt = c.Reopen, time.Time{}
+		}
 		return s.updateTicket(ctx, x, t)
 	})
 }
@@ -189,9 +194,9 @@ func (s *Store) hasPortalThread(ctx context.Context, x tx, t portal.Ticket) (boo
 	return visible, rows.Err()
 }
 
-// CloseTicket implements portal.ActionStore.
-func (s *Store) CloseTicket(ctx context.Context, c portal.CloseChange) error {
-	return s.write(ctx, "close ticket", c.PortalID, func(x tx) error {
+// MoveTicket implements portal.ActionStore.
+func (s *Store) MoveTicket(ctx context.Context, c portal.MoveChange) error {
+	return s.write(ctx, "move ticket", c.PortalID, func(x tx) error {
 		if err := s.emit(ctx, x, c.Event); err != nil {
 			return err
 		}
@@ -202,7 +207,7 @@ func (s *Store) CloseTicket(ctx context.Context, c portal.CloseChange) error {
 		if t.StageID != c.From {
 			return fmt.Errorf("%w: ticket %s changed stage", portal.ErrConflict, t.ID)
 		}
-		t.StageID = c.To
+		t.StageID, t.ClosedAt = c.To, c.ClosedAt
 		if c.At.After(t.LastActivityAt) {
 			t.LastActivityAt = c.At
 		}

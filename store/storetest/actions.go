@@ -28,6 +28,7 @@ var actionStoreTests = []test{
 	{name: "AckPastTheLastEventIsRefused", fn: testAckPastHead},
 	{name: "AckRacingActionsNeverPassesTheHead", fn: testAckRacingActions},
 	{name: "PreconditionsConflictAndWriteNothing", fn: testActionPreconditions},
+	{name: "MoveAndReopenKeepClosedAt", fn: testMoveAndReopenContract},
 	{name: "SubmitIsOneStepAndItsKeyOnce", fn: testSubmitTicketStore},
 }
 
@@ -46,6 +47,8 @@ var actionTests = []test{
 	{name: "OutboxInOrderAcknowledgedAndRedelivered", fn: testOutbox},
 	{name: "ConcurrentRepliesAreAllKept", fn: testConcurrentReplies},
 	{name: "CloseRacingReplyLeavesAConsistentTicket", fn: testCloseRacingReply},
+	{name: "ReopenWithinTheWindowToTheChosenStage", fn: testReopen},
+	{name: "ReplyReopensWhenTheSettingsSaySo", fn: testReplyReopens},
 }
 
 // actionWorld is a scope world whose Portal keeps attachments in memory
@@ -938,9 +941,9 @@ func testActionPreconditions(t *testing.T, s portal.Store) {
 	missing := msg()
 	missing.TicketID = uuid.New()
 	require.ErrorIs(t, s.AddReply(ctx(t), portal.ReplyChange{Message: missing, Event: event(portal.EventReply)}), portal.ErrNotFound)
-	require.ErrorIs(t, s.CloseTicket(ctx(t), portal.CloseChange{PortalID: w.pid, TicketID: id, From: w.stage("Waiting"),
+	require.ErrorIs(t, s.MoveTicket(ctx(t), portal.MoveChange{PortalID: w.pid, TicketID: id, From: w.stage("Waiting"),
 		To: w.stage("Solved"), At: listNow, Event: event(portal.EventClose)}), portal.ErrConflict, "stage changed")
-	require.ErrorIs(t, s.CloseTicket(ctx(t), portal.CloseChange{PortalID: w.pid, TicketID: uuid.New(), From: w.stage("New"),
+	require.ErrorIs(t, s.MoveTicket(ctx(t), portal.MoveChange{PortalID: w.pid, TicketID: uuid.New(), From: w.stage("New"),
 		To: w.stage("Solved"), At: listNow, Event: event(portal.EventClose)}), portal.ErrNotFound)
 	assert.Empty(t, w.events())
 	assert.Empty(t, w.messages(id))

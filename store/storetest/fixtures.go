@@ -125,6 +125,7 @@ func newTicket(t *testing.T, portalID uuid.UUID) portal.Ticket {
 		Properties:     allTypes(3),
 		CreatedAt:      at(50),
 		LastActivityAt: at(60).Add(36 * time.Hour),
+		ClosedAt:       at(61).Add(36 * time.Hour),
 	}
 }
 
