@@ -295,6 +295,11 @@ func TestBrowser(t *testing.T) {
 	assert.Equal(t, "Closed. Thank you for letting us know.", b.text(`.flash`))
 	assert.Contains(t, b.text(`.page-head h1 .badge`), "Closed")
 
+	// Reopen it (P13): the demo lets customers within 30 days.
+	require.EqualValues(t, http.StatusOK, b.click(`form.reopen-form button`))
+	assert.Equal(t, "Reopened. We will look at it again.", b.text(`.flash`))
+	assert.Contains(t, b.text(`.page-head h1 .badge`), "Open")
+
 	// Submit a new ticket through the support form (P8, S6).
 	b.click(`.nav a[href="/new"]`)
 	assert.Equal(t, "Submit a support ticket", b.text(`.form-card h1`))

@@ -936,6 +936,17 @@ func TestActions(t *testing.T) {
 	assert.Contains(t, detail, "This is closed and takes no more replies.")
 	res = c.post("/tickets/"+ticket+"/close", url.Values{"csrf": {c.csrf("/tickets/" + ticket)}})
 	assert.Contains(t, res.Header.Get("Location"), "ok=already", "closing twice says so")
+	// P13: a ticket closed within the window reopens, to an open stage.
+	assert.Contains(t, detail, `action="/tickets/`+ticket+`/reopen"`)
+	res = c.post("/tickets/"+ticket+"/reopen", url.Values{"csrf": {c.csrf("/tickets/" + ticket)}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode, res.body)
+	detail = c.get(res.Header.Get("Location")).body
+	assert.Contains(t, detail, "Reopened. We will look at it again.")
+	assert.Contains(t, detail, `<span class="badge">Open</span>`)
+	assert.NotContains(t, detail, `action="/tickets/`+ticket+`/reopen"`, "open: nothing to reopen")
+	assert.Contains(t, detail, `action="/tickets/`+ticket+`/reply"`)
+	res = c.post("/tickets/"+ticket+"/reopen", url.Values{"csrf": {c.csrf("/tickets/" + ticket)}})
+	assert.Equal(t, http.StatusForbidden, res.StatusCode, "reopening an open ticket is refused")
 
 	form := c.get("/new").body
 	assert.Contains(t, form, "<h1>Submit a support ticket</h1>")
@@ -971,7 +982,7 @@ func TestActions(t *testing.T) {
 	for _, e := range events {
 		kinds = append(kinds, e.Kind)
 	}
-	assert.Equal(t, []portal.EventKind{portal.EventReply, portal.EventReply, portal.EventClose, portal.EventSubmit, portal.EventSubmit}, kinds,
+	assert.Equal(t, []portal.EventKind{portal.EventReply, portal.EventReply, portal.EventClose, portal.EventReopen, portal.EventSubmit, portal.EventSubmit}, kinds,
 		"the helpdesk receives each action once")
 }
 

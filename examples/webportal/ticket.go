@@ -19,7 +19,8 @@ import (
 )
 
 // A ticket and what a customer does with it: its detail and conversation
-// (P4), a reply with attachments (P5), closing it (P6), downloading an
+// (P4), a reply with attachments (P5), closing it (P6) and reopening it
+// (P13), downloading an
 // attachment, and the support form that makes a new one (S6, P8).
 
 type detailData struct {
@@ -59,7 +60,7 @@ func pathUUID(r *http.Request, name string) (uuid.UUID, error) {
 // flashes are the notes a redirect after an action asks for, by its ok
 // parameter: the URL names a note, never carries its text.
 var flashes = map[string]string{
-	"replied": "flash.replied", "closed": "flash.closed", "already": "flash.alreadyClosed", "submitted": "flash.submitted",
+	"replied": "flash.replied", "closed": "flash.closed", "already": "flash.alreadyClosed", "reopened": "flash.reopened", "submitted": "flash.submitted",
 }
 
 // detail shows a ticket and its conversation (P4).
@@ -220,6 +221,27 @@ func (s *server) parseMultipart(w http.ResponseWriter, r *http.Request) error {
 
 // closeTicket closes the ticket when the settings let customers (P6, S10).
 func (s *server) closeTicket(w http.ResponseWriter, r *http.Request, v *visit) {
+	s.moveTicket(w, r, v, func(id uuid.UUID) (string, error) {
+		res, err := s.Portal.Close(v.ctx(), v.Viewer(), id)
+		if res.AlreadyClosed {
+			return "already", err
+		}
+		return "closed", err
+	})
+}
+
+// reopenTicket reopens a closed ticket (P13): within the settings' window,
+// to their open stage.
+func (s *server) reopenTicket(w http.ResponseWriter, r *http.Request, v *visit) {
+	s.moveTicket(w, r, v, func(id uuid.UUID) (string, error) {
+		_, err := s.Portal.Reopen(v.ctx(), v.Viewer(), id)
+		return "reopened", err
+	})
+}
+
+// moveTicket does a posted action on the ticket of the path (move, which
+// names the flash it asks for) and shows the ticket again.
+func (s *server) moveTicket(w http.ResponseWriter, r *http.Request, v *visit, move func(id uuid.UUID) (string, error)) {
 	id, err := pathUUID(r, "id")
 	if err != nil {
 		s.fail(w, v, err)
@@ -229,14 +251,10 @@ func (s *server) closeTicket(w http.ResponseWriter, r *http.Request, v *visit) {
 		s.fail(w, v, err)
 		return
 	}
-	res, err := s.Portal.Close(v.ctx(), v.Viewer(), id)
+	ok, err := move(id)
 	if err != nil {
 		s.fail(w, v, err)
 		return
-	}
-	ok := "closed"
-	if res.AlreadyClosed {
-		ok = "already"
 	}
 	http.Redirect(w, r, "/tickets/"+id.String()+"?ok="+ok, http.StatusSeeOther)
 }
