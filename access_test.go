@@ -2,6 +2,7 @@ package portal_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -309,4 +310,54 @@ func TestDaysAgoUseThePortalClock(t *testing.T) {
 	assert.Equal(t, []string{"Old"}, w.subjects(t, w.ann, q))
 	q.Filters[0].Operator = portal.AfterDaysAgo
 	assert.Equal(t, []string{"Ann's"}, w.subjects(t, w.ann, q))
+}
+
+// covers: P13, X4 (a ticket closed before closing times were kept reopens
+// within the window from its creation, which nothing done to it since
+// moves: a host's save, a reply to it; a stage chosen to reopen to that is
+// no longer open is named as such)
+func TestReopenWindowOfOlderClosedTickets(t *testing.T) {
+	w := newWorld(t, portal.OwnTickets)
+	ctx := context.Background()
+	open, solved := w.pipeline.Stages[0].ID, w.pipeline.Stages[1].ID
+	w.set(t, func(s *portal.Settings) {
+		s.Actions.Reopen, s.Actions.ReopenDays, s.Actions.ReplyToClosed = true, 7, true
+	})
+	old := w.annT
+	old.StageID, old.CreatedAt, old.LastActivityAt = solved, clock.AddDate(0, 0, -30), clock.AddDate(0, 0, -1)
+	old.ClosedAt = time.Time{} // closed before ClosedAt was kept
+	require.NoError(t, w.store.PutTicket(ctx, old))
+	ann := portal.Viewer{PortalID: w.tenant.ID, ContactID: w.ann.ID}
+	refused := func(why string) {
+		t.Helper()
+		_, err := w.p.Reopen(ctx, ann, old.ID)
+		require.ErrorIs(t, err, portal.ErrForbidden, why)
+		assert.Contains(t, err.Error(), "actions.reopenDays", why)
+	}
+	refused("thirty days after its creation")
+	old.Subject = "Ann's, renamed"
+	_, err := w.p.SaveTicket(ctx, old)
+	require.NoError(t, err)
+	stored, err := w.p.Ticket(ctx, w.tenant.ID, old.ID)
+	require.NoError(t, err)
+	assert.True(t, stored.ClosedAt.IsZero(), "a host's save does not make up a closing time")
+	refused("after a host's save")
+	_, err = w.p.Reply(ctx, ann, old.ID, portal.ReplyInput{Text: "Hello?"})
+	require.NoError(t, err)
+	refused("after a reply")
+
+	// A stage chosen to reopen to that its pipeline no longer has open.
+	w.set(t, func(s *portal.Settings) {
+		s.Actions.ReopenDays = 0
+		s.Actions.ReopenStages = map[uuid.UUID]uuid.UUID{w.pipeline.ID: open}
+	})
+	pl := w.pipeline
+	pl.Stages = append([]portal.Stage{{Name: "Triage", State: portal.StageOpen}}, pl.Stages...)
+	pl.Stages[1].State = portal.StageClosed
+	_, err = w.p.SavePipeline(ctx, pl)
+	require.NoError(t, err)
+	e, err := w.p.Explain(ctx, w.tenant.ID, w.ann.ID, old.ID)
+	require.NoError(t, err)
+	assert.Equal(t, fmt.Sprintf("actions.reopenStages[%s]", w.pipeline.ID), e.Actions[2].Rule)
+	assert.Contains(t, e.Actions[2].Reason, "no longer one of its open stages")
 }

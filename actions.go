@@ -116,8 +116,10 @@ func (p *Portal) Reply(ctx context.Context, v Viewer, ticketID uuid.UUID, in Rep
 			}
 			c.Message.ThreadID, c.NewThread = th.ID, &th
 		}
-		if !rd.closed(&t) && !r.settings.Actions.ReplyToClosed {
-			c.IfStage = t.StageID // allowed because it is open: it must still be
+		if !rd.closed(&t) && !r.settings.Actions.ReplyToClosed || r.settings.Actions.ReplyReopens {
+			// Allowed because it is open, or it reopens what is closed:
+			// decided on the stage, it must still be in it.
+			c.IfStage = t.StageID
 		}
 		if stage, ok := replyReopens(r, rd, &t); ok {
 			c.IfStage, c.Reopen, c.Event.StageID = t.StageID, stage, stage

@@ -194,6 +194,9 @@ func reopenVerdict(r *request, rd *renderer, t *Ticket) (ActionVerdict, uuid.UUI
 	case !hasStage:
 		re.Rule = fmt.Sprintf("actions.reopenStages[%s]", t.PipelineID)
 		re.Reason = "the ticket's pipeline has no open stage to reopen it to"
+		if _, chosen := a.ReopenStages[t.PipelineID]; chosen {
+			re.Reason = "the stage chosen to reopen the ticket's pipeline to is no longer one of its open stages"
+		}
 	case a.ReopenDays > 0:
 		re.Allowed, re.Reason = true, fmt.Sprintf("customers may reopen tickets within %d days of closing", a.ReopenDays)
 	default:
@@ -212,10 +215,11 @@ func replyReopens(r *request, rd *renderer, t *Ticket) (uuid.UUID, bool) {
 }
 
 // closedAt is when t closed: its ClosedAt, or, for a ticket closed before
-// closing times were kept, its last activity.
+// closing times were kept, its creation, the earliest it may have closed:
+// nothing done to the ticket since (a reply, a host's save) moves it.
 func closedAt(t *Ticket) time.Time {
 	if t.ClosedAt.IsZero() {
-		return t.LastActivityAt
+		return t.CreatedAt
 	}
 	return t.ClosedAt
 }

@@ -49,9 +49,11 @@ type Ticket struct {
 	CreatedAt      time.Time
 	LastActivityAt time.Time
 	// ClosedAt is when the ticket last entered a closed stage: zero while
-	// it is open. Portal keeps it: SaveTicket clears it for an open stage
-	// and sets it to the time of the save when a ticket enters a closed
-	// stage without one (a host may give it, importing a closed ticket); a
+	// it is open, and for a ticket closed before closing times were kept
+	// (whose reopen window then counts from its creation). Portal keeps
+	// it: SaveTicket clears it for an open stage and sets it to the time
+	// of the save when a ticket enters a closed stage from an open one
+	// without one (a host may give it, importing a closed ticket); a
 	// close sets it and a reopen clears it (P13).
 	ClosedAt time.Time
 }
@@ -190,7 +192,11 @@ func (p *Portal) SaveTicket(ctx context.Context, t Ticket) (Ticket, error) {
 	default:
 		ps.add("priority", fmt.Sprintf("%q is not one of low, medium, high, urgent", t.Priority))
 	}
-	stage, err := p.checkTicketRefs(ctx, &ps, t)
+	pipelines, err := p.store.Pipelines(ctx, t.PortalID)
+	if err != nil {
+		return Ticket{}, classify(err)
+	}
+	stage, err := p.checkTicketRefs(ctx, &ps, t, pipelines)
 	if err != nil {
 		return Ticket{}, err
 	}
@@ -203,8 +209,8 @@ func (p *Portal) SaveTicket(ctx context.Context, t Ticket) (Ticket, error) {
 		if t.ClosedAt.Before(t.CreatedAt) {
 			ps.add("closedAt", "is before createdAt")
 		}
-	case !old.ClosedAt.IsZero():
-		t.ClosedAt = old.ClosedAt // closed before, and still
+	case !created && closedStage(pipelines, old.PipelineID, old.StageID):
+		t.ClosedAt = old.ClosedAt // closed before, and still (zero: closed before closing times were kept)
 	default:
 		t.ClosedAt = p.clock()
 	}
@@ -217,13 +223,20 @@ func (p *Portal) SaveTicket(ctx context.Context, t Ticket) (Ticket, error) {
 	return t.Clone(), classify(p.store.PutTicket(ctx, t))
 }
 
-// checkTicketRefs checks the records t refers to, and returns its stage
-// (zero when it is not one of its pipeline's).
-func (p *Portal) checkTicketRefs(ctx context.Context, ps *problems, t Ticket) (Stage, error) {
-	pipelines, err := p.store.Pipelines(ctx, t.PortalID)
-	if err != nil {
-		return Stage{}, classify(err)
+// closedStage reports whether stage is a closed stage of the pipeline.
+func closedStage(pipelines []Pipeline, pipeline, stage uuid.UUID) bool {
+	i := slices.IndexFunc(pipelines, func(pl Pipeline) bool { return pl.ID == pipeline })
+	if i < 0 {
+		return false
 	}
+	st, ok := pipelines[i].Stage(stage)
+	return ok && st.State == StageClosed
+}
+
+// checkTicketRefs checks the records t refers to (pipelines are the
+// tenant's), and returns its stage (zero when it is not one of its
+// pipeline's).
+func (p *Portal) checkTicketRefs(ctx context.Context, ps *problems, t Ticket, pipelines []Pipeline) (Stage, error) {
 	var stage Stage
 	if pl, ok := index(pipelines, func(x Pipeline) uuid.UUID { return x.ID })[t.PipelineID]; !ok {
 		ps.add("pipelineId", "no such pipeline")

@@ -49,6 +49,7 @@ var actionTests = []test{
 	{name: "CloseRacingReplyLeavesAConsistentTicket", fn: testCloseRacingReply},
 	{name: "ReopenWithinTheWindowToTheChosenStage", fn: testReopen},
 	{name: "ReplyReopensWhenTheSettingsSaySo", fn: testReplyReopens},
+	{name: "ReplyRacingACloseReopensIt", fn: testReplyRacingCloseReopens},
 }
 
 // actionWorld is a scope world whose Portal keeps attachments in memory

@@ -90,11 +90,13 @@ func mutateSettings(s *portal.Settings) {
 	for i := range s.Conversations.InternalSenders {
 		s.Conversations.InternalSenders[i] = "changed@example.com"
 	}
-	for k := range s.Actions.CloseStages {
-		s.Actions.CloseStages[k] = uuid.Max
-	}
-	if s.Actions.CloseStages != nil {
-		s.Actions.CloseStages[uuid.Max] = uuid.Max
+	for _, stages := range []map[uuid.UUID]uuid.UUID{s.Actions.CloseStages, s.Actions.ReopenStages} {
+		for k := range stages {
+			stages[k] = uuid.Max
+		}
+		if stages != nil {
+			stages[uuid.Max] = uuid.Max
+		}
 	}
 	mutateIDs(s.Access.Lists)
 }

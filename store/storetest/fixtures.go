@@ -205,6 +205,10 @@ func richSettings(t *testing.T) portal.Settings {
 		ReplyToClosed: true,
 		CustomerClose: true,
 		CloseStages:   map[uuid.UUID]uuid.UUID{newID(t): newID(t), newID(t): newID(t)},
+		Reopen:        true,
+		ReopenDays:    14,
+		ReopenStages:  map[uuid.UUID]uuid.UUID{newID(t): newID(t)},
+		ReplyReopens:  true,
 	}
 	s.Access = portal.Access{Mode: portal.AccessGroups, Lists: []uuid.UUID{newID(t), newID(t)}, Auth: portal.SingleSignOn}
 	s.Consent = portal.Consent{Notice: "We keep your data.", Checkbox: "I agree."}

@@ -89,6 +89,7 @@ func normSettings(s portal.Settings) portal.Settings {
 	s.Display.Columns = nilIfEmpty(s.Display.Columns)
 	s.Conversations.InternalSenders = nilIfEmpty(s.Conversations.InternalSenders)
 	s.Actions.CloseStages = nilIfEmptyMap(s.Actions.CloseStages)
+	s.Actions.ReopenStages = nilIfEmptyMap(s.Actions.ReopenStages)
 	s.Access.Lists = nilIfEmpty(s.Access.Lists)
 	return s
 }

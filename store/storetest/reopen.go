@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"testing"
@@ -173,4 +174,46 @@ func testMoveAndReopenContract(t *testing.T, s portal.Store) {
 	for i, kind := range []portal.EventKind{portal.EventClose, portal.EventReply, portal.EventClose, portal.EventReopen} {
 		assert.Equal(t, kind, evs[i].Kind, fmt.Sprint("event ", i))
 	}
+}
+
+// replyRacer is a store that runs before, once, right before it writes a
+// reply: what another request does between Portal's decision and its
+// write.
+type replyRacer struct {
+	portal.Store
+	before func()
+}
+
+func (r *replyRacer) AddReply(ctx context.Context, c portal.ReplyChange) error {
+	runOnce(&r.before)
+	return r.Store.AddReply(ctx, c)
+}
+
+// A close that lands between a reply's decision (on an open ticket) and
+// its write, when replies reopen: the reply is decided again on the
+// closed ticket, and reopens it (P13).
+// covers: P13, P5, P6
+func testReplyRacingCloseReopens(t *testing.T, s portal.Store) {
+	r := &replyRacer{Store: s}
+	w := newActionWorld(t, r)
+	ann := w.viewer(w.ann)
+	id := w.id("Ann alone")
+	w.set(func(st *portal.Settings) {
+		st.Actions.CustomerClose, st.Actions.ReplyToClosed, st.Actions.ReplyReopens = true, true, true
+		st.Actions.CloseStages = map[uuid.UUID]uuid.UUID{w.pipeline.ID: w.stage("Solved")}
+	})
+	r.before = func() {
+		_, err := w.p.Close(ctx(t), ann, id)
+		require.NoError(t, err)
+	}
+	_, err := w.p.Reply(ctx(t), ann, id, portal.ReplyInput{Text: "Still broken"})
+	require.NoError(t, err)
+	tk := w.stored(id)
+	assert.Equal(t, w.stage("New"), tk.StageID, "the reply reopened what the close closed")
+	assert.True(t, tk.ClosedAt.IsZero())
+	evs := w.events()
+	require.Len(t, evs, 2)
+	assert.Equal(t, portal.EventClose, evs[0].Kind)
+	assert.Equal(t, portal.EventReply, evs[1].Kind)
+	assert.Equal(t, w.stage("New"), evs[1].StageID)
 }
