@@ -95,7 +95,42 @@ func (p *Portal) ListTickets(ctx context.Context, v Viewer, lq ListQuery) (Ticke
 		last := len(page.Tickets) - 1
 		tv.Next = p.cursor(r, lq, view, q.Sort, page.Keys[last], page.Tickets[last].ID)
 	}
+	if tv.Total, err = p.total(ctx, q, &page); err != nil {
+		return TicketView{}, err
+	}
+	tv.TotalMore = tv.Total > TotalBound
+	tv.Total = min(tv.Total, TotalBound)
 	return tv, nil
+}
+
+// total counts q's tickets up to TotalBound+1 (P11): none more to count
+// when the first page holds them all; else with the store's TicketCounter,
+// or page after page of QueryTickets.
+func (p *Portal) total(ctx context.Context, q TicketQuery, first *TicketPage) (int, error) {
+	if q.After == nil && !first.More {
+		return len(first.Tickets), nil
+	}
+	q.After, q.AfterID = nil, uuid.Nil
+	if c, ok := p.store.(TicketCounter); ok {
+		n, err := c.CountTickets(ctx, q, TotalBound+1)
+		return n, classify(err)
+	}
+	q.Limit = MaxPageSize
+	var page TicketPage
+	n := 0
+	for n <= TotalBound {
+		if err := p.store.QueryTickets(ctx, q, &page); err != nil {
+			return 0, classify(err)
+		}
+		n += len(page.Tickets)
+		if !page.More || len(page.Tickets) == 0 {
+			break
+		}
+		last := len(page.Tickets) - 1
+		key := page.Keys[last]
+		q.After, q.AfterID = &key, page.Tickets[last].ID
+	}
+	return n, nil
 }
 
 func views(d Decision) []View {

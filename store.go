@@ -443,6 +443,17 @@ type TicketScanner interface {
 	ScanTickets(ctx context.Context, q TicketQuery, fn func(page *TicketPage) error) error
 }
 
+// TicketCounter is an optional capability of a TicketStore, for the
+// totals of the lists (P11): CountTickets counts the tickets that q's pages
+// hold together, whatever its cursor, limit and sort, and stops at max: it
+// returns the count, or max when there are more. Its cost grows with max,
+// not with the scope, where an index serves q (as QueryTickets' does).
+// Portal uses it when a store has it, and counts pages of QueryTickets
+// otherwise.
+type TicketCounter interface {
+	CountTickets(ctx context.Context, q TicketQuery, max int) (int, error)
+}
+
 // Snapshot is what a customer request reads before its query: the tenant's
 // settings, the viewer's contact and primary company, the custom
 // properties, pipelines and channels.

@@ -70,7 +70,16 @@ func (s *Store) QueryTickets(ctx context.Context, q portal.TicketQuery, p *porta
 	return err
 }
 
-var _ portal.TicketPageReader = (*Store)(nil)
+var (
+	_ portal.TicketPageReader = (*Store)(nil)
+	_ portal.TicketCounter    = (*Store)(nil)
+)
+
+// CountTickets implements portal.TicketCounter: it walks the contact's
+// scope and then the company's, each ticket once, and stops at max.
+func (s *Store) CountTickets(_ context.Context, q portal.TicketQuery, max int) (int, error) {
+	return read(s, q.PortalID, func(t *tenant) (int, error) { return t.count(&q, max), nil })
+}
 
 // ReadTicketPage implements portal.TicketPageReader. It finds the page
 // under the read lock, as QueryTickets does, and then calls readTicket with the
@@ -210,6 +219,31 @@ func (t *tenant) matcher(q *portal.TicketQuery, env *portal.Env) func(*entry) bo
 	return func(e *entry) bool {
 		return q.Visibility.MatchFolded(e.t, &e.fx, env) && q.Filter.MatchFolded(e.t, &e.fx, env) && e.fx.HasTerms(q.Search)
 	}
+}
+
+// count counts q's tickets up to max.
+func (t *tenant) count(q *portal.TicketQuery, max int) int {
+	env := portal.Env{Now: q.Now, Closed: t.closed}
+	match := t.matcher(q, &env)
+	n := 0
+	visit := func(sc *scope, skip func(*entry) bool) {
+		if sc == nil || n >= max {
+			return
+		}
+		sc.tree(byCreated).Ascend(func(it item) bool {
+			if (skip == nil || !skip(it.e)) && match(it.e) {
+				n++
+			}
+			return n < max
+		})
+	}
+	visit(t.byContact[q.ContactID], nil)
+	if q.CompanyID != uuid.Nil {
+		visit(t.byCompany[q.CompanyID], func(e *entry) bool {
+			return slices.Contains(e.t.ContactIDs, q.ContactID) // counted above
+		})
+	}
+	return n
 }
 
 // walkPage answers q from its scopes' order o: the first Limit+1 matching

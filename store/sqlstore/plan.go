@@ -144,7 +144,10 @@ func (s *Store) fill(ctx context.Context, q *portal.TicketQuery, p plan, page *p
 	return nil
 }
 
-var _ portal.TicketScanner = (*Store)(nil)
+var (
+	_ portal.TicketScanner = (*Store)(nil)
+	_ portal.TicketCounter = (*Store)(nil)
+)
 
 // ScanTickets implements portal.TicketScanner. A walk goes on page after
 // page, each from the last: each costs its page. Any other plan is one
@@ -545,11 +548,31 @@ func (b *builder) walkAfter(q *portal.TicketQuery, keyCol, idCol string) {
 // association tables' primary keys); those of the search plan are the
 // tickets the search index finds, which must then be in the scope.
 func (s *Store) cutSQL(b *builder, q *portal.TicketQuery, p plan, limit int) keyKind {
-	pid := id(q.PortalID)
 	b.sql("SELECT m.id, m.k FROM (SELECT t.id, ")
 	kind := b.sortKey(q.Sort)
-	b.sql(" AS k FROM (")
-	if p == searchPlan {
+	b.sql(" AS k")
+	s.resultSQL(b, q, p == searchPlan)
+	b.sql(") m")
+	if q.After != nil {
+		b.sql(" WHERE ")
+		b.after(q, kind)
+	}
+	b.sql(" ORDER BY ", order("m", q.Sort.Desc, false))
+	if limit > 0 {
+		b.sql(" LIMIT ")
+		b.arg(limit)
+	}
+	return kind
+}
+
+// resultSQL writes the FROM and WHERE of q's result, the tickets t of its
+// scope that pass its filters and search: read from the scope's
+// associations, or, with indexed, from the search index's candidates,
+// kept when they are in the scope.
+func (s *Store) resultSQL(b *builder, q *portal.TicketQuery, indexed bool) {
+	pid := id(q.PortalID)
+	b.sql(" FROM (")
+	if indexed {
 		s.candidatesSQL(b, q, 0)
 	} else {
 		b.sql("SELECT ticket_id FROM ticket_contacts WHERE portal_id = ")
@@ -566,7 +589,7 @@ func (s *Store) cutSQL(b *builder, q *portal.TicketQuery, p plan, limit int) key
 	b.sql(") sc ", b.d.drivingJoin(), " tickets t WHERE t.portal_id = ")
 	b.arg(pid)
 	b.sql(" AND t.id = sc.ticket_id")
-	if p == searchPlan {
+	if indexed {
 		b.sql(" AND (EXISTS (SELECT 1 FROM ticket_contacts a WHERE a.portal_id = t.portal_id AND a.contact_id = ")
 		b.arg(id(q.ContactID))
 		b.sql(" AND a.ticket_id = t.id)")
@@ -578,17 +601,22 @@ func (s *Store) cutSQL(b *builder, q *portal.TicketQuery, p plan, limit int) key
 		b.sql(")")
 	}
 	b.filters(q)
-	b.sql(") m")
-	if q.After != nil {
-		b.sql(" WHERE ")
-		b.after(q, kind)
-	}
-	b.sql(" ORDER BY ", order("m", q.Sort.Desc, false))
-	if limit > 0 {
-		b.sql(" LIMIT ")
-		b.arg(limit)
-	}
-	return kind
+}
+
+// CountTickets implements portal.TicketCounter: one statement that reads
+// the result's tickets until it has max, from the search index's
+// candidates when the search has a term the index serves, else from the
+// scope's associations.
+func (s *Store) CountTickets(ctx context.Context, q portal.TicketQuery, max int) (int, error) {
+	b := &builder{d: s.d}
+	b.sql("SELECT COUNT(*) FROM (SELECT t.id")
+	s.resultSQL(b, &q, len(s.search.indexedTerms(q.Search)) > 0)
+	b.sql(" LIMIT ")
+	b.arg(max)
+	b.sql(") c")
+	var n int
+	err := s.db.QueryRowContext(ctx, b.d.rebind(b.b.String()), b.args...).Scan(&n)
+	return n, mapErr("count tickets", err)
 }
 
 // candidatesSQL writes the IDs of the tenant's tickets that the search

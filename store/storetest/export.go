@@ -21,6 +21,7 @@ import (
 var pageTests = []test{
 	{name: "ReadPagesAreQueryPages", fn: testReadTicketPage},
 	{name: "QueryIntoAReusedPage", fn: testQueryReusedPage},
+	{name: "CountTicketsStopsAtMax", fn: testCountTickets},
 }
 
 // exportTests check the export through Portal.
@@ -76,6 +77,42 @@ func testQueryReusedPage(t *testing.T, s portal.Store) {
 	assert.False(t, reused.More)
 	assert.Empty(t, reused.Requesters)
 	assert.Empty(t, reused.Owners)
+}
+
+// A TicketCounter counts what the pages of a query hold together,
+// whatever its cursor and limit, and stops at max (P11).
+// covers: P11
+func testCountTickets(t *testing.T, s portal.Store) {
+	counter, ok := s.(portal.TicketCounter)
+	if !ok {
+		t.Skip("the store is no portal.TicketCounter")
+	}
+	base, _ := generatedQuery(t, s, 40, 5)
+	for _, search := range [][]string{nil, {"printer"}, {"æ"}, {"no-such-text"}} {
+		q := base
+		q.Search, q.Limit = search, portal.MaxPageSize
+		var page portal.TicketPage
+		require.NoError(t, s.QueryTickets(ctx(t), q, &page))
+		require.False(t, page.More)
+		want := len(page.Tickets)
+		q.Limit = 2
+		if want > 0 { // a cursor too, which the count ignores
+			q.After, q.AfterID = &page.Keys[0], page.Tickets[0].ID
+		}
+		for _, max := range []int{1, want - 1, want, want + 1, 1000} {
+			if max < 1 {
+				continue
+			}
+			n, err := counter.CountTickets(ctx(t), q, max)
+			require.NoError(t, err)
+			assert.Equal(t, min(want, max), n, "search %q, max %d", search, max)
+		}
+	}
+	q := base
+	q.ContactID, q.CompanyID = uuid.New(), uuid.Nil
+	n, err := counter.CountTickets(ctx(t), q, 10)
+	require.NoError(t, err)
+	assert.Zero(t, n, "an unknown contact's scope is empty")
 }
 
 // generatedQuery generates a helpdesk of n tickets (seed) through Portal
