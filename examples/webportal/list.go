@@ -269,6 +269,7 @@ type listData struct {
 	Headers        []header
 	Rows           []row
 	Page           int
+	Range          string // "1–25 of 58" (P11)
 	Prev, Next     string
 	First          string // the first page, when Previous cannot get there
 	Export, Clear  string
@@ -344,6 +345,10 @@ func fillList(d *listData, st listState, tv portal.TicketView, v *visit) {
 			rw.Cells = append(rw.Cells, cl)
 		}
 		d.Rows = append(d.Rows, rw)
+	}
+	if len(tv.Rows) > 0 {
+		from := (st.page-1)*portal.DefaultPageSize + 1
+		d.Range = v.Tf("list.range", v.count(from, false), v.count(from+len(tv.Rows)-1, false), v.count(tv.Total, tv.TotalMore))
 	}
 	switch n := len(st.history); {
 	case n > 0:

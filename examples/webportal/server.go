@@ -23,6 +23,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/helpdeskkit/portal"
+
+	"golang.org/x/text/language"
+	msgfmt "golang.org/x/text/message"
 )
 
 //go:embed templates/*.html
@@ -258,6 +261,16 @@ func (v *visit) T(key string) string { return v.cat.text(key) }
 
 // Tf formats the built-in string of key with args.
 func (v *visit) Tf(key string, args ...any) string { return fmt.Sprintf(v.cat.text(key), args...) }
+
+// count writes n as the portal's language writes numbers ("1,000" in
+// English, "1.000" in Danish), with a "+" after it when there are more.
+func (v *visit) count(n int, more bool) string {
+	s := msgfmt.NewPrinter(language.Make(v.Lang)).Sprint(n)
+	if more {
+		s += "+"
+	}
+	return s
+}
 
 // Viewer is the customer the visit acts for.
 func (v *visit) Viewer() portal.Viewer { return v.Session.Viewer() }

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -78,6 +79,13 @@ func TestLoginListLogout(t *testing.T) {
 		assert.Contains(t, res.body, ">"+label+"<", "the configured column label %q (S8)", label)
 	}
 	assert.Len(t, ticketIDs(res.body), portal.DefaultPageSize, "a full first page")
+	i := slices.IndexFunc(tp.demo.data.Contacts, func(c portal.Contact) bool { return c.Email == tp.demo.logins[0].Email })
+	require.GreaterOrEqual(t, i, 0)
+	tv, err := tp.p.ListTickets(context.Background(), portal.Viewer{PortalID: tp.demo.tenant(), ContactID: tp.demo.data.Contacts[i].ID},
+		portal.ListQuery{Limit: portal.DefaultPageSize})
+	require.NoError(t, err)
+	require.Greater(t, tv.Total, portal.DefaultPageSize)
+	assert.Contains(t, res.body, fmt.Sprintf(`<span class="page-no">1–25 of %d</span>`, tv.Total), "the view's total (P11)")
 	assert.Contains(t, res.body, tp.demo.logins[0].Name)
 	assert.Equal(t, "no-store", res.Header.Get("Cache-Control"), "customer pages are not cached")
 
@@ -88,7 +96,7 @@ func TestLoginListLogout(t *testing.T) {
 	assert.Contains(t, c.get("/logged-out").body, "You are logged out")
 	res = c.get("/tickets")
 	assert.Equal(t, "/login", res.Header.Get("Location"), "the session cookie is gone")
-	_, err := tp.p.Authenticate(context.Background(), tp.demo.tenant(), token)
+	_, err = tp.p.Authenticate(context.Background(), tp.demo.tenant(), token)
 	assert.ErrorIs(t, err, portal.ErrUnauthenticated, "logout ended the session in the store at once (A6)")
 }
 
