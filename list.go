@@ -52,6 +52,10 @@ type ListQuery struct {
 	// Limit is the page size, 1–MaxPageSize; hosts without a choice of
 	// their own use DefaultPageSize.
 	Limit int
+	// Total asks for the view's total (TicketView.Total, P11): a count of
+	// up to TotalBound tickets more, when the page does not hold the whole
+	// view. A host that shows no total leaves it unset and pays nothing.
+	Total bool `json:",omitempty"`
 }
 
 // ListTickets returns one page of the viewer's ticket list: the tickets in
@@ -95,11 +99,13 @@ func (p *Portal) ListTickets(ctx context.Context, v Viewer, lq ListQuery) (Ticke
 		last := len(page.Tickets) - 1
 		tv.Next = p.cursor(r, lq, view, q.Sort, page.Keys[last], page.Tickets[last].ID)
 	}
-	if tv.Total, err = p.total(ctx, q, &page); err != nil {
-		return TicketView{}, err
+	if lq.Total {
+		if tv.Total, err = p.total(ctx, q, &page); err != nil {
+			return TicketView{}, err
+		}
+		tv.TotalMore = tv.Total > TotalBound
+		tv.Total = min(tv.Total, TotalBound)
 	}
-	tv.TotalMore = tv.Total > TotalBound
-	tv.Total = min(tv.Total, TotalBound)
 	return tv, nil
 }
 
@@ -261,7 +267,7 @@ func (p *Portal) cursorMAC(r *request, lq ListQuery, view View, body []byte) []b
 	m := hmac.New(sha256.New, key)
 	m.Write(r.viewer.PortalID[:])
 	m.Write(r.contact.ID[:])
-	lq.Cursor, lq.Limit = "", 0 // the same query may page with any size
+	lq.Cursor, lq.Limit, lq.Total = "", 0, false // the same query may page with any size, with or without its total
 	lq.View = view
 	q, _ := json.Marshal(lq)
 	var n [8]byte

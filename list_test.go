@@ -30,7 +30,7 @@ func TestTotals(t *testing.T) {
 			p, v := totalsWorld(t, st, wrap(st), n)
 			total := func(q portal.ListQuery) (int, bool) {
 				t.Helper()
-				q.Limit = 25
+				q.Limit, q.Total = 25, true
 				tv, err := p.ListTickets(ctx, v, q)
 				require.NoError(t, err)
 				return tv.Total, tv.TotalMore
@@ -54,11 +54,14 @@ func TestTotals(t *testing.T) {
 			got, _ = total(portal.ListQuery{Search: "no such words"})
 			assert.Zero(t, got)
 
-			first, err := p.ListTickets(ctx, v, portal.ListQuery{Status: portal.StatusOpen, Limit: 200})
+			first, err := p.ListTickets(ctx, v, portal.ListQuery{Status: portal.StatusOpen, Limit: 200, Total: true})
 			require.NoError(t, err)
-			second, err := p.ListTickets(ctx, v, portal.ListQuery{Status: portal.StatusOpen, Limit: 200, Cursor: first.Next})
+			second, err := p.ListTickets(ctx, v, portal.ListQuery{Status: portal.StatusOpen, Limit: 200, Cursor: first.Next, Total: true})
 			require.NoError(t, err)
 			assert.Equal(t, n/2, second.Total, "every page says the view's total")
+			third, err := p.ListTickets(ctx, v, portal.ListQuery{Status: portal.StatusOpen, Limit: 200, Cursor: second.Next})
+			require.NoError(t, err, "a cursor pages with or without the total")
+			assert.Zero(t, third.Total, "not asked for")
 		})
 	}
 }

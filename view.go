@@ -77,15 +77,16 @@ type TicketView struct {
 	// Next is the cursor of the next page, "" on the last page.
 	Next string
 	// Total is how many tickets the view holds with the filters and search
-	// in force (P11), exactly up to TotalBound; TotalMore says it holds
-	// more than TotalBound ("1,000+").
+	// in force (P11), exactly up to TotalBound, when the query asked for it
+	// (ListQuery.Total; else 0); TotalMore says it holds more than
+	// TotalBound ("1,000+").
 	Total     int
 	TotalMore bool
 }
 
-// TotalBound bounds TicketView.Total: counting stops there, so that a
-// page of a company of a million tickets costs what one of a thousand
-// does (X6).
+// TotalBound bounds TicketView.Total: counting stops there, so that the
+// total of a company of a million tickets costs what one of a few
+// thousand does (X6).
 const TotalBound = 1000
 
 // column is a shown column resolved against the schema.

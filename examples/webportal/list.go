@@ -294,7 +294,9 @@ func (s *server) list(w http.ResponseWriter, r *http.Request, v *visit) {
 	if r.URL.Query().Get("ok") == "submitted" {
 		p.Flash = v.T("flash.submitted")
 	}
-	tv, err := s.Portal.ListTickets(v.ctx(), v.Viewer(), st.query(filters, portal.DefaultPageSize))
+	lq := st.query(filters, portal.DefaultPageSize)
+	lq.Total = true // "1–25 of 58" (P11)
+	tv, err := s.Portal.ListTickets(v.ctx(), v.Viewer(), lq)
 	switch {
 	case errors.Is(err, portal.ErrInvalid):
 		// A bad filter, search or link: the page stays, with the form to mend it.
@@ -346,8 +348,10 @@ func fillList(d *listData, st listState, tv portal.TicketView, v *visit) {
 		}
 		d.Rows = append(d.Rows, rw)
 	}
-	if len(tv.Rows) > 0 {
-		from := (st.page-1)*portal.DefaultPageSize + 1
+	// The range rests on the page number in the URL: shown only where the
+	// cursor and the total bear it out (a first page is page 1).
+	if from, to := (st.page-1)*portal.DefaultPageSize+1, st.page*portal.DefaultPageSize; len(tv.Rows) > 0 &&
+		(st.cursor == "") == (st.page == 1) && (tv.TotalMore || to-portal.DefaultPageSize+len(tv.Rows) <= tv.Total) {
 		d.Range = v.Tf("list.range", v.count(from, false), v.count(from+len(tv.Rows)-1, false), v.count(tv.Total, tv.TotalMore))
 	}
 	switch n := len(st.history); {

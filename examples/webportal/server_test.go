@@ -82,10 +82,14 @@ func TestLoginListLogout(t *testing.T) {
 	i := slices.IndexFunc(tp.demo.data.Contacts, func(c portal.Contact) bool { return c.Email == tp.demo.logins[0].Email })
 	require.GreaterOrEqual(t, i, 0)
 	tv, err := tp.p.ListTickets(context.Background(), portal.Viewer{PortalID: tp.demo.tenant(), ContactID: tp.demo.data.Contacts[i].ID},
-		portal.ListQuery{Limit: portal.DefaultPageSize})
+		portal.ListQuery{Limit: portal.DefaultPageSize, Total: true})
 	require.NoError(t, err)
 	require.Greater(t, tv.Total, portal.DefaultPageSize)
 	assert.Contains(t, res.body, fmt.Sprintf(`<span class="page-no">1–25 of %d</span>`, tv.Total), "the view's total (P11)")
+	for _, tampered := range []string{"/tickets?n=3", "/tickets?n=1000000"} {
+		body := c.get(tampered).body
+		assert.Contains(t, body, `<span class="page-no">Page `, "%s: no range the cursor does not bear out", tampered)
+	}
 	assert.Contains(t, res.body, tp.demo.logins[0].Name)
 	assert.Equal(t, "no-store", res.Header.Get("Cache-Control"), "customer pages are not cached")
 

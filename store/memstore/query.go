@@ -221,11 +221,16 @@ func (t *tenant) matcher(q *portal.TicketQuery, env *portal.Env) func(*entry) bo
 	}
 }
 
-// count counts q's tickets up to max.
+// count counts q's tickets up to max. Without a filter or a search every
+// ticket of the contact's scope counts: its size is known.
 func (t *tenant) count(q *portal.TicketQuery, max int) int {
 	env := portal.Env{Now: q.Now, Closed: t.closed}
 	match := t.matcher(q, &env)
+	all := q.Visibility.Empty() && q.Filter.Empty() && len(q.Search) == 0
 	n := 0
+	if sc := t.byContact[q.ContactID]; all && sc != nil {
+		n = min(sc.len(), max)
+	}
 	visit := func(sc *scope, skip func(*entry) bool) {
 		if sc == nil || n >= max {
 			return
@@ -237,7 +242,9 @@ func (t *tenant) count(q *portal.TicketQuery, max int) int {
 			return n < max
 		})
 	}
-	visit(t.byContact[q.ContactID], nil)
+	if !all {
+		visit(t.byContact[q.ContactID], nil)
+	}
 	if q.CompanyID != uuid.Nil {
 		visit(t.byCompany[q.CompanyID], func(e *entry) bool {
 			return slices.Contains(e.t.ContactIDs, q.ContactID) // counted above

@@ -198,6 +198,10 @@ var bigQueries = []struct {
 	{"search-rare", portal.ListQuery{Search: rareTerm, Sort: portal.PropLastActivityAt, Desc: true, Limit: 25}, 0},
 	{"owned-by-me", portal.ListQuery{View: portal.OwnedByMe, Sort: portal.PropLastActivityAt, Desc: true, Limit: 25}, 0},
 	{"deep", portal.ListQuery{Sort: portal.PropLastActivityAt, Desc: true, Limit: 20}, 40},
+	// The same pages with their view's total (P11).
+	{"newest+total", portal.ListQuery{Sort: portal.PropLastActivityAt, Desc: true, Limit: 25, Total: true}, 0},
+	{"open-by-created+total", portal.ListQuery{Status: portal.StatusOpen, Sort: portal.PropCreatedAt, Limit: 25, Total: true}, 0},
+	{"owned-by-me+total", portal.ListQuery{View: portal.OwnedByMe, Sort: portal.PropLastActivityAt, Desc: true, Limit: 25, Total: true}, 0},
 }
 
 // BenchmarkBigCompany lists one page of each of bigQueries, each after a

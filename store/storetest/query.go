@@ -294,6 +294,7 @@ func testQueryReference(t *testing.T, s portal.Store) {
 			paged, err := portaltest.ListAll(ctx(t), p, v, q)
 			require.NoError(t, err)
 			assert.Equal(t, whole, paged, "pages of %d concatenate to the whole list", q.Limit)
+			q.Total = true
 			first, err := p.ListTickets(ctx(t), v, q)
 			require.NoError(t, err)
 			assert.Equal(t, len(want), first.Total, "the total of %+v (P11)", q)
