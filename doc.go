@@ -46,7 +46,8 @@
 //   - [Portal.ListTickets] returns a [TicketView]: one page of the tickets
 //     in scope that pass the visibility filter (S8) and the customer's
 //     status, column filters and search (P2), sorted by a shown column and
-//     paged by an opaque keyset cursor (P1–P3).
+//     paged by an opaque keyset cursor (P1–P3), and, when asked, how many
+//     tickets the view holds (P11).
 //   - [Portal.TicketDetail] returns one ticket with the conversation a
 //     contact may see (P4, S9), every body passed through the conversation
 //     allow-list ([SanitizeConversation]) whoever wrote it. A ticket out of
