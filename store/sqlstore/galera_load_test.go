@@ -302,13 +302,16 @@ func (w *loadWorld) checkRecords(t *testing.T, lt *loadTenant, events []portal.E
 			require.NoError(t, err, "submitted ticket %s", e.TicketID)
 			require.True(t, strings.HasPrefix(tk.Subject, "Ny sag "), tk.Subject)
 			want[tk.ID] = tk
-		case portal.EventReply, portal.EventClose:
+		case portal.EventReply, portal.EventClose, portal.EventReopen:
 			tk := want[e.TicketID]
 			if e.At.After(tk.LastActivityAt) {
 				tk.LastActivityAt = e.At
 			}
-			if e.Kind == portal.EventClose {
-				tk.StageID = e.StageID
+			switch {
+			case e.Kind == portal.EventClose:
+				tk.StageID, tk.ClosedAt = e.StageID, e.At
+			case e.StageID != uuid.Nil: // a reopen, or a reply that reopened (P13)
+				tk.StageID, tk.ClosedAt = e.StageID, time.Time{}
 			}
 			want[e.TicketID] = tk
 		}
