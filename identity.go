@@ -204,7 +204,7 @@ var errBadCredentials = fmt.Errorf("%w: wrong e-mail or password", ErrUnauthenti
 // store without an AuthStore (ways), reads the tenant's settings and fails
 // with ErrPortalDisabled when the portal is off (S14).
 func (p *Portal) portalOn(ctx context.Context, portalID uuid.UUID) (Settings, error) {
-	if _, err := p.ways(); err != nil {
+	if err := p.ways(); err != nil {
 		return Settings{}, err
 	}
 	s, err := p.store.Settings(ctx, portalID)

@@ -25,7 +25,7 @@ import (
 // none logs in with yet, each is invited, and the first to accept has the
 // login.
 func (p *Portal) Invite(ctx context.Context, portalID uuid.UUID) (int, error) {
-	if _, err := p.ways(); err != nil {
+	if err := p.ways(); err != nil {
 		return 0, err
 	}
 	s, err := p.inviteSettings(ctx, portalID)
@@ -71,7 +71,7 @@ func (p *Portal) Invite(ctx context.Context, portalID uuid.UUID) (int, error) {
 // whose e-mail another contact logs in with, a *ConflictError (ErrConflict)
 // naming "email".
 func (p *Portal) InviteContact(ctx context.Context, portalID, contactID uuid.UUID) error {
-	if _, err := p.ways(); err != nil {
+	if err := p.ways(); err != nil {
 		return err
 	}
 	s, err := p.inviteSettings(ctx, portalID)

@@ -120,7 +120,7 @@ func (p *Portal) queueMail(ctx context.Context, portalID uuid.UUID, kind TokenKi
 //
 // The host calls it on a timer, or starts RunMailDelivery once.
 func (p *Portal) DeliverMail(ctx context.Context, portalID uuid.UUID) (int, error) {
-	if _, err := p.ways(); err != nil {
+	if err := p.ways(); err != nil {
 		return 0, err
 	}
 	if p.mailer == nil {
@@ -342,7 +342,7 @@ func (p *Portal) mailOf(s *Settings, email, tok string, t Token) Mail {
 // opts, ErrInternal without a Mailer and ErrNotFound for an unknown
 // tenant. It starts no goroutine and is safe for concurrent use.
 func (p *Portal) RunMailDelivery(ctx context.Context, portalID uuid.UUID, opts DeliverOptions) error {
-	if _, err := p.ways(); err != nil {
+	if err := p.ways(); err != nil {
 		return err
 	}
 	if p.mailer == nil {

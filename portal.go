@@ -86,14 +86,14 @@ func New(store Store, opts Options) (*Portal, error) {
 	return p, nil
 }
 
-// ways returns the store's AuthStore, which every way in (A2–A8) keeps
-// its records in, or an error wrapping ErrUnsupported when the store has
-// none: each exported way in asks it first.
-func (p *Portal) ways() (AuthStore, error) {
+// ways fails with an error wrapping ErrUnsupported when the store has no
+// AuthStore, which every way in (A2–A8) keeps its records in: each
+// exported way in asks it first, and then uses p.as.
+func (p *Portal) ways() error {
 	if p.as == nil {
-		return nil, fmt.Errorf("%w: the store keeps no logins, tokens, sessions or mail (AuthStore)", ErrUnsupported)
+		return fmt.Errorf("%w: the store keeps no logins, tokens, sessions or mail (AuthStore)", ErrUnsupported)
 	}
-	return p.as, nil
+	return nil
 }
 
 // clock returns the current time in UTC, rounded to the microsecond so that

@@ -68,7 +68,7 @@ var errNoSession = fmt.Errorf("%w: no valid session", ErrUnauthenticated)
 // therefore ends after between 90% and 100% of the idle timeout without
 // activity.
 func (p *Portal) Authenticate(ctx context.Context, portalID uuid.UUID, token string) (Session, error) {
-	if _, err := p.ways(); err != nil {
+	if err := p.ways(); err != nil {
 		return Session{}, err
 	}
 	hash, ok := parseToken(token)
@@ -120,7 +120,7 @@ func (p *Portal) end(ctx context.Context, s Session, why error) error {
 // that does not exist (or no longer does) is not an error, and logout works
 // while the portal is off.
 func (p *Portal) Logout(ctx context.Context, portalID uuid.UUID, token string) error {
-	if _, err := p.ways(); err != nil {
+	if err := p.ways(); err != nil {
 		return err
 	}
 	hash, ok := parseToken(token)

@@ -100,7 +100,7 @@ func (o *AuthOptions) waiting(th Throttle, after int, now time.Time) bool {
 // such a login itself, as the web portal's preview does, asks before it
 // checks, and tells the outcome with LoginFailed or LoginSucceeded.
 func (p *Portal) LoginThrottled(ctx context.Context, portalID uuid.UUID, name string) (bool, error) {
-	if _, err := p.ways(); err != nil {
+	if err := p.ways(); err != nil {
 		return false, err
 	}
 	return p.throttled(ctx, portalID, hostKeys(ctx, name), p.clock())
@@ -109,7 +109,7 @@ func (p *Portal) LoginThrottled(ctx context.Context, portalID uuid.UUID, name st
 // LoginFailed counts a failed attempt on the host's login name from the
 // client of ctx (LoginThrottled).
 func (p *Portal) LoginFailed(ctx context.Context, portalID uuid.UUID, name string) error {
-	if _, err := p.ways(); err != nil {
+	if err := p.ways(); err != nil {
 		return err
 	}
 	return p.failed(ctx, portalID, hostKeys(ctx, name), p.clock())
@@ -118,7 +118,7 @@ func (p *Portal) LoginFailed(ctx context.Context, portalID uuid.UUID, name strin
 // LoginSucceeded ends the count of failures on the host's login name from
 // the client of ctx (LoginThrottled).
 func (p *Portal) LoginSucceeded(ctx context.Context, portalID uuid.UUID, name string) error {
-	if _, err := p.ways(); err != nil {
+	if err := p.ways(); err != nil {
 		return err
 	}
 	return classify(p.as.ClearThrottle(ctx, portalID, hostKeys(ctx, name).login))

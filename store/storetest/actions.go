@@ -81,6 +81,18 @@ func newActionWorld(t *testing.T, s portal.Store) *actionWorld {
 	return w
 }
 
+// replyTo is a new reply of Ann's in thread th, at the clock, as a store
+// step takes it.
+func (w *actionWorld) replyTo(th portal.Thread) portal.Message {
+	return portal.Message{ID: newID(w.t), PortalID: w.pid, TicketID: th.TicketID, ThreadID: th.ID, Kind: portal.CustomerMessage,
+		From: "ann@acme.dk", Body: "b", Text: "b", CreatedAt: listNow}
+}
+
+// event is a new event of kind on the ticket, at the clock.
+func (w *actionWorld) event(kind portal.EventKind, ticketID uuid.UUID) portal.Event {
+	return portal.Event{ID: newID(w.t), PortalID: w.pid, Kind: kind, TicketID: ticketID, At: listNow}
+}
+
 // thread adds a thread to the ticket named subject.
 func (w *listWorld) thread(subject string, visible bool, at time.Time) portal.Thread {
 	w.t.Helper()
@@ -925,13 +937,8 @@ func testActionPreconditions(t *testing.T, s portal.Store) {
 	w := newActionWorld(t, s)
 	id := w.id("Ann alone")
 	visible := w.thread("Ann alone", true, before)
-	msg := func() portal.Message {
-		return portal.Message{ID: newID(t), PortalID: w.pid, TicketID: id, ThreadID: visible.ID, Kind: portal.CustomerMessage,
-			From: "ann@acme.dk", Body: "b", Text: "b", CreatedAt: listNow}
-	}
-	event := func(kind portal.EventKind) portal.Event {
-		return portal.Event{ID: newID(t), PortalID: w.pid, Kind: kind, TicketID: id, At: listNow}
-	}
+	msg := func() portal.Message { return w.replyTo(visible) }
+	event := func(kind portal.EventKind) portal.Event { return w.event(kind, id) }
 	newThread := portal.Thread{ID: newID(t), PortalID: w.pid, TicketID: id, VisibleInPortal: true, CreatedAt: listNow}
 	for name, c := range map[string]portal.ReplyChange{
 		"stage changed":            {Message: msg(), IfStage: w.stage("Waiting"), Event: event(portal.EventReply)},

@@ -138,9 +138,7 @@ func testMoveAndReopenContract(t *testing.T, s portal.Store) {
 	w := newActionWorld(t, s)
 	id := w.id("Ann alone")
 	visible := w.thread("Ann alone", true, before)
-	event := func(kind portal.EventKind) portal.Event {
-		return portal.Event{ID: newID(t), PortalID: w.pid, Kind: kind, TicketID: id, At: listNow}
-	}
+	event := func(kind portal.EventKind) portal.Event { return w.event(kind, id) }
 	closedAt := listNow.Add(-time.Minute)
 	require.NoError(t, s.MoveTicket(ctx(t), portal.MoveChange{PortalID: w.pid, TicketID: id, From: w.stage("New"),
 		To: w.stage("Solved"), ClosedAt: closedAt, At: closedAt, Event: event(portal.EventClose)}))
@@ -148,10 +146,7 @@ func testMoveAndReopenContract(t *testing.T, s portal.Store) {
 	assert.Equal(t, w.stage("Solved"), tk.StageID)
 	assert.Equal(t, closedAt, tk.ClosedAt)
 
-	msg := func() portal.Message {
-		return portal.Message{ID: newID(t), PortalID: w.pid, TicketID: id, ThreadID: visible.ID, Kind: portal.CustomerMessage,
-			From: "ann@acme.dk", Body: "b", Text: "b", CreatedAt: listNow}
-	}
+	msg := func() portal.Message { return w.replyTo(visible) }
 	require.ErrorIs(t, s.AddReply(ctx(t), portal.ReplyChange{Message: msg(), IfStage: w.stage("Rejected"), Reopen: w.stage("New"),
 		Event: event(portal.EventReply)}), portal.ErrConflict, "the ticket left the stage the reopen was decided on")
 	assert.Equal(t, tk, w.stored(id), "nothing changed")
