@@ -301,7 +301,7 @@ func TestDaysAgoUseThePortalClock(t *testing.T) {
 	ctx := context.Background()
 	old := w.annT
 	old.Subject = "Old"
-	old.ID = uuid.Nil
+	old.ID, old.Number = uuid.Nil, 0
 	old.CreatedAt = clock.Add(-40 * 24 * time.Hour)
 	old.LastActivityAt = time.Time{}
 	_, err := w.p.SaveTicket(ctx, old)

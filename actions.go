@@ -124,7 +124,7 @@ func (p *Portal) Reply(ctx context.Context, v Viewer, ticketID uuid.UUID, in Rep
 		if stage, ok := replyReopens(r, rd, &t); ok {
 			c.IfStage, c.Reopen, c.Event.StageID = t.StageID, stage, stage
 		}
-		c.Event.TicketID, c.Event.ThreadID = t.ID, c.Message.ThreadID
+		c.Event.TicketID, c.Event.TicketNumber, c.Event.ThreadID = t.ID, t.Number, c.Message.ThreadID
 		c.Event.ChannelID = channelOf(r, &t)
 		err = p.store.AddReply(ctx, c)
 		if err == nil {
@@ -304,7 +304,7 @@ func (p *Portal) move(ctx context.Context, v Viewer, ticketID uuid.UUID, kind Ev
 		case !verdict.Allowed:
 			return uuid.Nil, false, forbidden(verdict)
 		}
-		e.TicketID, e.ChannelID, e.StageID = t.ID, channelOf(r, &t), stage
+		e.TicketID, e.TicketNumber, e.ChannelID, e.StageID = t.ID, t.Number, channelOf(r, &t), stage
 		err = p.store.MoveTicket(ctx, MoveChange{PortalID: v.PortalID, TicketID: t.ID, From: t.StageID, To: stage,
 			ClosedAt: closedAt, At: r.now, Event: e})
 		if err == nil {

@@ -120,16 +120,16 @@ func (s *faultyStore) MoveTicket(ctx context.Context, c portal.MoveChange) error
 	return s.injected()
 }
 
-func (s *faultyStore) SubmitTicket(ctx context.Context, c portal.SubmitChange) (uuid.UUID, bool, error) {
+func (s *faultyStore) SubmitTicket(ctx context.Context, c portal.SubmitChange) (portal.SubmitResult, error) {
 	s.calls.Add(1)
 	if s.fail.Load() {
-		return uuid.Nil, false, s.injected()
+		return portal.SubmitResult{}, s.injected()
 	}
-	id, created, err := s.fullStore.SubmitTicket(ctx, c)
+	res, err := s.fullStore.SubmitTicket(ctx, c)
 	if err != nil || !s.lost.Load() {
-		return id, created, err
+		return res, err
 	}
-	return uuid.Nil, false, s.injected()
+	return portal.SubmitResult{}, s.injected()
 }
 
 func (s *faultyStore) Register(ctx context.Context, c portal.RegisterChange) error {
@@ -246,7 +246,7 @@ func TestLostAcknowledgementLosesNothing(t *testing.T) {
 	assert.Equal(t, messages+1, d.messageCount(t), "one message")
 	res2, err := d.p.SubmitTicket(ctx, d.viewer, sub)
 	require.NoError(t, err)
-	assert.Equal(t, portal.SubmitResult{TicketID: res.TicketID, Created: false}, res2)
+	assert.Equal(t, portal.SubmitResult{TicketID: res.TicketID, Number: res.Number, Ref: res.Ref, Created: false}, res2)
 	assert.Len(t, d.events(t), 2, "one event each")
 
 	other := portal.ReplyInput{Text: "something else", Attachments: files(1), Key: "reply-1"}

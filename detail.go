@@ -12,7 +12,11 @@ import (
 // TicketDetail is one ticket as its customer sees it (P4): the shown
 // properties and the conversation, and what the customer may do with it.
 type TicketDetail struct {
-	ID         uuid.UUID
+	ID uuid.UUID
+	// Number is the ticket's number and Ref how a customer names it
+	// ("#1042", "HD-1042"): P10.
+	Number     int64
+	Ref        string
 	TicketName string
 	Subject    string
 	Closed     bool
@@ -68,7 +72,8 @@ func (p *Portal) TicketDetail(ctx context.Context, v Viewer, ticketID uuid.UUID)
 	if err != nil {
 		return TicketDetail{}, err
 	}
-	d := TicketDetail{ID: t.ID, TicketName: r.settings.Display.TicketName, Subject: t.Subject,
+	d := TicketDetail{ID: t.ID, Number: t.Number, Ref: r.settings.Display.TicketRef(t.Number),
+		TicketName: r.settings.Display.TicketName, Subject: t.Subject,
 		Closed: row.Closed, Columns: columnViews(cols), Cells: row.Cells}
 	for _, a := range actions(r, rd, &t) {
 		switch a.Action {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -41,7 +42,10 @@ type ListQuery struct {
 	Filters []Filter
 	// Search is free text: every word must occur in the ticket's subject or
 	// content, ignoring case (Fold); %, _, quotes and backslashes are plain
-	// characters.
+	// characters. A ticket number finds its ticket (P10): "#1042", or the
+	// portal's prefix and the number ("HD-1042"), finds that ticket alone;
+	// "1042" finds it besides the tickets whose text holds 1042. A word
+	// starting with "#" that is not a ticket number is ErrInvalid.
 	Search string
 	// Sort names a shown column; "" sorts by create date, newest first
 	// (Desc is then ignored). Ties are broken by ticket ID.
@@ -208,6 +212,14 @@ func (p *Portal) ticketQuery(r *request, lq ListQuery) (TicketQuery, []column, V
 		ps.add("search", problem)
 	}
 	q.Search = terms
+	if n, only, problem := searchNumber(terms, r.settings.Display.NumberPrefix); problem != "" {
+		ps.add("search", problem)
+	} else if n != 0 {
+		q.Number = n
+		if only {
+			q.Search = nil
+		}
+	}
 	if err := ps.err(); err != nil {
 		return q, nil, "", err
 	}
@@ -248,6 +260,45 @@ func searchTerms(s string) ([]string, string) {
 		return nil, fmt.Sprintf("at most %d words", maxTerms)
 	}
 	return terms, ""
+}
+
+// searchNumber finds the ticket number a search names (P10): a search of
+// one word that is "#1042", or the portal's prefix and a number
+// ("hd-1042"), names only that ticket (only); one that is a number alone
+// ("1042") names it besides the tickets whose text holds the word. A word
+// that starts with "#" and is not a ticket number is a problem: the
+// customer meant a number. terms are folded; prefix is as set.
+func searchNumber(terms []string, prefix string) (n int64, only bool, problem string) {
+	if len(terms) != 1 {
+		return 0, false, ""
+	}
+	w := terms[0]
+	if digits, ok := strings.CutPrefix(w, "#"); ok {
+		if n, ok = ticketNumber(digits); !ok {
+			return 0, false, fmt.Sprintf("%q is not a ticket number: # and a number 1–%d", w, int64(MaxTicketNumber))
+		}
+		return n, true, ""
+	}
+	if digits, ok := strings.CutPrefix(w, Fold(prefix)); ok && prefix != "" {
+		if n, ok = ticketNumber(digits); ok {
+			return n, true, ""
+		}
+	}
+	n, _ = ticketNumber(w)
+	return n, false, ""
+}
+
+// ticketNumber parses a ticket number: decimal digits alone, 1–
+// MaxTicketNumber.
+func ticketNumber(s string) (int64, bool) {
+	if s == "" || len(s) > 16 || strings.Trim(s, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 1 || n > MaxTicketNumber {
+		return 0, false
+	}
+	return n, true
 }
 
 // A cursor is the last row's sort key and ID, with a MAC over them and the

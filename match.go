@@ -164,6 +164,7 @@ var ticketAccess = schemaAccess[Ticket]{
 		PropStage:          {ref: func(t *Ticket) uuid.UUID { return t.StageID }},
 		PropPipeline:       {ref: func(t *Ticket) uuid.UUID { return t.PipelineID }},
 		PropChannel:        {ref: func(t *Ticket) uuid.UUID { return t.ChannelID }},
+		PropNumber:         {number: func(t *Ticket) (float64, bool) { return float64(t.Number), t.Number != 0 }},
 		PropPriority:       {enum: func(t *Ticket, _ *Env) string { return string(t.Priority) }},
 		PropStatus:         {enum: func(t *Ticket, env *Env) string { return ticketStatus(t, env) }},
 	},

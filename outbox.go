@@ -38,6 +38,9 @@ type Event struct {
 	// when the ticket has none.
 	TicketID  uuid.UUID
 	ChannelID uuid.UUID
+	// TicketNumber is the ticket's number (P10); for a submission the
+	// store writes the number it gave the new ticket.
+	TicketNumber int64
 	// ContactID is the contact who acted.
 	ContactID uuid.UUID
 	// ThreadID and MessageID are the message written (reply, submit).

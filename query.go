@@ -3,6 +3,7 @@ package portal
 import (
 	"bytes"
 	"cmp"
+	"encoding/binary"
 	"math"
 	"slices"
 	"time"
@@ -18,7 +19,7 @@ import (
 //	tickets of PortalID
 //	  associated with ContactID, or (when CompanyID is not nil) with CompanyID
 //	  matching Visibility and Filter (see Env for their semantics)
-//	  whose SearchText contains every term of Search
+//	  whose SearchText contains every term of Search, or whose Number is Number
 //	  ordered by Sort, then by ID in the same direction
 //	  strictly after (After, AfterID) when After is not nil
 //	  at most Limit of them
@@ -32,6 +33,12 @@ type TicketQuery struct {
 	// Search holds folded terms (Fold), none empty and none containing
 	// white space; every one must occur in the ticket's SearchText.
 	Search []string
+	// Number, when not 0, is a ticket number the customer searched for
+	// (P10): the ticket of that number matches the search whatever its
+	// text. With Search empty it is the only ticket that does ("#1042");
+	// with terms, it matches besides the tickets that hold them ("1042").
+	// MatchesSearch says it once for every store.
+	Number int64
 
 	Sort    Sort
 	After   *SortKey // the last row of the previous page, or nil
@@ -70,6 +77,21 @@ type TicketPage struct {
 	Related bool
 }
 
+// Searching reports whether q has a search: terms, a number or both.
+func (q *TicketQuery) Searching() bool { return len(q.Search) > 0 || q.Number != 0 }
+
+// MatchesSearch reports whether t, whose folded text is fx, matches q's
+// search (Search and Number): true for every ticket when q has none.
+func (q *TicketQuery) MatchesSearch(t *Ticket, fx *Folded) bool {
+	if q.Number != 0 && t.Number == q.Number {
+		return true
+	}
+	if q.Number != 0 && len(q.Search) == 0 {
+		return false
+	}
+	return fx.HasTerms(q.Search)
+}
+
 // SearchText is the text a search term must occur in: the folded subject
 // and content, on two lines. Terms never contain white space, so a term never
 // spans the two.
@@ -80,7 +102,7 @@ func SearchText(t *Ticket) string { return Fold(t.Subject) + "\n" + Fold(t.Conte
 //   - text: the first KeyTextLen bytes of the folded text (Fold), compared
 //     as bytes, in Text; tickets whose texts share those bytes sort by ID;
 //   - number: the number in Num (never -0);
-//   - date: Unix microseconds in Int;
+//   - date: Unix microseconds in Int; the ticket number (P10) in Int;
 //   - an enumeration with options: the option's position in Int; status:
 //     Int 0 open, 1 closed; boolean: Num 0 false, 1 true;
 //   - a reference (requester, owner, stage, pipeline, channel): the folded
@@ -105,7 +127,7 @@ func (s Sort) kind() keyField {
 	p := s.Property
 	if p.Builtin {
 		switch p.Name {
-		case PropCreatedAt, PropLastActivityAt, PropPriority, PropStatus:
+		case PropCreatedAt, PropLastActivityAt, PropPriority, PropStatus, PropNumber:
 			return intField
 		}
 		return textField
@@ -145,6 +167,8 @@ func (k SortKey) valid(s Sort) bool {
 	}
 	if p := s.Property; p.Type == Date {
 		return k.Int >= minTime.UnixMicro() && k.Int <= maxTime.UnixMicro()
+	} else if p.Builtin && p.Name == PropNumber {
+		return k.Int >= 1 && k.Int <= MaxTicketNumber
 	}
 	return k.Int >= 0 && k.Int < int64(max(len(s.Property.Options), 2)) // a position
 }
@@ -185,6 +209,11 @@ func TicketSortKey(t *Ticket, fx *Folded, s Sort, l Lookup, env *Env) SortKey {
 		return dateKey(t.CreatedAt)
 	case PropLastActivityAt:
 		return dateKey(t.LastActivityAt)
+	case PropNumber:
+		if t.Number == 0 {
+			return SortKey{Null: true}
+		}
+		return SortKey{Int: t.Number}
 	case PropPriority:
 		return optionKey(p, string(t.Priority))
 	case PropStatus:
@@ -305,6 +334,9 @@ func (q *TicketQuery) ResultKey() string {
 	for _, s := range q.Search {
 		b = append(b, s...)
 		b = append(b, 0)
+	}
+	if q.Number != 0 {
+		b = binary.BigEndian.AppendUint64(append(b, '#'), uint64(q.Number))
 	}
 	b = append(b, 'O')
 	b = append(b, q.Sort.Property.Name...)

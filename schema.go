@@ -98,6 +98,7 @@ const (
 	PropPipeline       = "pipeline"
 	PropPriority       = "priority"
 	PropChannel        = "channel"
+	PropNumber         = "number" // the ticket's number (P10)
 
 	PropFirstName = "firstName"
 	PropLastName  = "lastName"
@@ -131,6 +132,7 @@ var builtins = map[Object][]Property{
 			{Value: string(PriorityLow), Label: "Low"}, {Value: string(PriorityMedium), Label: "Medium"},
 			{Value: string(PriorityHigh), Label: "High"}, {Value: string(PriorityUrgent), Label: "Urgent"}}},
 		{Name: PropChannel, Label: "Source", Type: Enumeration, Ref: RefChannel},
+		{Name: PropNumber, Label: "Ticket number", Type: Number},
 	},
 	ContactObject: {
 		{Name: PropFirstName, Label: "First name", Type: Text},

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -122,6 +123,9 @@ type Column struct {
 	Label    string
 }
 
+// numberPrefixChars are the characters of a Display.NumberPrefix.
+const numberPrefixChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_/.#"
+
 // MaxColumns is the most columns a ticket list may show (S8).
 const MaxColumns = 10
 
@@ -148,6 +152,25 @@ type Display struct {
 	// ShowStages shows a ticket's stage name instead of Open/Closed
 	// [showStages].
 	ShowStages bool
+	// NumberPrefix is shown before a ticket's number, as in "HD-1042"
+	// (P10) [numberPrefix]; "" shows "#1042". At most 10 letters, digits
+	// and - _ / . #, not ending with a digit. A customer's search for the
+	// prefix and a number finds that ticket.
+	NumberPrefix string
+}
+
+// TicketRef is how a customer names a ticket: its number after the
+// portal's prefix ("HD-1042"), or after "#" ("#1042"); "" for a ticket
+// without a number.
+func (d Display) TicketRef(number int64) string {
+	if number == 0 {
+		return ""
+	}
+	prefix := d.NumberPrefix
+	if prefix == "" {
+		prefix = "#"
+	}
+	return prefix + strconv.FormatInt(number, 10)
 }
 
 // Conversations says which messages a contact sees (S9). Internal notes and
@@ -445,6 +468,9 @@ func (d Display) check(ps *problems, schema Schema) {
 		}
 		seen[c.Property] = true
 		checkText(ps, f+".label", c.Label, 0, maxLabel)
+	}
+	if p := d.NumberPrefix; p != "" && (len(p) > 10 || strings.Trim(p, numberPrefixChars) != "" || strings.ContainsAny(p[len(p)-1:], "0123456789")) {
+		ps.add("display.numberPrefix", "must be at most 10 letters, digits and - _ / . #, not ending with a digit")
 	}
 	switch d.OwnerName {
 	case OwnerFirstName, OwnerFullName, OwnerLastName, OwnerAlias:

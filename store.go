@@ -401,7 +401,14 @@ type HelpdeskStore interface {
 // stores keep an index for each, so that the queries of a contact's scope
 // never scan all of a tenant's tickets.
 type TicketStore interface {
-	// PutTicket creates or replaces a ticket, with its associations.
+	// PutTicket creates or replaces a ticket, with its associations. A
+	// ticket's number (P10) is unique in its tenant and never given twice:
+	// t.Number 0 gives it the tenant's next number, one above the highest
+	// the tenant's tickets were ever given or put with; any other is
+	// stored as it is and the next number continues above it. A number
+	// that another ticket of the tenant has is ErrConflict, and nothing is
+	// written. Number and write are one atomic step: concurrent puts and
+	// submissions never share a number.
 	PutTicket(ctx context.Context, t Ticket) error
 	Ticket(ctx context.Context, portalID, id uuid.UUID) (Ticket, error)
 	// PutThread creates or replaces a thread.
@@ -526,16 +533,19 @@ type ActionStore interface {
 	// LastActivityAt to c.At unless it is later already. The ticket must
 	// still be in stage c.From. A missing ticket is ErrNotFound.
 	MoveTicket(ctx context.Context, c MoveChange) error
-	// SubmitTicket creates c.Ticket, c.Thread and c.Message (all new). With
-	// c.Key set, the key is recorded for (c.Ticket.PortalID, c.ContactID)
-	// with c.Digest in the same step; when that contact already used the
-	// key, nothing is written, and either the first submission's ticket ID
-	// is returned with created false, when its recorded digest is c.Digest
-	// (or empty: recorded before digests were kept), or an error wrapping
+	// SubmitTicket creates c.Ticket, c.Thread and c.Message (all new),
+	// giving the ticket the tenant's next number (TicketStore.PutTicket),
+	// which the event's TicketNumber names too, and returns the ticket's
+	// ID and number with Created set. With c.Key set, the key is recorded
+	// for (c.Ticket.PortalID, c.ContactID) with c.Digest in the same step;
+	// when that contact already used the key, nothing is written, and
+	// either the first submission's ticket ID and number are returned with
+	// Created false, when its recorded digest is c.Digest (or empty:
+	// recorded before digests were kept), or an error wrapping
 	// ErrConflict, when it is another: the same key for another input.
 	// Concurrent submissions with one key create one ticket between them,
 	// across processes sharing the store.
-	SubmitTicket(ctx context.Context, c SubmitChange) (ticketID uuid.UUID, created bool, err error)
+	SubmitTicket(ctx context.Context, c SubmitChange) (SubmitResult, error)
 }
 
 // OutboxStore keeps the events of customer actions for the helpdesk to

@@ -125,6 +125,10 @@ type SubmissionInput struct {
 // SubmitResult says what SubmitTicket did.
 type SubmitResult struct {
 	TicketID uuid.UUID
+	// Number is the ticket's number (P10) and Ref how the customer names
+	// it ("#1042"), for its receipt.
+	Number int64
+	Ref    string
 	// Created is false when the key had been used: TicketID is then the
 	// ticket of the first submission.
 	Created bool
@@ -206,11 +210,11 @@ func (p *Portal) SubmitTicket(ctx context.Context, v Viewer, in SubmissionInput)
 		From: r.contact.Email, Body: textHTML(t.Content), Text: t.Content, Engagement: EmailEngagement, CreatedAt: r.now}
 	c.Event = Event{ID: ids[3], PortalID: v.PortalID, Kind: EventSubmit, TicketID: t.ID, ChannelID: t.ChannelID,
 		ContactID: r.contact.ID, ThreadID: ids[1], MessageID: ids[2], At: r.now}
-	id, created, err := p.store.SubmitTicket(ctx, c)
+	res, err := p.store.SubmitTicket(ctx, c)
 	if err != nil && !lostRace(err) {
 		// Committed though its acknowledgement was lost? Then it is done.
-		if _, gerr := p.store.Ticket(context.WithoutCancel(ctx), v.PortalID, t.ID); gerr == nil {
-			id, created, err = t.ID, true, nil
+		if got, gerr := p.store.Ticket(context.WithoutCancel(ctx), v.PortalID, t.ID); gerr == nil {
+			res, err = SubmitResult{TicketID: t.ID, Number: got.Number, Created: true}, nil
 		}
 	}
 	if lostRace(err) && in.Key != "" {
@@ -219,10 +223,11 @@ func (p *Portal) SubmitTicket(ctx context.Context, v Viewer, in SubmissionInput)
 	if err != nil {
 		return SubmitResult{}, classify(err)
 	}
-	if created {
+	if res.Created {
 		p.wake.notify(v.PortalID)
 	}
-	return SubmitResult{TicketID: id, Created: created}, nil
+	res.Ref = r.settings.Display.TicketRef(res.Number)
+	return res, nil
 }
 
 // submissionDigest identifies a submission's input, as its ticket holds it:

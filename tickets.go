@@ -29,8 +29,16 @@ const (
 
 // Ticket is a support ticket.
 type Ticket struct {
-	ID         uuid.UUID
-	PortalID   uuid.UUID
+	ID       uuid.UUID
+	PortalID uuid.UUID
+	// Number is the ticket's number in its tenant (P10): 1, 2, 3 … in the
+	// order tickets were created, unique and never given again. The store
+	// gives a ticket the tenant's next number when it is written with
+	// Number 0 (a submission, a host's new ticket); a host importing
+	// tickets may set it (1–MaxTicketNumber), and the numbers given after
+	// continue above the highest. Portal keeps a ticket's number when a
+	// host saves it again without one.
+	Number     int64
 	Subject    string
 	Content    string
 	PipelineID uuid.UUID
@@ -153,7 +161,10 @@ func (p Properties) Clone() Properties {
 
 // Limits of a ticket and a message.
 const (
-	MaxSubject      = 500     // characters
+	MaxSubject = 500 // characters
+	// MaxTicketNumber bounds a ticket's number: the largest integer a
+	// float64 (and so JSON read by JavaScript) holds exactly.
+	MaxTicketNumber = 1<<53 - 1
 	MaxContent      = 1 << 20 // bytes
 	MaxAssociations = 100
 	MaxAttachments  = 50
@@ -163,7 +174,10 @@ const (
 // pipeline) are required; owner, channel, contacts and companies must exist
 // in the same tenant; the requester must be one of its contacts. A new
 // ticket's CreatedAt defaults to now and its LastActivityAt to CreatedAt; an
-// update keeps the stored CreatedAt.
+// update keeps the stored CreatedAt. A ticket saved without a Number gets
+// the tenant's next one when it is new and keeps its own otherwise (P10);
+// the ticket returned has it. A number that another ticket of the tenant
+// has is a *ConflictError naming "number".
 func (p *Portal) SaveTicket(ctx context.Context, t Ticket) (Ticket, error) {
 	t = t.Clone()
 	old, created, err := prepare(ctx, p, t.PortalID, &t.ID, p.store.Ticket)
@@ -176,8 +190,14 @@ func (p *Portal) SaveTicket(ctx context.Context, t Ticket) (Ticket, error) {
 	}
 	t.LastActivityAt = t.LastActivityAt.UTC().Truncate(time.Microsecond)
 	t.Subject = strings.TrimSpace(t.Subject)
+	if t.Number == 0 && !created {
+		t.Number = old.Number // a save without a number keeps it (P10)
+	}
 
 	var ps problems
+	if t.Number < 0 || t.Number > MaxTicketNumber {
+		ps.add("number", fmt.Sprintf("must be 1–%d, or 0 for the next number", int64(MaxTicketNumber)))
+	}
 	checkTime(&ps, "createdAt", t.CreatedAt)
 	checkTime(&ps, "lastActivityAt", t.LastActivityAt)
 	checkText(&ps, "subject", t.Subject, 1, MaxSubject)
@@ -220,7 +240,20 @@ func (p *Portal) SaveTicket(ctx context.Context, t Ticket) (Ticket, error) {
 	if err := ps.err(); err != nil {
 		return Ticket{}, err
 	}
-	return t.Clone(), classify(p.store.PutTicket(ctx, t))
+	if err := p.store.PutTicket(ctx, t); err != nil {
+		if lostRace(err) && t.Number != 0 {
+			return Ticket{}, &ConflictError{Field: "number", Problem: fmt.Sprintf("%d is another ticket's number", t.Number)}
+		}
+		return Ticket{}, classify(err)
+	}
+	if t.Number == 0 { // the store gave it one
+		saved, err := p.store.Ticket(ctx, t.PortalID, t.ID)
+		if err != nil {
+			return Ticket{}, classify(err)
+		}
+		t.Number = saved.Number
+	}
+	return t.Clone(), nil
 }
 
 // closedStage reports whether stage is a closed stage of the pipeline.

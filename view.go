@@ -57,7 +57,11 @@ type Cell struct {
 
 // TicketRow is one ticket of a list: its cells in column order.
 type TicketRow struct {
-	ID     uuid.UUID
+	ID uuid.UUID
+	// Number is the ticket's number and Ref how a customer names it
+	// ("#1042", "HD-1042"), whatever the columns (P10).
+	Number int64
+	Ref    string
 	Closed bool
 	Cells  []Cell
 }
@@ -113,13 +117,14 @@ const (
 	bChannel
 	bOwner
 	bRequestedBy
+	bNumber
 )
 
 var builtinOf = map[string]builtin{
 	PropSubject: bSubject, PropContent: bContent, PropCreatedAt: bCreatedAt,
 	PropLastActivityAt: bLastActivityAt, PropPriority: bPriority, PropStatus: bStatus,
 	PropStage: bStage, PropPipeline: bPipeline, PropChannel: bChannel, PropOwner: bOwner,
-	PropRequestedBy: bRequestedBy,
+	PropRequestedBy: bRequestedBy, PropNumber: bNumber,
 }
 
 func newColumn(p Property, label string) column {
@@ -347,7 +352,7 @@ func unique(ids []uuid.UUID) []uuid.UUID {
 }
 
 func (rd *renderer) row(t *Ticket, cols []column) (TicketRow, error) {
-	row := TicketRow{ID: t.ID, Closed: rd.closed(t), Cells: make([]Cell, len(cols))}
+	row := TicketRow{ID: t.ID, Number: t.Number, Ref: rd.display.TicketRef(t.Number), Closed: rd.closed(t), Cells: make([]Cell, len(cols))}
 	var v value
 	for i := range cols {
 		if err := rd.render(t, &cols[i], &v); err != nil {
@@ -467,6 +472,11 @@ func (rd *renderer) render(t *Ticket, c *column, v *value) error {
 		*v = dateValue(t.CreatedAt)
 	case bLastActivityAt:
 		*v = dateValue(t.LastActivityAt)
+	case bNumber:
+		*v = value{}
+		if t.Number != 0 {
+			*v = value{text: rd.display.TicketRef(t.Number), safe: rd.display.NumberPrefix == "", kind: kindNum, num: float64(t.Number)}
+		}
 	case bPriority:
 		*v = optionValue(c.prop, string(t.Priority))
 	case bStatus:

@@ -22,7 +22,7 @@ func TestListRendersTheConfiguredColumns(t *testing.T) {
 	owner, err := w.p.SaveOwner(ctx, portal.Owner{PortalID: w.tenant.ID, FirstName: "Ida", LastName: "Holm", Alias: "Support-Ida"})
 	require.NoError(t, err)
 	tk := w.annT
-	tk.ID = uuid.Nil // a new ticket, so that it keeps the creation time given
+	tk.ID, tk.Number = uuid.Nil, 0 // a new ticket, so that it keeps the creation time given
 	tk.OwnerID = owner.ID
 	tk.RequesterID = w.ann.ID
 	tk.Priority = portal.PriorityUrgent

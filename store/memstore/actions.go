@@ -60,7 +60,7 @@ func (s *Store) AddReply(_ context.Context, c portal.ReplyChange) error {
 		if c.Reopen != uuid.Nil {
 			tk.StageID, tk.ClosedAt = c.Reopen, time.Time{}
 		}
-		t.putTicket(tk)
+		t.replace(tk)
 		t.emit(c.Event)
 		return nil
 	})
@@ -81,24 +81,26 @@ func (s *Store) MoveTicket(_ context.Context, c portal.MoveChange) error {
 		if c.At.After(tk.LastActivityAt) {
 			tk.LastActivityAt = c.At
 		}
-		t.putTicket(tk)
+		t.replace(tk)
 		t.emit(c.Event)
 		return nil
 	})
 }
 
 // SubmitTicket implements portal.ActionStore.
-func (s *Store) SubmitTicket(_ context.Context, c portal.SubmitChange) (uuid.UUID, bool, error) {
+func (s *Store) SubmitTicket(_ context.Context, c portal.SubmitChange) (portal.SubmitResult, error) {
 	c = c.Clone()
-	created := false
-	tid := c.Ticket.ID
+	var res portal.SubmitResult
 	err := s.write(c.Ticket.PortalID, func(t *tenant) error {
 		key := submission{c.ContactID, c.Key}
 		if first, ok := t.submissions[key]; ok && c.Key != "" {
 			if len(first.digest) > 0 && !bytes.Equal(first.digest, c.Digest) {
 				return fmt.Errorf("memstore: key %q was used for another submission: %w", c.Key, portal.ErrConflict)
 			}
-			tid = first.ticket
+			res = portal.SubmitResult{TicketID: first.ticket}
+			if e, ok := t.tickets[first.ticket]; ok {
+				res.Number = e.t.Number
+			}
 			return nil
 		}
 		if _, ok := t.tickets[c.Ticket.ID]; ok {
@@ -107,20 +109,25 @@ func (s *Store) SubmitTicket(_ context.Context, c portal.SubmitChange) (uuid.UUI
 		if _, ok := t.messages[c.Message.ID]; ok {
 			return fmt.Errorf("memstore: message %s exists: %w", c.Message.ID, portal.ErrConflict)
 		}
+		c.Ticket.Number = 0 // the next
+		n, err := t.putTicket(c.Ticket)
+		if err != nil {
+			return err
+		}
 		if c.Key != "" {
 			t.submissions[key] = submitted{c.Ticket.ID, bytes.Clone(c.Digest)}
 		}
-		t.putTicket(c.Ticket)
 		t.putThread(c.Thread)
 		t.addMessage(c.Message)
+		c.Event.TicketNumber = n
 		t.emit(c.Event)
-		created = true
+		res = portal.SubmitResult{TicketID: c.Ticket.ID, Number: n, Created: true}
 		return nil
 	})
 	if err != nil {
-		return uuid.Nil, false, err
+		return portal.SubmitResult{}, err
 	}
-	return tid, created, nil
+	return res, nil
 }
 
 // emit appends an event to the outbox with the next sequence number.

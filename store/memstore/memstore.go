@@ -55,8 +55,12 @@ type tenant struct {
 	channels  map[uuid.UUID]portal.Channel
 	pipelines map[uuid.UUID]portal.Pipeline
 	tickets   map[uuid.UUID]*entry
-	threads   map[uuid.UUID]portal.Thread
-	messages  map[uuid.UUID]portal.Message
+	numbers   map[int64]uuid.UUID // ticket number → ticket (P10)
+	// lastNumber is the highest ticket number given or put: the next is
+	// one above.
+	lastNumber int64
+	threads    map[uuid.UUID]portal.Thread
+	messages   map[uuid.UUID]portal.Message
 
 	byContact map[uuid.UUID]*scope // contact → its tickets
 	byCompany map[uuid.UUID]*scope // company → its tickets
@@ -82,7 +86,7 @@ func newTenant(t portal.Tenant, s portal.Settings) *tenant {
 		forms: map[uuid.UUID]portal.Form{}, contacts: map[uuid.UUID]portal.Contact{},
 		companies: map[uuid.UUID]portal.Company{}, lists: map[uuid.UUID]portal.ContactList{},
 		owners: map[uuid.UUID]portal.Owner{}, channels: map[uuid.UUID]portal.Channel{},
-		pipelines: map[uuid.UUID]portal.Pipeline{}, tickets: map[uuid.UUID]*entry{},
+		pipelines: map[uuid.UUID]portal.Pipeline{}, tickets: map[uuid.UUID]*entry{}, numbers: map[int64]uuid.UUID{},
 		threads: map[uuid.UUID]portal.Thread{}, messages: map[uuid.UUID]portal.Message{},
 		byContact: map[uuid.UUID]*scope{}, byCompany: map[uuid.UUID]*scope{},
 		stages: map[uuid.UUID]portal.Stage{}, closed: map[uuid.UUID]bool{},
@@ -345,12 +349,32 @@ func (s *Store) Pipelines(_ context.Context, portalID uuid.UUID) ([]portal.Pipel
 // contact and company indexes as its associations change.
 func (s *Store) PutTicket(_ context.Context, tk portal.Ticket) error {
 	tk = tk.Clone()
-	return s.write(tk.PortalID, func(t *tenant) error { t.putTicket(tk); return nil })
+	return s.write(tk.PortalID, func(t *tenant) error { _, err := t.putTicket(tk); return err })
 }
 
 // putTicket stores tk, which the tenant then owns, in place of the ticket
-// of its ID.
-func (t *tenant) putTicket(tk portal.Ticket) {
+// of its ID, with its number: the given one, or the tenant's next. It
+// returns the number; ErrConflict when another ticket has it, and then it
+// changes nothing.
+func (t *tenant) putTicket(tk portal.Ticket) (int64, error) {
+	if other, ok := t.numbers[tk.Number]; ok && tk.Number != 0 && other != tk.ID {
+		return 0, fmt.Errorf("memstore: ticket number %d is ticket %s's: %w", tk.Number, other, portal.ErrConflict)
+	}
+	if tk.Number == 0 {
+		tk.Number = t.lastNumber + 1
+	}
+	t.lastNumber = max(t.lastNumber, tk.Number)
+	if old, ok := t.tickets[tk.ID]; ok {
+		delete(t.numbers, old.t.Number)
+	}
+	t.numbers[tk.Number] = tk.ID
+	t.replace(tk)
+	return tk.Number, nil
+}
+
+// replace stores tk, which the tenant then owns, in place of the ticket of
+// its ID, whose number it has: an action's change.
+func (t *tenant) replace(tk portal.Ticket) {
 	e := newEntry(tk)
 	if old, ok := t.tickets[tk.ID]; ok {
 		unindexScopes(t.byContact, old.t.ContactIDs, old)

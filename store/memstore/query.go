@@ -25,7 +25,7 @@ type result struct {
 	key   string
 	gen   uint64
 	hits  []hit  // a sort the scopes do not keep
-	items []item // a date order: with the keys of that order
+	items []item // a key order: with the keys of that order
 }
 
 // results keeps a tenant's most recent query results.
@@ -163,9 +163,12 @@ func (it *item) sortKey(key *portal.SortKey) {
 // any page of a caller that reads the whole result (whole: an export), is
 // cut from the result made whole, which is kept for the query's following
 // pages until the tenant is written to: an export orders its tickets once
-// (in a date order, merging the scopes' orders, 32 bytes a ticket), then
+// (in a key order, merging the scopes' orders, 32 bytes a ticket), then
 // each page is a search and a slice. The caller holds the read lock.
 func (t *tenant) page(ctx context.Context, q *portal.TicketQuery, whole bool) (rows, error) {
+	if q.Number != 0 && len(q.Search) == 0 {
+		return rows{hits: t.numbered(q)}, nil
+	}
 	o, ordered := sortOrder(q.Sort)
 	if ordered && !whole {
 		buf := walkPool.Get().(*walkBuffers)
@@ -213,20 +216,42 @@ func (t *tenant) page(ctx context.Context, q *portal.TicketQuery, whole bool) (r
 
 // matcher returns the test a ticket of q's scope must pass.
 func (t *tenant) matcher(q *portal.TicketQuery, env *portal.Env) func(*entry) bool {
-	if q.Visibility.Empty() && q.Filter.Empty() && len(q.Search) == 0 {
+	if q.Visibility.Empty() && q.Filter.Empty() && !q.Searching() {
 		return func(*entry) bool { return true }
 	}
 	return func(e *entry) bool {
-		return q.Visibility.MatchFolded(e.t, &e.fx, env) && q.Filter.MatchFolded(e.t, &e.fx, env) && e.fx.HasTerms(q.Search)
+		return q.Visibility.MatchFolded(e.t, &e.fx, env) && q.Filter.MatchFolded(e.t, &e.fx, env) && q.MatchesSearch(e.t, &e.fx)
 	}
+}
+
+// numbered answers a search of a ticket number alone ("#1042") from the
+// tenant's numbers: the ticket of the number, when it is in q's scope,
+// passes the filters and comes after the cursor.
+func (t *tenant) numbered(q *portal.TicketQuery) []hit {
+	e, ok := t.tickets[t.numbers[q.Number]]
+	if !ok || !slices.Contains(e.t.ContactIDs, q.ContactID) && (q.CompanyID == uuid.Nil || !slices.Contains(e.t.CompanyIDs, q.CompanyID)) {
+		return nil
+	}
+	env := portal.Env{Now: q.Now, Closed: t.closed}
+	if !t.matcher(q, &env)(e) {
+		return nil
+	}
+	key := portal.TicketSortKey(e.t, &e.fx, q.Sort, t, &env)
+	if q.After != nil && compare(q.Sort.Desc, key, e.id, *q.After, q.AfterID) <= 0 {
+		return nil
+	}
+	return []hit{{e.t, key}}
 }
 
 // count counts q's tickets up to max. Without a filter or a search every
 // ticket of the contact's scope counts: its size is known.
 func (t *tenant) count(q *portal.TicketQuery, max int) int {
+	if q.Number != 0 && len(q.Search) == 0 {
+		return min(len(t.numbered(q)), max)
+	}
 	env := portal.Env{Now: q.Now, Closed: t.closed}
 	match := t.matcher(q, &env)
-	all := q.Visibility.Empty() && q.Filter.Empty() && len(q.Search) == 0
+	all := q.Visibility.Empty() && q.Filter.Empty() && !q.Searching()
 	n := 0
 	if sc := t.byContact[q.ContactID]; all && sc != nil {
 		n = min(sc.len(), max)
@@ -260,7 +285,7 @@ func (t *tenant) count(q *portal.TicketQuery, max int) int {
 // walk does not skip the company's tickets, which could be every ticket it
 // walks; it stops at the key of the company's last when the company fills
 // its walk, as no ticket after that one is on the page.
-func (t *tenant) walkPage(q *portal.TicketQuery, o dateOrder, buf *walkBuffers) ([]item, bool) {
+func (t *tenant) walkPage(q *portal.TicketQuery, o keyOrder, buf *walkBuffers) ([]item, bool) {
 	env := portal.Env{Now: q.Now, Closed: t.closed}
 	match := t.matcher(q, &env)
 	n := q.Limit + 1
@@ -320,7 +345,7 @@ func (t *tenant) query(q *portal.TicketQuery) []hit {
 // ordered returns every ticket of q's result in order o, in the list's
 // direction: the contact's and the company's, each once, come in order
 // from their scopes and are merged.
-func (t *tenant) ordered(q *portal.TicketQuery, o dateOrder) []item {
+func (t *tenant) ordered(q *portal.TicketQuery, o keyOrder) []item {
 	env := portal.Env{Now: q.Now, Closed: t.closed}
 	match := t.matcher(q, &env)
 	collect := func(sc *scope, skip func(*entry) bool) []item {

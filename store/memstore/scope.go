@@ -21,9 +21,10 @@ type entry struct {
 	tk portal.Ticket
 	id uuid.UUID // t.ID
 	fx portal.Folded
-	// keys are the ticket's keys in each order (dateOrder): its CreatedAt
-	// and LastActivityAt in Unix microseconds, or nullKey when it has none.
-	keys [2]int64
+	// keys are the ticket's keys in each order (keyOrder): its CreatedAt
+	// and LastActivityAt in Unix microseconds, and its number, or nullKey
+	// when it has none.
+	keys [orders]int64
 }
 
 // nullKey is the index key of a ticket without the date: after every date
@@ -35,7 +36,7 @@ const nullKey = math.MaxInt64
 // folded forms, subject first: a list reads an entry's text from one or
 // two places in memory, not five.
 func newEntry(tk portal.Ticket) *entry {
-	e := &entry{tk: tk, id: tk.ID, fx: portal.FoldTicket(&tk), keys: [2]int64{dateKey(tk.CreatedAt), dateKey(tk.LastActivityAt)}}
+	e := &entry{tk: tk, id: tk.ID, fx: portal.FoldTicket(&tk), keys: [orders]int64{dateKey(tk.CreatedAt), dateKey(tk.LastActivityAt), numberKey(tk.Number)}}
 	e.t = &e.tk
 	text := []*string{&e.tk.Subject, &e.fx.Subject, &e.tk.Content, &e.fx.Content}
 	var all strings.Builder
@@ -57,17 +58,27 @@ func dateKey(d time.Time) int64 {
 	return d.UnixMicro()
 }
 
-// dateOrder is one of the orders a scope keeps its tickets in: by a date key,
-// then by ID, both ascending (portal.CompareKeys).
-type dateOrder int
+func numberKey(n int64) int64 {
+	if n == 0 {
+		return nullKey
+	}
+	return n
+}
+
+// keyOrder is one of the orders a scope keeps its tickets in: by a date
+// key or the ticket number, then by ID, both ascending
+// (portal.CompareKeys). Each key is a SortKey's Int.
+type keyOrder int
 
 const (
-	byCreated dateOrder = iota
+	byCreated keyOrder = iota
 	byActivity
+	byNumber
+	orders // how many there are
 )
 
 // key is e's key in order o.
-func (o dateOrder) key(e *entry) int64 { return e.keys[o] }
+func (o keyOrder) key(e *entry) int64 { return e.keys[o] }
 
 // item is an entry in one order's tree, with its key and ID beside it, so
 // that comparing items reads the tree's nodes, not the entries.
@@ -77,7 +88,7 @@ type item struct {
 	e   *entry
 }
 
-func (o dateOrder) item(e *entry) item { return item{e.keys[o], e.id, e} }
+func (o keyOrder) item(e *entry) item { return item{e.keys[o], e.id, e} }
 
 func less(a, b item) bool {
 	if a.key != b.key {
@@ -92,36 +103,40 @@ func compareItems(a, b item) int {
 }
 
 // scope holds the tickets associated with one contact or one company,
-// ordered by creation and by last activity: a page of a list sorted by
-// either is a walk from its cursor that stops when the page is full, and a
+// ordered by creation, by last activity and by number: a page of a list
+// sorted by any of them is a walk from its cursor that stops when the page is full, and a
 // ticket moves in O(log n) when it changes.
 type scope struct {
-	trees [2]*btree.BTreeG[item] // by dateOrder
+	trees [orders]*btree.BTreeG[item] // by keyOrder
 }
 
 // degree is the B-trees' degree: nodes of up to 2×32-1 items.
 const degree = 32
 
 func newScope() *scope {
-	return &scope{trees: [2]*btree.BTreeG[item]{btree.NewG(degree, less), btree.NewG(degree, less)}}
+	var s scope
+	for o := range s.trees {
+		s.trees[o] = btree.NewG(degree, less)
+	}
+	return &s
 }
 
 func (s *scope) add(e *entry) {
 	for o, t := range s.trees {
-		t.ReplaceOrInsert(dateOrder(o).item(e))
+		t.ReplaceOrInsert(keyOrder(o).item(e))
 	}
 }
 
 func (s *scope) remove(e *entry) {
 	for o, t := range s.trees {
-		t.Delete(dateOrder(o).item(e))
+		t.Delete(keyOrder(o).item(e))
 	}
 }
 
 func (s *scope) len() int { return s.trees[byCreated].Len() }
 
 // tree returns the scope's tickets in order o.
-func (s *scope) tree(o dateOrder) *btree.BTreeG[item] { return s.trees[o] }
+func (s *scope) tree(o keyOrder) *btree.BTreeG[item] { return s.trees[o] }
 
 // indexScopes adds e to the scopes of each of keys.
 func indexScopes(idx map[uuid.UUID]*scope, keys []uuid.UUID, e *entry) {
@@ -150,7 +165,7 @@ func unindexScopes(idx map[uuid.UUID]*scope, keys []uuid.UUID, e *entry) {
 
 // sortOrder returns the order a list's sort is kept in, if a scope keeps
 // one.
-func sortOrder(s portal.Sort) (dateOrder, bool) {
+func sortOrder(s portal.Sort) (keyOrder, bool) {
 	if !s.Property.Builtin {
 		return 0, false
 	}
@@ -159,6 +174,8 @@ func sortOrder(s portal.Sort) (dateOrder, bool) {
 		return byCreated, true
 	case portal.PropLastActivityAt:
 		return byActivity, true
+	case portal.PropNumber:
+		return byNumber, true
 	}
 	return 0, false
 }
@@ -167,7 +184,7 @@ func sortOrder(s portal.Sort) (dateOrder, bool) {
 // when desc), strictly after the cursor (after, afterID) when after is
 // set, the first n that match accepts, going no further than the key end
 // when it is set.
-func walk(out []item, sc *scope, o dateOrder, desc bool, after *portal.SortKey, afterID uuid.UUID, end *int64, n int, match func(*entry) bool) []item {
+func walk(out []item, sc *scope, o keyOrder, desc bool, after *portal.SortKey, afterID uuid.UUID, end *int64, n int, match func(*entry) bool) []item {
 	out = out[:0]
 	if sc == nil || n <= 0 {
 		return out

@@ -54,6 +54,12 @@ func (s *Store) emit(ctx context.Context, x tx, e portal.Event) error {
 	if err != nil {
 		return err
 	}
+	return s.insertEvent(ctx, x, e, seq)
+}
+
+// insertEvent writes the event as number seq of the tenant's outbox, which
+// nextEvent gave in the same transaction.
+func (s *Store) insertEvent(ctx context.Context, x tx, e portal.Event, seq int64) error {
 	e.Seq = seq
 	b, err := encode(e)
 	if err != nil {
@@ -66,11 +72,12 @@ func (s *Store) emit(ctx context.Context, x tx, e portal.Event) error {
 // lockTicket reads a ticket for update.
 func (s *Store) lockTicket(ctx context.Context, x tx, portalID, tid uuid.UUID) (portal.Ticket, error) {
 	var b []byte
-	err := x.row(ctx, "SELECT doc FROM tickets WHERE portal_id = ? AND id = ?"+s.d.forUpdate(), id(portalID), id(tid)).Scan(&b)
+	var number *int64
+	err := x.row(ctx, "SELECT doc, number FROM tickets WHERE portal_id = ? AND id = ?"+s.d.forUpdate(), id(portalID), id(tid)).Scan(&b, &number)
 	if err != nil {
 		return portal.Ticket{}, err // sql.ErrNoRows: mapErr makes it ErrNotFound
 	}
-	return decodeTicket(b)
+	return numbered(b, number)
 }
 
 // updateTicket writes the stage and last activity date of a ticket read
@@ -219,16 +226,20 @@ func (s *Store) MoveTicket(ctx context.Context, c portal.MoveChange) error {
 // rolls back, and SubmitTicket returns the first submission's ticket.
 var errSubmitted = errors.New("submitted before")
 
-// SubmitTicket implements portal.ActionStore.
-func (s *Store) SubmitTicket(ctx context.Context, c portal.SubmitChange) (uuid.UUID, bool, error) {
+// SubmitTicket implements portal.ActionStore. The event is numbered
+// first, which takes the outbox row as every action does, and written
+// last, with the number the ticket was given.
+func (s *Store) SubmitTicket(ctx context.Context, c portal.SubmitChange) (portal.SubmitResult, error) {
 	pid := c.Ticket.PortalID
+	c.Ticket.Number = 0 // the next
 	rows, err := s.newTicketRows(pid, []portal.Ticket{c.Ticket})
 	if err != nil {
-		return uuid.Nil, false, err
+		return portal.SubmitResult{}, err
 	}
-	var first uuid.UUID
+	var res portal.SubmitResult
 	err = s.write(ctx, "submit ticket", pid, func(x tx) error {
-		if err := s.emit(ctx, x, c.Event); err != nil {
+		seq, err := s.nextEvent(ctx, x, pid)
+		if err != nil {
 			return err
 		}
 		if c.Key != "" {
@@ -239,8 +250,17 @@ func (s *Store) SubmitTicket(ctx context.Context, c portal.SubmitChange) (uuid.U
 				if len(digest) > 0 && !bytes.Equal(digest, c.Digest) {
 					return fmt.Errorf("%w: key %q was used for another submission", portal.ErrConflict, c.Key)
 				}
-				if first, err = uuidOf(b); err != nil {
+				var number *int64
+				// A locking read: the first submission may have committed
+				// after this transaction's snapshot was taken (MySQL).
+				if err := x.row(ctx, "SELECT number FROM tickets WHERE portal_id = ? AND id = ?"+s.d.forUpdate(), id(pid), b).Scan(&number); err != nil {
 					return err
+				}
+				if res.TicketID, err = uuidOf(b); err != nil {
+					return err
+				}
+				if number != nil {
+					res.Number = *number
 				}
 				return errSubmitted
 			}
@@ -262,18 +282,27 @@ func (s *Store) SubmitTicket(ctx context.Context, c portal.SubmitChange) (uuid.U
 		if err := rows.write(ctx, x); err != nil {
 			return err
 		}
+		e := c.Event
+		e.TicketNumber = rows.written[0]
+		if err := s.insertEvent(ctx, x, e, seq); err != nil {
+			return err
+		}
 		if err := s.insertThread(ctx, x, c.Thread); err != nil {
 			return err
 		}
-		return s.insertMessage(ctx, x, c.Message)
+		if err := s.insertMessage(ctx, x, c.Message); err != nil {
+			return err
+		}
+		res = portal.SubmitResult{TicketID: c.Ticket.ID, Number: e.TicketNumber, Created: true}
+		return nil
 	})
 	switch {
 	case errors.Is(err, errSubmitted):
-		return first, false, nil
+		return res, nil
 	case err != nil:
-		return uuid.Nil, false, err
+		return portal.SubmitResult{}, err
 	}
-	return c.Ticket.ID, true, nil
+	return res, nil
 }
 
 // Events implements portal.OutboxStore.

@@ -1,10 +1,13 @@
 package sqlstore_test
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -70,6 +73,23 @@ func newWorld(t testing.TB, seed uint64, tickets int) *world {
 		}
 		for _, f := range strings.Fields(tk.Subject + " " + tk.Content) {
 			w.words = append(w.words, f)
+		}
+	}
+	// Numbered in the order of creation, as migration numbers numbers the
+	// tickets of a database from before numbers (P10): through numbers
+	// above them all first, so that no two tickets ever share one.
+	order := make([]int, len(d.Tickets))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		x, y := d.Tickets[a], d.Tickets[b]
+		return cmp.Or(x.CreatedAt.Compare(y.CreatedAt), bytes.Compare(x.ID[:], y.ID[:]))
+	})
+	for _, base := range []int64{int64(len(order)), 0} {
+		for n, i := range order {
+			d.Tickets[i].Number = base + int64(n) + 1
+			require.NoError(t, mem.PutTicket(ctx, d.Tickets[i]))
 		}
 	}
 	w.schema, err = p.Schema(ctx, pid)
@@ -181,6 +201,12 @@ func (w *world) query(rng *rand.Rand) portal.TicketQuery {
 		}
 		if f := strings.Fields(portal.Fold(strings.ToValidUTF8(word, ""))); len(f) > 0 {
 			q.Search = append(q.Search, f[0])
+		}
+	}
+	if rng.IntN(8) == 0 { // a ticket number: alone ("#12"), or besides the terms ("12"), P10
+		q.Number = d.Tickets[rng.IntN(len(d.Tickets))].Number
+		if rng.IntN(2) == 0 {
+			q.Search = nil
 		}
 	}
 	return q
@@ -447,9 +473,9 @@ func norm(t portal.Ticket) portal.Ticket {
 }
 
 func describe(q portal.TicketQuery) string {
-	return fmt.Sprintf("company=%v sort=%s desc=%v owner=%s vis=%v filter=%v search=%q limit=%d",
+	return fmt.Sprintf("company=%v sort=%s desc=%v owner=%s vis=%v filter=%v search=%q number=%d limit=%d",
 		q.CompanyID != uuid.Nil, q.Sort.Property.Name, q.Sort.Desc, q.Sort.OwnerName,
-		q.Visibility.Groups(), q.Filter.Groups(), q.Search, q.Limit)
+		q.Visibility.Groups(), q.Filter.Groups(), q.Search, q.Number, q.Limit)
 }
 
 // runDifferential answers rounds random queries from seed on every dialect,

@@ -87,7 +87,7 @@ func TestFailedWriteLeavesNothing(t *testing.T) {
 		pid, contact, other := uuid.New(), uuid.New(), uuid.New()
 		require.NoError(t, s.CreateTenant(ctx, portal.Tenant{ID: pid, Name: "T"}, portal.DefaultSettings()))
 		at := time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC)
-		tk := portal.Ticket{ID: uuid.New(), PortalID: pid, Subject: "Before", ContactIDs: []uuid.UUID{contact}, CreatedAt: at, LastActivityAt: at}
+		tk := portal.Ticket{ID: uuid.New(), PortalID: pid, Number: 1, Subject: "Before", ContactIDs: []uuid.UUID{contact}, CreatedAt: at, LastActivityAt: at}
 		require.NoError(t, s.PutTicket(ctx, tk))
 		for _, stmt := range failCompanyInserts[d.name] {
 			_, err := db.Exec(stmt)
@@ -106,7 +106,7 @@ func TestFailedWriteLeavesNothing(t *testing.T) {
 		assert.Equal(t, tk, norm(got), "the ticket is as it was")
 
 		fresh := changed
-		fresh.ID = uuid.New()
+		fresh.ID, fresh.Number = uuid.New(), 0
 		require.Error(t, s.PutTicket(ctx, fresh))
 		_, err = s.Ticket(ctx, pid, fresh.ID)
 		require.ErrorIs(t, err, portal.ErrNotFound)

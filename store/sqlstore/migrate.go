@@ -176,6 +176,7 @@ var backfills = map[string]func(ctx context.Context, t tx) error{
 	"orders":  migrateOrders,
 	"exact":   exactDates,
 	"digests": submissionDigests,
+	"numbers": mysqlNumbers,
 }
 
 // backfill runs m's backfill, if it has one.
@@ -330,4 +331,48 @@ func lostCreate(err error) bool {
 		return true
 	}
 	return false
+}
+
+// mysqlNumbers makes migration numbers on MySQL, where the migration's SQL
+// cannot: the columns, the numbers of the tickets that have none (above
+// the tenant's highest, so that a second run numbers only what the first
+// did not), the tenants' last numbers, the associations' keys, and the
+// indexes, each change only when it is missing.
+func mysqlNumbers(ctx context.Context, t tx) error {
+	if t.d != MySQL {
+		return nil
+	}
+	for _, c := range []struct{ table, col, def string }{
+		{"tenants", "last_number", "bigint NOT NULL DEFAULT 0"},
+		{"tickets", "number", "bigint"},
+		{"ticket_contacts", "number_key", "bigint NOT NULL DEFAULT 9223372036854775807"},
+		{"ticket_companies", "number_key", "bigint NOT NULL DEFAULT 9223372036854775807"},
+	} {
+		if err := mysqlEnsure(ctx, t, mysqlHasColumn, "ALTER TABLE "+c.table+" ADD COLUMN "+c.col+" "+c.def, c.table, c.col); err != nil {
+			return err
+		}
+	}
+	steps := []string{
+		"UPDATE tickets t JOIN (SELECT x.portal_id, x.id, COALESCE(m.top, 0) + ROW_NUMBER() OVER (PARTITION BY x.portal_id ORDER BY x.created_at, x.id) AS rn" +
+			" FROM tickets x LEFT JOIN (SELECT portal_id, MAX(number) AS top FROM tickets GROUP BY portal_id) m ON m.portal_id = x.portal_id" +
+			" WHERE x.number IS NULL) n ON t.portal_id = n.portal_id AND t.id = n.id SET t.number = n.rn",
+		"UPDATE tenants SET last_number = GREATEST(last_number, COALESCE((SELECT MAX(t.number) FROM tickets t WHERE t.portal_id = tenants.id), 0))",
+		"UPDATE ticket_contacts a STRAIGHT_JOIN tickets t ON t.portal_id = a.portal_id AND t.id = a.ticket_id SET a.number_key = t.number",
+		"UPDATE ticket_companies a STRAIGHT_JOIN tickets t ON t.portal_id = a.portal_id AND t.id = a.ticket_id SET a.number_key = t.number",
+	}
+	for _, q := range steps {
+		if _, err := t.exec(ctx, q); err != nil {
+			return err
+		}
+	}
+	for _, ix := range []struct{ table, name, def string }{
+		{"tickets", "tickets_number", "UNIQUE INDEX tickets_number (portal_id, number)"},
+		{"ticket_contacts", "ticket_contacts_number", "INDEX ticket_contacts_number (portal_id, contact_id, number_key, ticket_id)"},
+		{"ticket_companies", "ticket_companies_number", "INDEX ticket_companies_number (portal_id, company_id, number_key, ticket_id)"},
+	} {
+		if err := mysqlEnsure(ctx, t, mysqlHasIndex, "ALTER TABLE "+ix.table+" ADD "+ix.def, ix.table, ix.name); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -38,6 +38,17 @@ var undo = map[int]map[sqlstore.Dialect][]string{
 	8:  all("DROP TABLE throttles"),
 	9:  all("DROP TABLE pending_blobs"),
 	10: all("DROP TABLE mail_queue"),
+	11: {
+		sqlstore.SQLite: {"DROP INDEX tickets_number", "DROP INDEX ticket_contacts_number", "DROP INDEX ticket_companies_number",
+			"ALTER TABLE tickets DROP COLUMN number", "ALTER TABLE ticket_contacts DROP COLUMN number_key",
+			"ALTER TABLE ticket_companies DROP COLUMN number_key", "ALTER TABLE tenants DROP COLUMN last_number"},
+		sqlstore.Postgres: {"ALTER TABLE tickets DROP COLUMN number", "ALTER TABLE ticket_contacts DROP COLUMN number_key",
+			"ALTER TABLE ticket_companies DROP COLUMN number_key", "ALTER TABLE tenants DROP COLUMN last_number"},
+		sqlstore.MySQL: {"ALTER TABLE tickets DROP INDEX tickets_number, DROP COLUMN number",
+			"ALTER TABLE ticket_contacts DROP INDEX ticket_contacts_number, DROP COLUMN number_key",
+			"ALTER TABLE ticket_companies DROP INDEX ticket_companies_number, DROP COLUMN number_key",
+			"ALTER TABLE tenants DROP COLUMN last_number"},
+	},
 }
 
 func all(stmts ...string) map[sqlstore.Dialect][]string {

@@ -59,6 +59,7 @@ type keyOrder string
 const (
 	createdOrder  keyOrder = "created_key"
 	activityOrder keyOrder = "activity_key"
+	numberOrder   keyOrder = "number_key"
 )
 
 // orderOf returns the order a list's sort is kept in, if one is.
@@ -69,13 +70,19 @@ func orderOf(s portal.Sort) (keyOrder, bool) {
 			return createdOrder, true
 		case portal.PropLastActivityAt:
 			return activityOrder, true
+		case portal.PropNumber:
+			return numberOrder, true
 		}
 	}
 	return "", false
 }
 
-// choose picks q's plan.
+// choose picks q's plan. A search of a ticket number alone ("#1042") is a
+// search plan of one candidate, the ticket of that number.
 func (s *Store) choose(ctx context.Context, q *portal.TicketQuery) (plan, error) {
+	if q.Number != 0 && len(q.Search) == 0 {
+		return searchPlan, nil
+	}
 	p := scopePlan
 	if _, ok := orderOf(q.Sort); ok {
 		p = walkPlan
@@ -222,33 +229,34 @@ type pageRow struct {
 	requester, owner []byte
 }
 
-// scan reads a row of (ticket, key, requester, owner) documents; kind is
+// scan reads a row of (ticket, number, key, requester, owner); kind is
 // the key's type.
 func (r *pageRow) scan(rows *sql.Rows, kind keyKind) error {
 	var doc []byte
+	var number *int64
 	var err error
 	switch kind {
 	case textKey:
 		var k []byte
-		err = rows.Scan(&doc, &k, &r.requester, &r.owner)
+		err = rows.Scan(&doc, &number, &k, &r.requester, &r.owner)
 		r.key = portal.SortKey{Null: k == nil, Text: string(k)}
 	case orderKeyKind:
 		var k int64
-		err = rows.Scan(&doc, &k, &r.requester, &r.owner)
+		err = rows.Scan(&doc, &number, &k, &r.requester, &r.owner)
 		r.key = portal.SortKey{Null: k == nullKey}
 		if !r.key.Null {
 			r.key.Int = k
 		}
 	case intKey:
 		var k *int64
-		err = rows.Scan(&doc, &k, &r.requester, &r.owner)
+		err = rows.Scan(&doc, &number, &k, &r.requester, &r.owner)
 		r.key = portal.SortKey{Null: k == nil}
 		if k != nil {
 			r.key.Int = *k
 		}
 	default:
 		var k *float64
-		err = rows.Scan(&doc, &k, &r.requester, &r.owner)
+		err = rows.Scan(&doc, &number, &k, &r.requester, &r.owner)
 		r.key = portal.SortKey{Null: k == nil}
 		if k != nil && *k != 0 { // PostgreSQL keeps -0; a key is never -0
 			r.key.Num = *k
@@ -257,7 +265,7 @@ func (r *pageRow) scan(rows *sql.Rows, kind keyKind) error {
 	if err != nil {
 		return err
 	}
-	r.ticket, err = decodeTicket(doc)
+	r.ticket, err = numbered(doc, number)
 	return err
 }
 
@@ -343,7 +351,7 @@ func sortPage(page *portal.TicketPage, desc bool) {
 // rows (0: all, in the list's order); co are the rows of a walk's company
 // branch when they have been read before (see walkSQL):
 //
-//	SELECT t.doc, r.k, <requester>.doc, <owner>.doc FROM (
+//	SELECT t.doc, t.number, r.k, <requester>.doc, <owner>.doc FROM (
 //	  <the page's ticket IDs and sort keys: see walkSQL, cutSQL>
 //	) r CROSS JOIN tickets t LEFT JOIN <requester> … LEFT JOIN <owner> …
 //	WHERE t.id = r.id …
@@ -355,7 +363,7 @@ func sortPage(page *portal.TicketPage, desc bool) {
 // the page's few rows in order. Every value is a bound argument.
 func (s *Store) pageSQL(q *portal.TicketQuery, p plan, limit int, co []walkRow) (string, []any, keyKind) {
 	b := &builder{d: s.d}
-	b.sql("SELECT t.doc, r.k, c.doc, o.doc FROM (")
+	b.sql("SELECT t.doc, t.number, r.k, c.doc, o.doc FROM (")
 	var kind keyKind
 	if p == walkPlan {
 		o, _ := orderOf(q.Sort)
@@ -650,7 +658,7 @@ func (s *Store) CountTickets(ctx context.Context, q portal.TicketQuery, max int)
 // associations alone.
 func (s *Store) branchCountSQL(b *builder, q *portal.TicketQuery, table, scopeCol string, scopeID uuid.UUID, max int) {
 	b.sql("SELECT id FROM (SELECT a.ticket_id AS id FROM ", table, " a")
-	filtered := !q.Visibility.Empty() || !q.Filter.Empty() || len(q.Search) > 0
+	filtered := !q.Visibility.Empty() || !q.Filter.Empty() || q.Searching()
 	if filtered {
 		b.sql(" ", b.d.drivingJoin(), " tickets t")
 	}
@@ -669,10 +677,21 @@ func (s *Store) branchCountSQL(b *builder, q *portal.TicketQuery, table, scopeCo
 
 // candidatesSQL writes the IDs of the tenant's tickets that the search
 // index finds for q's indexed terms (a superset of those holding them), at
-// most limit (0: all).
+// most limit (0: all), and the ticket of q's number when it has one.
 func (s *Store) candidatesSQL(b *builder, q *portal.TicketQuery, limit int) {
 	terms := s.search.indexedTerms(q.Search)
 	pid := id(q.PortalID)
+	if q.Number != 0 {
+		b.sql("SELECT id AS ticket_id FROM tickets WHERE portal_id = ")
+		b.arg(pid)
+		b.sql(" AND number = ")
+		b.arg(q.Number)
+		if len(terms) == 0 {
+			return
+		}
+		b.sql(" UNION SELECT ix.ticket_id FROM (")
+		defer b.sql(") ix")
+	}
 	if s.search.fts {
 		b.sql("SELECT i.ticket_id FROM ticket_search f CROSS JOIN ticket_search_ids i WHERE f.search MATCH ")
 		b.arg(ftsQuery(terms))
@@ -697,12 +716,25 @@ func (s *Store) candidatesSQL(b *builder, q *portal.TicketQuery, limit int) {
 	b.sql(")")
 }
 
-// filters writes q's visibility filter, customer filter and search terms,
+// filters writes q's visibility filter, customer filter and search (its
+// terms, or its number besides: portal.TicketQuery.Number),
 // each AND-ed, on the ticket t.
 func (b *builder) filters(q *portal.TicketQuery) {
 	b.filter(q.Visibility.Conds(), q)
 	b.filter(q.Filter.Conds(), q)
-	b.search(q.Search)
+	if q.Number == 0 {
+		b.search(q.Search)
+		return
+	}
+	// The ticket of the number matches too (portal.TicketQuery.Number).
+	b.sql(" AND (t.number = ")
+	b.arg(q.Number)
+	if len(q.Search) > 0 {
+		b.sql(" OR (", b.d.boolean(true))
+		b.search(q.Search)
+		b.sql(")")
+	}
+	b.sql(")")
 }
 
 // search writes the test that every term occurs in the ticket t's search

@@ -117,6 +117,7 @@ var column = map[string]string{
 	portal.PropPipeline:       "t.pipeline_id",
 	portal.PropChannel:        "t.channel_id",
 	portal.PropPriority:       "t.priority",
+	portal.PropNumber:         "t.number",
 }
 
 // prop writes a select of the ticket t's custom property name: its stored
@@ -154,7 +155,7 @@ func (b *builder) sortKey(s portal.Sort) keyKind {
 	case p.Builtin && p.Name == portal.PropPriority:
 		b.optionKey(b.expr(column[p.Name]), p)
 		return intKey
-	case p.Builtin && p.Type == portal.Date:
+	case p.Builtin && (p.Type == portal.Date || p.Name == portal.PropNumber):
 		b.sql(column[p.Name])
 		return intKey
 	case p.Builtin && p.Name == portal.PropOwner:

@@ -1,7 +1,9 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 	"maps"
 	"math"
@@ -14,12 +16,17 @@ import (
 )
 
 var ticketCols = []string{"portal_id", "id", "doc", "subject_fold", "content_fold", "search", "created_at", "last_activity_at",
-	"requester_id", "owner_id", "stage_id", "pipeline_id", "channel_id", "priority"}
+	"requester_id", "owner_id", "stage_id", "pipeline_id", "channel_id", "priority", "number"}
+
+// numberCol is where a ticket's row holds its number: the last of
+// ticketCols.
+const numberCol = 14
 
 // assocCols are the columns of an association of a ticket (ticket_contacts
 // with contact_id, ticket_companies with company_id): the scope, the ticket
-// and the ticket's keys in the orders lists are walked in (see orderKey).
-const assocCols = "(portal_id, %s, ticket_id, created_key, activity_key)"
+// and the ticket's keys in the orders lists are walked in (see orderKey),
+// the number's last.
+const assocCols = "(portal_id, %s, ticket_id, created_key, activity_key, number_key)"
 
 // PutTicket implements portal.TicketStore: the ticket row with the columns
 // its list queries read, its associations and its custom property values,
@@ -38,7 +45,8 @@ func (s *Store) putTickets(ctx context.Context, portalID uuid.UUID, ts []portal.
 	return s.write(ctx, "put ticket", portalID, func(x tx) error { return rows.write(ctx, x) })
 }
 
-// ticketRows are the rows that keep some tickets of one tenant.
+// ticketRows are the rows that keep some tickets of one tenant. Their
+// numbers are given in the transaction that writes them (write).
 type ticketRows struct {
 	s                                    *Store
 	pid                                  []byte
@@ -46,6 +54,11 @@ type ticketRows struct {
 	tickets, contacts, companies, values [][]any
 	ticketIDs                            []any
 	search                               []string // each ticket's search text, for the search index
+	numbers                              []int64  // each ticket's number as put: 0 for the next
+	written                              []int64  // each ticket's number as the last write wrote it
+	// contactOf and companyOf are, for each row of contacts and of
+	// companies, the index of its ticket.
+	contactOf, companyOf []int
 }
 
 func (s *Store) newTicketRows(portalID uuid.UUID, ts []portal.Ticket) (*ticketRows, error) {
@@ -71,13 +84,20 @@ func (s *Store) newTicketRows(portalID uuid.UUID, ts []portal.Ticket) (*ticketRo
 		r.search = append(r.search, search)
 		row := []any{r.pid, tid, b, optFold(t.Subject), optFold(t.Content), []byte(search),
 			optMicros(t.CreatedAt), optMicros(t.LastActivityAt), optID(t.RequesterID), optID(t.OwnerID),
-			optID(t.StageID), optID(t.PipelineID), optID(t.ChannelID), priority}
+			optID(t.StageID), optID(t.PipelineID), optID(t.ChannelID), priority, nil} // number: write's
 		if s.search.column {
 			row = append(row, indexText(search))
 		}
 		r.tickets = append(r.tickets, row)
+		r.numbers = append(r.numbers, t.Number)
 		r.contacts = append(r.contacts, associations(r.pid, &t, t.ContactIDs)...)
 		r.companies = append(r.companies, associations(r.pid, &t, t.CompanyIDs)...)
+		for len(r.contactOf) < len(r.contacts) {
+			r.contactOf = append(r.contactOf, len(r.tickets)-1)
+		}
+		for len(r.companyOf) < len(r.companies) {
+			r.companyOf = append(r.companyOf, len(r.tickets)-1)
+		}
 		rows, err := propRows(r.pid, tid, t.Properties)
 		if err != nil {
 			return nil, err
@@ -87,14 +107,29 @@ func (s *Store) newTicketRows(portalID uuid.UUID, ts []portal.Ticket) (*ticketRo
 	return r, nil
 }
 
-// write writes the rows in x, in place of what the tickets had.
+// write writes the rows in x, in place of what the tickets had, with their
+// numbers (number).
 func (r *ticketRows) write(ctx context.Context, x tx) error {
+	numbers, err := r.number(ctx, x)
+	if err != nil {
+		return err
+	}
+	r.written = numbers
+	for i, row := range r.tickets {
+		row[numberCol] = numbers[i]
+	}
+	for i, row := range r.contacts {
+		row[len(row)-1] = numbers[r.contactOf[i]]
+	}
+	for i, row := range r.companies {
+		row[len(row)-1] = numbers[r.companyOf[i]]
+	}
 	if q := x.d.bulkWrite(); q != "" {
 		if _, err := x.exec(ctx, q); err != nil {
 			return err
 		}
 	}
-	err := batches(r.tickets, func(rows [][]any) error {
+	err = batches(r.tickets, func(rows [][]any) error {
 		_, err := x.exec(ctx, x.d.upsert("tickets", []string{"portal_id", "id"}, r.cols, len(rows)), flat(rows)...)
 		return err
 	})
@@ -123,6 +158,68 @@ func (r *ticketRows) write(ctx context.Context, x tx) error {
 	return r.s.indexSearch(ctx, x, r.pid, r.ticketIDs, r.search)
 }
 
+// number returns the tickets' numbers (P10): each one put with, or the
+// tenant's next ones in the order of the tickets, from tenants.last_number,
+// which it moves above them all. The row's lock makes the numbers of
+// concurrent writes distinct. A number another ticket of the tenant has is
+// ErrConflict. That is checked here, with the rows locked, rather than left
+// to the unique index: MySQL's upsert, finding the number taken, would
+// update the other ticket's row.
+func (r *ticketRows) number(ctx context.Context, x tx) ([]int64, error) {
+	numbers := slices.Clone(r.numbers)
+	var fresh, top int64
+	var given []any
+	for _, n := range numbers {
+		if n == 0 {
+			fresh++
+		} else {
+			top = max(top, n)
+			given = append(given, n)
+		}
+	}
+	err := batches(given, func(ns []any) error {
+		q := "SELECT id, number FROM tickets WHERE portal_id = ? AND number IN (" + placeholders(len(ns)) + ")" + x.d.forUpdate()
+		rows, err := x.query(ctx, q, append([]any{r.pid}, ns...)...)
+		if err != nil {
+			return err
+		}
+		type owner struct {
+			id []byte
+			n  int64
+		}
+		owners, err := collect(rows, func(rows *sql.Rows, o *owner) error { return rows.Scan(&o.id, &o.n) })
+		if err != nil {
+			return err
+		}
+		for _, o := range owners {
+			if i := slices.Index(numbers, o.n); !bytes.Equal(r.ticketIDs[i].([]byte), o.id) {
+				return fmt.Errorf("%w: ticket number %d is another ticket's", portal.ErrConflict, o.n)
+			}
+		}
+		return nil
+	})
+	if err != nil || fresh == 0 && top == 0 {
+		return numbers, err
+	}
+	_, err = x.exec(ctx, "UPDATE tenants SET last_number = CASE WHEN last_number < ? THEN ? ELSE last_number END + ? WHERE id = ? AND (last_number < ? OR ? > 0)",
+		top, top, fresh, r.pid, top, fresh)
+	if err != nil || fresh == 0 {
+		return numbers, err
+	}
+	var last int64
+	if err := x.row(ctx, "SELECT last_number FROM tenants WHERE id = ?", r.pid).Scan(&last); err != nil {
+		return nil, err
+	}
+	next := last - fresh + 1
+	for i, n := range numbers {
+		if n == 0 {
+			numbers[i] = next
+			next++
+		}
+	}
+	return numbers, nil
+}
+
 // associations are the rows of an association table of t, each ID once.
 func associations(pid []byte, t *portal.Ticket, ids []uuid.UUID) [][]any {
 	var rows [][]any
@@ -131,7 +228,7 @@ func associations(pid []byte, t *portal.Ticket, ids []uuid.UUID) [][]any {
 	for _, a := range ids {
 		if !seen[a] {
 			seen[a] = true
-			rows = append(rows, []any{pid, id(a), tid, created, activity})
+			rows = append(rows, []any{pid, id(a), tid, created, activity, nil}) // number_key: write's
 		}
 	}
 	return rows
@@ -215,7 +312,26 @@ func insertRows(ctx context.Context, x tx, into string, rows [][]any) error {
 
 // Ticket implements portal.TicketStore.
 func (s *Store) Ticket(ctx context.Context, portalID, tid uuid.UUID) (portal.Ticket, error) {
-	return getDoc(ctx, s, "ticket", "tickets", portalID, tid, decodeTicket)
+	var doc []byte
+	var number *int64
+	err := s.row(ctx, "SELECT doc, number FROM tickets WHERE portal_id = ? AND id = ?", id(portalID), id(tid)).Scan(&doc, &number)
+	if err != nil {
+		return portal.Ticket{}, mapErr("ticket", err)
+	}
+	t, err := numbered(doc, number)
+	return t, mapErr("ticket", err)
+}
+
+// numbered decodes a ticket's document and gives it its number, which
+// lives in its column alone: a document's is not read (the documents
+// written before numbers have none).
+func numbered(doc []byte, number *int64) (portal.Ticket, error) {
+	t, err := decodeTicket(doc)
+	t.Number = 0
+	if number != nil {
+		t.Number = *number
+	}
+	return t, err
 }
 
 // PutThread implements portal.TicketStore.

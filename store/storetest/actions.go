@@ -617,12 +617,17 @@ func testSubmitIdempotent(t *testing.T, s portal.Store) {
 	w.supportForm()
 	ann, bob := w.viewer(w.ann), w.viewer(w.bob)
 	in := portal.SubmissionInput{Values: map[string]any{"subject": "Once", "content": "C", "product": "app"}, Key: "form-7f3a"}
+	last := w.lastNumber()
 	first, err := w.p.SubmitTicket(ctx(t), ann, in)
 	require.NoError(t, err)
 	require.True(t, first.Created)
+	assert.Equal(t, last+1, first.Number, "the next number (P10)")
+	assert.Equal(t, fmt.Sprintf("#%d", last+1), first.Ref)
+	assert.Equal(t, first.Number, w.stored(first.TicketID).Number)
 	again, err := w.p.SubmitTicket(ctx(t), ann, in)
 	require.NoError(t, err)
-	assert.Equal(t, portal.SubmitResult{TicketID: first.TicketID, Created: false}, again, "a retry returns the same ticket")
+	assert.Equal(t, portal.SubmitResult{TicketID: first.TicketID, Number: first.Number, Ref: first.Ref, Created: false}, again,
+		"a retry returns the same ticket, with its number")
 	other, err := w.p.SubmitTicket(ctx(t), bob, in)
 	require.NoError(t, err)
 	assert.True(t, other.Created, "a key is the contact's own")
@@ -639,6 +644,7 @@ func testSubmitIdempotent(t *testing.T, s portal.Store) {
 	for i := range n {
 		require.NoError(t, errs[i])
 		assert.Equal(t, results[0].TicketID, results[i].TicketID, "every retry gets the one ticket")
+		assert.Equal(t, results[0].Number, results[i].Number, "and its number")
 		if results[i].Created {
 			created++
 		}
@@ -680,7 +686,8 @@ func testSubmitKeyConflict(t *testing.T, s portal.Store) {
 	same := portal.SubmissionInput{Values: map[string]any{"subject": " Printer A ", "content": "Jammed\n", "product": "app"}, Key: "form-1"}
 	again, err := w.p.SubmitTicket(ctx(t), ann, same)
 	require.NoError(t, err)
-	assert.Equal(t, portal.SubmitResult{TicketID: first.TicketID, Created: false}, again, "the same values, as the form keeps them")
+	assert.Equal(t, portal.SubmitResult{TicketID: first.TicketID, Number: first.Number, Ref: first.Ref, Created: false}, again,
+		"the same values, as the form keeps them")
 	b, err := w.p.SubmitTicket(ctx(t), ann, portal.SubmissionInput{Values: map[string]any{"subject": "Printer B", "content": "Out of toner", "product": "app"}, Key: "form-2"})
 	require.NoError(t, err)
 	assert.True(t, b.Created, "B with a key of its own")
@@ -990,11 +997,13 @@ func testSubmitTicketStore(t *testing.T, s portal.Store) {
 			Event: portal.Event{ID: newID(t), PortalID: w.pid, Kind: portal.EventSubmit, TicketID: tk.ID, At: listNow}}
 	}
 	first := submission(w.ann.ID, "k1", 1)
-	id, created, err := s.SubmitTicket(ctx(t), first)
+	base := w.lastNumber()
+	res, err := s.SubmitTicket(ctx(t), first)
 	require.NoError(t, err)
-	assert.True(t, created)
-	assert.Equal(t, first.Ticket.ID, id)
-	assert.Equal(t, normTicket(first.Ticket), normTicket(w.stored(id)))
+	assert.Equal(t, portal.SubmitResult{TicketID: first.Ticket.ID, Number: base + 1, Created: true}, res, "the next number (P10)")
+	want := first.Ticket
+	want.Number = base + 1
+	assert.Equal(t, normTicket(want), normTicket(w.stored(res.TicketID)))
 	th, err := s.Thread(ctx(t), w.pid, first.Thread.ID)
 	require.NoError(t, err)
 	assert.Equal(t, first.Thread, th)
@@ -1004,33 +1013,31 @@ func testSubmitTicketStore(t *testing.T, s portal.Store) {
 	assert.Equal(t, first.Message.ID, ms[0].ID)
 
 	again := submission(w.ann.ID, "k1", 1)
-	id, created, err = s.SubmitTicket(ctx(t), again)
+	res, err = s.SubmitTicket(ctx(t), again)
 	require.NoError(t, err, "the same key and digest")
-	assert.False(t, created)
-	assert.Equal(t, first.Ticket.ID, id, "the first submission's ticket")
+	assert.Equal(t, portal.SubmitResult{TicketID: first.Ticket.ID, Number: base + 1}, res, "the first submission's ticket")
 	_, err = s.Ticket(ctx(t), w.pid, again.Ticket.ID)
 	require.ErrorIs(t, err, portal.ErrNotFound, "nothing written")
 
-	_, _, err = s.SubmitTicket(ctx(t), submission(w.ann.ID, "k1", 2))
+	_, err = s.SubmitTicket(ctx(t), submission(w.ann.ID, "k1", 2))
 	require.ErrorIs(t, err, portal.ErrConflict, "the same key, another digest")
 
 	bobs := submission(w.bob.ID, "k1", 2)
-	id, created, err = s.SubmitTicket(ctx(t), bobs)
+	res, err = s.SubmitTicket(ctx(t), bobs)
 	require.NoError(t, err, "another contact's key")
-	assert.True(t, created)
-	assert.Equal(t, bobs.Ticket.ID, id)
-	for range 2 {
+	assert.Equal(t, portal.SubmitResult{TicketID: bobs.Ticket.ID, Number: base + 2, Created: true}, res)
+	for i := range 2 {
 		keyless := submission(w.ann.ID, "", 1)
-		id, created, err = s.SubmitTicket(ctx(t), keyless)
+		res, err = s.SubmitTicket(ctx(t), keyless)
 		require.NoError(t, err)
-		assert.True(t, created, "no key, a new ticket")
-		assert.Equal(t, keyless.Ticket.ID, id)
+		assert.Equal(t, portal.SubmitResult{TicketID: keyless.Ticket.ID, Number: base + 3 + int64(i), Created: true}, res, "no key, a new ticket")
 	}
 	evs := w.events()
 	require.Len(t, evs, 4, "one event a ticket created")
 	for i, e := range evs {
 		assert.Equal(t, int64(i+1), e.Seq)
 		assert.Equal(t, portal.EventSubmit, e.Kind)
+		assert.Equal(t, base+1+int64(i), e.TicketNumber, "the event names the number it gave")
 	}
 	assert.Equal(t, first.Event.ID, evs[0].ID)
 	assert.Equal(t, bobs.Event.ID, evs[1].ID)

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -107,11 +108,16 @@ func newForm(t *testing.T, portalID uuid.UUID, name string) portal.Form {
 	}
 }
 
+// fixtureNumbers numbers newTicket's tickets, as a host importing them
+// would (P10): each has its own, so that it reads back as it was put.
+var fixtureNumbers atomic.Int64
+
 func newTicket(t *testing.T, portalID uuid.UUID) portal.Ticket {
 	contacts := []uuid.UUID{newID(t), newID(t), newID(t)}
 	return portal.Ticket{
 		ID:             newID(t),
 		PortalID:       portalID,
+		Number:         1000 + fixtureNumbers.Add(1),
 		Subject:        "Printer on fire",
 		Content:        "It started <b>smoking</b> after the update.",
 		PipelineID:     newID(t),

@@ -376,3 +376,13 @@ func (w *listWorld) checkFilters(v portal.Viewer, cases []filterCase) {
 	}
 	w.visibility(nil)
 }
+
+// lastNumber is the highest number of the world's tickets (P10): the
+// store's next is one above.
+func (w *listWorld) lastNumber() int64 {
+	var n int64
+	for _, tk := range w.tickets {
+		n = max(n, tk.Number)
+	}
+	return n
+}

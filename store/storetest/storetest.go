@@ -129,6 +129,7 @@ func RunPortal(t *testing.T, h Harness) {
 		{"ListInput", listInputTests},
 		{"ListDetail", listDetailTests},
 		{"Actions", actionTests},
+		{"Numbers", numberTests},
 		{"Auth", authTests},
 		{"Mail", mailTests},
 	})

@@ -1,0 +1,11 @@
+-- Ticket numbers (P10). Each tenant numbers its tickets 1, 2, 3 …: a
+-- ticket's number is in tickets.number, unique in its tenant, and the
+-- highest number the tenant ever gave or was given is tenants.last_number,
+-- which a write takes (a row lock) to give the next. The tickets stored
+-- before this migration are numbered in the order they were created. The
+-- associations keep the number beside them, as they keep the dates
+-- (migration orders), so that a list sorted by number is a walk too.
+--
+-- Every statement of a MySQL migration must be able to run twice: the
+-- columns, the numbers and the indexes are made by the migration's
+-- backfill (migrate.go), which looks first.
