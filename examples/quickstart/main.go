@@ -293,11 +293,16 @@ func act(ctx context.Context, p *portal.Portal, demo *portaltest.Dataset) error 
 	if err != nil {
 		return err
 	}
-	fmt.Printf("Submitted ticket %s (created %v); the retry got %s (created %v)\n", sub.TicketID, sub.Created, again.TicketID, again.Created)
+	fmt.Printf("Submitted ticket %s (created %v); the retry got %s (created %v)\n", sub.Ref, sub.Created, again.Ref, again.Created)
+	found, err := p.ListTickets(ctx, viewer, portal.ListQuery{Search: sub.Ref, Limit: portal.DefaultPageSize})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("A search for %s finds %d ticket: %s\n", sub.Ref, len(found.Rows), found.Rows[0].Ref)
 
 	fmt.Println("\nThe helpdesk receives from the outbox:")
 	n, err := p.Deliver(ctx, demo.Tenant.ID, func(_ context.Context, e portal.Event) error {
-		fmt.Printf("  #%d %-6s ticket %s channel %s message %s\n", e.Seq, e.Kind, short(e.TicketID), short(e.ChannelID), short(e.MessageID))
+		fmt.Printf("  #%d %-6s ticket %s (#%d) channel %s message %s\n", e.Seq, e.Kind, short(e.TicketID), e.TicketNumber, short(e.ChannelID), short(e.MessageID))
 		return nil
 	})
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -37,9 +36,9 @@ func (s *busyStore) AddReply(ctx context.Context, c portal.ReplyChange) error {
 	return s.fullStore.AddReply(ctx, c)
 }
 
-func (s *busyStore) SubmitTicket(ctx context.Context, c portal.SubmitChange) (uuid.UUID, bool, error) {
+func (s *busyStore) SubmitTicket(ctx context.Context, c portal.SubmitChange) (portal.SubmitResult, error) {
 	if s.busy.Load() {
-		return uuid.Nil, false, &portal.BusyError{Op: "submit ticket", Err: errors.New("Error 1213: deadlock")}
+		return portal.SubmitResult{}, &portal.BusyError{Op: "submit ticket", Err: errors.New("Error 1213: deadlock")}
 	}
 	return s.fullStore.SubmitTicket(ctx, c)
 }

@@ -32,12 +32,12 @@ type demo struct {
 // Danish helpdesk would type in its settings.
 var labels = map[string]struct {
 	ticketName, menu, heading string
-	columns                   [7]string
+	columns                   [8]string
 }{
 	"en": {"Tickets", "Submit a support ticket", "Submit a support ticket",
-		[7]string{"Subject", "Requested by", "Created", "Owner", "Last activity", "Status", "Product"}},
+		[8]string{"No.", "Subject", "Requested by", "Created", "Owner", "Last activity", "Status", "Product"}},
 	"da": {"Sager", "Opret en supportsag", "Opret en supportsag",
-		[7]string{"Emne", "Anmodet af", "Oprettet", "Ejer", "Seneste aktivitet", "Status", "Produkt"}},
+		[8]string{"Nr.", "Emne", "Anmodet af", "Oprettet", "Ejer", "Seneste aktivitet", "Status", "Produkt"}},
 }
 
 // seedDemo generates the demo helpdesk in the portal's store and gives
@@ -62,7 +62,7 @@ func seedDemo(ctx context.Context, p *portal.Portal, mail *devMailer, lang strin
 	s.Permissions.Scope = portal.CompanyTickets
 	s.Display.TicketName = l.ticketName
 	s.Display.Columns = nil
-	for i, prop := range []string{portal.PropSubject, portal.PropRequestedBy, portal.PropCreatedAt, portal.PropOwner,
+	for i, prop := range []string{portal.PropNumber, portal.PropSubject, portal.PropRequestedBy, portal.PropCreatedAt, portal.PropOwner,
 		portal.PropLastActivityAt, portal.PropStatus, portaltest.PropProduct} {
 		s.Display.Columns = append(s.Display.Columns, portal.Column{Property: prop, Label: l.columns[i]})
 	}

@@ -900,12 +900,12 @@ func TestExportIsTheWholeView(t *testing.T) {
 	assert.Contains(t, res.Header.Get("Content-Disposition"), "Tickets ")
 	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(res.body, "\ufeff"))).ReadAll()
 	require.NoError(t, err)
-	require.Equal(t, []string{"Subject", "Requested by", "Created", "Owner", "Last activity", "Status", "Product"}, rows[0])
+	require.Equal(t, []string{"No.", "Subject", "Requested by", "Created", "Owner", "Last activity", "Status", "Product"}, rows[0])
 	require.Len(t, rows[1:], len(want))
 	for i, r := range rows[1:] {
-		subject := strings.TrimPrefix(r[0], "'")
-		assert.Equal(t, want[i][0], subject, "row %d", i)
-		assert.Equal(t, "Open", r[5])
+		assert.Equal(t, want[i][0], r[0], "row %d: the number the row links with (P10)", i)
+		assert.Regexp(t, `^#[1-9][0-9]*$`, r[0])
+		assert.Equal(t, "Open", r[6])
 	}
 	assert.Equal(t, http.StatusBadRequest, c.get("/tickets/export.csv?f.createdAt.to=yesterday").StatusCode)
 }
@@ -1233,4 +1233,32 @@ func TestCatalogsHaveTheSameKeys(t *testing.T) {
 			assert.Contains(t, catalogs["en"], key, "%s has %s, which English lacks", lang, key)
 		}
 	}
+}
+
+// covers: P10 — the number in the list, on the ticket, after a submission,
+// and as a search
+func TestTicketNumbers(t *testing.T) {
+	tp := newTestPortal(t)
+	c := tp.client()
+	c.logIn(tp.login(0))
+	list := c.get("/tickets").body
+	assert.Contains(t, list, `title="Sort by No.">No.`, "the number column")
+	ticket := c.firstTicket("?view=mine")
+	m := regexp.MustCompile(`<h1><span class="ref">(#[1-9][0-9]*)</span> `).FindStringSubmatch(c.get("/tickets/" + ticket).body)
+	require.NotNil(t, m, "the ticket page names its number")
+	ref := m[1]
+	found := c.get("/tickets?q=" + url.QueryEscape(ref)).body
+	assert.Equal(t, []string{ticket}, ticketIDs(found), "a search for %s finds that ticket alone", ref)
+	res := c.get("/tickets?q=" + url.QueryEscape("#1e3"))
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode, "# and not a number")
+	assert.Contains(t, res.body, "not a ticket number")
+
+	form := c.get("/new").body
+	key := regexp.MustCompile(`name="key" value="([^"]+)"`).FindStringSubmatch(form)[1]
+	sent := c.post("/new", url.Values{"csrf": {c.csrf("/new")}, "key": {key}, "subject": {"Numbered"}, "content": {"C"}})
+	require.Equal(t, http.StatusSeeOther, sent.StatusCode, sent.body)
+	detail := c.get(sent.Header.Get("Location")).body
+	m = regexp.MustCompile(`we have received it as (#[1-9][0-9]*) and`).FindStringSubmatch(detail)
+	require.NotNil(t, m, "the thank-you names the new ticket's number")
+	assert.Contains(t, detail, `<span class="ref">`+m[1]+`</span> Numbered`)
 }

@@ -106,7 +106,10 @@ func (s *server) renderDetail(w http.ResponseWriter, v *visit, code int, id uuid
 		}
 		d.Messages = append(d.Messages, msg)
 	}
-	p.Title, p.Data = td.Subject, &d
+	if p.Flash == v.T("flash.submitted") {
+		p.Flash = v.Tf("flash.submittedRef", td.Ref) // the number to give on the phone (P10)
+	}
+	p.Title, p.Data = td.Ref+" "+td.Subject, &d
 	s.render(w, v, code, "ticket", p)
 }
 

@@ -168,6 +168,7 @@ func newBigWorld(b testing.TB, bs bigStore, n int) *bigWorld {
 	must(err)
 	s.Enabled, s.DefaultChannel = true, desk.ID
 	s.Permissions.Scope = portal.CompanyTickets
+	s.Display.Columns = append(portal.RecommendedColumns(), portal.Column{Property: portal.PropNumber})
 	s.Display.Visibility = portal.FilterGroups{{{Property: "subject", Operator: portal.NotContainsAny, Values: []string{"[spam]"}}}}
 	_, err = p.SaveSettings(ctx, pid, s)
 	must(err)
@@ -198,6 +199,9 @@ var bigQueries = []struct {
 	{"search-rare", portal.ListQuery{Search: rareTerm, Sort: portal.PropLastActivityAt, Desc: true, Limit: 25}, 0},
 	{"owned-by-me", portal.ListQuery{View: portal.OwnedByMe, Sort: portal.PropLastActivityAt, Desc: true, Limit: 25}, 0},
 	{"deep", portal.ListQuery{Sort: portal.PropLastActivityAt, Desc: true, Limit: 20}, 40},
+	// Ticket numbers (P10): the newest numbers, and one ticket by its own.
+	{"by-number", portal.ListQuery{Sort: portal.PropNumber, Desc: true, Limit: 25}, 0},
+	{"number-search", portal.ListQuery{Search: "#7", Sort: portal.PropLastActivityAt, Desc: true, Limit: 25}, 0},
 	// The same pages with their view's total (P11).
 	{"newest+total", portal.ListQuery{Sort: portal.PropLastActivityAt, Desc: true, Limit: 25, Total: true}, 0},
 	{"open-by-created+total", portal.ListQuery{Status: portal.StatusOpen, Sort: portal.PropCreatedAt, Limit: 25, Total: true}, 0},
