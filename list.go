@@ -273,16 +273,16 @@ func searchNumber(terms []string, prefix string) (n int64, only bool, problem st
 		return 0, false, ""
 	}
 	w := terms[0]
+	if digits, ok := strings.CutPrefix(w, Fold(prefix)); ok && prefix != "" {
+		if n, ok = ticketNumber(digits); ok {
+			return n, true, ""
+		}
+	}
 	if digits, ok := strings.CutPrefix(w, "#"); ok {
 		if n, ok = ticketNumber(digits); !ok {
 			return 0, false, fmt.Sprintf("%q is not a ticket number: # and a number 1–%d", w, int64(MaxTicketNumber))
 		}
 		return n, true, ""
-	}
-	if digits, ok := strings.CutPrefix(w, Fold(prefix)); ok && prefix != "" {
-		if n, ok = ticketNumber(digits); ok {
-			return n, true, ""
-		}
 	}
 	n, _ = ticketNumber(w)
 	return n, false, ""

@@ -469,6 +469,8 @@ func (d Display) check(ps *problems, schema Schema) {
 		seen[c.Property] = true
 		checkText(ps, f+".label", c.Label, 0, maxLabel)
 	}
+	// A prefix may start with #, as "#T-" does: a search tries the prefix
+	// before "#".
 	if p := d.NumberPrefix; p != "" && (len(p) > 10 || strings.Trim(p, numberPrefixChars) != "" || strings.ContainsAny(p[len(p)-1:], "0123456789")) {
 		ps.add("display.numberPrefix", "must be at most 10 letters, digits and - _ / . #, not ending with a digit")
 	}

@@ -403,11 +403,12 @@ type HelpdeskStore interface {
 type TicketStore interface {
 	// PutTicket creates or replaces a ticket, with its associations. A
 	// ticket's number (P10) is unique in its tenant and never given twice:
-	// t.Number 0 gives it the tenant's next number, one above the highest
-	// the tenant's tickets were ever given or put with; any other is
-	// stored as it is and the next number continues above it. A number
-	// that another ticket of the tenant has is ErrConflict, and nothing is
-	// written. Number and write are one atomic step: concurrent puts and
+	// t.Number 0 keeps the stored ticket's number, or gives a new ticket
+	// the tenant's next number, one above the highest the tenant's
+	// tickets were ever given or put with; any other is stored as it is
+	// and the next number continues above it. A number that another
+	// ticket of the tenant has is ErrConflict, and nothing is written.
+	// Number and write are one atomic step: concurrent puts and
 	// submissions never share a number.
 	PutTicket(ctx context.Context, t Ticket) error
 	Ticket(ctx context.Context, portalID, id uuid.UUID) (Ticket, error)

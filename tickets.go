@@ -247,11 +247,11 @@ func (p *Portal) SaveTicket(ctx context.Context, t Ticket) (Ticket, error) {
 		return Ticket{}, classify(err)
 	}
 	if t.Number == 0 { // the store gave it one
-		saved, err := p.store.Ticket(ctx, t.PortalID, t.ID)
-		if err != nil {
-			return Ticket{}, classify(err)
+		// Saved: a failed read of the number is no failure of the save,
+		// which a host would make again, creating the ticket twice.
+		if saved, err := p.store.Ticket(context.WithoutCancel(ctx), t.PortalID, t.ID); err == nil {
+			t.Number = saved.Number
 		}
-		t.Number = saved.Number
 	}
 	return t.Clone(), nil
 }

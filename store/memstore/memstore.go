@@ -353,12 +353,16 @@ func (s *Store) PutTicket(_ context.Context, tk portal.Ticket) error {
 }
 
 // putTicket stores tk, which the tenant then owns, in place of the ticket
-// of its ID, with its number: the given one, or the tenant's next. It
+// of its ID, with its number: the given one, else the stored ticket's,
+// else the tenant's next. It
 // returns the number; ErrConflict when another ticket has it, and then it
 // changes nothing.
 func (t *tenant) putTicket(tk portal.Ticket) (int64, error) {
 	if other, ok := t.numbers[tk.Number]; ok && tk.Number != 0 && other != tk.ID {
 		return 0, fmt.Errorf("memstore: ticket number %d is ticket %s's: %w", tk.Number, other, portal.ErrConflict)
+	}
+	if old, ok := t.tickets[tk.ID]; ok && tk.Number == 0 {
+		tk.Number = old.t.Number
 	}
 	if tk.Number == 0 {
 		tk.Number = t.lastNumber + 1

@@ -247,7 +247,9 @@ func (t *tenant) numbered(q *portal.TicketQuery) []hit {
 // ticket of the contact's scope counts: its size is known.
 func (t *tenant) count(q *portal.TicketQuery, max int) int {
 	if q.Number != 0 && len(q.Search) == 0 {
-		return min(len(t.numbered(q)), max)
+		whole := *q
+		whole.After = nil // a count is of the whole result
+		return min(len(t.numbered(&whole)), max)
 	}
 	env := portal.Env{Now: q.Now, Closed: t.closed}
 	match := t.matcher(q, &env)

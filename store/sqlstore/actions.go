@@ -238,6 +238,7 @@ func (s *Store) SubmitTicket(ctx context.Context, c portal.SubmitChange) (portal
 	}
 	var res portal.SubmitResult
 	err = s.write(ctx, "submit ticket", pid, func(x tx) error {
+		res = portal.SubmitResult{} // this run's: a rerun decides anew
 		seq, err := s.nextEvent(ctx, x, pid)
 		if err != nil {
 			return err

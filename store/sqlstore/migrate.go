@@ -357,8 +357,8 @@ func mysqlNumbers(ctx context.Context, t tx) error {
 			" FROM tickets x LEFT JOIN (SELECT portal_id, MAX(number) AS top FROM tickets GROUP BY portal_id) m ON m.portal_id = x.portal_id" +
 			" WHERE x.number IS NULL) n ON t.portal_id = n.portal_id AND t.id = n.id SET t.number = n.rn",
 		"UPDATE tenants SET last_number = GREATEST(last_number, COALESCE((SELECT MAX(t.number) FROM tickets t WHERE t.portal_id = tenants.id), 0))",
-		"UPDATE ticket_contacts a STRAIGHT_JOIN tickets t ON t.portal_id = a.portal_id AND t.id = a.ticket_id SET a.number_key = t.number",
-		"UPDATE ticket_companies a STRAIGHT_JOIN tickets t ON t.portal_id = a.portal_id AND t.id = a.ticket_id SET a.number_key = t.number",
+		"UPDATE ticket_contacts a STRAIGHT_JOIN tickets t ON t.portal_id = a.portal_id AND t.id = a.ticket_id SET a.number_key = COALESCE(t.number, 9223372036854775807)",
+		"UPDATE ticket_companies a STRAIGHT_JOIN tickets t ON t.portal_id = a.portal_id AND t.id = a.ticket_id SET a.number_key = COALESCE(t.number, 9223372036854775807)",
 	}
 	for _, q := range steps {
 		if _, err := t.exec(ctx, q); err != nil {

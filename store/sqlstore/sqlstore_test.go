@@ -4,10 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/google/uuid"
 
 	"github.com/stretchr/testify/require"
 
@@ -90,4 +94,64 @@ func TestGaleraConformance(t *testing.T) {
 	}
 	t.Run("Contract", func(t *testing.T) { storetest.Run(t, h) })
 	t.Run("Portal", func(t *testing.T) { storetest.RunPortal(t, h) })
+}
+
+// TestMariaDBReadCommittedNumbers puts new tickets with one number at once
+// on MariaDB at READ COMMITTED, which takes no gap locks: one put writes,
+// the others conflict, and none writes over another ticket (MySQL's
+// upsert, finding the number's unique index taken, would update the
+// ticket that has it). covers: P10, X8
+func TestMariaDBReadCommittedNumbers(t *testing.T) {
+	dsn := os.Getenv(mysqlEnv)
+	if dsn == "" {
+		unset(t, mysqlEnv, "MariaDB/MySQL")
+		t.SkipNow()
+	}
+	cfg, err := mysql.ParseDSN(freshMySQL(t, dsn))
+	require.NoError(t, err)
+	if cfg.Params == nil {
+		cfg.Params = map[string]string{}
+	}
+	cfg.Params["tx_isolation"] = "'READ-COMMITTED'"
+	db, err := sql.Open("mysql", cfg.FormatDSN())
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	ctx := context.Background()
+	st, err := sqlstore.Open(ctx, db, sqlstore.MySQL)
+	require.NoError(t, err)
+	var iso string
+	require.NoError(t, db.QueryRow("SELECT @@tx_isolation").Scan(&iso))
+	require.Equal(t, "READ-COMMITTED", iso)
+	pid := uuid.Must(portal.NewID())
+	at := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+	require.NoError(t, st.CreateTenant(ctx, portal.Tenant{ID: pid, Name: "T", CreatedAt: at}, portal.DefaultSettings()))
+	const n = 6
+	for round := range 30 {
+		ids, errs := make([]uuid.UUID, n), make([]error, n)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			ids[i] = uuid.Must(portal.NewID())
+			wg.Go(func() {
+				<-start
+				errs[i] = st.PutTicket(ctx, portal.Ticket{ID: ids[i], PortalID: pid, Number: int64(1000 + round),
+					Subject: fmt.Sprintf("%d/%d", round, i), CreatedAt: at, LastActivityAt: at})
+			})
+		}
+		close(start)
+		wg.Wait()
+		written := 0
+		for i := range n {
+			got, err := st.Ticket(ctx, pid, ids[i])
+			if errs[i] != nil {
+				require.ErrorIs(t, errs[i], portal.ErrConflict)
+				require.ErrorIs(t, err, portal.ErrNotFound, "a refused put writes nothing")
+				continue
+			}
+			written++
+			require.NoError(t, err, "round %d put %d succeeded: its ticket is there", round, i)
+			require.Equal(t, fmt.Sprintf("%d/%d", round, i), got.Subject, "its own, not another put's")
+		}
+		require.Equal(t, 1, written, "round %d", round)
+	}
 }

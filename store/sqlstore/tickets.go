@@ -158,48 +158,71 @@ func (r *ticketRows) write(ctx context.Context, x tx) error {
 	return r.s.indexSearch(ctx, x, r.pid, r.ticketIDs, r.search)
 }
 
-// number returns the tickets' numbers (P10): each one put with, or the
-// tenant's next ones in the order of the tickets, from tenants.last_number,
-// which it moves above them all. The row's lock makes the numbers of
-// concurrent writes distinct. A number another ticket of the tenant has is
-// ErrConflict. That is checked here, with the rows locked, rather than left
-// to the unique index: MySQL's upsert, finding the number taken, would
-// update the other ticket's row.
+// number returns the tickets' numbers (P10): the number each was put
+// with; for one put without, its stored number when it is stored, else the
+// tenant's next, in the order of the tickets, from tenants.last_number,
+// which it moves above them all. A number another ticket of the tenant has
+// (or two of the batch) is ErrConflict.
+//
+// Numbers are checked here, under locks, rather than left to the unique
+// index: MySQL's upsert, finding a number taken, would update the other
+// ticket's row. A number that is not its own ticket's already is checked
+// holding the tenant's row, which every write giving a number takes, so
+// that two writes cannot both find a number free (MySQL's READ COMMITTED
+// takes no gap locks); the tenant's row is not taken for the common put,
+// a ticket saved again with its own number.
 func (r *ticketRows) number(ctx context.Context, x tx) ([]int64, error) {
 	numbers := slices.Clone(r.numbers)
+	var unnumbered []any
+	for i, n := range numbers {
+		if n == 0 {
+			unnumbered = append(unnumbered, r.ticketIDs[i])
+		}
+	}
+	stored, err := r.numbered(ctx, x, "id", unnumbered)
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range stored {
+		numbers[slices.IndexFunc(r.ticketIDs, func(t any) bool { return bytes.Equal(t.([]byte), st.id) })] = st.n
+	}
 	var fresh, top int64
 	var given []any
-	for _, n := range numbers {
-		if n == 0 {
+	for i, n := range numbers {
+		switch {
+		case n == 0:
 			fresh++
-		} else {
+		case slices.Index(numbers, n) != i:
+			return nil, fmt.Errorf("%w: ticket number %d is given twice", portal.ErrConflict, n)
+		default:
 			top = max(top, n)
 			given = append(given, n)
 		}
 	}
-	err := batches(given, func(ns []any) error {
-		q := "SELECT id, number FROM tickets WHERE portal_id = ? AND number IN (" + placeholders(len(ns)) + ")" + x.d.forUpdate()
-		rows, err := x.query(ctx, q, append([]any{r.pid}, ns...)...)
-		if err != nil {
-			return err
-		}
-		type owner struct {
-			id []byte
-			n  int64
-		}
-		owners, err := collect(rows, func(rows *sql.Rows, o *owner) error { return rows.Scan(&o.id, &o.n) })
-		if err != nil {
-			return err
-		}
-		for _, o := range owners {
-			if i := slices.Index(numbers, o.n); !bytes.Equal(r.ticketIDs[i].([]byte), o.id) {
-				return fmt.Errorf("%w: ticket number %d is another ticket's", portal.ErrConflict, o.n)
+	check := func() (own bool, err error) {
+		holders, err := r.numbered(ctx, x, "number", given)
+		for _, h := range holders {
+			if !bytes.Equal(r.ticketIDs[slices.Index(numbers, h.n)].([]byte), h.id) {
+				return false, fmt.Errorf("%w: ticket number %d is another ticket's", portal.ErrConflict, h.n)
 			}
 		}
-		return nil
-	})
-	if err != nil || fresh == 0 && top == 0 {
-		return numbers, err
+		return len(holders) == len(given), err
+	}
+	own, err := check()
+	if err != nil {
+		return nil, err
+	}
+	if !own || fresh > 0 {
+		var last int64
+		if err := x.row(ctx, "SELECT last_number FROM tenants WHERE id = ?"+x.d.forUpdate(), r.pid).Scan(&last); err != nil {
+			return nil, err
+		}
+		if _, err := check(); err != nil { // again, holding the tenant's row
+			return nil, err
+		}
+	}
+	if fresh == 0 && top == 0 {
+		return numbers, nil
 	}
 	_, err = x.exec(ctx, "UPDATE tenants SET last_number = CASE WHEN last_number < ? THEN ? ELSE last_number END + ? WHERE id = ? AND (last_number < ? OR ? > 0)",
 		top, top, fresh, r.pid, top, fresh)
@@ -218,6 +241,29 @@ func (r *ticketRows) number(ctx context.Context, x tx) ([]int64, error) {
 		}
 	}
 	return numbers, nil
+}
+
+// numberRow is a stored ticket's ID and number.
+type numberRow struct {
+	id []byte
+	n  int64
+}
+
+// numbered reads, locking them, the IDs and numbers of the tenant's
+// tickets whose col (id or number) is one of vals.
+func (r *ticketRows) numbered(ctx context.Context, x tx, col string, vals []any) ([]numberRow, error) {
+	var out []numberRow
+	err := batches(vals, func(vs []any) error {
+		q := "SELECT id, number FROM tickets WHERE portal_id = ? AND " + col + " IN (" + placeholders(len(vs)) + ") AND number IS NOT NULL" + x.d.forUpdate()
+		rows, err := x.query(ctx, q, append([]any{r.pid}, vs...)...)
+		if err != nil {
+			return err
+		}
+		got, err := collect(rows, func(rows *sql.Rows, h *numberRow) error { return rows.Scan(&h.id, &h.n) })
+		out = append(out, got...)
+		return err
+	})
+	return out, err
 }
 
 // associations are the rows of an association table of t, each ID once.

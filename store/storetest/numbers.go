@@ -235,6 +235,9 @@ func testNumberSearch(t *testing.T, s portal.Store) {
 	assert.Empty(t, org(ann, "HD-x"), "the prefix and no number is text")
 	assert.Empty(t, org(ann, "-1"), "a minus sign and a digit are text, found nowhere")
 	assert.Empty(t, org(ann, "99999999999999999999"), "a number past the last is text")
+	w.set(func(st *portal.Settings) { st.Display.NumberPrefix = "#T-" })
+	assert.Equal(t, []string{"Bob and Acme"}, org(ann, "#T-4"), "a prefix that starts with #, as the customer reads it")
+	assert.Equal(t, []string{"Bob and Acme"}, org(ann, "#4"))
 }
 
 // A search that starts with # and is not a ticket number is refused,
@@ -249,4 +252,77 @@ func testBadNumberSearch(t *testing.T, s portal.Store) {
 		assert.Contains(t, err.Error(), "search", search)
 	}
 	assert.NoError(t, w.listErr(ann, portal.ListQuery{Search: "#4 printer", Limit: 10}), "# inside a longer search is text")
+}
+
+// numberStoreTests hold TicketStore's numbers (P10) to their contract,
+// called directly.
+var numberStoreTests = []test{
+	{name: "PutWithoutANumberKeepsTheStoredOne", fn: testPutKeepsNumber},
+	{name: "ConcurrentPutsOfOneNumberOneWins", fn: testConcurrentPutsOfOneNumber},
+}
+
+// A put without a number gives a new ticket the next one and keeps a
+// stored ticket's; a number another ticket has is refused and writes
+// nothing.
+// covers: P10
+func testPutKeepsNumber(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	first, second := newTicket(t, pid), newTicket(t, pid)
+	first.Number, second.Number = 0, 0
+	require.NoError(t, s.PutTicket(ctx(t), first))
+	require.NoError(t, s.PutTicket(ctx(t), second))
+	got := func(id uuid.UUID) portal.Ticket {
+		t.Helper()
+		tk, err := s.Ticket(ctx(t), pid, id)
+		require.NoError(t, err)
+		return tk
+	}
+	assert.Equal(t, []int64{1, 2}, []int64{got(first.ID).Number, got(second.ID).Number}, "the next numbers, in order")
+	first.Subject = "Again, without its number"
+	require.NoError(t, s.PutTicket(ctx(t), first))
+	assert.Equal(t, int64(1), got(first.ID).Number, "a stored ticket keeps its number")
+	assert.Equal(t, "Again, without its number", got(first.ID).Subject)
+
+	taken := second
+	taken.Number, taken.Subject = 1, "Takes the first's number"
+	require.ErrorIs(t, s.PutTicket(ctx(t), taken), portal.ErrConflict)
+	assert.Equal(t, second.Subject, got(second.ID).Subject, "nothing written")
+	assert.Equal(t, "Again, without its number", got(first.ID).Subject, "nor over the other ticket")
+	third := newTicket(t, pid)
+	third.Number = 0
+	require.NoError(t, s.PutTicket(ctx(t), third))
+	assert.Equal(t, int64(3), got(third.ID).Number, "a refused number uses none up")
+}
+
+// New tickets put at once with one number: one is written, every other
+// put is a conflict that writes nothing, and no put writes over another
+// ticket. Run it under -race.
+// covers: P10, X8
+func testConcurrentPutsOfOneNumber(t *testing.T, s portal.Store) {
+	pid := newTenant(t, s)
+	const n = 6
+	for round := range 10 {
+		tickets := make([]portal.Ticket, n)
+		errs := make([]error, n)
+		for i := range tickets {
+			tickets[i] = newTicket(t, pid)
+			tickets[i].Number = int64(100 + round)
+			tickets[i].Subject = fmt.Sprintf("Round %d, put %d", round, i)
+		}
+		startTogether(n, func(i int) { errs[i] = s.PutTicket(ctx(t), tickets[i]) })
+		written := 0
+		for i, err := range errs {
+			got, gerr := s.Ticket(ctx(t), pid, tickets[i].ID)
+			if err != nil {
+				require.ErrorIs(t, err, portal.ErrConflict, "round %d put %d", round, i)
+				require.ErrorIs(t, gerr, portal.ErrNotFound, "round %d put %d: a refused put writes nothing", round, i)
+				continue
+			}
+			written++
+			require.NoError(t, gerr, "round %d put %d: a put that succeeded is there", round, i)
+			assert.Equal(t, tickets[i].Subject, got.Subject, "round %d put %d: its own ticket, not another's", round, i)
+			assert.Equal(t, tickets[i].Number, got.Number)
+		}
+		assert.Equal(t, 1, written, "round %d: one put has the number", round)
+	}
 }

@@ -105,6 +105,7 @@ func Run(t *testing.T, h Harness) {
 		{"Identity", identityTests},
 		{"AuthStore", authStoreTests},
 		{"ActionStore", actionStoreTests},
+		{"NumberStore", numberStoreTests},
 		{"MailStore", mailStoreTests},
 		{"Pages", pageTests},
 	})
