@@ -188,9 +188,9 @@ func TestBrowser(t *testing.T) {
 	for _, h := range b.texts(`table.tickets thead th`) {
 		headers = append(headers, strings.TrimRight(h, "▲▼"))
 	}
-	assert.Equal(t, []string{"Subject", "Requested by", "Created", "Owner", "Last activity", "Status", "Product"}, headers)
-	assert.Equal(t, "descending", b.attr(`table.tickets thead th:nth-child(3)`, "aria-sort"), "newest first by default")
-	orgRows := b.texts(`table.tickets tbody tr td:first-child`)
+	assert.Equal(t, []string{"No.", "Subject", "Requested by", "Created", "Owner", "Last activity", "Status", "Product"}, headers)
+	assert.Equal(t, "descending", b.attr(`table.tickets thead th:nth-child(4)`, "aria-sort"), "newest first by default")
+	orgRows := b.texts(`table.tickets tbody tr td:nth-child(2)`) // subjects: the first column is the number (P10)
 	assert.Len(t, orgRows, 25)
 	assert.Equal(t, "Tickets", b.text(`.page-head h1`))
 	assert.Contains(t, b.text(`.who`), anne.Name)
@@ -201,7 +201,7 @@ func TestBrowser(t *testing.T) {
 	b.click(`nav.tabs a:not(.current)`)
 	assert.Equal(t, "Owned by me", b.text(`nav.tabs a.current`))
 	assert.Contains(t, b.location(), "view=mine")
-	mine := b.texts(`table.tickets tbody tr td:first-child`)
+	mine := b.texts(`table.tickets tbody tr td:nth-child(2)`)
 	assert.NotEmpty(t, mine)
 	assert.NotEqual(t, orgRows, mine)
 	b.click(`nav.tabs a:not(.current)`)
@@ -218,7 +218,7 @@ func TestBrowser(t *testing.T) {
 	word := longestWord(orgRows[0])
 	b.do(chromedp.SetValue(chromedp.CSS(`input[name=q]`), word))
 	b.click(`.toolbar > button[type=submit]`)
-	found := b.texts(`table.tickets tbody tr td:first-child`)
+	found := b.texts(`table.tickets tbody tr td:nth-child(2)`)
 	assert.Contains(t, found, orgRows[0], "searching %q finds the ticket", word)
 	assert.LessOrEqual(t, len(found), len(orgRows))
 	b.shot("search")
@@ -242,12 +242,12 @@ func TestBrowser(t *testing.T) {
 	b.click(`.toolbar .clear`)
 
 	// Sorting by a column header, and paging.
-	b.click(`table.tickets thead th:nth-child(3) a`)
-	created := b.texts(`table.tickets tbody tr td:nth-child(3)`)
+	b.click(`table.tickets thead th:nth-child(4) a`)
+	created := b.texts(`table.tickets tbody tr td:nth-child(4)`)
 	assert.True(t, slices.IsSorted(created), "sorted by create date, oldest first: %v", created)
-	assert.Equal(t, "ascending", b.attr(`table.tickets thead th:nth-child(3)`, "aria-sort"))
-	b.click(`table.tickets thead th:nth-child(3) a`)
-	assert.Equal(t, "descending", b.attr(`table.tickets thead th:nth-child(3)`, "aria-sort"))
+	assert.Equal(t, "ascending", b.attr(`table.tickets thead th:nth-child(4)`, "aria-sort"))
+	b.click(`table.tickets thead th:nth-child(4) a`)
+	assert.Equal(t, "descending", b.attr(`table.tickets thead th:nth-child(4)`, "aria-sort"))
 	first := b.texts(`table.tickets tbody tr td:first-child`)
 	b.click(`a[rel=next]`)
 	assert.Regexp(t, `^26–\d+ of \d+$`, b.text(`.page-no`), "the second page's range of the view's total (P11)")
@@ -263,12 +263,12 @@ func TestBrowser(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
 	require.NoError(t, err)
-	require.Equal(t, []string{"Subject", "Requested by", "Created", "Owner", "Last activity", "Status", "Product"}, rows[0])
-	var subjects []string
+	require.Equal(t, []string{"No.", "Subject", "Requested by", "Created", "Owner", "Last activity", "Status", "Product"}, rows[0])
+	var numbers []string
 	for _, r := range rows[1:] {
-		subjects = append(subjects, strings.TrimPrefix(r[0], "'"))
+		numbers = append(numbers, r[0])
 	}
-	assert.Equal(t, listed, subjects[:min(len(subjects), len(listed))])
+	assert.Equal(t, listed, numbers[:min(len(numbers), len(listed))], "the rows the list shows, by number (P10)")
 
 	// Open an open ticket of one's own (P4) and reply with an attachment (P5).
 	b.open(tp.URL + "/tickets?view=mine&status=open")
@@ -307,10 +307,17 @@ func TestBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#f-content`), "Den hyler, når den starter."))
 	b.shot("form")
 	require.EqualValues(t, http.StatusOK, b.click(`.form-card button[type=submit]`))
-	assert.Equal(t, "Thank you: we have received it and will answer soon.", b.text(`.flash`))
+	ref := b.text(`.page-head h1 .ref`)
+	assert.Regexp(t, `^#[1-9][0-9]*$`, ref, "the new ticket's number (P10)")
+	assert.Equal(t, "Thank you: we have received it as "+ref+" and will answer soon.", b.text(`.flash`))
 	assert.Contains(t, b.text(`.page-head h1`), "Mælkeskummeren larmer")
 	b.open(tp.URL + "/tickets")
-	assert.Equal(t, "Mælkeskummeren larmer", b.texts(`table.tickets tbody tr td:first-child`)[0], "newest first")
+	assert.Equal(t, "Mælkeskummeren larmer", b.texts(`table.tickets tbody tr td:nth-child(2)`)[0], "newest first")
+	assert.Equal(t, ref, b.texts(`table.tickets tbody tr td:first-child`)[0])
+	// A customer on the phone names the number; the search finds it (P10).
+	b.do(chromedp.SetValue(chromedp.CSS(`input[name=q]`), ref))
+	b.click(`.toolbar > button[type=submit]`)
+	assert.Equal(t, []string{"Mælkeskummeren larmer"}, b.texts(`table.tickets tbody tr td:nth-child(2)`))
 
 	// Log out (P9).
 	require.EqualValues(t, http.StatusOK, b.click(`.nav form[action="/logout"] button`))
