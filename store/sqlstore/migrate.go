@@ -95,7 +95,10 @@ func Migrate(ctx context.Context, db *sql.DB, d Dialect) error {
 	}
 	// One connection for the whole run: on a cluster whose nodes the pool
 	// spreads over, each statement then sees what the ones before it did.
-	c, err := db.Conn(ctx)
+	// Opening it may find the database locked (SQLite, when another
+	// process's migration is committing): it waits and tries again.
+	var c *sql.Conn
+	err = retry(ctx, DefaultRetryBudget, func() (err error) { c, err = db.Conn(ctx); return err }, racedCreate)
 	if err != nil {
 		return mapErr("migrate", err)
 	}
