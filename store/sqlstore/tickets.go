@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -173,10 +172,12 @@ func (r *ticketRows) write(ctx context.Context, x tx) error {
 // a ticket saved again with its own number.
 func (r *ticketRows) number(ctx context.Context, x tx) ([]int64, error) {
 	numbers := slices.Clone(r.numbers)
+	at := make(map[string]int, len(r.ticketIDs)) // a ticket's position by its ID
 	var unnumbered []any
-	for i, n := range numbers {
-		if n == 0 {
-			unnumbered = append(unnumbered, r.ticketIDs[i])
+	for i, tid := range r.ticketIDs {
+		at[string(tid.([]byte))] = i
+		if numbers[i] == 0 {
+			unnumbered = append(unnumbered, tid)
 		}
 	}
 	stored, err := r.numbered(ctx, x, "id", unnumbered)
@@ -184,56 +185,48 @@ func (r *ticketRows) number(ctx context.Context, x tx) ([]int64, error) {
 		return nil, err
 	}
 	for _, st := range stored {
-		numbers[slices.IndexFunc(r.ticketIDs, func(t any) bool { return bytes.Equal(t.([]byte), st.id) })] = st.n
+		numbers[at[string(st.id)]] = st.n
 	}
 	var fresh, top int64
 	var given []any
+	of := make(map[int64]int, len(numbers)) // a given number's ticket position
 	for i, n := range numbers {
-		switch {
-		case n == 0:
+		if n == 0 {
 			fresh++
-		case slices.Index(numbers, n) != i:
-			return nil, fmt.Errorf("%w: ticket number %d is given twice", portal.ErrConflict, n)
-		default:
-			top = max(top, n)
-			given = append(given, n)
+			continue
 		}
+		if _, twice := of[n]; twice {
+			return nil, fmt.Errorf("%w: ticket number %d is given twice", portal.ErrConflict, n)
+		}
+		of[n], top = i, max(top, n)
+		given = append(given, n)
 	}
 	check := func() (own bool, err error) {
 		holders, err := r.numbered(ctx, x, "number", given)
 		for _, h := range holders {
-			if !bytes.Equal(r.ticketIDs[slices.Index(numbers, h.n)].([]byte), h.id) {
+			if i, ok := at[string(h.id)]; !ok || i != of[h.n] {
 				return false, fmt.Errorf("%w: ticket number %d is another ticket's", portal.ErrConflict, h.n)
 			}
 		}
 		return len(holders) == len(given), err
 	}
 	own, err := check()
-	if err != nil {
-		return nil, err
-	}
-	if !own || fresh > 0 {
-		var last int64
-		if err := x.row(ctx, "SELECT last_number FROM tenants WHERE id = ?"+x.d.forUpdate(), r.pid).Scan(&last); err != nil {
-			return nil, err
-		}
-		if _, err := check(); err != nil { // again, holding the tenant's row
-			return nil, err
-		}
-	}
-	if fresh == 0 && top == 0 {
-		return numbers, nil
-	}
-	_, err = x.exec(ctx, "UPDATE tenants SET last_number = CASE WHEN last_number < ? THEN ? ELSE last_number END + ? WHERE id = ? AND (last_number < ? OR ? > 0)",
-		top, top, fresh, r.pid, top, fresh)
-	if err != nil || fresh == 0 {
-		return numbers, err
+	if err != nil || own && fresh == 0 {
+		return numbers, err // each its own ticket's already: below last_number
 	}
 	var last int64
-	if err := x.row(ctx, "SELECT last_number FROM tenants WHERE id = ?", r.pid).Scan(&last); err != nil {
+	if err := x.row(ctx, "SELECT last_number FROM tenants WHERE id = ?"+x.d.forUpdate(), r.pid).Scan(&last); err != nil {
 		return nil, err
 	}
-	next := last - fresh + 1
+	if _, err := check(); err != nil { // again, holding the tenant's row
+		return nil, err
+	}
+	next := max(last, top) + 1
+	if next+fresh-1 != last {
+		if _, err := x.exec(ctx, "UPDATE tenants SET last_number = ? WHERE id = ?", next+fresh-1, r.pid); err != nil {
+			return nil, err
+		}
+	}
 	for i, n := range numbers {
 		if n == 0 {
 			numbers[i] = next
