@@ -54,9 +54,16 @@ func testNumbersGiven(t *testing.T, s portal.Store) {
 
 	_, err = w.p.Reply(ctx(t), ann, updated.ID, reply("<p>hi</p>"))
 	require.NoError(t, err)
+	w.set(func(st *portal.Settings) {
+		st.Actions.CustomerClose = true
+		st.Actions.CloseStages = map[uuid.UUID]uuid.UUID{w.pipeline.ID: w.stage("Solved")}
+	})
+	_, err = w.p.Close(ctx(t), ann, w.id("Ann and Acme"))
+	require.NoError(t, err)
 	evs := w.events()
-	require.Len(t, evs, 2)
-	assert.Equal(t, []int64{last + 1, 2}, []int64{evs[0].TicketNumber, evs[1].TicketNumber}, "every event names its ticket's number")
+	require.Len(t, evs, 3)
+	assert.Equal(t, []int64{last + 1, 2, 1}, []int64{evs[0].TicketNumber, evs[1].TicketNumber, evs[2].TicketNumber},
+		"every event names its ticket's number: submit, reply, close")
 
 	d, err := w.p.TicketDetail(ctx(t), ann, updated.ID)
 	require.NoError(t, err)
