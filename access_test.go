@@ -253,11 +253,13 @@ func TestExplainNamesTheRule(t *testing.T) {
 	assert.True(t, e.Visible)
 	assert.Equal(t, "display.visibility[1]", e.Rule)
 	assert.Equal(t, "permissions.scope=company", e.Scope.Rule)
-	require.Len(t, e.Actions, 3)
+	require.Len(t, e.Actions, 4)
 	assert.True(t, e.Actions[0].Allowed, "reply")
 	assert.True(t, e.Actions[1].Allowed, "close")
 	assert.Equal(t, portal.ActionVerdict{Action: "reopen", Rule: "actions.reopen", Reason: "customers may not reopen tickets"},
 		e.Actions[2], "reopening is off by default (P13)")
+	assert.Equal(t, portal.ActionVerdict{Action: "rate", Rule: "satisfaction.enabled", Reason: "customers may not rate tickets"},
+		e.Actions[3], "ratings are off by default (P14)")
 
 	e, err = w.p.Explain(ctx, w.tenant.ID, w.ann.ID, w.bobT.ID)
 	require.NoError(t, err)

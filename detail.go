@@ -30,6 +30,14 @@ type TicketDetail struct {
 	CanReply     bool
 	CanClose     bool
 	CanReopen    bool // P13
+	// Rating is the ticket's rating of its current closing, nil when it
+	// has none (P14). CanRate says whether the viewer may rate the ticket,
+	// or change its rating, with one of RatingOptions, and with a comment
+	// when RatingComment is set.
+	Rating        *RatingView
+	CanRate       bool
+	RatingOptions []Option
+	RatingComment bool
 }
 
 // ConversationMessage is a message as a contact sees it.
@@ -83,7 +91,15 @@ func (p *Portal) TicketDetail(ctx context.Context, v Viewer, ticketID uuid.UUID)
 			d.CanClose = a.Allowed
 		case "reopen":
 			d.CanReopen = a.Allowed
+		case "rate":
+			d.CanRate = a.Allowed
 		}
+	}
+	_, rating := rateVerdict(r, rd, &t)
+	d.Rating = ratingView(r, rating)
+	if d.CanRate {
+		d.RatingOptions = r.settings.Satisfaction.Scale.Options()
+		d.RatingComment = r.settings.Satisfaction.Comment
 	}
 	threads, err := p.store.Threads(ctx, v.PortalID, t.ID)
 	if err != nil {
@@ -114,7 +130,7 @@ func (p *Portal) TicketDetail(ctx context.Context, v Viewer, ticketID uuid.UUID)
 // ActionVerdict says whether a customer may take an action on a ticket,
 // naming the deciding setting (X4).
 type ActionVerdict struct {
-	Action  string // "reply", "close" or "reopen"
+	Action  string // "reply", "close", "reopen" or "rate"
 	Allowed bool
 	Rule    string
 	Reason  string
@@ -125,7 +141,8 @@ type ActionVerdict struct {
 func actions(r *request, rd *renderer, t *Ticket) []ActionVerdict {
 	cl, _, _ := closeVerdict(r, rd, t)
 	re, _ := reopenVerdict(r, rd, t)
-	return []ActionVerdict{replyVerdict(r, rd, t), cl, re}
+	ra, _ := rateVerdict(r, rd, t)
+	return []ActionVerdict{replyVerdict(r, rd, t), cl, re, ra}
 }
 
 // readOnly is the one rule that keeps a preview (A5) from acting: every

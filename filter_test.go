@@ -163,6 +163,6 @@ func TestSchemaWith(t *testing.T) {
 		names = append(names, p.Name)
 	}
 	assert.Equal(t, []string{"subject", "content", "requestedBy", "createdAt", "owner", "lastActivityAt",
-		"status", "stage", "pipeline", "priority", "channel", "number", "orderNumber", "warranty", "product"}, names)
+		"status", "stage", "pipeline", "priority", "channel", "number", "satisfaction", "orderNumber", "warranty", "product"}, names)
 	assert.Len(t, s.Custom(), 3)
 }

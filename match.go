@@ -166,6 +166,7 @@ var ticketAccess = schemaAccess[Ticket]{
 		PropChannel:        {ref: func(t *Ticket) uuid.UUID { return t.ChannelID }},
 		PropNumber:         {number: func(t *Ticket) (float64, bool) { return float64(t.Number), t.Number != 0 }},
 		PropPriority:       {enum: func(t *Ticket, _ *Env) string { return string(t.Priority) }},
+		PropSatisfaction:   {enum: func(t *Ticket, _ *Env) string { return t.Rating.Value }},
 		PropStatus:         {enum: func(t *Ticket, env *Env) string { return ticketStatus(t, env) }},
 	},
 }

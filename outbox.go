@@ -19,6 +19,7 @@ const (
 	EventClose  EventKind = "close"  // a contact closed a ticket (P6)
 	EventReopen EventKind = "reopen" // a contact reopened a ticket (P13)
 	EventSubmit EventKind = "submit" // a contact submitted the support form (P8)
+	EventRating EventKind = "rating" // a contact rated a ticket, or changed its rating (P14)
 )
 
 // Event tells the helpdesk that a customer acted in the portal. It is
@@ -49,7 +50,10 @@ type Event struct {
 	// StageID is the stage a close or a reopen moved the ticket to, or a
 	// reply that reopened it (P13).
 	StageID uuid.UUID
-	At      time.Time
+	// Rating and RatingComment are a rating's value and comment (P14).
+	Rating        string
+	RatingComment string
+	At            time.Time
 }
 
 // MaxEvents bounds a page of events.

@@ -127,7 +127,7 @@ func (s Sort) kind() keyField {
 	p := s.Property
 	if p.Builtin {
 		switch p.Name {
-		case PropCreatedAt, PropLastActivityAt, PropPriority, PropStatus, PropNumber:
+		case PropCreatedAt, PropLastActivityAt, PropPriority, PropStatus, PropNumber, PropSatisfaction:
 			return intField
 		}
 		return textField
@@ -216,6 +216,8 @@ func TicketSortKey(t *Ticket, fx *Folded, s Sort, l Lookup, env *Env) SortKey {
 		return SortKey{Int: t.Number}
 	case PropPriority:
 		return optionKey(p, string(t.Priority))
+	case PropSatisfaction:
+		return optionKey(p, t.Rating.Value)
 	case PropStatus:
 		if ticketStatus(t, env) == StatusClosed {
 			return SortKey{Int: 1}

@@ -98,7 +98,8 @@ const (
 	PropPipeline       = "pipeline"
 	PropPriority       = "priority"
 	PropChannel        = "channel"
-	PropNumber         = "number" // the ticket's number (P10)
+	PropNumber         = "number"       // the ticket's number (P10)
+	PropSatisfaction   = "satisfaction" // the ticket's latest rating (P14)
 
 	PropFirstName = "firstName"
 	PropLastName  = "lastName"
@@ -133,6 +134,7 @@ var builtins = map[Object][]Property{
 			{Value: string(PriorityHigh), Label: "High"}, {Value: string(PriorityUrgent), Label: "Urgent"}}},
 		{Name: PropChannel, Label: "Source", Type: Enumeration, Ref: RefChannel},
 		{Name: PropNumber, Label: "Ticket number", Type: Number},
+		{Name: PropSatisfaction, Label: "Satisfaction", Type: Enumeration, Options: ratingOptions},
 	},
 	ContactObject: {
 		{Name: PropFirstName, Label: "First name", Type: Text},

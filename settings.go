@@ -44,6 +44,7 @@ type Settings struct {
 	Display       Display       // [display] S8
 	Conversations Conversations // [conversations] S9
 	Actions       Actions       // [actions] S10
+	Satisfaction  Satisfaction  // [satisfaction] P14
 	Access        Access        // [access] S11
 	SystemPages   SystemPages   // [systemPages] S12
 	Consent       Consent       // [consent] S13
@@ -208,6 +209,52 @@ type Actions struct {
 // MaxReopenDays bounds Actions.ReopenDays.
 const MaxReopenDays = 3650
 
+// RatingScale is the scale of satisfaction ratings (P14).
+type RatingScale string
+
+// The rating scales.
+const (
+	// GoodBad rates RatingGood or RatingBad.
+	GoodBad RatingScale = "goodBad"
+	// OneToFive rates "1" (worst) to "5" (best).
+	OneToFive RatingScale = "oneToFive"
+)
+
+// name is how errors name the scale.
+func (s RatingScale) name() string {
+	if s == OneToFive {
+		return "1–5"
+	}
+	return "good–bad"
+}
+
+// Satisfaction is the satisfaction rating of closed tickets (P14).
+type Satisfaction struct {
+	// Enabled lets a contact rate a closed ticket it may see, once each
+	// time the ticket closes [enabled]. Off by default.
+	Enabled bool
+	// Scale is the rating scale [scale]; "" is GoodBad.
+	Scale RatingScale
+	// Comment lets a rating carry an optional comment [comment].
+	Comment bool
+	// ChangeDays lets the contact who rated a ticket change its rating
+	// within this many days of giving it [changeDays]; 0: a rating is
+	// final. At most MaxRatingChangeDays.
+	ChangeDays int
+}
+
+// check adds the problems of the satisfaction settings to ps.
+func (s Satisfaction) check(ps *problems) {
+	switch s.Scale {
+	case "", GoodBad, OneToFive:
+	default:
+		ps.add("satisfaction.scale", fmt.Sprintf("%q is not %s or %s", s.Scale, GoodBad, OneToFive))
+	}
+	if s.ChangeDays < 0 || s.ChangeDays > MaxRatingChangeDays {
+		ps.add("satisfaction.changeDays", fmt.Sprintf("must be 0 (final) to %d days", MaxRatingChangeDays))
+	}
+}
+
 // AccessMode says who may log in (S11).
 type AccessMode string
 
@@ -254,7 +301,7 @@ type Consent struct {
 // DefaultSettings returns the settings a new portal starts with: disabled,
 // own tickets only, every ticket visible, the recommended columns, owners by
 // first name, Open/Closed status, no customer replies to closed tickets and
-// no customer close, access groups with password login, the default system
+// no customer close, no satisfaction ratings, access groups with password login, the default system
 // page templates, an English consent text and a one-hour idle timeout.
 func DefaultSettings() Settings {
 	return Settings{
@@ -273,7 +320,8 @@ func DefaultSettings() Settings {
 			Columns:    RecommendedColumns(),
 			OwnerName:  OwnerFirstName,
 		},
-		Access: Access{Mode: AccessGroups, Auth: PasswordAuth},
+		Satisfaction: Satisfaction{Scale: GoodBad},
+		Access:       Access{Mode: AccessGroups, Auth: PasswordAuth},
 		SystemPages: SystemPages{
 			Register: "default-register", Login: "default-login", Logout: "default-logout",
 			AccessDenied: "default-access-denied", ResetRequest: "default-reset-request",
@@ -363,6 +411,7 @@ func (s Settings) check(ps *problems, refs Refs) {
 	s.Display.check(ps, refs.Schema)
 	s.Conversations.check(ps)
 	s.Actions.check(ps, refs.Pipelines)
+	s.Satisfaction.check(ps)
 	s.Access.check(ps, refs.Lists)
 	s.SystemPages.check(ps)
 	if s.Access.Mode == SelfRegistration {

@@ -170,6 +170,11 @@ func TestValidateRejectsBadInputNamingTheField(t *testing.T) {
 		{"P13 reopen window of more than ten years", "actions.reopenDays", func(s *portal.Settings) {
 			s.Actions.ReopenDays = portal.MaxReopenDays + 1
 		}},
+		{"P14 unknown rating scale", "satisfaction.scale", func(s *portal.Settings) { s.Satisfaction.Scale = "stars" }},
+		{"P14 negative change window", "satisfaction.changeDays", func(s *portal.Settings) { s.Satisfaction.ChangeDays = -1 }},
+		{"P14 change window of more than a year", "satisfaction.changeDays", func(s *portal.Settings) {
+			s.Satisfaction.ChangeDays = portal.MaxRatingChangeDays + 1
+		}},
 		{"S11 unknown mode", "access.mode", func(s *portal.Settings) { s.Access.Mode = "open" }},
 		{"S11 unknown list", "access.lists[0]", func(s *portal.Settings) { s.Access.Lists = []uuid.UUID{uuid.New()} }},
 		{"S11 unknown auth", "access.auth", func(s *portal.Settings) { s.Access.Auth = "magic" }},

@@ -409,7 +409,9 @@ type TicketStore interface {
 	// and the next number continues above it. A number that another
 	// ticket of the tenant has is ErrConflict, and nothing is written.
 	// Number and write are one atomic step: concurrent puts and
-	// submissions never share a number.
+	// submissions never share a number. A put never changes a ticket's
+	// Rating (P14): a new ticket has none, and a stored one keeps its own,
+	// whatever t holds; only ActionStore.RateTicket writes it.
 	PutTicket(ctx context.Context, t Ticket) error
 	Ticket(ctx context.Context, portalID, id uuid.UUID) (Ticket, error)
 	// PutThread creates or replaces a thread.
@@ -505,8 +507,8 @@ type TicketPageReader interface {
 	ReadTicketPage(ctx context.Context, q TicketQuery, read func(t *Ticket, key *SortKey) error) (more bool, err error)
 }
 
-// ActionStore records what customers do in the portal (P5, P6, P8). Each
-// method is one atomic step that writes the change and its outbox Event
+// ActionStore records what customers do in the portal (P5, P6, P8, P13,
+// P14). Each method is one atomic step that writes the change and its outbox Event
 // together: both are stored or neither is. Portal has checked the viewer,
 // the rules, the input and every reference before it calls; the store
 // checks only the preconditions written here, against the data as it is
@@ -547,6 +549,12 @@ type ActionStore interface {
 	// Concurrent submissions with one key create one ticket between them,
 	// across processes sharing the store.
 	SubmitTicket(ctx context.Context, c SubmitChange) (SubmitResult, error)
+	// RateTicket sets the ticket's Rating to c.Rating (P14). The ticket
+	// must still be in stage c.IfStage, with c.Rating.ClosedAt as its
+	// ClosedAt and c.Was as its rating (Rating.Equal). Nothing else of the
+	// ticket changes, its LastActivityAt neither. A missing ticket is
+	// ErrNotFound.
+	RateTicket(ctx context.Context, c RateChange) error
 }
 
 // OutboxStore keeps the events of customer actions for the helpdesk to
@@ -597,6 +605,16 @@ type MoveChange struct {
 	// zero for a reopen.
 	ClosedAt time.Time
 	At       time.Time
+	Event    Event
+}
+
+// RateChange is a contact's rating as ActionStore.RateTicket writes it.
+type RateChange struct {
+	PortalID uuid.UUID
+	TicketID uuid.UUID
+	IfStage  uuid.UUID // the closed stage the ticket must still be in
+	Was      Rating    // the rating the ticket must still have
+	Rating   Rating
 	Event    Event
 }
 

@@ -64,6 +64,11 @@ type Ticket struct {
 	// without one (a host may give it, importing a closed ticket); a
 	// close sets it and a reopen clears it (P13).
 	ClosedAt time.Time
+	// Rating is the ticket's latest satisfaction rating (P14), given by a
+	// contact through Portal.Rate: a store keeps it when the ticket is put
+	// again, whatever the Ticket put holds (ActionStore.RateTicket alone
+	// writes it).
+	Rating Rating
 }
 
 // Clone returns a deep copy.
@@ -193,6 +198,7 @@ func (p *Portal) SaveTicket(ctx context.Context, t Ticket) (Ticket, error) {
 	if t.Number == 0 && !created {
 		t.Number = old.Number // a save without a number keeps it (P10)
 	}
+	t.Rating = old.Rating // the customer's, which a host does not set (P14)
 
 	var ps problems
 	if t.Number < 0 || t.Number > MaxTicketNumber {

@@ -118,13 +118,14 @@ const (
 	bOwner
 	bRequestedBy
 	bNumber
+	bSatisfaction
 )
 
 var builtinOf = map[string]builtin{
 	PropSubject: bSubject, PropContent: bContent, PropCreatedAt: bCreatedAt,
 	PropLastActivityAt: bLastActivityAt, PropPriority: bPriority, PropStatus: bStatus,
 	PropStage: bStage, PropPipeline: bPipeline, PropChannel: bChannel, PropOwner: bOwner,
-	PropRequestedBy: bRequestedBy, PropNumber: bNumber,
+	PropRequestedBy: bRequestedBy, PropNumber: bNumber, PropSatisfaction: bSatisfaction,
 }
 
 func newColumn(p Property, label string) column {
@@ -479,6 +480,8 @@ func (rd *renderer) render(t *Ticket, c *column, v *value) error {
 		}
 	case bPriority:
 		*v = optionValue(c.prop, string(t.Priority))
+	case bSatisfaction:
+		*v = optionValue(c.prop, t.Rating.Value)
 	case bStatus:
 		st := rd.stages[t.StageID]
 		*v = value{text: OpenLabel, safe: true, kind: kindStr, str: StatusOpen}

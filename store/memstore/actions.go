@@ -87,6 +87,26 @@ func (s *Store) MoveTicket(_ context.Context, c portal.MoveChange) error {
 	})
 }
 
+// RateTicket implements portal.ActionStore.
+func (s *Store) RateTicket(_ context.Context, c portal.RateChange) error {
+	return s.write(c.PortalID, func(t *tenant) error {
+		e, ok := t.tickets[c.TicketID]
+		switch {
+		case !ok:
+			return notFound("ticket", c.TicketID)
+		case e.t.StageID != c.IfStage || !e.t.ClosedAt.Equal(c.Rating.ClosedAt):
+			return fmt.Errorf("memstore: ticket %s changed stage: %w", c.TicketID, portal.ErrConflict)
+		case !e.t.Rating.Equal(c.Was):
+			return fmt.Errorf("memstore: ticket %s was rated meanwhile: %w", c.TicketID, portal.ErrConflict)
+		}
+		tk := e.t.Clone()
+		tk.Rating = c.Rating
+		t.replace(tk)
+		t.emit(c.Event)
+		return nil
+	})
+}
+
 // SubmitTicket implements portal.ActionStore.
 func (s *Store) SubmitTicket(_ context.Context, c portal.SubmitChange) (portal.SubmitResult, error) {
 	c = c.Clone()

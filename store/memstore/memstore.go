@@ -354,21 +354,26 @@ func (s *Store) PutTicket(_ context.Context, tk portal.Ticket) error {
 
 // putTicket stores tk, which the tenant then owns, in place of the ticket
 // of its ID, with its number: the given one, else the stored ticket's,
-// else the tenant's next. It
-// returns the number; ErrConflict when another ticket has it, and then it
-// changes nothing.
+// else the tenant's next; and with the stored ticket's rating, or none.
+// It returns the number; ErrConflict when another ticket has it, and then
+// it changes nothing.
 func (t *tenant) putTicket(tk portal.Ticket) (int64, error) {
 	if other, ok := t.numbers[tk.Number]; ok && tk.Number != 0 && other != tk.ID {
 		return 0, fmt.Errorf("memstore: ticket number %d is ticket %s's: %w", tk.Number, other, portal.ErrConflict)
 	}
-	if old, ok := t.tickets[tk.ID]; ok && tk.Number == 0 {
+	old, ok := t.tickets[tk.ID]
+	if ok && tk.Number == 0 {
 		tk.Number = old.t.Number
+	}
+	tk.Rating = portal.Rating{}
+	if ok {
+		tk.Rating = old.t.Rating
 	}
 	if tk.Number == 0 {
 		tk.Number = t.lastNumber + 1
 	}
 	t.lastNumber = max(t.lastNumber, tk.Number)
-	if old, ok := t.tickets[tk.ID]; ok {
+	if ok {
 		delete(t.numbers, old.t.Number)
 	}
 	t.numbers[tk.Number] = tk.ID

@@ -71,13 +71,13 @@ func (s *Store) insertEvent(ctx context.Context, x tx, e portal.Event, seq int64
 
 // lockTicket reads a ticket for update.
 func (s *Store) lockTicket(ctx context.Context, x tx, portalID, tid uuid.UUID) (portal.Ticket, error) {
-	var b []byte
-	var number *int64
-	err := x.row(ctx, "SELECT doc, number FROM tickets WHERE portal_id = ? AND id = ?"+s.d.forUpdate(), id(portalID), id(tid)).Scan(&b, &number)
+	var c ticketCells
+	err := x.row(ctx, "SELECT "+ticketSelect+" FROM tickets t WHERE t.portal_id = ? AND t.id = ?"+s.d.forUpdate(), id(portalID), id(tid)).
+		Scan(&c.doc, &c.number, &c.rating)
 	if err != nil {
 		return portal.Ticket{}, err // sql.ErrNoRows: mapErr makes it ErrNotFound
 	}
-	return numbered(b, number)
+	return c.ticket()
 }
 
 // updateTicket writes the stage and last activity date of a ticket read
@@ -219,6 +219,31 @@ func (s *Store) MoveTicket(ctx context.Context, c portal.MoveChange) error {
 			t.LastActivityAt = c.At
 		}
 		return s.updateTicket(ctx, x, t)
+	})
+}
+
+// RateTicket implements portal.ActionStore.
+func (s *Store) RateTicket(ctx context.Context, c portal.RateChange) error {
+	b, err := encode(c.Rating)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, "rate ticket", c.PortalID, func(x tx) error {
+		if err := s.emit(ctx, x, c.Event); err != nil {
+			return err
+		}
+		t, err := s.lockTicket(ctx, x, c.PortalID, c.TicketID)
+		switch {
+		case err != nil:
+			return err
+		case t.StageID != c.IfStage || !t.ClosedAt.Equal(c.Rating.ClosedAt):
+			return fmt.Errorf("%w: ticket %s changed stage", portal.ErrConflict, t.ID)
+		case !t.Rating.Equal(c.Was):
+			return fmt.Errorf("%w: ticket %s was rated meanwhile", portal.ErrConflict, t.ID)
+		}
+		_, err = x.exec(ctx, "UPDATE tickets SET rating = ?, satisfaction = ? WHERE portal_id = ? AND id = ?",
+			b, text(c.Rating.Value), id(c.PortalID), id(c.TicketID))
+		return err
 	})
 }
 

@@ -115,11 +115,14 @@ func (p *props) UnmarshalJSON(b []byte) error {
 }
 
 // The documents of records with properties: the embedded record's own
-// Properties field is shadowed by the typed one.
+// Properties field is shadowed by the typed one. A ticket's rating is not
+// in its document but in columns of its own (migration ratings).
 type (
 	ticketDoc struct {
 		portal.Ticket
 		Properties props
+		Rating     *struct{} `json:"Rating,omitempty"` // always nil: shadows the ticket's
+
 	}
 	contactDoc struct {
 		portal.Contact

@@ -180,6 +180,7 @@ var backfills = map[string]func(ctx context.Context, t tx) error{
 	"exact":   exactDates,
 	"digests": submissionDigests,
 	"numbers": mysqlNumbers,
+	"ratings": mysqlRatings,
 }
 
 // backfill runs m's backfill, if it has one.
@@ -334,6 +335,20 @@ func lostCreate(err error) bool {
 		return true
 	}
 	return false
+}
+
+// mysqlRatings adds the columns of migration ratings on MySQL, where the
+// migration's SQL cannot.
+func mysqlRatings(ctx context.Context, t tx) error {
+	if t.d != MySQL {
+		return nil
+	}
+	for _, c := range []struct{ col, def string }{{"rating", "blob"}, {"satisfaction", "varbinary(16)"}} {
+		if err := mysqlEnsure(ctx, t, mysqlHasColumn, "ALTER TABLE tickets ADD COLUMN "+c.col+" "+c.def, "tickets", c.col); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // mysqlNumbers makes migration numbers on MySQL, where the migration's SQL

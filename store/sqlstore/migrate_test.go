@@ -49,6 +49,7 @@ var undo = map[int]map[sqlstore.Dialect][]string{
 			"ALTER TABLE ticket_companies DROP INDEX ticket_companies_number, DROP COLUMN number_key",
 			"ALTER TABLE tenants DROP COLUMN last_number"},
 	},
+	12: all("ALTER TABLE tickets DROP COLUMN rating", "ALTER TABLE tickets DROP COLUMN satisfaction"),
 }
 
 func all(stmts ...string) map[sqlstore.Dialect][]string {

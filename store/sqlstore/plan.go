@@ -229,34 +229,33 @@ type pageRow struct {
 	requester, owner []byte
 }
 
-// scan reads a row of (ticket, number, key, requester, owner); kind is
+// scan reads a row of (ticket cells, key, requester, owner); kind is
 // the key's type.
 func (r *pageRow) scan(rows *sql.Rows, kind keyKind) error {
-	var doc []byte
-	var number *int64
+	var c ticketCells
 	var err error
 	switch kind {
 	case textKey:
 		var k []byte
-		err = rows.Scan(&doc, &number, &k, &r.requester, &r.owner)
+		err = rows.Scan(&c.doc, &c.number, &c.rating, &k, &r.requester, &r.owner)
 		r.key = portal.SortKey{Null: k == nil, Text: string(k)}
 	case orderKeyKind:
 		var k int64
-		err = rows.Scan(&doc, &number, &k, &r.requester, &r.owner)
+		err = rows.Scan(&c.doc, &c.number, &c.rating, &k, &r.requester, &r.owner)
 		r.key = portal.SortKey{Null: k == nullKey}
 		if !r.key.Null {
 			r.key.Int = k
 		}
 	case intKey:
 		var k *int64
-		err = rows.Scan(&doc, &number, &k, &r.requester, &r.owner)
+		err = rows.Scan(&c.doc, &c.number, &c.rating, &k, &r.requester, &r.owner)
 		r.key = portal.SortKey{Null: k == nil}
 		if k != nil {
 			r.key.Int = *k
 		}
 	default:
 		var k *float64
-		err = rows.Scan(&doc, &number, &k, &r.requester, &r.owner)
+		err = rows.Scan(&c.doc, &c.number, &c.rating, &k, &r.requester, &r.owner)
 		r.key = portal.SortKey{Null: k == nil}
 		if k != nil && *k != 0 { // PostgreSQL keeps -0; a key is never -0
 			r.key.Num = *k
@@ -265,7 +264,7 @@ func (r *pageRow) scan(rows *sql.Rows, kind keyKind) error {
 	if err != nil {
 		return err
 	}
-	r.ticket, err = numbered(doc, number)
+	r.ticket, err = c.ticket()
 	return err
 }
 
@@ -351,7 +350,7 @@ func sortPage(page *portal.TicketPage, desc bool) {
 // rows (0: all, in the list's order); co are the rows of a walk's company
 // branch when they have been read before (see walkSQL):
 //
-//	SELECT t.doc, t.number, r.k, <requester>.doc, <owner>.doc FROM (
+//	SELECT t.doc, t.number, t.rating, r.k, <requester>.doc, <owner>.doc FROM (
 //	  <the page's ticket IDs and sort keys: see walkSQL, cutSQL>
 //	) r CROSS JOIN tickets t LEFT JOIN <requester> … LEFT JOIN <owner> …
 //	WHERE t.id = r.id …
@@ -363,7 +362,7 @@ func sortPage(page *portal.TicketPage, desc bool) {
 // the page's few rows in order. Every value is a bound argument.
 func (s *Store) pageSQL(q *portal.TicketQuery, p plan, limit int, co []walkRow) (string, []any, keyKind) {
 	b := &builder{d: s.d}
-	b.sql("SELECT t.doc, t.number, r.k, c.doc, o.doc FROM (")
+	b.sql("SELECT ", ticketSelect, ", r.k, c.doc, o.doc FROM (")
 	var kind keyKind
 	if p == walkPlan {
 		o, _ := orderOf(q.Sort)

@@ -118,6 +118,7 @@ var column = map[string]string{
 	portal.PropChannel:        "t.channel_id",
 	portal.PropPriority:       "t.priority",
 	portal.PropNumber:         "t.number",
+	portal.PropSatisfaction:   "t.satisfaction",
 }
 
 // prop writes a select of the ticket t's custom property name: its stored
@@ -152,7 +153,7 @@ func (b *builder) sortKey(s portal.Sort) keyKind {
 	case p.Builtin && p.Name == portal.PropStatus:
 		b.sql("CASE WHEN ", closedSQL, " THEN 1 ELSE 0 END")
 		return intKey
-	case p.Builtin && p.Name == portal.PropPriority:
+	case p.Builtin && (p.Name == portal.PropPriority || p.Name == portal.PropSatisfaction):
 		b.optionKey(b.expr(column[p.Name]), p)
 		return intKey
 	case p.Builtin && (p.Type == portal.Date || p.Name == portal.PropNumber):

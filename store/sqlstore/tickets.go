@@ -351,24 +351,41 @@ func insertRows(ctx context.Context, x tx, into string, rows [][]any) error {
 
 // Ticket implements portal.TicketStore.
 func (s *Store) Ticket(ctx context.Context, portalID, tid uuid.UUID) (portal.Ticket, error) {
-	var doc []byte
-	var number *int64
-	err := s.row(ctx, "SELECT doc, number FROM tickets WHERE portal_id = ? AND id = ?", id(portalID), id(tid)).Scan(&doc, &number)
+	var c ticketCells
+	err := s.row(ctx, "SELECT "+ticketSelect+" FROM tickets t WHERE t.portal_id = ? AND t.id = ?", id(portalID), id(tid)).
+		Scan(&c.doc, &c.number, &c.rating)
 	if err != nil {
 		return portal.Ticket{}, mapErr("ticket", err)
 	}
-	t, err := numbered(doc, number)
+	t, err := c.ticket()
 	return t, mapErr("ticket", err)
 }
 
-// numbered decodes a ticket's document and gives it its number, which
-// lives in its column alone: a document's is not read (the documents
-// written before numbers have none).
-func numbered(doc []byte, number *int64) (portal.Ticket, error) {
-	t, err := decodeTicket(doc)
+// ticketSelect selects a ticket t's cells (ticketCells).
+const ticketSelect = "t.doc, t.number, t.rating"
+
+// ticketCells are the columns a ticket is read from: its document, and its
+// number and rating, which live in their columns alone (a document's are
+// not read: the documents written before numbers have none, and a put
+// does not write a rating).
+type ticketCells struct {
+	doc    []byte
+	number *int64
+	rating []byte
+}
+
+// ticket decodes the cells.
+func (c *ticketCells) ticket() (portal.Ticket, error) {
+	t, err := decodeTicket(c.doc)
+	if err != nil {
+		return t, err
+	}
 	t.Number = 0
-	if number != nil {
-		t.Number = *number
+	if c.number != nil {
+		t.Number = *c.number
+	}
+	if c.rating != nil {
+		t.Rating, err = decode[portal.Rating](c.rating)
 	}
 	return t, err
 }

@@ -30,6 +30,7 @@ var actionStoreTests = []test{
 	{name: "PreconditionsConflictAndWriteNothing", fn: testActionPreconditions},
 	{name: "MoveAndReopenKeepClosedAt", fn: testMoveAndReopenContract},
 	{name: "SubmitIsOneStepAndItsKeyOnce", fn: testSubmitTicketStore},
+	{name: "RateTicketChecksItsPreconditionsAndPutsKeepIt", fn: testRateTicketContract},
 }
 
 // actionTests check the customer's actions through Portal.
@@ -50,6 +51,9 @@ var actionTests = []test{
 	{name: "ReopenWithinTheWindowToTheChosenStage", fn: testReopen},
 	{name: "ReplyReopensWhenTheSettingsSaySo", fn: testReplyReopens},
 	{name: "ReplyRacingACloseReopensIt", fn: testReplyRacingCloseReopens},
+	{name: "RateAClosedTicketOncePerClosing", fn: testRate},
+	{name: "SatisfactionIsAColumnFilterSortAndExportField", fn: testRatingProperty},
+	{name: "ColleaguesRatingAtOnceKeepOneRating", fn: testRateRace},
 }
 
 // actionWorld is a scope world whose Portal keeps attachments in memory

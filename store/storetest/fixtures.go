@@ -216,6 +216,7 @@ func richSettings(t *testing.T) portal.Settings {
 		ReopenStages:  map[uuid.UUID]uuid.UUID{newID(t): newID(t)},
 		ReplyReopens:  true,
 	}
+	s.Satisfaction = portal.Satisfaction{Enabled: true, Scale: portal.OneToFive, Comment: true, ChangeDays: 7}
 	s.Access = portal.Access{Mode: portal.AccessGroups, Lists: []uuid.UUID{newID(t), newID(t)}, Auth: portal.SingleSignOn}
 	s.Consent = portal.Consent{Notice: "We keep your data.", Checkbox: "I agree."}
 	s.IdleTimeout = 90*time.Minute + 1500*time.Millisecond

@@ -1,0 +1,9 @@
+-- Satisfaction ratings (P14). A ticket's latest rating lives beside its
+-- document, not in it, as its number does: tickets.rating holds the
+-- portal.Rating (JSON) and tickets.satisfaction its value, which filters
+-- and sorts compare. A put of the ticket writes neither (only a rating
+-- does), so that a host's save never loses what a customer gave.
+--
+-- Every statement of a MySQL migration must be able to run twice: the
+-- columns are added by the migration's backfill (migrate.go), which looks
+-- first.
