@@ -300,7 +300,7 @@ func (p *Portal) begin(ctx context.Context, v Viewer) (*request, error) {
 		if !snap.Settings.Enabled {
 			return nil, ErrPortalDisabled
 		}
-		schema, err := NewSchema(snap.Properties...)
+		schema, err := storedSchema(snap.Properties)
 		if err != nil {
 			return nil, fmt.Errorf("%w: stored schema: %v", ErrInternal, err)
 		}

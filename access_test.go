@@ -363,3 +363,28 @@ func TestReopenWindowOfOlderClosedTickets(t *testing.T) {
 	assert.Equal(t, fmt.Sprintf("actions.reopenStages[%s]", w.pipeline.ID), e.Actions[2].Rule)
 	assert.Contains(t, e.Actions[2].Reason, "no longer one of its open stages")
 }
+
+// A custom property stored before a release made its name built-in
+// (satisfaction, P14) is shadowed by the built-in one: the portal keeps
+// working rather than failing every request on the stored schema.
+// covers: P14, S5
+func TestStoredPropertyShadowedByABuiltin(t *testing.T) {
+	w := newWorld(t, portal.OwnTickets)
+	ctx := context.Background()
+	require.NoError(t, w.store.PutProperty(ctx, w.tenant.ID, portal.PropertyDef{Object: portal.TicketObject,
+		Property: portal.Property{Name: portal.PropSatisfaction, Label: "CSAT", Type: portal.Number}}))
+	s, err := w.p.Schema(ctx, w.tenant.ID)
+	require.NoError(t, err)
+	p, ok := s.Lookup(portal.TicketObject, portal.PropSatisfaction)
+	require.True(t, ok)
+	assert.True(t, p.Builtin, "the built-in wins")
+	assert.Equal(t, portal.Enumeration, p.Type)
+	tv, err := w.p.ListTickets(ctx, portal.Viewer{PortalID: w.tenant.ID, ContactID: w.ann.ID}, portal.ListQuery{Limit: 10})
+	require.NoError(t, err)
+	assert.Len(t, tv.Rows, 1)
+	err = w.p.RegisterProperty(ctx, w.tenant.ID, portal.TicketObject,
+		portal.Property{Name: portal.PropSatisfaction, Label: "CSAT", Type: portal.Number})
+	var ve *portal.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.True(t, ve.Has("name"), "a new one may not take the name: %v", err)
+}

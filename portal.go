@@ -215,7 +215,7 @@ func (p *Portal) Schema(ctx context.Context, portalID uuid.UUID) (Schema, error)
 	if err != nil {
 		return Schema{}, classify(err)
 	}
-	s, err := NewSchema(defs...)
+	s, err := storedSchema(defs)
 	if err != nil {
 		return Schema{}, fmt.Errorf("%w: stored schema: %v", ErrInternal, err)
 	}

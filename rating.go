@@ -130,7 +130,10 @@ func (p *Portal) Rate(ctx context.Context, v Viewer, ticketID uuid.UUID, in Rati
 			return RateResult{}, err
 		}
 		verdict, current := rateVerdict(r, rd, &t)
-		if !current.IsZero() && current.ContactID == r.contact.ID && current.Value == in.Value && current.Comment == in.Comment {
+		resent := !current.IsZero() && current.ContactID == r.contact.ID && current.Value == in.Value && current.Comment == in.Comment
+		if resent && (verdict.Allowed || verdict.Rule == ruleChangeDays) {
+			// The viewer's own rating, sent again: there is nothing to
+			// change, even once it may no longer change.
 			return RateResult{Rating: current, Unchanged: true}, nil
 		}
 		if !verdict.Allowed {
@@ -184,6 +187,9 @@ func checkRating(s Satisfaction, in RatingInput) error {
 	return ps.err()
 }
 
+// ruleChangeDays is the rule of a rating that may no longer change.
+const ruleChangeDays = "satisfaction.changeDays"
+
 // rateVerdict decides whether the viewer may rate t, or change its rating
 // (P14), and returns t's rating of its current closing, if it has one.
 func rateVerdict(r *request, rd *renderer, t *Ticket) (ActionVerdict, Rating) {
@@ -203,12 +209,12 @@ func rateVerdict(r *request, rd *renderer, t *Ticket) (ActionVerdict, Rating) {
 	case current.ContactID != r.contact.ID:
 		v.Reason = "another contact has rated the ticket since it closed"
 	case s.ChangeDays == 0:
-		v.Rule, v.Reason = "satisfaction.changeDays", "the ticket is rated, and a rating cannot be changed"
+		v.Rule, v.Reason = ruleChangeDays, "the ticket is rated, and a rating cannot be changed"
 	case r.now.After(current.RatedAt.AddDate(0, 0, s.ChangeDays)):
-		v.Rule = "satisfaction.changeDays"
+		v.Rule = ruleChangeDays
 		v.Reason = fmt.Sprintf("the ticket was rated more than %d days ago", s.ChangeDays)
 	default:
-		v.Rule = "satisfaction.changeDays"
+		v.Rule = ruleChangeDays
 		v.Allowed, v.Reason = true, fmt.Sprintf("customers may change their rating within %d days", s.ChangeDays)
 	}
 	return v, current

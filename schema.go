@@ -178,6 +178,21 @@ func NewSchema(defs ...PropertyDef) (Schema, error) {
 	return s, nil
 }
 
+// storedSchema is the schema of a tenant's stored custom properties. A
+// stored property whose name a later release made built-in (number, P10;
+// satisfaction, P14) is shadowed by the built-in one rather than failing
+// every request: its values stay on the records, unread, and a host
+// renames it (RegisterProperty) to show them again.
+func storedSchema(defs []PropertyDef) (Schema, error) {
+	kept := make([]PropertyDef, 0, len(defs))
+	for _, d := range defs {
+		if p, ok := (Schema{}).Lookup(d.Object, d.Property.Name); !ok || !p.Builtin {
+			kept = append(kept, d)
+		}
+	}
+	return NewSchema(kept...)
+}
+
 // Lookup returns the property of obj named name.
 func (s Schema) Lookup(obj Object, name string) (Property, bool) {
 	for _, p := range builtins[obj] {

@@ -62,7 +62,9 @@ type Ticket struct {
 	// it: SaveTicket clears it for an open stage and sets it to the time
 	// of the save when a ticket enters a closed stage from an open one
 	// without one (a host may give it, importing a closed ticket); a
-	// close sets it and a reopen clears it (P13).
+	// ticket that was closed and stays closed keeps its own, whatever the
+	// host gives (a rating names its closing by it, P14), but for one it
+	// lacks; a close sets it and a reopen clears it (P13).
 	ClosedAt time.Time
 	// Rating is the ticket's latest satisfaction rating (P14), given by a
 	// contact through Portal.Rate: a store keeps it when the ticket is put
@@ -226,16 +228,22 @@ func (p *Portal) SaveTicket(ctx context.Context, t Ticket) (Ticket, error) {
 	if err != nil {
 		return Ticket{}, err
 	}
+	wasClosed := !created && closedStage(pipelines, old.PipelineID, old.StageID)
 	switch {
 	case stage.State != StageClosed:
 		t.ClosedAt = time.Time{}
+	case wasClosed && (!old.ClosedAt.IsZero() || !old.Rating.IsZero() && old.Rating.ClosedAt.IsZero()):
+		// Closed before, and still: when it closed does not move, for a
+		// rating names its closing by it (P14). A host may fill in a
+		// closing time the ticket lacks, unless that closing is rated.
+		t.ClosedAt = old.ClosedAt
 	case !t.ClosedAt.IsZero():
 		t.ClosedAt = t.ClosedAt.UTC().Truncate(time.Microsecond)
 		checkTime(&ps, "closedAt", t.ClosedAt)
 		if t.ClosedAt.Before(t.CreatedAt) {
 			ps.add("closedAt", "is before createdAt")
 		}
-	case !created && closedStage(pipelines, old.PipelineID, old.StageID):
+	case wasClosed:
 		t.ClosedAt = old.ClosedAt // closed before, and still (zero: closed before closing times were kept)
 	default:
 		t.ClosedAt = p.clock()

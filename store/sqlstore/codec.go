@@ -122,7 +122,6 @@ type (
 		portal.Ticket
 		Properties props
 		Rating     *struct{} `json:"Rating,omitempty"` // always nil: shadows the ticket's
-
 	}
 	contactDoc struct {
 		portal.Contact

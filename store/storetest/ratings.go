@@ -64,8 +64,10 @@ func (w *ratingWorld) refused(p *portal.Portal, c portal.Contact, id uuid.UUID, 
 	before, stored := len(w.events()), w.stored(id)
 	_, got := p.Rate(ctx(w.t), w.viewer(c), id, in)
 	require.ErrorIs(w.t, got, err)
-	assert.Contains(w.t, got.Error(), what)
-	if err == portal.ErrForbidden {
+	if err == portal.ErrInvalid {
+		requireField(w.t, got, what)
+	} else {
+		assert.Contains(w.t, got.Error(), what)
 		assert.Equal(w.t, what, w.rateVerdict(p, c, id).Rule)
 	}
 	assert.Len(w.t, w.events(), before, "a refusal writes no event")
@@ -124,6 +126,17 @@ func testRate(t *testing.T, s portal.Store) {
 	require.NoError(t, err)
 	assert.Equal(t, portal.RateResult{Rating: want, Unchanged: true}, again, "the same rating sent twice")
 	assert.Len(t, w.events(), 2)
+	_, err = w.p.Rate(ctx(t), portal.Viewer{PortalID: w.pid, ContactID: w.ann.ID, Preview: true}, id, four)
+	require.ErrorIs(t, err, portal.ErrForbidden, "a preview is read-only, even for what is there")
+
+	// A host's save with a closing time of its own keeps the ticket's:
+	// the rating still rates this closing.
+	host := w.stored(id)
+	host.ClosedAt = host.ClosedAt.Add(-90 * time.Second)
+	_, err = w.p.SaveTicket(ctx(t), host)
+	require.NoError(t, err)
+	assert.Equal(t, closed.ClosedAt, w.stored(id).ClosedAt)
+	w.refused(w.p, w.bob, id, portal.RatingInput{Value: "1"}, portal.ErrForbidden, "satisfaction.enabled")
 
 	// Bob, Ann's colleague, sees her rating but may not give another.
 	d, err = w.p.TicketDetail(ctx(t), bob, id)
@@ -144,6 +157,9 @@ func testRate(t *testing.T, s portal.Store) {
 	w.refused(w.at(4*24*time.Hour), w.ann, id, portal.RatingInput{Value: "3"}, portal.ErrForbidden, "satisfaction.changeDays")
 	w.set(func(st *portal.Settings) { st.Satisfaction.ChangeDays = 0 })
 	w.refused(w.p, w.ann, id, portal.RatingInput{Value: "3"}, portal.ErrForbidden, "satisfaction.changeDays")
+	same, err := w.p.Rate(ctx(t), ann, id, portal.RatingInput{Value: "5"})
+	require.NoError(t, err, "a final rating sent again is no change")
+	assert.True(t, same.Unchanged)
 
 	// Reopened, the ticket has no rating of its closing; closed again, it
 	// may be rated again, by Bob too.
@@ -169,10 +185,11 @@ func testRate(t *testing.T, s portal.Store) {
 	w.refused(w.p, w.bob, other, portal.RatingInput{Value: "3", Comment: "Fine"}, portal.ErrInvalid, "comment")
 	w.set(func(st *portal.Settings) { st.Satisfaction.Enabled = false })
 	w.refused(w.p, w.bob, other, portal.RatingInput{Value: "3"}, portal.ErrForbidden, "satisfaction.enabled")
+	w.refused(w.p, w.bob, id, portal.RatingInput{Value: "2", Comment: "It came back"}, portal.ErrForbidden, "satisfaction.enabled")
 
 	// A host's save of the ticket keeps the customer's rating.
 	tk = w.stored(id)
-	host := tk.Clone()
+	host = tk.Clone()
 	host.Rating, host.Subject = portal.Rating{}, "Renamed by the helpdesk"
 	saved, err := w.p.SaveTicket(ctx(t), host)
 	require.NoError(t, err)
