@@ -295,10 +295,23 @@ func TestBrowser(t *testing.T) {
 	assert.Equal(t, "Closed. Thank you for letting us know.", b.text(`.flash`))
 	assert.Contains(t, b.text(`.page-head h1 .badge`), "Closed")
 
+	// Rate it (P14): the demo asks for 1–5 and a comment, changeable for
+	// a week.
+	assert.Equal(t, "How satisfied are you with how this was handled?", b.text(`.rating legend`))
+	assert.Equal(t, []string{"1 of 5", "2 of 5", "3 of 5", "4 of 5", "5 of 5"}, b.texts(`.rating .choice`))
+	b.do(chromedp.Click(chromedp.CSS(`.rating input[value="4"]`)),
+		chromedp.SendKeys(chromedp.CSS(`#rating-comment`), "Hurtigt svar."))
+	b.shot("rating")
+	require.EqualValues(t, http.StatusOK, b.click(`form.rate-form button[type=submit]`))
+	assert.Equal(t, "Thank you for your rating.", b.text(`.flash`))
+	assert.Equal(t, "You rated it: 4 of 5 — Hurtigt svar.", b.text(`.rating-given`))
+	assert.Equal(t, "Change rating", b.text(`form.rate-form button[type=submit]`))
+
 	// Reopen it (P13): the demo lets customers within 30 days.
 	require.EqualValues(t, http.StatusOK, b.click(`form.reopen-form button`))
 	assert.Equal(t, "Reopened. We will look at it again.", b.text(`.flash`))
 	assert.Contains(t, b.text(`.page-head h1 .badge`), "Open")
+	assert.Empty(t, b.texts(`.rating`), "open again: nothing to rate")
 
 	// Submit a new ticket through the support form (P8, S6).
 	b.click(`.nav a[href="/new"]`)

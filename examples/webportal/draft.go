@@ -13,7 +13,8 @@ import (
 	"github.com/helpdeskkit/portal"
 )
 
-// A draft is what a customer typed into a form (a reply, the support form)
+// A draft is what a customer typed into a form (a reply, a rating, the
+// support form)
 // that reached the server after its session had ended or its cookie was
 // lost (X8: no typed text is lost). The login page carries it in hidden
 // fields, and the login that follows shows the form again with it, under
@@ -31,8 +32,8 @@ type draftField struct{ Name, Value string }
 // draftPrefix marks the login form's fields that carry a draft.
 const draftPrefix = "draft."
 
-// draftOf reads the draft a form posted to r carries, when r is a reply or
-// a submission from one of the portal's own pages.
+// draftOf reads the draft a form posted to r carries, when r is a reply, a
+// rating or a submission from one of the portal's own pages.
 func (s *server) draftOf(w http.ResponseWriter, r *http.Request) (draft, bool) {
 	var d draft
 	switch {
@@ -40,7 +41,7 @@ func (s *server) draftOf(w http.ResponseWriter, r *http.Request) (draft, bool) {
 		return d, false
 	case r.URL.Path == "/new":
 		d.Next = "/new"
-	case strings.HasSuffix(r.URL.Path, "/reply"):
+	case strings.HasSuffix(r.URL.Path, "/reply"), strings.HasSuffix(r.URL.Path, "/rate"):
 		id, err := uuid.Parse(r.PathValue("id"))
 		if err != nil {
 			return d, false
@@ -181,5 +182,6 @@ func (s *server) restoreDraft(w http.ResponseWriter, v *visit, d draft) {
 		s.fail(w, v, errors.Join(errCSRF, err)) // unreachable: draftIn checked it
 		return
 	}
-	s.renderDetail(w, v, http.StatusOK, id, p, d.value("body"), d.value("key"))
+	s.renderDetail(w, v, http.StatusOK, id, p, typed{reply: d.value("body"), key: d.value("key"),
+		rating: d.value("rating"), comment: d.value("comment")})
 }

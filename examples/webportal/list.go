@@ -169,6 +169,14 @@ func columnFilters(st listState, set portal.Settings, schema portal.Schema, cat 
 			}
 			add(portal.Gte, fc.From)
 			add(portal.Lte, fc.To)
+		case prop.Builtin && prop.Name == portal.PropSatisfaction:
+			// The values of the scale in force, in the visitor's language
+			// (P14).
+			fc.Kind, fc.Value = "choice", st.q.Get(key)
+			for _, o := range set.Satisfaction.Scale.Options() {
+				fc.Options = append(fc.Options, portal.Option{Value: o.Value, Label: cat.ratingLabel(o.Value)})
+			}
+			add(portal.IsAnyOf, fc.Value)
 		case prop.Type == portal.Enumeration:
 			fc.Kind, fc.Value, fc.Options = "choice", st.q.Get(key), prop.Options
 			add(portal.IsAnyOf, fc.Value)
@@ -374,6 +382,9 @@ func fillList(d *listData, st listState, tv portal.TicketView, v *visit) {
 // wrote it.
 func (v *visit) cell(col portal.ColumnView, c portal.Cell, closed bool) cell {
 	cl := cell{Text: c.Text}
+	if value, ok := c.Value.(string); ok && col.Property == portal.PropSatisfaction {
+		cl.Text = v.ratingLabel(value) // P14
+	}
 	if col.Property == portal.PropStatus {
 		cl.Status, cl.Closed = true, closed
 		if !v.Settings.Display.ShowStages {

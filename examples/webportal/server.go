@@ -186,6 +186,7 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("POST /tickets/{id}/reply", s.customer(s.reply))
 	mux.HandleFunc("POST /tickets/{id}/close", s.customer(s.closeTicket))
 	mux.HandleFunc("POST /tickets/{id}/reopen", s.customer(s.reopenTicket))
+	mux.HandleFunc("POST /tickets/{id}/rate", s.customer(s.rate))
 	mux.HandleFunc("GET /tickets/{id}/attachments/{attachment}", s.customer(s.attachment))
 	mux.HandleFunc("GET /new", s.customer(s.formPage))
 	mux.HandleFunc("POST /new", s.customer(s.submit))

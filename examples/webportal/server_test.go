@@ -1207,7 +1207,7 @@ func TestEveryFormNeedsItsToken(t *testing.T) {
 	ticket := c.firstTicket("?view=mine&status=open")
 	before := c.get("/tickets/" + ticket).body
 	for _, path := range []string{"/login", "/logout", "/register", "/reset-request", "/invitation", "/registration", "/reset",
-		"/internal/preview", "/tickets/" + ticket + "/reply", "/tickets/" + ticket + "/close", "/new"} {
+		"/internal/preview", "/tickets/" + ticket + "/reply", "/tickets/" + ticket + "/close", "/tickets/" + ticket + "/rate", "/new"} {
 		for _, token := range []string{"", "forged", c.csrf("/tickets") + "x"} {
 			req, err := http.NewRequest(http.MethodPost, tp.URL+path, strings.NewReader(url.Values{"csrf": {token},
 				"email": {tp.login(0)}, "password": {demoPassword}, "subject": {"x"}, "content": {"y"}, "body": {"z"}}.Encode()))
@@ -1261,4 +1261,117 @@ func TestTicketNumbers(t *testing.T) {
 	m = regexp.MustCompile(`we have received it as (#[1-9][0-9]*) and`).FindStringSubmatch(detail)
 	require.NotNil(t, m, "the thank-you names the new ticket's number")
 	assert.Contains(t, detail, `<span class="ref">`+m[1]+`</span> Numbered`)
+}
+
+// covers: P14 — rating a closed ticket on its page: the form and its
+// states, refusals that keep what was typed, a colleague's view, Danish
+func TestSatisfactionRating(t *testing.T) {
+	tp := newTestPortal(t)
+	ctx := context.Background()
+	c := tp.client()
+	c.logIn(tp.login(0))
+	ticket := c.firstTicket("?view=organization&status=open")
+	page := "/tickets/" + ticket
+	action := `action="/tickets/` + ticket + `/rate"`
+	assert.NotContains(t, c.get(page).body, action, "an open ticket is not rated")
+	res := c.post(page+"/rate", url.Values{"csrf": {c.csrf(page)}, "rating": {"4"}})
+	assert.Equal(t, http.StatusForbidden, res.StatusCode, "rating an open ticket is refused")
+
+	res = c.post(page+"/close", url.Values{"csrf": {c.csrf(page)}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode, res.body)
+	detail := c.get(page).body
+	assert.Contains(t, detail, action)
+	assert.Contains(t, detail, "How satisfied are you with how this was handled?")
+	assert.Equal(t, 5, strings.Count(detail, `type="radio" name="rating"`), "the 1–5 scale")
+	assert.Contains(t, detail, `value="5" required> 5 of 5</label>`)
+	assert.NotContains(t, detail, "checked")
+
+	res = c.post(page+"/rate", url.Values{"csrf": {c.csrf(page)}, "rating": {"9"}, "comment": {"Typed <here>"}})
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
+	assert.Contains(t, res.body, "is not a value of the 1–5 scale")
+	assert.Contains(t, res.body, ">Typed &lt;here&gt;</textarea>", "what was typed is kept")
+	long := strings.Repeat("ø", portal.MaxRatingComment+1)
+	res = c.post(page+"/rate", url.Values{"csrf": {c.csrf(page)}, "rating": {"2"}, "comment": {long}})
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
+	assert.Contains(t, res.body, "Comment (optional)", "the field is named")
+	assert.Contains(t, res.body, `value="2" required checked>`, "the choice is kept")
+	assert.Contains(t, res.body, ">"+long+"</textarea>")
+
+	res = c.post(page+"/rate", url.Values{"csrf": {c.csrf(page)}, "rating": {"4"}, "comment": {"Quick <help>"}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode, res.body)
+	assert.Equal(t, page+"?ok=rated", res.Header.Get("Location"))
+	detail = c.get(res.Header.Get("Location")).body
+	assert.Contains(t, detail, "Thank you for your rating.")
+	assert.Contains(t, detail, "You rated it: <strong>4 of 5</strong> — <q>Quick &lt;help&gt;</q>")
+	assert.Contains(t, detail, "You may change your rating.", "within the window")
+	assert.Contains(t, detail, `value="4" required checked>`)
+	assert.Contains(t, detail, ">Change rating</button>")
+
+	// A colleague sees the rating, and cannot rate the closing again; what
+	// was typed is shown with the refusal.
+	bob := tp.client()
+	bob.logIn(tp.login(1))
+	theirs := bob.get(page).body
+	assert.Contains(t, theirs, "A colleague rated it: <strong>4 of 5</strong>")
+	assert.NotContains(t, theirs, action)
+	res = bob.post(page+"/rate", url.Values{"csrf": {bob.csrf(page)}, "rating": {"1"}, "comment": {"Not for me"}})
+	assert.Equal(t, http.StatusForbidden, res.StatusCode)
+	assert.Contains(t, res.body, "could not be saved")
+	assert.Contains(t, res.body, "Not for me")
+
+	// A rating sent after the session ended comes back after the login
+	// (X8).
+	token := c.csrf(page)
+	tp.clock.Add(tp.demo.data.Settings.IdleTimeout + time.Minute)
+	res = c.post(page+"/rate", url.Values{"csrf": {token}, "rating": {"5"}, "comment": {"Even better"}})
+	assert.Equal(t, http.StatusUnauthorized, res.StatusCode)
+	form := url.Values{}
+	for _, m := range regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`).FindAllStringSubmatch(res.body, -1) {
+		form.Set(m[1], html.UnescapeString(m[2]))
+	}
+	assert.Equal(t, []string{"Even better", "5"}, []string{form.Get("draft.comment"), form.Get("draft.rating")})
+	form.Set("email", tp.login(0))
+	form.Set("password", demoPassword)
+	res = c.post("/login", form)
+	require.Equal(t, http.StatusOK, res.StatusCode, res.body)
+	assert.Contains(t, res.body, ">Even better</textarea>")
+	assert.Contains(t, res.body, `value="5" required checked>`)
+
+	// A week and a day later the rating is final.
+	tp.clock.Add(8 * 24 * time.Hour)
+	c.logIn(tp.login(0))
+	detail = c.get(page).body
+	assert.Contains(t, detail, "You rated it: <strong>4 of 5</strong>")
+	assert.NotContains(t, detail, action)
+
+	events, err := tp.p.Events(ctx, tp.demo.tenant(), 0, 100)
+	require.NoError(t, err)
+	require.NotEmpty(t, events)
+	last := events[len(events)-1]
+	assert.Equal(t, portal.EventRating, last.Kind, "the helpdesk receives the rating")
+	assert.Equal(t, []string{"4", "Quick <help>"}, []string{last.Rating, last.RatingComment})
+
+	s, err := tp.p.Settings(ctx, tp.demo.tenant())
+	require.NoError(t, err)
+	s.Language = "da"
+	s.Satisfaction.Scale = portal.GoodBad
+	s.Display.Columns = append(s.Display.Columns, portal.Column{Property: portal.PropSatisfaction, Label: "Bedømmelse"})
+	_, err = tp.p.SaveSettings(ctx, tp.demo.tenant(), s)
+	require.NoError(t, err)
+	second := c.firstTicket("?view=organization&status=open")
+	res = c.post("/tickets/"+second+"/close", url.Values{"csrf": {c.csrf("/tickets/" + second)}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode, res.body)
+	detail = c.get("/tickets/" + second).body
+	assert.Contains(t, detail, "Hvor tilfreds er du med, hvordan sagen blev løst?")
+	assert.Contains(t, detail, `value="good" required> God, jeg er tilfreds</label>`)
+	res = c.post("/tickets/"+second+"/rate", url.Values{"csrf": {c.csrf("/tickets/" + second)}, "rating": {"good"}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode, res.body)
+	assert.Contains(t, c.get(res.Header.Get("Location")).body, "Tak for din bedømmelse.")
+	list := c.get("/tickets?view=organization&sort=satisfaction").body
+	assert.Contains(t, list, "<td>God, jeg er tilfreds</td>", "the rating column, in Danish")
+	assert.Contains(t, list, "<td>4 af 5</td>", "a rating on the scale of its day")
+	assert.Contains(t, list, `<option value="bad">Dårlig, jeg er ikke tilfreds</option>`, "the filter offers the scale in force")
+	assert.NotContains(t, list, `<option value="4">`)
+	filtered := c.get("/tickets?view=organization&f.satisfaction=good").body
+	assert.Equal(t, []string{second}, ticketIDs(filtered), "the rating filter")
 }

@@ -19,9 +19,9 @@ import (
 )
 
 // A ticket and what a customer does with it: its detail and conversation
-// (P4), a reply with attachments (P5), closing it (P6) and reopening it
-// (P13), downloading an
-// attachment, and the support form that makes a new one (S6, P8).
+// (P4), a reply with attachments (P5), closing it (P6), reopening it
+// (P13) and rating it (P14), downloading an attachment, and the support
+// form that makes a new one (S6, P8).
 
 type detailData struct {
 	portal.TicketDetail
@@ -33,6 +33,24 @@ type detailData struct {
 	MaxFiles int
 	MaxSize  string
 	MaxTotal string
+	// RatingLabel is the ticket's rating in the visitor's language,
+	// Choices the rating form's, and Comment its typed comment (P14).
+	RatingLabel string
+	Choices     []choice
+	Comment     string
+}
+
+// choice is one value of the rating form.
+type choice struct {
+	Value, Label string
+	Checked      bool
+}
+
+// typed is what a visitor typed into the ticket page's forms, shown again
+// when a form is refused: the reply and its key, and the rating.
+type typed struct {
+	reply, key      string
+	rating, comment string
 }
 
 type message struct {
@@ -61,6 +79,7 @@ func pathUUID(r *http.Request, name string) (uuid.UUID, error) {
 // parameter: the URL names a note, never carries its text.
 var flashes = map[string]string{
 	"replied": "flash.replied", "closed": "flash.closed", "already": "flash.alreadyClosed", "reopened": "flash.reopened", "submitted": "flash.submitted",
+	"rated": "flash.rated",
 }
 
 // detail shows a ticket and its conversation (P4).
@@ -74,22 +93,24 @@ func (s *server) detail(w http.ResponseWriter, r *http.Request, v *visit) {
 	if key, ok := flashes[r.URL.Query().Get("ok")]; ok {
 		p.Flash = v.T(key)
 	}
-	s.renderDetail(w, v, http.StatusOK, id, p, "", "")
+	s.renderDetail(w, v, http.StatusOK, id, p, typed{})
 }
 
-// renderDetail shows a ticket, with reply in the reply form under key (a
-// new one when key is "").
-func (s *server) renderDetail(w http.ResponseWriter, v *visit, code int, id uuid.UUID, p page, reply, key string) {
+// renderDetail shows a ticket, with what was typed in its forms: the reply
+// under its key (a new one when in.key is ""), and the rating.
+func (s *server) renderDetail(w http.ResponseWriter, v *visit, code int, id uuid.UUID, p page, in typed) {
 	td, err := s.Portal.TicketDetail(v.ctx(), v.Viewer(), id)
 	if err != nil {
 		s.fail(w, v, err)
 		return
 	}
+	key := in.key
 	if key == "" {
 		key = rand.Text() // one reply, however often it is sent (P5)
 	}
-	d := detailData{TicketDetail: td, Back: "/tickets", Reply: reply, Key: key, MaxFiles: s.Limits.MaxFiles,
+	d := detailData{TicketDetail: td, Back: "/tickets", Reply: in.reply, Key: key, MaxFiles: s.Limits.MaxFiles,
 		MaxSize: size(s.Limits.MaxFileSize), MaxTotal: size(s.Limits.MaxMessageSize)}
+	d.rating(v, in)
 	if u, err := url.Parse(v.r.Referer()); err == nil && u.Path == "/tickets" {
 		d.Back = u.RequestURI() // back to the list as it was: a path of this site
 	}
@@ -144,7 +165,7 @@ func (s *server) reply(w http.ResponseWriter, r *http.Request, v *visit) {
 	defer r.MultipartForm.RemoveAll()
 	text, key := r.PostFormValue("body"), r.PostFormValue("key")
 	if err := s.checkForm(w, r); errors.Is(err, errExpired) {
-		s.renderDetail(w, v, http.StatusForbidden, id, page{Errors: []string{v.T("error.expired")}}, text, key)
+		s.renderDetail(w, v, http.StatusForbidden, id, page{Errors: []string{v.T("error.expired")}}, typed{reply: text, key: key})
 		return
 	} else if err != nil {
 		s.fail(w, v, err)
@@ -184,7 +205,7 @@ func (s *server) reply(w http.ResponseWriter, r *http.Request, v *visit) {
 			}
 			return v.T("detail.reply")
 		})
-		s.renderDetail(w, v, code, id, page{Errors: problems}, text, key)
+		s.renderDetail(w, v, code, id, page{Errors: problems}, typed{reply: text, key: key})
 	case busy(err):
 		// Try again: what was typed stays, under the same key, so that a
 		// reply the store wrote after all is not written twice. Files
@@ -195,11 +216,11 @@ func (s *server) reply(w http.ResponseWriter, r *http.Request, v *visit) {
 		if len(names) > 0 {
 			p.Errors = append(p.Errors, v.T("error.filesAgain"))
 		}
-		s.renderDetail(w, v, http.StatusServiceUnavailable, id, p, text, key)
+		s.renderDetail(w, v, http.StatusServiceUnavailable, id, p, typed{reply: text, key: key})
 	case errors.Is(err, portal.ErrConflict):
 		// The key was sent before with other text: what was typed stays,
 		// under a new key.
-		s.renderDetail(w, v, http.StatusConflict, id, page{Errors: []string{v.T("error.replied")}}, text, "")
+		s.renderDetail(w, v, http.StatusConflict, id, page{Errors: []string{v.T("error.replied")}}, typed{reply: text})
 	default:
 		s.fail(w, v, err)
 	}
@@ -240,6 +261,80 @@ func (s *server) reopenTicket(w http.ResponseWriter, r *http.Request, v *visit) 
 		_, err := s.Portal.Reopen(v.ctx(), v.Viewer(), id)
 		return "reopened", err
 	})
+}
+
+// rate rates a closed ticket, or changes the visitor's rating (P14). A
+// refused rating shows the ticket again with what was chosen and typed,
+// and why.
+func (s *server) rate(w http.ResponseWriter, r *http.Request, v *visit) {
+	id, err := pathUUID(r, "id")
+	if err != nil {
+		s.fail(w, v, err)
+		return
+	}
+	err = s.checkForm(w, r)
+	in := typed{rating: r.PostFormValue("rating"), comment: r.PostFormValue("comment")}
+	if errors.Is(err, errExpired) {
+		s.renderDetail(w, v, http.StatusForbidden, id, page{Errors: []string{v.T("error.expired")}}, in)
+		return
+	} else if err != nil {
+		s.fail(w, v, err)
+		return
+	}
+	_, err = s.Portal.Rate(v.ctx(), v.Viewer(), id, portal.RatingInput{Value: in.rating, Comment: in.comment})
+	switch {
+	case err == nil:
+		http.Redirect(w, r, "/tickets/"+id.String()+"?ok=rated", http.StatusSeeOther)
+	case errors.Is(err, portal.ErrInvalid):
+		problems := v.problems(err, func(field string) string {
+			if field == "comment" {
+				return v.T("rating.comment")
+			}
+			return v.T("rating.title")
+		})
+		s.renderDetail(w, v, http.StatusBadRequest, id, page{Errors: problems}, in)
+	case errors.Is(err, portal.ErrForbidden):
+		// Rated meanwhile, or the window has passed: the page shows the
+		// ticket as it is now, and what was typed.
+		p := page{Errors: []string{v.T("rating.refused")}}
+		if in.comment != "" {
+			p.Errors = append(p.Errors, v.Tf("rating.notSaved", in.comment))
+		}
+		s.renderDetail(w, v, http.StatusForbidden, id, p, in)
+	case busy(err):
+		s.logBusy(w, v, err)
+		s.renderDetail(w, v, http.StatusServiceUnavailable, id, page{Errors: []string{v.T("error.busyForm")}}, in)
+	default:
+		s.fail(w, v, err)
+	}
+}
+
+// rating fills the rating's part of the page (P14): the ticket's rating
+// in the visitor's language, and the form with what was chosen and typed,
+// or else the visitor's own rating.
+func (d *detailData) rating(v *visit, in typed) {
+	if d.Rating != nil {
+		d.RatingLabel = v.ratingLabel(d.Rating.Value)
+		if d.Rating.Mine && in.rating == "" && in.comment == "" {
+			in.rating, in.comment = d.Rating.Value, d.Rating.Comment
+		}
+	}
+	d.Comment = in.comment
+	for _, o := range d.RatingOptions {
+		d.Choices = append(d.Choices, choice{Value: o.Value, Label: v.ratingLabel(o.Value), Checked: o.Value == in.rating})
+	}
+}
+
+// ratingLabel is a rating's value in the visitor's language.
+func (v *visit) ratingLabel(value string) string { return v.cat.ratingLabel(value) }
+
+// ratingLabel is a rating's value in the catalog's language.
+func (c catalog) ratingLabel(value string) string {
+	switch value {
+	case portal.RatingGood, portal.RatingBad:
+		return c.text("rating." + value)
+	}
+	return fmt.Sprintf(c.text("rating.of5"), value)
 }
 
 // moveTicket does a posted action on the ticket of the path (move, which
