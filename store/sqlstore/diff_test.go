@@ -43,6 +43,18 @@ const noteProp = "note"
 
 func newWorld(t testing.TB, seed uint64, tickets int) *world {
 	t.Helper()
+	return buildWorld(t, seed, tickets, true)
+}
+
+// newUnratedWorld is newWorld without ratings: the data of a database from
+// before them (migration ratings).
+func newUnratedWorld(t testing.TB, seed uint64, tickets int) *world {
+	t.Helper()
+	return buildWorld(t, seed, tickets, false)
+}
+
+func buildWorld(t testing.TB, seed uint64, tickets int, rated bool) *world {
+	t.Helper()
 	ctx := context.Background()
 	mem := memstore.New()
 	p, err := portal.New(mem, portal.Options{Now: portaltest.Now})
@@ -96,7 +108,7 @@ func newWorld(t testing.TB, seed uint64, tickets int) *world {
 	// satisfaction property sorts and filters values of both.
 	values := []string{portal.RatingBad, portal.RatingGood, "1", "2", "3", "4", "5"}
 	for i, tk := range d.Tickets {
-		if rng.IntN(2) == 0 {
+		if rated && rng.IntN(2) == 0 {
 			tk.Rating = portal.Rating{Value: values[rng.IntN(len(values))], ContactID: tk.RequesterID, ClosedAt: tk.ClosedAt,
 				RatedAt: portaltest.Now()}
 			rate(t, mem, tk)

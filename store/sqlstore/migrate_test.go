@@ -79,7 +79,7 @@ func downTo(t *testing.T, db *sql.DB, d sqlstore.Dialect, version int) {
 // lists the same pages as the memory store, by every plan.
 // covers: X1, X6
 func TestMigrationOrdersKeepPages(t *testing.T) {
-	w := newWorld(t, 21, 120)
+	w := newUnratedWorld(t, 21, 120) // a database of version 4 has no ratings
 	eachDialect(t, func(t *testing.T, d dialect) {
 		ctx := context.Background()
 		dsn := d.fresh(t)
