@@ -147,13 +147,12 @@ type Decision struct {
 }
 
 // covers reports whether a ticket is in the scope (S4): associated with
-// the contact, or with the company whose tickets it sees. Stores apply the
+// the contact (also as a participant, P12), or with the company whose
+// tickets it sees. Stores apply the
 // same rule to a TicketQuery's ContactID and CompanyID.
 func (d Decision) covers(t *Ticket) bool {
-	for _, id := range t.ContactIDs {
-		if id == d.ContactID {
-			return true
-		}
+	if t.Associated(d.ContactID) {
+		return true
 	}
 	if d.CompanyID != uuid.Nil {
 		for _, id := range t.CompanyIDs {

@@ -253,13 +253,15 @@ func TestExplainNamesTheRule(t *testing.T) {
 	assert.True(t, e.Visible)
 	assert.Equal(t, "display.visibility[1]", e.Rule)
 	assert.Equal(t, "permissions.scope=company", e.Scope.Rule)
-	require.Len(t, e.Actions, 4)
+	require.Len(t, e.Actions, 5)
 	assert.True(t, e.Actions[0].Allowed, "reply")
 	assert.True(t, e.Actions[1].Allowed, "close")
 	assert.Equal(t, portal.ActionVerdict{Action: "reopen", Rule: "actions.reopen", Reason: "customers may not reopen tickets"},
 		e.Actions[2], "reopening is off by default (P13)")
 	assert.Equal(t, portal.ActionVerdict{Action: "rate", Rule: "satisfaction.enabled", Reason: "customers may not rate tickets"},
 		e.Actions[3], "ratings are off by default (P14)")
+	assert.Equal(t, portal.ActionVerdict{Action: "participants", Rule: "participants.enabled",
+		Reason: "customers may not add colleagues to tickets"}, e.Actions[4], "participants are off by default (P12)")
 
 	e, err = w.p.Explain(ctx, w.tenant.ID, w.ann.ID, w.bobT.ID)
 	require.NoError(t, err)

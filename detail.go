@@ -38,6 +38,10 @@ type TicketDetail struct {
 	CanRate       bool
 	RatingOptions []Option
 	RatingComment bool
+	// Participants are the colleagues added to the ticket (P12);
+	// CanAddParticipants says whether the viewer may add more.
+	Participants       []ParticipantView
+	CanAddParticipants bool
 }
 
 // ConversationMessage is a message as a contact sees it.
@@ -93,7 +97,12 @@ func (p *Portal) TicketDetail(ctx context.Context, v Viewer, ticketID uuid.UUID)
 			d.CanReopen = a.Allowed
 		case "rate":
 			d.CanRate = a.Allowed
+		case "participants":
+			d.CanAddParticipants = a.Allowed && len(t.Participants) < r.settings.Participants.max()
 		}
+	}
+	if d.Participants, err = p.participantViews(ctx, r, &t); err != nil {
+		return TicketDetail{}, err
 	}
 	_, rating := rateVerdict(r, rd, &t)
 	d.Rating = ratingView(r, rating)
@@ -130,7 +139,7 @@ func (p *Portal) TicketDetail(ctx context.Context, v Viewer, ticketID uuid.UUID)
 // ActionVerdict says whether a customer may take an action on a ticket,
 // naming the deciding setting (X4).
 type ActionVerdict struct {
-	Action  string // "reply", "close", "reopen" or "rate"
+	Action  string // "reply", "close", "reopen", "rate" or "participants"
 	Allowed bool
 	Rule    string
 	Reason  string
@@ -142,7 +151,7 @@ func actions(r *request, rd *renderer, t *Ticket) []ActionVerdict {
 	cl, _, _ := closeVerdict(r, rd, t)
 	re, _ := reopenVerdict(r, rd, t)
 	ra, _ := rateVerdict(r, rd, t)
-	return []ActionVerdict{replyVerdict(r, rd, t), cl, re, ra}
+	return []ActionVerdict{replyVerdict(r, rd, t), cl, re, ra, participantsVerdict(r)}
 }
 
 // readOnly is the one rule that keeps a preview (A5) from acting: every

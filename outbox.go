@@ -20,6 +20,9 @@ const (
 	EventReopen EventKind = "reopen" // a contact reopened a ticket (P13)
 	EventSubmit EventKind = "submit" // a contact submitted the support form (P8)
 	EventRating EventKind = "rating" // a contact rated a ticket, or changed its rating (P14)
+
+	EventParticipantAdded   EventKind = "participant_added"   // a contact added a colleague to a ticket (P12)
+	EventParticipantRemoved EventKind = "participant_removed" // a contact took a participant off a ticket (P12)
 )
 
 // Event tells the helpdesk that a customer acted in the portal. It is
@@ -53,6 +56,8 @@ type Event struct {
 	// Rating and RatingComment are a rating's value and comment (P14).
 	Rating        string
 	RatingComment string
+	// ParticipantID is the contact added to or taken off the ticket (P12).
+	ParticipantID uuid.UUID
 	At            time.Time
 }
 

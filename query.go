@@ -17,7 +17,8 @@ import (
 // answers exactly this:
 //
 //	tickets of PortalID
-//	  associated with ContactID, or (when CompanyID is not nil) with CompanyID
+//	  associated with ContactID (Ticket.Associated: one of its ContactIDs
+//	  or Participants), or (when CompanyID is not nil) with CompanyID
 //	  matching Visibility and Filter (see Env for their semantics)
 //	  whose SearchText contains every term of Search, or whose Number is Number
 //	  ordered by Sort, then by ID in the same direction

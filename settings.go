@@ -45,6 +45,7 @@ type Settings struct {
 	Conversations Conversations // [conversations] S9
 	Actions       Actions       // [actions] S10
 	Satisfaction  Satisfaction  // [satisfaction] P14
+	Participants  Participants  // [participants] P12
 	Access        Access        // [access] S11
 	SystemPages   SystemPages   // [systemPages] S12
 	Consent       Consent       // [consent] S13
@@ -209,6 +210,32 @@ type Actions struct {
 // MaxReopenDays bounds Actions.ReopenDays.
 const MaxReopenDays = 3650
 
+// Participants lets contacts add colleagues to tickets (P12).
+type Participants struct {
+	// Enabled lets a contact add other contacts of its own company to a
+	// ticket it may see, by e-mail, and remove those it added [enabled].
+	// Off by default.
+	Enabled bool
+	// Max is the most participants a ticket may have [max]; 0 is
+	// DefaultMaxParticipants, and at most MaxParticipants.
+	Max int
+}
+
+// max is the most participants a ticket may have.
+func (p Participants) max() int {
+	if p.Max == 0 {
+		return DefaultMaxParticipants
+	}
+	return p.Max
+}
+
+// check adds the problems of the participants settings to ps.
+func (p Participants) check(ps *problems) {
+	if p.Max < 0 || p.Max > MaxParticipants {
+		ps.add("participants.max", fmt.Sprintf("must be 0 (the default, %d) to %d", DefaultMaxParticipants, MaxParticipants))
+	}
+}
+
 // RatingScale is the scale of satisfaction ratings (P14).
 type RatingScale string
 
@@ -301,7 +328,7 @@ type Consent struct {
 // DefaultSettings returns the settings a new portal starts with: disabled,
 // own tickets only, every ticket visible, the recommended columns, owners by
 // first name, Open/Closed status, no customer replies to closed tickets and
-// no customer close, no satisfaction ratings, access groups with password login, the default system
+// no customer close, no satisfaction ratings, no participants, access groups with password login, the default system
 // page templates, an English consent text and a one-hour idle timeout.
 func DefaultSettings() Settings {
 	return Settings{
@@ -412,6 +439,7 @@ func (s Settings) check(ps *problems, refs Refs) {
 	s.Conversations.check(ps)
 	s.Actions.check(ps, refs.Pipelines)
 	s.Satisfaction.check(ps)
+	s.Participants.check(ps)
 	s.Access.check(ps, refs.Lists)
 	s.SystemPages.check(ps)
 	if s.Access.Mode == SelfRegistration {

@@ -175,6 +175,10 @@ func TestValidateRejectsBadInputNamingTheField(t *testing.T) {
 		{"P14 change window of more than a year", "satisfaction.changeDays", func(s *portal.Settings) {
 			s.Satisfaction.ChangeDays = portal.MaxRatingChangeDays + 1
 		}},
+		{"P12 negative participant limit", "participants.max", func(s *portal.Settings) { s.Participants.Max = -1 }},
+		{"P12 participant limit over the most", "participants.max", func(s *portal.Settings) {
+			s.Participants.Max = portal.MaxParticipants + 1
+		}},
 		{"S11 unknown mode", "access.mode", func(s *portal.Settings) { s.Access.Mode = "open" }},
 		{"S11 unknown list", "access.lists[0]", func(s *portal.Settings) { s.Access.Lists = []uuid.UUID{uuid.New()} }},
 		{"S11 unknown auth", "access.auth", func(s *portal.Settings) { s.Access.Auth = "magic" }},

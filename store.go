@@ -3,6 +3,7 @@ package portal
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -411,7 +412,10 @@ type TicketStore interface {
 	// Number and write are one atomic step: concurrent puts and
 	// submissions never share a number. A put never changes a ticket's
 	// Rating (P14): a new ticket has none, and a stored one keeps its own,
-	// whatever t holds; only ActionStore.RateTicket writes it.
+	// whatever t holds; only ActionStore.RateTicket writes it. Nor does it
+	// change its Participants (P12), which ActionStore.SetParticipants
+	// alone writes: the ticket stays associated with them as with t's
+	// ContactIDs.
 	PutTicket(ctx context.Context, t Ticket) error
 	Ticket(ctx context.Context, portalID, id uuid.UUID) (Ticket, error)
 	// PutThread creates or replaces a thread.
@@ -555,6 +559,13 @@ type ActionStore interface {
 	// ticket changes, its LastActivityAt neither. A missing ticket is
 	// ErrNotFound.
 	RateTicket(ctx context.Context, c RateChange) error
+	// SetParticipants sets the ticket's Participants to c.Participants
+	// (P12), and associates it with them as with its ContactIDs for
+	// TicketQuery.ContactID: a contact taken off stays associated when it
+	// is one of the ContactIDs. The ticket must still have c.Was as its
+	// participants (same contacts, adders and times, in order). Nothing
+	// else of the ticket changes. A missing ticket is ErrNotFound.
+	SetParticipants(ctx context.Context, c ParticipantChange) error
 }
 
 // OutboxStore keeps the events of customer actions for the helpdesk to
@@ -616,6 +627,22 @@ type RateChange struct {
 	Was      Rating    // the rating the ticket must still have
 	Rating   Rating
 	Event    Event
+}
+
+// ParticipantChange is a contact adding or removing a participant as
+// ActionStore.SetParticipants writes it.
+type ParticipantChange struct {
+	PortalID     uuid.UUID
+	TicketID     uuid.UUID
+	Was          []Participant // the participants the ticket must still have
+	Participants []Participant
+	Event        Event
+}
+
+// Clone returns a deep copy.
+func (c ParticipantChange) Clone() ParticipantChange {
+	c.Was, c.Participants = slices.Clone(c.Was), slices.Clone(c.Participants)
+	return c
 }
 
 // SubmitChange is a support form submission as ActionStore.SubmitTicket

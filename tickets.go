@@ -71,6 +71,11 @@ type Ticket struct {
 	// again, whatever the Ticket put holds (ActionStore.RateTicket alone
 	// writes it).
 	Rating Rating
+	// Participants are the contacts colleagues added to the ticket (P12),
+	// in the order they were added: associated with it as ContactIDs are
+	// (Associated). A store keeps them as it keeps Rating: only
+	// ActionStore.SetParticipants writes them.
+	Participants []Participant
 }
 
 // Clone returns a deep copy.
@@ -78,6 +83,7 @@ func (t Ticket) Clone() Ticket {
 	t.ContactIDs = slices.Clone(t.ContactIDs)
 	t.CompanyIDs = slices.Clone(t.CompanyIDs)
 	t.Properties = t.Properties.Clone()
+	t.Participants = slices.Clone(t.Participants)
 	return t
 }
 
@@ -200,7 +206,8 @@ func (p *Portal) SaveTicket(ctx context.Context, t Ticket) (Ticket, error) {
 	if t.Number == 0 && !created {
 		t.Number = old.Number // a save without a number keeps it (P10)
 	}
-	t.Rating = old.Rating // the customer's, which a host does not set (P14)
+	t.Rating = old.Rating                           // the customer's, which a host does not set (P14)
+	t.Participants = slices.Clone(old.Participants) // so are these (P12)
 
 	var ps problems
 	if t.Number < 0 || t.Number > MaxTicketNumber {

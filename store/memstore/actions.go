@@ -107,6 +107,26 @@ func (s *Store) RateTicket(_ context.Context, c portal.RateChange) error {
 	})
 }
 
+// SetParticipants implements portal.ActionStore: the ticket is indexed
+// under its participants as under its contacts.
+func (s *Store) SetParticipants(_ context.Context, c portal.ParticipantChange) error {
+	c = c.Clone()
+	return s.write(c.PortalID, func(t *tenant) error {
+		e, ok := t.tickets[c.TicketID]
+		switch {
+		case !ok:
+			return notFound("ticket", c.TicketID)
+		case !portal.SameParticipants(e.t.Participants, c.Was):
+			return fmt.Errorf("memstore: ticket %s changed participants: %w", c.TicketID, portal.ErrConflict)
+		}
+		tk := e.t.Clone()
+		tk.Participants = c.Participants
+		t.replace(tk)
+		t.emit(c.Event)
+		return nil
+	})
+}
+
 // SubmitTicket implements portal.ActionStore.
 func (s *Store) SubmitTicket(_ context.Context, c portal.SubmitChange) (portal.SubmitResult, error) {
 	c = c.Clone()

@@ -354,7 +354,8 @@ func (s *Store) PutTicket(_ context.Context, tk portal.Ticket) error {
 
 // putTicket stores tk, which the tenant then owns, in place of the ticket
 // of its ID, with its number: the given one, else the stored ticket's,
-// else the tenant's next; and with the stored ticket's rating, or none.
+// else the tenant's next; and with the stored ticket's rating and
+// participants, or none.
 // It returns the number; ErrConflict when another ticket has it, and then
 // it changes nothing.
 func (t *tenant) putTicket(tk portal.Ticket) (int64, error) {
@@ -365,9 +366,9 @@ func (t *tenant) putTicket(tk portal.Ticket) (int64, error) {
 	if ok && tk.Number == 0 {
 		tk.Number = old.t.Number
 	}
-	tk.Rating = portal.Rating{}
+	tk.Rating, tk.Participants = portal.Rating{}, nil
 	if ok {
-		tk.Rating = old.t.Rating
+		tk.Rating, tk.Participants = old.t.Rating, slices.Clone(old.t.Participants)
 	}
 	if tk.Number == 0 {
 		tk.Number = t.lastNumber + 1
@@ -386,11 +387,11 @@ func (t *tenant) putTicket(tk portal.Ticket) (int64, error) {
 func (t *tenant) replace(tk portal.Ticket) {
 	e := newEntry(tk)
 	if old, ok := t.tickets[tk.ID]; ok {
-		unindexScopes(t.byContact, old.t.ContactIDs, old)
+		unindexScopes(t.byContact, old.t.Contacts(), old)
 		unindexScopes(t.byCompany, old.t.CompanyIDs, old)
 	}
 	t.tickets[tk.ID] = e
-	indexScopes(t.byContact, tk.ContactIDs, e)
+	indexScopes(t.byContact, tk.Contacts(), e)
 	indexScopes(t.byCompany, tk.CompanyIDs, e)
 }
 

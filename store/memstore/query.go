@@ -229,7 +229,7 @@ func (t *tenant) matcher(q *portal.TicketQuery, env *portal.Env) func(*entry) bo
 // passes the filters and comes after the cursor.
 func (t *tenant) numbered(q *portal.TicketQuery) []hit {
 	e, ok := t.tickets[t.numbers[q.Number]]
-	if !ok || !slices.Contains(e.t.ContactIDs, q.ContactID) && (q.CompanyID == uuid.Nil || !slices.Contains(e.t.CompanyIDs, q.CompanyID)) {
+	if !ok || !e.t.Associated(q.ContactID) && (q.CompanyID == uuid.Nil || !slices.Contains(e.t.CompanyIDs, q.CompanyID)) {
 		return nil
 	}
 	env := portal.Env{Now: q.Now, Closed: t.closed}
@@ -274,7 +274,7 @@ func (t *tenant) count(q *portal.TicketQuery, max int) int {
 	}
 	if q.CompanyID != uuid.Nil {
 		visit(t.byCompany[q.CompanyID], func(e *entry) bool {
-			return slices.Contains(e.t.ContactIDs, q.ContactID) // counted above
+			return e.t.Associated(q.ContactID) // counted above
 		})
 	}
 	return n
@@ -337,7 +337,7 @@ func (t *tenant) query(q *portal.TicketQuery) []hit {
 	collect(t.byContact[q.ContactID], nil)
 	if q.CompanyID != uuid.Nil {
 		collect(t.byCompany[q.CompanyID], func(e *entry) bool {
-			return slices.Contains(e.t.ContactIDs, q.ContactID) // listed above
+			return e.t.Associated(q.ContactID) // listed above
 		})
 	}
 	slices.SortFunc(hits, func(a, b hit) int { return compare(q.Sort.Desc, a.key, a.tk.ID, b.key, b.tk.ID) })
@@ -373,7 +373,7 @@ func (t *tenant) ordered(q *portal.TicketQuery, o keyOrder) []item {
 		return contact
 	}
 	company := collect(t.byCompany[q.CompanyID], func(e *entry) bool {
-		return slices.Contains(e.t.ContactIDs, q.ContactID) // the contact's
+		return e.t.Associated(q.ContactID) // the contact's
 	})
 	return merge(make([]item, 0, len(contact)+len(company)), contact, company, func(a, b item) int {
 		if q.Sort.Desc {
@@ -427,6 +427,7 @@ func fill(p *portal.TicketPage, r *rows) {
 		tk.ContactIDs = carve(src.ContactIDs)
 		tk.CompanyIDs = carve(src.CompanyIDs)
 		tk.Properties = src.Properties.Clone()
+		tk.Participants = slices.Clone(src.Participants)
 		p.Keys[i] = key
 	}
 }

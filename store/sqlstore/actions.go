@@ -2,10 +2,12 @@ package sqlstore
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -73,7 +75,7 @@ func (s *Store) insertEvent(ctx context.Context, x tx, e portal.Event, seq int64
 func (s *Store) lockTicket(ctx context.Context, x tx, portalID, tid uuid.UUID) (portal.Ticket, error) {
 	var c ticketCells
 	err := x.row(ctx, "SELECT "+ticketSelect+" FROM tickets t WHERE t.portal_id = ? AND t.id = ?"+s.d.forUpdate(), id(portalID), id(tid)).
-		Scan(&c.doc, &c.number, &c.rating)
+		Scan(&c.doc, &c.number, &c.rating, &c.participants)
 	if err != nil {
 		return portal.Ticket{}, err // sql.ErrNoRows: mapErr makes it ErrNotFound
 	}
@@ -244,6 +246,55 @@ func (s *Store) RateTicket(ctx context.Context, c portal.RateChange) error {
 		_, err = x.exec(ctx, "UPDATE tickets SET rating = ?, satisfaction = ? WHERE portal_id = ? AND id = ?",
 			b, text(c.Rating.Value), id(c.PortalID), id(c.TicketID))
 		return err
+	})
+}
+
+// SetParticipants implements portal.ActionStore: the participants' column,
+// and the ticket_contacts rows of those the ticket's contacts do not hold.
+func (s *Store) SetParticipants(ctx context.Context, c portal.ParticipantChange) error {
+	var b []byte
+	if len(c.Participants) > 0 {
+		var err error
+		if b, err = encode(c.Participants); err != nil {
+			return err
+		}
+	}
+	return s.write(ctx, "set participants", c.PortalID, func(x tx) error {
+		if err := s.emit(ctx, x, c.Event); err != nil {
+			return err
+		}
+		t, err := s.lockTicket(ctx, x, c.PortalID, c.TicketID)
+		if err != nil {
+			return err
+		}
+		if !portal.SameParticipants(t.Participants, c.Was) {
+			return fmt.Errorf("%w: ticket %s changed participants", portal.ErrConflict, t.ID)
+		}
+		if _, err := x.exec(ctx, "UPDATE tickets SET participants = ? WHERE portal_id = ? AND id = ?", b, id(c.PortalID), id(c.TicketID)); err != nil {
+			return err
+		}
+		was, now := participantsBeside(t.ContactIDs, c.Was), participantsBeside(t.ContactIDs, c.Participants)
+		for _, gone := range was {
+			if slices.Contains(now, gone) {
+				continue
+			}
+			_, err := x.exec(ctx, "DELETE FROM ticket_contacts WHERE portal_id = ? AND contact_id = ? AND ticket_id = ?",
+				id(c.PortalID), id(gone), id(t.ID))
+			if err != nil {
+				return err
+			}
+		}
+		var added []uuid.UUID
+		for _, a := range now {
+			if !slices.Contains(was, a) {
+				added = append(added, a)
+			}
+		}
+		rows := associations(id(c.PortalID), &t, added)
+		for _, row := range rows {
+			row[len(row)-1] = cmp.Or(t.Number, nullKey)
+		}
+		return insertRows(ctx, x, "ticket_contacts "+fmt.Sprintf(assocCols, "contact_id"), rows)
 	})
 }
 

@@ -115,13 +115,16 @@ func (p *props) UnmarshalJSON(b []byte) error {
 }
 
 // The documents of records with properties: the embedded record's own
-// Properties field is shadowed by the typed one. A ticket's rating is not
-// in its document but in columns of its own (migration ratings).
+// Properties field is shadowed by the typed one. A ticket's rating and
+// participants are not in its document but in columns of their own
+// (migrations ratings and participants).
 type (
 	ticketDoc struct {
 		portal.Ticket
 		Properties props
-		Rating     *struct{} `json:"Rating,omitempty"` // always nil: shadows the ticket's
+		// Always nil: they shadow the ticket's, which live in columns.
+		Rating       *struct{} `json:"Rating,omitempty"`
+		Participants *struct{} `json:"Participants,omitempty"`
 	}
 	contactDoc struct {
 		portal.Contact

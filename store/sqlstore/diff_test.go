@@ -46,13 +46,14 @@ func newWorld(t testing.TB, seed uint64, tickets int) *world {
 	return buildWorld(t, seed, tickets, true)
 }
 
-// newUnratedWorld is newWorld without ratings: the data of a database from
-// before them (migration ratings).
+// newUnratedWorld is newWorld without ratings and participants: the data
+// of a database from before them (migrations ratings, participants).
 func newUnratedWorld(t testing.TB, seed uint64, tickets int) *world {
 	t.Helper()
 	return buildWorld(t, seed, tickets, false)
 }
 
+// buildWorld makes a world; rated gives it ratings and participants.
 func buildWorld(t testing.TB, seed uint64, tickets int, rated bool) *world {
 	t.Helper()
 	ctx := context.Background()
@@ -112,6 +113,18 @@ func buildWorld(t testing.TB, seed uint64, tickets int, rated bool) *world {
 			tk.Rating = portal.Rating{Value: values[rng.IntN(len(values))], ContactID: tk.RequesterID, ClosedAt: tk.ClosedAt,
 				RatedAt: portaltest.Now()}
 			rate(t, mem, tk)
+			d.Tickets[i] = tk
+		}
+		// A fifth have participants (P12): contacts associated with them
+		// beside their own, some of them their own as well.
+		if rated && rng.IntN(5) == 0 {
+			for range 1 + rng.IntN(2) {
+				c := d.Contacts[rng.IntN(len(d.Contacts))]
+				if !slices.ContainsFunc(tk.Participants, func(pa portal.Participant) bool { return pa.ContactID == c.ID }) {
+					tk.Participants = append(tk.Participants, portal.Participant{ContactID: c.ID, AddedBy: tk.RequesterID, AddedAt: portaltest.Now()})
+				}
+			}
+			participate(t, mem, tk)
 			d.Tickets[i] = tk
 		}
 	}
@@ -188,7 +201,19 @@ func copyDataset(t testing.TB, from portal.Store, d *portaltest.Dataset, s porta
 		if !tk.Rating.IsZero() {
 			rate(t, s, tk)
 		}
+		if len(tk.Participants) > 0 {
+			participate(t, s, tk)
+		}
 	}
+}
+
+// participate gives the ticket its Participants in s, which a put does not
+// write.
+func participate(t testing.TB, s portal.Store, tk portal.Ticket) {
+	t.Helper()
+	e := portal.Event{ID: uuid.New(), PortalID: tk.PortalID, Kind: portal.EventParticipantAdded, TicketID: tk.ID, At: portaltest.Now()}
+	require.NoError(t, s.SetParticipants(context.Background(), portal.ParticipantChange{PortalID: tk.PortalID, TicketID: tk.ID,
+		Participants: tk.Participants, Event: e}))
 }
 
 // rate gives the ticket its Rating in s, which a put does not write.

@@ -175,12 +175,13 @@ func apply(ctx context.Context, db *sql.Conn, d Dialect, m migration) error {
 // transaction (on MySQL, in a transaction of its own before the version is
 // recorded), and must be harmless to run twice.
 var backfills = map[string]func(ctx context.Context, t tx) error{
-	"auth":    indexContacts,
-	"orders":  migrateOrders,
-	"exact":   exactDates,
-	"digests": submissionDigests,
-	"numbers": mysqlNumbers,
-	"ratings": mysqlRatings,
+	"auth":         indexContacts,
+	"orders":       migrateOrders,
+	"exact":        exactDates,
+	"digests":      submissionDigests,
+	"numbers":      mysqlNumbers,
+	"ratings":      mysqlColumns("tickets", "rating blob", "satisfaction varbinary(16)"),
+	"participants": mysqlColumns("tickets", "participants blob"),
 }
 
 // backfill runs m's backfill, if it has one.
@@ -337,18 +338,21 @@ func lostCreate(err error) bool {
 	return false
 }
 
-// mysqlRatings adds the columns of migration ratings on MySQL, where the
-// migration's SQL cannot.
-func mysqlRatings(ctx context.Context, t tx) error {
-	if t.d != MySQL {
+// mysqlColumns returns a backfill that adds columns (each "name type") to
+// table on MySQL, where a migration's SQL cannot, each when it is missing.
+func mysqlColumns(table string, cols ...string) func(ctx context.Context, t tx) error {
+	return func(ctx context.Context, t tx) error {
+		if t.d != MySQL {
+			return nil
+		}
+		for _, c := range cols {
+			name, _, _ := strings.Cut(c, " ")
+			if err := mysqlEnsure(ctx, t, mysqlHasColumn, "ALTER TABLE "+table+" ADD COLUMN "+c, table, name); err != nil {
+				return err
+			}
+		}
 		return nil
 	}
-	for _, c := range []struct{ col, def string }{{"rating", "blob"}, {"satisfaction", "varbinary(16)"}} {
-		if err := mysqlEnsure(ctx, t, mysqlHasColumn, "ALTER TABLE tickets ADD COLUMN "+c.col+" "+c.def, "tickets", c.col); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // mysqlNumbers makes migration numbers on MySQL, where the migration's SQL

@@ -50,6 +50,7 @@ var undo = map[int]map[sqlstore.Dialect][]string{
 			"ALTER TABLE tenants DROP COLUMN last_number"},
 	},
 	12: all("ALTER TABLE tickets DROP COLUMN rating", "ALTER TABLE tickets DROP COLUMN satisfaction"),
+	13: all("ALTER TABLE tickets DROP COLUMN participants"),
 }
 
 func all(stmts ...string) map[sqlstore.Dialect][]string {

@@ -237,25 +237,25 @@ func (r *pageRow) scan(rows *sql.Rows, kind keyKind) error {
 	switch kind {
 	case textKey:
 		var k []byte
-		err = rows.Scan(&c.doc, &c.number, &c.rating, &k, &r.requester, &r.owner)
+		err = rows.Scan(&c.doc, &c.number, &c.rating, &c.participants, &k, &r.requester, &r.owner)
 		r.key = portal.SortKey{Null: k == nil, Text: string(k)}
 	case orderKeyKind:
 		var k int64
-		err = rows.Scan(&c.doc, &c.number, &c.rating, &k, &r.requester, &r.owner)
+		err = rows.Scan(&c.doc, &c.number, &c.rating, &c.participants, &k, &r.requester, &r.owner)
 		r.key = portal.SortKey{Null: k == nullKey}
 		if !r.key.Null {
 			r.key.Int = k
 		}
 	case intKey:
 		var k *int64
-		err = rows.Scan(&c.doc, &c.number, &c.rating, &k, &r.requester, &r.owner)
+		err = rows.Scan(&c.doc, &c.number, &c.rating, &c.participants, &k, &r.requester, &r.owner)
 		r.key = portal.SortKey{Null: k == nil}
 		if k != nil {
 			r.key.Int = *k
 		}
 	default:
 		var k *float64
-		err = rows.Scan(&c.doc, &c.number, &c.rating, &k, &r.requester, &r.owner)
+		err = rows.Scan(&c.doc, &c.number, &c.rating, &c.participants, &k, &r.requester, &r.owner)
 		r.key = portal.SortKey{Null: k == nil}
 		if k != nil && *k != 0 { // PostgreSQL keeps -0; a key is never -0
 			r.key.Num = *k
@@ -350,7 +350,7 @@ func sortPage(page *portal.TicketPage, desc bool) {
 // rows (0: all, in the list's order); co are the rows of a walk's company
 // branch when they have been read before (see walkSQL):
 //
-//	SELECT t.doc, t.number, t.rating, r.k, <requester>.doc, <owner>.doc FROM (
+//	SELECT t.doc, t.number, t.rating, t.participants, r.k, <requester>.doc, <owner>.doc FROM (
 //	  <the page's ticket IDs and sort keys: see walkSQL, cutSQL>
 //	) r CROSS JOIN tickets t LEFT JOIN <requester> … LEFT JOIN <owner> …
 //	WHERE t.id = r.id …

@@ -58,10 +58,11 @@ type ticketRows struct {
 	// contactOf and companyOf are, for each row of contacts and of
 	// companies, the index of its ticket.
 	contactOf, companyOf []int
+	src                  []portal.Ticket // the tickets, as put
 }
 
 func (s *Store) newTicketRows(portalID uuid.UUID, ts []portal.Ticket) (*ticketRows, error) {
-	r := &ticketRows{s: s, pid: id(portalID), cols: ticketCols}
+	r := &ticketRows{s: s, pid: id(portalID), cols: ticketCols, src: ts}
 	if s.search.column {
 		r.cols = append(slices.Clip(ticketCols), "search_text")
 	}
@@ -145,7 +146,11 @@ func (r *ticketRows) write(ctx context.Context, x tx) error {
 			return err
 		}
 	}
-	if err := insertRows(ctx, x, "ticket_contacts "+fmt.Sprintf(assocCols, "contact_id"), r.contacts); err != nil {
+	participants, err := r.participants(ctx, x, numbers)
+	if err != nil {
+		return err
+	}
+	if err := insertRows(ctx, x, "ticket_contacts "+fmt.Sprintf(assocCols, "contact_id"), append(slices.Clip(r.contacts), participants...)); err != nil {
 		return err
 	}
 	if err := insertRows(ctx, x, "ticket_companies "+fmt.Sprintf(assocCols, "company_id"), r.companies); err != nil {
@@ -234,6 +239,58 @@ func (r *ticketRows) number(ctx context.Context, x tx) ([]int64, error) {
 		}
 	}
 	return numbers, nil
+}
+
+// participants returns the ticket_contacts rows of the stored tickets'
+// participants (P12), which a put keeps: each a contact's that the ticket
+// as put does not have already. It takes the tickets' rows, so that a
+// concurrent SetParticipants cannot come between it and the write.
+func (r *ticketRows) participants(ctx context.Context, x tx, numbers []int64) ([][]any, error) {
+	at := make(map[string]int, len(r.ticketIDs))
+	for i, tid := range r.ticketIDs {
+		at[string(tid.([]byte))] = i
+	}
+	var rows [][]any
+	err := batches(r.ticketIDs, func(tids []any) error {
+		q := "SELECT id, participants FROM tickets WHERE portal_id = ? AND id IN (" + placeholders(len(tids)) + ")" + x.d.forUpdate()
+		res, err := x.query(ctx, q, append([]any{r.pid}, tids...)...)
+		if err != nil {
+			return err
+		}
+		type stored struct{ id, participants []byte }
+		got, err := collect(res, func(rs *sql.Rows, s *stored) error { return rs.Scan(&s.id, &s.participants) })
+		if err != nil {
+			return err
+		}
+		for _, s := range got {
+			if s.participants == nil {
+				continue
+			}
+			ps, err := decode[[]portal.Participant](s.participants)
+			if err != nil {
+				return err
+			}
+			i := at[string(s.id)]
+			for _, row := range associations(r.pid, &r.src[i], participantsBeside(r.src[i].ContactIDs, ps)) {
+				row[len(row)-1] = numbers[i]
+				rows = append(rows, row)
+			}
+		}
+		return nil
+	})
+	return rows, err
+}
+
+// participantsBeside returns the contacts of ps that are not among
+// contacts: those a ticket is associated with as participants alone.
+func participantsBeside(contacts []uuid.UUID, ps []portal.Participant) []uuid.UUID {
+	var out []uuid.UUID
+	for _, pa := range ps {
+		if !slices.Contains(contacts, pa.ContactID) {
+			out = append(out, pa.ContactID)
+		}
+	}
+	return out
 }
 
 // numberRow is a stored ticket's ID and number.
@@ -353,7 +410,7 @@ func insertRows(ctx context.Context, x tx, into string, rows [][]any) error {
 func (s *Store) Ticket(ctx context.Context, portalID, tid uuid.UUID) (portal.Ticket, error) {
 	var c ticketCells
 	err := s.row(ctx, "SELECT "+ticketSelect+" FROM tickets t WHERE t.portal_id = ? AND t.id = ?", id(portalID), id(tid)).
-		Scan(&c.doc, &c.number, &c.rating)
+		Scan(&c.doc, &c.number, &c.rating, &c.participants)
 	if err != nil {
 		return portal.Ticket{}, mapErr("ticket", err)
 	}
@@ -362,16 +419,17 @@ func (s *Store) Ticket(ctx context.Context, portalID, tid uuid.UUID) (portal.Tic
 }
 
 // ticketSelect selects a ticket t's cells (ticketCells).
-const ticketSelect = "t.doc, t.number, t.rating"
+const ticketSelect = "t.doc, t.number, t.rating, t.participants"
 
 // ticketCells are the columns a ticket is read from: its document, and its
-// number and rating, which live in their columns alone (a document's are
-// not read: the documents written before numbers have none, and a put
-// does not write a rating).
+// number, rating and participants, which live in their columns alone (a
+// document's are not read: the documents written before numbers have
+// none, and a put does not write the others).
 type ticketCells struct {
-	doc    []byte
-	number *int64
-	rating []byte
+	doc          []byte
+	number       *int64
+	rating       []byte
+	participants []byte
 }
 
 // ticket decodes the cells.
@@ -385,7 +443,12 @@ func (c *ticketCells) ticket() (portal.Ticket, error) {
 		t.Number = *c.number
 	}
 	if c.rating != nil {
-		t.Rating, err = decode[portal.Rating](c.rating)
+		if t.Rating, err = decode[portal.Rating](c.rating); err != nil {
+			return t, err
+		}
+	}
+	if c.participants != nil {
+		t.Participants, err = decode[[]portal.Participant](c.participants)
 	}
 	return t, err
 }

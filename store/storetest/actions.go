@@ -31,6 +31,7 @@ var actionStoreTests = []test{
 	{name: "MoveAndReopenKeepClosedAt", fn: testMoveAndReopenContract},
 	{name: "SubmitIsOneStepAndItsKeyOnce", fn: testSubmitTicketStore},
 	{name: "RateTicketChecksItsPreconditionsAndPutsKeepIt", fn: testRateTicketContract},
+	{name: "SetParticipantsAssociatesThemAndPutsKeepThem", fn: testSetParticipantsContract},
 }
 
 // actionTests check the customer's actions through Portal.
@@ -54,6 +55,8 @@ var actionTests = []test{
 	{name: "RateAClosedTicketOncePerClosing", fn: testRate},
 	{name: "SatisfactionIsAColumnFilterSortAndExportField", fn: testRatingProperty},
 	{name: "ColleaguesRatingAtOnceKeepOneRating", fn: testRateRace},
+	{name: "ColleaguesAddedByEmailSeeTheTicketAsTheirOwn", fn: testParticipants},
+	{name: "ParticipantLimitHoldsAgainstARace", fn: testParticipantsRace},
 }
 
 // actionWorld is a scope world whose Portal keeps attachments in memory

@@ -217,6 +217,7 @@ func richSettings(t *testing.T) portal.Settings {
 		ReplyReopens:  true,
 	}
 	s.Satisfaction = portal.Satisfaction{Enabled: true, Scale: portal.OneToFive, Comment: true, ChangeDays: 7}
+	s.Participants = portal.Participants{Enabled: true, Max: 5}
 	s.Access = portal.Access{Mode: portal.AccessGroups, Lists: []uuid.UUID{newID(t), newID(t)}, Auth: portal.SingleSignOn}
 	s.Consent = portal.Consent{Notice: "We keep your data.", Checkbox: "I agree."}
 	s.IdleTimeout = 90*time.Minute + 1500*time.Millisecond

@@ -1,0 +1,9 @@
+-- Participants (P12): the colleagues contacts add to a ticket live beside
+-- its document, as its rating does: tickets.participants holds them
+-- (JSON), and ticket_contacts associates the ticket with each of them as
+-- with its own contacts, so that they find it among their own tickets. A
+-- put of the ticket keeps both.
+--
+-- Every statement of a MySQL migration must be able to run twice: the
+-- column is added by the migration's backfill (migrate.go), which looks
+-- first.
