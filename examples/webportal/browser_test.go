@@ -313,6 +313,20 @@ func TestBrowser(t *testing.T) {
 	assert.Contains(t, b.text(`.page-head h1 .badge`), "Open")
 	assert.Empty(t, b.texts(`.rating`), "open again: nothing to rate")
 
+	// Add a colleague by e-mail, then take her off again (P12).
+	colleague := tp.demo.logins[1]
+	b.do(chromedp.SendKeys(chromedp.CSS(`#participant-email`), colleague.Email))
+	require.EqualValues(t, http.StatusOK, b.click(`form.add-participant button[type=submit]`))
+	assert.Equal(t, "Added. Your colleague can now see and answer it.", b.text(`.flash`))
+	people := b.texts(`.people li .person`)
+	require.Len(t, people, 1)
+	assert.Contains(t, people[0], colleague.Name)
+	assert.Contains(t, people[0], "added by you")
+	b.shot("participants")
+	require.EqualValues(t, http.StatusOK, b.click(`form.remove-participant button`))
+	assert.Equal(t, "Removed.", b.text(`.flash`))
+	assert.Empty(t, b.texts(`.people li`))
+
 	// Submit a new ticket through the support form (P8, S6).
 	b.click(`.nav a[href="/new"]`)
 	assert.Equal(t, "Submit a support ticket", b.text(`.form-card h1`))

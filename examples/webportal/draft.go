@@ -13,8 +13,8 @@ import (
 	"github.com/helpdeskkit/portal"
 )
 
-// A draft is what a customer typed into a form (a reply, a rating, the
-// support form)
+// A draft is what a customer typed into a form (a reply, a rating, a
+// colleague's address, the support form)
 // that reached the server after its session had ended or its cookie was
 // lost (X8: no typed text is lost). The login page carries it in hidden
 // fields, and the login that follows shows the form again with it, under
@@ -33,7 +33,8 @@ type draftField struct{ Name, Value string }
 const draftPrefix = "draft."
 
 // draftOf reads the draft a form posted to r carries, when r is a reply, a
-// rating or a submission from one of the portal's own pages.
+// rating, an added colleague or a submission from one of the portal's own
+// pages.
 func (s *server) draftOf(w http.ResponseWriter, r *http.Request) (draft, bool) {
 	var d draft
 	switch {
@@ -41,7 +42,7 @@ func (s *server) draftOf(w http.ResponseWriter, r *http.Request) (draft, bool) {
 		return d, false
 	case r.URL.Path == "/new":
 		d.Next = "/new"
-	case strings.HasSuffix(r.URL.Path, "/reply"), strings.HasSuffix(r.URL.Path, "/rate"):
+	case strings.HasSuffix(r.URL.Path, "/reply"), strings.HasSuffix(r.URL.Path, "/rate"), strings.HasSuffix(r.URL.Path, "/participants"):
 		id, err := uuid.Parse(r.PathValue("id"))
 		if err != nil {
 			return d, false
@@ -183,5 +184,5 @@ func (s *server) restoreDraft(w http.ResponseWriter, v *visit, d draft) {
 		return
 	}
 	s.renderDetail(w, v, http.StatusOK, id, p, typed{reply: d.value("body"), key: d.value("key"),
-		rating: d.value("rating"), comment: d.value("comment")})
+		rating: d.value("rating"), comment: d.value("comment"), email: d.value("email")})
 }

@@ -187,6 +187,8 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("POST /tickets/{id}/close", s.customer(s.closeTicket))
 	mux.HandleFunc("POST /tickets/{id}/reopen", s.customer(s.reopenTicket))
 	mux.HandleFunc("POST /tickets/{id}/rate", s.customer(s.rate))
+	mux.HandleFunc("POST /tickets/{id}/participants", s.customer(s.addParticipant))
+	mux.HandleFunc("POST /tickets/{id}/participants/{contact}/remove", s.customer(s.removeParticipant))
 	mux.HandleFunc("GET /tickets/{id}/attachments/{attachment}", s.customer(s.attachment))
 	mux.HandleFunc("GET /new", s.customer(s.formPage))
 	mux.HandleFunc("POST /new", s.customer(s.submit))

@@ -1207,7 +1207,8 @@ func TestEveryFormNeedsItsToken(t *testing.T) {
 	ticket := c.firstTicket("?view=mine&status=open")
 	before := c.get("/tickets/" + ticket).body
 	for _, path := range []string{"/login", "/logout", "/register", "/reset-request", "/invitation", "/registration", "/reset",
-		"/internal/preview", "/tickets/" + ticket + "/reply", "/tickets/" + ticket + "/close", "/tickets/" + ticket + "/rate", "/new"} {
+		"/internal/preview", "/tickets/" + ticket + "/reply", "/tickets/" + ticket + "/close", "/tickets/" + ticket + "/rate",
+		"/tickets/" + ticket + "/participants", "/new"} {
 		for _, token := range []string{"", "forged", c.csrf("/tickets") + "x"} {
 			req, err := http.NewRequest(http.MethodPost, tp.URL+path, strings.NewReader(url.Values{"csrf": {token},
 				"email": {tp.login(0)}, "password": {demoPassword}, "subject": {"x"}, "content": {"y"}, "body": {"z"}}.Encode()))
@@ -1374,4 +1375,79 @@ func TestSatisfactionRating(t *testing.T) {
 	assert.NotContains(t, list, `<option value="4">`)
 	filtered := c.get("/tickets?view=organization&f.satisfaction=good").body
 	assert.Equal(t, []string{second}, ticketIDs(filtered), "the rating filter")
+}
+
+// covers: P12 — adding a colleague by e-mail on the ticket page: one answer
+// for every address that is not a colleague's, the colleague's own list,
+// leaving, Danish
+func TestParticipants(t *testing.T) {
+	tp := newTestPortal(t)
+	ctx := context.Background()
+	c := tp.client()
+	c.logIn(tp.login(0))
+	bob := tp.client()
+	bob.logIn(tp.login(1))
+	var ticket string
+	for _, id := range ticketIDs(c.get("/tickets?view=mine").body) {
+		if !slices.Contains(ticketIDs(bob.get("/tickets?view=mine").body), id) {
+			ticket = id
+			break
+		}
+	}
+	require.NotEmpty(t, ticket, "a ticket of Ann's that is not Bob's own")
+	page := "/tickets/" + ticket
+	detail := c.get(page).body
+	assert.Contains(t, detail, `action="/tickets/`+ticket+`/participants"`)
+	assert.Contains(t, detail, "Only the people the helpdesk added.")
+
+	add := func(email string) response {
+		return c.post(page+"/participants", url.Values{"csrf": {c.csrf(page)}, "email": {email}})
+	}
+	other, unknown := add(tp.login(2)), add("nobody@nordlys.example")
+	for _, res := range []response{other, unknown} {
+		assert.Equal(t, http.StatusBadRequest, res.StatusCode)
+		assert.Contains(t, res.body, "is not the address of a colleague at your company who can be added")
+	}
+	assert.Contains(t, other.body, `value="`+tp.login(2)+`"`, "what was typed is kept")
+	strip := func(body, email string) string {
+		return csrfPattern.ReplaceAllString(strings.ReplaceAll(body, email, "x"), "")
+	}
+	assert.Equal(t, strip(other.body, tp.login(2)), strip(unknown.body, "nobody@nordlys.example"),
+		"another company's contact and an unknown address get the same page")
+	res := add(tp.login(0))
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode, "oneself")
+
+	res = add(tp.login(1))
+	require.Equal(t, http.StatusSeeOther, res.StatusCode, res.body)
+	detail = c.get(res.Header.Get("Location")).body
+	assert.Contains(t, detail, "Added. Your colleague can now see and answer it.")
+	assert.Contains(t, detail, "<strong>"+html.EscapeString(tp.demo.logins[1].Name)+"</strong>")
+	assert.Contains(t, detail, "added by you")
+	assert.Contains(t, detail, ">Remove</button>")
+	assert.Equal(t, http.StatusBadRequest, add(tp.login(1)).StatusCode, "a duplicate")
+	assert.Contains(t, ticketIDs(bob.get("/tickets?view=mine").body), ticket, "the colleague's own now")
+
+	// Bob leaves; the page is still his company's to see.
+	theirs := bob.get(page).body
+	assert.Contains(t, theirs, ">Leave</button>")
+	res = bob.post(page+"/participants/"+tp.demo.data.Contacts[1].ID.String()+"/remove", url.Values{"csrf": {bob.csrf(page)}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode, res.body)
+	assert.NotContains(t, ticketIDs(bob.get("/tickets?view=mine").body), ticket)
+
+	events, err := tp.p.Events(ctx, tp.demo.tenant(), 0, 100)
+	require.NoError(t, err)
+	var kinds []portal.EventKind
+	for _, e := range events {
+		kinds = append(kinds, e.Kind)
+	}
+	assert.Equal(t, []portal.EventKind{portal.EventParticipantAdded, portal.EventParticipantRemoved}, kinds)
+
+	s, err := tp.p.Settings(ctx, tp.demo.tenant())
+	require.NoError(t, err)
+	s.Language = "da"
+	_, err = tp.p.SaveSettings(ctx, tp.demo.tenant(), s)
+	require.NoError(t, err)
+	detail = c.get(page).body
+	assert.Contains(t, detail, "Personer på sagen")
+	assert.Contains(t, detail, "Kollegas e-mail")
 }

@@ -38,6 +38,9 @@ type detailData struct {
 	RatingLabel string
 	Choices     []choice
 	Comment     string
+	// Email is the colleague's address typed into the participants form
+	// (P12).
+	Email string
 }
 
 // choice is one value of the rating form.
@@ -51,6 +54,7 @@ type choice struct {
 type typed struct {
 	reply, key      string
 	rating, comment string
+	email           string
 }
 
 type message struct {
@@ -79,7 +83,7 @@ func pathUUID(r *http.Request, name string) (uuid.UUID, error) {
 // parameter: the URL names a note, never carries its text.
 var flashes = map[string]string{
 	"replied": "flash.replied", "closed": "flash.closed", "already": "flash.alreadyClosed", "reopened": "flash.reopened", "submitted": "flash.submitted",
-	"rated": "flash.rated",
+	"rated": "flash.rated", "added": "flash.participantAdded", "removed": "flash.participantRemoved",
 }
 
 // detail shows a ticket and its conversation (P4).
@@ -111,6 +115,7 @@ func (s *server) renderDetail(w http.ResponseWriter, v *visit, code int, id uuid
 	d := detailData{TicketDetail: td, Back: "/tickets", Reply: in.reply, Key: key, MaxFiles: s.Limits.MaxFiles,
 		MaxSize: size(s.Limits.MaxFileSize), MaxTotal: size(s.Limits.MaxMessageSize)}
 	d.rating(v, in)
+	d.Email = in.email
 	if u, err := url.Parse(v.r.Referer()); err == nil && u.Path == "/tickets" {
 		d.Back = u.RequestURI() // back to the list as it was: a path of this site
 	}
@@ -335,6 +340,75 @@ func (c catalog) ratingLabel(value string) string {
 		return c.text("rating." + value)
 	}
 	return fmt.Sprintf(c.text("rating.of5"), value)
+}
+
+// addParticipant adds a colleague to the ticket by e-mail (P12). A refused
+// address shows the ticket again with it, and why; the answer for an
+// address of no contact is the one for another company's.
+func (s *server) addParticipant(w http.ResponseWriter, r *http.Request, v *visit) {
+	id, err := pathUUID(r, "id")
+	if err != nil {
+		s.fail(w, v, err)
+		return
+	}
+	err = s.checkForm(w, r)
+	in := typed{email: r.PostFormValue("email")}
+	if errors.Is(err, errExpired) {
+		s.renderDetail(w, v, http.StatusForbidden, id, page{Errors: []string{v.T("error.expired")}}, in)
+		return
+	} else if err != nil {
+		s.fail(w, v, err)
+		return
+	}
+	_, err = s.Portal.AddParticipant(v.ctx(), v.Viewer(), id, in.email)
+	switch {
+	case err == nil:
+		http.Redirect(w, r, "/tickets/"+id.String()+"?ok=added", http.StatusSeeOther)
+	case errors.Is(err, portal.ErrInvalid):
+		problems := v.problems(err, func(field string) string {
+			if field == "participants" {
+				return v.T("participants.title")
+			}
+			return v.T("participants.email")
+		})
+		s.renderDetail(w, v, http.StatusBadRequest, id, page{Errors: problems}, in)
+	case busy(err):
+		s.logBusy(w, v, err)
+		s.renderDetail(w, v, http.StatusServiceUnavailable, id, page{Errors: []string{v.T("error.busyForm")}}, in)
+	default:
+		s.fail(w, v, err)
+	}
+}
+
+// removeParticipant takes a participant off the ticket (P12): one the
+// visitor added, or the visitor itself, who then leaves it and goes back
+// to the list when it no longer sees the ticket.
+func (s *server) removeParticipant(w http.ResponseWriter, r *http.Request, v *visit) {
+	id, err := pathUUID(r, "id")
+	if err != nil {
+		s.fail(w, v, err)
+		return
+	}
+	who, err := pathUUID(r, "contact")
+	if err != nil {
+		s.fail(w, v, err)
+		return
+	}
+	if err := s.checkForm(w, r); err != nil {
+		s.fail(w, v, err)
+		return
+	}
+	if err := s.Portal.RemoveParticipant(v.ctx(), v.Viewer(), id, who); err != nil {
+		s.fail(w, v, err)
+		return
+	}
+	next := "/tickets/" + id.String() + "?ok=removed"
+	if who == v.Contact.ID {
+		if _, err := s.Portal.TicketDetail(v.ctx(), v.Viewer(), id); errors.Is(err, portal.ErrNotFound) {
+			next = "/tickets" // left: no longer the visitor's to see
+		}
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 // moveTicket does a posted action on the ticket of the path (move, which
