@@ -60,8 +60,10 @@
 //     to its pipeline's closed stage for portal closes (P6), and
 //     [Portal.Reopen] back to an open stage within the settings' window
 //     (P13), as a reply to a closed ticket may. [Portal.Rate] rates a
-//     closed ticket once each time it closes (P14). Each acts on exactly
-//     the verdicts TicketDetail and Explain show (S10).
+//     closed ticket once each time it closes (P14), and
+//     [Portal.AddParticipant] adds a colleague of the contact's company,
+//     who then sees the ticket as its own (P12). Each acts on exactly the
+//     verdicts TicketDetail and Explain show (S10).
 //   - [Portal.SupportForm] describes the support form (S6) and
 //     [Portal.SubmitTicket] creates one ticket from it in the default
 //     channel (P8, S3), idempotently with a key.
