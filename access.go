@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -139,6 +140,9 @@ type Decision struct {
 	// CompanyID is the primary company whose tickets the contact also sees,
 	// or uuid.Nil.
 	CompanyID uuid.UUID
+	// ContactCompany is the contact's primary company, whatever the scope:
+	// the contact's participations (P12) count while they are of it.
+	ContactCompany uuid.UUID
 	// Rule names the deciding rule, e.g. "permissions.scope=company" or
 	// "permissions.contactFilter[1]".
 	Rule string
@@ -147,12 +151,15 @@ type Decision struct {
 }
 
 // covers reports whether a ticket is in the scope (S4): associated with
-// the contact (also as a participant, P12), or with the company whose
-// tickets it sees. Stores apply the
+// the contact (also as a participant, P12, while the participation's
+// company is the contact's), or with the company whose tickets it sees. Stores apply the
 // same rule to a TicketQuery's ContactID and CompanyID.
 func (d Decision) covers(t *Ticket) bool {
-	if t.Associated(d.ContactID) {
+	if slices.Contains(t.ContactIDs, d.ContactID) {
 		return true
+	}
+	if i := t.participant(d.ContactID); i >= 0 && t.Participants[i].CompanyID == d.ContactCompany {
+		return true // a participation counts while its company is the contact's (P12)
 	}
 	if d.CompanyID != uuid.Nil {
 		for _, id := range t.CompanyIDs {
@@ -167,7 +174,7 @@ func (d Decision) covers(t *Ticket) bool {
 // Decide returns the scope of contact c, whose primary company is co (nil
 // for none).
 func (a *AccessPolicy) Decide(c *Contact, co *Company, now time.Time) (Decision, error) {
-	own := Decision{ContactID: c.ID, Rule: "permissions.scope=" + string(a.scope)}
+	own := Decision{ContactID: c.ID, ContactCompany: c.CompanyID, Rule: "permissions.scope=" + string(a.scope)}
 	company := own
 	if co != nil {
 		company.CompanyID = co.ID
@@ -276,6 +283,9 @@ type request struct {
 	// with the rest (SnapshotReader); nil otherwise.
 	pipelines []Pipeline
 	channels  []Channel
+	// indexed is set when the store finds contacts by e-mail (AuthStore),
+	// as adding a colleague needs (P12).
+	indexed bool
 }
 
 // begin checks a viewer and gathers what a customer operation needs: the
@@ -303,7 +313,7 @@ func (p *Portal) begin(ctx context.Context, v Viewer) (*request, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: stored schema: %v", ErrInternal, err)
 		}
-		r := &request{viewer: v, settings: snap.Settings, schema: schema, contact: snap.Contact, company: snap.Company,
+		r := &request{viewer: v, settings: snap.Settings, schema: schema, contact: snap.Contact, company: snap.Company, indexed: p.as != nil,
 			pipelines: snap.Pipelines, channels: snap.Channels, now: p.clock()}
 		return p.decide(r)
 	}
@@ -319,7 +329,7 @@ func (p *Portal) begin(ctx context.Context, v Viewer) (*request, error) {
 
 // beginWith is begin under given settings, enabled or not.
 func (p *Portal) beginWith(ctx context.Context, v Viewer, s Settings) (*request, error) {
-	r := &request{viewer: v, settings: s, now: p.clock()}
+	r := &request{viewer: v, settings: s, now: p.clock(), indexed: p.as != nil}
 	var err error
 	r.contact, err = p.contact(ctx, v.PortalID, v.ContactID)
 	if isNotFound(err) {

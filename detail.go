@@ -98,7 +98,7 @@ func (p *Portal) TicketDetail(ctx context.Context, v Viewer, ticketID uuid.UUID)
 		case "rate":
 			d.CanRate = a.Allowed
 		case "participants":
-			d.CanAddParticipants = a.Allowed && len(t.Participants) < r.settings.Participants.max()
+			d.CanAddParticipants = a.Allowed
 		}
 	}
 	if d.Participants, err = p.participantViews(ctx, r, &t); err != nil {
@@ -151,7 +151,7 @@ func actions(r *request, rd *renderer, t *Ticket) []ActionVerdict {
 	cl, _, _ := closeVerdict(r, rd, t)
 	re, _ := reopenVerdict(r, rd, t)
 	ra, _ := rateVerdict(r, rd, t)
-	return []ActionVerdict{replyVerdict(r, rd, t), cl, re, ra, participantsVerdict(r)}
+	return []ActionVerdict{replyVerdict(r, rd, t), cl, re, ra, participantsVerdict(r, t)}
 }
 
 // readOnly is the one rule that keeps a preview (A5) from acting: every

@@ -27,6 +27,11 @@ const (
 // its own.
 type Participant struct {
 	ContactID uuid.UUID
+	// CompanyID is the company the participant and the contact who added
+	// it were both of: the participation gives access only while it is
+	// the participant's primary company, and a host's SaveContact that
+	// moves the participant to another company ends it.
+	CompanyID uuid.UUID
 	// AddedBy is the contact who added it; AddedAt when.
 	AddedBy uuid.UUID
 	AddedAt time.Time
@@ -41,7 +46,8 @@ func (t *Ticket) Associated(contactID uuid.UUID) bool {
 }
 
 // Contacts returns the contacts associated with t: its ContactIDs, then
-// the participants that are not among them, each once.
+// the participants that are not among them. Without participants it is
+// t.ContactIDs itself, not a copy.
 func (t *Ticket) Contacts() []uuid.UUID {
 	if len(t.Participants) == 0 {
 		return t.ContactIDs
@@ -65,16 +71,21 @@ func (t *Ticket) participant(contactID uuid.UUID) int {
 // the same order, comparing times as instants: what
 // ActionStore.SetParticipants compares its ParticipantChange.Was with.
 func SameParticipants(a, b []Participant) bool {
-	return slices.EqualFunc(a, b, func(x, y Participant) bool {
-		return x.ContactID == y.ContactID && x.AddedBy == y.AddedBy && x.AddedAt.Equal(y.AddedAt)
-	})
+	return slices.EqualFunc(a, b, Participant.equal)
+}
+
+// equal reports whether pa and o are the same participation.
+func (pa Participant) equal(o Participant) bool {
+	return pa.ContactID == o.ContactID && pa.CompanyID == o.CompanyID && pa.AddedBy == o.AddedBy && pa.AddedAt.Equal(o.AddedAt)
 }
 
 // ParticipantView is a participant as a contact sees it on the ticket.
 type ParticipantView struct {
 	ContactID uuid.UUID
 	Name      string
-	Email     string
+	// Email is shown to the participant's colleagues only: "" for a
+	// viewer of another company.
+	Email string
 	// AddedByViewer is set for a participant the viewer added;
 	// CanRemove when the viewer may remove it (one it added, or itself).
 	AddedByViewer bool
@@ -89,13 +100,13 @@ type ParticipantView struct {
 // contact of another company, so that no answer tells who is a customer
 // of the helpdesk.
 //
-// Errors: ErrNotFound for a ticket the viewer cannot see; ErrForbidden
-// when participants are off, for a viewer without a company, and for a
-// preview, naming the rule; ErrInvalid naming "email" for an address that
-// is not a colleague's, the viewer's own, or one already on the ticket,
-// and naming "participants" when the ticket has as many as it may;
-// ErrUnsupported when the store has no AuthStore to find contacts by
-// e-mail.
+// Errors: ErrNotFound for a ticket the viewer cannot see; ErrForbidden,
+// naming the rule, when participants are off, for a viewer without a
+// company, when the store cannot find contacts by e-mail (it has no
+// AuthStore), and for a preview; ErrInvalid naming "email" for an
+// address that is not a colleague's, the viewer's own, or one already on
+// the ticket, and naming "participants" when the ticket has as many as it
+// may.
 func (p *Portal) AddParticipant(ctx context.Context, v Viewer, ticketID uuid.UUID, email string) (Participant, error) {
 	r, rd, err := p.beginView(ctx, v)
 	if err != nil {
@@ -111,7 +122,7 @@ func (p *Portal) AddParticipant(ctx context.Context, v Viewer, ticketID uuid.UUI
 		if err != nil {
 			return Participant{}, err
 		}
-		if verdict := participantsVerdict(r); !verdict.Allowed {
+		if verdict := participantsVerdict(r, &t); !verdict.Allowed && verdict.Rule != ruleMaxParticipants {
 			return Participant{}, forbidden(verdict)
 		}
 		if colleague.ID == uuid.Nil {
@@ -130,9 +141,12 @@ func (p *Portal) AddParticipant(ctx context.Context, v Viewer, ticketID uuid.UUI
 		if err := ps.err(); err != nil {
 			return Participant{}, err
 		}
-		added := Participant{ContactID: colleague.ID, AddedBy: r.contact.ID, AddedAt: r.now}
+		added := Participant{ContactID: colleague.ID, CompanyID: r.contact.CompanyID, AddedBy: r.contact.ID, AddedAt: r.now}
 		e.TicketID, e.TicketNumber, e.ChannelID, e.ParticipantID = t.ID, t.Number, channelOf(r, &t), colleague.ID
-		err = p.setParticipants(ctx, &t, append(slices.Clone(t.Participants), added), e)
+		now := append(slices.Clone(t.Participants), added)
+		err = p.setParticipants(ctx, &t, now, e, func(got []Participant) bool {
+			return slices.ContainsFunc(got, added.equal)
+		})
 		if err == nil {
 			return added, nil
 		}
@@ -144,11 +158,13 @@ func (p *Portal) AddParticipant(ctx context.Context, v Viewer, ticketID uuid.UUI
 
 // RemoveParticipant takes a participant off a ticket of the viewer's scope
 // (P12), with an EventParticipantRemoved, in one store step: one the
-// viewer added, or the viewer itself (leaving the ticket).
+// viewer added, or the viewer itself (leaving the ticket). It works with
+// participants off too: turning them off adds no more, and takes none
+// off.
 //
 // Errors: ErrNotFound for a ticket the viewer cannot see and for a contact
-// that is not a participant of it; ErrForbidden when participants are off,
-// for a participant another contact added, and for a preview.
+// that is not a participant of it; ErrForbidden for a participant another
+// contact added, and for a preview.
 func (p *Portal) RemoveParticipant(ctx context.Context, v Viewer, ticketID, contactID uuid.UUID) error {
 	r, rd, err := p.beginView(ctx, v)
 	if err != nil {
@@ -175,7 +191,9 @@ func (p *Portal) RemoveParticipant(ctx context.Context, v Viewer, ticketID, cont
 				Reason: "only the contact who added a participant, or the participant itself, may remove it"})
 		}
 		e.TicketID, e.TicketNumber, e.ChannelID = t.ID, t.Number, channelOf(r, &t)
-		err = p.setParticipants(ctx, &t, slices.Delete(slices.Clone(t.Participants), i, i+1), e)
+		err = p.setParticipants(ctx, &t, slices.Delete(slices.Clone(t.Participants), i, i+1), e, func(got []Participant) bool {
+			return t.participant(contactID) >= 0 && !slices.ContainsFunc(got, func(pa Participant) bool { return pa.ContactID == contactID })
+		})
 		if err == nil || !lostRace(err) || attempt == maxAttempts {
 			return classify(err)
 		}
@@ -183,18 +201,18 @@ func (p *Portal) RemoveParticipant(ctx context.Context, v Viewer, ticketID, cont
 }
 
 // setParticipants writes t's participants as now, with e, in one store
-// step; ErrConflict (a lost race) when t changed meanwhile.
-func (p *Portal) setParticipants(ctx context.Context, t *Ticket, now []Participant, e Event) error {
+// step; ErrConflict (a lost race) when t changed meanwhile. When the
+// store cannot tell whether its step committed, done says from the
+// participants the ticket has then whether it did.
+func (p *Portal) setParticipants(ctx context.Context, t *Ticket, now []Participant, e Event, done func(got []Participant) bool) error {
 	c := ParticipantChange{PortalID: t.PortalID, TicketID: t.ID, Was: t.Participants, Participants: now, Event: e}
 	err := p.store.SetParticipants(ctx, c)
 	if err == nil {
 		p.wake.notify(t.PortalID)
 		return nil
 	}
-	if !lostRace(err) {
-		// Committed though its acknowledgement was lost? Then the ticket
-		// has these very participants.
-		if got, gerr := p.store.Ticket(context.WithoutCancel(ctx), t.PortalID, t.ID); gerr == nil && SameParticipants(got.Participants, now) {
+	if mayBeWritten(err) {
+		if got, gerr := p.store.Ticket(context.WithoutCancel(ctx), t.PortalID, t.ID); gerr == nil && done(got.Participants) {
 			p.wake.notify(t.PortalID)
 			return nil
 		}
@@ -216,34 +234,41 @@ func (p *Portal) colleague(ctx context.Context, r *request, email string) (Conta
 	if addr == NormalizeEmail(r.contact.Email) {
 		return Contact{}, invalid("email", "is your own address")
 	}
-	if err := p.ways(); err != nil {
-		return Contact{}, err // no index of contacts by e-mail
-	}
 	cs, err := p.as.ContactsByEmail(ctx, r.viewer.PortalID, addr)
 	if err != nil {
 		return Contact{}, classify(err)
 	}
-	if len(cs) != 1 || cs[0].CompanyID != r.contact.CompanyID || cs[0].ID == r.contact.ID {
-		return Contact{}, notColleague
+	cs = slices.DeleteFunc(cs, func(c Contact) bool { return c.CompanyID != r.contact.CompanyID || c.ID == r.contact.ID })
+	if len(cs) != 1 {
+		return Contact{}, notColleague // none, or two colleagues with one address: which one is meant?
 	}
 	return cs[0], nil
 }
 
-// participantsVerdict decides whether the viewer may add colleagues to a
-// ticket it sees (P12).
-func participantsVerdict(r *request) ActionVerdict {
+// ruleMaxParticipants is the rule of a ticket with as many participants
+// as it may have.
+const ruleMaxParticipants = "participants.max"
+
+// participantsVerdict decides whether the viewer may add colleagues to t,
+// a ticket it sees (P12).
+func participantsVerdict(r *request, t *Ticket) ActionVerdict {
 	if ro, ok := readOnly(r.viewer, "participants"); ok {
 		return ro
 	}
 	v := ActionVerdict{Action: "participants", Rule: "participants.enabled"}
+	max := r.settings.Participants.max()
 	switch {
 	case !r.settings.Participants.Enabled:
 		v.Reason = "customers may not add colleagues to tickets"
+	case !r.indexed:
+		v.Reason = "the store cannot find contacts by e-mail (it has no AuthStore)"
 	case r.contact.CompanyID == uuid.Nil:
-		v.Reason = "the contact has no company, and so no colleagues to add"
+		v.Rule, v.Reason = "contact.companyId", "the contact has no company, and so no colleagues to add"
+	case len(t.Participants) >= max:
+		v.Rule, v.Reason = ruleMaxParticipants, fmt.Sprintf("the ticket has the most participants it may have (%d)", max)
 	default:
 		v.Allowed = true
-		v.Reason = fmt.Sprintf("customers may add up to %d colleagues of their company to a ticket", r.settings.Participants.max())
+		v.Reason = fmt.Sprintf("customers may add up to %d colleagues of their company to a ticket", max)
 	}
 	return v
 }
@@ -253,18 +278,77 @@ func mayRemove(r *request, pa Participant) bool {
 	return !r.viewer.Preview && (pa.AddedBy == r.contact.ID || pa.ContactID == r.contact.ID)
 }
 
-// participantViews returns t's participants as the viewer sees them.
+// participantViews returns t's participants as the viewer sees them. A
+// participant the helpdesk has since deleted is shown by no name, and may
+// still be taken off.
 func (p *Portal) participantViews(ctx context.Context, r *request, t *Ticket) ([]ParticipantView, error) {
 	var out []ParticipantView
 	for _, pa := range t.Participants {
 		c, err := readContact(ctx, p.store, r.viewer.PortalID, pa.ContactID)
-		if isNotFound(err) {
-			continue // a contact the helpdesk has since deleted
-		} else if err != nil {
+		if err != nil && !isNotFound(err) {
 			return nil, classify(err)
 		}
-		out = append(out, ParticipantView{ContactID: pa.ContactID, Name: c.Name(), Email: c.Email,
-			AddedByViewer: pa.AddedBy == r.contact.ID, CanRemove: mayRemove(r, pa), AddedAt: pa.AddedAt})
+		view := ParticipantView{ContactID: pa.ContactID, Name: c.Name(), AddedByViewer: pa.AddedBy == r.contact.ID,
+			CanRemove: mayRemove(r, pa), AddedAt: pa.AddedAt}
+		if err == nil && c.CompanyID == r.contact.CompanyID {
+			view.Email = c.Email
+		}
+		out = append(out, view)
 	}
 	return out, nil
+}
+
+// dropParticipations takes contact c off the tickets it participates in
+// for another company than its own (P12): a host's save that moves a
+// contact to another company ends what it was added to as a colleague.
+// Each is an EventParticipantRemoved that names no contact (the helpdesk
+// did it). Scope decisions never count such a participation anyway
+// (Decision.covers); this takes the tickets off the contact's list.
+func (p *Portal) dropParticipations(ctx context.Context, c Contact) error {
+	created, _ := Schema{}.Lookup(TicketObject, PropCreatedAt)
+	q := TicketQuery{PortalID: c.PortalID, ContactID: c.ID, Sort: Sort{Property: created}, Limit: MaxPageSize, Now: p.clock()}
+	var page TicketPage
+	for {
+		if err := p.store.QueryTickets(ctx, q, &page); err != nil {
+			return classify(err)
+		}
+		for i := range page.Tickets {
+			if err := p.dropParticipation(ctx, page.Tickets[i], c); err != nil {
+				return err
+			}
+		}
+		if !page.More || len(page.Tickets) == 0 {
+			return nil
+		}
+		last := len(page.Tickets) - 1
+		q.After, q.AfterID = &page.Keys[last], page.Tickets[last].ID
+	}
+}
+
+// dropParticipation takes c off t when it participates in t for another
+// company than its own, deciding again on a ticket changed meanwhile.
+func (p *Portal) dropParticipation(ctx context.Context, t Ticket, c Contact) error {
+	for attempt := 1; ; attempt++ {
+		i := t.participant(c.ID)
+		if i < 0 || t.Participants[i].CompanyID == c.CompanyID {
+			return nil
+		}
+		e := Event{PortalID: c.PortalID, Kind: EventParticipantRemoved, TicketID: t.ID, TicketNumber: t.Number,
+			ChannelID: t.ChannelID, ParticipantID: c.ID, At: p.clock()}
+		var err error
+		if e.ID, err = p.id(); err != nil {
+			return err
+		}
+		err = p.setParticipants(ctx, &t, slices.Delete(slices.Clone(t.Participants), i, i+1), e, func(got []Participant) bool {
+			return !slices.ContainsFunc(got, func(pa Participant) bool { return pa.ContactID == c.ID })
+		})
+		if err == nil || !lostRace(err) || attempt == maxAttempts {
+			return classify(err)
+		}
+		if t, err = p.store.Ticket(ctx, c.PortalID, t.ID); isNotFound(err) {
+			return nil
+		} else if err != nil {
+			return classify(err)
+		}
+	}
 }

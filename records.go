@@ -281,7 +281,9 @@ func ref[T any](ctx context.Context, ps *problems, field, what string, portalID,
 // the old one (invitation, registration, reset) no longer work. An e-mail
 // that another contact logs in with (e-mails name one login per portal,
 // S11) is refused with a *ConflictError (ErrConflict) naming "email", and
-// nothing is saved; contacts without a login may share an e-mail.
+// nothing is saved; contacts without a login may share an e-mail. A
+// contact moved to another company is taken off the tickets colleagues
+// added it to (P12).
 func (p *Portal) SaveContact(ctx context.Context, c Contact) (Contact, error) {
 	c = c.Clone()
 	old, created, err := prepare(ctx, p, c.PortalID, &c.ID, p.contact)
@@ -319,6 +321,11 @@ func (p *Portal) SaveContact(ctx context.Context, c Contact) (Contact, error) {
 	}
 	if err := p.putContact(ctx, c, stored); err != nil {
 		return Contact{}, err
+	}
+	if stored != nil && stored.CompanyID != c.CompanyID {
+		if err := p.dropParticipations(ctx, c); err != nil {
+			return Contact{}, err
+		}
 	}
 	return c.Clone(), nil
 }

@@ -50,7 +50,7 @@ type Ticket struct {
 	// ContactIDs, or uuid.Nil.
 	RequesterID uuid.UUID
 	// ContactIDs and CompanyIDs are the ticket's associations. A contact's
-	// scope (S4) is decided by them.
+	// scope (S4) is decided by them, and by Participants (P12).
 	ContactIDs     []uuid.UUID
 	CompanyIDs     []uuid.UUID
 	Properties     Properties

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/google/uuid"
@@ -131,6 +132,21 @@ var aliasCases = []aliasCase{
 		tk := newTicket(t, pid)
 		unshared(t, afterRead, tk, portal.Ticket.Clone, put(t, s.PutTicket),
 			func() portal.Ticket { return read(t, s.Ticket, pid, tk.ID) }, mutateTicket)
+	}},
+	{"Participants", false, func(t *testing.T, s portal.Store, pid uuid.UUID, afterRead bool) {
+		tk := newTicket(t, pid)
+		require.NoError(t, s.PutTicket(ctx(t), tk))
+		tk = read(t, s.Ticket, pid, tk.ID)
+		given := []portal.Participant{{ContactID: newID(t), CompanyID: newID(t), AddedBy: newID(t), AddedAt: at(3)}}
+		require.NoError(t, s.SetParticipants(ctx(t), portal.ParticipantChange{PortalID: pid, TicketID: tk.ID, Participants: given,
+			Event: portal.Event{ID: newID(t), PortalID: pid, Kind: portal.EventParticipantAdded, TicketID: tk.ID, At: at(3)}}))
+		tk.Participants = slices.Clone(given)
+		changed := given
+		if afterRead {
+			changed = read(t, s.Ticket, pid, tk.ID).Participants
+		}
+		changed[0].ContactID, changed[0].AddedAt = uuid.Max, at(99)
+		require.Equal(t, tk, read(t, s.Ticket, pid, tk.ID))
 	}},
 	{"Pipeline", false, func(t *testing.T, s portal.Store, pid uuid.UUID, afterRead bool) {
 		unsharedInList(t, afterRead, newPipeline(t, pid, "Support"), portal.Pipeline.Clone, put(t, s.PutPipeline),

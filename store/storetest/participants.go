@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
@@ -75,16 +76,27 @@ func testParticipants(t *testing.T, s portal.Store) {
 	w.set(func(st *portal.Settings) { st.Participants.Enabled = true })
 	other := w.refusedAdd(w.ann, id, "carl@beta.dk", portal.ErrInvalid, "email")
 	unknown := w.refusedAdd(w.ann, id, "nobody@acme.dk", portal.ErrInvalid, "email")
-	assert.Equal(t, strings.ReplaceAll(other.Error(), "carl@beta.dk", "x"), strings.ReplaceAll(unknown.Error(), "nobody@acme.dk", "x"),
-		"another company's contact and an unknown address get one answer")
+	onIt := w.refusedAdd(w.ann, w.id("Ann and Carl"), "carl@beta.dk", portal.ErrInvalid, "email") // Carl is a contact of it
+	for _, err := range []error{other, onIt} {
+		assert.Equal(t, strings.ReplaceAll(unknown.Error(), "nobody@acme.dk", "x"), strings.ReplaceAll(err.Error(), "carl@beta.dk", "x"),
+			"another company's contact, on the ticket or not, and an unknown address get one answer")
+	}
 	w.refusedAdd(w.ann, id, "ANN@acme.dk", portal.ErrInvalid, "email") // oneself
 	w.refusedAdd(w.ann, id, "not an address", portal.ErrInvalid, "email")
 	w.refusedAdd(w.ann, id, "", portal.ErrInvalid, "email")
-	w.refusedAdd(w.dora, w.id("Dora alone"), "ann@acme.dk", portal.ErrForbidden, "participants.enabled") // no company
+	w.refusedAdd(w.dora, w.id("Dora alone"), "ann@acme.dk", portal.ErrForbidden, "contact.companyId") // no company
 	_, err = w.p.AddParticipant(ctx(t), w.viewer(w.carl), id, "bob@acme.com")
 	require.ErrorIs(t, err, portal.ErrNotFound, "out of scope is not found, as a missing ticket is")
 	_, err = w.p.AddParticipant(ctx(t), portal.Viewer{PortalID: w.pid, ContactID: w.ann.ID, Preview: true}, id, "bob@acme.com")
 	require.ErrorIs(t, err, portal.ErrForbidden, "a preview is read-only")
+	plain, err := portal.New(struct{ portal.Store }{s}, portal.Options{Now: func() time.Time { return listNow }})
+	require.NoError(t, err)
+	_, err = plain.AddParticipant(ctx(t), ann, id, "bob@acme.com")
+	require.ErrorIs(t, err, portal.ErrForbidden, "a store without a contact index cannot find colleagues")
+	d, err = plain.TicketDetail(ctx(t), ann, id)
+	require.NoError(t, err)
+	assert.False(t, d.CanAddParticipants, "and the detail says so")
+	assert.Empty(t, w.events(), "no refusal wrote an event")
 
 	// Ann adds Bob: he sees the ticket as his own, and replies.
 	d, err = w.p.TicketDetail(ctx(t), ann, id)
@@ -92,7 +104,7 @@ func testParticipants(t *testing.T, s portal.Store) {
 	assert.True(t, d.CanAddParticipants)
 	added, err := w.p.AddParticipant(ctx(t), ann, id, " Bob@Acme.com ")
 	require.NoError(t, err)
-	assert.Equal(t, portal.Participant{ContactID: w.bob.ID, AddedBy: w.ann.ID, AddedAt: listNow}, added)
+	assert.Equal(t, portal.Participant{ContactID: w.bob.ID, CompanyID: w.acme.ID, AddedBy: w.ann.ID, AddedAt: listNow}, added)
 	tk := w.stored(id)
 	assert.Equal(t, []portal.Participant{added}, tk.Participants)
 	assert.Equal(t, []uuid.UUID{w.ann.ID}, tk.ContactIDs, "the helpdesk's contacts stay as they are")
@@ -109,13 +121,25 @@ func testParticipants(t *testing.T, s portal.Store) {
 	assert.Equal(t, portal.ParticipantView{ContactID: w.bob.ID, Name: "Bob Berg", Email: "bob@acme.com", AddedByViewer: true,
 		CanRemove: true, AddedAt: listNow}, d.Participants[0])
 
+	d, err = w.p.TicketDetail(ctx(t), bob, id)
+	require.NoError(t, err)
+	assert.Equal(t, []portal.ParticipantView{{ContactID: w.bob.ID, Name: "Bob Berg", Email: "bob@acme.com", CanRemove: true,
+		AddedAt: listNow}}, d.Participants, "the participant may leave")
+	d, err = w.p.TicketDetail(ctx(t), w.viewer(w.carl), w.id("Ann and Carl"))
+	require.NoError(t, err)
+	assert.Empty(t, d.Participants)
+
 	w.refusedAdd(w.ann, id, "bob@acme.com", portal.ErrInvalid, "email") // a duplicate
+	w.contact("Eve", "at Beta", "eve@acme.dk", w.beta.ID)               // another company's contact shares Eve's address
 	_, err = w.p.AddParticipant(ctx(t), bob, id, "eve@acme.dk")
-	require.NoError(t, err, "a participant adds colleagues too")
+	require.NoError(t, err, "a participant adds colleagues too, by an address another company's contact shares")
 	w.refusedAdd(w.ann, id, "finn@acme.dk", portal.ErrInvalid, "participants") // the limit of two
 	d, err = w.p.TicketDetail(ctx(t), ann, id)
 	require.NoError(t, err)
 	assert.False(t, d.CanAddParticipants, "full")
+	e, err := w.p.Explain(ctx(t), w.pid, w.ann.ID, id)
+	require.NoError(t, err)
+	assert.Equal(t, "participants.max", e.Actions[len(e.Actions)-1].Rule)
 
 	// Removing: Ann may not take off the one Bob added; Bob may, and Bob
 	// may leave; a contact that is no participant is not found.
@@ -127,10 +151,16 @@ func testParticipants(t *testing.T, s portal.Store) {
 	err = w.p.RemoveParticipant(ctx(t), ann, id, w.ann.ID)
 	require.ErrorIs(t, err, portal.ErrNotFound, "a contact of the ticket is no participant")
 	assert.Len(t, w.events(), before)
+
+	// Participants turned off: none is added, and those there may still
+	// be taken off.
+	w.set(func(st *portal.Settings) { st.Participants.Enabled = false })
+	w.refusedAdd(w.bob, id, "finn@acme.dk", portal.ErrForbidden, "participants.enabled")
 	require.NoError(t, w.p.RemoveParticipant(ctx(t), bob, id, w.eve.ID))
 	_, err = w.p.TicketDetail(ctx(t), w.viewer(w.eve), id)
 	require.ErrorIs(t, err, portal.ErrNotFound, "taken off, Eve no longer sees it")
 	assert.NotContains(t, w.mine(w.eve), "Ann alone")
+	w.set(func(st *portal.Settings) { st.Participants.Enabled = true })
 
 	// A host's save keeps the participants; one the helpdesk makes a
 	// contact of the ticket stays associated when taken off.
@@ -151,6 +181,24 @@ func testParticipants(t *testing.T, s portal.Store) {
 	assert.Equal(t, []portal.EventKind{portal.EventParticipantAdded, portal.EventReply, portal.EventParticipantAdded,
 		portal.EventParticipantRemoved, portal.EventParticipantRemoved}, kinds)
 	assert.Equal(t, w.eve.ID, evs[3].ParticipantID)
+
+	// A participant the helpdesk moves to another company is taken off:
+	// it was added as a colleague of Acme's.
+	_, err = w.p.AddParticipant(ctx(t), ann, id, "finn@acme.dk")
+	require.NoError(t, err)
+	assert.Contains(t, w.mine(w.finn), "Ann alone")
+	moved := w.finn
+	moved.CompanyID = w.beta.ID
+	_, err = w.p.SaveContact(ctx(t), moved)
+	require.NoError(t, err)
+	assert.Empty(t, w.stored(id).Participants)
+	assert.NotContains(t, w.mine(moved), "Ann alone")
+	_, err = w.p.TicketDetail(ctx(t), w.viewer(moved), id)
+	require.ErrorIs(t, err, portal.ErrNotFound)
+	evs = w.events()
+	last := evs[len(evs)-1]
+	assert.Equal(t, []any{portal.EventParticipantRemoved, w.finn.ID, uuid.Nil}, []any{last.Kind, last.ParticipantID, last.ContactID},
+		"the helpdesk took it off")
 }
 
 // participantRacer is a store that runs before, once, right before it
@@ -210,7 +258,7 @@ func testSetParticipantsContract(t *testing.T, s portal.Store) {
 	bobs := func() []string {
 		return w.list(w.viewer(w.bob), portal.ListQuery{View: portal.OwnedByMe, Sort: portal.PropSubject})
 	}
-	pa := portal.Participant{ContactID: w.bob.ID, AddedBy: w.ann.ID, AddedAt: listNow}
+	pa := portal.Participant{ContactID: w.bob.ID, CompanyID: w.acme.ID, AddedBy: w.ann.ID, AddedAt: listNow}
 	change := func(was, now []portal.Participant) portal.ParticipantChange {
 		return portal.ParticipantChange{PortalID: w.pid, TicketID: id, Was: was, Participants: now,
 			Event: w.event(portal.EventParticipantAdded, id)}
@@ -228,6 +276,16 @@ func testSetParticipantsContract(t *testing.T, s portal.Store) {
 	tk.Participants = []portal.Participant{pa}
 	assert.Equal(t, tk, w.stored(id))
 	assert.Contains(t, bobs(), "Ann alone", "the participant's own")
+	// Was must be the participants as they are, not as many.
+	for name, was := range map[string]portal.Participant{
+		"contact": {ContactID: eve.ID, CompanyID: w.acme.ID, AddedBy: w.ann.ID, AddedAt: listNow},
+		"company": {ContactID: w.bob.ID, CompanyID: w.beta.ID, AddedBy: w.ann.ID, AddedAt: listNow},
+		"adder":   {ContactID: w.bob.ID, CompanyID: w.acme.ID, AddedBy: eve.ID, AddedAt: listNow},
+		"time":    {ContactID: w.bob.ID, CompanyID: w.acme.ID, AddedBy: w.ann.ID, AddedAt: listNow.Add(time.Microsecond)},
+	} {
+		require.ErrorIs(t, s.SetParticipants(ctx(t), change([]portal.Participant{was}, nil)), portal.ErrConflict, name)
+	}
+	assert.Equal(t, tk, w.stored(id))
 
 	// A put keeps the participants, whatever it holds, and the
 	// association; the ticket's contacts are the put's.
