@@ -59,6 +59,9 @@ const (
 	TokenRegistration TokenKind = "registration"
 	// TokenReset lets a contact set a new password (A4).
 	TokenReset TokenKind = "reset"
+	// MailReceipt is no token but the kind of mail that tells a contact
+	// its submission was received, with the ticket's number (P15).
+	MailReceipt TokenKind = "receipt"
 )
 
 // TokenHash is the SHA-256 of a token: all a store ever keeps of one.

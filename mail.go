@@ -30,6 +30,10 @@ type Mail struct {
 	Link      string
 	Token     string
 	ExpiresAt time.Time
+	// TicketID and TicketRef ("#1042") name the ticket a receipt is of
+	// (MailReceipt, P15).
+	TicketID  uuid.UUID
+	TicketRef string
 }
 
 // Mailer sends mail. Send must not keep m beyond the call. The portal
@@ -50,7 +54,9 @@ type QueuedMail struct {
 	// Email, so that the request did not have to.
 	ContactID uuid.UUID
 	Email     string
-	QueuedAt  time.Time
+	// TicketID is the ticket a receipt is of (MailReceipt, P15).
+	TicketID uuid.UUID
+	QueuedAt time.Time
 	// DueAt is when the next delivery may send it; Attempts counts the
 	// deliveries that took it.
 	DueAt    time.Time
@@ -207,6 +213,9 @@ func (p *Portal) sendOnce(ctx context.Context, m QueuedMail) (bool, error) {
 	if err != nil {
 		return false, classify(err)
 	}
+	if m.Kind == MailReceipt {
+		return p.sendReceipt(ctx, &s, m)
+	}
 	if s.Access.Auth != PasswordAuth {
 		return false, nil
 	}
@@ -262,6 +271,34 @@ func (p *Portal) sendOnce(ctx context.Context, m QueuedMail) (bool, error) {
 		return false, err
 	}
 	if err := p.mailer.Send(ctx, p.mailOf(&s, email, tok, t)); err != nil {
+		return false, classify(err)
+	}
+	return true, nil
+}
+
+// sendReceipt sends the receipt of a submission (P15): the ticket's
+// number and subject, to the contact's address as it is now (its
+// address at the submission, when the contact is gone). A receipt of a
+// ticket that is gone is dropped unsent.
+func (p *Portal) sendReceipt(ctx context.Context, s *Settings, m QueuedMail) (bool, error) {
+	t, err := p.store.Ticket(ctx, m.PortalID, m.TicketID)
+	if isNotFound(err) {
+		return false, nil
+	} else if err != nil {
+		return false, classify(err)
+	}
+	to := m.Email
+	if c, err := p.contact(ctx, m.PortalID, m.ContactID); err == nil && c.Email != "" {
+		to = c.Email
+	} else if err != nil && !isNotFound(err) {
+		return false, classify(err)
+	}
+	ref := s.Display.TicketRef(t.Number)
+	mail := Mail{PortalID: m.PortalID, Kind: MailReceipt, To: to, TicketID: t.ID, TicketRef: ref,
+		Subject: fmt.Sprintf("We have received your request %s: %s", ref, t.Subject),
+		Body: fmt.Sprintf("Thank you for writing to %s. We have received your request and will answer soon.\n\n"+
+			"Number: %s\nSubject: %s\n\nPlease give the number when you contact us about it.", s.Name, ref, t.Subject)}
+	if err := p.mailer.Send(ctx, mail); err != nil {
 		return false, classify(err)
 	}
 	return true, nil

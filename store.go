@@ -551,7 +551,11 @@ type ActionStore interface {
 	// recorded before digests were kept), or an error wrapping
 	// ErrConflict, when it is another: the same key for another input.
 	// Concurrent submissions with one key create one ticket between them,
-	// across processes sharing the store.
+	// across processes sharing the store. When it creates the ticket, it
+	// forgets the pending blob keys (BlobStore) of the message's
+	// attachments, and queues c.Receipt when set (MailStore.QueueMail), in
+	// the same step: a submission sent again with its key queues no
+	// second receipt (P15).
 	SubmitTicket(ctx context.Context, c SubmitChange) (SubmitResult, error)
 	// RateTicket sets the ticket's Rating to c.Rating (P14). The ticket
 	// must still be in stage c.IfStage, with c.Rating.ClosedAt as its
@@ -658,6 +662,9 @@ type SubmitChange struct {
 	// computes), recorded with Key.
 	Digest []byte
 	Event  Event
+	// Receipt, when set, is the receipt mail to queue with the ticket
+	// (P15); Portal sets it only for a store that is a MailStore.
+	Receipt *QueuedMail
 }
 
 // Clone returns a deep copy.
@@ -674,5 +681,10 @@ func (c ReplyChange) Clone() ReplyChange {
 func (c SubmitChange) Clone() SubmitChange {
 	c.Ticket = c.Ticket.Clone()
 	c.Message = c.Message.Clone()
+	c.Digest = slices.Clone(c.Digest)
+	if c.Receipt != nil {
+		r := *c.Receipt
+		c.Receipt = &r
+	}
 	return c
 }

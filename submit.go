@@ -120,6 +120,11 @@ type SubmissionInput struct {
 	// after going Back and changing it) it is refused with a *ConflictError
 	// (ErrConflict) naming "key". At most 200 characters.
 	Key string
+	// Attachments are files sent with the form (P15), kept with the
+	// ticket's first message under the reply's rules (P5): the
+	// Options.Attachments limits, the content type sniffed, the names
+	// cleaned. Part of what a key's "same values" compares.
+	Attachments []AttachmentInput
 }
 
 // SubmitResult says what SubmitTicket did.
@@ -144,15 +149,20 @@ const MaxKey = 200
 // are ordered by ID, and IDs are time-ordered: the oldest first; a
 // pipeline with closed stages only is passed over), with the content as
 // the first message of a new thread visible in the portal, logged as an
-// e-mail engagement. It writes an EventSubmit with it, in one step. The
-// ticket is in the contact's list at once, unless the visibility filter
-// (S8) hides it.
+// e-mail engagement, with the attachments. It writes an EventSubmit with
+// it, and queues the contact's receipt (a mail with the ticket's number
+// and subject, sent by the mail delivery, P15), in one step: a submission
+// sent again with its key creates nothing and queues no second receipt.
+// The ticket is in the contact's list at once, unless the visibility
+// filter (S8) hides it.
 //
 // Errors: ErrForbidden when the support form is off, when no pipeline has
 // an open stage, or for a preview;
 // ErrInvalid naming each bad field ("values.<property>"): a missing required
 // value, a value of the wrong type, an option that is not one of the
-// property's, a text too long, a field the form does not have.
+// property's, a text too long, a field the form does not have; and
+// "attachments" or "attachments[i].<name or content>" for files over the
+// limits or refused.
 func (p *Portal) SubmitTicket(ctx context.Context, v Viewer, in SubmissionInput) (SubmitResult, error) {
 	r, err := p.begin(ctx, v)
 	if err != nil {
@@ -176,6 +186,10 @@ func (p *Portal) SubmitTicket(ctx context.Context, v Viewer, in SubmissionInput)
 	if err := ps.err(); err != nil {
 		return SubmitResult{}, err
 	}
+	files, err := p.readAttachments(in.Attachments)
+	if err != nil {
+		return SubmitResult{}, err
+	}
 	pls := r.pipelines
 	if pls == nil {
 		if pls, err = p.store.Pipelines(ctx, v.PortalID); err != nil {
@@ -193,11 +207,11 @@ func (p *Portal) SubmitTicket(ctx context.Context, v Viewer, in SubmissionInput)
 	}
 	c := SubmitChange{ContactID: r.contact.ID, Key: in.Key}
 	if in.Key != "" {
-		if c.Digest, err = submissionDigest(&t); err != nil {
+		if c.Digest, err = submissionDigest(&t, files); err != nil {
 			return SubmitResult{}, err
 		}
 	}
-	ids := make([]uuid.UUID, 4)
+	ids := make([]uuid.UUID, 5)
 	for i := range ids {
 		if ids[i], err = p.id(); err != nil {
 			return SubmitResult{}, err
@@ -210,6 +224,13 @@ func (p *Portal) SubmitTicket(ctx context.Context, v Viewer, in SubmissionInput)
 		From: r.contact.Email, Body: textHTML(t.Content), Text: t.Content, Engagement: EmailEngagement, CreatedAt: r.now}
 	c.Event = Event{ID: ids[3], PortalID: v.PortalID, Kind: EventSubmit, TicketID: t.ID, ChannelID: t.ChannelID,
 		ContactID: r.contact.ID, ThreadID: ids[1], MessageID: ids[2], At: r.now}
+	if p.as != nil {
+		c.Receipt = &QueuedMail{ID: ids[4], PortalID: v.PortalID, Kind: MailReceipt, ContactID: r.contact.ID,
+			Email: r.contact.Email, TicketID: t.ID, QueuedAt: r.now, DueAt: r.now}
+	}
+	if c.Message.Attachments, err = p.putBlobs(ctx, v.PortalID, files); err != nil {
+		return SubmitResult{}, err
+	}
 	res, err := p.store.SubmitTicket(ctx, c)
 	if err != nil && !lostRace(err) {
 		// Committed though its acknowledgement was lost? Then it is done.
@@ -217,14 +238,26 @@ func (p *Portal) SubmitTicket(ctx context.Context, v Viewer, in SubmissionInput)
 			res, err = SubmitResult{TicketID: t.ID, Number: got.Number, Created: true}, nil
 		}
 	}
-	if lostRace(err) && in.Key != "" {
-		return SubmitResult{}, &ConflictError{Field: "key", Problem: "was used for a submission with other values"}
-	}
-	if err != nil {
+	switch {
+	case mayBeWritten(err):
+		// Not there yet, but its commit may still land, with the files:
+		// they stay pending, and are purged later if it never does.
+		return SubmitResult{}, err
+	case err != nil:
+		err = p.dropBlobs(ctx, v.PortalID, c.Message.Attachments, err)
+		if lostRace(err) && in.Key != "" {
+			return SubmitResult{}, &ConflictError{Field: "key", Problem: "was used for a submission with other values"}
+		}
 		return SubmitResult{}, classify(err)
-	}
-	if res.Created {
+	case !res.Created:
+		// The key's first submission has its own files: these go (a
+		// file that cannot be deleted stays pending, and is purged).
+		_ = p.dropBlobs(ctx, v.PortalID, c.Message.Attachments, nil)
+	default:
 		p.wake.notify(v.PortalID)
+		if c.Receipt != nil {
+			p.mailWake.notify(v.PortalID)
+		}
 	}
 	res.Ref = r.settings.Display.TicketRef(res.Number)
 	return res, nil
@@ -232,13 +265,25 @@ func (p *Portal) SubmitTicket(ctx context.Context, v Viewer, in SubmissionInput)
 
 // submissionDigest identifies a submission's input, as its ticket holds it:
 // the SHA-256 of its subject, content, priority and custom values in JSON
-// (whose maps are in key order, times in UTC to the microsecond).
-func submissionDigest(t *Ticket) ([]byte, error) {
+// (whose maps are in key order, times in UTC to the microsecond), and of
+// its files' names, types and contents, when it has files (a submission
+// without files has the digest it had before files were taken).
+func submissionDigest(t *Ticket, files []upload) ([]byte, error) {
+	type file struct {
+		Name, Type string
+		SHA256     []byte
+	}
+	var fs []file
+	for _, f := range files {
+		sum := sha256.Sum256(f.data)
+		fs = append(fs, file{f.name, f.contentType, sum[:]})
+	}
 	b, err := json.Marshal(struct {
 		Subject, Content string
 		Priority         Priority
 		Properties       Properties
-	}{t.Subject, t.Content, t.Priority, t.Properties})
+		Files            []file `json:",omitempty"`
+	}{t.Subject, t.Content, t.Priority, t.Properties, fs})
 	if err != nil {
 		return nil, fmt.Errorf("%w: submission digest: %v", ErrInternal, err)
 	}

@@ -149,6 +149,14 @@ func (s *Store) SubmitTicket(_ context.Context, c portal.SubmitChange) (portal.S
 		if _, ok := t.messages[c.Message.ID]; ok {
 			return fmt.Errorf("memstore: message %s exists: %w", c.Message.ID, portal.ErrConflict)
 		}
+		if c.Receipt != nil {
+			// The identity lock, after the tenant's, as PutContact takes them.
+			s.idmu.Lock()
+			defer s.idmu.Unlock()
+			if _, ok := s.idsFor(c.Receipt.PortalID).mails[c.Receipt.ID]; ok {
+				return fmt.Errorf("memstore: queued mail %s: %w", c.Receipt.ID, portal.ErrConflict)
+			}
+		}
 		c.Ticket.Number = 0 // the next
 		n, err := t.putTicket(c.Ticket)
 		if err != nil {
@@ -159,6 +167,12 @@ func (s *Store) SubmitTicket(_ context.Context, c portal.SubmitChange) (portal.S
 		}
 		t.putThread(c.Thread)
 		t.addMessage(c.Message)
+		for _, a := range c.Message.Attachments {
+			delete(t.pending, a.BlobKey)
+		}
+		if c.Receipt != nil {
+			s.idsFor(c.Receipt.PortalID).mails[c.Receipt.ID] = *c.Receipt
+		}
 		c.Event.TicketNumber = n
 		t.emit(c.Event)
 		res = portal.SubmitResult{TicketID: c.Ticket.ID, Number: n, Created: true}

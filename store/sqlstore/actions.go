@@ -161,10 +161,8 @@ func (s *Store) AddReply(ctx context.Context, c portal.ReplyChange) error {
 		if err := s.insertMessage(ctx, x, m); err != nil {
 			return err
 		}
-		for _, a := range m.Attachments {
-			if _, err := x.exec(ctx, "DELETE FROM pending_blobs WHERE portal_id = ? AND blob_key = ?", id(m.PortalID), text(a.BlobKey)); err != nil {
-				return err
-			}
+		if err := forgetPending(ctx, x, m.PortalID, m.Attachments); err != nil {
+			return err
 		}
 		if !m.CreatedAt.After(t.LastActivityAt) && c.Reopen == uuid.Nil {
 			return nil
@@ -177,6 +175,17 @@ func (s *Store) AddReply(ctx context.Context, c portal.ReplyChange) error {
 		}
 		return s.updateTicket(ctx, x, t)
 	})
+}
+
+// forgetPending forgets the pending blob keys of attachments, which their
+// message now holds.
+func forgetPending(ctx context.Context, x tx, portalID uuid.UUID, as []portal.Attachment) error {
+	for _, a := range as {
+		if _, err := x.exec(ctx, "DELETE FROM pending_blobs WHERE portal_id = ? AND blob_key = ?", id(portalID), text(a.BlobKey)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // hasPortalThread reports whether a ticket has a thread visible in the
@@ -369,6 +378,14 @@ func (s *Store) SubmitTicket(ctx context.Context, c portal.SubmitChange) (portal
 		}
 		if err := s.insertMessage(ctx, x, c.Message); err != nil {
 			return err
+		}
+		if err := forgetPending(ctx, x, pid, c.Message.Attachments); err != nil {
+			return err
+		}
+		if c.Receipt != nil {
+			if err := insertMail(ctx, x, *c.Receipt); err != nil {
+				return err
+			}
 		}
 		res = portal.SubmitResult{TicketID: c.Ticket.ID, Number: e.TicketNumber, Created: true}
 		return nil

@@ -14,28 +14,36 @@ import (
 
 // QueueMail implements portal.MailStore.
 func (s *Store) QueueMail(ctx context.Context, m portal.QueuedMail) error {
-	return s.write(ctx, "queue mail", m.PortalID, func(t tx) error {
-		_, err := t.exec(ctx, "INSERT INTO mail_queue (portal_id, id, kind, contact_id, email, queued_at, due_at, attempts)"+
-			" VALUES (?, ?, ?, ?, ?, ?, ?, ?)", id(m.PortalID), id(m.ID), string(m.Kind), id(m.ContactID), text(m.Email),
-			m.QueuedAt.UnixMicro(), m.DueAt.UnixMicro(), m.Attempts)
-		return err
-	})
+	return s.write(ctx, "queue mail", m.PortalID, func(t tx) error { return insertMail(ctx, t, m) })
+}
+
+// insertMail adds m to the mail queue in t.
+func insertMail(ctx context.Context, t tx, m portal.QueuedMail) error {
+	_, err := t.exec(ctx, "INSERT INTO mail_queue (portal_id, id, kind, contact_id, email, ticket_id, queued_at, due_at, attempts)"+
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", id(m.PortalID), id(m.ID), string(m.Kind), id(m.ContactID), text(m.Email),
+		optID(m.TicketID), m.QueuedAt.UnixMicro(), m.DueAt.UnixMicro(), m.Attempts)
+	return err
 }
 
 // DueMails implements portal.MailStore.
 func (s *Store) DueMails(ctx context.Context, portalID uuid.UUID, at time.Time, limit int) ([]portal.QueuedMail, error) {
-	rows, err := s.query(ctx, "SELECT id, kind, contact_id, email, queued_at, due_at, attempts FROM mail_queue"+
+	rows, err := s.query(ctx, "SELECT id, kind, contact_id, email, ticket_id, queued_at, due_at, attempts FROM mail_queue"+
 		" WHERE portal_id = ? AND due_at <= ? ORDER BY due_at, id LIMIT "+strconv.Itoa(limit), id(portalID), at.UnixMicro())
 	if err != nil {
 		return nil, mapErr("due mails", err)
 	}
 	out, err := collect(rows, func(rows *sql.Rows, m *portal.QueuedMail) error {
-		var mid, cid, email []byte
+		var mid, cid, email, tid []byte
 		var kind string
 		var queued, due int64
-		err := rows.Scan(&mid, &kind, &cid, &email, &queued, &due, &m.Attempts)
+		err := rows.Scan(&mid, &kind, &cid, &email, &tid, &queued, &due, &m.Attempts)
 		if err != nil {
 			return err
+		}
+		if tid != nil {
+			if m.TicketID, err = uuidOf(tid); err != nil {
+				return err
+			}
 		}
 		if m.ID, err = uuidOf(mid); err != nil {
 			return err

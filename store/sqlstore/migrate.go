@@ -182,6 +182,7 @@ var backfills = map[string]func(ctx context.Context, t tx) error{
 	"numbers":      mysqlNumbers,
 	"ratings":      mysqlColumns("tickets", "rating blob", "satisfaction varbinary(16)"),
 	"participants": mysqlColumns("tickets", "participants blob"),
+	"receipts":     mysqlColumns("mail_queue", "ticket_id varbinary(16)"),
 }
 
 // backfill runs m's backfill, if it has one.

@@ -57,6 +57,7 @@ var actionTests = []test{
 	{name: "ColleaguesRatingAtOnceKeepOneRating", fn: testRateRace},
 	{name: "ColleaguesAddedByEmailSeeTheTicketAsTheirOwn", fn: testParticipants},
 	{name: "ParticipantLimitHoldsAgainstARace", fn: testParticipantsRace},
+	{name: "SubmitKeepsFilesAndQueuesOneReceipt", fn: testSubmitFilesAndReceipt},
 }
 
 // actionWorld is a scope world whose Portal keeps attachments in memory

@@ -1,0 +1,8 @@
+-- Receipts (P15): a submission queues the contact's receipt in the mail
+-- queue with its ticket, in the submission's transaction, so that it is
+-- queued exactly when the ticket is made; mail_queue.ticket_id names the
+-- ticket whose number and subject the delivery mails.
+--
+-- Every statement of a MySQL migration must be able to run twice: the
+-- column is added by the migration's backfill (migrate.go), which looks
+-- first.
