@@ -331,13 +331,15 @@ func TestBrowser(t *testing.T) {
 	b.click(`.nav a[href="/new"]`)
 	assert.Equal(t, "Submit a support ticket", b.text(`.form-card h1`))
 	b.do(chromedp.SendKeys(chromedp.CSS(`#f-subject`), "Mælkeskummeren larmer"),
-		chromedp.SendKeys(chromedp.CSS(`#f-content`), "Den hyler, når den starter."))
+		chromedp.SendKeys(chromedp.CSS(`#f-content`), "Den hyler, når den starter."),
+		chromedp.SetUploadFiles(chromedp.CSS(`#f-files`), []string{file})) // P15
 	b.shot("form")
 	require.EqualValues(t, http.StatusOK, b.click(`.form-card button[type=submit]`))
 	ref := b.text(`.page-head h1 .ref`)
 	assert.Regexp(t, `^#[1-9][0-9]*$`, ref, "the new ticket's number (P10)")
 	assert.Equal(t, "Thank you: we have received it as "+ref+" and will answer soon.", b.text(`.flash`))
 	assert.Contains(t, b.text(`.page-head h1`), "Mælkeskummeren larmer")
+	assert.Equal(t, []string{"kvittering.txt"}, b.texts(`.files a`), "the form's file is on the new ticket (P15)")
 	b.open(tp.URL + "/tickets")
 	assert.Equal(t, "Mælkeskummeren larmer", b.texts(`table.tickets tbody tr td:nth-child(2)`)[0], "newest first")
 	assert.Equal(t, ref, b.texts(`table.tickets tbody tr td:first-child`)[0])

@@ -1451,3 +1451,61 @@ func TestParticipants(t *testing.T) {
 	assert.Contains(t, detail, "Personer på sagen")
 	assert.Contains(t, detail, "Kollegas e-mail")
 }
+
+// postMultipart posts fields and files (under "files") to path.
+func (c *client) postMultipart(path string, fields map[string]string, files map[string][]byte) response {
+	c.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for name, v := range fields {
+		require.NoError(c.t, mw.WriteField(name, v))
+	}
+	for name, content := range files {
+		fw, err := mw.CreateFormFile("files", name)
+		require.NoError(c.t, err)
+		_, err = fw.Write(content)
+		require.NoError(c.t, err)
+	}
+	require.NoError(c.t, mw.Close())
+	req, err := http.NewRequest(http.MethodPost, c.tp.URL+path, &buf)
+	require.NoError(c.t, err)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return c.do(req)
+}
+
+// covers: P15 — files on the support form, and the receipt mailed with
+// the new ticket's number, once however often the form is sent
+func TestSubmitWithFilesAndReceipt(t *testing.T) {
+	tp := newTestPortal(t)
+	ctx := context.Background()
+	c := tp.client()
+	c.logIn(tp.login(0))
+	form := c.get("/new").body
+	assert.Contains(t, form, `enctype="multipart/form-data"`)
+	assert.Contains(t, form, `type="file" name="files"`)
+	assert.Contains(t, form, "We mail you a receipt with its number.")
+	key := regexp.MustCompile(`name="key" value="([^"]+)"`).FindStringSubmatch(form)[1]
+	fields := map[string]string{"csrf": c.csrf("/new"), "key": key, "subject": "Kværnen larmer", "content": "Se billedet."}
+
+	res := c.postMultipart("/new", fields, map[string][]byte{"setup.exe": pngBytes})
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode, "a program is refused")
+	assert.Contains(t, res.body, "setup.exe")
+	assert.Contains(t, res.body, "Kværnen larmer", "what was typed is kept")
+	assert.Contains(t, res.body, "choose them again before you send")
+
+	first := c.postMultipart("/new", fields, map[string][]byte{"billede.png": pngBytes})
+	require.Equal(t, http.StatusSeeOther, first.StatusCode, first.body)
+	again := c.postMultipart("/new", fields, map[string][]byte{"billede.png": pngBytes})
+	assert.Equal(t, first.Header.Get("Location"), again.Header.Get("Location"), "sent twice, one ticket")
+	detail := c.get(first.Header.Get("Location")).body
+	assert.Contains(t, detail, ">billede.png</a>", "the file is on the ticket's first message")
+	ref := regexp.MustCompile(`<span class="ref">(#[0-9]+)</span>`).FindStringSubmatch(detail)[1]
+
+	n, err := tp.p.DeliverMail(ctx, tp.demo.tenant())
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "one receipt")
+	m, ok := tp.mail.Last(tp.login(0))
+	require.True(t, ok)
+	assert.Equal(t, portal.MailReceipt, m.Kind)
+	assert.Equal(t, "We have received your request "+ref+": Kværnen larmer", m.Subject)
+}

@@ -465,6 +465,9 @@ type formData struct {
 	portal.FormView
 	Key    string
 	Values map[string]string
+	// The limits of the form's files (P15), as the reply states them.
+	MaxFiles          int
+	MaxSize, MaxTotal string
 }
 
 // formPage shows the support form (S6, P8).
@@ -481,13 +484,23 @@ func (s *server) renderForm(w http.ResponseWriter, v *visit, code int, p page, v
 	if key == "" {
 		key = rand.Text() // one submission, however often it is sent (P8)
 	}
-	p.Title, p.Data = fv.Heading, formData{FormView: fv, Key: key, Values: values}
+	p.Title, p.Data = fv.Heading, formData{FormView: fv, Key: key, Values: values, MaxFiles: s.Limits.MaxFiles,
+		MaxSize: size(s.Limits.MaxFileSize), MaxTotal: size(s.Limits.MaxMessageSize)}
 	s.render(w, v, code, "form", p)
 }
 
 // submit creates the ticket from the support form and shows it. The form's
 // key makes a resent form (a double click, a reload) the same ticket.
 func (s *server) submit(w http.ResponseWriter, r *http.Request, v *visit) {
+	if err := s.origins.Check(r); err != nil { // before spooling a large body
+		s.fail(w, v, errCSRF)
+		return
+	}
+	if err := s.parseMultipart(w, r); err != nil {
+		s.fail(w, v, err)
+		return
+	}
+	defer r.MultipartForm.RemoveAll()
 	formErr := s.checkForm(w, r)
 	if formErr != nil && !errors.Is(formErr, errExpired) {
 		s.fail(w, v, formErr)
@@ -511,28 +524,63 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request, v *visit) {
 		}
 	}
 	key := r.PostFormValue("key")
+	in := portal.SubmissionInput{Values: values, Key: key}
+	var names []string
+	code := http.StatusBadRequest
+	var total int64
+	for _, fh := range r.MultipartForm.File["files"] {
+		if fh.Filename == "" && fh.Size == 0 {
+			continue // the file input, left empty
+		}
+		if total += fh.Size; fh.Size > s.Limits.MaxFileSize || total > s.Limits.MaxMessageSize {
+			code = http.StatusRequestEntityTooLarge
+		}
+		f, err := fh.Open()
+		if err != nil {
+			s.fail(w, v, err)
+			return
+		}
+		defer f.Close()
+		in.Attachments = append(in.Attachments, portal.AttachmentInput{Name: fh.Filename, Content: f})
+		names = append(names, fh.Filename)
+	}
+	again := func(p page) page { // files cannot be put back into the form
+		if len(names) > 0 {
+			p.Errors = append(p.Errors, v.T("error.filesAgain"))
+		}
+		return p
+	}
 	if formErr != nil { // expired: the typed values, to send again
-		s.renderForm(w, v, http.StatusForbidden, page{Errors: []string{v.T("error.expired")}}, typed, key)
+		s.renderForm(w, v, http.StatusForbidden, again(page{Errors: []string{v.T("error.expired")}}), typed, key)
 		return
 	}
-	res, err := s.Portal.SubmitTicket(v.ctx(), v.Viewer(), portal.SubmissionInput{Values: values, Key: key})
+	res, err := s.Portal.SubmitTicket(v.ctx(), v.Viewer(), in)
 	switch {
 	case err == nil:
 		http.Redirect(w, r, "/tickets/"+res.TicketID.String()+"?ok=submitted", http.StatusSeeOther)
 	case errors.Is(err, portal.ErrInvalid):
 		fields := map[string]string{}
+		p := page{Fields: fields, Errors: []string{v.T("error.invalid")}}
 		for f, problem := range validationProblems(err) {
+			if strings.HasPrefix(f, "attachments") {
+				name := v.T("detail.attach")
+				if i, ok := index(f, "attachments"); ok && i < len(names) {
+					name = names[i]
+				}
+				p.Errors = append(p.Errors, v.Tf("error.check", name, problem))
+				continue
+			}
 			fields[strings.TrimPrefix(f, "values.")] = problem
 		}
-		s.renderForm(w, v, http.StatusBadRequest, page{Fields: fields, Errors: []string{v.T("error.invalid")}}, typed, key)
+		s.renderForm(w, v, code, again(p), typed, key)
 	case busy(err):
 		// Try again, under the same key (see reply).
 		s.logBusy(w, v, err)
-		s.renderForm(w, v, http.StatusServiceUnavailable, page{Errors: []string{v.T("error.busyForm")}}, typed, key)
+		s.renderForm(w, v, http.StatusServiceUnavailable, again(page{Errors: []string{v.T("error.busyForm")}}), typed, key)
 	case errors.Is(err, portal.ErrConflict):
 		// The key was sent before with other values (Back, changed, sent
 		// again): the typed values stay, under a new key.
-		s.renderForm(w, v, http.StatusConflict, page{Errors: []string{v.T("error.resubmitted")}}, typed, "")
+		s.renderForm(w, v, http.StatusConflict, again(page{Errors: []string{v.T("error.resubmitted")}}), typed, "")
 	default:
 		s.fail(w, v, err)
 	}
