@@ -32,8 +32,8 @@ type Blobs interface {
 	Delete(ctx context.Context, key string) error
 }
 
-// AttachmentLimits bound the files of one reply. A zero field takes its
-// default.
+// AttachmentLimits bound the files of one message: a reply, or a support
+// form submission (P15). A zero field takes its default.
 //
 // A file is accepted when the type sniffed from its bytes is one of
 // ContentTypes and its name's extension is one Extensions allows for that
@@ -208,7 +208,7 @@ func (p *Portal) readAttachments(in []AttachmentInput) ([]upload, error) {
 			ps.add(f+".content", fmt.Sprintf("at most %d bytes per file", l.MaxFileSize))
 			continue
 		case int64(len(data)) > room:
-			ps.add("attachments", fmt.Sprintf("at most %d bytes of files per reply", l.MaxMessageSize))
+			ps.add("attachments", fmt.Sprintf("at most %d bytes of files in all", l.MaxMessageSize))
 			return nil, ps.err()
 		case len(data) == 0:
 			ps.add(f+".content", "is empty")

@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 )
 
-// Mails (A2–A4, A8). A request that asks for a mail (an invitation, a
-// registration, a password reset) only queues it, in the store; a delivery
+// Mails (A2–A4, A8, P15). A request that asks for a mail (an invitation,
+// a registration, a password reset, a submission's receipt) only queues
+// it, in the store; a delivery
 // (DeliverMail, or the loop RunMailDelivery) sends it afterwards. So no
 // request waits on the mail server, a password-reset request does the same
 // work whatever address it names (its time tells nothing), and a failing
@@ -66,6 +69,29 @@ type QueuedMail struct {
 // MaxMailAttempts is how many deliveries try one mail before it is
 // dropped (the customer asks again; the host invites again).
 const MaxMailAttempts = 8
+
+// MaxMailAge is how long a queued mail that no delivery took waits before
+// PurgeExpired drops it: a mail due that long ago was never going to be
+// sent (no delivery runs), and is no news any more.
+const MaxMailAge = 7 * 24 * time.Hour
+
+// purgeMail drops the tenant's queued mails due before before.
+func (p *Portal) purgeMail(ctx context.Context, portalID uuid.UUID, before time.Time) error {
+	for {
+		ms, err := p.as.DueMails(ctx, portalID, before, 100)
+		if err != nil {
+			return classify(err)
+		}
+		for _, m := range ms {
+			if err := p.as.DeleteMail(ctx, portalID, m.ID); err != nil {
+				return classify(err)
+			}
+		}
+		if len(ms) < 100 {
+			return nil
+		}
+	}
+}
 
 // mailRetry is how long a delivery holds a mail it has taken: should the
 // sending fail, or its process die, the mail is due again after it,
@@ -277,9 +303,10 @@ func (p *Portal) sendOnce(ctx context.Context, m QueuedMail) (bool, error) {
 }
 
 // sendReceipt sends the receipt of a submission (P15): the ticket's
-// number and subject, to the contact's address as it is now (its
-// address at the submission, when the contact is gone). A receipt of a
-// ticket that is gone is dropped unsent.
+// number and subject, to the contact's address as it is now. A receipt
+// of a ticket or a contact that is gone is dropped unsent. A receipt goes
+// whatever the way in and also while the portal is off: it carries no
+// link, only news of what the contact sent.
 func (p *Portal) sendReceipt(ctx context.Context, s *Settings, m QueuedMail) (bool, error) {
 	t, err := p.store.Ticket(ctx, m.PortalID, m.TicketID)
 	if isNotFound(err) {
@@ -287,17 +314,25 @@ func (p *Portal) sendReceipt(ctx context.Context, s *Settings, m QueuedMail) (bo
 	} else if err != nil {
 		return false, classify(err)
 	}
-	to := m.Email
-	if c, err := p.contact(ctx, m.PortalID, m.ContactID); err == nil && c.Email != "" {
-		to = c.Email
-	} else if err != nil && !isNotFound(err) {
+	c, err := p.contact(ctx, m.PortalID, m.ContactID)
+	if isNotFound(err) {
+		return false, nil // the helpdesk has removed the contact: no mail to it
+	} else if err != nil {
 		return false, classify(err)
 	}
 	ref := s.Display.TicketRef(t.Number)
-	mail := Mail{PortalID: m.PortalID, Kind: MailReceipt, To: to, TicketID: t.ID, TicketRef: ref,
-		Subject: fmt.Sprintf("We have received your request %s: %s", ref, t.Subject),
+	// The subject is the customer's: no line break or other control
+	// character may reach a mail header from it.
+	subject := strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, t.Subject)
+	mail := Mail{PortalID: m.PortalID, Kind: MailReceipt, To: c.Email, TicketID: t.ID, TicketRef: ref,
+		Subject: fmt.Sprintf("We have received your request %s: %s", ref, subject),
 		Body: fmt.Sprintf("Thank you for writing to %s. We have received your request and will answer soon.\n\n"+
-			"Number: %s\nSubject: %s\n\nPlease give the number when you contact us about it.", s.Name, ref, t.Subject)}
+			"Number: %s\nSubject: %s\n\nPlease give the number when you contact us about it.", s.Name, ref, subject)}
 	if err := p.mailer.Send(ctx, mail); err != nil {
 		return false, classify(err)
 	}

@@ -156,11 +156,13 @@ func (p *Portal) Preview(ctx context.Context, portalID, contactID uuid.UUID, by 
 // PurgeExpired deletes the tenant's sessions that have ended by idleness
 // (S15) or age, and its expired tokens, and returns how many of each; the
 // failure counts of login throttling older than AuthOptions.ForgetAfter;
-// and the attachment files of replies that never committed (their process
-// died between putting the files and the commit), an hour after. Such
-// records grant or slow nothing; a host calls this now and then (say,
-// hourly) so that they do not pile up. It works while the portal is off.
-// Over a store without an AuthStore it deletes the files alone.
+// queued mails no delivery took for MaxMailAge (a host that runs no mail
+// delivery would gather receipts, P15); and the attachment files of
+// replies and submissions that never committed (their process died
+// between putting the files and the commit), an hour after. Such records
+// grant or slow nothing; a host calls this now and then (say, hourly) so
+// that they do not pile up. It works while the portal is off. Over a
+// store without an AuthStore it deletes the files alone.
 func (p *Portal) PurgeExpired(ctx context.Context, portalID uuid.UUID) (sessions, tokens int, err error) {
 	s, err := p.store.Settings(ctx, portalID)
 	if err != nil {
@@ -176,6 +178,9 @@ func (p *Portal) PurgeExpired(ctx context.Context, portalID uuid.UUID) (sessions
 		}
 		if _, err = p.as.DeleteThrottles(ctx, portalID, now.Add(-p.auth.ForgetAfter)); err != nil {
 			return sessions, tokens, classify(err)
+		}
+		if err = p.purgeMail(ctx, portalID, now.Add(-MaxMailAge)); err != nil {
+			return sessions, tokens, err
 		}
 	}
 	if _, err = p.purgeOrphans(ctx, portalID); err != nil {

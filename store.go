@@ -330,7 +330,8 @@ type MailStore interface {
 
 // PendingBlobStore records the blob keys of attachments between the
 // moment their files are put and the moment the action that refers to
-// them commits (AddReply forgets them then): a key still pending long
+// them commits (AddReply and SubmitTicket forget them then): a key still
+// pending long
 // after is a file whose action never committed (a crash, a kill), which
 // Portal deletes (PurgeExpired).
 type PendingBlobStore interface {
@@ -663,7 +664,8 @@ type SubmitChange struct {
 	Digest []byte
 	Event  Event
 	// Receipt, when set, is the receipt mail to queue with the ticket
-	// (P15); Portal sets it only for a store that is a MailStore.
+	// (P15); Portal sets it only for a store that is an AuthStore (whose
+	// MailStore keeps the queue).
 	Receipt *QueuedMail
 }
 

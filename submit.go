@@ -234,8 +234,13 @@ func (p *Portal) SubmitTicket(ctx context.Context, v Viewer, in SubmissionInput)
 	res, err := p.store.SubmitTicket(ctx, c)
 	if err != nil && !lostRace(err) {
 		// Committed though its acknowledgement was lost? Then it is done.
-		if got, gerr := p.store.Ticket(context.WithoutCancel(ctx), v.PortalID, t.ID); gerr == nil {
+		switch got, gerr := p.store.Ticket(context.WithoutCancel(ctx), v.PortalID, t.ID); {
+		case gerr == nil:
 			res, err = SubmitResult{TicketID: t.ID, Number: got.Number, Created: true}, nil
+		case !isNotFound(gerr):
+			// Cannot tell: the files stay pending, and are purged later
+			// if the submission never landed.
+			return SubmitResult{}, classify(err)
 		}
 	}
 	switch {

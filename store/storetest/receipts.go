@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -108,7 +109,25 @@ func testSubmitFilesAndReceipt(t *testing.T, s portal.Store) {
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, "key", ce.Field)
 	assert.ElementsMatch(t, kept, w.blobs.Keys())
+	assert.Empty(t, pending())
+	assert.Len(t, receipts(), 1)
 	assert.Len(t, w.events(), 1)
+
+	// The store queues a receipt only with the ticket it makes: a step it
+	// refuses queues none.
+	refused := portal.SubmitChange{Ticket: portal.Ticket{ID: newID(t), PortalID: w.pid, Subject: "x", PipelineID: w.pipeline.ID,
+		StageID: w.stage("New"), ContactIDs: []uuid.UUID{w.ann.ID}, CreatedAt: listNow, LastActivityAt: listNow},
+		ContactID: w.ann.ID, Event: portal.Event{ID: newID(t), PortalID: w.pid, Kind: portal.EventSubmit, At: listNow},
+		Receipt: &portal.QueuedMail{ID: newID(t), PortalID: w.pid, Kind: portal.MailReceipt, ContactID: w.ann.ID,
+			Email: "ann@acme.dk", QueuedAt: listNow, DueAt: listNow}}
+	refused.Thread = portal.Thread{ID: newID(t), PortalID: w.pid, TicketID: refused.Ticket.ID, VisibleInPortal: true, CreatedAt: listNow}
+	refused.Message = ms[0] // a message that exists
+	refused.Message.TicketID, refused.Message.ThreadID = refused.Ticket.ID, refused.Thread.ID
+	_, err = s.SubmitTicket(ctx(t), refused)
+	require.ErrorIs(t, err, portal.ErrConflict)
+	assert.Len(t, receipts(), 1, "no receipt from a refused step")
+	_, err = s.Ticket(ctx(t), w.pid, refused.Ticket.ID)
+	require.ErrorIs(t, err, portal.ErrNotFound)
 
 	// The delivery mails the receipt: the number and the subject.
 	box := &portaltest.Mailbox{}
@@ -127,4 +146,24 @@ func testSubmitFilesAndReceipt(t *testing.T, s portal.Store) {
 	n, err = mailer.DeliverMail(ctx(t), w.pid)
 	require.NoError(t, err)
 	assert.Zero(t, n, "once")
+
+	// A subject with a line break reaches no mail header; a receipt no
+	// delivery takes for a week is dropped.
+	values["subject"] = "Hi\r\nBcc: eve@evil.example"
+	res, err = submit("", nil)
+	require.NoError(t, err)
+	_, err = mailer.DeliverMail(ctx(t), w.pid)
+	require.NoError(t, err)
+	m, _ = box.Last("ann@acme.dk")
+	assert.NotContains(t, m.Subject, "\n")
+	assert.NotContains(t, m.Subject, "\r")
+	values["subject"] = "Left in the queue"
+	_, err = submit("", nil)
+	require.NoError(t, err)
+	require.Len(t, receipts(), 1)
+	later, err := portal.New(s, portal.Options{Now: func() time.Time { return listNow.Add(portal.MaxMailAge + time.Hour) }})
+	require.NoError(t, err)
+	_, _, err = later.PurgeExpired(ctx(t), w.pid)
+	require.NoError(t, err)
+	assert.Empty(t, receipts(), "purged")
 }
