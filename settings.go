@@ -87,6 +87,44 @@ type SupportForm struct {
 	MenuText    string    // [menuText] the link in the portal navigation
 	HeadingText string    // [headingText] the top of the form
 	FormID      uuid.UUID // [formId] a Form with ticket fields and a channel
+	// Requests are further request forms (request types, P15) a contact
+	// may choose besides this main one, each with its fields, where its
+	// tickets go and who may use it [requests]. At most MaxRequestForms.
+	Requests []RequestForm
+}
+
+// MaxRequestForms bounds SupportForm.Requests.
+const MaxRequestForms = 20
+
+// RequestForm is one request form (request type) of the support form
+// (P15). Field paths are supportForm.requests[i].<name>.
+type RequestForm struct {
+	// ID names the form in a submission: not nil, unique [id].
+	ID uuid.UUID
+	// Name (1–100 characters) and Description (at most 500) are what the
+	// contact chooses by [name, description].
+	Name        string
+	Description string
+	// FormID is the Form whose fields it asks for [formId].
+	FormID uuid.UUID
+	// PipelineID and StageID are where its tickets go: an open stage of
+	// the pipeline, or the pipeline's first open stage when StageID is nil
+	// [pipelineId, stageId]. A nil PipelineID goes where the main form's
+	// tickets go.
+	PipelineID uuid.UUID
+	StageID    uuid.UUID
+	// ChannelID receives its tickets: a channel that creates tickets, or
+	// nil for the portal's default channel [channelId].
+	ChannelID uuid.UUID
+	// Audience chooses the contacts who may use it, over contact
+	// properties (S5) [audience]; empty: every contact.
+	Audience FilterGroups
+}
+
+// Clone returns a deep copy.
+func (f RequestForm) Clone() RequestForm {
+	f.Audience = f.Audience.Clone()
+	return f
 }
 
 // Theme styles the ticket list, detail and form pages (S7). Colours are
@@ -371,6 +409,10 @@ func (s Settings) Clone() Settings {
 	s.Actions.CloseStages = maps.Clone(s.Actions.CloseStages)
 	s.Actions.ReopenStages = maps.Clone(s.Actions.ReopenStages)
 	s.Access.Lists = slices.Clone(s.Access.Lists)
+	s.SupportForm.Requests = slices.Clone(s.SupportForm.Requests)
+	for i, f := range s.SupportForm.Requests {
+		s.SupportForm.Requests[i] = f.Clone()
+	}
 	return s
 }
 
@@ -385,6 +427,9 @@ func (s Settings) normalized() Settings {
 	s.Display.TicketName = strings.TrimSpace(s.Display.TicketName)
 	s.SupportForm.MenuText = strings.TrimSpace(s.SupportForm.MenuText)
 	s.SupportForm.HeadingText = strings.TrimSpace(s.SupportForm.HeadingText)
+	for i := range s.SupportForm.Requests {
+		s.SupportForm.Requests[i].Name = strings.TrimSpace(s.SupportForm.Requests[i].Name)
+	}
 	return s
 }
 
@@ -434,6 +479,7 @@ func (s Settings) check(ps *problems, refs Refs) {
 	}
 	s.Permissions.check(ps, refs.Schema)
 	s.SupportForm.check(ps, refs, channels)
+	s.SupportForm.checkRequests(ps, refs, channels)
 	s.Theme.check(ps)
 	s.Display.check(ps, refs.Schema)
 	s.Conversations.check(ps)
@@ -501,6 +547,51 @@ func (f SupportForm) check(ps *problems, refs Refs, channels map[uuid.UUID]Chann
 	}
 	if c, ok := channels[form.ChannelID]; !ok || !c.CreatesTickets {
 		ps.add("supportForm.formId", "the form is not connected to a channel that creates tickets")
+	}
+}
+
+// checkRequests adds the problems of the request forms (P15) to ps.
+func (f SupportForm) checkRequests(ps *problems, refs Refs, channels map[uuid.UUID]Channel) {
+	if len(f.Requests) > MaxRequestForms {
+		ps.add("supportForm.requests", fmt.Sprintf("at most %d request forms", MaxRequestForms))
+		return
+	}
+	seen := map[uuid.UUID]bool{}
+	pipelines := index(refs.Pipelines, func(p Pipeline) uuid.UUID { return p.ID })
+	for i, r := range f.Requests {
+		path := fmt.Sprintf("supportForm.requests[%d].", i)
+		switch {
+		case r.ID == uuid.Nil:
+			ps.add(path+"id", "is required")
+		case seen[r.ID]:
+			ps.add(path+"id", "is another request form's")
+		}
+		seen[r.ID] = true
+		checkText(ps, path+"name", strings.TrimSpace(r.Name), 1, 100)
+		checkText(ps, path+"description", r.Description, 0, 500)
+		if j := slices.IndexFunc(refs.Forms, func(x Form) bool { return x.ID == r.FormID }); j < 0 {
+			ps.add(path+"formId", "no such form")
+		} else if len(refs.Forms[j].Fields) == 0 {
+			ps.add(path+"formId", "the form has no ticket property")
+		}
+		pl, ok := pipelines[r.PipelineID]
+		switch {
+		case r.PipelineID == uuid.Nil && r.StageID != uuid.Nil:
+			ps.add(path+"stageId", "needs its pipelineId")
+		case r.PipelineID == uuid.Nil:
+		case !ok:
+			ps.add(path+"pipelineId", "no such pipeline")
+		case r.StageID == uuid.Nil && len(pl.stagesIn(StageOpen)) == 0:
+			ps.add(path+"pipelineId", "the pipeline has no open stage")
+		case r.StageID != uuid.Nil:
+			if st, ok := pl.Stage(r.StageID); !ok || st.State != StageOpen {
+				ps.add(path+"stageId", "is not an open stage of the pipeline")
+			}
+		}
+		if c, ok := channels[r.ChannelID]; r.ChannelID != uuid.Nil && (!ok || !c.CreatesTickets) {
+			ps.add(path+"channelId", "is not a channel that creates tickets")
+		}
+		r.Audience.check(ps, refs.Schema, ContactObject, path+"audience")
 	}
 }
 

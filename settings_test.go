@@ -122,6 +122,41 @@ func TestValidateRejectsBadInputNamingTheField(t *testing.T) {
 		{"S6 unknown form", "supportForm.formId", func(s *portal.Settings) {
 			s.SupportForm.Enabled, s.SupportForm.FormID = true, uuid.New()
 		}},
+		{"P15 request form without an ID", "supportForm.requests[0].id", func(s *portal.Settings) {
+			s.SupportForm.Requests = []portal.RequestForm{{Name: "Billing", FormID: f.form.ID}}
+		}},
+		{"P15 request forms of one ID", "supportForm.requests[1].id", func(s *portal.Settings) {
+			id := uuid.New()
+			s.SupportForm.Requests = []portal.RequestForm{{ID: id, Name: "A", FormID: f.form.ID}, {ID: id, Name: "B", FormID: f.form.ID}}
+		}},
+		{"P15 request form without a name", "supportForm.requests[0].name", func(s *portal.Settings) {
+			s.SupportForm.Requests = []portal.RequestForm{{ID: uuid.New(), Name: "  ", FormID: f.form.ID}}
+		}},
+		{"P15 request form of an unknown form", "supportForm.requests[0].formId", func(s *portal.Settings) {
+			s.SupportForm.Requests = []portal.RequestForm{{ID: uuid.New(), Name: "Billing", FormID: uuid.New()}}
+		}},
+		{"P15 request form to a closed stage", "supportForm.requests[0].stageId", func(s *portal.Settings) {
+			s.SupportForm.Requests = []portal.RequestForm{{ID: uuid.New(), Name: "Billing", FormID: f.form.ID,
+				PipelineID: f.pipeline.ID, StageID: f.pipeline.Stages[1].ID}}
+		}},
+		{"P15 request form to a stage without its pipeline", "supportForm.requests[0].stageId", func(s *portal.Settings) {
+			s.SupportForm.Requests = []portal.RequestForm{{ID: uuid.New(), Name: "Billing", FormID: f.form.ID, StageID: f.pipeline.Stages[0].ID}}
+		}},
+		{"P15 request form to an unknown pipeline", "supportForm.requests[0].pipelineId", func(s *portal.Settings) {
+			s.SupportForm.Requests = []portal.RequestForm{{ID: uuid.New(), Name: "Billing", FormID: f.form.ID, PipelineID: uuid.New()}}
+		}},
+		{"P15 request form to an unknown channel", "supportForm.requests[0].channelId", func(s *portal.Settings) {
+			s.SupportForm.Requests = []portal.RequestForm{{ID: uuid.New(), Name: "Billing", FormID: f.form.ID, ChannelID: uuid.New()}}
+		}},
+		{"P15 request form audience on an unknown property", "supportForm.requests[0].audience[0][0].property", func(s *portal.Settings) {
+			s.SupportForm.Requests = []portal.RequestForm{{ID: uuid.New(), Name: "Billing", FormID: f.form.ID,
+				Audience: portal.FilterGroups{{{Property: "shoeSize", Operator: portal.Eq, Values: []string{"42"}}}}}}
+		}},
+		{"P15 too many request forms", "supportForm.requests", func(s *portal.Settings) {
+			for range portal.MaxRequestForms + 1 {
+				s.SupportForm.Requests = append(s.SupportForm.Requests, portal.RequestForm{ID: uuid.New(), Name: "R", FormID: f.form.ID})
+			}
+		}},
 		{"S7 colour that is not a colour", "theme.primaryColor", func(s *portal.Settings) { s.Theme.PrimaryColor = "red" }},
 		{"S7 colour of five digits", "theme.linkColor", func(s *portal.Settings) { s.Theme.LinkColor = "#12345" }},
 		{"S7 radius", "theme.cornerRadius", func(s *portal.Settings) { s.Theme.CornerRadius = 99 }},

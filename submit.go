@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -15,12 +16,19 @@ import (
 	"github.com/google/uuid"
 )
 
-// FormView is the support form (S6) as a contact sees it.
+// FormView is the support form (S6) as a contact sees it: the main one,
+// or a request form (P15).
 type FormView struct {
+	// ID is the request form's, uuid.Nil for the main form: what
+	// SubmissionInput.Form names.
+	ID uuid.UUID
 	// TicketName is the customer-facing name of tickets (S8).
 	TicketName string
 	MenuText   string
-	Heading    string
+	// Heading is the main form's heading, or the request form's name;
+	// Description the request form's.
+	Heading     string
+	Description string
 	// Fields are the form's fields in order: always the subject and the
 	// content first, then the form's other ticket properties.
 	Fields []FormFieldView
@@ -46,29 +54,101 @@ type FormFieldView struct {
 // required as the form says. A preview (A5) sees the form too. Errors:
 // ErrForbidden when the support form is off.
 func (p *Portal) SupportForm(ctx context.Context, v Viewer) (FormView, error) {
+	return p.RequestForm(ctx, v, uuid.Nil)
+}
+
+// FormChoice is a support form a contact may use (P15): the main form
+// (ID uuid.Nil) or a request form.
+type FormChoice struct {
+	ID          uuid.UUID
+	Name        string
+	Description string
+}
+
+// SupportForms lists the support forms the viewer may use (P15): the main
+// form first (named by its heading), then the request forms whose
+// audience the viewer is in, in the settings' order. Errors: ErrForbidden
+// when the support form is off.
+func (p *Portal) SupportForms(ctx context.Context, v Viewer) ([]FormChoice, error) {
+	r, err := p.begin(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	sf := r.settings.SupportForm
+	if !sf.Enabled {
+		return nil, errFormOff
+	}
+	out := []FormChoice{{Name: sf.HeadingText}}
+	for _, rf := range sf.Requests {
+		if ok, err := p.mayUse(r, &rf); err != nil {
+			return nil, err
+		} else if ok {
+			out = append(out, FormChoice{ID: rf.ID, Name: rf.Name, Description: rf.Description})
+		}
+	}
+	return out, nil
+}
+
+// RequestForm returns the support form id as the viewer sees it (P15):
+// uuid.Nil is the main form (SupportForm). Errors: ErrForbidden when the
+// support form is off; ErrNotFound naming "form" for a request form there
+// is not, or whose audience the viewer is not in, alike.
+func (p *Portal) RequestForm(ctx context.Context, v Viewer, id uuid.UUID) (FormView, error) {
 	r, err := p.begin(ctx, v)
 	if err != nil {
 		return FormView{}, err
 	}
-	return p.formView(ctx, r)
+	fv, _, err := p.formView(ctx, r, id)
+	return fv, err
 }
 
-func (p *Portal) formView(ctx context.Context, r *request) (FormView, error) {
+var errFormOff = fmt.Errorf("%w: the support form is off (supportForm.enabled)", ErrForbidden)
+
+// mayUse reports whether the viewer is in the request form's audience.
+func (p *Portal) mayUse(r *request, rf *RequestForm) (bool, error) {
+	if len(rf.Audience) == 0 {
+		return true, nil
+	}
+	m, _, err := compile(rf.Audience, r.schema, contactAccess, "supportForm.requests.audience")
+	if err != nil {
+		return false, fmt.Errorf("%w: stored request form %s: %v", ErrInternal, rf.ID, err)
+	}
+	return m.verdict(&r.contact, nil, &Env{Now: r.now}).Matched, nil
+}
+
+// formView returns the support form id (uuid.Nil: the main one) as the
+// viewer sees it, and the request form (the zero one for the main form).
+func (p *Portal) formView(ctx context.Context, r *request, id uuid.UUID) (FormView, RequestForm, error) {
 	sf := r.settings.SupportForm
-	switch {
-	case !sf.Enabled:
-		return FormView{}, fmt.Errorf("%w: the support form is off (supportForm.enabled)", ErrForbidden)
+	if !sf.Enabled {
+		return FormView{}, RequestForm{}, errFormOff
+	}
+	rf := RequestForm{FormID: sf.FormID}
+	fv := FormView{TicketName: r.settings.Display.TicketName, MenuText: sf.MenuText, Heading: sf.HeadingText}
+	if id != uuid.Nil {
+		i := slices.IndexFunc(sf.Requests, func(x RequestForm) bool { return x.ID == id })
+		ok := i >= 0
+		if ok {
+			var err error
+			if ok, err = p.mayUse(r, &sf.Requests[i]); err != nil {
+				return FormView{}, RequestForm{}, err
+			}
+		}
+		if !ok {
+			return FormView{}, RequestForm{}, fmt.Errorf("%w: form %s", ErrNotFound, id)
+		}
+		rf = sf.Requests[i]
+		fv.ID, fv.Heading, fv.Description = rf.ID, rf.Name, rf.Description
 	}
 	forms, err := p.store.Forms(ctx, r.viewer.PortalID)
 	if err != nil {
-		return FormView{}, classify(err)
+		return FormView{}, RequestForm{}, classify(err)
 	}
-	i := slices.IndexFunc(forms, func(f Form) bool { return f.ID == sf.FormID })
+	i := slices.IndexFunc(forms, func(f Form) bool { return f.ID == rf.FormID })
 	if i < 0 {
-		return FormView{}, fmt.Errorf("%w: the support form %s is missing", ErrInternal, sf.FormID)
+		return FormView{}, RequestForm{}, fmt.Errorf("%w: the support form %s is missing", ErrInternal, rf.FormID)
 	}
 	form := forms[i]
-	fv := FormView{TicketName: r.settings.Display.TicketName, MenuText: sf.MenuText, Heading: sf.HeadingText}
 	field := func(name string, required bool, label string) {
 		prop, ok := r.schema.Lookup(TicketObject, name)
 		if !ok {
@@ -102,7 +182,7 @@ func (p *Portal) formView(ctx context.Context, r *request) (FormView, error) {
 			field(f.Property, f.Required, f.Label)
 		}
 	}
-	return fv, nil
+	return fv, rf, nil
 }
 
 // SubmissionInput is a support form submission (P8).
@@ -120,6 +200,9 @@ type SubmissionInput struct {
 	// after going Back and changing it) it is refused with a *ConflictError
 	// (ErrConflict) naming "key". At most 200 characters.
 	Key string
+	// Form is the request form submitted (P15), uuid.Nil for the main
+	// one.
+	Form uuid.UUID
 	// Attachments are files sent with the form (P15), kept with the
 	// ticket's first message under the reply's rules (P5): the
 	// Options.Attachments limits, the content type sniffed, the names
@@ -147,7 +230,9 @@ const MaxKey = 200
 // contact (its requester) and its primary company, in the first open stage
 // of the first of the tenant's pipelines that has an open stage (pipelines
 // are ordered by ID, and IDs are time-ordered: the oldest first; a
-// pipeline with closed stages only is passed over), with the content as
+// pipeline with closed stages only is passed over) — or, for a request
+// form (in.Form, P15), in the channel, pipeline and stage it names — with
+// the content as
 // the first message of a new thread visible in the portal, logged as an
 // e-mail engagement, with the attachments. It writes an EventSubmit with
 // it, and queues the contact's receipt (a mail with the ticket's number
@@ -157,7 +242,8 @@ const MaxKey = 200
 // filter (S8) hides it.
 //
 // Errors: ErrForbidden when the support form is off, when no pipeline has
-// an open stage, or for a preview;
+// an open stage, or for a preview; ErrNotFound naming the form for a
+// request form there is not or that the viewer may not use, alike;
 // ErrInvalid naming each bad field ("values.<property>"): a missing required
 // value, a value of the wrong type, an option that is not one of the
 // property's, a text too long, a field the form does not have; and
@@ -171,11 +257,11 @@ func (p *Portal) SubmitTicket(ctx context.Context, v Viewer, in SubmissionInput)
 	if ro, ok := readOnly(r.viewer, "submit"); ok {
 		return SubmitResult{}, forbidden(ro)
 	}
-	fv, err := p.formView(ctx, r)
+	fv, rf, err := p.formView(ctx, r, in.Form)
 	if err != nil {
 		return SubmitResult{}, err
 	}
-	t := Ticket{PortalID: v.PortalID, ChannelID: r.settings.DefaultChannel, RequesterID: r.contact.ID,
+	t := Ticket{PortalID: v.PortalID, ChannelID: cmp.Or(rf.ChannelID, r.settings.DefaultChannel), RequesterID: r.contact.ID,
 		ContactIDs: []uuid.UUID{r.contact.ID}, CreatedAt: r.now, LastActivityAt: r.now}
 	if r.company != nil {
 		t.CompanyIDs = []uuid.UUID{r.company.ID}
@@ -197,7 +283,12 @@ func (p *Portal) SubmitTicket(ctx context.Context, v Viewer, in SubmissionInput)
 		}
 	}
 	for _, pl := range pls {
-		if i := slices.IndexFunc(pl.Stages, func(s Stage) bool { return s.State == StageOpen }); i >= 0 {
+		if rf.PipelineID != uuid.Nil && pl.ID != rf.PipelineID {
+			continue // the request form's pipeline (P15)
+		}
+		if i := slices.IndexFunc(pl.Stages, func(s Stage) bool {
+			return s.State == StageOpen && (rf.StageID == uuid.Nil || s.ID == rf.StageID)
+		}); i >= 0 {
 			t.PipelineID, t.StageID = pl.ID, pl.Stages[i].ID
 			break
 		}
@@ -207,7 +298,7 @@ func (p *Portal) SubmitTicket(ctx context.Context, v Viewer, in SubmissionInput)
 	}
 	c := SubmitChange{ContactID: r.contact.ID, Key: in.Key}
 	if in.Key != "" {
-		if c.Digest, err = submissionDigest(&t, files); err != nil {
+		if c.Digest, err = submissionDigest(&t, files, in.Form); err != nil {
 			return SubmitResult{}, err
 		}
 	}
@@ -271,9 +362,10 @@ func (p *Portal) SubmitTicket(ctx context.Context, v Viewer, in SubmissionInput)
 // submissionDigest identifies a submission's input, as its ticket holds it:
 // the SHA-256 of its subject, content, priority and custom values in JSON
 // (whose maps are in key order, times in UTC to the microsecond), and of
-// its files' names, types and contents, when it has files (a submission
-// without files has the digest it had before files were taken).
-func submissionDigest(t *Ticket, files []upload) ([]byte, error) {
+// its files' names, types and contents, when it has files, and of its
+// request form, when it is one (a submission of the main form without
+// files has the digest it had before files and request forms were taken).
+func submissionDigest(t *Ticket, files []upload, form uuid.UUID) ([]byte, error) {
 	type file struct {
 		Name, Type string
 		SHA256     []byte
@@ -283,12 +375,17 @@ func submissionDigest(t *Ticket, files []upload) ([]byte, error) {
 		sum := sha256.Sum256(f.data)
 		fs = append(fs, file{f.name, f.contentType, sum[:]})
 	}
+	var rf *uuid.UUID
+	if form != uuid.Nil {
+		rf = &form
+	}
 	b, err := json.Marshal(struct {
 		Subject, Content string
 		Priority         Priority
 		Properties       Properties
-		Files            []file `json:",omitempty"`
-	}{t.Subject, t.Content, t.Priority, t.Properties, fs})
+		Files            []file     `json:",omitempty"`
+		Form             *uuid.UUID `json:",omitempty"`
+	}{t.Subject, t.Content, t.Priority, t.Properties, fs, rf})
 	if err != nil {
 		return nil, fmt.Errorf("%w: submission digest: %v", ErrInternal, err)
 	}

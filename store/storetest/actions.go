@@ -58,6 +58,7 @@ var actionTests = []test{
 	{name: "ColleaguesAddedByEmailSeeTheTicketAsTheirOwn", fn: testParticipants},
 	{name: "ParticipantLimitHoldsAgainstARace", fn: testParticipantsRace},
 	{name: "SubmitKeepsFilesAndQueuesOneReceipt", fn: testSubmitFilesAndReceipt},
+	{name: "RequestFormsForTheirAudienceToTheirDestination", fn: testRequestForms},
 }
 
 // actionWorld is a scope world whose Portal keeps attachments in memory

@@ -100,6 +100,10 @@ func mutateSettings(s *portal.Settings) {
 		}
 	}
 	mutateIDs(s.Access.Lists)
+	for i := range s.SupportForm.Requests {
+		s.SupportForm.Requests[i].Name = "changed"
+		mutateFilterGroups(s.SupportForm.Requests[i].Audience)
+	}
 }
 
 // aliasCase stores one kind of record and checks that changing the value

@@ -218,6 +218,9 @@ func richSettings(t *testing.T) portal.Settings {
 	}
 	s.Satisfaction = portal.Satisfaction{Enabled: true, Scale: portal.OneToFive, Comment: true, ChangeDays: 7}
 	s.Participants = portal.Participants{Enabled: true, Max: 5}
+	s.SupportForm.Requests = []portal.RequestForm{{ID: newID(t), Name: "Billing", Description: "Invoices", FormID: newID(t),
+		PipelineID: newID(t), StageID: newID(t), ChannelID: newID(t),
+		Audience: portal.FilterGroups{{{Property: portal.PropEmail, Operator: portal.EndsWith, Values: []string{"@acme.dk"}}}}}}
 	s.Access = portal.Access{Mode: portal.AccessGroups, Lists: []uuid.UUID{newID(t), newID(t)}, Auth: portal.SingleSignOn}
 	s.Consent = portal.Consent{Notice: "We keep your data.", Checkbox: "I agree."}
 	s.IdleTimeout = 90*time.Minute + 1500*time.Millisecond
