@@ -362,6 +362,28 @@ func TestBrowser(t *testing.T) {
 	b.shot("not-found")
 }
 
+// covers: P15 — the form picker and a request form, in the browser
+func TestBrowserRequestForms(t *testing.T) {
+	exe := chromium(t)
+	tp := newTestPortal(t)
+	rf := tp.addRequestForm(t)
+	b := newBrowser(t, exe)
+	b.logIn(tp.URL, tp.demo.logins[0].Email)
+	b.click(`.nav a[href="/new"]`)
+	assert.Equal(t, "What can we help you with?", b.text(`.form-card h1`))
+	choices := b.texts(`.form-picker li strong`)
+	assert.Equal(t, []string{"Submit a support ticket", rf.Name}, choices)
+	b.shot("form-picker")
+	b.click(`.form-picker a[href="/new?form=` + rf.ID.String() + `"]`)
+	assert.Equal(t, rf.Name, b.text(`.form-card h1`))
+	assert.Equal(t, rf.Description, b.text(`.form-card .lead`))
+	b.do(chromedp.SendKeys(chromedp.CSS(`#f-subject`), "Returnering af kværn"),
+		chromedp.SendKeys(chromedp.CSS(`#f-content`), "Den passer ikke til mit køkken."))
+	require.EqualValues(t, http.StatusOK, b.click(`.form-card button[type=submit]`))
+	assert.Contains(t, b.text(`.flash`), "we have received it as")
+	assert.Contains(t, b.text(`.page-head h1`), "Returnering af kværn")
+}
+
 // covers: P5 — the portal works with JavaScript off
 func TestBrowserWithoutJavaScript(t *testing.T) {
 	exe := chromium(t)

@@ -171,11 +171,16 @@ func (s *server) restoreDraft(w http.ResponseWriter, v *visit, d draft) {
 	if d.Next == "/new" {
 		values := map[string]string{}
 		for _, f := range d.Fields {
-			if f.Name != "key" {
+			if f.Name != "key" && f.Name != formField {
 				values[f.Name] = f.Value
 			}
 		}
-		s.renderForm(w, v, http.StatusOK, p, values, d.value("key"))
+		form, err := formID(d.value(formField))
+		if err != nil {
+			s.fail(w, v, err)
+			return
+		}
+		s.renderForm(w, v, http.StatusOK, p, form, values, d.value("key"))
 		return
 	}
 	id, err := uuid.Parse(strings.TrimPrefix(d.Next, "/tickets/"))

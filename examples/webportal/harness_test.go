@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/helpdeskkit/portal"
@@ -205,4 +206,23 @@ func ticketIDs(body string) []string {
 		out = append(out, m[1])
 	}
 	return out
+}
+
+// addRequestForm gives the demo a request form (P15), "Return a product",
+// whose tickets go to the Returns pipeline, for the contacts whose e-mail
+// ends as the first login's does.
+func (tp *testPortal) addRequestForm(t testing.TB) portal.RequestForm {
+	t.Helper()
+	ctx := context.Background()
+	d := tp.demo.data
+	_, domain, _ := strings.Cut(tp.login(0), "@")
+	rf := portal.RequestForm{ID: uuid.New(), Name: "Return a product", Description: "Send back what you bought within 30 days.",
+		FormID: d.Form.ID, PipelineID: d.Pipelines[1].ID,
+		Audience: portal.FilterGroups{{{Property: portal.PropEmail, Operator: portal.EndsWith, Values: []string{"@" + domain}}}}}
+	s, err := tp.p.Settings(ctx, d.Tenant.ID)
+	require.NoError(t, err)
+	s.SupportForm.Requests = append(s.SupportForm.Requests, rf)
+	_, err = tp.p.SaveSettings(ctx, d.Tenant.ID, s)
+	require.NoError(t, err)
+	return rf
 }

@@ -1509,3 +1509,53 @@ func TestSubmitWithFilesAndReceipt(t *testing.T) {
 	assert.Equal(t, portal.MailReceipt, m.Kind)
 	assert.Equal(t, "We have received your request "+ref+": Kværnen larmer", m.Subject)
 }
+
+// covers: P15 — a form picker when the visitor may use several forms; a
+// request form's own page and destination; one not for the visitor is
+// not found
+func TestRequestForms(t *testing.T) {
+	tp := newTestPortal(t)
+	ctx := context.Background()
+	rf := tp.addRequestForm(t)
+	c := tp.client()
+	c.logIn(tp.login(0))
+	pick := c.get("/new")
+	require.Equal(t, http.StatusOK, pick.StatusCode)
+	assert.Contains(t, pick.body, "What can we help you with?")
+	assert.Contains(t, pick.body, `href="/new?form=main"`)
+	assert.Contains(t, pick.body, `href="/new?form=`+rf.ID.String()+`"`)
+	assert.Contains(t, pick.body, "Send back what you bought within 30 days.")
+
+	page := "/new?form=" + rf.ID.String()
+	form := c.get(page).body
+	assert.Contains(t, form, "<h1>Return a product</h1>")
+	assert.Contains(t, form, `name="form.id" value="`+rf.ID.String()+`"`)
+	key := regexp.MustCompile(`name="key" value="([^"]+)"`).FindStringSubmatch(form)[1]
+	res := c.post("/new", url.Values{"csrf": {c.csrf(page)}, "key": {key}, "form.id": {rf.ID.String()},
+		"subject": {"Returnering"}, "content": {"Den passer ikke."}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode, res.body)
+	id, err := uuid.Parse(strings.TrimSuffix(strings.TrimPrefix(res.Header.Get("Location"), "/tickets/"), "?ok=submitted"))
+	require.NoError(t, err)
+	tk, err := tp.p.Ticket(ctx, tp.demo.tenant(), id)
+	require.NoError(t, err)
+	assert.Equal(t, tp.demo.data.Pipelines[1].ID, tk.PipelineID, "the request form's pipeline")
+	assert.Contains(t, c.get("/new?form=main").body, "<h1>Submit a support ticket</h1>")
+	assert.Equal(t, http.StatusNotFound, c.get("/new?form=nonsense").StatusCode)
+
+	// Another company's contact has the main form alone: no picker, and
+	// the request form is not found.
+	other := tp.client()
+	other.logIn(tp.login(2))
+	assert.Contains(t, other.get("/new").body, "<h1>Submit a support ticket</h1>")
+	assert.Equal(t, http.StatusNotFound, other.get(page).StatusCode)
+	res = other.post("/new", url.Values{"csrf": {other.csrf("/new")}, "key": {"k"}, "form.id": {rf.ID.String()},
+		"subject": {"x"}, "content": {"y"}})
+	assert.Equal(t, http.StatusNotFound, res.StatusCode)
+
+	s, err := tp.p.Settings(ctx, tp.demo.tenant())
+	require.NoError(t, err)
+	s.Language = "da"
+	_, err = tp.p.SaveSettings(ctx, tp.demo.tenant(), s)
+	require.NoError(t, err)
+	assert.Contains(t, c.get("/new").body, "Hvad kan vi hjælpe med?")
+}

@@ -468,15 +468,69 @@ type formData struct {
 	// The limits of the form's files (P15), as the reply states them.
 	MaxFiles          int
 	MaxSize, MaxTotal string
+	// Request is set on a request form (P15), not the main one.
+	Request bool
 }
 
 // formPage shows the support form (S6, P8).
+//
+// With request forms the visitor may use (P15), it first asks which one:
+// /new?form=<id> is that form, /new?form=main the main one.
 func (s *server) formPage(w http.ResponseWriter, r *http.Request, v *visit) {
-	s.renderForm(w, v, http.StatusOK, page{}, map[string]string{}, "")
+	if r.URL.Query().Has("form") {
+		id, err := formID(r.URL.Query().Get("form"))
+		if err != nil {
+			s.fail(w, v, err)
+			return
+		}
+		s.renderForm(w, v, http.StatusOK, page{}, id, map[string]string{}, "")
+		return
+	}
+	choices, err := s.Portal.SupportForms(v.ctx(), v.Viewer())
+	if err != nil {
+		s.fail(w, v, err)
+		return
+	}
+	if len(choices) == 1 {
+		s.renderForm(w, v, http.StatusOK, page{}, uuid.Nil, map[string]string{}, "")
+		return
+	}
+	var links []formLink
+	for _, c := range choices {
+		l := formLink{FormChoice: c, URL: "/new?form=main"}
+		if c.ID != uuid.Nil {
+			l.URL = "/new?form=" + c.ID.String()
+		}
+		links = append(links, l)
+	}
+	s.render(w, v, http.StatusOK, "pick", page{Title: v.Settings.SupportForm.MenuText, Data: links})
 }
 
-func (s *server) renderForm(w http.ResponseWriter, v *visit, code int, p page, values map[string]string, key string) {
-	fv, err := s.Portal.SupportForm(v.ctx(), v.Viewer())
+// formLink is a support form the visitor may choose (P15).
+type formLink struct {
+	portal.FormChoice
+	URL string
+}
+
+// formField is the name of the form's field that names its request form
+// (P15): a name no ticket property has.
+const formField = "form.id"
+
+// formID reads a request form's ID: "main" or "" is the main form, and
+// anything that is not an ID names a form there is not.
+func formID(s string) (uuid.UUID, error) {
+	if s == "" || s == "main" {
+		return uuid.Nil, nil
+	}
+	id, err := uuid.Parse(s)
+	if err != nil || id == uuid.Nil {
+		return uuid.Nil, fmt.Errorf("form: %w", portal.ErrNotFound)
+	}
+	return id, nil
+}
+
+func (s *server) renderForm(w http.ResponseWriter, v *visit, code int, p page, form uuid.UUID, values map[string]string, key string) {
+	fv, err := s.Portal.RequestForm(v.ctx(), v.Viewer(), form)
 	if err != nil {
 		s.fail(w, v, err)
 		return
@@ -485,7 +539,7 @@ func (s *server) renderForm(w http.ResponseWriter, v *visit, code int, p page, v
 		key = rand.Text() // one submission, however often it is sent (P8)
 	}
 	p.Title, p.Data = fv.Heading, formData{FormView: fv, Key: key, Values: values, MaxFiles: s.Limits.MaxFiles,
-		MaxSize: size(s.Limits.MaxFileSize), MaxTotal: size(s.Limits.MaxMessageSize)}
+		MaxSize: size(s.Limits.MaxFileSize), MaxTotal: size(s.Limits.MaxMessageSize), Request: fv.ID != uuid.Nil}
 	s.render(w, v, code, "form", p)
 }
 
@@ -506,7 +560,12 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request, v *visit) {
 		s.fail(w, v, formErr)
 		return
 	}
-	fv, err := s.Portal.SupportForm(v.ctx(), v.Viewer())
+	form, err := formID(r.PostFormValue(formField))
+	if err != nil {
+		s.fail(w, v, err)
+		return
+	}
+	fv, err := s.Portal.RequestForm(v.ctx(), v.Viewer(), form)
 	if err != nil {
 		s.fail(w, v, err)
 		return
@@ -524,7 +583,7 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request, v *visit) {
 		}
 	}
 	key := r.PostFormValue("key")
-	in := portal.SubmissionInput{Values: values, Key: key}
+	in := portal.SubmissionInput{Values: values, Key: key, Form: form}
 	var names []string
 	code := http.StatusBadRequest
 	var total int64
@@ -551,7 +610,7 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request, v *visit) {
 		return p
 	}
 	if formErr != nil { // expired: the typed values, to send again
-		s.renderForm(w, v, http.StatusForbidden, again(page{Errors: []string{v.T("error.expired")}}), typed, key)
+		s.renderForm(w, v, http.StatusForbidden, again(page{Errors: []string{v.T("error.expired")}}), form, typed, key)
 		return
 	}
 	res, err := s.Portal.SubmitTicket(v.ctx(), v.Viewer(), in)
@@ -572,15 +631,15 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request, v *visit) {
 			}
 			fields[strings.TrimPrefix(f, "values.")] = problem
 		}
-		s.renderForm(w, v, code, again(p), typed, key)
+		s.renderForm(w, v, code, again(p), form, typed, key)
 	case busy(err):
 		// Try again, under the same key (see reply).
 		s.logBusy(w, v, err)
-		s.renderForm(w, v, http.StatusServiceUnavailable, again(page{Errors: []string{v.T("error.busyForm")}}), typed, key)
+		s.renderForm(w, v, http.StatusServiceUnavailable, again(page{Errors: []string{v.T("error.busyForm")}}), form, typed, key)
 	case errors.Is(err, portal.ErrConflict):
 		// The key was sent before with other values (Back, changed, sent
 		// again): the typed values stay, under a new key.
-		s.renderForm(w, v, http.StatusConflict, again(page{Errors: []string{v.T("error.resubmitted")}}), typed, "")
+		s.renderForm(w, v, http.StatusConflict, again(page{Errors: []string{v.T("error.resubmitted")}}), form, typed, "")
 	default:
 		s.fail(w, v, err)
 	}
