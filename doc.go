@@ -64,9 +64,11 @@
 //     [Portal.AddParticipant] adds a colleague of the contact's company,
 //     who then sees the ticket as its own (P12). Each acts on exactly the
 //     verdicts TicketDetail and Explain show (S10).
-//   - [Portal.SupportForm] describes the support form (S6) and
-//     [Portal.SubmitTicket] creates one ticket from it in the default
-//     channel (P8, S3), idempotently with a key.
+//   - [Portal.SupportForm] describes the support form (S6),
+//     [Portal.SupportForms] the request forms a contact may use (P15), and
+//     [Portal.SubmitTicket] creates one ticket from one, with its files,
+//     in its channel (P8, S3), idempotently with a key, and queues the
+//     contact's receipt.
 //
 // # Delivery to the helpdesk
 //
