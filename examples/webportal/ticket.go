@@ -176,26 +176,13 @@ func (s *server) reply(w http.ResponseWriter, r *http.Request, v *visit) {
 		s.fail(w, v, err)
 		return
 	}
-	in := portal.ReplyInput{HTML: formatReply(text), Text: text, Key: key}
-	var names []string
-	var total int64
-	code := http.StatusBadRequest
-	for _, fh := range r.MultipartForm.File["files"] {
-		if fh.Filename == "" && fh.Size == 0 {
-			continue // the file input, left empty
-		}
-		if total += fh.Size; fh.Size > s.Limits.MaxFileSize || total > s.Limits.MaxMessageSize {
-			code = http.StatusRequestEntityTooLarge
-		}
-		f, err := fh.Open()
-		if err != nil {
-			s.fail(w, v, err)
-			return
-		}
-		defer f.Close()
-		in.Attachments = append(in.Attachments, portal.AttachmentInput{Name: fh.Filename, Content: f})
-		names = append(names, fh.Filename)
+	files, names, code, done, err := s.postedFiles(r)
+	if err != nil {
+		s.fail(w, v, err)
+		return
 	}
+	defer done()
+	in := portal.ReplyInput{HTML: formatReply(text), Text: text, Key: key, Attachments: files}
 	msg, err := s.Portal.Reply(v.ctx(), v.Viewer(), id, in)
 	switch {
 	case err == nil:
@@ -229,6 +216,38 @@ func (s *server) reply(w http.ResponseWriter, r *http.Request, v *visit) {
 	default:
 		s.fail(w, v, err)
 	}
+}
+
+// postedFiles opens the files of a posted form (its field "files") for a
+// reply or a submission, with their names, and the status of the form's
+// refusal: 413 when they are over the portal's limits, 400 otherwise. The
+// caller closes them with done.
+func (s *server) postedFiles(r *http.Request) (files []portal.AttachmentInput, names []string, code int, done func(), err error) {
+	var opened []multipart.File
+	done = func() {
+		for _, f := range opened {
+			f.Close()
+		}
+	}
+	code = http.StatusBadRequest
+	var total int64
+	for _, fh := range r.MultipartForm.File["files"] {
+		if fh.Filename == "" && fh.Size == 0 {
+			continue // the file input, left empty
+		}
+		if total += fh.Size; fh.Size > s.Limits.MaxFileSize || total > s.Limits.MaxMessageSize {
+			code = http.StatusRequestEntityTooLarge
+		}
+		f, err := fh.Open()
+		if err != nil {
+			done()
+			return nil, nil, 0, func() {}, err
+		}
+		opened = append(opened, f)
+		files = append(files, portal.AttachmentInput{Name: fh.Filename, Content: f})
+		names = append(names, fh.Filename)
+	}
+	return files, names, code, done, nil
 }
 
 // parseMultipart reads a form with files, within the server's limit. A
@@ -583,26 +602,13 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request, v *visit) {
 		}
 	}
 	key := r.PostFormValue("key")
-	in := portal.SubmissionInput{Values: values, Key: key, Form: form}
-	var names []string
-	code := http.StatusBadRequest
-	var total int64
-	for _, fh := range r.MultipartForm.File["files"] {
-		if fh.Filename == "" && fh.Size == 0 {
-			continue // the file input, left empty
-		}
-		if total += fh.Size; fh.Size > s.Limits.MaxFileSize || total > s.Limits.MaxMessageSize {
-			code = http.StatusRequestEntityTooLarge
-		}
-		f, err := fh.Open()
-		if err != nil {
-			s.fail(w, v, err)
-			return
-		}
-		defer f.Close()
-		in.Attachments = append(in.Attachments, portal.AttachmentInput{Name: fh.Filename, Content: f})
-		names = append(names, fh.Filename)
+	files, names, code, done, err := s.postedFiles(r)
+	if err != nil {
+		s.fail(w, v, err)
+		return
 	}
+	defer done()
+	in := portal.SubmissionInput{Values: values, Key: key, Form: form, Attachments: files}
 	again := func(p page) page { // files cannot be put back into the form
 		if len(names) > 0 {
 			p.Errors = append(p.Errors, v.T("error.filesAgain"))
