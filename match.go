@@ -191,6 +191,16 @@ var contactAccess = schemaAccess[Contact]{
 	},
 }
 
+var companyAccess = schemaAccess[Company]{
+	obj:   CompanyObject,
+	props: func(c *Company) Properties { return c.Properties },
+	builtin: map[string]access[Company]{
+		PropName:      {text: func(c *Company, _ *Folded) (string, bool) { return c.Name, false }},
+		PropDomain:    {text: func(c *Company, _ *Folded) (string, bool) { return c.Domain, false }},
+		PropCreatedAt: {date: func(c *Company) time.Time { return c.CreatedAt }},
+	},
+}
+
 // compile validates g against schema, resolves it (resolveGroups) and
 // compiles the conditions for records read by a.
 func compile[T any](g FilterGroups, schema Schema, a schemaAccess[T], field string) (*matcher[T], [][]Cond, error) {

@@ -117,13 +117,18 @@ type RequestForm struct {
 	// nil for the portal's default channel [channelId].
 	ChannelID uuid.UUID
 	// Audience chooses the contacts who may use it, over contact
-	// properties (S5) [audience]; empty: every contact.
-	Audience FilterGroups
+	// properties (S5) [audience], and CompanyAudience over the properties
+	// of their primary company [companyAudience]: a contact must match
+	// both that are set (a contact without a company matches no company
+	// audience); none set: every contact.
+	Audience        FilterGroups
+	CompanyAudience FilterGroups
 }
 
 // Clone returns a deep copy.
 func (f RequestForm) Clone() RequestForm {
 	f.Audience = f.Audience.Clone()
+	f.CompanyAudience = f.CompanyAudience.Clone()
 	return f
 }
 
@@ -429,6 +434,7 @@ func (s Settings) normalized() Settings {
 	s.SupportForm.HeadingText = strings.TrimSpace(s.SupportForm.HeadingText)
 	for i := range s.SupportForm.Requests {
 		s.SupportForm.Requests[i].Name = strings.TrimSpace(s.SupportForm.Requests[i].Name)
+		s.SupportForm.Requests[i].Description = strings.TrimSpace(s.SupportForm.Requests[i].Description)
 	}
 	return s
 }
@@ -551,6 +557,10 @@ func (f SupportForm) check(ps *problems, refs Refs, channels map[uuid.UUID]Chann
 }
 
 // checkRequests adds the problems of the request forms (P15) to ps.
+// While the support form is off (and its request forms with it) only
+// their own fields are checked, not what they refer to, as the main
+// form's are: a channel or form changed since cannot keep the settings
+// from being saved, nor the form from being switched off.
 func (f SupportForm) checkRequests(ps *problems, refs Refs, channels map[uuid.UUID]Channel) {
 	if len(f.Requests) > MaxRequestForms {
 		ps.add("supportForm.requests", fmt.Sprintf("at most %d request forms", MaxRequestForms))
@@ -569,6 +579,11 @@ func (f SupportForm) checkRequests(ps *problems, refs Refs, channels map[uuid.UU
 		seen[r.ID] = true
 		checkText(ps, path+"name", strings.TrimSpace(r.Name), 1, 100)
 		checkText(ps, path+"description", r.Description, 0, 500)
+		r.Audience.check(ps, refs.Schema, ContactObject, path+"audience")
+		r.CompanyAudience.check(ps, refs.Schema, CompanyObject, path+"companyAudience")
+		if !f.Enabled {
+			continue
+		}
 		if j := slices.IndexFunc(refs.Forms, func(x Form) bool { return x.ID == r.FormID }); j < 0 {
 			ps.add(path+"formId", "no such form")
 		} else if len(refs.Forms[j].Fields) == 0 {
@@ -591,7 +606,6 @@ func (f SupportForm) checkRequests(ps *problems, refs Refs, channels map[uuid.UU
 		if c, ok := channels[r.ChannelID]; r.ChannelID != uuid.Nil && (!ok || !c.CreatesTickets) {
 			ps.add(path+"channelId", "is not a channel that creates tickets")
 		}
-		r.Audience.check(ps, refs.Schema, ContactObject, path+"audience")
 	}
 }
 

@@ -133,20 +133,29 @@ func TestValidateRejectsBadInputNamingTheField(t *testing.T) {
 			s.SupportForm.Requests = []portal.RequestForm{{ID: uuid.New(), Name: "  ", FormID: f.form.ID}}
 		}},
 		{"P15 request form of an unknown form", "supportForm.requests[0].formId", func(s *portal.Settings) {
+			s.SupportForm.Enabled, s.SupportForm.FormID = true, f.form.ID
 			s.SupportForm.Requests = []portal.RequestForm{{ID: uuid.New(), Name: "Billing", FormID: uuid.New()}}
 		}},
 		{"P15 request form to a closed stage", "supportForm.requests[0].stageId", func(s *portal.Settings) {
+			s.SupportForm.Enabled, s.SupportForm.FormID = true, f.form.ID
 			s.SupportForm.Requests = []portal.RequestForm{{ID: uuid.New(), Name: "Billing", FormID: f.form.ID,
 				PipelineID: f.pipeline.ID, StageID: f.pipeline.Stages[1].ID}}
 		}},
 		{"P15 request form to a stage without its pipeline", "supportForm.requests[0].stageId", func(s *portal.Settings) {
+			s.SupportForm.Enabled, s.SupportForm.FormID = true, f.form.ID
 			s.SupportForm.Requests = []portal.RequestForm{{ID: uuid.New(), Name: "Billing", FormID: f.form.ID, StageID: f.pipeline.Stages[0].ID}}
 		}},
 		{"P15 request form to an unknown pipeline", "supportForm.requests[0].pipelineId", func(s *portal.Settings) {
+			s.SupportForm.Enabled, s.SupportForm.FormID = true, f.form.ID
 			s.SupportForm.Requests = []portal.RequestForm{{ID: uuid.New(), Name: "Billing", FormID: f.form.ID, PipelineID: uuid.New()}}
 		}},
 		{"P15 request form to an unknown channel", "supportForm.requests[0].channelId", func(s *portal.Settings) {
+			s.SupportForm.Enabled, s.SupportForm.FormID = true, f.form.ID
 			s.SupportForm.Requests = []portal.RequestForm{{ID: uuid.New(), Name: "Billing", FormID: f.form.ID, ChannelID: uuid.New()}}
+		}},
+		{"P15 request form company audience on a contact property", "supportForm.requests[0].companyAudience[0][0].property", func(s *portal.Settings) {
+			s.SupportForm.Requests = []portal.RequestForm{{ID: uuid.New(), Name: "Billing", FormID: f.form.ID,
+				CompanyAudience: portal.FilterGroups{{{Property: portal.PropEmail, Operator: portal.EndsWith, Values: []string{".dk"}}}}}}
 		}},
 		{"P15 request form audience on an unknown property", "supportForm.requests[0].audience[0][0].property", func(s *portal.Settings) {
 			s.SupportForm.Requests = []portal.RequestForm{{ID: uuid.New(), Name: "Billing", FormID: f.form.ID,
@@ -444,4 +453,22 @@ func TestNewRejectsNilStore(t *testing.T) {
 	_, err := portal.New(nil, portal.Options{})
 	require.ErrorIs(t, err, portal.ErrInvalid)
 	require.True(t, errors.Is(err, portal.ErrInvalid))
+}
+
+// While the support form is off, its request forms are checked for their
+// own fields only: what they refer to may have changed since, and must
+// not keep the settings from being saved, nor the form from being off.
+// covers: P15, S16
+func TestRequestFormsOfAnOffFormReferToAnything(t *testing.T) {
+	f := newFixture(t)
+	s := f.settings(t)
+	s.SupportForm.Enabled = false
+	s.SupportForm.Requests = []portal.RequestForm{{ID: uuid.New(), Name: "Billing", FormID: uuid.New(), ChannelID: uuid.New()}}
+	_, err := f.p.SaveSettings(context.Background(), f.tenant.ID, s)
+	require.NoError(t, err)
+	s.SupportForm.Requests[0].Name = ""
+	_, err = f.p.SaveSettings(context.Background(), f.tenant.ID, s)
+	var ve *portal.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.True(t, ve.Has("supportForm.requests[0].name"))
 }

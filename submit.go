@@ -104,16 +104,27 @@ func (p *Portal) RequestForm(ctx context.Context, v Viewer, id uuid.UUID) (FormV
 
 var errFormOff = fmt.Errorf("%w: the support form is off (supportForm.enabled)", ErrForbidden)
 
-// mayUse reports whether the viewer is in the request form's audience.
+// mayUse reports whether the viewer is in the request form's audience. An
+// audience that no longer holds against the schema (a property changed
+// since) lets nobody in: the form is hidden, not the portal's forms.
 func (p *Portal) mayUse(r *request, rf *RequestForm) (bool, error) {
-	if len(rf.Audience) == 0 {
-		return true, nil
+	env := &Env{Now: r.now}
+	if len(rf.Audience) > 0 {
+		m, _, err := compile(rf.Audience, r.schema, contactAccess, "audience")
+		if err != nil || !m.verdict(&r.contact, nil, env).Matched {
+			return false, nil
+		}
 	}
-	m, _, err := compile(rf.Audience, r.schema, contactAccess, "supportForm.requests.audience")
-	if err != nil {
-		return false, fmt.Errorf("%w: stored request form %s: %v", ErrInternal, rf.ID, err)
+	if len(rf.CompanyAudience) > 0 {
+		if r.company == nil {
+			return false, nil
+		}
+		m, _, err := compile(rf.CompanyAudience, r.schema, companyAccess, "companyAudience")
+		if err != nil || !m.verdict(r.company, nil, env).Matched {
+			return false, nil
+		}
 	}
-	return m.verdict(&r.contact, nil, &Env{Now: r.now}).Matched, nil
+	return true, nil
 }
 
 // formView returns the support form id (uuid.Nil: the main one) as the
@@ -282,15 +293,16 @@ func (p *Portal) SubmitTicket(ctx context.Context, v Viewer, in SubmissionInput)
 			return SubmitResult{}, classify(err)
 		}
 	}
-	for _, pl := range pls {
-		if rf.PipelineID != uuid.Nil && pl.ID != rf.PipelineID {
-			continue // the request form's pipeline (P15)
+	t.PipelineID, t.StageID = destination(pls, rf)
+	if rf.ChannelID != uuid.Nil {
+		chs := r.channels
+		if chs == nil {
+			if chs, err = p.store.Channels(ctx, v.PortalID); err != nil {
+				return SubmitResult{}, classify(err)
+			}
 		}
-		if i := slices.IndexFunc(pl.Stages, func(s Stage) bool {
-			return s.State == StageOpen && (rf.StageID == uuid.Nil || s.ID == rf.StageID)
-		}); i >= 0 {
-			t.PipelineID, t.StageID = pl.ID, pl.Stages[i].ID
-			break
+		if i := slices.IndexFunc(chs, func(c Channel) bool { return c.ID == rf.ChannelID }); i < 0 || !chs[i].CreatesTickets {
+			t.ChannelID = r.settings.DefaultChannel // changed since the settings were saved
 		}
 	}
 	if t.PipelineID == uuid.Nil {
@@ -357,6 +369,36 @@ func (p *Portal) SubmitTicket(ctx context.Context, v Viewer, in SubmissionInput)
 	}
 	res.Ref = r.settings.Display.TicketRef(res.Number)
 	return res, nil
+}
+
+// destination returns the pipeline and stage a submission of the request
+// form rf (the zero one: the main form) goes to: its stage while it is an
+// open stage of its pipeline, else its pipeline's first open stage, else
+// (its pipeline gone or without an open stage since the settings were
+// saved, or none chosen) the first open stage of the first pipeline that
+// has one. Both nil when no pipeline has an open stage.
+func destination(pls []Pipeline, rf RequestForm) (pipeline, stage uuid.UUID) {
+	first := func(pl Pipeline, want uuid.UUID) (uuid.UUID, bool) {
+		open := pl.stagesIn(StageOpen)
+		if i := slices.IndexFunc(open, func(s Stage) bool { return s.ID == want }); i >= 0 {
+			return open[i].ID, true
+		}
+		if len(open) > 0 {
+			return open[0].ID, true
+		}
+		return uuid.Nil, false
+	}
+	if i := slices.IndexFunc(pls, func(pl Pipeline) bool { return pl.ID == rf.PipelineID }); i >= 0 && rf.PipelineID != uuid.Nil {
+		if st, ok := first(pls[i], rf.StageID); ok {
+			return pls[i].ID, st
+		}
+	}
+	for _, pl := range pls {
+		if st, ok := first(pl, uuid.Nil); ok {
+			return pl.ID, st
+		}
+	}
+	return uuid.Nil, uuid.Nil
 }
 
 // submissionDigest identifies a submission's input, as its ticket holds it:

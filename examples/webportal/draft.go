@@ -175,10 +175,13 @@ func (s *server) restoreDraft(w http.ResponseWriter, v *visit, d draft) {
 				values[f.Name] = f.Value
 			}
 		}
-		form, err := formID(d.value(formField))
+		form, _, gone, err := s.usableForm(v, d.value(formField))
 		if err != nil {
 			s.fail(w, v, err)
 			return
+		}
+		if gone {
+			p.Errors = append(p.Errors, v.T("form.gone"))
 		}
 		s.renderForm(w, v, http.StatusOK, p, form, values, d.value("key"))
 		return

@@ -1542,6 +1542,26 @@ func TestRequestForms(t *testing.T) {
 	assert.Contains(t, c.get("/new?form=main").body, "<h1>Submit a support ticket</h1>")
 	assert.Equal(t, http.StatusNotFound, c.get("/new?form=nonsense").StatusCode)
 
+	// Sent after the session ended, the request form comes back with what
+	// was typed, after the login (X8).
+	token := c.csrf(page)
+	tp.clock.Add(tp.demo.data.Settings.IdleTimeout + time.Minute)
+	res = c.post("/new", url.Values{"csrf": {token}, "key": {"late"}, "form.id": {rf.ID.String()},
+		"subject": {"Sent too late"}, "content": {"Still here?"}})
+	assert.Equal(t, http.StatusUnauthorized, res.StatusCode)
+	login := url.Values{}
+	for _, m := range regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`).FindAllStringSubmatch(res.body, -1) {
+		login.Set(m[1], html.UnescapeString(m[2]))
+	}
+	assert.Equal(t, rf.ID.String(), login.Get("draft.form.id"))
+	login.Set("email", tp.login(0))
+	login.Set("password", demoPassword)
+	res = c.post("/login", login)
+	require.Equal(t, http.StatusOK, res.StatusCode, res.body)
+	assert.Contains(t, res.body, "<h1>Return a product</h1>")
+	assert.Contains(t, res.body, `value="Sent too late"`)
+	assert.Contains(t, res.body, `name="form.id" value="`+rf.ID.String()+`"`)
+
 	// Another company's contact has the main form alone: no picker, and
 	// the request form is not found.
 	other := tp.client()
@@ -1549,8 +1569,11 @@ func TestRequestForms(t *testing.T) {
 	assert.Contains(t, other.get("/new").body, "<h1>Submit a support ticket</h1>")
 	assert.Equal(t, http.StatusNotFound, other.get(page).StatusCode)
 	res = other.post("/new", url.Values{"csrf": {other.csrf("/new")}, "key": {"k"}, "form.id": {rf.ID.String()},
-		"subject": {"x"}, "content": {"y"}})
-	assert.Equal(t, http.StatusNotFound, res.StatusCode)
+		"subject": {"Typed for a form not mine"}, "content": {"y"}})
+	assert.Equal(t, http.StatusNotFound, res.StatusCode, "nothing is submitted")
+	assert.Contains(t, res.body, "is not there for you any more")
+	assert.Contains(t, res.body, `value="Typed for a form not mine"`, "what was typed is in the main form")
+	assert.NotContains(t, res.body, `name="form.id"`)
 
 	s, err := tp.p.Settings(ctx, tp.demo.tenant())
 	require.NoError(t, err)

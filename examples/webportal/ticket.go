@@ -535,6 +535,25 @@ type formLink struct {
 // (P15): a name no ticket property has.
 const formField = "form.id"
 
+// usableForm returns the support form a posted form names (its field
+// form.id), or, when that is not one the visitor may use (any more), the
+// main form, and says so: what was typed goes there rather than being
+// lost (X8).
+func (s *server) usableForm(v *visit, posted string) (uuid.UUID, portal.FormView, bool, error) {
+	form, err := formID(posted)
+	gone := err != nil
+	var fv portal.FormView
+	if !gone {
+		fv, err = s.Portal.RequestForm(v.ctx(), v.Viewer(), form)
+		gone = errors.Is(err, portal.ErrNotFound) && form != uuid.Nil
+	}
+	if gone {
+		form = uuid.Nil
+		fv, err = s.Portal.RequestForm(v.ctx(), v.Viewer(), form)
+	}
+	return form, fv, gone, err
+}
+
 // formID reads a request form's ID: "main" or "" is the main form, and
 // anything that is not an ID names a form there is not.
 func formID(s string) (uuid.UUID, error) {
@@ -579,12 +598,7 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request, v *visit) {
 		s.fail(w, v, formErr)
 		return
 	}
-	form, err := formID(r.PostFormValue(formField))
-	if err != nil {
-		s.fail(w, v, err)
-		return
-	}
-	fv, err := s.Portal.RequestForm(v.ctx(), v.Viewer(), form)
+	form, fv, gone, err := s.usableForm(v, r.PostFormValue(formField))
 	if err != nil {
 		s.fail(w, v, err)
 		return
@@ -614,6 +628,10 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request, v *visit) {
 			p.Errors = append(p.Errors, v.T("error.filesAgain"))
 		}
 		return p
+	}
+	if gone { // what was typed, in the main form, to send from there
+		s.renderForm(w, v, http.StatusNotFound, again(page{Errors: []string{v.T("form.gone")}}), form, typed, key)
+		return
 	}
 	if formErr != nil { // expired: the typed values, to send again
 		s.renderForm(w, v, http.StatusForbidden, again(page{Errors: []string{v.T("error.expired")}}), form, typed, key)

@@ -74,9 +74,9 @@ func testRequestForms(t *testing.T, s portal.Store) {
 	evs := w.events()
 	require.Len(t, evs, 1)
 	assert.Equal(t, billing.ID, evs[0].ChannelID)
-	// The same key for the main form is another submission.
-	_, err = w.p.SubmitTicket(ctx(t), ann, portal.SubmissionInput{Key: "inv",
-		Values: map[string]any{"subject": "INV-1", "content": "Why?", "product": "app"}})
+	// The same key and values to another form is another submission.
+	_, err = w.p.SubmitTicket(ctx(t), ann, portal.SubmissionInput{Form: everyone.ID, Key: "inv",
+		Values: map[string]any{"subject": "INV-1", "content": "Why?", "order": 7}})
 	require.ErrorIs(t, err, portal.ErrConflict)
 
 	// A form for everyone without a destination goes where the main
@@ -86,4 +86,35 @@ func testRequestForms(t *testing.T, s portal.Store) {
 	require.NoError(t, err)
 	tk = w.stored(res.TicketID)
 	assert.Equal(t, []uuid.UUID{w.stage("New"), w.channel.ID}, []uuid.UUID{tk.StageID, tk.ChannelID})
+
+	// The helpdesk changes what the form refers to after the settings were
+	// saved: its stage closes, its channel stops making tickets. Its
+	// tickets go to the pipeline's first open stage, and to the default
+	// channel.
+	pl := w.pipeline
+	for i := range pl.Stages {
+		if pl.Stages[i].ID == w.stage("Waiting") {
+			pl.Stages[i].State = portal.StageClosed
+		}
+	}
+	_, err = w.p.SavePipeline(ctx(t), pl)
+	require.NoError(t, err)
+	billing.CreatesTickets = false
+	_, err = w.p.SaveChannel(ctx(t), billing)
+	require.NoError(t, err)
+	res, err = w.p.SubmitTicket(ctx(t), ann, portal.SubmissionInput{Form: invoices.ID,
+		Values: map[string]any{"subject": "INV-2", "content": "Again", "order": 8}})
+	require.NoError(t, err)
+	tk = w.stored(res.TicketID)
+	assert.Equal(t, []uuid.UUID{w.stage("New"), w.channel.ID}, []uuid.UUID{tk.StageID, tk.ChannelID})
+
+	// An audience over the contact's company: Dora has none.
+	acmeOnly := portal.RequestForm{ID: newID(t), Name: "Acme", FormID: short.ID,
+		CompanyAudience: portal.FilterGroups{{{Property: portal.PropName, Operator: portal.EqualsAny, Values: []string{"Acme"}}}}}
+	w.set(func(st *portal.Settings) { st.SupportForm.Requests = []portal.RequestForm{acmeOnly} })
+	for c, want := range map[*portal.Contact]int{&w.ann: 2, &w.carl: 1, &w.dora: 1} {
+		forms, err := w.p.SupportForms(ctx(t), w.viewer(*c))
+		require.NoError(t, err)
+		assert.Len(t, forms, want, c.Email)
+	}
 }
