@@ -289,15 +289,55 @@ func (s *server) reopenTicket(w http.ResponseWriter, r *http.Request, v *visit) 
 
 // rate rates a closed ticket, or changes the visitor's rating (P14). A
 // refused rating shows the ticket again with what was chosen and typed,
-// and why.
+// and why; one refused as rated meanwhile, or past its window, shows the
+// comment that was not saved.
 func (s *server) rate(w http.ResponseWriter, r *http.Request, v *visit) {
+	s.ticketForm(w, r, v, ticketForm{
+		read: func(r *http.Request) typed {
+			return typed{rating: r.PostFormValue("rating"), comment: r.PostFormValue("comment")}
+		},
+		act: func(id uuid.UUID, in typed) (string, error) {
+			_, err := s.Portal.Rate(v.ctx(), v.Viewer(), id, portal.RatingInput{Value: in.rating, Comment: in.comment})
+			return "rated", err
+		},
+		label: func(field string) string {
+			if field == "comment" {
+				return v.T("rating.comment")
+			}
+			return v.T("rating.title")
+		},
+		refused: func(in typed) []string {
+			out := []string{v.T("rating.refused")}
+			if in.comment != "" {
+				out = append(out, v.Tf("rating.notSaved", in.comment))
+			}
+			return out
+		},
+	})
+}
+
+// ticketForm is a form of the ticket page whose typed values a refusal
+// keeps (a rating, a colleague's address): read takes them from the
+// request, act does what it asks and names the flash of its success,
+// label names a field of an ErrInvalid, and refused, when set, says an
+// ErrForbidden on the page (otherwise the error page says it).
+type ticketForm struct {
+	read    func(r *http.Request) typed
+	act     func(id uuid.UUID, in typed) (string, error)
+	label   func(field string) string
+	refused func(in typed) []string
+}
+
+// ticketForm does f for the ticket of the path. A refusal shows the
+// ticket again with what was typed, and why.
+func (s *server) ticketForm(w http.ResponseWriter, r *http.Request, v *visit, f ticketForm) {
 	id, err := pathUUID(r, "id")
 	if err != nil {
 		s.fail(w, v, err)
 		return
 	}
 	err = s.checkForm(w, r)
-	in := typed{rating: r.PostFormValue("rating"), comment: r.PostFormValue("comment")}
+	in := f.read(r)
 	if errors.Is(err, errExpired) {
 		s.renderDetail(w, v, http.StatusForbidden, id, page{Errors: []string{v.T("error.expired")}}, in)
 		return
@@ -305,26 +345,16 @@ func (s *server) rate(w http.ResponseWriter, r *http.Request, v *visit) {
 		s.fail(w, v, err)
 		return
 	}
-	_, err = s.Portal.Rate(v.ctx(), v.Viewer(), id, portal.RatingInput{Value: in.rating, Comment: in.comment})
+	ok, err := f.act(id, in)
 	switch {
 	case err == nil:
-		http.Redirect(w, r, "/tickets/"+id.String()+"?ok=rated", http.StatusSeeOther)
+		http.Redirect(w, r, "/tickets/"+id.String()+"?ok="+ok, http.StatusSeeOther)
 	case errors.Is(err, portal.ErrInvalid):
-		problems := v.problems(err, func(field string) string {
-			if field == "comment" {
-				return v.T("rating.comment")
-			}
-			return v.T("rating.title")
-		})
-		s.renderDetail(w, v, http.StatusBadRequest, id, page{Errors: problems}, in)
-	case errors.Is(err, portal.ErrForbidden):
-		// Rated meanwhile, or the window has passed: the page shows the
-		// ticket as it is now, and what was typed.
-		p := page{Errors: []string{v.T("rating.refused")}}
-		if in.comment != "" {
-			p.Errors = append(p.Errors, v.Tf("rating.notSaved", in.comment))
-		}
-		s.renderDetail(w, v, http.StatusForbidden, id, p, in)
+		s.renderDetail(w, v, http.StatusBadRequest, id, page{Errors: v.problems(err, f.label)}, in)
+	case errors.Is(err, portal.ErrForbidden) && f.refused != nil:
+		// The ticket changed meanwhile (rated, say): the page shows it as
+		// it is now, and what was typed.
+		s.renderDetail(w, v, http.StatusForbidden, id, page{Errors: f.refused(in)}, in)
 	case busy(err):
 		s.logBusy(w, v, err)
 		s.renderDetail(w, v, http.StatusServiceUnavailable, id, page{Errors: []string{v.T("error.busyForm")}}, in)
@@ -365,38 +395,19 @@ func (c catalog) ratingLabel(value string) string {
 // address shows the ticket again with it, and why; the answer for an
 // address of no contact is the one for another company's.
 func (s *server) addParticipant(w http.ResponseWriter, r *http.Request, v *visit) {
-	id, err := pathUUID(r, "id")
-	if err != nil {
-		s.fail(w, v, err)
-		return
-	}
-	err = s.checkForm(w, r)
-	in := typed{email: r.PostFormValue("email")}
-	if errors.Is(err, errExpired) {
-		s.renderDetail(w, v, http.StatusForbidden, id, page{Errors: []string{v.T("error.expired")}}, in)
-		return
-	} else if err != nil {
-		s.fail(w, v, err)
-		return
-	}
-	_, err = s.Portal.AddParticipant(v.ctx(), v.Viewer(), id, in.email)
-	switch {
-	case err == nil:
-		http.Redirect(w, r, "/tickets/"+id.String()+"?ok=added", http.StatusSeeOther)
-	case errors.Is(err, portal.ErrInvalid):
-		problems := v.problems(err, func(field string) string {
+	s.ticketForm(w, r, v, ticketForm{
+		read: func(r *http.Request) typed { return typed{email: r.PostFormValue("email")} },
+		act: func(id uuid.UUID, in typed) (string, error) {
+			_, err := s.Portal.AddParticipant(v.ctx(), v.Viewer(), id, in.email)
+			return "added", err
+		},
+		label: func(field string) string {
 			if field == "participants" {
 				return v.T("participants.title")
 			}
 			return v.T("participants.email")
-		})
-		s.renderDetail(w, v, http.StatusBadRequest, id, page{Errors: problems}, in)
-	case busy(err):
-		s.logBusy(w, v, err)
-		s.renderDetail(w, v, http.StatusServiceUnavailable, id, page{Errors: []string{v.T("error.busyForm")}}, in)
-	default:
-		s.fail(w, v, err)
-	}
+		},
+	})
 }
 
 // removeParticipant takes a participant off the ticket (P12): one the
