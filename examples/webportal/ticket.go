@@ -186,7 +186,7 @@ func (s *server) reply(w http.ResponseWriter, r *http.Request, v *visit) {
 	msg, err := s.Portal.Reply(v.ctx(), v.Viewer(), id, in)
 	switch {
 	case err == nil:
-		http.Redirect(w, r, "/tickets/"+id.String()+"?ok=replied#m-"+msg.ID.String(), http.StatusSeeOther)
+		http.Redirect(w, r, flashed(id, "replied")+"#m-"+msg.ID.String(), http.StatusSeeOther)
 	case errors.Is(err, portal.ErrInvalid):
 		problems := v.problems(err, func(field string) string {
 			if i, ok := index(field, "attachments"); ok && i < len(names) {
@@ -348,7 +348,7 @@ func (s *server) ticketForm(w http.ResponseWriter, r *http.Request, v *visit, f 
 	ok, err := f.act(id, in)
 	switch {
 	case err == nil:
-		http.Redirect(w, r, "/tickets/"+id.String()+"?ok="+ok, http.StatusSeeOther)
+		http.Redirect(w, r, flashed(id, ok), http.StatusSeeOther)
 	case errors.Is(err, portal.ErrInvalid):
 		s.renderDetail(w, v, http.StatusBadRequest, id, page{Errors: v.problems(err, f.label)}, in)
 	case errors.Is(err, portal.ErrForbidden) && f.refused != nil:
@@ -414,36 +414,35 @@ func (s *server) addParticipant(w http.ResponseWriter, r *http.Request, v *visit
 // visitor added, or the visitor itself, who then leaves it and goes back
 // to the list when it no longer sees the ticket.
 func (s *server) removeParticipant(w http.ResponseWriter, r *http.Request, v *visit) {
-	id, err := pathUUID(r, "id")
-	if err != nil {
-		s.fail(w, v, err)
-		return
-	}
-	who, err := pathUUID(r, "contact")
-	if err != nil {
-		s.fail(w, v, err)
-		return
-	}
-	if err := s.checkForm(w, r); err != nil {
-		s.fail(w, v, err)
-		return
-	}
-	if err := s.Portal.RemoveParticipant(v.ctx(), v.Viewer(), id, who); err != nil {
-		s.fail(w, v, err)
-		return
-	}
-	next := "/tickets/" + id.String() + "?ok=removed"
-	if who == v.Contact.ID {
-		if _, err := s.Portal.TicketDetail(v.ctx(), v.Viewer(), id); errors.Is(err, portal.ErrNotFound) {
-			next = "/tickets" // left: no longer the visitor's to see
+	s.postAction(w, r, v, func(id uuid.UUID) (string, error) {
+		who, err := pathUUID(r, "contact")
+		if err != nil {
+			return "", err
 		}
-	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
+		if err := s.Portal.RemoveParticipant(v.ctx(), v.Viewer(), id, who); err != nil {
+			return "", err
+		}
+		if who == v.Contact.ID {
+			if _, err := s.Portal.TicketDetail(v.ctx(), v.Viewer(), id); errors.Is(err, portal.ErrNotFound) {
+				return "/tickets", nil // left: no longer the visitor's to see
+			}
+		}
+		return flashed(id, "removed"), nil
+	})
 }
 
 // moveTicket does a posted action on the ticket of the path (move, which
 // names the flash it asks for) and shows the ticket again.
 func (s *server) moveTicket(w http.ResponseWriter, r *http.Request, v *visit, move func(id uuid.UUID) (string, error)) {
+	s.postAction(w, r, v, func(id uuid.UUID) (string, error) {
+		ok, err := move(id)
+		return flashed(id, ok), err
+	})
+}
+
+// postAction does a posted action on the ticket of the path, from one of
+// the portal's own pages, and goes where act says.
+func (s *server) postAction(w http.ResponseWriter, r *http.Request, v *visit, act func(id uuid.UUID) (string, error)) {
 	id, err := pathUUID(r, "id")
 	if err != nil {
 		s.fail(w, v, err)
@@ -453,13 +452,16 @@ func (s *server) moveTicket(w http.ResponseWriter, r *http.Request, v *visit, mo
 		s.fail(w, v, err)
 		return
 	}
-	ok, err := move(id)
+	next, err := act(id)
 	if err != nil {
 		s.fail(w, v, err)
 		return
 	}
-	http.Redirect(w, r, "/tickets/"+id.String()+"?ok="+ok, http.StatusSeeOther)
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }
+
+// flashed is the ticket's page with the flash ok names.
+func flashed(id uuid.UUID, ok string) string { return "/tickets/" + id.String() + "?ok=" + ok }
 
 // attachment downloads a file of a message the customer may see; any other
 // is not found (P4, S9). The file is never shown in the portal's origin:
@@ -651,7 +653,7 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request, v *visit) {
 	res, err := s.Portal.SubmitTicket(v.ctx(), v.Viewer(), in)
 	switch {
 	case err == nil:
-		http.Redirect(w, r, "/tickets/"+res.TicketID.String()+"?ok=submitted", http.StatusSeeOther)
+		http.Redirect(w, r, flashed(res.TicketID, "submitted"), http.StatusSeeOther)
 	case errors.Is(err, portal.ErrInvalid):
 		fields := map[string]string{}
 		p := page{Fields: fields, Errors: []string{v.T("error.invalid")}}
