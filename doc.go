@@ -113,7 +113,8 @@
 // and mail in the store's [AuthStore], which the memory and SQL stores
 // have, and answer [ErrUnsupported] over a store without one.
 //
-//   - Mail: a request that mails (an invitation, a registration, a reset)
+//   - Mail: a request that mails (an invitation, a registration, a reset,
+//     a sign-in link)
 //     only queues the mail in the store; [Portal.DeliverMail], or the loop
 //     [Portal.RunMailDelivery] that a host starts once per tenant, makes its
 //     token and sends it through the host's [Mailer] (smtpmail has a plain
@@ -131,6 +132,11 @@
 //     e-mail is the registrant's. Registering an e-mail that has a login, and
 //     [Portal.RequestPasswordReset] for one that has none, answer exactly as
 //     the ordinary case: nobody learns which e-mails have a login.
+//   - Sign-in links (A7): with Settings.Access.SignInLinks, a contact asks
+//     [Portal.RequestSignInLink] for a single-use link (15 minutes, its
+//     SHA-256 stored), answered alike for every address and limited per
+//     address and client; [Portal.SignIn] spends it for a session under
+//     the access groups, as a password login would.
 //   - [Portal.Login] checks an argon2id hash ([PasswordParams], stored as a
 //     PHC string; rehashed when the parameters are raised). An unknown e-mail
 //     and a wrong password give one error after the same work, and so does

@@ -59,6 +59,8 @@ const (
 	TokenRegistration TokenKind = "registration"
 	// TokenReset lets a contact set a new password (A4).
 	TokenReset TokenKind = "reset"
+	// TokenSignIn lets a contact sign in without its password (A7).
+	TokenSignIn TokenKind = "signin"
 	// MailReceipt is no token but the kind of mail that tells a contact
 	// its submission was received, with the ticket's number (P15).
 	MailReceipt TokenKind = "receipt"
@@ -96,12 +98,16 @@ type AuthOptions struct {
 	Backoff         time.Duration
 	MaxBackoff      time.Duration
 	ForgetAfter     time.Duration
-	// MailsPerHour bounds the registration and password-reset mails that
-	// customers' requests send one address (default 3): after that many,
-	// further requests send none until an hour has passed without one,
-	// and answer the same (A8). Invitations, which the host sends, are
-	// not counted.
-	MailsPerHour int
+	// MailsPerHour bounds the registration, password-reset and sign-in
+	// mails that customers' requests send one address (default 3): after
+	// that many, further requests send none until an hour has passed
+	// without one, and answer the same (A8). ClientMailsPerHour (default
+	// 20) bounds the same for the requests of one client, whatever
+	// addresses they name, when the host says which client a request came
+	// from (WithClient). Invitations, which the host sends, are not
+	// counted.
+	MailsPerHour       int
+	ClientMailsPerHour int
 	// InvitationTTL: how long an invitation is good for; default 7 days.
 	InvitationTTL time.Duration
 	// RegistrationTTL: how long a registration's "set your password" link
@@ -109,6 +115,9 @@ type AuthOptions struct {
 	RegistrationTTL time.Duration
 	// ResetTTL: how long a password-reset link is good for; default 1 hour.
 	ResetTTL time.Duration
+	// SignInTTL: how long a sign-in link is good for (A7); default 15
+	// minutes.
+	SignInTTL time.Duration
 	// SessionLifetime ends every session this long after it began, however
 	// active (the idle timeout is S15's); default 7 days.
 	SessionLifetime time.Duration
@@ -135,12 +144,14 @@ func (o AuthOptions) WithDefaults() AuthOptions {
 	def(&o.SlowAfter, 5)
 	def(&o.ClientSlowAfter, 20)
 	def(&o.MailsPerHour, 3)
+	def(&o.ClientMailsPerHour, 20)
 	dur(&o.Backoff, time.Second)
 	dur(&o.MaxBackoff, 15*time.Minute)
 	dur(&o.ForgetAfter, 24*time.Hour)
 	dur(&o.InvitationTTL, 7*24*time.Hour)
 	dur(&o.RegistrationTTL, 24*time.Hour)
 	dur(&o.ResetTTL, time.Hour)
+	dur(&o.SignInTTL, 15*time.Minute)
 	dur(&o.SessionLifetime, 7*24*time.Hour)
 	if o.Link == nil {
 		o.Link = func(s Settings, kind TokenKind, token string) string {
@@ -241,7 +252,7 @@ var errAccessDenied = fmt.Errorf("%w: the contact is in none of the portal's acc
 // record (which keeps only its hash).
 func (p *Portal) newTokenOf(portalID, contactID uuid.UUID, kind TokenKind) (string, Token, error) {
 	ttl := map[TokenKind]time.Duration{TokenInvitation: p.auth.InvitationTTL,
-		TokenRegistration: p.auth.RegistrationTTL, TokenReset: p.auth.ResetTTL}[kind]
+		TokenRegistration: p.auth.RegistrationTTL, TokenReset: p.auth.ResetTTL, TokenSignIn: p.auth.SignInTTL}[kind]
 	tok, hash, err := newToken()
 	if err != nil {
 		return "", Token{}, err

@@ -11,9 +11,9 @@ import (
 	"github.com/google/uuid"
 )
 
-// Mails (A2–A4, A8, P15). A request that asks for a mail (an invitation,
-// a registration, a password reset, a submission's receipt) only queues
-// it, in the store; a delivery
+// Mails (A2–A4, A7, A8, P15). A request that asks for a mail (an
+// invitation, a registration, a password reset, a sign-in link, a
+// submission's receipt) only queues it, in the store; a delivery
 // (DeliverMail, or the loop RunMailDelivery) sends it afterwards. So no
 // request waits on the mail server, a password-reset request does the same
 // work whatever address it names (its time tells nothing), and a failing
@@ -105,17 +105,20 @@ var errNoMailer = fmt.Errorf("%w: no Mailer is configured", ErrInternal)
 
 // queueMail queues a mail of kind to email (or, for an invitation, to the
 // contact), for a delivery to send; a customer's request queues at most
-// AuthOptions.MailsPerHour mails for one address, and drops the others
-// without saying so (A8).
+// AuthOptions.MailsPerHour mails for one address and ClientMailsPerHour
+// for one client, and drops the others without saying so (A8).
 func (p *Portal) queueMail(ctx context.Context, portalID uuid.UUID, kind TokenKind, contactID uuid.UUID, email string) error {
 	now := p.clock()
 	if kind != TokenInvitation { // the host's invitations are not counted
-		th, err := p.as.AddFailure(ctx, portalID, throttleKey("mail", NormalizeEmail(email)), now, now.Add(-time.Hour))
-		if err != nil {
-			return classify(err)
+		over, err := p.mailsOver(ctx, portalID, throttleKey("mail", NormalizeEmail(email)), p.auth.MailsPerHour, now)
+		if err != nil || over {
+			return err
 		}
-		if th.Failures > p.auth.MailsPerHour {
-			return nil
+		if client := clientOf(ctx); client != "" {
+			over, err := p.mailsOver(ctx, portalID, throttleKey("mail-client", client), p.auth.ClientMailsPerHour, now)
+			if err != nil || over {
+				return err
+			}
 		}
 	}
 	id, err := p.id()
@@ -131,6 +134,16 @@ func (p *Portal) queueMail(ctx context.Context, portalID uuid.UUID, kind TokenKi
 	return nil
 }
 
+// mailsOver counts a customer's request for a mail under key and reports
+// whether it is over limit requests in the hour before now.
+func (p *Portal) mailsOver(ctx context.Context, portalID uuid.UUID, key string, limit int, now time.Time) (bool, error) {
+	th, err := p.as.AddFailure(ctx, portalID, key, now, now.Add(-time.Hour))
+	if err != nil {
+		return false, classify(err)
+	}
+	return th.Failures > limit, nil
+}
+
 // DeliverMail sends the tenant's queued mails that are due, and returns how
 // many it sent. Each mail is taken by one delivery at a time, for a
 // minute, so that two deliveries (in one process or several) do not both
@@ -141,7 +154,8 @@ func (p *Portal) queueMail(ctx context.Context, portalID uuid.UUID, kind TokenKi
 // off the queue may be sent again. A mail that no longer applies when its
 // turn comes is dropped unsent: a reset or registration for an e-mail
 // without a login (that is how a request for an unknown e-mail ends), a
-// registration already completed, an invitation or reset of a contact
+// registration already completed, a sign-in link asked for before the
+// settings switched them off, an invitation or reset of a contact
 // outside the access groups, a reset or registration whose login moved to
 // another e-mail while its token was made. An invitation whose contact's
 // e-mail changed while its token was made goes to the new address.
@@ -268,8 +282,11 @@ func (p *Portal) sendOnce(ctx context.Context, m QueuedMail) (bool, error) {
 		} else if err != nil {
 			return false, classify(err)
 		}
-		if m.Kind == TokenRegistration && l.PasswordHash != "" {
+		switch {
+		case m.Kind == TokenRegistration && l.PasswordHash != "":
 			return false, nil // completed meanwhile
+		case m.Kind == TokenSignIn && !s.Access.SignInLinks:
+			return false, nil // switched off meanwhile
 		}
 		if s.Access.Mode == AccessGroups { // outside them a new password opens nothing
 			if _, ok, err := p.member(ctx, &s, m.PortalID, l.ContactID); !ok || err != nil {
@@ -396,6 +413,10 @@ func (p *Portal) mailOf(s *Settings, email, tok string, t Token) Mail {
 		m.Subject = "Reset your password for " + s.Name
 		m.Body = "Set a new password for " + s.Name + " here: " + m.Link +
 			"\n\nIf you did not ask for this, you can ignore this mail."
+	case TokenSignIn:
+		m.Subject = "Your sign-in link for " + s.Name
+		m.Body = "Sign in to " + s.Name + " with this link: " + m.Link +
+			"\n\nIf you did not ask for this, you can ignore this mail: nobody signs in without the link."
 	}
 	m.Body += "\n\nThe link works once, until " + m.ExpiresAt.Format(time.RFC1123) + "."
 	return m

@@ -350,6 +350,11 @@ type Access struct {
 	// AccessGroups [lists].
 	Lists []uuid.UUID
 	Auth  AuthMethod // [auth]
+	// SignInLinks lets a contact ask for a single-use sign-in link by
+	// e-mail instead of typing its password (A7: RequestSignInLink). Only
+	// with PasswordAuth: under single sign-on the identity provider alone
+	// lets a person in [signInLinks].
+	SignInLinks bool
 }
 
 // SystemPages names the template of each system page (S12).
@@ -740,6 +745,8 @@ func (a Access) check(ps *problems, lists []ContactList) {
 	}
 	if a.Auth != PasswordAuth && a.Auth != SingleSignOn {
 		ps.add("access.auth", fmt.Sprintf("%q is not one of password, sso", a.Auth))
+	} else if a.SignInLinks && a.Auth != PasswordAuth {
+		ps.add("access.signInLinks", "works only with password login: under single sign-on the identity provider lets people in")
 	}
 }
 

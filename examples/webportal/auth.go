@@ -36,6 +36,7 @@ type loginData struct {
 	Email        string
 	CanRegister  bool
 	SingleSignOn bool
+	SignInLinks  bool // the page offers a sign-in link (A7)
 }
 
 func (s *server) loginPage(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -53,7 +54,8 @@ func (s *server) loginPage(w http.ResponseWriter, r *http.Request, v *visit) {
 func (s *server) renderLogin(w http.ResponseWriter, v *visit, code int, p page, email string, d *draft) {
 	p.Title, p.Lead = v.T("login.title"), v.Tf("login.lead", noun(v.Settings.Display.TicketName))
 	p.Data = loginData{Email: email, CanRegister: selfRegistration(v.Settings),
-		SingleSignOn: v.Settings.Access.Auth == portal.SingleSignOn, Draft: d}
+		SingleSignOn: v.Settings.Access.Auth == portal.SingleSignOn, Draft: d,
+		SignInLinks: signInLinks(v.Settings)}
 	if !v.Settings.Enabled {
 		code, p.Title, p.Lead = http.StatusServiceUnavailable, v.T("disabled.title"), v.T("disabled.lead")
 	}
@@ -217,6 +219,91 @@ func (s *server) resetRequest(w http.ResponseWriter, r *http.Request, v *visit) 
 		return
 	}
 	s.render(w, v, code, s.systemTemplate(v.Settings.SystemPages.ResetRequest, "default-reset-request"), p)
+}
+
+// signInLinks reports whether a contact may ask for a sign-in link (A7).
+func signInLinks(s portal.Settings) bool {
+	return s.Access.SignInLinks && s.Access.Auth == portal.PasswordAuth
+}
+
+type signInData struct{ Token string }
+
+// signInRequestPage asks for the e-mail a sign-in link goes to (A7).
+func (s *server) signInRequestPage(w http.ResponseWriter, r *http.Request, v *visit) {
+	switch {
+	case !v.Settings.Enabled:
+		s.fail(w, v, portal.ErrPortalDisabled)
+	case !signInLinks(v.Settings):
+		s.fail(w, v, portal.ErrNotFound)
+	default:
+		s.render(w, v, http.StatusOK, "signin", page{Title: v.T("signin.title"), Lead: v.T("signin.lead"), Data: signInData{}})
+	}
+}
+
+// signInRequest mails a sign-in link (A7); the answer is the same for an
+// unknown e-mail.
+func (s *server) signInRequest(w http.ResponseWriter, r *http.Request, v *visit) {
+	if err := s.checkForm(w, r); err != nil {
+		s.fail(w, v, err)
+		return
+	}
+	p := page{Title: v.T("signin.title"), Lead: v.T("signin.lead"), Data: signInData{}}
+	code := http.StatusOK
+	switch err := s.Portal.RequestSignInLink(v.ctx(), s.PortalID, r.PostFormValue("email")); {
+	case err == nil:
+		p.Flash = v.T("signin.sent")
+	case errors.Is(err, portal.ErrInvalid):
+		code, p.Fields = http.StatusBadRequest, validationProblems(err)
+	case errors.Is(err, portal.ErrForbidden):
+		s.fail(w, v, portal.ErrNotFound)
+		return
+	default:
+		s.fail(w, v, err)
+		return
+	}
+	s.render(w, v, code, "signin", p)
+}
+
+// signInPage is where a sign-in link leads: a button that signs in. The
+// link itself uses nothing up, so that a mail scanner that opens it does
+// not spend the customer's link.
+func (s *server) signInPage(w http.ResponseWriter, r *http.Request, v *visit) {
+	w.Header().Set("Cache-Control", "no-store")
+	if !v.Settings.Enabled {
+		s.fail(w, v, portal.ErrPortalDisabled)
+		return
+	}
+	s.render(w, v, http.StatusOK, "signin", page{Title: v.T("signin.title"),
+		Lead: v.Tf("signin.confirm", v.Settings.Name), Data: signInData{Token: r.URL.Query().Get("token")}})
+}
+
+// signIn begins a session with a sign-in link's token (A7).
+func (s *server) signIn(w http.ResponseWriter, r *http.Request, v *visit) {
+	if err := s.checkForm(w, r); err != nil {
+		s.fail(w, v, err)
+		return
+	}
+	token, _, err := s.Portal.SignIn(v.ctx(), s.PortalID, r.PostFormValue("token"))
+	switch {
+	case err == nil:
+		if err := s.endSession(v); err != nil {
+			s.Log.Printf("webportal: ending the session before a sign-in: %v", err)
+		}
+		s.startSession(w, r, token)
+		http.Redirect(w, r, "/tickets", http.StatusSeeOther)
+	case errors.Is(err, portal.ErrInvalid):
+		p := page{Title: v.T("signin.title"), Errors: []string{v.T("signin.badToken")}}
+		if signInLinks(v.Settings) { // and a new one may be asked for here
+			p.Lead, p.Data = v.T("signin.lead"), signInData{}
+		}
+		s.render(w, v, http.StatusBadRequest, "signin", p)
+	case errors.Is(err, portal.ErrForbidden) && signInLinks(v.Settings):
+		http.Redirect(w, r, "/access-denied", http.StatusSeeOther)
+	case errors.Is(err, portal.ErrForbidden):
+		s.fail(w, v, portal.ErrNotFound)
+	default:
+		s.fail(w, v, err)
+	}
 }
 
 type passwordData struct {

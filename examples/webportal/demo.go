@@ -70,6 +70,7 @@ func seedDemo(ctx context.Context, p *portal.Portal, mail *devMailer, lang strin
 	s.Actions.Reopen, s.Actions.ReopenDays = true, 30 // P13
 	s.Satisfaction = portal.Satisfaction{Enabled: true, Scale: portal.OneToFive, Comment: true, ChangeDays: 7}
 	s.Participants = portal.Participants{Enabled: true} // P12, ten a ticket
+	s.Access.SignInLinks = true                         // A7
 	s.SupportForm.MenuText, s.SupportForm.HeadingText = l.menu, l.heading
 	s.Theme = portal.Theme{PrimaryColor: "#3b5bdb", BackgroundColor: "#f4f6fb", TextColor: "#1d2433", LinkColor: "#3451c6",
 		FontFamily: `Inter, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif`, CornerRadius: 10}

@@ -162,7 +162,7 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("GET /theme.css", s.anonymous(s.theme))
 	mux.HandleFunc("GET /{$}", s.anonymous(s.home))
 
-	// Getting in (S11–S13, A2–A4, P9).
+	// Getting in (S11–S13, A2–A4, A7, P9).
 	mux.HandleFunc("GET /login", s.anonymous(s.loginPage))
 	mux.HandleFunc("POST /login", s.anonymous(s.login))
 	mux.HandleFunc("POST /logout", s.anonymous(s.logout))
@@ -175,6 +175,10 @@ func (s *server) routes() http.Handler {
 		mux.HandleFunc("GET /"+string(kind), s.anonymous(s.passwordPage(kind)))
 		mux.HandleFunc("POST /"+string(kind), s.anonymous(s.setPassword(kind)))
 	}
+	mux.HandleFunc("GET /signin-request", s.anonymous(s.signInRequestPage))
+	mux.HandleFunc("POST /signin-request", s.anonymous(s.signInRequest))
+	mux.HandleFunc("GET /signin", s.anonymous(s.signInPage))
+	mux.HandleFunc("POST /signin", s.anonymous(s.signIn))
 	mux.HandleFunc("GET /access-denied", s.anonymous(s.accessDenied))
 	mux.HandleFunc("GET /internal/preview", s.anonymous(s.agent(s.previewPage)))
 	mux.HandleFunc("POST /internal/preview", s.anonymous(s.agent(s.preview)))

@@ -675,6 +675,53 @@ func TestPasswordReset(t *testing.T) {
 	assert.Equal(t, http.StatusSeeOther, res.StatusCode, "the new one works, whatever the case of the e-mail")
 }
 
+// covers: A7 — a sign-in link by e-mail, used once with a button (a mail
+// scanner that opens the link spends nothing)
+func TestSignInLink(t *testing.T) {
+	tp := newTestPortal(t)
+	c := tp.client()
+	email := tp.login(1)
+	assert.Contains(t, c.get("/login").body, `href="/signin-request"`, "the login page offers a link")
+	for _, address := range []string{email, "nobody@nowhere.example"} {
+		res := c.post("/signin-request", url.Values{"csrf": {c.csrf("/signin-request")}, "email": {address}})
+		assert.Equal(t, http.StatusOK, res.StatusCode)
+		assert.Contains(t, res.body, "If the address has a login", "the same answer for %s", address)
+	}
+	res := c.post("/signin-request", url.Values{"csrf": {c.csrf("/signin-request")}, "email": {"not an address"}})
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
+	link := tp.mailedLink(email)
+	require.True(t, strings.HasPrefix(link, "/signin?token="), link)
+
+	for range 2 {
+		page := c.get(link)
+		require.Equal(t, http.StatusOK, page.StatusCode)
+		assert.Contains(t, page.body, `action="/signin"`, "opening the link shows a button, and uses nothing up")
+	}
+	assert.Equal(t, http.StatusSeeOther, c.get("/tickets").StatusCode, "not signed in yet")
+	u, _ := url.Parse(link)
+	res = c.post("/signin", url.Values{"csrf": {c.csrf(link)}, "token": {u.Query().Get("token")}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode, res.body)
+	assert.Equal(t, "/tickets", res.Header.Get("Location"))
+	assert.Equal(t, http.StatusOK, c.get("/tickets").StatusCode, "signed in")
+
+	other := tp.client()
+	res = other.post("/signin", url.Values{"csrf": {other.csrf(link)}, "token": {u.Query().Get("token")}})
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode, "a link works once")
+	assert.Contains(t, res.body, "expired or has been used")
+	assert.Equal(t, http.StatusSeeOther, other.get("/tickets").StatusCode)
+
+	ctx := context.Background()
+	s, err := tp.p.Settings(ctx, tp.demo.tenant())
+	require.NoError(t, err)
+	s.Access.SignInLinks = false
+	_, err = tp.p.SaveSettings(ctx, tp.demo.tenant(), s)
+	require.NoError(t, err)
+	assert.NotContains(t, c.get("/login").body, `href="/signin-request"`)
+	assert.Equal(t, http.StatusNotFound, c.get("/signin-request").StatusCode, "no links when the settings allow none")
+	res = c.post("/signin-request", url.Values{"csrf": {c.csrf("/login")}, "email": {email}})
+	assert.Equal(t, http.StatusNotFound, res.StatusCode)
+}
+
 // covers: A2, S11, S13 — registration with consent
 func TestRegistration(t *testing.T) {
 	tp := newTestPortal(t)
@@ -1199,14 +1246,14 @@ func TestPagingHistory(t *testing.T) {
 }
 
 // Every form the portal posts is refused without its token.
-// covers: A4, P5, P6, P8, P9
+// covers: A4, A7, P5, P6, P8, P9
 func TestEveryFormNeedsItsToken(t *testing.T) {
 	tp := newTestPortal(t)
 	c := tp.client()
 	c.logIn(tp.login(0))
 	ticket := c.firstTicket("?view=mine&status=open")
 	before := c.get("/tickets/" + ticket).body
-	for _, path := range []string{"/login", "/logout", "/register", "/reset-request", "/invitation", "/registration", "/reset",
+	for _, path := range []string{"/login", "/logout", "/register", "/reset-request", "/signin-request", "/signin", "/invitation", "/registration", "/reset",
 		"/internal/preview", "/tickets/" + ticket + "/reply", "/tickets/" + ticket + "/close", "/tickets/" + ticket + "/rate",
 		"/tickets/" + ticket + "/participants", "/new"} {
 		for _, token := range []string{"", "forged", c.csrf("/tickets") + "x"} {

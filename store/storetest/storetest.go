@@ -132,6 +132,7 @@ func RunPortal(t *testing.T, h Harness) {
 		{"Actions", actionTests},
 		{"Numbers", numberTests},
 		{"Auth", authTests},
+		{"SignIn", signInTests},
 		{"Mail", mailTests},
 	})
 }
