@@ -137,6 +137,12 @@
 //     SHA-256 stored), answered alike for every address and limited per
 //     address and client; [Portal.SignIn] spends it for a session under
 //     the access groups, as a password login would.
+//   - The contact's own account (P16): [Portal.Profile] and
+//     [Portal.UpdateProfile] (name, language, time zone; a new name is an
+//     event), [Portal.ChangePassword] (other sessions end),
+//     [Portal.Sessions] and [Portal.EndSession], and an e-mail change
+//     that a link to the new address confirms
+//     ([Portal.RequestEmailChange], [Portal.ConfirmEmailChange]).
 //   - [Portal.Login] checks an argon2id hash ([PasswordParams], stored as a
 //     PHC string; rehashed when the parameters are raised). An unknown e-mail
 //     and a wrong password give one error after the same work, and so does

@@ -61,6 +61,9 @@ const (
 	TokenReset TokenKind = "reset"
 	// TokenSignIn lets a contact sign in without its password (A7).
 	TokenSignIn TokenKind = "signin"
+	// TokenEmail confirms the new e-mail a contact asked for (P16): its
+	// login moves there only once the link is used.
+	TokenEmail TokenKind = "email"
 	// MailReceipt is no token but the kind of mail that tells a contact
 	// its submission was received, with the ticket's number (P15).
 	MailReceipt TokenKind = "receipt"
@@ -75,6 +78,8 @@ type Token struct {
 	Hash      TokenHash
 	Kind      TokenKind
 	ContactID uuid.UUID
+	// Email is the address a TokenEmail confirms (P16); "" for the others.
+	Email     string
 	CreatedAt time.Time
 	ExpiresAt time.Time
 }
@@ -118,6 +123,9 @@ type AuthOptions struct {
 	// SignInTTL: how long a sign-in link is good for (A7); default 15
 	// minutes.
 	SignInTTL time.Duration
+	// EmailTTL: how long the link that confirms a contact's new e-mail is
+	// good for (P16); default 24 hours.
+	EmailTTL time.Duration
 	// SessionLifetime ends every session this long after it began, however
 	// active (the idle timeout is S15's); default 7 days.
 	SessionLifetime time.Duration
@@ -152,6 +160,7 @@ func (o AuthOptions) WithDefaults() AuthOptions {
 	dur(&o.RegistrationTTL, 24*time.Hour)
 	dur(&o.ResetTTL, time.Hour)
 	dur(&o.SignInTTL, 15*time.Minute)
+	dur(&o.EmailTTL, 24*time.Hour)
 	dur(&o.SessionLifetime, 7*24*time.Hour)
 	if o.Link == nil {
 		o.Link = func(s Settings, kind TokenKind, token string) string {
@@ -252,7 +261,7 @@ var errAccessDenied = fmt.Errorf("%w: the contact is in none of the portal's acc
 // record (which keeps only its hash).
 func (p *Portal) newTokenOf(portalID, contactID uuid.UUID, kind TokenKind) (string, Token, error) {
 	ttl := map[TokenKind]time.Duration{TokenInvitation: p.auth.InvitationTTL,
-		TokenRegistration: p.auth.RegistrationTTL, TokenReset: p.auth.ResetTTL, TokenSignIn: p.auth.SignInTTL}[kind]
+		TokenRegistration: p.auth.RegistrationTTL, TokenReset: p.auth.ResetTTL, TokenSignIn: p.auth.SignInTTL, TokenEmail: p.auth.EmailTTL}[kind]
 	tok, hash, err := newToken()
 	if err != nil {
 		return "", Token{}, err

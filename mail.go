@@ -260,7 +260,20 @@ func (p *Portal) sendOnce(ctx context.Context, m QueuedMail) (bool, error) {
 		return false, nil
 	}
 	contactID, email := m.ContactID, m.Email
-	if m.Kind == TokenInvitation {
+	switch m.Kind {
+	case TokenEmail: // to the new address, while it is no other login's
+		if !s.Enabled {
+			return false, nil
+		}
+		if _, ok, err := p.member(ctx, &s, m.PortalID, m.ContactID); !ok || err != nil {
+			return false, err
+		}
+		if err := p.emailFree(ctx, m.PortalID, m.ContactID, m.Email); errors.Is(err, ErrConflict) {
+			return false, nil
+		} else if err != nil {
+			return false, err
+		}
+	case TokenInvitation:
 		if s.Access.Mode != AccessGroups {
 			return false, nil
 		}
@@ -272,7 +285,7 @@ func (p *Portal) sendOnce(ctx context.Context, m QueuedMail) (bool, error) {
 			return false, err
 		}
 		email = c.Email // the contact's address now, as the helpdesk wrote it
-	} else {
+	default:
 		if !s.Enabled {
 			return false, nil
 		}
@@ -298,6 +311,9 @@ func (p *Portal) sendOnce(ctx context.Context, m QueuedMail) (bool, error) {
 	tok, t, err := p.newTokenOf(m.PortalID, contactID, m.Kind)
 	if err != nil {
 		return false, err
+	}
+	if m.Kind == TokenEmail {
+		t.Email = email
 	}
 	if err := p.as.PutToken(ctx, t); err != nil {
 		return false, classify(err)
@@ -366,13 +382,16 @@ var errMoved = fmt.Errorf("%w: the contact's e-mail kept changing while its mail
 // read ends the token itself.
 func (p *Portal) stillAt(ctx context.Context, kind TokenKind, portalID, contactID uuid.UUID, email string) error {
 	now := ""
-	if kind == TokenInvitation {
+	switch kind {
+	case TokenEmail:
+		return nil // to an address the contact does not have yet
+	case TokenInvitation:
 		c, err := p.contact(ctx, portalID, contactID)
 		if err != nil && !isNotFound(err) {
 			return classify(err)
 		}
 		now = NormalizeEmail(c.Email)
-	} else {
+	default:
 		l, err := p.as.Login(ctx, portalID, contactID)
 		if err != nil && !isNotFound(err) {
 			return classify(err)
@@ -413,6 +432,10 @@ func (p *Portal) mailOf(s *Settings, email, tok string, t Token) Mail {
 		m.Subject = "Reset your password for " + s.Name
 		m.Body = "Set a new password for " + s.Name + " here: " + m.Link +
 			"\n\nIf you did not ask for this, you can ignore this mail."
+	case TokenEmail:
+		m.Subject = "Confirm your new e-mail for " + s.Name
+		m.Body = "Confirm that " + email + " is your new e-mail for " + s.Name + ": " + m.Link +
+			"\n\nYour e-mail changes only once you open the link. If you did not ask for this, you can ignore this mail."
 	case TokenSignIn:
 		m.Subject = "Your sign-in link for " + s.Name
 		m.Body = "Sign in to " + s.Name + " with this link: " + m.Link +

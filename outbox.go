@@ -23,6 +23,8 @@ const (
 
 	EventParticipantAdded   EventKind = "participant_added"   // a contact added a colleague to a ticket (P12)
 	EventParticipantRemoved EventKind = "participant_removed" // a contact took a participant off a ticket (P12)
+	EventContactName        EventKind = "contact_name"        // a contact changed its name (P16)
+	EventContactEmail       EventKind = "contact_email"       // a contact confirmed a new e-mail (P16)
 )
 
 // Event tells the helpdesk that a customer acted in the portal. It is
@@ -58,6 +60,13 @@ type Event struct {
 	RatingComment string
 	// ParticipantID is the contact added to or taken off the ticket (P12).
 	ParticipantID uuid.UUID
+	// FirstName and LastName are a contact's new name (EventContactName);
+	// Email and PreviousEmail its new and old e-mail (EventContactEmail).
+	// A contact's own change names no ticket or channel (P16).
+	FirstName     string
+	LastName      string
+	Email         string
+	PreviousEmail string
 	At            time.Time
 }
 

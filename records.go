@@ -42,8 +42,12 @@ type Contact struct {
 	// groups are made of them).
 	Lists      []uuid.UUID
 	Properties Properties
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// Language and TimeZone are the contact's own choices (P16, X3): one
+	// of Languages, and an IANA time zone; "" is the portal's (Settings).
+	Language  string
+	TimeZone  string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Name is the contact's full name, or its e-mail when it has no name.
@@ -291,12 +295,18 @@ func (p *Portal) SaveContact(ctx context.Context, c Contact) (Contact, error) {
 		return Contact{}, err
 	}
 	c.Email = strings.TrimSpace(c.Email)
+	c.Language, c.TimeZone = strings.TrimSpace(c.Language), strings.TrimSpace(c.TimeZone)
 	c.CreatedAt, c.UpdatedAt = p.stamps(created, c.CreatedAt, old.CreatedAt)
+	if !created {
+		c.UpdatedAt = after(c.UpdatedAt, old.UpdatedAt)
+	}
 	var ps problems
 	checkTime(&ps, "createdAt", c.CreatedAt)
 	checkText(&ps, "firstName", c.FirstName, 0, 100)
 	checkText(&ps, "lastName", c.LastName, 0, 100)
 	checkEmail(&ps, "email", c.Email, true)
+	checkLanguage(&ps, "language", c.Language)
+	checkTimeZone(&ps, "timeZone", c.TimeZone)
 	if c.CompanyID != uuid.Nil {
 		if _, err := ref(ctx, &ps, "companyId", "company", c.PortalID, c.CompanyID, p.store.Company); err != nil {
 			return Contact{}, err
@@ -446,6 +456,9 @@ func (p *Portal) SaveCompany(ctx context.Context, c Company) (Company, error) {
 	c.Name = strings.TrimSpace(c.Name)
 	c.Domain = strings.ToLower(strings.TrimSpace(c.Domain))
 	c.CreatedAt, c.UpdatedAt = p.stamps(created, c.CreatedAt, old.CreatedAt)
+	if !created {
+		c.UpdatedAt = after(c.UpdatedAt, old.UpdatedAt)
+	}
 	var ps problems
 	checkTime(&ps, "createdAt", c.CreatedAt)
 	checkText(&ps, "name", c.Name, 1, 200)
@@ -679,6 +692,17 @@ func (p *Portal) stamps(created bool, given, stored time.Time) (createdAt, updat
 		return now, now
 	}
 	return given.UTC().Truncate(time.Microsecond), now
+}
+
+// after returns now, or a microsecond after prev when now is not later
+// (a clock that stands still or went back): a contact's UpdatedAt rises
+// with each write, so that a change decided on one version of the record
+// is never written over another (ContactState.UpdatedAt, P16).
+func after(now, prev time.Time) time.Time {
+	if now.After(prev) {
+		return now
+	}
+	return prev.Add(time.Microsecond)
 }
 
 // minTime and maxTime bound every date the portal keeps, years 1 to 9999:

@@ -34,6 +34,10 @@ type Settings struct {
 	Domain   string
 	Slug     string
 	Language string
+	// TimeZone is the IANA time zone ("Europe/Copenhagen") the portal's
+	// dates are shown in for a contact that chose none; "" is UTC
+	// [timeZone] (X3).
+	TimeZone string
 	// DefaultChannel receives the tickets contacts create in the portal and
 	// their replies [defaultChannel] (S3). Required to enable the portal.
 	DefaultChannel uuid.UUID
@@ -434,6 +438,7 @@ func (s Settings) normalized() Settings {
 	s.Domain = strings.ToLower(strings.TrimSpace(s.Domain))
 	s.Slug = strings.TrimSpace(s.Slug)
 	s.Language = strings.TrimSpace(s.Language)
+	s.TimeZone = strings.TrimSpace(s.TimeZone)
 	s.Display.TicketName = strings.TrimSpace(s.Display.TicketName)
 	s.SupportForm.MenuText = strings.TrimSpace(s.SupportForm.MenuText)
 	s.SupportForm.HeadingText = strings.TrimSpace(s.SupportForm.HeadingText)
@@ -481,6 +486,7 @@ func (s Settings) check(ps *problems, refs Refs) {
 	if _, err := language.Parse(s.Language); err != nil || s.Language == "" {
 		ps.add("language", fmt.Sprintf("%q is not a BCP 47 language tag", s.Language))
 	}
+	checkTimeZone(ps, "timeZone", s.TimeZone)
 	channels := index(refs.Channels, func(c Channel) uuid.UUID { return c.ID })
 	switch _, ok := channels[s.DefaultChannel]; {
 	case s.DefaultChannel == uuid.Nil && s.Enabled:

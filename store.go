@@ -140,6 +140,10 @@ type ContactChange struct {
 	// with UpdatedAt Contact.UpdatedAt. ErrConflict when the contact has
 	// no login or another login of the tenant has the e-mail.
 	LoginEmail string
+	// Event, when set, is appended to the tenant's outbox in the same
+	// atomic step, numbered as ActionStore's events are: a change the
+	// contact made itself that the helpdesk needs to know (P16).
+	Event *Event
 }
 
 // ContactState is what a ContactChange was decided on.
@@ -149,6 +153,10 @@ type ContactState struct {
 	Email string
 	// Login is the Email of the contact's login; "" when it has none.
 	Login string
+	// UpdatedAt, when not zero, is the stored contact's UpdatedAt: a
+	// change a contact makes to its own record (P16) is written only over
+	// the record it read, never over a host's save in between.
+	UpdatedAt time.Time
 }
 
 // ContactIndex finds contacts by e-mail and by contact list, for
@@ -366,6 +374,9 @@ type SessionStore interface {
 	// DeleteSession deletes a session; deleting a missing one is not an
 	// error.
 	DeleteSession(ctx context.Context, portalID uuid.UUID, hash TokenHash) error
+	// Sessions returns the contact's sessions whose Preview equals
+	// preview, ended ones too, in any order (P16).
+	Sessions(ctx context.Context, portalID, contactID uuid.UUID, preview bool) ([]Session, error)
 	// DeleteSessions deletes the contact's sessions whose Preview equals
 	// preview, in one atomic step, and returns how many it deleted.
 	DeleteSessions(ctx context.Context, portalID, contactID uuid.UUID, preview bool) (int, error)

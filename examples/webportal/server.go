@@ -194,6 +194,13 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("POST /tickets/{id}/participants", s.customer(s.addParticipant))
 	mux.HandleFunc("POST /tickets/{id}/participants/{contact}/remove", s.customer(s.removeParticipant))
 	mux.HandleFunc("GET /tickets/{id}/attachments/{attachment}", s.customer(s.attachment))
+	mux.HandleFunc("GET /profile", s.customer(s.profilePage))
+	mux.HandleFunc("POST /profile", s.customer(s.updateProfile))
+	mux.HandleFunc("POST /profile/password", s.customer(s.changePassword))
+	mux.HandleFunc("POST /profile/email", s.customer(s.requestEmail))
+	mux.HandleFunc("POST /profile/sessions/{session}/end", s.customer(s.endOwnSession))
+	mux.HandleFunc("GET /email", s.anonymous(s.emailPage))
+	mux.HandleFunc("POST /email", s.anonymous(s.confirmEmail))
 	mux.HandleFunc("GET /new", s.customer(s.formPage))
 	mux.HandleFunc("POST /new", s.customer(s.submit))
 
@@ -261,6 +268,34 @@ type visit struct {
 	Contact portal.Contact
 	// Agent is the helpdesk user on the internal pages.
 	Agent string
+	// zone is where the visitor reads times: its own time zone, else the
+	// portal's, else UTC (X3).
+	zone *time.Location
+}
+
+// When writes t as the visitor reads it: in its time zone, which it names.
+func (v *visit) When(t time.Time) string {
+	if v.zone == nil {
+		v.zone = time.UTC
+	}
+	return t.In(v.zone).Format("2006-01-02 15:04 MST")
+}
+
+// localize sets the visit's language and time zone: the contact's own
+// (P16), else the portal's (S2, X3), else English and UTC.
+func (v *visit) localize(c *portal.Contact) {
+	lang, zone := v.Settings.Language, v.Settings.TimeZone
+	if c != nil && c.Language != "" {
+		lang = c.Language
+	}
+	if c != nil && c.TimeZone != "" {
+		zone = c.TimeZone
+	}
+	v.cat, v.Lang = catalogFor(lang)
+	v.zone = time.UTC
+	if loc, err := time.LoadLocation(zone); zone != "" && err == nil {
+		v.zone = loc
+	}
 }
 
 // T returns the built-in string of key in the portal's language.
@@ -336,6 +371,7 @@ func (s *server) customer(h handler) http.HandlerFunc {
 			s.fail(w, v, err)
 			return
 		}
+		v.localize(&v.Contact)
 		h(w, r, v)
 	})
 }
@@ -349,7 +385,7 @@ func (s *server) newVisit(w http.ResponseWriter, r *http.Request) (*visit, error
 		return v, err
 	}
 	v.Settings = set
-	v.cat, v.Lang = catalogFor(set.Language)
+	v.localize(nil)
 	if u, err := url.Parse(set.Theme.LogoURL); err == nil && u.Scheme == "https" && u.Host != "" {
 		w.Header().Set("Content-Security-Policy", contentPolicy("https://"+u.Host))
 	}

@@ -1246,14 +1246,14 @@ func TestPagingHistory(t *testing.T) {
 }
 
 // Every form the portal posts is refused without its token.
-// covers: A4, A7, P5, P6, P8, P9
+// covers: A4, A7, P5, P6, P8, P9, P16
 func TestEveryFormNeedsItsToken(t *testing.T) {
 	tp := newTestPortal(t)
 	c := tp.client()
 	c.logIn(tp.login(0))
 	ticket := c.firstTicket("?view=mine&status=open")
 	before := c.get("/tickets/" + ticket).body
-	for _, path := range []string{"/login", "/logout", "/register", "/reset-request", "/signin-request", "/signin", "/invitation", "/registration", "/reset",
+	for _, path := range []string{"/login", "/logout", "/register", "/reset-request", "/signin-request", "/signin", "/email", "/profile", "/profile/password", "/profile/email", "/invitation", "/registration", "/reset",
 		"/internal/preview", "/tickets/" + ticket + "/reply", "/tickets/" + ticket + "/close", "/tickets/" + ticket + "/rate",
 		"/tickets/" + ticket + "/participants", "/new"} {
 		for _, token := range []string{"", "forged", c.csrf("/tickets") + "x"} {

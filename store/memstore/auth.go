@@ -144,7 +144,7 @@ func (s *Store) followEmail(ch portal.ContactChange, old portal.Contact, had boo
 		if had {
 			was = portal.NormalizeEmail(old.Email)
 		}
-		if was != ch.If.Email || l.Email != ch.If.Login {
+		if was != ch.If.Email || l.Email != ch.If.Login || !ch.If.UpdatedAt.IsZero() && !ch.If.UpdatedAt.Equal(old.UpdatedAt) {
 			return fmt.Errorf("memstore: contact %s: changed since it was read: %w", id, portal.ErrConflict)
 		}
 	}
@@ -331,6 +331,19 @@ func (s *Store) Session(_ context.Context, portalID uuid.UUID, hash portal.Token
 			return portal.Session{}, fmt.Errorf("memstore: session: %w", portal.ErrNotFound)
 		}
 		return ss, nil
+	})
+}
+
+// Sessions implements portal.SessionStore.
+func (s *Store) Sessions(_ context.Context, portalID, contactID uuid.UUID, preview bool) ([]portal.Session, error) {
+	return idsOf(s, portalID, func(x *ids) ([]portal.Session, error) {
+		var out []portal.Session
+		for _, ss := range x.sessions {
+			if ss.ContactID == contactID && ss.Preview == preview {
+				out = append(out, ss)
+			}
+		}
+		return out, nil
 	})
 }
 

@@ -237,6 +237,9 @@ func (s *Store) PutContact(_ context.Context, ch portal.ContactChange) error {
 		}
 		t.contacts[c.ID] = c
 		t.indexContact(c)
+		if ch.Event != nil {
+			t.emit(*ch.Event)
+		}
 		return nil
 	})
 }

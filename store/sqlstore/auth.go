@@ -67,7 +67,7 @@ func followEmail(ctx context.Context, t tx, ch portal.ContactChange) error {
 		}
 	}
 	if ch.If != nil {
-		was, err := optText(t.row(ctx, "SELECT email FROM contact_emails WHERE portal_id = ? AND contact_id = ?"+t.d.forUpdate(),
+		was, err := rowText(t.row(ctx, "SELECT email FROM contact_emails WHERE portal_id = ? AND contact_id = ?"+t.d.forUpdate(),
 			id(c.PortalID), id(c.ID)))
 		if err != nil {
 			return err
@@ -100,8 +100,8 @@ func followEmail(ctx context.Context, t tx, ch portal.ContactChange) error {
 	return err
 }
 
-// optText reads one text column of at most one row; no row is "".
-func optText(r *sql.Row) (string, error) {
+// rowText reads one text column of at most one row; no row is "".
+func rowText(r *sql.Row) (string, error) {
 	var b []byte
 	switch err := r.Scan(&b); err {
 	case nil:
@@ -215,7 +215,7 @@ func (s *Store) Register(ctx context.Context, c portal.RegisterChange) error {
 			if err := lockContact(ctx, t, pid, cid); err != nil {
 				return err
 			}
-			email, err := optText(t.row(ctx, "SELECT email FROM contact_emails WHERE portal_id = ? AND contact_id = ?"+t.d.forUpdate(),
+			email, err := rowText(t.row(ctx, "SELECT email FROM contact_emails WHERE portal_id = ? AND contact_id = ?"+t.d.forUpdate(),
 				id(pid), id(cid)))
 			if err != nil {
 				return err
@@ -362,8 +362,13 @@ func putToken(ctx context.Context, t tx, tk portal.Token) error {
 		id(tk.PortalID), id(tk.ContactID), string(tk.Kind)); err != nil {
 		return err
 	}
-	_, err := t.exec(ctx, "INSERT INTO tokens (portal_id, hash, kind, contact_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-		id(tk.PortalID), tk.Hash[:], string(tk.Kind), id(tk.ContactID), tk.CreatedAt.UnixMicro(), tk.ExpiresAt.UnixMicro())
+	return insertToken(ctx, t, tk)
+}
+
+// insertToken writes the token tk.
+func insertToken(ctx context.Context, t tx, tk portal.Token) error {
+	_, err := t.exec(ctx, "INSERT INTO tokens (portal_id, hash, kind, contact_id, email, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		id(tk.PortalID), tk.Hash[:], string(tk.Kind), id(tk.ContactID), optText(tk.Email), tk.CreatedAt.UnixMicro(), tk.ExpiresAt.UnixMicro())
 	return err
 }
 
@@ -397,9 +402,7 @@ func (s *Store) RestoreToken(ctx context.Context, tk portal.Token) error {
 		case !isNoRows(err):
 			return err
 		}
-		_, err = t.exec(ctx, "INSERT INTO tokens (portal_id, hash, kind, contact_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-			id(tk.PortalID), tk.Hash[:], string(tk.Kind), id(tk.ContactID), tk.CreatedAt.UnixMicro(), tk.ExpiresAt.UnixMicro())
-		return err
+		return insertToken(ctx, t, tk)
 	})
 }
 
@@ -409,12 +412,13 @@ func (s *Store) RestoreToken(ctx context.Context, tk portal.Token) error {
 func (s *Store) TakeToken(ctx context.Context, portalID uuid.UUID, kind portal.TokenKind, hash portal.TokenHash) (portal.Token, error) {
 	tk := portal.Token{PortalID: portalID, Hash: hash, Kind: kind}
 	err := s.write(ctx, "take token", portalID, func(t tx) error {
-		var cid []byte
+		var cid, email []byte
 		var created, expires int64
-		if err := t.row(ctx, "SELECT contact_id, created_at, expires_at FROM tokens WHERE portal_id = ? AND hash = ? AND kind = ?",
-			id(portalID), hash[:], string(kind)).Scan(&cid, &created, &expires); err != nil {
+		if err := t.row(ctx, "SELECT contact_id, email, created_at, expires_at FROM tokens WHERE portal_id = ? AND hash = ? AND kind = ?",
+			id(portalID), hash[:], string(kind)).Scan(&cid, &email, &created, &expires); err != nil {
 			return err
 		}
+		tk.Email = string(email)
 		res, err := t.exec(ctx, "DELETE FROM tokens WHERE portal_id = ? AND hash = ? AND kind = ?", id(portalID), hash[:], string(kind))
 		if err != nil {
 			return err
@@ -497,6 +501,40 @@ func (s *Store) DeleteSession(ctx context.Context, portalID uuid.UUID, hash port
 		_, err := t.exec(ctx, "DELETE FROM sessions WHERE portal_id = ? AND hash = ?", id(portalID), hash[:])
 		return err
 	})
+}
+
+// Sessions implements portal.SessionStore: by the sessions' index of
+// contacts.
+func (s *Store) Sessions(ctx context.Context, portalID, contactID uuid.UUID, preview bool) ([]portal.Session, error) {
+	p := 0
+	if preview {
+		p = 1
+	}
+	rows, err := s.query(ctx, "SELECT hash, preview_by, created_at, last_seen_at, expires_at FROM sessions WHERE portal_id = ? AND contact_id = ? AND preview = ?",
+		id(portalID), id(contactID), p)
+	if err != nil {
+		return nil, mapErr("sessions", err)
+	}
+	defer rows.Close()
+	var out []portal.Session
+	for rows.Next() {
+		ss := portal.Session{PortalID: portalID, ContactID: contactID, Preview: preview}
+		var (
+			hash, by               []byte
+			created, seen, expires int64
+		)
+		if err := rows.Scan(&hash, &by, &created, &seen, &expires); err != nil {
+			return nil, mapErr("sessions", err)
+		}
+		if len(hash) != len(ss.Hash) {
+			return nil, mapErr("sessions", fmt.Errorf("a session hash of %d bytes", len(hash)))
+		}
+		copy(ss.Hash[:], hash)
+		ss.PreviewBy = string(by)
+		ss.CreatedAt, ss.LastSeenAt, ss.ExpiresAt = fromMicros(created), fromMicros(seen), fromMicros(expires)
+		out = append(out, ss)
+	}
+	return out, mapErr("sessions", rows.Err())
 }
 
 // DeleteSessions implements portal.SessionStore.

@@ -28,6 +28,14 @@ func optID(u uuid.UUID) any {
 // text binds a string as a byte string.
 func text(s string) []byte { return []byte(s) }
 
+// optText binds s, or NULL for "".
+func optText(s string) any {
+	if s == "" {
+		return nil
+	}
+	return []byte(s)
+}
+
 // optFold binds the folded string, or NULL for "" (an unknown text).
 func optFold(s string) any {
 	if s == "" {

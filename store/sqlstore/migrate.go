@@ -175,14 +175,15 @@ func apply(ctx context.Context, db *sql.Conn, d Dialect, m migration) error {
 // transaction (on MySQL, in a transaction of its own before the version is
 // recorded), and must be harmless to run twice.
 var backfills = map[string]func(ctx context.Context, t tx) error{
-	"auth":         indexContacts,
-	"orders":       migrateOrders,
-	"exact":        exactDates,
-	"digests":      submissionDigests,
-	"numbers":      mysqlNumbers,
-	"ratings":      mysqlColumns("tickets", "rating blob", "satisfaction varbinary(16)"),
-	"participants": mysqlColumns("tickets", "participants blob"),
-	"receipts":     mysqlColumns("mail_queue", "ticket_id varbinary(16)"),
+	"auth":          indexContacts,
+	"orders":        migrateOrders,
+	"exact":         exactDates,
+	"digests":       submissionDigests,
+	"numbers":       mysqlNumbers,
+	"ratings":       mysqlColumns("tickets", "rating blob", "satisfaction varbinary(16)"),
+	"participants":  mysqlColumns("tickets", "participants blob"),
+	"receipts":      mysqlColumns("mail_queue", "ticket_id varbinary(16)"),
+	"email_changes": mysqlColumns("tokens", "email varbinary(1024)"),
 }
 
 // backfill runs m's backfill, if it has one.

@@ -52,6 +52,7 @@ var undo = map[int]map[sqlstore.Dialect][]string{
 	12: all("ALTER TABLE tickets DROP COLUMN rating", "ALTER TABLE tickets DROP COLUMN satisfaction"),
 	13: all("ALTER TABLE tickets DROP COLUMN participants"),
 	14: all("ALTER TABLE mail_queue DROP COLUMN ticket_id"),
+	15: all("ALTER TABLE tokens DROP COLUMN email"),
 }
 
 func all(stmts ...string) map[sqlstore.Dialect][]string {

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -115,10 +116,50 @@ func getDoc[T any](ctx context.Context, s *Store, op, table string, portalID, ri
 // in the same transaction.
 func (s *Store) PutContact(ctx context.Context, ch portal.ContactChange) error {
 	c := ch.Contact
-	return s.putDoc(ctx, "put contact", "contacts", c.PortalID, c.ID, contactDoc{Contact: c, Properties: props(c.Properties)},
-		contactCols(c),
-		func(t tx) error { return followEmail(ctx, t, ch) },
-		func(t tx) error { return indexContact(ctx, t, c) })
+	put, err := s.docWrite(ctx, "contacts", c.PortalID, c.ID, contactDoc{Contact: c, Properties: props(c.Properties)}, contactCols(c))
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, "put contact", c.PortalID, func(t tx) error {
+		if ch.If != nil && !ch.If.UpdatedAt.IsZero() {
+			if err := unchangedSince(ctx, t, c, ch.If.UpdatedAt); err != nil {
+				return err
+			}
+		}
+		if err := put(t); err != nil {
+			return err
+		}
+		if err := followEmail(ctx, t, ch); err != nil {
+			return err
+		}
+		if err := indexContact(ctx, t, c); err != nil {
+			return err
+		}
+		if ch.Event != nil {
+			return s.emit(ctx, t, *ch.Event)
+		}
+		return nil
+	})
+}
+
+// unchangedSince locks the stored contact c and checks that it was last
+// updated at at (portal.ContactState.UpdatedAt).
+func unchangedSince(ctx context.Context, t tx, c portal.Contact, at time.Time) error {
+	var b []byte
+	err := t.row(ctx, "SELECT doc FROM contacts WHERE portal_id = ? AND id = ?"+t.d.forUpdate(), id(c.PortalID), id(c.ID)).Scan(&b)
+	if isNoRows(err) {
+		return fmt.Errorf("%w: contact %s: gone since it was read", portal.ErrConflict, c.ID)
+	} else if err != nil {
+		return err
+	}
+	stored, err := decodeContact(b)
+	if err != nil {
+		return err
+	}
+	if !stored.UpdatedAt.Equal(at) {
+		return fmt.Errorf("%w: contact %s: changed since it was read", portal.ErrConflict, c.ID)
+	}
+	return nil
 }
 
 // contactCols are the columns kept beside a contact's document.

@@ -104,6 +104,7 @@ func Run(t *testing.T, h Harness) {
 		{"Concurrency", concurrencyTests},
 		{"Identity", identityTests},
 		{"AuthStore", authStoreTests},
+		{"ProfileStore", profileStoreTests},
 		{"ActionStore", actionStoreTests},
 		{"NumberStore", numberStoreTests},
 		{"MailStore", mailStoreTests},
@@ -133,6 +134,7 @@ func RunPortal(t *testing.T, h Harness) {
 		{"Numbers", numberTests},
 		{"Auth", authTests},
 		{"SignIn", signInTests},
+		{"Profile", profileTests},
 		{"Mail", mailTests},
 	})
 }

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// endPattern finds a session's end button: its form's action and label.
+var endPattern = regexp.MustCompile(`action="(/profile/sessions/[0-9a-f]{32}/end)"><input[^>]*><button class="link-button">([^<]*)</button>`)
+
+// covers: P16, X3 — the profile: details, language and zone, password,
+// sessions and a confirmed e-mail change
+func TestProfile(t *testing.T) {
+	tp := newTestPortal(t)
+	email := tp.login(0)
+	c, other := tp.client(), tp.client()
+	c.logIn(email)
+	other.logIn(email)
+	assert.Contains(t, c.get("/tickets").body, `href="/profile"`, "the name in the header leads to the profile")
+
+	page := c.get("/profile")
+	require.Equal(t, http.StatusOK, page.StatusCode)
+	assert.Contains(t, page.body, `name="firstName"`)
+	assert.Len(t, endPattern.FindAllString(page.body, -1), 2, "two sessions, each with its end")
+
+	// Details: Danish, Copenhagen time; the page speaks Danish at once.
+	form := url.Values{"csrf": {c.csrf("/profile")}, "firstName": {"Søren"}, "lastName": {"Kierkegaard"},
+		"language": {"da"}, "timeZone": {"Europe/Copenhagen"}}
+	res := c.post("/profile", form)
+	require.Equal(t, http.StatusSeeOther, res.StatusCode, res.body)
+	page = c.get(res.Header.Get("Location"))
+	assert.Contains(t, page.body, "Dine oplysninger er gemt.")
+	assert.Contains(t, page.body, `<html lang="da"`)
+	assert.Contains(t, page.body, "Søren Kierkegaard")
+	assert.Regexp(t, `\d\d:\d\d CE[S]?T`, page.body, "times in the contact's zone, named")
+	assert.Contains(t, other.get("/tickets").body, `lang="da"`, "the choice is the contact's, in every session")
+
+	// Bad input: the field says what is wrong, tied to its input; nothing changes.
+	form.Set("timeZone", "../../etc/passwd")
+	form.Set("firstName", "Mallory")
+	res = c.post("/profile", form)
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
+	assert.Contains(t, res.body, `aria-describedby="timeZone-error"`)
+	assert.Contains(t, res.body, `id="timeZone-error"`)
+	assert.Contains(t, res.body, `value="Mallory"`, "what was typed is kept")
+	assert.NotContains(t, c.get("/tickets").body, "Mallory")
+
+	// The password: the current one is required; other sessions end; this one goes on.
+	res = c.post("/profile/password", url.Values{"csrf": {c.csrf("/profile")}, "currentPassword": {"wrong"},
+		"password": {"a brand new secret 1"}, "repeat": {"a brand new secret 1"}})
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
+	assert.Contains(t, res.body, "nuværende adgangskode")
+	res = c.post("/profile/password", url.Values{"csrf": {c.csrf("/profile")}, "currentPassword": {demoPassword},
+		"password": {"a brand new secret 1"}, "repeat": {"a brand new secret 1"}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode, res.body)
+	assert.Equal(t, http.StatusOK, c.get("/tickets").StatusCode, "this browser goes on")
+	assert.Equal(t, http.StatusSeeOther, other.get("/tickets").StatusCode, "the other session has ended")
+
+	// Sessions: a second login, ended from here.
+	third := tp.client()
+	res = third.post("/login", url.Values{"csrf": {third.csrf("/login")}, "email": {email}, "password": {"a brand new secret 1"}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	ends := endPattern.FindAllStringSubmatch(c.get("/profile").body, -1)
+	require.Len(t, ends, 2)
+	var otherEnd string
+	for _, m := range ends {
+		if m[2] != "Log ud her" {
+			otherEnd = m[1]
+		}
+	}
+	require.NotEmpty(t, otherEnd)
+	res = c.post(otherEnd, url.Values{"csrf": {c.csrf("/profile")}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode, res.body)
+	assert.Equal(t, http.StatusSeeOther, third.get("/tickets").StatusCode, "ended from the profile")
+	assert.Equal(t, http.StatusOK, c.get("/tickets").StatusCode)
+
+	// The e-mail moves only once the new address confirms.
+	const newEmail = "soren.k@example.dk"
+	res = c.post("/profile/email", url.Values{"csrf": {c.csrf("/profile")}, "email": {tp.login(1)}})
+	assert.Equal(t, http.StatusConflict, res.StatusCode, "another login's address")
+	res = c.post("/profile/email", url.Values{"csrf": {c.csrf("/profile")}, "email": {newEmail}})
+	require.Equal(t, http.StatusOK, res.StatusCode, res.body)
+	assert.Contains(t, res.body, newEmail)
+	link := tp.mailedLink(newEmail)
+	require.True(t, strings.HasPrefix(link, "/email?token="), link)
+	anon := tp.client()
+	assert.Equal(t, http.StatusOK, anon.get(link).StatusCode, "opening the link changes nothing yet")
+	ctx := context.Background()
+	ct, err := tp.p.Contact(ctx, tp.demo.tenant(), tp.demo.data.Contacts[0].ID)
+	require.NoError(t, err)
+	assert.Equal(t, email, ct.Email)
+	u, _ := url.Parse(link)
+	res = anon.post("/email", url.Values{"csrf": {anon.csrf(link)}, "token": {u.Query().Get("token")}})
+	require.Equal(t, http.StatusOK, res.StatusCode, res.body)
+	ct, err = tp.p.Contact(ctx, tp.demo.tenant(), tp.demo.data.Contacts[0].ID)
+	require.NoError(t, err)
+	assert.Equal(t, newEmail, ct.Email)
+	res = anon.post("/email", url.Values{"csrf": {anon.csrf(link)}, "token": {u.Query().Get("token")}})
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode, "a link works once")
+	res = anon.post("/login", url.Values{"csrf": {anon.csrf("/login")}, "email": {newEmail}, "password": {"a brand new secret 1"}})
+	assert.Equal(t, http.StatusSeeOther, res.StatusCode, "the login moved")
+}

@@ -1,0 +1,7 @@
+-- E-mail changes (P16): the link that confirms a contact's new e-mail is a
+-- token like the others, and tokens.email keeps the address it confirms,
+-- so that nothing changes until the link is used.
+--
+-- Every statement of a MySQL migration must be able to run twice: the
+-- column is added by the migration's backfill (migrate.go), which looks
+-- first.
