@@ -111,14 +111,21 @@ type AccessPolicy struct {
 	ruleSrc string
 }
 
-// NewAccessPolicy compiles the permissions against schema.
+// NewAccessPolicy compiles the permissions against schema; a day
+// (YYYY-MM-DD) in a contact filter is a UTC day.
 func NewAccessPolicy(perm Permissions, schema Schema) (*AccessPolicy, error) {
+	return newAccessPolicy(perm, schema, time.UTC)
+}
+
+// newAccessPolicy is NewAccessPolicy with a day in loc, the portal's
+// time zone (X3).
+func newAccessPolicy(perm Permissions, schema Schema, loc *time.Location) (*AccessPolicy, error) {
 	a := &AccessPolicy{scope: perm.Scope, ruleSrc: perm.CompanyRule}
 	if perm.Scope != CompanyTicketsForGroup {
 		return a, nil
 	}
 	if len(perm.ContactFilter) > 0 {
-		m, _, err := compile(perm.ContactFilter, schema, contactAccess, "permissions.contactFilter")
+		m, _, err := compile(perm.ContactFilter, schema, contactAccess, "permissions.contactFilter", loc)
 		if err != nil {
 			return nil, err
 		}
@@ -253,11 +260,12 @@ func (c *ruleCache) get(portalID uuid.UUID, s *Settings, schema func() (Schema, 
 		return nil, err
 	}
 	c.compilations++
-	policy, err := NewAccessPolicy(s.Permissions, sc)
+	loc := zone(s.TimeZone)
+	policy, err := newAccessPolicy(s.Permissions, sc, loc)
 	if err != nil {
 		return nil, fmt.Errorf("%w: stored settings version %d: %v", ErrInternal, s.Version, err)
 	}
-	vis, err := compileTicketFilter(s.Display.Visibility, sc, "display.visibility")
+	vis, err := compileTicketFilter(s.Display.Visibility, sc, "display.visibility", loc)
 	if err != nil {
 		return nil, fmt.Errorf("%w: stored settings version %d: %v", ErrInternal, s.Version, err)
 	}
@@ -286,6 +294,8 @@ type request struct {
 	// indexed is set when the store finds contacts by e-mail (AuthStore),
 	// as adding a colleague needs (P12).
 	indexed bool
+	// zone is where the contact reads dates and means days (X3).
+	zone *time.Location
 }
 
 // begin checks a viewer and gathers what a customer operation needs: the
@@ -355,6 +365,7 @@ func (p *Portal) beginWith(ctx context.Context, v Viewer, s Settings) (*request,
 // decide compiles (or finds compiled) the settings' rules and decides the
 // viewer's scope.
 func (p *Portal) decide(r *request) (*request, error) {
+	r.zone = zoneOf(&r.contact, &r.settings)
 	var err error
 	if r.rules, err = p.cache.get(r.viewer.PortalID, &r.settings, func() (Schema, error) { return r.schema, nil }); err != nil {
 		return nil, err

@@ -94,13 +94,13 @@ func (f TicketFilter) Conds() [][]Cond {
 
 // resolveGroups resolves validated groups of filters on obj into
 // conditions, parsing each value once (parseValue).
-func resolveGroups(g FilterGroups, schema Schema, obj Object) ([][]Cond, error) {
+func resolveGroups(g FilterGroups, schema Schema, obj Object, loc *time.Location) ([][]Cond, error) {
 	out := make([][]Cond, len(g))
 	for i, group := range g {
 		out[i] = make([]Cond, len(group))
 		for j, f := range group {
 			p, _ := schema.Lookup(obj, f.Property)
-			c, err := resolve(f, p)
+			c, err := resolve(f, p, loc)
 			if err != nil {
 				return nil, err
 			}
@@ -110,11 +110,12 @@ func resolveGroups(g FilterGroups, schema Schema, obj Object) ([][]Cond, error) 
 	return out, nil
 }
 
-// resolve parses a validated filter's values for its property's type.
-func resolve(f Filter, p Property) (Cond, error) {
+// resolve parses a validated filter's values for its property's type, a
+// day in loc.
+func resolve(f Filter, p Property, loc *time.Location) (Cond, error) {
 	c := Cond{Property: p.Clone(), Operator: f.Operator}
 	for k, v := range f.Values {
-		x, err := parseValue(p, f.Operator, v)
+		x, err := parseValue(p, f.Operator, v, loc)
 		if err != nil {
 			return c, err
 		}

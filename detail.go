@@ -23,6 +23,9 @@ type TicketDetail struct {
 	// Columns and Cells are the ticket's shown properties (S8).
 	Columns []ColumnView
 	Cells   []Cell
+	// TimeZone names the zone the cells' dates are shown in (X3); the
+	// host shows the conversation's times in it too.
+	TimeZone string
 	// Conversation is the portal thread's messages that a contact may see
 	// (S9), oldest first; empty when no thread is visible in the portal.
 	Conversation []ConversationMessage
@@ -84,7 +87,7 @@ func (p *Portal) TicketDetail(ctx context.Context, v Viewer, ticketID uuid.UUID)
 	if err != nil {
 		return TicketDetail{}, err
 	}
-	d := TicketDetail{ID: t.ID, Number: t.Number, Ref: r.settings.Display.TicketRef(t.Number),
+	d := TicketDetail{ID: t.ID, TimeZone: r.zone.String(), Number: t.Number, Ref: r.settings.Display.TicketRef(t.Number),
 		TicketName: r.settings.Display.TicketName, Subject: t.Subject,
 		Closed: row.Closed, Columns: columnViews(cols), Cells: row.Cells}
 	for _, a := range actions(r, rd, &t) {

@@ -87,11 +87,14 @@ func (p *Portal) ExportCSV(ctx context.Context, v Viewer, lq ListQuery, w io.Wri
 	record := make([]string, len(cols))
 	for i, c := range cols {
 		record[i] = safeCell(c.label)
+		if c.prop.Type == Date && rd.zone != time.UTC {
+			record[i] = safeCell(c.label + " (" + rd.zone.String() + ")") // X3: the zone its dates are in
+		}
 	}
 	if err := out.Write(record, slices.ContainsFunc(record, func(c string) bool { return strings.IndexByte(c, '\n') >= 0 })); err != nil {
 		return 0, err
 	}
-	e := &csvExport{rd: rd, cols: cols, csvCols: csvColumns(cols), out: out}
+	e := &csvExport{rd: rd, cols: cols, csvCols: csvColumns(cols, rd.zone), out: out}
 	e.cells.reset(len(cols))
 	err = p.eachRow(ctx, q, e)
 	return e.rows, err
@@ -330,7 +333,7 @@ func (c *csvCells) text(s string) {
 	c.rowLF = c.rowLF || lf
 }
 
-// date adds a date cell: DateLayout in UTC, empty for the zero time. days
+// date adds a date cell: DateLayout in the export's zone, empty for the zero time. days
 // is the column's: a column's dates tend to fall on the day of the row
 // before.
 func (c *csvCells) date(days *dayText, d time.Time) {
@@ -369,11 +372,13 @@ type csvColumn struct {
 	days dayText   // for a column of dates
 }
 
-// csvColumns prepares the shown columns for an export (see csvCells.add).
-func csvColumns(cols []column) []csvColumn {
+// csvColumns prepares the shown columns for an export (see csvCells.add),
+// its dates in loc.
+func csvColumns(cols []column, loc *time.Location) []csvColumn {
 	out := make([]csvColumn, len(cols))
 	for i := range cols {
 		out[i].col = &cols[i]
+		out[i].days.loc = loc
 		if isRef(cols[i].builtin) {
 			out[i].memo = new(refCells)
 		}

@@ -161,7 +161,7 @@ func (f Filter) check(ps *problems, schema Schema, obj Object, field string) {
 	var low, high filterValue
 	for k, v := range f.Values {
 		vf := fmt.Sprintf("%s.values[%d]", field, k)
-		x, err := parseValue(p, f.Operator, v)
+		x, err := parseValue(p, f.Operator, v, time.UTC) // a value's form alone: any zone tells
 		if err != nil {
 			ps.add(vf, err.Error())
 			continue
@@ -222,7 +222,7 @@ type filterValue struct {
 // parseValue parses one filter value for the property and operator, or
 // says what is wrong with it. It is the one place where a filter value is
 // read; see Env for what a value means.
-func parseValue(p Property, op Operator, v string) (filterValue, error) {
+func parseValue(p Property, op Operator, v string, loc *time.Location) (filterValue, error) {
 	var x filterValue
 	if !utf8.ValidString(v) || len(v) > maxFilterValueLn {
 		return x, fmt.Errorf("must be valid UTF-8 of at most %d bytes", maxFilterValueLn)
@@ -248,7 +248,7 @@ func parseValue(p Property, op Operator, v string) (filterValue, error) {
 		}
 		x.num = n
 	case Date:
-		from, to, err := DateSpan(v)
+		from, to, err := dateSpan(v, loc)
 		if err != nil {
 			return x, err
 		}
@@ -296,8 +296,13 @@ func ParseDate(v string) (time.Time, error) {
 // DateSpan returns the span a date filter value stands for, as Unix
 // microseconds [from, to): a whole UTC day for YYYY-MM-DD, one microsecond
 // for an instant.
-func DateSpan(v string) (from, to int64, err error) {
-	if d, err := time.Parse(time.DateOnly, v); err == nil {
+func DateSpan(v string) (from, to int64, err error) { return dateSpan(v, time.UTC) }
+
+// dateSpan is DateSpan with YYYY-MM-DD a whole day in loc (X3: "before
+// 2026-12-01" means the contact's day), 23 or 25 hours long where the
+// clocks change.
+func dateSpan(v string, loc *time.Location) (from, to int64, err error) {
+	if d, err := time.ParseInLocation(time.DateOnly, v, loc); err == nil {
 		return d.UnixMicro(), d.AddDate(0, 0, 1).UnixMicro(), nil
 	}
 	t, err := ParseDate(v)

@@ -92,7 +92,7 @@ func (p *Portal) ListTickets(ctx context.Context, v Viewer, lq ListQuery) (Ticke
 	tv := TicketView{
 		TicketName: r.settings.Display.TicketName, Columns: columnViews(cols),
 		View: view, Views: views(r.scope), Sort: q.Sort.Property.Name, Desc: q.Sort.Desc,
-		Rows: make([]TicketRow, len(page.Tickets)),
+		Rows: make([]TicketRow, len(page.Tickets)), TimeZone: r.zone.String(),
 	}
 	for i := range page.Tickets {
 		if tv.Rows[i], err = rd.row(&page.Tickets[i], cols); err != nil {
@@ -224,7 +224,7 @@ func (p *Portal) ticketQuery(r *request, lq ListQuery) (TicketQuery, []column, V
 		return q, nil, "", err
 	}
 	if len(filters) > 0 {
-		f, err := compileTicketFilter(FilterGroups{filters}, r.schema, "filters")
+		f, err := compileTicketFilter(FilterGroups{filters}, r.schema, "filters", r.zone)
 		if err != nil {
 			return q, nil, "", err
 		}

@@ -203,11 +203,11 @@ var companyAccess = schemaAccess[Company]{
 
 // compile validates g against schema, resolves it (resolveGroups) and
 // compiles the conditions for records read by a.
-func compile[T any](g FilterGroups, schema Schema, a schemaAccess[T], field string) (*matcher[T], [][]Cond, error) {
+func compile[T any](g FilterGroups, schema Schema, a schemaAccess[T], field string, loc *time.Location) (*matcher[T], [][]Cond, error) {
 	if err := g.Validate(schema, a.obj, field); err != nil {
 		return nil, nil, err
 	}
-	conds, err := resolveGroups(g, schema, a.obj)
+	conds, err := resolveGroups(g, schema, a.obj, loc)
 	if err != nil { // Validate has checked every value; this is a bug
 		return nil, nil, fmt.Errorf("%w: resolve %s: %v", ErrInternal, field, err)
 	}
@@ -428,13 +428,14 @@ type TicketFilter struct {
 }
 
 // CompileTicketFilter validates g against schema (ErrInvalid naming
-// field-relative paths) and compiles it.
+// field-relative paths) and compiles it; a day (YYYY-MM-DD) is a UTC day.
 func CompileTicketFilter(g FilterGroups, schema Schema) (TicketFilter, error) {
-	return compileTicketFilter(g, schema, "filter")
+	return compileTicketFilter(g, schema, "filter", time.UTC)
 }
 
-func compileTicketFilter(g FilterGroups, schema Schema, field string) (TicketFilter, error) {
-	m, conds, err := compile(g, schema, ticketAccess, field)
+// compileTicketFilter is CompileTicketFilter with a day in loc.
+func compileTicketFilter(g FilterGroups, schema Schema, field string, loc *time.Location) (TicketFilter, error) {
+	m, conds, err := compile(g, schema, ticketAccess, field, loc)
 	if err != nil {
 		return TicketFilter{}, err
 	}

@@ -37,6 +37,27 @@ func checkTimeZone(ps *problems, field, v string) {
 	}
 }
 
+// zone returns the time zone of a valid name (checkTimeZone); "" is UTC.
+func zone(name string) *time.Location {
+	if name == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil { // checked when saved; a host's zone data may lack it
+		return time.UTC
+	}
+	return loc
+}
+
+// zoneOf is where a contact reads dates: its own time zone, else the
+// portal's, else UTC (X3).
+func zoneOf(c *Contact, s *Settings) *time.Location {
+	if c.TimeZone != "" {
+		return zone(c.TimeZone)
+	}
+	return zone(s.TimeZone)
+}
+
 func validZone(v string) bool {
 	if len(v) > 64 || v == "Local" || v[0] == '/' || v[len(v)-1] == '/' || strings.Contains(v, "..") || strings.Contains(v, "//") {
 		return false

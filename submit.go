@@ -110,7 +110,7 @@ var errFormOff = fmt.Errorf("%w: the support form is off (supportForm.enabled)",
 func (p *Portal) mayUse(r *request, rf *RequestForm) (bool, error) {
 	env := &Env{Now: r.now}
 	if len(rf.Audience) > 0 {
-		m, _, err := compile(rf.Audience, r.schema, contactAccess, "audience")
+		m, _, err := compile(rf.Audience, r.schema, contactAccess, "audience", zone(r.settings.TimeZone))
 		if err != nil || !m.verdict(&r.contact, nil, env).Matched {
 			return false, nil
 		}
@@ -119,7 +119,7 @@ func (p *Portal) mayUse(r *request, rf *RequestForm) (bool, error) {
 		if r.company == nil {
 			return false, nil
 		}
-		m, _, err := compile(rf.CompanyAudience, r.schema, companyAccess, "companyAudience")
+		m, _, err := compile(rf.CompanyAudience, r.schema, companyAccess, "companyAudience", zone(r.settings.TimeZone))
 		if err != nil || !m.verdict(r.company, nil, env).Matched {
 			return false, nil
 		}

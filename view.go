@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -16,7 +17,7 @@ import (
 )
 
 // DateLayout is how dates are shown in the ticket list, detail and export:
-// UTC, to the minute.
+// to the minute, in the contact's time zone (X3: TicketView.TimeZone).
 const DateLayout = "2006-01-02 15:04"
 
 // NoOwner is what the portal shows for a ticket without an owner.
@@ -80,6 +81,9 @@ type TicketView struct {
 	Desc  bool
 	// Next is the cursor of the next page, "" on the last page.
 	Next string
+	// TimeZone names the zone the dates are shown in, and days of date
+	// filters mean (X3): the contact's, else the portal's; "UTC".
+	TimeZone string
 	// Total is how many tickets the view holds with the filters and search
 	// in force (P11), exactly up to TotalBound, when the query asked for it
 	// (ListQuery.Total; else 0); TotalMore says it holds more than
@@ -176,6 +180,8 @@ type renderer struct {
 	// csv is set for an export: names are then kept as safeCell makes
 	// them, once per name rather than once per cell.
 	csv bool
+	// zone is the time zone dates are shown in (X3).
+	zone *time.Location
 }
 
 // name is a looked-up name; a missing record has ok false. In an export
@@ -204,7 +210,7 @@ func (p *Portal) renderer(ctx context.Context, r *request) (*renderer, error) {
 			return nil, classify(err)
 		}
 	}
-	rd := &renderer{ctx: ctx, store: p.store, portalID: r.viewer.PortalID, display: r.settings.Display,
+	rd := &renderer{ctx: ctx, store: p.store, portalID: r.viewer.PortalID, display: r.settings.Display, zone: r.zone,
 		pipelines: index(pls, func(x Pipeline) uuid.UUID { return x.ID }),
 		channels:  index(chs, func(x Channel) uuid.UUID { return x.ID }),
 		stages:    map[uuid.UUID]Stage{}}
@@ -359,7 +365,7 @@ func (rd *renderer) row(t *Ticket, cols []column) (TicketRow, error) {
 		if err := rd.render(t, &cols[i], &v); err != nil {
 			return TicketRow{}, err
 		}
-		row.Cells[i] = v.cell()
+		row.Cells[i] = v.cell(rd.zone)
 	}
 	return row, nil
 }
@@ -438,10 +444,10 @@ const (
 	kindBool // num is 1 or 0
 )
 
-func (v value) cell() Cell {
+func (v value) cell(loc *time.Location) Cell {
 	c := Cell{Text: v.text}
 	if v.kind == kindDate {
-		c.Text = formatDate(v.date)
+		c.Text = formatDate(v.date, loc)
 	}
 	switch v.kind {
 	case kindStr:
@@ -573,10 +579,10 @@ func customValue(p Property, v any) value {
 	return value{}
 }
 
-// formatDate formats d in UTC as DateLayout.
-func formatDate(d time.Time) string {
+// formatDate formats d in loc as DateLayout.
+func formatDate(d time.Time, loc *time.Location) string {
 	var b [len(DateLayout)]byte
-	var days dayText
+	days := dayText{loc: loc}
 	return string(days.appendDate(b[:0], d))
 }
 
@@ -590,17 +596,48 @@ type dayText struct {
 	// first 8 bytes of DateLayout ("2006-01-"), and the day of the month
 	// in the low 2 bytes of the next 8 ("02 15:04").
 	yearMonth, dayOfMonth uint64
+	// loc is the time zone of the text (nil: UTC). Its offset from UTC,
+	// off seconds, holds from zoneFrom to zoneTo (Unix seconds): the
+	// period of the last date formatted, so that a date in it is shifted
+	// without a look-up.
+	loc                   *time.Location
+	off, zoneFrom, zoneTo int64
 }
 
-// appendDate appends d in UTC as DateLayout to b, without time.Format's
-// generality: it is on the hot path of every list and export. It counts the
-// civil date from Unix days (H. Hinnant's days-to-civil algorithm) when the
-// day is not the one formatted last, and writes the 16 bytes as two words.
+// shift returns the Unix seconds u of d moved by the zone's offset at d.
+func (dt *dayText) shift(d time.Time, u int64) int64 {
+	if dt.loc == nil || dt.loc == time.UTC {
+		return u
+	}
+	if u < dt.zoneFrom || u >= dt.zoneTo {
+		t := d.In(dt.loc)
+		_, off := t.Zone()
+		start, end := t.ZoneBounds()
+		dt.off, dt.zoneFrom, dt.zoneTo = int64(off), math.MinInt64, math.MaxInt64
+		if !start.IsZero() {
+			dt.zoneFrom = start.Unix()
+		}
+		if !end.IsZero() {
+			dt.zoneTo = end.Unix()
+		}
+	}
+	return u + dt.off
+}
+
+// appendDate appends d in the text's zone as DateLayout to b, without
+// time.Format's generality: it is on the hot path of every list and
+// export. It counts the civil date from Unix days (H. Hinnant's
+// days-to-civil algorithm) when the day is not the one formatted last, and
+// writes the 16 bytes as two words.
 func (dt *dayText) appendDate(b []byte, d time.Time) []byte {
-	u := d.Unix()
+	u := dt.shift(d, d.Unix())
 	const minUnix, maxUnix = -62135596800, 253402300799 // years 1 to 9999
 	if u < minUnix || u > maxUnix {
-		return d.UTC().AppendFormat(b, DateLayout)
+		loc := dt.loc
+		if loc == nil {
+			loc = time.UTC
+		}
+		return d.In(loc).AppendFormat(b, DateLayout)
 	}
 	// Counted from year 1 the seconds are not negative: unsigned division
 	// is cheaper, and rounds down.

@@ -12,7 +12,7 @@ func TestFormatDateIsDateLayout(t *testing.T) {
 	cet := time.FixedZone("CET", 3600)
 	for range 10000 {
 		d := time.Unix(rng.Int64N(1<<36)-1<<35, rng.Int64N(1e9)).In(cet)
-		if got, want := formatDate(d), d.UTC().Format(DateLayout); got != want {
+		if got, want := formatDate(d, time.UTC), d.UTC().Format(DateLayout); got != want {
 			t.Fatalf("formatDate(%v) = %q, want %q", d, got, want)
 		}
 	}
@@ -28,6 +28,30 @@ func TestDayTextIsDateLayout(t *testing.T) {
 		d = d.Add(time.Duration(rng.Int64N(int64(5*time.Hour))) - time.Hour)
 		if got, want := string(dt.appendDate(nil, d)), d.UTC().Format(DateLayout); got != want {
 			t.Fatalf("appendDate(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+// In a time zone, a dayText gives time.Format(DateLayout) in that zone,
+// across the changes of its clocks and its rules over the years, forwards
+// and backwards. covers: X3
+func TestDayTextInAZoneIsDateLayout(t *testing.T) {
+	for _, name := range []string{"Europe/Copenhagen", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "Pacific/Chatham"} {
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rng := rand.New(rand.NewPCG(5, 6))
+		dt := dayText{loc: loc}
+		d := time.Date(1965, 3, 1, 0, 0, 0, 0, time.UTC)
+		for range 20000 {
+			d = d.Add(time.Duration(rng.Int64N(int64(80*time.Hour))) - 30*time.Hour)
+			if got, want := string(dt.appendDate(nil, d)), d.In(loc).Format(DateLayout); got != want {
+				t.Fatalf("%s: appendDate(%v) = %q, want %q", name, d, got, want)
+			}
+			if got, want := formatDate(d, loc), d.In(loc).Format(DateLayout); got != want {
+				t.Fatalf("%s: formatDate(%v) = %q, want %q", name, d, got, want)
+			}
 		}
 	}
 }

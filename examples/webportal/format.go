@@ -87,7 +87,6 @@ var funcs = template.FuncMap{
 	// field returns a form field's problem, if it has one.
 	"field": func(fields map[string]string, name string) string { return fields[name] },
 	"value": func(values map[string]string, name string) string { return values[name] },
-	"date":  func(t interface{ Format(string) string }) string { return t.Format("2006-01-02 15:04") },
 }
 
 // theme serves the portal's theme (S7) as CSS variables; the stylesheet

@@ -282,6 +282,7 @@ type listData struct {
 	First          string // the first page, when Previous cannot get there
 	Export, Clear  string
 	Hidden         [][2]string // the query's parameters the search form keeps
+	Zone           string      // where the dates are (X3)
 }
 
 // list shows a page of the customer's tickets (P1–P3) with the configured
@@ -319,6 +320,7 @@ func (s *server) list(w http.ResponseWriter, r *http.Request, v *visit) {
 }
 
 func fillList(d *listData, st listState, tv portal.TicketView, v *visit) {
+	d.Zone = tv.TimeZone
 	if len(tv.Views) > 1 {
 		for _, view := range tv.Views {
 			d.Views = append(d.Views, link{Label: v.T("view." + string(view)), URL: st.link("/tickets", paramView, string(view)),

@@ -132,6 +132,7 @@ func RunPortal(t *testing.T, h Harness) {
 		{"ListDetail", listDetailTests},
 		{"Actions", actionTests},
 		{"Numbers", numberTests},
+		{"Zones", zoneTests},
 		{"Auth", authTests},
 		{"SignIn", signInTests},
 		{"Profile", profileTests},
