@@ -103,14 +103,16 @@ type AuthOptions struct {
 	Backoff         time.Duration
 	MaxBackoff      time.Duration
 	ForgetAfter     time.Duration
-	// MailsPerHour bounds the registration, password-reset and sign-in
-	// mails that customers' requests send one address (default 3): after
-	// that many, further requests send none until an hour has passed
-	// without one, and answer the same (A8). ClientMailsPerHour (default
-	// 20) bounds the same for the requests of one client, whatever
-	// addresses they name, when the host says which client a request came
-	// from (WithClient). Invitations, which the host sends, are not
-	// counted.
+	// MailsPerHour bounds the registration, password-reset, sign-in and
+	// e-mail-change mails that customers' requests from one client send
+	// one address (default 3), and four times that from all clients: after
+	// that many, further requests send none until an hour has passed since
+	// the last mail, and answer the same (A8). ClientMailsPerHour (default
+	// 20) bounds the mails of one client's requests, whatever addresses
+	// they name, when the host says which client a request came from
+	// (WithClient). A request refused is not counted, so an attacker over
+	// its limits does not keep an owner from its mails. Invitations, which
+	// the host sends, are not counted.
 	MailsPerHour       int
 	ClientMailsPerHour int
 	// InvitationTTL: how long an invitation is good for; default 7 days.
@@ -352,8 +354,10 @@ func (p *Portal) setPassword(ctx context.Context, portalID uuid.UUID, kind Token
 	// After the new hash is stored, never before: a login checked against
 	// the old hash either stored its session before this (and it ends
 	// here) or finds the new hash and takes its session back (Login).
-	_, err = p.as.DeleteSessions(ctx, portalID, c.ID, false)
-	return classify(err)
+	if _, err = p.as.DeleteSessions(ctx, portalID, c.ID, false); err != nil {
+		return classify(err)
+	}
+	return p.endTokens(ctx, portalID, c.ID) // links mailed before the new password
 }
 
 // loginTaken says why the store refused to create the login of contactID

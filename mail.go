@@ -104,27 +104,26 @@ const (
 var errNoMailer = fmt.Errorf("%w: no Mailer is configured", ErrInternal)
 
 // queueMail queues a mail of kind to email (or, for an invitation, to the
-// contact), for a delivery to send; a customer's request queues at most
-// AuthOptions.MailsPerHour mails for one address and ClientMailsPerHour
-// for one client, and drops the others without saying so (A8).
+// contact), for a delivery to send, when a customer's request may have one
+// (mayMail; the host's invitations always may), and otherwise drops it
+// without saying so (A8).
 func (p *Portal) queueMail(ctx context.Context, portalID uuid.UUID, kind TokenKind, contactID uuid.UUID, email string) error {
-	now := p.clock()
-	if kind != TokenInvitation { // the host's invitations are not counted
-		over, err := p.mailsOver(ctx, portalID, throttleKey("mail", NormalizeEmail(email)), p.auth.MailsPerHour, now)
-		if err != nil || over {
+	if kind != TokenInvitation {
+		ok, err := p.mayMail(ctx, portalID, email)
+		if err != nil || !ok {
 			return err
 		}
-		if client := clientOf(ctx); client != "" {
-			over, err := p.mailsOver(ctx, portalID, throttleKey("mail-client", client), p.auth.ClientMailsPerHour, now)
-			if err != nil || over {
-				return err
-			}
-		}
 	}
+	return p.enqueue(ctx, portalID, kind, contactID, email)
+}
+
+// enqueue queues a mail for a delivery to send.
+func (p *Portal) enqueue(ctx context.Context, portalID uuid.UUID, kind TokenKind, contactID uuid.UUID, email string) error {
 	id, err := p.id()
 	if err != nil {
 		return err
 	}
+	now := p.clock()
 	m := QueuedMail{ID: id, PortalID: portalID, Kind: kind, ContactID: contactID, Email: email,
 		QueuedAt: now, DueAt: now}
 	if err := p.as.QueueMail(ctx, m); err != nil {
@@ -134,14 +133,46 @@ func (p *Portal) queueMail(ctx context.Context, portalID uuid.UUID, kind TokenKi
 	return nil
 }
 
-// mailsOver counts a customer's request for a mail under key and reports
-// whether it is over limit requests in the hour before now.
-func (p *Portal) mailsOver(ctx context.Context, portalID uuid.UUID, key string, limit int, now time.Time) (bool, error) {
-	th, err := p.as.AddFailure(ctx, portalID, key, now, now.Add(-time.Hour))
-	if err != nil {
-		return false, classify(err)
+// mayMail decides whether a customer's request may have a mail sent to
+// email, and counts it when it may (A8). In any hour a client (WithClient)
+// gets at most AuthOptions.ClientMailsPerHour mails, whatever the
+// addresses; an address at most MailsPerHour from one client, and four
+// times that from all. A request refused is not counted: it neither uses
+// up nor prolongs anyone's hour, so that the requests of an attacker, once
+// over its own limit, cannot keep an owner's address from its mails, and
+// an owner asking from its own client has MailsPerHour of its own.
+func (p *Portal) mayMail(ctx context.Context, portalID uuid.UUID, email string) (bool, error) {
+	email = NormalizeEmail(email)
+	client := clientOf(ctx)
+	limits := []struct {
+		key   string
+		limit int
+	}{
+		{throttleKey("mail", email, client), p.auth.MailsPerHour},
+		{throttleKey("mail-address", email), 4 * p.auth.MailsPerHour},
 	}
-	return th.Failures > limit, nil
+	if client != "" {
+		limits = append([]struct {
+			key   string
+			limit int
+		}{{throttleKey("mail-client", client), p.auth.ClientMailsPerHour}}, limits...)
+	}
+	now := p.clock()
+	for _, l := range limits {
+		th, err := p.as.Throttle(ctx, portalID, l.key)
+		if err != nil {
+			return false, classify(err)
+		}
+		if th.Failures >= l.limit && now.Sub(th.FailedAt) < time.Hour {
+			return false, nil
+		}
+	}
+	for _, l := range limits {
+		if _, err := p.as.AddFailure(ctx, portalID, l.key, now, now.Add(-time.Hour)); err != nil {
+			return false, classify(err)
+		}
+	}
+	return true, nil
 }
 
 // DeliverMail sends the tenant's queued mails that are due, and returns how
@@ -267,6 +298,14 @@ func (p *Portal) sendOnce(ctx context.Context, m QueuedMail) (bool, error) {
 		}
 		if _, ok, err := p.member(ctx, &s, m.PortalID, m.ContactID); !ok || err != nil {
 			return false, err
+		}
+		switch l, err := p.as.Login(ctx, m.PortalID, m.ContactID); {
+		case isNotFound(err):
+			return false, nil
+		case err != nil:
+			return false, classify(err)
+		case m.QueuedAt.Before(l.UpdatedAt):
+			return false, nil // asked before the login's password or e-mail changed: void
 		}
 		if err := p.emailFree(ctx, m.PortalID, m.ContactID, m.Email); errors.Is(err, ErrConflict) {
 			return false, nil

@@ -13,7 +13,8 @@ import (
 	"slices"
 	"strings"
 	"time"
-	_ "time/tzdata" // time zones are checked the same on every host (X3)
+	_ "time/tzdata"
+	"unicode" // time zones are checked the same on every host (X3)
 
 	"github.com/google/uuid"
 )
@@ -58,8 +59,12 @@ func zoneOf(c *Contact, s *Settings) *time.Location {
 	return zone(s.TimeZone)
 }
 
+// validZone accepts the IANA names the embedded zone data has: they begin
+// with a capital letter, so that none of a host's own files beside them
+// ("localtime", "posix/…", "right/…") is taken for a zone on one host and
+// refused on another.
 func validZone(v string) bool {
-	if len(v) > 64 || v == "Local" || v[0] == '/' || v[len(v)-1] == '/' || strings.Contains(v, "..") || strings.Contains(v, "//") {
+	if len(v) > 64 || v == "Local" || v[0] < 'A' || v[0] > 'Z' || v[len(v)-1] == '/' || strings.Contains(v, "..") || strings.Contains(v, "//") {
 		return false
 	}
 	for _, r := range v {
@@ -150,8 +155,8 @@ func (p *Portal) UpdateProfile(ctx context.Context, v Viewer, in ProfileInput) (
 	in = ProfileInput{FirstName: strings.TrimSpace(in.FirstName), LastName: strings.TrimSpace(in.LastName),
 		Language: strings.TrimSpace(in.Language), TimeZone: strings.TrimSpace(in.TimeZone)}
 	var ps problems
-	checkText(&ps, "firstName", in.FirstName, 0, 100)
-	checkText(&ps, "lastName", in.LastName, 0, 100)
+	checkName(&ps, "firstName", in.FirstName)
+	checkName(&ps, "lastName", in.LastName)
 	checkLanguage(&ps, "language", in.Language)
 	checkTimeZone(&ps, "timeZone", in.TimeZone)
 	if err := ps.err(); err != nil {
@@ -169,6 +174,16 @@ func (p *Portal) UpdateProfile(ctx context.Context, v Viewer, in ProfileInput) (
 		return Profile{}, err
 	}
 	return p.profileOf(ctx, c)
+}
+
+// checkName checks a name a contact gives itself: it goes to the
+// helpdesk in an event, and may end up in a mail's header.
+func checkName(ps *problems, field, v string) {
+	if strings.IndexFunc(v, unicode.IsControl) >= 0 {
+		ps.add(field, "must not contain line breaks or other control characters")
+		return
+	}
+	checkText(ps, field, v, 0, 100)
 }
 
 // changeContact writes a contact's change of its own record (P16): edit
@@ -273,7 +288,37 @@ func (p *Portal) ChangePassword(ctx context.Context, s Session, current, next st
 	if _, err := p.as.DeleteSessions(ctx, s.PortalID, s.ContactID, false); err != nil {
 		return "", Session{}, classify(err)
 	}
+	if err := p.endTokens(ctx, s.PortalID, s.ContactID); err != nil {
+		return "", Session{}, err
+	}
+	if err := p.as.ClearThrottle(ctx, s.PortalID, keysOf(ctx, l.Email).login); err != nil {
+		return "", Session{}, classify(err)
+	}
 	return p.newSession(ctx, s.PortalID, s.ContactID, "")
+}
+
+// endTokens ends every link mailed for the contact (its tokens) once its
+// password is set: a link asked for with a session or a password that no
+// longer opens anything (a thief's e-mail change, say) moves no login and
+// lets no one in.
+func (p *Portal) endTokens(ctx context.Context, portalID, contactID uuid.UUID) error {
+	for attempt := 1; ; attempt++ {
+		c, err := p.contact(ctx, portalID, contactID)
+		if isNotFound(err) {
+			return nil
+		} else if err != nil {
+			return classify(err)
+		}
+		ch, err := p.contactChange(ctx, c, &c)
+		if err != nil {
+			return err
+		}
+		ch.If.UpdatedAt, ch.EndTokens = c.UpdatedAt, true
+		err = p.store.PutContact(ctx, ch)
+		if !lostRace(err) || attempt == maxAttempts {
+			return classify(err)
+		}
+	}
 }
 
 // checkCurrent checks a contact's current password against its login l,
@@ -379,13 +424,16 @@ func (p *Portal) activeSessions(ctx context.Context, s Session) ([]Session, erro
 // RequestEmailChange asks for s's contact's e-mail to become email (P16):
 // the delivery mails a link to the new address (AuthOptions.EmailTTL, 24
 // hours; a new request replaces it), and nothing changes until
-// ConfirmEmailChange spends it. An address that is not one, the contact's
-// own, or another login's is ErrInvalid or ErrConflict naming "email".
-// Requests are limited per address and client as other mails are (A8). It
-// fails with ErrForbidden for a preview and under single sign-on (the
-// identity provider owns the address), and ErrPortalDisabled while the
-// portal is off.
-func (p *Portal) RequestEmailChange(ctx context.Context, s Session, email string) error {
+// ConfirmEmailChange spends it. The contact's current password is
+// required when its login has one (ErrInvalid naming "currentPassword",
+// throttled as a login), so that a session alone cannot move the login;
+// a new password ends the link. An address that is not one, the
+// contact's own, or another login's is ErrInvalid or ErrConflict naming
+// "email". Requests are limited per address and client as other mails
+// are, the refused ones too (A8). It fails with ErrForbidden for a
+// preview and under single sign-on (the identity provider owns the
+// address), and ErrPortalDisabled while the portal is off.
+func (p *Portal) RequestEmailChange(ctx context.Context, s Session, email, password string) error {
 	set, err := p.portalOn(ctx, s.PortalID)
 	if err != nil {
 		return err
@@ -411,10 +459,26 @@ func (p *Portal) RequestEmailChange(ctx context.Context, s Session, email string
 	if NormalizeEmail(c.Email) == email {
 		return invalid("email", "is your e-mail already")
 	}
+	l, err := p.as.Login(ctx, s.PortalID, s.ContactID)
+	if isNotFound(err) {
+		return fmt.Errorf("%w: the contact has no login", ErrUnauthenticated)
+	} else if err != nil {
+		return classify(err)
+	}
+	if l.PasswordHash != "" {
+		if err := p.checkCurrent(ctx, l, password); err != nil {
+			return err
+		}
+	}
+	// Counted before the address is looked at: whether an address has a
+	// login costs a request of the client's and the address's mails.
+	if ok, err := p.mayMail(ctx, s.PortalID, email); err != nil || !ok {
+		return err
+	}
 	if err := p.emailFree(ctx, s.PortalID, s.ContactID, email); err != nil {
 		return err
 	}
-	return p.queueMail(ctx, s.PortalID, TokenEmail, s.ContactID, email)
+	return p.enqueue(ctx, s.PortalID, TokenEmail, s.ContactID, email)
 }
 
 // emailFree checks that no other contact's login has email.
@@ -436,8 +500,12 @@ func (p *Portal) emailFree(ctx context.Context, portalID, contactID uuid.UUID, e
 // meanwhile is ErrConflict naming "email". It fails with
 // ErrPortalDisabled while the portal is off.
 func (p *Portal) ConfirmEmailChange(ctx context.Context, portalID uuid.UUID, token string) error {
-	if _, err := p.portalOn(ctx, portalID); err != nil {
+	set, err := p.portalOn(ctx, portalID)
+	if err != nil {
 		return err
+	}
+	if set.Access.Auth != PasswordAuth {
+		return fmt.Errorf("%w: under single sign-on the identity provider owns the e-mail", ErrForbidden)
 	}
 	hash, ok := parseToken(token)
 	if !ok {
@@ -453,6 +521,9 @@ func (p *Portal) ConfirmEmailChange(ctx context.Context, portalID uuid.UUID, tok
 		return errBadToken()
 	}
 	_, err = p.changeContact(ctx, portalID, t.ContactID, func(c *Contact) (*Event, error) {
+		if !inAccessGroups(&set, c) {
+			return nil, errAccessDenied
+		}
 		if NormalizeEmail(c.Email) == t.Email {
 			return nil, nil
 		}

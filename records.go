@@ -296,6 +296,12 @@ func (p *Portal) SaveContact(ctx context.Context, c Contact) (Contact, error) {
 	}
 	c.Email = strings.TrimSpace(c.Email)
 	c.Language, c.TimeZone = strings.TrimSpace(c.Language), strings.TrimSpace(c.TimeZone)
+	if c.Language == "" { // the contact's own choices (P16), unless the host sets them
+		c.Language = old.Language
+	}
+	if c.TimeZone == "" {
+		c.TimeZone = old.TimeZone
+	}
 	c.CreatedAt, c.UpdatedAt = p.stamps(created, c.CreatedAt, old.CreatedAt)
 	if !created {
 		c.UpdatedAt = after(c.UpdatedAt, old.UpdatedAt)
@@ -346,9 +352,15 @@ func (p *Portal) SaveContact(ctx context.Context, c Contact) (Contact, error) {
 // them, the contact is read again and the change decided again.
 func (p *Portal) putContact(ctx context.Context, c Contact, stored *Contact) error {
 	for attempt := 1; ; attempt++ {
+		if stored != nil { // over the record read, with a newer stamp
+			c.UpdatedAt = after(p.clock(), stored.UpdatedAt)
+		}
 		ch, err := p.contactChange(ctx, c, stored)
 		if err != nil {
 			return err
+		}
+		if stored != nil {
+			ch.If.UpdatedAt = stored.UpdatedAt
 		}
 		err = p.store.PutContact(ctx, ch)
 		if !lostRace(err) || attempt == maxAttempts {

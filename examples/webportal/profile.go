@@ -166,11 +166,16 @@ func (s *server) requestEmail(w http.ResponseWriter, r *http.Request, v *visit) 
 		return
 	}
 	email := r.PostFormValue("email")
-	switch err := s.Portal.RequestEmailChange(v.ctx(), *v.Session, email); {
+	switch err := s.Portal.RequestEmailChange(v.ctx(), *v.Session, email, r.PostFormValue("emailPassword")); {
 	case err == nil:
 		s.renderProfile(w, v, http.StatusOK, page{Flash: v.Tf("profile.emailSent", email)}, nil, "")
 	case errors.Is(err, portal.ErrInvalid):
-		s.renderProfile(w, v, http.StatusBadRequest, page{Fields: validationProblems(err)}, nil, email)
+		fields := validationProblems(err)
+		if _, ok := fields["currentPassword"]; ok { // this form's own password field
+			delete(fields, "currentPassword")
+			fields["emailPassword"] = v.T("profile.wrongPassword")
+		}
+		s.renderProfile(w, v, http.StatusBadRequest, page{Fields: fields}, nil, email)
 	case errors.Is(err, portal.ErrConflict):
 		s.renderProfile(w, v, http.StatusConflict, page{Fields: map[string]string{"email": v.T("profile.emailTaken")}}, nil, email)
 	default:

@@ -83,9 +83,12 @@ func TestProfile(t *testing.T) {
 
 	// The e-mail moves only once the new address confirms.
 	const newEmail = "soren.k@example.dk"
-	res = c.post("/profile/email", url.Values{"csrf": {c.csrf("/profile")}, "email": {tp.login(1)}})
-	assert.Equal(t, http.StatusConflict, res.StatusCode, "another login's address")
 	res = c.post("/profile/email", url.Values{"csrf": {c.csrf("/profile")}, "email": {newEmail}})
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode, "the current password is required")
+	assert.Contains(t, res.body, `id="emailPassword-error"`)
+	res = c.post("/profile/email", url.Values{"csrf": {c.csrf("/profile")}, "email": {tp.login(1)}, "emailPassword": {"a brand new secret 1"}})
+	assert.Equal(t, http.StatusConflict, res.StatusCode, "another login's address")
+	res = c.post("/profile/email", url.Values{"csrf": {c.csrf("/profile")}, "email": {newEmail}, "emailPassword": {"a brand new secret 1"}})
 	require.Equal(t, http.StatusOK, res.StatusCode, res.body)
 	assert.Contains(t, res.body, newEmail)
 	link := tp.mailedLink(newEmail)

@@ -1253,7 +1253,7 @@ func TestEveryFormNeedsItsToken(t *testing.T) {
 	c.logIn(tp.login(0))
 	ticket := c.firstTicket("?view=mine&status=open")
 	before := c.get("/tickets/" + ticket).body
-	for _, path := range []string{"/login", "/logout", "/register", "/reset-request", "/signin-request", "/signin", "/email", "/profile", "/profile/password", "/profile/email", "/invitation", "/registration", "/reset",
+	for _, path := range []string{"/login", "/logout", "/register", "/reset-request", "/signin-request", "/signin", "/email", "/profile", "/profile/password", "/profile/email", "/profile/sessions/0123456789abcdef0123456789abcdef/end", "/invitation", "/registration", "/reset",
 		"/internal/preview", "/tickets/" + ticket + "/reply", "/tickets/" + ticket + "/close", "/tickets/" + ticket + "/rate",
 		"/tickets/" + ticket + "/participants", "/new"} {
 		for _, token := range []string{"", "forged", c.csrf("/tickets") + "x"} {

@@ -33,6 +33,8 @@ var profileTests = []test{
 	{name: "PasswordChangeNeedsTheCurrentOneAndEndsOtherSessions", fn: auth(testChangePassword)},
 	{name: "ContactListsAndEndsItsSessions", fn: auth(testOwnSessions)},
 	{name: "EmailChangesOnlyOnceTheNewAddressConfirms", fn: auth(testEmailChangeConfirmed)},
+	{name: "ANewPasswordEndsEveryPendingLink", fn: auth(testNewPasswordEndsLinks)},
+	{name: "AnAttackerOverItsMailLimitCannotKeepAnOwnersMail", fn: auth(testMailLimitNoLockout)},
 }
 
 // covers: P16, X8 (a change over a stale record writes nothing, its event
@@ -166,6 +168,19 @@ func testProfile(t *testing.T, s authStore) {
 	assert.Equal(t, c.Lists, got.Lists, "the host's change stays")
 	assert.Equal(t, []string{"Ann", "", ""}, []string{got.FirstName, got.Language, got.TimeZone}, "and so does the contact's")
 
+	// A host's save without a language or zone keeps the contact's own;
+	// its stamp rises, even when the host's clock does not.
+	_, err = d.p.UpdateProfile(ctx(t), v, portal.ProfileInput{FirstName: "Ann", LastName: "Smith", Language: "de", TimeZone: "Europe/Berlin"})
+	require.NoError(t, err)
+	before, err := d.p.Contact(ctx(t), d.pid, d.ann.ID)
+	require.NoError(t, err)
+	host := before.Clone()
+	host.Language, host.TimeZone, host.FirstName = "", "", "Annie"
+	saved, err := d.p.SaveContact(ctx(t), host)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"Annie", "de", "Europe/Berlin"}, []string{saved.FirstName, saved.Language, saved.TimeZone})
+	assert.True(t, saved.UpdatedAt.After(before.UpdatedAt), "UpdatedAt rises with every write")
+
 	// A preview reads, never writes; the portal switch holds.
 	_, err = d.p.UpdateProfile(ctx(t), portal.Viewer{PortalID: d.pid, ContactID: d.ann.ID, Preview: true}, portal.ProfileInput{FirstName: "X"})
 	require.ErrorIs(t, err, portal.ErrForbidden)
@@ -195,6 +210,11 @@ func testProfileInput(t *testing.T, s authStore) {
 		"a backslash":              {portal.ProfileInput{TimeZone: `Europe\Copenhagen`}, "timeZone"},
 		"the host's own zone":      {portal.ProfileInput{TimeZone: "Local"}, "timeZone"},
 		"a NUL":                    {portal.ProfileInput{TimeZone: "UTC\x00"}, "timeZone"},
+		"a host's posix file":      {portal.ProfileInput{TimeZone: "posix/Europe/Copenhagen"}, "timeZone"},
+		"a host's right file":      {portal.ProfileInput{TimeZone: "right/UTC"}, "timeZone"},
+		"a host's localtime":       {portal.ProfileInput{TimeZone: "localtime"}, "timeZone"},
+		"a line break":             {portal.ProfileInput{FirstName: "Ann\r\nBcc: x@evil.example"}, "firstName"},
+		"a tab":                    {portal.ProfileInput{LastName: "Smi\tth"}, "lastName"},
 		"a long name":              {portal.ProfileInput{FirstName: strings.Repeat("a", 101)}, "firstName"},
 		"a long last name":         {portal.ProfileInput{LastName: strings.Repeat("å", 101)}, "lastName"},
 		"not UTF-8":                {portal.ProfileInput{LastName: "\xff"}, "lastName"},
@@ -342,7 +362,7 @@ func testEmailChangeConfirmed(t *testing.T, s authStore) {
 		"another's login":    {bob, portal.ErrConflict},
 		"another's, in caps": {strings.ToUpper(bob), portal.ErrConflict},
 	} {
-		err := d.p.RequestEmailChange(ctx(t), sess, c.email)
+		err := d.p.RequestEmailChange(ctx(t), sess, c.email, goodPassword)
 		require.ErrorIs(t, err, c.want, name)
 		if c.want == portal.ErrConflict {
 			var ce *portal.ConflictError
@@ -354,7 +374,7 @@ func testEmailChangeConfirmed(t *testing.T, s authStore) {
 	}
 
 	const email = "ann.smith@new.example"
-	require.NoError(t, d.p.RequestEmailChange(ctx(t), sess, " Ann.Smith@New.example "))
+	require.NoError(t, d.p.RequestEmailChange(ctx(t), sess, " Ann.Smith@New.example ", goodPassword))
 	m, ok := d.last(t, email)
 	require.True(t, ok, "the link goes to the new address")
 	require.Equal(t, portal.TokenEmail, m.Kind)
@@ -379,14 +399,14 @@ func testEmailChangeConfirmed(t *testing.T, s authStore) {
 	requireField(t, d.p.ConfirmEmailChange(ctx(t), d.pid, m.Token), "token", "used")
 
 	// A link that expired, or whose address another login took meanwhile.
-	require.NoError(t, d.p.RequestEmailChange(ctx(t), sess, "ann@late.example"))
+	require.NoError(t, d.p.RequestEmailChange(ctx(t), sess, "ann@late.example", goodPassword))
 	late, ok := d.last(t, "ann@late.example")
 	require.True(t, ok)
 	d.clock.advance(24 * time.Hour)
 	requireField(t, d.p.ConfirmEmailChange(ctx(t), d.pid, late.Token), "token", "expired")
 	sess, err = d.p.Authenticate(ctx(t), d.pid, d.login(t, email))
 	require.NoError(t, err)
-	require.NoError(t, d.p.RequestEmailChange(ctx(t), sess, "shared@acme.example"))
+	require.NoError(t, d.p.RequestEmailChange(ctx(t), sess, "shared@acme.example", goodPassword))
 	raced, ok := d.last(t, "shared@acme.example")
 	require.True(t, ok)
 	b := d.bob
@@ -403,5 +423,85 @@ func testEmailChangeConfirmed(t *testing.T, s authStore) {
 	require.NoError(t, err)
 	pvs, err := d.p.Authenticate(ctx(t), d.pid, pv)
 	require.NoError(t, err)
-	require.ErrorIs(t, d.p.RequestEmailChange(ctx(t), pvs, "x@acme.example"), portal.ErrForbidden)
+	require.ErrorIs(t, d.p.RequestEmailChange(ctx(t), pvs, "x@acme.example", goodPassword), portal.ErrForbidden)
+}
+
+// covers: P16, A4, A8 (a thief who has a session and the password asks to
+// move the login to its address; the owner's new password, or a reset,
+// ends the link, and a request still queued when the password changed is
+// never mailed; a session alone cannot ask at all)
+func testNewPasswordEndsLinks(t *testing.T, s authStore) {
+	d := newDoor(t, s, withLinks)
+	email := d.invited(t, d.ann)
+	thief, err := d.p.Authenticate(ctx(t), d.pid, d.login(t, email))
+	require.NoError(t, err)
+	requireField(t, d.p.RequestEmailChange(ctx(t), thief, "mallory@evil.example", ""), "currentPassword",
+		"a session alone does not move the login")
+	require.NoError(t, d.p.RequestEmailChange(ctx(t), thief, "mallory@evil.example", goodPassword))
+	link, ok := d.last(t, "mallory@evil.example")
+	require.True(t, ok)
+	// A second request stays queued while the owner changes the password.
+	require.NoError(t, d.p.RequestEmailChange(ctx(t), thief, "mallory@evil.example", goodPassword))
+	d.clock.advance(time.Minute)
+	owner, err := d.p.Authenticate(ctx(t), d.pid, d.login(t, email))
+	require.NoError(t, err)
+	const first = "owner's new passphrase 1"
+	_, _, err = d.p.ChangePassword(ctx(t), owner, goodPassword, first)
+	require.NoError(t, err)
+	requireField(t, d.p.ConfirmEmailChange(ctx(t), d.pid, link.Token), "token", "the link died with the password")
+	m, _ := d.last(t, "mallory@evil.example")
+	assert.Equal(t, link.Token, m.Token, "the queued request was asked before the new password: never mailed")
+	c, err := d.p.Contact(ctx(t), d.pid, d.ann.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "Ann@Acme.example", c.Email)
+
+	// The same after a reset; and a sign-in link ends too.
+	tok, _, err := d.p.Login(ctx(t), d.pid, email, first)
+	require.NoError(t, err)
+	thief, err = d.p.Authenticate(ctx(t), d.pid, tok)
+	require.NoError(t, err)
+	require.NoError(t, d.p.RequestEmailChange(ctx(t), thief, "mallory@evil.example", first))
+	link, ok = d.last(t, "mallory@evil.example")
+	require.True(t, ok)
+	signIn := d.signInToken(t, email, email)
+	require.NoError(t, d.p.RequestPasswordReset(ctx(t), d.pid, email))
+	const second = "owner's newer passphrase 2"
+	require.NoError(t, d.p.ResetPassword(ctx(t), d.pid, d.lastToken(t, email, portal.TokenReset), second))
+	requireField(t, d.p.ConfirmEmailChange(ctx(t), d.pid, link.Token), "token")
+	_, _, err = d.p.SignIn(ctx(t), d.pid, signIn)
+	requireField(t, err, "token")
+
+	// Under single sign-on no link moves a login.
+	tok, _, err = d.p.Login(ctx(t), d.pid, email, second)
+	require.NoError(t, err)
+	owner, err = d.p.Authenticate(ctx(t), d.pid, tok)
+	require.NoError(t, err)
+	d.clock.advance(time.Minute)
+	require.NoError(t, d.p.RequestEmailChange(ctx(t), owner, "ann@elsewhere.example", second))
+	late, ok := d.last(t, "ann@elsewhere.example")
+	require.True(t, ok)
+	d.set(t, func(st *portal.Settings) { st.Access.Auth, st.Access.SignInLinks = portal.SingleSignOn, false })
+	require.ErrorIs(t, d.p.ConfirmEmailChange(ctx(t), d.pid, late.Token), portal.ErrForbidden)
+}
+
+// covers: A8, A7 (an attacker's client, over its own limit, keeps naming
+// the owner's address all day: the owner, from its own client, still gets
+// its link each time it asks, about once an hour)
+func testMailLimitNoLockout(t *testing.T, s authStore) {
+	d := newDoor(t, s, withLinks, func(o *portal.Options) { o.Auth.ClientMailsPerHour = 2 })
+	email := d.invited(t, d.ann)
+	attacker := portal.WithClient(ctx(t), "203.0.113.66")
+	owner := portal.WithClient(ctx(t), "198.51.100.20")
+	for range 2 {
+		require.NoError(t, d.p.RequestSignInLink(attacker, d.pid, "someone@acme.example"))
+	}
+	for hour := range 24 {
+		for range 3 {
+			require.NoError(t, d.p.RequestSignInLink(attacker, d.pid, email))
+		}
+		before := len(d.sent(t))
+		require.NoError(t, d.p.RequestSignInLink(owner, d.pid, email))
+		assert.Len(t, d.sent(t), before+1, "hour %d: the owner's link is sent", hour)
+		d.clock.advance(61 * time.Minute)
+	}
 }
