@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"golang.org/x/text/language"
 	"slices"
 	"sync"
 	"time"
@@ -134,7 +135,7 @@ func newAccessPolicy(perm Permissions, schema Schema, loc *time.Location) (*Acce
 	if perm.CompanyRule != "" {
 		prog, err := compileRule(perm.CompanyRule)
 		if err != nil {
-			return nil, invalid("permissions.companyRule", err.Error())
+			return nil, invalid("permissions.companyRule", "%s", err.Error())
 		}
 		a.rule = prog
 	}
@@ -294,9 +295,14 @@ type request struct {
 	// indexed is set when the store finds contacts by e-mail (AuthStore),
 	// as adding a colleague needs (P12).
 	indexed bool
-	// zone is where the contact reads dates and means days (X3).
+	// zone is where the contact reads dates and means days, lang the
+	// language it reads (X3).
 	zone *time.Location
+	lang language.Tag
 }
+
+// say renders a text of format and args in the viewer's language (X3).
+func (r *request) say(format string, args ...any) string { return msg(format, args...).in(r.lang) }
 
 // begin checks a viewer and gathers what a customer operation needs: the
 // portal is on, the contact exists, and its scope as of now.
@@ -365,7 +371,7 @@ func (p *Portal) beginWith(ctx context.Context, v Viewer, s Settings) (*request,
 // decide compiles (or finds compiled) the settings' rules and decides the
 // viewer's scope.
 func (p *Portal) decide(r *request) (*request, error) {
-	r.zone = zoneOf(&r.contact, &r.settings)
+	r.zone, r.lang = zoneOf(&r.contact, &r.settings), langOf(&r.contact, &r.settings)
 	var err error
 	if r.rules, err = p.cache.get(r.viewer.PortalID, &r.settings, func() (Schema, error) { return r.schema, nil }); err != nil {
 		return nil, err

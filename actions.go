@@ -65,7 +65,8 @@ type AttachmentInput struct {
 // a closed ticket when S10 does not let customers reply to closed tickets,
 // and for a preview; ErrInvalid naming the field for an empty or oversized
 // reply, refused HTML or an attachment over the limits.
-func (p *Portal) Reply(ctx context.Context, v Viewer, ticketID uuid.UUID, in ReplyInput) (ConversationMessage, error) {
+func (p *Portal) Reply(ctx context.Context, v Viewer, ticketID uuid.UUID, in ReplyInput) (_ ConversationMessage, err error) {
+	defer p.speak(ctx, v, &err)
 	r, rd, t, err := p.openTicket(ctx, v, ticketID)
 	if err != nil {
 		return ConversationMessage{}, err
@@ -138,7 +139,7 @@ func (p *Portal) Reply(ctx context.Context, v Viewer, ticketID uuid.UUID, in Rep
 		if first, ok := p.postedReply(ctx, c.Message, in.Key != "", err); ok {
 			if !sameReply(&first, &c.Message) {
 				return ConversationMessage{}, p.dropBlobs(ctx, v.PortalID, m.Attachments,
-					&ConflictError{Field: "key", Problem: "was used for a reply with other content"})
+					conflict("key", "was used for a reply with other content"))
 			}
 			if !slices.Equal(blobKeys(first.Attachments), blobKeys(m.Attachments)) {
 				if err := p.dropBlobs(ctx, v.PortalID, m.Attachments, nil); err != nil {
@@ -240,7 +241,8 @@ type CloseResult struct {
 // Errors: ErrNotFound for a ticket the viewer cannot see; ErrForbidden when
 // customers may not close tickets, when the ticket's pipeline has no
 // closed stage for portal closes, and for a preview.
-func (p *Portal) Close(ctx context.Context, v Viewer, ticketID uuid.UUID) (CloseResult, error) {
+func (p *Portal) Close(ctx context.Context, v Viewer, ticketID uuid.UUID) (_ CloseResult, err error) {
+	defer p.speak(ctx, v, &err)
 	stage, noop, err := p.move(ctx, v, ticketID, EventClose, closeVerdict)
 	if err != nil {
 		return CloseResult{}, err
@@ -262,7 +264,8 @@ type ReopenResult struct {
 // customers may not reopen tickets, for an open ticket, for one closed
 // longer ago than Actions.ReopenDays, when its pipeline has no open stage,
 // and for a preview; each names its rule.
-func (p *Portal) Reopen(ctx context.Context, v Viewer, ticketID uuid.UUID) (ReopenResult, error) {
+func (p *Portal) Reopen(ctx context.Context, v Viewer, ticketID uuid.UUID) (_ ReopenResult, err error) {
+	defer p.speak(ctx, v, &err)
 	stage, _, err := p.move(ctx, v, ticketID, EventReopen,
 		func(r *request, rd *renderer, t *Ticket) (ActionVerdict, uuid.UUID, bool) {
 			verdict, stage := reopenVerdict(r, rd, t)
@@ -342,7 +345,8 @@ func forbidden(v ActionVerdict) error {
 // may not see (an internal note, another thread, a ticket out of scope) is
 // ErrNotFound, as is a missing one. The caller closes the reader. The
 // Attachment returned has no BlobKey.
-func (p *Portal) Attachment(ctx context.Context, v Viewer, ticketID, attachmentID uuid.UUID) (Attachment, io.ReadCloser, error) {
+func (p *Portal) Attachment(ctx context.Context, v Viewer, ticketID, attachmentID uuid.UUID) (_ Attachment, _ io.ReadCloser, err error) {
+	defer p.speak(ctx, v, &err)
 	r, _, t, err := p.openTicket(ctx, v, ticketID)
 	if err != nil {
 		return Attachment{}, nil, err

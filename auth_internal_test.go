@@ -78,10 +78,10 @@ func TestThrottleSchedule(t *testing.T) {
 // covers: A5 (the one rule every customer action asks first)
 func TestPreviewViewerMayNotAct(t *testing.T) {
 	for _, action := range []string{"reply", "close", "submit"} {
-		if _, ok := readOnly(Viewer{}, action); ok {
+		if _, ok := readOnly(&request{}, action); ok {
 			t.Fatalf("a contact's viewer may not %s", action)
 		}
-		v, ok := readOnly(Viewer{Preview: true}, action)
+		v, ok := readOnly(&request{viewer: Viewer{Preview: true}}, action)
 		if !ok || v.Allowed || v.Rule != "preview" || v.Action != action {
 			t.Fatalf("a preview's %s: %+v, want refused by the preview rule", action, v)
 		}

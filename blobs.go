@@ -179,7 +179,7 @@ func (p *Portal) readAttachments(in []AttachmentInput) ([]upload, error) {
 	case p.blobs == nil:
 		return nil, invalid("attachments", "this portal takes no attachments")
 	case len(in) > l.MaxFiles:
-		return nil, invalid("attachments", fmt.Sprintf("at most %d files", l.MaxFiles))
+		return nil, invalid("attachments", "at most %d files", l.MaxFiles)
 	}
 	var files []upload
 	var total int64
@@ -188,11 +188,11 @@ func (p *Portal) readAttachments(in []AttachmentInput) ([]upload, error) {
 		name, problem := cleanFileName(a.Name)
 		ext := extension(name)
 		switch {
-		case problem != "":
-			ps.add(f+".name", problem)
+		case problem.format != "":
+			ps.addText(f+".name", problem)
 		case slices.Contains(refusedExtensions, ext):
-			problem = fmt.Sprintf("a %s file is a program, script or page and is never accepted", ext)
-			ps.add(f+".name", problem)
+			problem = msg("a %s file is a program, script or page and is never accepted", ext)
+			ps.addText(f+".name", problem)
 		}
 		if a.Content == nil {
 			ps.add(f+".content", "is required")
@@ -205,10 +205,10 @@ func (p *Portal) readAttachments(in []AttachmentInput) ([]upload, error) {
 			ps.add(f+".content", "could not be read")
 			continue
 		case int64(len(data)) > l.MaxFileSize:
-			ps.add(f+".content", fmt.Sprintf("at most %d bytes per file", l.MaxFileSize))
+			ps.add(f+".content", "at most %s per file", byteSize(l.MaxFileSize))
 			continue
 		case int64(len(data)) > room:
-			ps.add("attachments", fmt.Sprintf("at most %d bytes of files in all", l.MaxMessageSize))
+			ps.add("attachments", "at most %s of files in all", byteSize(l.MaxMessageSize))
 			return nil, ps.err()
 		case len(data) == 0:
 			ps.add(f+".content", "is empty")
@@ -217,14 +217,14 @@ func (p *Portal) readAttachments(in []AttachmentInput) ([]upload, error) {
 		total += int64(len(data))
 		ct, _, _ := mime.ParseMediaType(http.DetectContentType(data))
 		if !slices.Contains(l.ContentTypes, ct) {
-			ps.add(f+".content", fmt.Sprintf("is %s, which is not an allowed type (%s)", ct, strings.Join(l.ContentTypes, ", ")))
+			ps.add(f+".content", "is %s, which is not an allowed type (%s)", ct, strings.Join(l.ContentTypes, ", "))
 			continue
 		}
-		if problem != "" {
+		if problem.format != "" {
 			continue
 		}
 		if allowed := l.Extensions[ct]; !slices.Contains(allowed, ext) && !(ext == "" && len(allowed) == 0) {
-			ps.add(f+".name", nameMismatch(ext, ct, allowed))
+			ps.addText(f+".name", nameMismatch(ext, ct, allowed))
 			continue
 		}
 		files = append(files, upload{name: name, contentType: ct, data: data})
@@ -246,21 +246,24 @@ func extension(name string) string {
 }
 
 // nameMismatch says why a name's extension does not fit a file of type ct.
-func nameMismatch(ext, ct string, allowed []string) string {
+func nameMismatch(ext, ct string, allowed []string) text {
 	var named []string
 	for _, e := range allowed {
 		if e != "" {
 			named = append(named, e)
 		}
 	}
-	want := "no extension"
-	if len(named) > 0 {
-		want = strings.Join(named, ", ")
+	if len(named) == 0 {
+		if ext == "" {
+			return msg("needs an extension that fits the file, which is %s (no extension)", ct)
+		}
+		return msg("says %s but the file is %s (no extension)", ext, ct)
 	}
+	want := strings.Join(named, ", ")
 	if ext == "" {
-		return fmt.Sprintf("needs an extension that fits the file, which is %s (%s)", ct, want)
+		return msg("needs an extension that fits the file, which is %s (%s)", ct, want)
 	}
-	return fmt.Sprintf("says %s but the file is %s (%s)", ext, ct, want)
+	return msg("says %s but the file is %s (%s)", ext, ct, want)
 }
 
 // cleanFileName returns a file name fit to show and to offer for download:
@@ -269,12 +272,12 @@ func nameMismatch(ext, ct string, allowed []string) string {
 // so "a.html." would be saved as "a.html"), at most 255 bytes. A name that
 // is a path (holds / or \) or is "." or ".." is refused, as is one with
 // nothing left.
-func cleanFileName(name string) (string, string) {
+func cleanFileName(name string) (string, text) {
 	if !utf8.ValidString(name) {
-		return "", "must be valid UTF-8"
+		return "", msg("must be valid UTF-8")
 	}
 	if strings.ContainsAny(name, `/\`) {
-		return "", "must be a file name, not a path"
+		return "", msg("must be a file name, not a path")
 	}
 	name = strings.TrimSpace(strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == utf8.RuneError {
@@ -285,11 +288,11 @@ func cleanFileName(name string) (string, string) {
 	name = strings.TrimRight(name, ". ")
 	switch {
 	case name == "" || strings.Trim(name, ".") == "":
-		return "", "is required"
+		return "", msg("is required")
 	case len(name) > 255:
-		return "", "at most 255 bytes"
+		return "", msg("at most 255 bytes")
 	}
-	return name, ""
+	return name, text{}
 }
 
 // putBlobs stores checked files under new keys. When one fails, the ones

@@ -77,12 +77,13 @@ func shownAttachments(as []Attachment) []Attachment {
 // TicketDetail returns a ticket of the viewer's scope with its conversation.
 // A ticket that is missing, of another tenant, outside the viewer's scope or
 // hidden by the visibility filter is ErrNotFound, all alike (P4).
-func (p *Portal) TicketDetail(ctx context.Context, v Viewer, ticketID uuid.UUID) (TicketDetail, error) {
+func (p *Portal) TicketDetail(ctx context.Context, v Viewer, ticketID uuid.UUID) (_ TicketDetail, err error) {
+	defer p.speak(ctx, v, &err)
 	r, rd, t, err := p.openTicket(ctx, v, ticketID)
 	if err != nil {
 		return TicketDetail{}, err
 	}
-	cols := columns(&r.settings, r.schema)
+	cols := columns(&r.settings, r.schema, r.lang)
 	row, err := rd.row(&t, cols)
 	if err != nil {
 		return TicketDetail{}, err
@@ -159,28 +160,28 @@ func actions(r *request, rd *renderer, t *Ticket) []ActionVerdict {
 
 // readOnly is the one rule that keeps a preview (A5) from acting: every
 // customer action (reply, close, submit) asks it first.
-func readOnly(v Viewer, action string) (ActionVerdict, bool) {
-	if v.Preview {
-		return ActionVerdict{Action: action, Rule: "preview", Reason: "a preview is read-only"}, true
+func readOnly(r *request, action string) (ActionVerdict, bool) {
+	if r.viewer.Preview {
+		return ActionVerdict{Action: action, Rule: "preview", Reason: r.say("a preview is read-only")}, true
 	}
 	return ActionVerdict{}, false
 }
 
 // replyVerdict decides whether the viewer may reply to t.
 func replyVerdict(r *request, rd *renderer, t *Ticket) ActionVerdict {
-	if ro, ok := readOnly(r.viewer, "reply"); ok {
+	if ro, ok := readOnly(r, "reply"); ok {
 		return ro
 	}
 	closed := rd.closed(t)
-	reply := ActionVerdict{Action: "reply", Allowed: true, Rule: "actions.replyToClosed", Reason: "the ticket is open"}
+	reply := ActionVerdict{Action: "reply", Allowed: true, Rule: "actions.replyToClosed", Reason: r.say("the ticket is open")}
 	switch {
 	case closed && r.settings.Actions.ReplyToClosed:
-		reply.Reason = "customers may reply to closed tickets"
+		reply.Reason = r.say("customers may reply to closed tickets")
 		if _, ok := replyReopens(r, rd, t); ok {
-			reply.Reason += ", which reopens them (actions.replyReopens)"
+			reply.Reason = r.say("customers may reply to closed tickets, which reopens them")
 		}
 	case closed:
-		reply.Allowed, reply.Reason = false, "customers may not reply to closed tickets"
+		reply.Allowed, reply.Reason = false, r.say("customers may not reply to closed tickets")
 	}
 	return reply
 }
@@ -188,22 +189,22 @@ func replyVerdict(r *request, rd *renderer, t *Ticket) ActionVerdict {
 // closeVerdict decides whether the viewer may close t and to which stage;
 // noop is set when closing is allowed but the ticket is already closed.
 func closeVerdict(r *request, rd *renderer, t *Ticket) (v ActionVerdict, stage uuid.UUID, noop bool) {
-	if ro, ok := readOnly(r.viewer, "close"); ok {
+	if ro, ok := readOnly(r, "close"); ok {
 		return ro, uuid.Nil, false
 	}
 	cl := ActionVerdict{Action: "close", Rule: "actions.customerClose"}
 	stage, hasStage := closeStage(r.settings.Actions, rd.pipelines[t.PipelineID])
 	switch {
 	case !r.settings.Actions.CustomerClose:
-		cl.Reason = "customers may not close tickets"
+		cl.Reason = r.say("customers may not close tickets")
 	case rd.closed(t):
-		cl.Reason = "the ticket is already closed"
+		cl.Reason = r.say("the ticket is already closed")
 		noop = true
 	case !hasStage:
 		cl.Rule = fmt.Sprintf("actions.closeStages[%s]", t.PipelineID)
-		cl.Reason = "the ticket's pipeline has no closed stage chosen for portal closes"
+		cl.Reason = r.say("the ticket's pipeline has no closed stage chosen for portal closes")
 	default:
-		cl.Allowed, cl.Reason = true, "customers may close open tickets"
+		cl.Allowed, cl.Reason = true, r.say("customers may close open tickets")
 	}
 	return cl, stage, noop
 }
@@ -211,7 +212,7 @@ func closeVerdict(r *request, rd *renderer, t *Ticket) (v ActionVerdict, stage u
 // reopenVerdict decides whether the viewer may reopen t (P13), and to which
 // stage.
 func reopenVerdict(r *request, rd *renderer, t *Ticket) (ActionVerdict, uuid.UUID) {
-	if ro, ok := readOnly(r.viewer, "reopen"); ok {
+	if ro, ok := readOnly(r, "reopen"); ok {
 		return ro, uuid.Nil
 	}
 	a := r.settings.Actions
@@ -219,22 +220,22 @@ func reopenVerdict(r *request, rd *renderer, t *Ticket) (ActionVerdict, uuid.UUI
 	stage, hasStage := reopenStage(a, rd.pipelines[t.PipelineID])
 	switch {
 	case !a.Reopen:
-		re.Reason = "customers may not reopen tickets"
+		re.Reason = r.say("customers may not reopen tickets")
 	case !rd.closed(t):
-		re.Reason = "the ticket is open"
+		re.Reason = r.say("the ticket is open")
 	case a.ReopenDays > 0 && r.now.After(closedAt(t).AddDate(0, 0, a.ReopenDays)):
 		re.Rule = "actions.reopenDays"
-		re.Reason = fmt.Sprintf("the ticket closed more than %d days ago", a.ReopenDays)
+		re.Reason = r.say("the ticket closed more than %d days ago", a.ReopenDays)
 	case !hasStage:
 		re.Rule = fmt.Sprintf("actions.reopenStages[%s]", t.PipelineID)
-		re.Reason = "the ticket's pipeline has no open stage to reopen it to"
+		re.Reason = r.say("the ticket's pipeline has no open stage to reopen it to")
 		if _, chosen := a.ReopenStages[t.PipelineID]; chosen {
-			re.Reason = "the stage chosen to reopen the ticket's pipeline to is no longer one of its open stages"
+			re.Reason = r.say("the stage chosen to reopen the ticket's pipeline to is no longer one of its open stages")
 		}
 	case a.ReopenDays > 0:
-		re.Allowed, re.Reason = true, fmt.Sprintf("customers may reopen tickets within %d days of closing", a.ReopenDays)
+		re.Allowed, re.Reason = true, r.say("customers may reopen tickets within %d days of closing", a.ReopenDays)
 	default:
-		re.Allowed, re.Reason = true, "customers may reopen closed tickets"
+		re.Allowed, re.Reason = true, r.say("customers may reopen closed tickets")
 	}
 	return re, stage
 }

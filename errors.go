@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"golang.org/x/text/language"
 	"strings"
 )
 
@@ -41,17 +42,35 @@ var (
 
 // FieldError is one problem with one field of an input. Field is a path in
 // the input's structure, such as "display.columns[10]" or
-// "permissions.contactFilter[0][1].operator".
+// "permissions.contactFilter[0][1].operator". Problem says what is wrong,
+// for a person: in the customer's language when a customer's request
+// found it (X3), else English (Localize writes it in another); Error says
+// it in English, for logs.
 type FieldError struct {
 	Field   string
 	Problem string
+	text    text
 }
 
 func (e *FieldError) Error() string {
 	if e.Field == "" {
-		return "invalid: " + e.Problem
+		return "invalid: " + e.english()
 	}
-	return "invalid " + e.Field + ": " + e.Problem
+	return "invalid " + e.Field + ": " + e.english()
+}
+
+func (e *FieldError) english() string {
+	if e.text.format == "" {
+		return e.Problem
+	}
+	return e.text.String()
+}
+
+// localize writes Problem in tag's language.
+func (e *FieldError) localize(tag language.Tag) {
+	if e.text.format != "" {
+		e.Problem = e.text.in(tag)
+	}
 }
 
 // Unwrap makes every FieldError match ErrInvalid.
@@ -72,7 +91,7 @@ func (e *ValidationError) Error() string {
 		}
 		b.WriteString(p.Field)
 		b.WriteString(": ")
-		b.WriteString(p.Problem)
+		b.WriteString(p.english())
 	}
 	return "invalid: " + b.String()
 }
@@ -103,10 +122,16 @@ func (e *ValidationError) Has(field string) bool {
 // input is well-formed), and names the field for the host's form.
 type ConflictError struct {
 	Field   string
-	Problem string
+	Problem string // as FieldError.Problem
+	text    text
 }
 
-func (e *ConflictError) Error() string { return "conflict: " + e.Field + ": " + e.Problem }
+func (e *ConflictError) Error() string {
+	if e.text.format == "" {
+		return "conflict: " + e.Field + ": " + e.Problem
+	}
+	return "conflict: " + e.Field + ": " + e.text.String()
+}
 
 // Unwrap makes every ConflictError match ErrConflict.
 func (e *ConflictError) Unwrap() error { return ErrConflict }
@@ -164,14 +189,36 @@ func mayBeWritten(err error) bool {
 // errEmailTaken is the answer to a contact e-mail that another contact's
 // login has: an e-mail names at most one login per portal (S11).
 func errEmailTaken() error {
-	return &ConflictError{Field: "email", Problem: "another contact logs in to the portal with this e-mail"}
+	return conflict("email", "another contact logs in to the portal with this e-mail")
+}
+
+// conflict returns a *ConflictError at field: a text of format and args.
+func conflict(field, format string, args ...any) *ConflictError {
+	t := msg(format, args...)
+	return &ConflictError{Field: field, Problem: t.String(), text: t}
 }
 
 // problems collects FieldErrors while an input is checked.
 type problems struct{ list []*FieldError }
 
-func (ps *problems) add(field, problem string) {
-	ps.list = append(ps.list, &FieldError{Field: field, Problem: problem})
+// add adds a problem at field: a text of format and args (msg).
+func (ps *problems) add(field, format string, args ...any) {
+	ps.addText(field, msg(format, args...))
+}
+
+// addErr adds the problem err says at field: a text, or another error's
+// message as it is.
+func (ps *problems) addErr(field string, err error) {
+	if t, ok := err.(text); ok {
+		ps.addText(field, t)
+		return
+	}
+	ps.add(field, "%s", err.Error())
+}
+
+// addText adds a problem at field.
+func (ps *problems) addText(field string, t text) {
+	ps.list = append(ps.list, &FieldError{Field: field, Problem: t.String(), text: t})
 }
 
 // err returns nil when nothing was found, or a *ValidationError.
@@ -184,8 +231,13 @@ func (ps *problems) err() error {
 
 // invalid returns a one-problem *ValidationError, so that every validation
 // error has the same shape.
-func invalid(field, problem string) error {
-	return &ValidationError{Problems: []*FieldError{{Field: field, Problem: problem}}}
+func invalid(field, format string, args ...any) error {
+	return invalidText(field, msg(format, args...))
+}
+
+// invalidText is invalid of a text.
+func invalidText(field string, t text) error {
+	return &ValidationError{Problems: []*FieldError{{Field: field, Problem: t.String(), text: t}}}
 }
 
 // internalError wraps an unclassified error from below: the message is the

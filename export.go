@@ -56,13 +56,14 @@ const exportPage = MaxPageSize
 // numbers; invalid UTF-8 becomes U+FFFD; a line break inside a cell is
 // written as LF in either mode (a lone CR counts as a line break), and
 // only the end of a row is CRLF.
-func (p *Portal) ExportCSV(ctx context.Context, v Viewer, lq ListQuery, w io.Writer, opts CSVOptions) (int, error) {
+func (p *Portal) ExportCSV(ctx context.Context, v Viewer, lq ListQuery, w io.Writer, opts CSVOptions) (_ int, err error) {
+	defer p.speak(ctx, v, &err)
 	delim := opts.Delimiter
 	if delim == 0 {
 		delim = ','
 	}
 	if !validDelimiter(delim) {
-		return 0, invalid("delimiter", fmt.Sprintf("%q cannot separate CSV cells", delim))
+		return 0, invalid("delimiter", "%q cannot separate CSV cells", delim)
 	}
 	r, err := p.begin(ctx, v)
 	if err != nil {

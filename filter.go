@@ -123,7 +123,7 @@ func (g FilterGroups) Validate(schema Schema, obj Object, field string) error {
 
 func (g FilterGroups) check(ps *problems, schema Schema, obj Object, field string) {
 	if len(g) > MaxFilterGroups {
-		ps.add(field, fmt.Sprintf("at most %d groups", MaxFilterGroups))
+		ps.add(field, "at most %d groups", MaxFilterGroups)
 		return
 	}
 	for i, group := range g {
@@ -132,7 +132,7 @@ func (g FilterGroups) check(ps *problems, schema Schema, obj Object, field strin
 		case len(group) == 0:
 			ps.add(gf, "a group needs at least one filter")
 		case len(group) > MaxGroupFilters:
-			ps.add(gf, fmt.Sprintf("at most %d filters in a group", MaxGroupFilters))
+			ps.add(gf, "at most %d filters in a group", MaxGroupFilters)
 			continue
 		}
 		for j, f := range group {
@@ -144,18 +144,18 @@ func (g FilterGroups) check(ps *problems, schema Schema, obj Object, field strin
 func (f Filter) check(ps *problems, schema Schema, obj Object, field string) {
 	p, ok := schema.Lookup(obj, f.Property)
 	if !ok {
-		ps.add(field+".property", fmt.Sprintf("unknown %s property %q", obj, f.Property))
+		ps.add(field+".property", "unknown %s property %q", obj, f.Property)
 		return
 	}
 	if !operatorFits(p.Type, f.Operator) {
-		ps.add(field+".operator", fmt.Sprintf("%q does not fit %s property %q", f.Operator, p.Type, p.Name))
+		ps.add(field+".operator", "%q does not fit %s property %q", f.Operator, p.Type, p.Name)
 		return
 	}
 	lo, hi := arity(f.Operator)
 	n := len(f.Values)
 	switch {
 	case n < lo || n > hi:
-		ps.add(field+".values", arityProblem(f.Operator, lo, hi, n))
+		ps.addText(field+".values", arityProblem(f.Operator, lo, hi, n))
 		return
 	}
 	var low, high filterValue
@@ -163,7 +163,7 @@ func (f Filter) check(ps *problems, schema Schema, obj Object, field string) {
 		vf := fmt.Sprintf("%s.values[%d]", field, k)
 		x, err := parseValue(p, f.Operator, v, time.UTC) // a value's form alone: any zone tells
 		if err != nil {
-			ps.add(vf, err.Error())
+			ps.addErr(vf, err)
 			continue
 		}
 		if k == 0 {
@@ -199,14 +199,14 @@ func arity(op Operator) (lo, hi int) {
 	return 1, 1
 }
 
-func arityProblem(op Operator, lo, hi, n int) string {
+func arityProblem(op Operator, lo, hi, n int) text {
 	switch {
 	case lo == hi && lo == 0:
-		return fmt.Sprintf("%s takes no values, got %d", op, n)
+		return msg("%s takes no values, got %d", op, n)
 	case lo == hi:
-		return fmt.Sprintf("%s takes exactly %d value(s), got %d", op, lo, n)
+		return msg("%s takes exactly %d value(s), got %d", op, lo, n)
 	}
-	return fmt.Sprintf("%s takes %d to %d values, got %d", op, lo, hi, n)
+	return msg("%s takes %d to %d values, got %d", op, lo, hi, n)
 }
 
 // filterValue is one filter value parsed for its property's type and its
@@ -225,12 +225,12 @@ type filterValue struct {
 func parseValue(p Property, op Operator, v string, loc *time.Location) (filterValue, error) {
 	var x filterValue
 	if !utf8.ValidString(v) || len(v) > maxFilterValueLn {
-		return x, fmt.Errorf("must be valid UTF-8 of at most %d bytes", maxFilterValueLn)
+		return x, msg("must be valid UTF-8 of at most %d bytes", maxFilterValueLn)
 	}
 	if op == BeforeDaysAgo || op == AfterDaysAgo {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 || n > 100000 {
-			return x, fmt.Errorf("%q is not a whole number of days between 0 and 100000", v)
+			return x, msg("%q is not a whole number of days between 0 and 100000", v)
 		}
 		x.num = float64(n)
 		return x, nil
@@ -238,7 +238,7 @@ func parseValue(p Property, op Operator, v string, loc *time.Location) (filterVa
 	switch p.Type {
 	case Text:
 		if v == "" {
-			return x, fmt.Errorf("must not be empty")
+			return x, msg("must not be empty")
 		}
 		x.text = Fold(v)
 	case Number:
@@ -255,18 +255,18 @@ func parseValue(p Property, op Operator, v string, loc *time.Location) (filterVa
 		x.from, x.to = from, to
 	case Boolean:
 		if v != "true" && v != "false" {
-			return x, fmt.Errorf("%q is not true or false", v)
+			return x, msg("%q is not true or false", v)
 		}
 		x.flag = v == "true"
 	case Enumeration:
 		if p.Ref != "" {
 			id, err := uuid.Parse(v)
 			if err != nil {
-				return x, fmt.Errorf("%q is not a %s ID", v, p.Ref)
+				return x, msg("%q is not a %s ID", v, p.Ref)
 			}
 			x.id = id
 		} else if !p.HasOption(v) {
-			return x, fmt.Errorf("%q is not an option of %q", v, p.Name)
+			return x, msg("%q is not an option of %q", v, p.Name)
 		}
 	}
 	return x, nil
@@ -276,7 +276,7 @@ func parseValue(p Property, op Operator, v string, loc *time.Location) (filterVa
 func ParseNumber(v string) (float64, error) {
 	n, err := strconv.ParseFloat(v, 64)
 	if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
-		return 0, fmt.Errorf("%q is not a finite number", v)
+		return 0, msg("%q is not a finite number", v)
 	}
 	return n, nil
 }
@@ -290,7 +290,7 @@ func ParseDate(v string) (time.Time, error) {
 	if t, err := time.Parse(time.DateOnly, v); err == nil {
 		return t, nil
 	}
-	return time.Time{}, fmt.Errorf("%q is not a date (RFC 3339 or YYYY-MM-DD)", v)
+	return time.Time{}, msg("%q is not a date (RFC 3339 or YYYY-MM-DD)", v)
 }
 
 // DateSpan returns the span a date filter value stands for, as Unix

@@ -119,6 +119,7 @@ func (p *Portal) inviteSettings(ctx context.Context, portalID uuid.UUID) (Settin
 // in with (it shares the e-mail, and accepted its invitation first): that
 // gives a *ConflictError (ErrConflict) naming "email", and no login is made.
 // It fails with ErrPortalDisabled while the portal is off.
-func (p *Portal) AcceptInvitation(ctx context.Context, portalID uuid.UUID, token, password string) error {
+func (p *Portal) AcceptInvitation(ctx context.Context, portalID uuid.UUID, token, password string) (err error) {
+	defer p.speak(ctx, Viewer{PortalID: portalID}, &err)
 	return p.setPassword(ctx, portalID, TokenInvitation, token, password)
 }

@@ -69,7 +69,8 @@ type ListQuery struct {
 // Errors: ErrPortalDisabled, ErrUnauthenticated for an unknown contact,
 // ErrForbidden for the organization view without the right to it, and
 // ErrInvalid naming the field for a bad query or cursor.
-func (p *Portal) ListTickets(ctx context.Context, v Viewer, lq ListQuery) (TicketView, error) {
+func (p *Portal) ListTickets(ctx context.Context, v Viewer, lq ListQuery) (_ TicketView, err error) {
+	defer p.speak(ctx, v, &err)
 	r, err := p.begin(ctx, v)
 	if err != nil {
 		return TicketView{}, err
@@ -153,7 +154,7 @@ func views(d Decision) []View {
 // ticketQuery checks a customer's query against the settings and turns it
 // into the store's query.
 func (p *Portal) ticketQuery(r *request, lq ListQuery) (TicketQuery, []column, View, error) {
-	cols := columns(&r.settings, r.schema)
+	cols := columns(&r.settings, r.schema, r.lang)
 	q := TicketQuery{
 		PortalID: r.viewer.PortalID, ContactID: r.contact.ID,
 		Visibility: r.rules.visibility, Now: r.now, Limit: lq.Limit,
@@ -166,7 +167,7 @@ func (p *Portal) ticketQuery(r *request, lq ListQuery) (TicketQuery, []column, V
 		view = views(r.scope)[0]
 	case OrganizationTickets, OwnedByMe:
 	default:
-		ps.add("view", fmt.Sprintf("%q is not one of organization, mine", lq.View))
+		ps.add("view", "%q is not one of organization, mine", lq.View)
 	}
 	if view == OrganizationTickets {
 		if r.scope.CompanyID == uuid.Nil {
@@ -175,7 +176,7 @@ func (p *Portal) ticketQuery(r *request, lq ListQuery) (TicketQuery, []column, V
 		q.CompanyID = r.scope.CompanyID
 	}
 	if lq.Limit < 1 || lq.Limit > MaxPageSize {
-		ps.add("limit", fmt.Sprintf("must be 1–%d (DefaultPageSize is %d)", MaxPageSize, DefaultPageSize))
+		ps.add("limit", "must be 1–%d (DefaultPageSize is %d)", MaxPageSize, DefaultPageSize)
 	}
 	shown := func(name string) (Property, bool) {
 		i := slices.IndexFunc(cols, func(c column) bool { return c.prop.Name == name })
@@ -190,12 +191,12 @@ func (p *Portal) ticketQuery(r *request, lq ListQuery) (TicketQuery, []column, V
 	} else if prop, ok := shown(lq.Sort); ok {
 		q.Sort.Property = prop
 	} else {
-		ps.add("sort", fmt.Sprintf("%q is not a shown column", lq.Sort))
+		ps.add("sort", "%q is not a shown column", lq.Sort)
 	}
 	filters := slices.Clone(lq.Filters)
 	for i, f := range lq.Filters {
 		if _, ok := shown(f.Property); !ok {
-			ps.add(fmt.Sprintf("filters[%d].property", i), fmt.Sprintf("%q is not a shown column", f.Property))
+			ps.add(fmt.Sprintf("filters[%d].property", i), "%q is not a shown column", f.Property)
 			continue
 		}
 		f.check(&ps, r.schema, TicketObject, fmt.Sprintf("filters[%d]", i))
@@ -205,15 +206,15 @@ func (p *Portal) ticketQuery(r *request, lq ListQuery) (TicketQuery, []column, V
 	case StatusOpen, StatusClosed:
 		filters = append(filters, Filter{Property: PropStatus, Operator: IsAnyOf, Values: []string{lq.Status}})
 	default:
-		ps.add("status", fmt.Sprintf("%q is not one of open, closed", lq.Status))
+		ps.add("status", "%q is not one of open, closed", lq.Status)
 	}
 	terms, problem := searchTerms(lq.Search)
-	if problem != "" {
-		ps.add("search", problem)
+	if problem.format != "" {
+		ps.addText("search", problem)
 	}
 	q.Search = terms
-	if n, only, problem := searchNumber(terms, r.settings.Display.NumberPrefix); problem != "" {
-		ps.add("search", problem)
+	if n, only, problem := searchNumber(terms, r.settings.Display.NumberPrefix); problem.format != "" {
+		ps.addText("search", problem)
 	} else if n != 0 {
 		q.Number = n
 		if only {
@@ -241,14 +242,14 @@ func (p *Portal) ticketQuery(r *request, lq ListQuery) (TicketQuery, []column, V
 }
 
 // searchTerms splits a search into folded words.
-func searchTerms(s string) ([]string, string) {
+func searchTerms(s string) ([]string, text) {
 	switch {
 	case !utf8.ValidString(s):
-		return nil, "must be valid UTF-8"
+		return nil, msg("must be valid UTF-8")
 	case strings.ContainsRune(s, 0):
-		return nil, "must not contain NUL"
+		return nil, msg("must not contain NUL")
 	case utf8.RuneCountInString(s) > MaxSearch:
-		return nil, fmt.Sprintf("at most %d characters", MaxSearch)
+		return nil, msg("at most %d characters", MaxSearch)
 	}
 	var terms []string
 	for _, w := range strings.Fields(Fold(s)) {
@@ -257,9 +258,9 @@ func searchTerms(s string) ([]string, string) {
 		}
 	}
 	if len(terms) > maxTerms {
-		return nil, fmt.Sprintf("at most %d words", maxTerms)
+		return nil, msg("at most %d words", maxTerms)
 	}
-	return terms, ""
+	return terms, text{}
 }
 
 // searchNumber finds the ticket number a search names (P10): a search of
@@ -268,24 +269,24 @@ func searchTerms(s string) ([]string, string) {
 // ("1042") names it besides the tickets whose text holds the word. A word
 // that starts with "#" and is not a ticket number is a problem: the
 // customer meant a number. terms are folded; prefix is as set.
-func searchNumber(terms []string, prefix string) (n int64, only bool, problem string) {
+func searchNumber(terms []string, prefix string) (n int64, only bool, problem text) {
 	if len(terms) != 1 {
-		return 0, false, ""
+		return 0, false, text{}
 	}
 	w := terms[0]
 	if digits, ok := strings.CutPrefix(w, Fold(prefix)); ok && prefix != "" {
 		if n, ok = ticketNumber(digits); ok {
-			return n, true, ""
+			return n, true, text{}
 		}
 	}
 	if digits, ok := strings.CutPrefix(w, "#"); ok {
 		if n, ok = ticketNumber(digits); !ok {
-			return 0, false, fmt.Sprintf("%q is not a ticket number: # and a number 1–%d", w, int64(MaxTicketNumber))
+			return 0, false, msg("%q is not a ticket number: # and a number 1–%d", w, int64(MaxTicketNumber))
 		}
-		return n, true, ""
+		return n, true, text{}
 	}
 	n, _ = ticketNumber(w)
-	return n, false, ""
+	return n, false, text{}
 }
 
 // ticketNumber parses a ticket number: decimal digits alone, 1–

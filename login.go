@@ -36,7 +36,8 @@ import (
 // It fails with ErrPortalDisabled while the portal is off, and with
 // ErrForbidden when the portal uses single sign-on: there, the portal keeps
 // no passwords.
-func (p *Portal) Login(ctx context.Context, portalID uuid.UUID, email, password string) (string, Session, error) {
+func (p *Portal) Login(ctx context.Context, portalID uuid.UUID, email, password string) (_ string, _ Session, err error) {
+	defer p.speak(ctx, Viewer{PortalID: portalID}, &err)
 	s, err := p.portalOn(ctx, portalID)
 	if err != nil {
 		return "", Session{}, err
@@ -200,7 +201,8 @@ type Identity struct {
 // (none: ErrForbidden); under self-registration for the contact with that
 // e-mail, or a new one, when the identity carries consent (else ErrInvalid
 // naming "identity.consent"), recording the consent version.
-func (p *Portal) SSOLogin(ctx context.Context, portalID uuid.UUID, id Identity) (string, Session, error) {
+func (p *Portal) SSOLogin(ctx context.Context, portalID uuid.UUID, id Identity) (_ string, _ Session, err error) {
+	defer p.speak(ctx, Viewer{PortalID: portalID}, &err)
 	s, err := p.portalOn(ctx, portalID)
 	if err != nil {
 		return "", Session{}, err

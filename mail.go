@@ -368,7 +368,12 @@ func (p *Portal) sendOnce(ctx context.Context, m QueuedMail) (bool, error) {
 		}
 		return false, err
 	}
-	if err := p.mailer.Send(ctx, p.mailOf(&s, email, tok, t)); err != nil {
+	// The mail is in the contact's language and zone (X3).
+	c, err := p.contact(ctx, m.PortalID, contactID)
+	if err != nil && !isNotFound(err) {
+		return false, classify(err)
+	}
+	if err := p.mailer.Send(ctx, p.mailOf(&s, &c, email, tok, t)); err != nil {
 		return false, classify(err)
 	}
 	return true, nil
@@ -393,6 +398,7 @@ func (p *Portal) sendReceipt(ctx context.Context, s *Settings, m QueuedMail) (bo
 		return false, classify(err)
 	}
 	ref := s.Display.TicketRef(t.Number)
+	tag := langOf(&c, s)
 	// The subject is the customer's: no line break or other control
 	// character may reach a mail header from it.
 	subject := strings.Map(func(r rune) rune {
@@ -402,9 +408,10 @@ func (p *Portal) sendReceipt(ctx context.Context, s *Settings, m QueuedMail) (bo
 		return r
 	}, t.Subject)
 	mail := Mail{PortalID: m.PortalID, Kind: MailReceipt, To: c.Email, TicketID: t.ID, TicketRef: ref,
-		Subject: fmt.Sprintf("We have received your request %s: %s", ref, subject),
-		Body: fmt.Sprintf("Thank you for writing to %s. We have received your request and will answer soon.\n\n"+
-			"Number: %s\nSubject: %s\n\nPlease give the number when you contact us about it.", s.Name, ref, subject)}
+		Subject: msg("We have received your request %s: %s", ref, subject).in(tag),
+		Body: msg("Thank you for writing to %s. We have received your request and will answer soon.", s.Name).in(tag) + "\n\n" +
+			msg("Number: %s", ref).in(tag) + "\n" + msg("Subject: %s", subject).in(tag) + "\n\n" +
+			msg("Please give the number when you contact us about it.").in(tag)}
 	if err := p.mailer.Send(ctx, mail); err != nil {
 		return false, classify(err)
 	}
@@ -456,31 +463,33 @@ func (p *Portal) member(ctx context.Context, s *Settings, portalID, contactID uu
 	return c, inAccessGroups(s, &c), nil
 }
 
-// mailOf is the mail that carries the token t (tok) to email.
-func (p *Portal) mailOf(s *Settings, email, tok string, t Token) Mail {
+// mailOf is the mail that carries the token t (tok) to email, in the
+// language and time zone of the contact c (X3).
+func (p *Portal) mailOf(s *Settings, c *Contact, email, tok string, t Token) Mail {
 	kind := t.Kind
+	tag, loc := langOf(c, s), zoneOf(c, s)
 	m := Mail{PortalID: t.PortalID, Kind: kind, To: email, Link: p.auth.Link(*s, kind, tok), Token: tok, ExpiresAt: t.ExpiresAt}
 	switch kind {
 	case TokenInvitation:
-		m.Subject = "Your invitation to " + s.Name
-		m.Body = "You are invited to " + s.Name + ". Set your password here: " + m.Link
+		m.Subject = say(tag, "Your invitation to %s", s.Name)
+		m.Body = say(tag, "You are invited to %s. Set your password here: %s", s.Name, m.Link)
 	case TokenRegistration:
-		m.Subject = "Complete your registration at " + s.Name
-		m.Body = "Set your password to complete your registration at " + s.Name + ": " + m.Link
+		m.Subject = say(tag, "Complete your registration at %s", s.Name)
+		m.Body = say(tag, "Set your password to complete your registration at %s: %s", s.Name, m.Link)
 	case TokenReset:
-		m.Subject = "Reset your password for " + s.Name
-		m.Body = "Set a new password for " + s.Name + " here: " + m.Link +
-			"\n\nIf you did not ask for this, you can ignore this mail."
+		m.Subject = say(tag, "Reset your password for %s", s.Name)
+		m.Body = say(tag, "Set a new password for %s here: %s", s.Name, m.Link) + "\n\n" +
+			say(tag, "If you did not ask for this, you can ignore this mail.")
 	case TokenEmail:
-		m.Subject = "Confirm your new e-mail for " + s.Name
-		m.Body = "Confirm that " + email + " is your new e-mail for " + s.Name + ": " + m.Link +
-			"\n\nYour e-mail changes only once you open the link. If you did not ask for this, you can ignore this mail."
+		m.Subject = say(tag, "Confirm your new e-mail for %s", s.Name)
+		m.Body = say(tag, "Confirm that %s is your new e-mail for %s: %s", email, s.Name, m.Link) + "\n\n" +
+			say(tag, "Your e-mail changes only once you open the link. If you did not ask for this, you can ignore this mail.")
 	case TokenSignIn:
-		m.Subject = "Your sign-in link for " + s.Name
-		m.Body = "Sign in to " + s.Name + " with this link: " + m.Link +
-			"\n\nIf you did not ask for this, you can ignore this mail: nobody signs in without the link."
+		m.Subject = say(tag, "Your sign-in link for %s", s.Name)
+		m.Body = say(tag, "Sign in to %s with this link: %s", s.Name, m.Link) + "\n\n" +
+			say(tag, "If you did not ask for this, you can ignore this mail: nobody signs in without the link.")
 	}
-	m.Body += "\n\nThe link works once, until " + m.ExpiresAt.Format(time.RFC1123) + "."
+	m.Body += "\n\n" + say(tag, "The link works once, until %s.", longDate(m.ExpiresAt, loc, tag))
 	return m
 }
 

@@ -83,7 +83,7 @@ func (p *Portal) Events(ctx context.Context, portalID uuid.UUID, after int64, li
 		ps.add("after", "must not be negative")
 	}
 	if limit < 1 || limit > MaxEvents {
-		ps.add("limit", fmt.Sprintf("must be 1–%d", MaxEvents))
+		ps.add("limit", "must be 1–%d", MaxEvents)
 	}
 	if err := ps.err(); err != nil {
 		return nil, err
@@ -103,7 +103,7 @@ func (p *Portal) AckEvents(ctx context.Context, portalID uuid.UUID, seq int64) e
 	}
 	err := p.store.AckEvents(ctx, portalID, seq)
 	if fe := (*FieldError)(nil); errors.As(err, &fe) {
-		return invalid(fe.Field, fe.Problem)
+		return invalid(fe.Field, "%s", fe.Problem)
 	}
 	return classify(err)
 }
@@ -120,7 +120,8 @@ func (e *PastLastEventError) Error() string { return e.field().Error() }
 func (e *PastLastEventError) Unwrap() error { return e.field() }
 
 func (e *PastLastEventError) field() *FieldError {
-	return &FieldError{Field: "seq", Problem: fmt.Sprintf("is past the last event (%d)", e.Last)}
+	t := msg("is past the last event (%d)", e.Last)
+	return &FieldError{Field: "seq", Problem: t.String(), text: t}
 }
 
 // AckedEvents returns the tenant's acknowledged outbox position.
@@ -216,7 +217,7 @@ func (o DeliverOptions) check() (DeliverOptions, error) {
 		return o, err
 	}
 	if o.RetryMin > o.RetryMax {
-		return o, invalid("opts.retryMax", fmt.Sprintf("must be at least retryMin (%s)", o.RetryMin))
+		return o, invalid("opts.retryMax", "must be at least retryMin (%s)", o.RetryMin)
 	}
 	return o, nil
 }

@@ -107,7 +107,8 @@ type ParticipantView struct {
 // address that is not a colleague's, the viewer's own, or one already on
 // the ticket, and naming "participants" when the ticket has as many as it
 // may.
-func (p *Portal) AddParticipant(ctx context.Context, v Viewer, ticketID uuid.UUID, email string) (Participant, error) {
+func (p *Portal) AddParticipant(ctx context.Context, v Viewer, ticketID uuid.UUID, email string) (_ Participant, err error) {
+	defer p.speak(ctx, v, &err)
 	r, rd, err := p.beginView(ctx, v)
 	if err != nil {
 		return Participant{}, err
@@ -136,7 +137,7 @@ func (p *Portal) AddParticipant(ctx context.Context, v Viewer, ticketID uuid.UUI
 		case t.Associated(colleague.ID):
 			ps.add("email", "is already on the ticket")
 		case len(t.Participants) >= max:
-			ps.add("participants", fmt.Sprintf("the ticket has the most participants it may have (%d)", max))
+			ps.add("participants", "the ticket has the most participants it may have (%d)", max)
 		}
 		if err := ps.err(); err != nil {
 			return Participant{}, err
@@ -165,7 +166,8 @@ func (p *Portal) AddParticipant(ctx context.Context, v Viewer, ticketID uuid.UUI
 // Errors: ErrNotFound for a ticket the viewer cannot see and for a contact
 // that is not a participant of it; ErrForbidden for a participant another
 // contact added, and for a preview.
-func (p *Portal) RemoveParticipant(ctx context.Context, v Viewer, ticketID, contactID uuid.UUID) error {
+func (p *Portal) RemoveParticipant(ctx context.Context, v Viewer, ticketID, contactID uuid.UUID) (err error) {
+	defer p.speak(ctx, v, &err)
 	r, rd, err := p.beginView(ctx, v)
 	if err != nil {
 		return err
@@ -179,7 +181,7 @@ func (p *Portal) RemoveParticipant(ctx context.Context, v Viewer, ticketID, cont
 		if err != nil {
 			return err
 		}
-		if ro, ok := readOnly(r.viewer, "participants"); ok {
+		if ro, ok := readOnly(r, "participants"); ok {
 			return forbidden(ro)
 		}
 		i := t.participant(contactID)
@@ -188,7 +190,7 @@ func (p *Portal) RemoveParticipant(ctx context.Context, v Viewer, ticketID, cont
 		}
 		if !mayRemove(r, t.Participants[i]) {
 			return forbidden(ActionVerdict{Action: "participants", Rule: "participants",
-				Reason: "only the contact who added a participant, or the participant itself, may remove it"})
+				Reason: r.say("only the contact who added a participant, or the participant itself, may remove it")})
 		}
 		e.TicketID, e.TicketNumber, e.ChannelID = t.ID, t.Number, channelOf(r, &t)
 		err = p.setParticipants(ctx, &t, slices.Delete(slices.Clone(t.Participants), i, i+1), e, func(got []Participant) bool {
@@ -252,23 +254,23 @@ const ruleMaxParticipants = "participants.max"
 // participantsVerdict decides whether the viewer may add colleagues to t,
 // a ticket it sees (P12).
 func participantsVerdict(r *request, t *Ticket) ActionVerdict {
-	if ro, ok := readOnly(r.viewer, "participants"); ok {
+	if ro, ok := readOnly(r, "participants"); ok {
 		return ro
 	}
 	v := ActionVerdict{Action: "participants", Rule: "participants.enabled"}
 	max := r.settings.Participants.max()
 	switch {
 	case !r.settings.Participants.Enabled:
-		v.Reason = "customers may not add colleagues to tickets"
+		v.Reason = r.say("customers may not add colleagues to tickets")
 	case !r.indexed:
-		v.Reason = "the store cannot find contacts by e-mail (it has no AuthStore)"
+		v.Reason = r.say("the store cannot find contacts by e-mail (it has no AuthStore)")
 	case r.contact.CompanyID == uuid.Nil:
-		v.Rule, v.Reason = "contact.companyId", "the contact has no company, and so no colleagues to add"
+		v.Rule, v.Reason = "contact.companyId", r.say("the contact has no company, and so no colleagues to add")
 	case len(t.Participants) >= max:
-		v.Rule, v.Reason = ruleMaxParticipants, fmt.Sprintf("the ticket has the most participants it may have (%d)", max)
+		v.Rule, v.Reason = ruleMaxParticipants, r.say("the ticket has the most participants it may have (%d)", max)
 	default:
 		v.Allowed = true
-		v.Reason = fmt.Sprintf("customers may add up to %d colleagues of their company to a ticket", max)
+		v.Reason = r.say("customers may add up to %d colleagues of their company to a ticket", max)
 	}
 	return v
 }

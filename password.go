@@ -156,9 +156,9 @@ func checkPassword(field, password, email string, min int) error {
 	case !utf8.ValidString(password):
 		return invalid(field, "must be valid UTF-8")
 	case utf8.RuneCountInString(password) < min:
-		return invalid(field, fmt.Sprintf("must be at least %d characters", min))
+		return invalid(field, "must be at least %d characters", min)
 	case len(password) > MaxPasswordLength:
-		return invalid(field, fmt.Sprintf("must be at most %d bytes", MaxPasswordLength))
+		return invalid(field, "must be at most %d bytes", MaxPasswordLength)
 	case commonPasswords[strings.ToLower(password)]:
 		return invalid(field, "is one of the most common passwords")
 	case email != "" && strings.EqualFold(strings.TrimSpace(password), email):

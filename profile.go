@@ -25,7 +25,7 @@ func Languages() []string { return []string{"en", "da", "de", "sv"} }
 
 func checkLanguage(ps *problems, field, v string) {
 	if v != "" && !slices.Contains(Languages(), v) {
-		ps.add(field, fmt.Sprintf("%q is not one of %s", v, strings.Join(Languages(), ", ")))
+		ps.add(field, "%q is not one of %s", v, strings.Join(Languages(), ", "))
 	}
 }
 
@@ -34,7 +34,7 @@ func checkLanguage(ps *problems, field, v string) {
 // form of one: no path of the host's files is ever opened for it.
 func checkTimeZone(ps *problems, field, v string) {
 	if v != "" && !validZone(v) {
-		ps.add(field, fmt.Sprintf("%q is not a time zone", v))
+		ps.add(field, "%q is not a time zone", v)
 	}
 }
 
@@ -105,7 +105,8 @@ type ProfileInput struct {
 // Profile returns the viewer's profile (P16). It fails with
 // ErrPortalDisabled while the portal is off and ErrUnauthenticated when
 // the contact is gone.
-func (p *Portal) Profile(ctx context.Context, v Viewer) (Profile, error) {
+func (p *Portal) Profile(ctx context.Context, v Viewer) (_ Profile, err error) {
+	defer p.speak(ctx, v, &err)
 	if _, err := p.portalOn(ctx, v.PortalID); err != nil {
 		return Profile{}, err
 	}
@@ -145,7 +146,8 @@ var errReadOnly = fmt.Errorf("%w: a preview is read-only", ErrForbidden)
 // outbox, written with it; a host's save of the contact in between is
 // kept (the change is made again over it). Invalid input is ErrInvalid
 // naming each field, and nothing is written; a preview is ErrForbidden.
-func (p *Portal) UpdateProfile(ctx context.Context, v Viewer, in ProfileInput) (Profile, error) {
+func (p *Portal) UpdateProfile(ctx context.Context, v Viewer, in ProfileInput) (_ Profile, err error) {
+	defer p.speak(ctx, v, &err)
 	if _, err := p.portalOn(ctx, v.PortalID); err != nil {
 		return Profile{}, err
 	}
@@ -247,7 +249,8 @@ func contactEqual(a, b Contact) bool {
 // follows the password rules (ErrInvalid naming "password"). It fails with
 // ErrForbidden for a preview and under single sign-on, and
 // ErrPortalDisabled while the portal is off.
-func (p *Portal) ChangePassword(ctx context.Context, s Session, current, next string) (string, Session, error) {
+func (p *Portal) ChangePassword(ctx context.Context, s Session, current, next string) (_ string, _ Session, err error) {
+	defer p.speak(ctx, s.Viewer(), &err)
 	set, err := p.portalOn(ctx, s.PortalID)
 	if err != nil {
 		return "", Session{}, err
@@ -370,7 +373,8 @@ func sessionID(h TokenHash) string {
 // recently active first; helpdesk users' previews are not the contact's
 // and are left out. It fails with ErrPortalDisabled while the portal is
 // off.
-func (p *Portal) Sessions(ctx context.Context, s Session) ([]SessionInfo, error) {
+func (p *Portal) Sessions(ctx context.Context, s Session) (_ []SessionInfo, err error) {
+	defer p.speak(ctx, s.Viewer(), &err)
 	ss, err := p.activeSessions(ctx, s)
 	if err != nil {
 		return nil, err
@@ -389,7 +393,8 @@ func (p *Portal) Sessions(ctx context.Context, s Session) ([]SessionInfo, error)
 // EndSession ends one of s's contact's sessions, named by its
 // SessionInfo.ID (P16): the current one too, as Logout does. An ID that
 // names none of them is ErrNotFound; a preview is ErrForbidden.
-func (p *Portal) EndSession(ctx context.Context, s Session, id string) error {
+func (p *Portal) EndSession(ctx context.Context, s Session, id string) (err error) {
+	defer p.speak(ctx, s.Viewer(), &err)
 	ss, err := p.activeSessions(ctx, s)
 	if err != nil {
 		return err
@@ -433,7 +438,8 @@ func (p *Portal) activeSessions(ctx context.Context, s Session) ([]Session, erro
 // are, the refused ones too (A8). It fails with ErrForbidden for a
 // preview and under single sign-on (the identity provider owns the
 // address), and ErrPortalDisabled while the portal is off.
-func (p *Portal) RequestEmailChange(ctx context.Context, s Session, email, password string) error {
+func (p *Portal) RequestEmailChange(ctx context.Context, s Session, email, password string) (err error) {
+	defer p.speak(ctx, s.Viewer(), &err)
 	set, err := p.portalOn(ctx, s.PortalID)
 	if err != nil {
 		return err
@@ -499,7 +505,8 @@ func (p *Portal) emailFree(ctx context.Context, portalID, contactID uuid.UUID, e
 // expired is ErrInvalid naming "token"; an address another login took
 // meanwhile is ErrConflict naming "email". It fails with
 // ErrPortalDisabled while the portal is off.
-func (p *Portal) ConfirmEmailChange(ctx context.Context, portalID uuid.UUID, token string) error {
+func (p *Portal) ConfirmEmailChange(ctx context.Context, portalID uuid.UUID, token string) (err error) {
+	defer p.speak(ctx, Viewer{PortalID: portalID}, &err)
 	set, err := p.portalOn(ctx, portalID)
 	if err != nil {
 		return err

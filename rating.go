@@ -2,7 +2,6 @@ package portal
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -114,7 +113,8 @@ type RatingView struct {
 // longer change), and for a preview, each naming its rule; ErrInvalid
 // naming "value" for a value outside the scale and "comment" for a
 // comment that is too long or not asked for.
-func (p *Portal) Rate(ctx context.Context, v Viewer, ticketID uuid.UUID, in RatingInput) (RateResult, error) {
+func (p *Portal) Rate(ctx context.Context, v Viewer, ticketID uuid.UUID, in RatingInput) (_ RateResult, err error) {
+	defer p.speak(ctx, v, &err)
 	r, rd, err := p.beginView(ctx, v)
 	if err != nil {
 		return RateResult{}, err
@@ -176,7 +176,7 @@ func checkRating(s Satisfaction, in RatingInput) error {
 		ok = ok || o.Value == in.Value
 	}
 	if !ok {
-		ps.add("value", fmt.Sprintf("%q is not a value of the %s scale", in.Value, s.Scale.name()))
+		ps.add("value", "%q is not a value of the %s scale", in.Value, s.Scale.name())
 	}
 	switch {
 	case in.Comment != "" && !s.Comment:
@@ -194,28 +194,28 @@ const ruleChangeDays = "satisfaction.changeDays"
 // (P14), and returns t's rating of its current closing, if it has one.
 func rateVerdict(r *request, rd *renderer, t *Ticket) (ActionVerdict, Rating) {
 	current := currentRating(rd, t)
-	if ro, ok := readOnly(r.viewer, "rate"); ok {
+	if ro, ok := readOnly(r, "rate"); ok {
 		return ro, current
 	}
 	s := r.settings.Satisfaction
 	v := ActionVerdict{Action: "rate", Rule: "satisfaction.enabled"}
 	switch {
 	case !s.Enabled:
-		v.Reason = "customers may not rate tickets"
+		v.Reason = r.say("customers may not rate tickets")
 	case !rd.closed(t):
-		v.Reason = "the ticket is open"
+		v.Reason = r.say("the ticket is open")
 	case current.IsZero():
-		v.Allowed, v.Reason = true, "customers may rate a closed ticket once each time it closes"
+		v.Allowed, v.Reason = true, r.say("customers may rate a closed ticket once each time it closes")
 	case current.ContactID != r.contact.ID:
-		v.Reason = "another contact has rated the ticket since it closed"
+		v.Reason = r.say("another contact has rated the ticket since it closed")
 	case s.ChangeDays == 0:
-		v.Rule, v.Reason = ruleChangeDays, "the ticket is rated, and a rating cannot be changed"
+		v.Rule, v.Reason = ruleChangeDays, r.say("the ticket is rated, and a rating cannot be changed")
 	case r.now.After(current.RatedAt.AddDate(0, 0, s.ChangeDays)):
 		v.Rule = ruleChangeDays
-		v.Reason = fmt.Sprintf("the ticket was rated more than %d days ago", s.ChangeDays)
+		v.Reason = r.say("the ticket was rated more than %d days ago", s.ChangeDays)
 	default:
 		v.Rule = ruleChangeDays
-		v.Allowed, v.Reason = true, fmt.Sprintf("customers may change their rating within %d days", s.ChangeDays)
+		v.Allowed, v.Reason = true, r.say("customers may change their rating within %d days", s.ChangeDays)
 	}
 	return v, current
 }

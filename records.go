@@ -270,7 +270,7 @@ func ref[T any](ctx context.Context, ps *problems, field, what string, portalID,
 	x, err := get(ctx, portalID, id)
 	if err != nil {
 		if isNotFound(err) {
-			ps.add(field, "no such "+what)
+			ps.add(field, "no such %s", what)
 			return x, nil
 		}
 		return x, classify(err)
@@ -551,7 +551,7 @@ func (p *Portal) SaveChannel(ctx context.Context, c Channel) (Channel, error) {
 	var ps problems
 	checkText(&ps, "name", c.Name, 1, 100)
 	if c.Kind != Inbox && c.Kind != HelpDesk {
-		ps.add("kind", fmt.Sprintf("%q is not one of inbox, helpdesk", c.Kind))
+		ps.add("kind", "%q is not one of inbox, helpdesk", c.Kind)
 	}
 	if err := ps.err(); err != nil {
 		return Channel{}, err
@@ -600,7 +600,7 @@ func (p *Portal) SavePipeline(ctx context.Context, pl Pipeline) (Pipeline, error
 	case len(pl.Stages) == 0:
 		ps.add("stages", "a pipeline needs at least one stage")
 	case len(pl.Stages) > MaxStages:
-		ps.add("stages", fmt.Sprintf("at most %d stages", MaxStages))
+		ps.add("stages", "at most %d stages", MaxStages)
 	case len(pl.ClosedStages()) == len(pl.Stages):
 		ps.add("stages", "a pipeline needs at least one open stage")
 	}
@@ -615,20 +615,20 @@ func (p *Portal) SavePipeline(ctx context.Context, pl Pipeline) (Pipeline, error
 		} else if seen[st.ID] {
 			ps.add(f+".id", "duplicate stage ID")
 		} else if name, ok := elsewhere[st.ID]; ok {
-			ps.add(f+".id", fmt.Sprintf("a stage of pipeline %q", name))
+			ps.add(f+".id", "a stage of pipeline %q", name)
 		}
 		seen[st.ID] = true
 		st.Name = strings.TrimSpace(st.Name)
 		checkText(&ps, f+".name", st.Name, 1, 100)
 		if st.State != StageOpen && st.State != StageClosed {
-			ps.add(f+".state", fmt.Sprintf("%q is not one of open, closed", st.State))
+			ps.add(f+".state", "%q is not one of open, closed", st.State)
 		}
 	}
 	if err := ps.err(); err != nil {
 		return Pipeline{}, err
 	}
 	if err := p.store.PutPipeline(ctx, pl); lostRace(err) {
-		return Pipeline{}, &ConflictError{Field: "stages", Problem: "a stage left out still has tickets: move them to another stage first"}
+		return Pipeline{}, conflict("stages", "a stage left out still has tickets: move them to another stage first")
 	} else if err != nil {
 		return Pipeline{}, classify(err)
 	}
@@ -665,11 +665,11 @@ func (p *Portal) SaveForm(ctx context.Context, f Form) (Form, error) {
 		prop, ok := schema.Lookup(TicketObject, fl.Property)
 		switch {
 		case !ok:
-			ps.add(field+".property", fmt.Sprintf("unknown ticket property %q", fl.Property))
+			ps.add(field+".property", "unknown ticket property %q", fl.Property)
 		case seen[fl.Property]:
-			ps.add(field+".property", fmt.Sprintf("%q is already a field", fl.Property))
+			ps.add(field+".property", "%q is already a field", fl.Property)
 		case prop.Builtin && fl.Property != PropSubject && fl.Property != PropContent && fl.Property != PropPriority:
-			ps.add(field+".property", fmt.Sprintf("%q is set by the helpdesk, not by a form", fl.Property))
+			ps.add(field+".property", "%q is set by the helpdesk, not by a form", fl.Property)
 		}
 		seen[fl.Property] = true
 		checkText(&ps, field+".label", fl.Label, 0, maxLabel)
@@ -726,13 +726,13 @@ var (
 )
 
 // badTime is the problem of a date outside minTime–maxTime.
-const badTime = "must be a date in the years 1–9999"
+var badTime = msg("must be a date in the years 1–9999")
 
 // checkTime adds a problem when d is neither the zero time nor between
 // minTime and maxTime.
 func checkTime(ps *problems, field string, d time.Time) {
 	if !d.IsZero() && !timeOK(d) {
-		ps.add(field, badTime)
+		ps.addText(field, badTime)
 	}
 }
 
@@ -763,7 +763,7 @@ func checkIDs[T any](ps *problems, field, what string, ids []uuid.UUID, known ma
 	for i, id := range ids {
 		f := fmt.Sprintf("%s[%d]", field, i)
 		if _, ok := known[id]; !ok {
-			ps.add(f, "no such "+what)
+			ps.add(f, "no such %s", what)
 		} else if slices.Index(ids, id) < i {
 			ps.add(f, "listed twice")
 		}
@@ -779,6 +779,6 @@ func checkEmail(ps *problems, field, v string, required bool) {
 	}
 	a, err := mail.ParseAddress(v)
 	if err != nil || a.Address != v || a.Name != "" || len(v) > 254 {
-		ps.add(field, fmt.Sprintf("%q is not an e-mail address", v))
+		ps.add(field, "%q is not an e-mail address", v)
 	}
 }

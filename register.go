@@ -13,7 +13,8 @@ import (
 
 // CompleteRegistration sets the password of a contact that registered
 // (A2), with the token of its registration mail, as AcceptInvitation does.
-func (p *Portal) CompleteRegistration(ctx context.Context, portalID uuid.UUID, token, password string) error {
+func (p *Portal) CompleteRegistration(ctx context.Context, portalID uuid.UUID, token, password string) (err error) {
+	defer p.speak(ctx, Viewer{PortalID: portalID}, &err)
 	return p.setPassword(ctx, portalID, TokenRegistration, token, password)
 }
 
@@ -57,7 +58,8 @@ type Registration struct {
 // ErrPortalDisabled while the portal is off, ErrForbidden unless the portal
 // uses self-registration with password login, and ErrInvalid naming
 // "consent" without consent or "email" for an address that is not one.
-func (p *Portal) Register(ctx context.Context, portalID uuid.UUID, r Registration) error {
+func (p *Portal) Register(ctx context.Context, portalID uuid.UUID, r Registration) (err error) {
+	defer p.speak(ctx, Viewer{PortalID: portalID}, &err)
 	s, err := p.portalOn(ctx, portalID)
 	if err != nil {
 		return err

@@ -13,7 +13,8 @@ import (
 // ResetPassword sets a new password with the token of a reset mail (A4),
 // as AcceptInvitation does, and ends every session of the contact. It also
 // ends the login's throttling.
-func (p *Portal) ResetPassword(ctx context.Context, portalID uuid.UUID, token, password string) error {
+func (p *Portal) ResetPassword(ctx context.Context, portalID uuid.UUID, token, password string) (err error) {
+	defer p.speak(ctx, Viewer{PortalID: portalID}, &err)
 	return p.setPassword(ctx, portalID, TokenReset, token, password)
 }
 
@@ -25,7 +26,8 @@ func (p *Portal) ResetPassword(ctx context.Context, portalID uuid.UUID, token, p
 // timing it, which e-mails have a login. It fails with ErrPortalDisabled
 // while the portal is off, and ErrForbidden when the portal uses single
 // sign-on.
-func (p *Portal) RequestPasswordReset(ctx context.Context, portalID uuid.UUID, email string) error {
+func (p *Portal) RequestPasswordReset(ctx context.Context, portalID uuid.UUID, email string) (err error) {
+	defer p.speak(ctx, Viewer{PortalID: portalID}, &err)
 	s, err := p.portalOn(ctx, portalID)
 	if err != nil {
 		return err

@@ -2,7 +2,6 @@ package portal
 
 import (
 	"bytes"
-	"fmt"
 	"html"
 	"net/url"
 	"regexp"
@@ -122,8 +121,8 @@ var textPolicy = bluemonday.StrictPolicy()
 // SanitizeReply returns html as the reply allow-list keeps it, or an
 // ErrInvalid naming "html" for content the allow-list refuses outright.
 func SanitizeReply(s string) (string, error) {
-	if problem := hostileHTML(s); problem != "" {
-		return "", invalid("html", problem)
+	if problem := hostileHTML(s); problem.format != "" {
+		return "", invalidText("html", problem)
 	}
 	return linkAttrs(replyPolicy.Sanitize(s)), nil
 }
@@ -141,33 +140,33 @@ var urlAttrs = map[string]bool{
 	"poster": true, "srcset": true, "data": true, "lowsrc": true, "dynsrc": true, "cite": true,
 }
 
-// hostileHTML returns what makes s an attack, or "".
-func hostileHTML(s string) string {
+// hostileHTML returns what makes s an attack, or no text.
+func hostileHTML(s string) text {
 	z := xhtml.NewTokenizer(strings.NewReader(s))
 	for {
 		switch z.Next() {
 		case xhtml.ErrorToken:
-			return "" // io.EOF: the whole input was read
+			return text{} // io.EOF: the whole input was read
 		case xhtml.StartTagToken, xhtml.SelfClosingTagToken:
 			tok := z.Token()
 			el := strings.ToLower(tok.Data)
 			if refusedElements[el] {
-				return fmt.Sprintf("a <%s> element is not allowed in a reply", el)
+				return msg("a <%s> element is not allowed in a reply", el)
 			}
 			for _, a := range tok.Attr {
 				key := strings.ToLower(a.Key)
 				switch {
 				case strings.HasPrefix(key, "on"):
-					return fmt.Sprintf("event handler attribute %q is not allowed in a reply", key)
+					return msg("event handler attribute %q is not allowed in a reply", key)
 				case key == "style":
-					return "style attributes (CSS) are not allowed in a reply"
+					return msg("style attributes (CSS) are not allowed in a reply")
 				case urlAttrs[key]:
 					scheme := urlScheme(a.Val)
 					if scheme != "" && scheme != "http" && scheme != "https" && scheme != "mailto" {
-						return fmt.Sprintf("%s: links of scheme %q are not allowed in a reply", key, scheme)
+						return msg("%s: links of scheme %q are not allowed in a reply", key, scheme)
 					}
 					if el == "img" && key == "src" || key == "srcset" || key == "background" {
-						return "remote images are not allowed in a reply; attach the image instead"
+						return msg("remote images are not allowed in a reply; attach the image instead")
 					}
 				}
 			}
@@ -224,7 +223,7 @@ func replyBody(h, text string) (body, plain string, err error) {
 	for _, f := range []struct{ field, v string }{{"html", h}, {"text", text}} {
 		switch {
 		case len(f.v) > MaxContent:
-			ps.add(f.field, fmt.Sprintf("at most %d bytes", MaxContent))
+			ps.add(f.field, "at most %d bytes", MaxContent)
 		case !utf8.ValidString(f.v):
 			ps.add(f.field, "must be valid UTF-8")
 		case strings.ContainsRune(f.v, 0):
@@ -252,7 +251,7 @@ func replyBody(h, text string) (body, plain string, err error) {
 		return "", "", invalid("text", "a reply needs some text")
 	}
 	if len(body) > MaxContent || len(text) > MaxContent {
-		return "", "", invalid("html", fmt.Sprintf("at most %d bytes", MaxContent))
+		return "", "", invalid("html", "at most %d bytes", MaxContent)
 	}
 	return body, text, nil
 }

@@ -248,7 +248,7 @@ const (
 func (s Schema) With(obj Object, p Property) (Schema, error) {
 	var ps problems
 	if _, ok := builtins[obj]; !ok {
-		ps.add("object", fmt.Sprintf("unknown object %q", obj))
+		ps.add("object", "unknown object %q", obj)
 		return Schema{}, ps.err()
 	}
 	if !propertyName.MatchString(p.Name) {
@@ -256,10 +256,10 @@ func (s Schema) With(obj Object, p Property) (Schema, error) {
 	}
 	old, exists := s.Lookup(obj, p.Name)
 	if exists && old.Builtin {
-		ps.add("name", fmt.Sprintf("%q is a built-in property", p.Name))
+		ps.add("name", "%q is a built-in property", p.Name)
 	}
 	if exists && !old.Builtin && old.Type != p.Type {
-		ps.add("type", fmt.Sprintf("cannot change from %s to %s", old.Type, p.Type))
+		ps.add("type", "cannot change from %s to %s", old.Type, p.Type)
 	}
 	checkLabel(&ps, "label", p.Label)
 	if p.Builtin {
@@ -276,7 +276,7 @@ func (s Schema) With(obj Object, p Property) (Schema, error) {
 	case Enumeration:
 		checkOptions(&ps, p.Options)
 	default:
-		ps.add("type", fmt.Sprintf("unknown type %q", p.Type))
+		ps.add("type", "unknown type %q", p.Type)
 	}
 	if err := ps.err(); err != nil {
 		return Schema{}, err
@@ -302,7 +302,7 @@ func checkLabel(ps *problems, field, label string) {
 	case n == 0:
 		ps.add(field, "is required")
 	case n > maxLabel:
-		ps.add(field, fmt.Sprintf("at most %d characters", maxLabel))
+		ps.add(field, "at most %d characters", maxLabel)
 	}
 }
 
@@ -311,7 +311,7 @@ func checkOptions(ps *problems, opts []Option) {
 		ps.add("options", "an enumeration needs at least one option")
 	}
 	if len(opts) > maxOptions {
-		ps.add("options", fmt.Sprintf("at most %d options", maxOptions))
+		ps.add("options", "at most %d options", maxOptions)
 		return
 	}
 	seen := make(map[string]bool, len(opts))
@@ -320,7 +320,7 @@ func checkOptions(ps *problems, opts []Option) {
 		if o.Value == "" || !utf8.ValidString(o.Value) || len(o.Value) > 200 {
 			ps.add(f+".value", "must be 1–200 bytes of UTF-8")
 		} else if seen[o.Value] {
-			ps.add(f+".value", fmt.Sprintf("duplicate option %q", o.Value))
+			ps.add(f+".value", "duplicate option %q", o.Value)
 		}
 		seen[o.Value] = true
 		checkLabel(ps, f+".label", o.Label)
@@ -334,7 +334,7 @@ func (s Schema) checkValues(ps *problems, obj Object, field string, props Proper
 		f := field + "." + name
 		p, ok := s.Lookup(obj, name)
 		if !ok || p.Builtin {
-			ps.add(f, fmt.Sprintf("unknown %s property", obj))
+			ps.add(f, "unknown %s property", obj)
 			continue
 		}
 		v := props[name]
@@ -343,7 +343,7 @@ func (s Schema) checkValues(ps *problems, obj Object, field string, props Proper
 			if t, ok := v.(string); !ok {
 				ps.add(f, "must be a string")
 			} else if !utf8.ValidString(t) || len(t) > maxTextValue {
-				ps.add(f, fmt.Sprintf("must be valid UTF-8 of at most %d bytes", maxTextValue))
+				ps.add(f, "must be valid UTF-8 of at most %d bytes", maxTextValue)
 			}
 		case Enumeration:
 			if t, ok := v.(string); !ok || !p.HasOption(t) {

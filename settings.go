@@ -279,7 +279,7 @@ func (p Participants) max() int {
 // check adds the problems of the participants settings to ps.
 func (p Participants) check(ps *problems) {
 	if p.Max < 0 || p.Max > MaxParticipants {
-		ps.add("participants.max", fmt.Sprintf("must be 0 (the default, %d) to %d", DefaultMaxParticipants, MaxParticipants))
+		ps.add("participants.max", "must be 0 (the default, %d) to %d", DefaultMaxParticipants, MaxParticipants)
 	}
 }
 
@@ -322,10 +322,10 @@ func (s Satisfaction) check(ps *problems) {
 	switch s.Scale {
 	case "", GoodBad, OneToFive:
 	default:
-		ps.add("satisfaction.scale", fmt.Sprintf("%q is not %s or %s", s.Scale, GoodBad, OneToFive))
+		ps.add("satisfaction.scale", "%q is not %s or %s", s.Scale, GoodBad, OneToFive)
 	}
 	if s.ChangeDays < 0 || s.ChangeDays > MaxRatingChangeDays {
-		ps.add("satisfaction.changeDays", fmt.Sprintf("must be 0 (final) to %d days", MaxRatingChangeDays))
+		ps.add("satisfaction.changeDays", "must be 0 (final) to %d days", MaxRatingChangeDays)
 	}
 }
 
@@ -484,7 +484,7 @@ func (s Settings) check(ps *problems, refs Refs) {
 		ps.add("slug", "must be 1–64 lowercase letters, digits and single hyphens")
 	}
 	if _, err := language.Parse(s.Language); err != nil || s.Language == "" {
-		ps.add("language", fmt.Sprintf("%q is not a BCP 47 language tag", s.Language))
+		ps.add("language", "%q is not a BCP 47 language tag", s.Language)
 	}
 	checkTimeZone(ps, "timeZone", s.TimeZone)
 	channels := index(refs.Channels, func(c Channel) uuid.UUID { return c.ID })
@@ -521,22 +521,22 @@ func (p Permissions) check(ps *problems, schema Schema) {
 	switch p.Scope {
 	case OwnTickets, CompanyTickets:
 		if len(p.ContactFilter) > 0 {
-			ps.add("permissions.contactFilter", "only used with scope "+string(CompanyTicketsForGroup))
+			ps.add("permissions.contactFilter", "only used with scope %s", CompanyTicketsForGroup)
 		}
 		if p.CompanyRule != "" {
-			ps.add("permissions.companyRule", "only used with scope "+string(CompanyTicketsForGroup))
+			ps.add("permissions.companyRule", "only used with scope %s", CompanyTicketsForGroup)
 		}
 	case CompanyTicketsForGroup:
 		if len(p.ContactFilter) == 0 && p.CompanyRule == "" {
-			ps.add("permissions.contactFilter", "a contact filter or a company rule is required with scope "+string(CompanyTicketsForGroup))
+			ps.add("permissions.contactFilter", "a contact filter or a company rule is required with scope %s", CompanyTicketsForGroup)
 		}
 	default:
-		ps.add("permissions.scope", fmt.Sprintf("%q is not one of own, company, company_for_group", p.Scope))
+		ps.add("permissions.scope", "%q is not one of own, company, company_for_group", p.Scope)
 	}
 	p.ContactFilter.check(ps, schema, ContactObject, "permissions.contactFilter")
 	if p.CompanyRule != "" {
 		if _, err := compileRule(p.CompanyRule); err != nil {
-			ps.add("permissions.companyRule", err.Error())
+			ps.add("permissions.companyRule", "%s", err.Error())
 		}
 	}
 }
@@ -574,7 +574,7 @@ func (f SupportForm) check(ps *problems, refs Refs, channels map[uuid.UUID]Chann
 // from being saved, nor the form from being switched off.
 func (f SupportForm) checkRequests(ps *problems, refs Refs, channels map[uuid.UUID]Channel) {
 	if len(f.Requests) > MaxRequestForms {
-		ps.add("supportForm.requests", fmt.Sprintf("at most %d request forms", MaxRequestForms))
+		ps.add("supportForm.requests", "at most %d request forms", MaxRequestForms)
 		return
 	}
 	seen := map[uuid.UUID]bool{}
@@ -626,7 +626,7 @@ func (t Theme) check(ps *problems) {
 		{"theme.textColor", t.TextColor}, {"theme.linkColor", t.LinkColor},
 	} {
 		if !colourPattern.MatchString(c.v) {
-			ps.add(c.field, fmt.Sprintf("%q is not a colour (#rgb or #rrggbb)", c.v))
+			ps.add(c.field, "%q is not a colour (#rgb or #rrggbb)", c.v)
 		}
 	}
 	if !fontPattern.MatchString(t.FontFamily) || strings.Count(t.FontFamily, `"`)%2 != 0 || strings.Count(t.FontFamily, "'")%2 != 0 {
@@ -651,13 +651,13 @@ func (d Display) check(ps *problems, schema Schema) {
 	for i, c := range d.Columns {
 		f := fmt.Sprintf("display.columns[%d]", i)
 		if i >= MaxColumns {
-			ps.add(f, fmt.Sprintf("at most %d columns", MaxColumns))
+			ps.add(f, "at most %d columns", MaxColumns)
 			continue
 		}
 		if _, ok := schema.Lookup(TicketObject, c.Property); !ok {
-			ps.add(f+".property", fmt.Sprintf("unknown ticket property %q", c.Property))
+			ps.add(f+".property", "unknown ticket property %q", c.Property)
 		} else if seen[c.Property] {
-			ps.add(f+".property", fmt.Sprintf("%q is already a column", c.Property))
+			ps.add(f+".property", "%q is already a column", c.Property)
 		}
 		seen[c.Property] = true
 		checkText(ps, f+".label", c.Label, 0, maxLabel)
@@ -670,7 +670,7 @@ func (d Display) check(ps *problems, schema Schema) {
 	switch d.OwnerName {
 	case OwnerFirstName, OwnerFullName, OwnerLastName, OwnerAlias:
 	default:
-		ps.add("display.ownerName", fmt.Sprintf("%q is not one of first, full, last, alias", d.OwnerName))
+		ps.add("display.ownerName", "%q is not one of first, full, last, alias", d.OwnerName)
 	}
 }
 
@@ -683,7 +683,7 @@ func (c Conversations) check(ps *problems) {
 		f := fmt.Sprintf("conversations.internalSenders[%d]", i)
 		local, domain, ok := strings.Cut(s, "@")
 		if !ok || strings.ContainsAny(local, " \t\r\n<>") || len(s) > 254 {
-			ps.add(f, fmt.Sprintf("%q is not an e-mail address or @domain", s))
+			ps.add(f, "%q is not an e-mail address or @domain", s)
 			continue
 		}
 		checkDomain(ps, f, strings.ToLower(domain))
@@ -701,7 +701,7 @@ func checkStageChoice(ps *problems, field string, choice map[uuid.UUID]uuid.UUID
 			continue
 		}
 		if st, ok := p.Stage(choice[pid]); !ok || st.State != state {
-			ps.add(f, fmt.Sprintf("not a stage of pipeline %q that is %s", p.Name, state))
+			ps.add(f, "not a stage of pipeline %q that is %s", p.Name, state)
 		}
 	}
 }
@@ -711,15 +711,14 @@ func (a Actions) check(ps *problems, pipelines []Pipeline) {
 	checkStageChoice(ps, "actions.closeStages", a.CloseStages, byID, StageClosed)
 	checkStageChoice(ps, "actions.reopenStages", a.ReopenStages, byID, StageOpen)
 	if a.ReopenDays < 0 || a.ReopenDays > MaxReopenDays {
-		ps.add("actions.reopenDays", fmt.Sprintf("must be 0 (any time) to %d days", MaxReopenDays))
+		ps.add("actions.reopenDays", "must be 0 (any time) to %d days", MaxReopenDays)
 	}
 	if !a.CustomerClose {
 		return
 	}
 	for _, p := range pipelines {
 		if _, chosen := a.CloseStages[p.ID]; !chosen && len(p.ClosedStages()) > 1 {
-			ps.add(fmt.Sprintf("actions.closeStages[%s]", p.ID),
-				fmt.Sprintf("pipeline %q has several closed stages: choose one", p.Name))
+			ps.add(fmt.Sprintf("actions.closeStages[%s]", p.ID), "pipeline %q has several closed stages: choose one", p.Name)
 		}
 	}
 }
@@ -733,10 +732,10 @@ func (a Access) check(ps *problems, lists []ContactList) {
 		}
 	case SelfRegistration:
 		if len(a.Lists) > 0 {
-			ps.add("access.lists", "only used with mode "+string(AccessGroups))
+			ps.add("access.lists", "only used with mode %s", AccessGroups)
 		}
 	default:
-		ps.add("access.mode", fmt.Sprintf("%q is not one of groups, self_registration", a.Mode))
+		ps.add("access.mode", "%q is not one of groups, self_registration", a.Mode)
 	}
 	known := index(lists, func(l ContactList) uuid.UUID { return l.ID })
 	seen := map[uuid.UUID]bool{}
@@ -750,7 +749,7 @@ func (a Access) check(ps *problems, lists []ContactList) {
 		seen[id] = true
 	}
 	if a.Auth != PasswordAuth && a.Auth != SingleSignOn {
-		ps.add("access.auth", fmt.Sprintf("%q is not one of password, sso", a.Auth))
+		ps.add("access.auth", "%q is not one of password, sso", a.Auth)
 	} else if a.SignInLinks && a.Auth != PasswordAuth {
 		ps.add("access.signInLinks", "works only with password login: under single sign-on the identity provider lets people in")
 	}
@@ -763,7 +762,7 @@ func (p SystemPages) check(ps *problems) {
 		{"systemPages.resetRequest", p.ResetRequest}, {"systemPages.passwordReset", p.PasswordReset},
 	} {
 		if !templatePattern.MatchString(t.v) {
-			ps.add(t.field, fmt.Sprintf("%q is not a template name", t.v))
+			ps.add(t.field, "%q is not a template name", t.v)
 		}
 	}
 }
@@ -777,7 +776,7 @@ func checkText(ps *problems, field, v string, min, max int) {
 	case min > 0 && n == 0:
 		ps.add(field, "is required")
 	case n < min || n > max:
-		ps.add(field, fmt.Sprintf("must be %d–%d characters", min, max))
+		ps.add(field, "must be %d–%d characters", min, max)
 	case strings.ContainsRune(v, 0):
 		ps.add(field, "must not contain NUL")
 	}
@@ -794,7 +793,7 @@ func checkDomain(ps *problems, field, host string) {
 		ok = false // the top-level label is never all digits
 	}
 	if !ok {
-		ps.add(field, fmt.Sprintf("%q is not a host name", host))
+		ps.add(field, "%q is not a host name", host)
 	}
 }
 

@@ -21,7 +21,8 @@ import (
 // ClientMailsPerHour). It fails with ErrPortalDisabled while the portal
 // is off, and with ErrForbidden when sign-in links are off or the portal
 // uses single sign-on.
-func (p *Portal) RequestSignInLink(ctx context.Context, portalID uuid.UUID, email string) error {
+func (p *Portal) RequestSignInLink(ctx context.Context, portalID uuid.UUID, email string) (err error) {
+	defer p.speak(ctx, Viewer{PortalID: portalID}, &err)
 	if _, err := p.linksOn(ctx, portalID); err != nil {
 		return err
 	}
@@ -46,7 +47,8 @@ func (p *Portal) RequestSignInLink(ctx context.Context, portalID uuid.UUID, emai
 // another portal, used or expired is ErrInvalid naming "token", all five
 // alike. A sign-in ends the throttling of the login from this client, as
 // a successful password login does.
-func (p *Portal) SignIn(ctx context.Context, portalID uuid.UUID, token string) (string, Session, error) {
+func (p *Portal) SignIn(ctx context.Context, portalID uuid.UUID, token string) (_ string, _ Session, err error) {
+	defer p.speak(ctx, Viewer{PortalID: portalID}, &err)
 	s, err := p.linksOn(ctx, portalID)
 	if err != nil {
 		return "", Session{}, err

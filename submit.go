@@ -69,7 +69,8 @@ type FormChoice struct {
 // form first (named by its heading), then the request forms whose
 // audience the viewer is in, in the settings' order. Errors: ErrForbidden
 // when the support form is off.
-func (p *Portal) SupportForms(ctx context.Context, v Viewer) ([]FormChoice, error) {
+func (p *Portal) SupportForms(ctx context.Context, v Viewer) (_ []FormChoice, err error) {
+	defer p.speak(ctx, v, &err)
 	r, err := p.begin(ctx, v)
 	if err != nil {
 		return nil, err
@@ -93,7 +94,8 @@ func (p *Portal) SupportForms(ctx context.Context, v Viewer) ([]FormChoice, erro
 // uuid.Nil is the main form (SupportForm). Errors: ErrForbidden when the
 // support form is off; ErrNotFound naming "form" for a request form there
 // is not, or whose audience the viewer is not in, alike.
-func (p *Portal) RequestForm(ctx context.Context, v Viewer, id uuid.UUID) (FormView, error) {
+func (p *Portal) RequestForm(ctx context.Context, v Viewer, id uuid.UUID) (_ FormView, err error) {
+	defer p.speak(ctx, v, &err)
 	r, err := p.begin(ctx, v)
 	if err != nil {
 		return FormView{}, err
@@ -260,12 +262,13 @@ const MaxKey = 200
 // property's, a text too long, a field the form does not have; and
 // "attachments" or "attachments[i].<name or content>" for files over the
 // limits or refused.
-func (p *Portal) SubmitTicket(ctx context.Context, v Viewer, in SubmissionInput) (SubmitResult, error) {
+func (p *Portal) SubmitTicket(ctx context.Context, v Viewer, in SubmissionInput) (_ SubmitResult, err error) {
+	defer p.speak(ctx, v, &err)
 	r, err := p.begin(ctx, v)
 	if err != nil {
 		return SubmitResult{}, err
 	}
-	if ro, ok := readOnly(r.viewer, "submit"); ok {
+	if ro, ok := readOnly(r, "submit"); ok {
 		return SubmitResult{}, forbidden(ro)
 	}
 	fv, rf, err := p.formView(ctx, r, in.Form)
@@ -354,7 +357,7 @@ func (p *Portal) SubmitTicket(ctx context.Context, v Viewer, in SubmissionInput)
 	case err != nil:
 		err = p.dropBlobs(ctx, v.PortalID, c.Message.Attachments, err)
 		if lostRace(err) && in.Key != "" {
-			return SubmitResult{}, &ConflictError{Field: "key", Problem: "was used for a submission with other values"}
+			return SubmitResult{}, conflict("key", "was used for a submission with other values")
 		}
 		return SubmitResult{}, classify(err)
 	case !res.Created:
@@ -471,15 +474,15 @@ func submissionValues(ps *problems, fields []FormFieldView, values map[string]an
 			if s, ok := v.(string); !ok {
 				ps.add(field, "must be a text")
 			} else if !utf8.ValidString(s) || len(s) > MaxContent || strings.ContainsRune(s, 0) {
-				ps.add(field, fmt.Sprintf("must be valid UTF-8 without NUL of at most %d bytes", MaxContent))
+				ps.add(field, "must be valid UTF-8 without NUL of at most %d bytes", MaxContent)
 			} else {
 				t.Content = s
 			}
 			continue
 		}
 		val, problem := formValue(f, v)
-		if problem != "" {
-			ps.add(field, problem)
+		if problem.format != "" {
+			ps.addText(field, problem)
 			continue
 		}
 		if f.Property == PropPriority {
@@ -495,48 +498,48 @@ func submissionValues(ps *problems, fields []FormFieldView, values map[string]an
 
 // formValue checks one value of a field and returns it as Properties keep
 // it, or the problem.
-func formValue(f FormFieldView, v any) (any, string) {
+func formValue(f FormFieldView, v any) (any, text) {
 	switch f.Type {
 	case Text:
 		s, ok := v.(string)
 		switch {
 		case !ok:
-			return nil, "must be a text"
+			return nil, msg("must be a text")
 		case !utf8.ValidString(s) || strings.ContainsRune(s, 0):
-			return nil, "must be valid UTF-8 without NUL"
+			return nil, msg("must be valid UTF-8 without NUL")
 		case len(s) > maxTextValue:
-			return nil, fmt.Sprintf("at most %d bytes", maxTextValue)
+			return nil, msg("at most %d bytes", maxTextValue)
 		}
-		return s, ""
+		return s, text{}
 	case Enumeration:
 		s, ok := v.(string)
 		if !ok || !slices.ContainsFunc(f.Options, func(o Option) bool { return o.Value == s }) {
-			return nil, "must be one of the options"
+			return nil, msg("must be one of the options")
 		}
-		return s, ""
+		return s, text{}
 	case Number:
 		n, problem := number(v)
-		if problem != "" {
+		if problem.format != "" {
 			return nil, problem
 		}
-		return n, ""
+		return n, text{}
 	case Date:
 		d, ok := v.(time.Time)
 		switch {
 		case !ok:
-			return nil, "must be a date"
+			return nil, msg("must be a date")
 		case !timeOK(d):
 			return nil, badTime
 		}
-		return at(d), ""
+		return at(d), text{}
 	case Boolean:
 		b, ok := v.(bool)
 		if !ok {
-			return nil, "must be true or false"
+			return nil, msg("must be true or false")
 		}
-		return b, ""
+		return b, text{}
 	}
-	return nil, "cannot be set by a form"
+	return nil, msg("cannot be set by a form")
 }
 
 // maxExactInt is the largest integer from which every smaller one is held
@@ -545,7 +548,7 @@ const maxExactInt = 1 << 53
 
 // number returns a form's number value as Properties keep it, a float64,
 // or the problem.
-func number(v any) (float64, string) {
+func number(v any) (float64, text) {
 	var n float64
 	switch x := v.(type) {
 	case float64:
@@ -573,29 +576,29 @@ func number(v any) (float64, string) {
 	case uint64:
 		return unsigned(x)
 	default:
-		return 0, "must be a number"
+		return 0, msg("must be a number")
 	}
 	if math.IsNaN(n) || math.IsInf(n, 0) {
-		return 0, "must be a finite number"
+		return 0, msg("must be a finite number")
 	}
 	if n == 0 {
 		n = 0 // not -0
 	}
-	return n, ""
+	return n, text{}
 }
 
-var tooBig = fmt.Sprintf("must be a whole number of at most %d either way, to be kept exactly", maxExactInt)
+var tooBig = msg("must be a whole number of at most %d either way, to be kept exactly", maxExactInt)
 
-func signed[T int | int8 | int16 | int32 | int64](x T) (float64, string) {
+func signed[T int | int8 | int16 | int32 | int64](x T) (float64, text) {
 	if int64(x) > maxExactInt || int64(x) < -maxExactInt {
 		return 0, tooBig
 	}
-	return float64(x), ""
+	return float64(x), text{}
 }
 
-func unsigned[T uint | uint8 | uint16 | uint32 | uint64](x T) (float64, string) {
+func unsigned[T uint | uint8 | uint16 | uint32 | uint64](x T) (float64, text) {
 	if uint64(x) > maxExactInt {
 		return 0, tooBig
 	}
-	return float64(x), ""
+	return float64(x), text{}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -211,13 +212,13 @@ func (p *Portal) SaveTicket(ctx context.Context, t Ticket) (Ticket, error) {
 
 	var ps problems
 	if t.Number < 0 || t.Number > MaxTicketNumber {
-		ps.add("number", fmt.Sprintf("must be 1–%d, or 0 for the next number", int64(MaxTicketNumber)))
+		ps.add("number", "must be 1–%d, or 0 for the next number", int64(MaxTicketNumber))
 	}
 	checkTime(&ps, "createdAt", t.CreatedAt)
 	checkTime(&ps, "lastActivityAt", t.LastActivityAt)
 	checkText(&ps, "subject", t.Subject, 1, MaxSubject)
 	if !utf8.ValidString(t.Content) || len(t.Content) > MaxContent {
-		ps.add("content", fmt.Sprintf("must be valid UTF-8 of at most %d bytes", MaxContent))
+		ps.add("content", "must be valid UTF-8 of at most %d bytes", MaxContent)
 	}
 	if t.LastActivityAt.Before(t.CreatedAt) {
 		ps.add("lastActivityAt", "is before createdAt")
@@ -225,7 +226,7 @@ func (p *Portal) SaveTicket(ctx context.Context, t Ticket) (Ticket, error) {
 	switch t.Priority {
 	case "", PriorityLow, PriorityMedium, PriorityHigh, PriorityUrgent:
 	default:
-		ps.add("priority", fmt.Sprintf("%q is not one of low, medium, high, urgent", t.Priority))
+		ps.add("priority", "%q is not one of low, medium, high, urgent", t.Priority)
 	}
 	pipelines, err := p.store.Pipelines(ctx, t.PortalID)
 	if err != nil {
@@ -263,7 +264,7 @@ func (p *Portal) SaveTicket(ctx context.Context, t Ticket) (Ticket, error) {
 	}
 	if err := p.store.PutTicket(ctx, t); err != nil {
 		if lostRace(err) && t.Number != 0 {
-			return Ticket{}, &ConflictError{Field: "number", Problem: fmt.Sprintf("%d is another ticket's number", t.Number)}
+			return Ticket{}, conflict("number", "%s is another ticket's number", strconv.FormatInt(t.Number, 10))
 		}
 		return Ticket{}, classify(err)
 	}
@@ -295,7 +296,7 @@ func (p *Portal) checkTicketRefs(ctx context.Context, ps *problems, t Ticket, pi
 	if pl, ok := index(pipelines, func(x Pipeline) uuid.UUID { return x.ID })[t.PipelineID]; !ok {
 		ps.add("pipelineId", "no such pipeline")
 	} else if stage, ok = pl.Stage(t.StageID); !ok {
-		ps.add("stageId", fmt.Sprintf("not a stage of pipeline %q", pl.Name))
+		ps.add("stageId", "not a stage of pipeline %q", pl.Name)
 	}
 	if t.ChannelID != uuid.Nil {
 		channels, err := p.store.Channels(ctx, t.PortalID)
@@ -327,7 +328,7 @@ func (p *Portal) checkTicketRefs(ctx context.Context, ps *problems, t Ticket, pi
 // each existing in the tenant.
 func checkRefs[T any](ctx context.Context, ps *problems, field, what string, portalID uuid.UUID, ids []uuid.UUID, get getter[T]) error {
 	if len(ids) > MaxAssociations {
-		ps.add(field, fmt.Sprintf("at most %d entries", MaxAssociations))
+		ps.add(field, "at most %d entries", MaxAssociations)
 		return nil
 	}
 	for i, id := range ids {
@@ -409,20 +410,20 @@ func (p *Portal) AddMessage(ctx context.Context, m Message) (Message, error) {
 	switch m.Kind {
 	case CustomerMessage, AgentMessage, InternalNote, Comment:
 	default:
-		ps.add("kind", fmt.Sprintf("%q is not one of customer, agent, note, comment", m.Kind))
+		ps.add("kind", "%q is not one of customer, agent, note, comment", m.Kind)
 	}
 	checkEmail(&ps, "from", m.From, false)
 	if m.Engagement != "" && m.Engagement != EmailEngagement {
-		ps.add("engagement", fmt.Sprintf("%q is not one of \"\", email", m.Engagement))
+		ps.add("engagement", "%q is not one of \"\", email", m.Engagement)
 	}
 	if !utf8.ValidString(m.Body) || len(m.Body) > MaxContent {
-		ps.add("body", fmt.Sprintf("must be valid UTF-8 of at most %d bytes", MaxContent))
+		ps.add("body", "must be valid UTF-8 of at most %d bytes", MaxContent)
 	}
 	if !utf8.ValidString(m.Text) || len(m.Text) > MaxContent {
-		ps.add("text", fmt.Sprintf("must be valid UTF-8 of at most %d bytes", MaxContent))
+		ps.add("text", "must be valid UTF-8 of at most %d bytes", MaxContent)
 	}
 	if len(m.Attachments) > MaxAttachments {
-		ps.add("attachments", fmt.Sprintf("at most %d attachments", MaxAttachments))
+		ps.add("attachments", "at most %d attachments", MaxAttachments)
 	}
 	for i, a := range m.Attachments {
 		f := fmt.Sprintf("attachments[%d]", i)

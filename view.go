@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"golang.org/x/text/language"
 	"math"
 	"slices"
 	"strconv"
@@ -20,10 +21,12 @@ import (
 // to the minute, in the contact's time zone (X3: TicketView.TimeZone).
 const DateLayout = "2006-01-02 15:04"
 
-// NoOwner is what the portal shows for a ticket without an owner.
+// NoOwner is what the portal shows for a ticket without an owner, in
+// English (X3: in the viewer's language, from the catalogs).
 const NoOwner = "Unassigned"
 
-// Status labels shown when stages are not (S8).
+// Status labels shown when stages are not (S8), in English (X3: in the
+// viewer's language, from the catalogs).
 const (
 	OpenLabel   = "Open"
 	ClosedLabel = "Closed"
@@ -140,13 +143,22 @@ func newColumn(p Property, label string) column {
 	return c
 }
 
-// columns resolves the configured columns (S8).
-func columns(s *Settings, schema Schema) []column {
+// columns resolves the configured columns (S8): a built-in property's
+// label and options in the language of tag (X3), unless the settings
+// label its column.
+func columns(s *Settings, schema Schema, tag language.Tag) []column {
 	out := make([]column, 0, len(s.Display.Columns))
 	for _, c := range s.Display.Columns {
 		p, ok := schema.Lookup(TicketObject, c.Property)
 		if !ok {
 			continue // Validate keeps this from happening
+		}
+		if p.Builtin {
+			p = p.Clone()
+			p.Label = word(p.Label, tag)
+			for i := range p.Options {
+				p.Options[i].Label = word(p.Options[i].Label, tag)
+			}
 		}
 		label := c.Label
 		if label == "" {
@@ -180,8 +192,10 @@ type renderer struct {
 	// csv is set for an export: names are then kept as safeCell makes
 	// them, once per name rather than once per cell.
 	csv bool
-	// zone is the time zone dates are shown in (X3).
-	zone *time.Location
+	// zone is the time zone dates are shown in, words the fixed values
+	// in the viewer's language (X3).
+	zone  *time.Location
+	words words
 }
 
 // name is a looked-up name; a missing record has ok false. In an export
@@ -210,7 +224,7 @@ func (p *Portal) renderer(ctx context.Context, r *request) (*renderer, error) {
 			return nil, classify(err)
 		}
 	}
-	rd := &renderer{ctx: ctx, store: p.store, portalID: r.viewer.PortalID, display: r.settings.Display, zone: r.zone,
+	rd := &renderer{ctx: ctx, store: p.store, portalID: r.viewer.PortalID, display: r.settings.Display, zone: r.zone, words: wordsIn(r.lang),
 		pipelines: index(pls, func(x Pipeline) uuid.UUID { return x.ID }),
 		channels:  index(chs, func(x Channel) uuid.UUID { return x.ID }),
 		stages:    map[uuid.UUID]Stage{}}
@@ -470,7 +484,7 @@ func (v value) cell(loc *time.Location) Cell {
 func (rd *renderer) render(t *Ticket, c *column, v *value) error {
 	switch c.builtin {
 	case notBuiltin:
-		*v = customValue(c.prop, t.Properties[c.prop.Name])
+		*v = customValue(c.prop, t.Properties[c.prop.Name], &rd.words)
 	case bSubject:
 		*v = textValue(t.Subject)
 	case bContent:
@@ -490,9 +504,9 @@ func (rd *renderer) render(t *Ticket, c *column, v *value) error {
 		*v = optionValue(c.prop, t.Rating.Value)
 	case bStatus:
 		st := rd.stages[t.StageID]
-		*v = value{text: OpenLabel, safe: true, kind: kindStr, str: StatusOpen}
+		*v = value{text: rd.words.open, safe: true, kind: kindStr, str: StatusOpen}
 		if st.State == StageClosed {
-			v.text, v.str = ClosedLabel, StatusClosed
+			v.text, v.str = rd.words.closed, StatusClosed
 		}
 		if rd.display.ShowStages && st.Name != "" {
 			v.text, v.safe = st.Name, false
@@ -504,7 +518,7 @@ func (rd *renderer) render(t *Ticket, c *column, v *value) error {
 	case bChannel:
 		*v = refValue(t.ChannelID, rd.channels[t.ChannelID].Name)
 	case bOwner:
-		*v = value{text: NoOwner, safe: true}
+		*v = value{text: rd.words.unassigned, safe: true}
 		if t.OwnerID == uuid.Nil {
 			return nil
 		}
@@ -559,7 +573,7 @@ func optionValue(p Property, v string) value {
 	return value{}
 }
 
-func customValue(p Property, v any) value {
+func customValue(p Property, v any, w *words) value {
 	switch x := v.(type) {
 	case string:
 		if p.Type == Enumeration {
@@ -572,9 +586,9 @@ func customValue(p Property, v any) value {
 		return dateValue(x)
 	case bool:
 		if x {
-			return value{text: "Yes", safe: true, kind: kindBool, num: 1}
+			return value{text: w.yes, safe: true, kind: kindBool, num: 1}
 		}
-		return value{text: "No", safe: true, kind: kindBool}
+		return value{text: w.no, safe: true, kind: kindBool}
 	}
 	return value{}
 }

@@ -133,6 +133,7 @@ func RunPortal(t *testing.T, h Harness) {
 		{"Actions", actionTests},
 		{"Numbers", numberTests},
 		{"Zones", zoneTests},
+		{"Languages", languageTests},
 		{"Auth", authTests},
 		{"SignIn", signInTests},
 		{"Profile", profileTests},
