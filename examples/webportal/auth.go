@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/google/uuid"
@@ -33,6 +34,7 @@ func selfRegistration(s portal.Settings) bool {
 
 type loginData struct {
 	Draft        *draft // what a form typed before its session ended
+	Return       string // the page to go to once logged in
 	Email        string
 	CanRegister  bool
 	SingleSignOn bool
@@ -47,13 +49,30 @@ func (s *server) loginPage(w http.ResponseWriter, r *http.Request, v *visit) {
 	case r.URL.Query().Get("done") != "":
 		p.Flash = v.T("password.done")
 	}
-	s.renderLogin(w, v, http.StatusOK, p, "", nil)
+	s.renderLogin(w, v, http.StatusOK, p, "", nil, localPath(r.URL.Query().Get("next")))
 }
 
-// renderLogin shows the login page, carrying d (nil: none) in its form.
-func (s *server) renderLogin(w http.ResponseWriter, v *visit, code int, p page, email string, d *draft) {
+// localPath returns p when it is a path of this site ("/tickets/…"), the
+// only place a login may send a customer on to; else "". Another origin
+// ("//evil.example", "https:evil", "/\\evil"), a backslash or a control
+// character is refused.
+func localPath(p string) string {
+	if len(p) < 1 || len(p) > 2000 || p[0] != '/' || strings.HasPrefix(p, "//") ||
+		strings.ContainsAny(p, "\\") || strings.IndexFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
+		return ""
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(u.Path, "/") {
+		return ""
+	}
+	return p
+}
+
+// renderLogin shows the login page, carrying d (nil: none) in its form,
+// and the page to return to.
+func (s *server) renderLogin(w http.ResponseWriter, v *visit, code int, p page, email string, d *draft, ret string) {
 	p.Title, p.Lead = v.T("login.title"), v.Tf("login.lead", noun(v.Settings.Display.TicketName))
-	p.Data = loginData{Email: email, CanRegister: selfRegistration(v.Settings),
+	p.Data = loginData{Email: email, CanRegister: selfRegistration(v.Settings), Return: ret,
 		SingleSignOn: v.Settings.Access.Auth == portal.SingleSignOn, Draft: d,
 		SignInLinks: signInLinks(v.Settings)}
 	if !v.Settings.Enabled {
@@ -88,7 +107,11 @@ func (s *server) login(w http.ResponseWriter, r *http.Request, v *visit) {
 		}
 		v.CSRF = s.startSession(w, r, token)
 		if !hasDraft {
-			http.Redirect(w, r, "/tickets", http.StatusSeeOther)
+			to := localPath(r.PostFormValue("return"))
+			if to == "" {
+				to = "/tickets"
+			}
+			http.Redirect(w, r, to, http.StatusSeeOther)
 			return
 		}
 		v.Session = &sess
@@ -102,17 +125,22 @@ func (s *server) login(w http.ResponseWriter, r *http.Request, v *visit) {
 		if hasDraft {
 			keep = &d
 		}
-		s.renderLogin(w, v, http.StatusUnauthorized, page{Errors: []string{v.T("login.failed")}}, email, keep)
+		s.renderLogin(w, v, http.StatusUnauthorized, page{Errors: []string{v.T("login.failed")}}, email, keep, localPath(r.PostFormValue("return")))
 	default:
 		s.fail(w, v, err)
 	}
 }
 
-// logout ends the session at once (P9, A6) and shows the logout page.
+// logout ends the session at once (P9, A6) and shows the logout page; a
+// helpdesk user's preview ends back in the preview directory (A5).
 func (s *server) logout(w http.ResponseWriter, r *http.Request, v *visit) {
 	if err := s.checkForm(w, r); err != nil {
 		s.fail(w, v, err)
 		return
+	}
+	next := "/logged-out"
+	if sess, err := s.Portal.Authenticate(v.ctx(), s.PortalID, s.sessionToken(r)); err == nil && sess.Preview {
+		next = "/internal/preview"
 	}
 	if err := s.endSession(v); err != nil {
 		s.fail(w, v, err)
@@ -120,7 +148,7 @@ func (s *server) logout(w http.ResponseWriter, r *http.Request, v *visit) {
 	}
 	s.clearCookie(w, r, sessionCookie)
 	s.newCSRFCookie(w, r)
-	http.Redirect(w, r, "/logged-out", http.StatusSeeOther)
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 // endSession ends the session of the visitor's cookie, if it has one.

@@ -93,6 +93,15 @@ func (b *browser) click(css string) int64 {
 	return res.Status
 }
 
+// visible reports whether the first element css matches is shown.
+func (b *browser) visible(css string) bool {
+	b.t.Helper()
+	out, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](
+		`(e => !!e && e.checkVisibility())(document.querySelector(`+jsString(css)+`))`))
+	require.NoError(b.t, err)
+	return out
+}
+
 // texts returns the trimmed text of every element css matches.
 func (b *browser) texts(css string) []string {
 	b.t.Helper()
@@ -290,7 +299,9 @@ func TestBrowser(t *testing.T) {
 	assert.Equal(t, http.StatusOK, res.StatusCode)
 	assert.Equal(t, "Kvittering nr. 4711\n", body)
 
-	// Close it (P6).
+	// Close it (P6), once asked to confirm.
+	assert.False(t, b.visible(`form.close-form button`), "the close asks first")
+	b.do(chromedp.Click(chromedp.CSS(`details.close-confirm summary`)))
 	require.EqualValues(t, http.StatusOK, b.click(`form.close-form button`))
 	assert.Equal(t, "Closed. Thank you for letting us know.", b.text(`.flash`))
 	assert.Contains(t, b.text(`.page-head h1 .badge`), "Closed")

@@ -142,9 +142,16 @@ func (d draft) value(name string) string {
 func (s *server) sessionEnded(w http.ResponseWriter, r *http.Request, v *visit, expired bool) {
 	d, ok := s.draftOf(w, r)
 	if !ok {
-		to := "/login"
+		q := url.Values{}
 		if expired {
-			to += "?expired=1"
+			q.Set("expired", "1")
+		}
+		if r.Method == http.MethodGet && r.URL.RequestURI() != "/tickets" {
+			q.Set("next", r.URL.RequestURI()) // back here once logged in
+		}
+		to := "/login"
+		if len(q) > 0 {
+			to += "?" + q.Encode()
 		}
 		http.Redirect(w, r, to, http.StatusSeeOther)
 		return
@@ -161,7 +168,7 @@ func (s *server) sessionEnded(w http.ResponseWriter, r *http.Request, v *visit, 
 	if d.files {
 		p.Errors = append(p.Errors, v.T("login.filesAgain"))
 	}
-	s.renderLogin(w, v, http.StatusUnauthorized, p, "", &d)
+	s.renderLogin(w, v, http.StatusUnauthorized, p, "", &d, "")
 }
 
 // restoreDraft shows the form d came from again, with what was typed, to

@@ -283,6 +283,9 @@ type listData struct {
 	Export, Clear  string
 	Hidden         [][2]string // the query's parameters the search form keeps
 	Zone           string      // where the dates are (X3)
+	// Welcome is said to a customer that has no tickets at all yet,
+	// rather than none that match.
+	Welcome string
 }
 
 // list shows a page of the customer's tickets (P1–P3) with the configured
@@ -321,6 +324,9 @@ func (s *server) list(w http.ResponseWriter, r *http.Request, v *visit) {
 
 func fillList(d *listData, st listState, tv portal.TicketView, v *visit) {
 	d.Zone = tv.TimeZone
+	if len(tv.Rows) == 0 && tv.Total == 0 && !d.Filtered && d.Search == "" && d.Status == "" && st.page <= 1 {
+		d.Welcome = v.Tf("list.welcomeLead", noun(tv.TicketName))
+	}
 	if len(tv.Views) > 1 {
 		for _, view := range tv.Views {
 			d.Views = append(d.Views, link{Label: v.T("view." + string(view)), URL: st.link("/tickets", paramView, string(view)),

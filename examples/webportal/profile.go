@@ -82,7 +82,7 @@ func (s *server) renderProfile(w http.ResponseWriter, v *visit, code int, p page
 	for _, z := range zones {
 		d.Zones = append(d.Zones, option{Value: z, Label: z, Selected: z == pr.TimeZone})
 	}
-	p.Title, p.Data = v.T("profile.title"), d
+	p.Title, p.TabTitle, p.Data = v.T("profile.title"), v.T("profile.title"), d
 	s.render(w, v, code, "profile", p)
 }
 

@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/helpdeskkit/portal"
 )
 
 // endPattern finds a session's end button: its form's action and label.
@@ -109,4 +111,54 @@ func TestProfile(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, res.StatusCode, "a link works once")
 	res = anon.post("/login", url.Values{"csrf": {anon.csrf("/login")}, "email": {newEmail}, "password": {"a brand new secret 1"}})
 	assert.Equal(t, http.StatusSeeOther, res.StatusCode, "the login moved")
+}
+
+// covers: A4, A6 — after logging in a customer lands on the page it asked
+// for, a path of this site only
+func TestLoginReturnsToTheAskedPage(t *testing.T) {
+	tp := newTestPortal(t)
+	c := tp.client()
+	c.logIn(tp.login(0))
+	ticket := c.firstTicket("")
+	anon := tp.client()
+	res := anon.get("/tickets/" + ticket + "?x=1")
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	loc := res.Header.Get("Location")
+	assert.Equal(t, "/login?"+url.Values{"next": {"/tickets/" + ticket + "?x=1"}}.Encode(), loc)
+	assert.Contains(t, anon.get(loc).body, `name="return" value="/tickets/`+ticket+`?x=1"`)
+	res = anon.post("/login", url.Values{"csrf": {anon.csrf(loc)}, "email": {tp.login(0)}, "password": {demoPassword},
+		"return": {"/tickets/" + ticket + "?x=1"}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	assert.Equal(t, "/tickets/"+ticket+"?x=1", res.Header.Get("Location"))
+
+	for _, evil := range []string{"//evil.example", "https:evil", "https://evil.example/", `/\evil.example`, `\\evil.example`,
+		"/tickets\r\nSet-Cookie: x=1", "javascript:alert(1)", "evil.example", "///evil.example"} {
+		other := tp.client()
+		assert.NotContains(t, other.get("/login?"+url.Values{"next": {evil}}.Encode()).body, `name="return"`, "%q", evil)
+		res := other.post("/login", url.Values{"csrf": {other.csrf("/login")}, "email": {tp.login(0)}, "password": {demoPassword},
+			"return": {evil}})
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		assert.Equal(t, "/tickets", res.Header.Get("Location"), "%q goes nowhere else", evil)
+	}
+}
+
+// covers: P1 — a new customer without tickets is welcomed, not told that
+// nothing matches
+func TestNewCustomerIsWelcomed(t *testing.T) {
+	tp := newTestPortal(t)
+	ctx := context.Background()
+	pid := tp.demo.tenant()
+	c, err := tp.p.SaveContact(ctx, portal.Contact{PortalID: pid, FirstName: "Nina", Email: "nina@new.example",
+		Lists: tp.demo.data.Settings.Access.Lists})
+	require.NoError(t, err)
+	require.NoError(t, tp.p.InviteContact(ctx, pid, c.ID))
+	b := tp.client()
+	require.Equal(t, http.StatusSeeOther, b.setPassword(tp.mailedLink("nina@new.example"), "a fine new passphrase").StatusCode)
+	res := b.post("/login", url.Values{"csrf": {b.csrf("/login")}, "email": {"nina@new.example"}, "password": {"a fine new passphrase"}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	page := b.get("/tickets").body
+	assert.Contains(t, page, "Welcome!")
+	assert.Contains(t, page, `href="/new"`)
+	assert.NotContains(t, page, "Nothing matches")
+	assert.Contains(t, b.get("/tickets?q=printer").body, "Nothing matches", "a search that finds nothing says so")
 }

@@ -553,7 +553,7 @@ func (s *server) fail(w http.ResponseWriter, v *visit, err error) {
 		s.Log.Printf("webportal: %s %s: %s", v.r.Method, v.r.URL.Path, logText(err))
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	s.render(w, v, code, "error", page{Title: v.T(title), Lead: v.T(text)})
+	s.render(w, v, code, "error", page{Title: v.T(title), TabTitle: v.T(title), Lead: v.T(text)})
 }
 
 // busy reports whether err is a store's "try again" (portal.BusyError).
@@ -589,10 +589,15 @@ func logText(err error) string {
 // page is what every template gets: the visit, and the page's own data.
 type page struct {
 	*visit
-	Title  string
-	Lead   string
-	Flash  string
-	Errors []string
+	Title string
+	// TabTitle names the page in the browser's tab, before the portal's
+	// name ("Ticket #1042 · Nordlys Support"); a page without a session
+	// has its Title there. The ticket list has the portal's name alone
+	// (S1).
+	TabTitle string
+	Lead     string
+	Flash    string
+	Errors   []string
 	// Fields holds the problems of a form by field name.
 	Fields map[string]string
 	Data   any
@@ -602,6 +607,9 @@ type page struct {
 // change the status any more; it is logged.
 func (s *server) render(w http.ResponseWriter, v *visit, code int, name string, p page) {
 	p.visit = v
+	if p.TabTitle == "" && v.Session == nil {
+		p.TabTitle = p.Title
+	}
 	t := s.pages[name]
 	if t == nil {
 		s.Log.Printf("webportal: no template %q; using the default page", name)

@@ -75,6 +75,10 @@ func TestLoginListLogout(t *testing.T) {
 	res = c.get("/tickets")
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	assert.Contains(t, res.body, "<title>Nordlys Support</title>", "the tab title is the portal's name once logged in (S1)")
+	ticket := c.firstTicket("")
+	detail := c.get("/tickets/" + ticket).body
+	assert.Regexp(t, `<title>Ticket #\d+ · Nordlys Support</title>`, detail, "each page its own tab title")
+	assert.Contains(t, c.get("/profile").body, "<title>Your profile · Nordlys Support</title>")
 	for _, label := range []string{"Subject", "Requested by", "Created", "Owner", "Last activity", "Status", "Product"} {
 		assert.Contains(t, res.body, ">"+label+"<", "the configured column label %q (S8)", label)
 	}
@@ -825,6 +829,12 @@ func TestPreview(t *testing.T) {
 	res = agent.post("/new", url.Values{"csrf": {csrf}, "subject": {"from the preview"}, "content": {"x"}})
 	assert.Equal(t, http.StatusForbidden, res.StatusCode)
 	assert.NotContains(t, agent.get("/tickets/"+ticket).body, "from the preview")
+
+	// "End preview" goes back to the directory, to preview another.
+	res = agent.post("/logout", url.Values{"csrf": {agent.csrf("/tickets")}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	assert.Equal(t, "/internal/preview", res.Header.Get("Location"))
+	assert.Equal(t, http.StatusSeeOther, agent.get("/tickets").StatusCode, "the preview has ended")
 }
 
 // covers: P2, P3, S8 — the list's query in its URL

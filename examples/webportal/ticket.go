@@ -136,6 +136,7 @@ func (s *server) renderDetail(w http.ResponseWriter, v *visit, code int, id uuid
 		p.Flash = v.Tf("flash.submittedRef", td.Ref) // the number to give on the phone (P10)
 	}
 	p.Title, p.Data = td.Ref+" "+td.Subject, &d
+	p.TabTitle = v.Tf("title.ticket", td.Ref)
 	s.render(w, v, code, "ticket", p)
 }
 
@@ -535,7 +536,7 @@ func (s *server) formPage(w http.ResponseWriter, r *http.Request, v *visit) {
 		}
 		links = append(links, l)
 	}
-	s.render(w, v, http.StatusOK, "pick", page{Title: v.Settings.SupportForm.MenuText, Data: links})
+	s.render(w, v, http.StatusOK, "pick", page{Title: v.Settings.SupportForm.MenuText, TabTitle: v.Settings.SupportForm.MenuText, Data: links})
 }
 
 // formLink is a support form the visitor may choose (P15).
@@ -589,7 +590,7 @@ func (s *server) renderForm(w http.ResponseWriter, v *visit, code int, p page, f
 	if key == "" {
 		key = rand.Text() // one submission, however often it is sent (P8)
 	}
-	p.Title, p.Data = fv.Heading, formData{FormView: fv, Key: key, Values: values, MaxFiles: s.Limits.MaxFiles,
+	p.Title, p.TabTitle, p.Data = fv.Heading, fv.Heading, formData{FormView: fv, Key: key, Values: values, MaxFiles: s.Limits.MaxFiles,
 		MaxSize: size(s.Limits.MaxFileSize), MaxTotal: size(s.Limits.MaxMessageSize), Request: fv.ID != uuid.Nil}
 	s.render(w, v, code, "form", p)
 }
