@@ -177,6 +177,38 @@ func (b *browser) logIn(base, email string) {
 	require.True(b.t, strings.HasSuffix(b.location(), "/tickets"), b.location())
 }
 
+// covers: P1 — on a 390-pixel phone the list is cards of subject, status
+// and last activity, without scrolling sideways
+func TestBrowserPhone(t *testing.T) {
+	exe := chromium(t)
+	tp := newTestPortal(t)
+	b := newBrowser(t, exe)
+	b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	b.logIn(tp.URL, tp.demo.logins[0].Email)
+	wide, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
+	require.NoError(t, err)
+	assert.False(t, wide, "nothing scrolls sideways")
+	hidden, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.querySelector("table.tickets thead").getBoundingClientRect().height <= 1`))
+	require.NoError(t, err)
+	assert.True(t, hidden, "no header row to see on a phone (screen readers keep it)")
+	assert.True(t, b.visible(`table.tickets tbody tr:first-child td.card-subject`))
+	assert.True(t, b.visible(`table.tickets tbody tr:first-child td.card-status .badge`))
+	assert.True(t, b.visible(`table.tickets tbody tr:first-child td.card-lastActivityAt`))
+	assert.False(t, b.visible(`table.tickets tbody tr:first-child td:last-child`), "the product waits for the ticket's page")
+	b.shot("phone")
+
+	// The same customer, in Danish, on a desktop (X3, P16).
+	c := tp.demo.data.Contacts[0]
+	c.Language, c.TimeZone = "da", "Europe/Copenhagen"
+	_, err = tp.p.SaveContact(context.Background(), c)
+	require.NoError(t, err)
+	b.do(chromedp.EmulateViewport(1280, 900))
+	require.EqualValues(t, http.StatusOK, b.open(tp.URL+"/tickets"))
+	assert.Equal(t, "Organisation", b.text(`nav.tabs a.current`))
+	assert.Contains(t, b.text(`.zone`), "Europe/Copenhagen")
+	b.shot("tickets-da")
+}
+
 // covers: A4, P1–P9, S1, S6, S7, S8 — a customer's whole visit, in a browser
 func TestBrowser(t *testing.T) {
 	exe := chromium(t)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -251,6 +252,11 @@ type link struct {
 type header struct {
 	Label, URL, Title string
 	Sorted, Desc      bool
+	// Property is the column's; Card marks the number, the subject, the
+	// status and the last activity, which a phone shows of each ticket as
+	// a card.
+	Property string
+	Card     bool
 }
 
 // cell is one value of the list or the detail: a status badge, a link
@@ -339,7 +345,8 @@ func fillList(d *listData, st listState, tv portal.TicketView, v *visit) {
 		}
 	}
 	for _, c := range tv.Columns {
-		h := header{Label: c.Label, Sorted: tv.Sort == c.Property, Desc: tv.Desc, Title: v.Tf("list.sortBy", c.Label)}
+		h := header{Label: c.Label, Sorted: tv.Sort == c.Property, Desc: tv.Desc, Title: v.Tf("list.sortBy", c.Label), Property: c.Property,
+			Card: slices.Contains([]string{portal.PropNumber, portal.PropSubject, portal.PropStatus, portal.PropLastActivityAt}, c.Property)}
 		desc := ""
 		if h.Sorted && !tv.Desc {
 			desc = "1"
