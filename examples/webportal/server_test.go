@@ -1283,6 +1283,9 @@ func TestEveryFormNeedsItsToken(t *testing.T) {
 // Both languages have every string.
 // covers: S2
 func TestCatalogsHaveTheSameKeys(t *testing.T) {
+	for _, lang := range portal.Languages() {
+		assert.Contains(t, catalogs, lang, "the portal speaks every language of the library's (X3)")
+	}
 	for lang, c := range catalogs {
 		for key := range catalogs["en"] {
 			assert.Contains(t, c, key, "%s lacks %s", lang, key)
