@@ -162,3 +162,20 @@ func TestNewCustomerIsWelcomed(t *testing.T) {
 	assert.NotContains(t, page, "Nothing matches")
 	assert.Contains(t, b.get("/tickets?q=printer").body, "Nothing matches", "a search that finds nothing says so")
 }
+
+// covers: P8, A2, A4 — a field's problem is tied to its input, for screen
+// readers
+func TestFieldErrorsAreTiedToTheirInputs(t *testing.T) {
+	tp := newTestPortal(t)
+	c := tp.client()
+	c.logIn(tp.login(0))
+	res := c.post("/new", url.Values{"csrf": {c.csrf("/new")}, "key": {"k1"}, "subject": {""}, "content": {"x"}})
+	require.Equal(t, http.StatusBadRequest, res.StatusCode)
+	assert.Regexp(t, `<input id="f-subject" name="subject" aria-invalid="true" aria-describedby="f-subject-error"`, res.body)
+	assert.Contains(t, res.body, `<p class="field-error" id="f-subject-error">`)
+	anon := tp.client()
+	res = anon.post("/reset-request", url.Values{"csrf": {anon.csrf("/reset-request")}, "email": {"not an address"}})
+	require.Equal(t, http.StatusBadRequest, res.StatusCode)
+	assert.Contains(t, res.body, `aria-invalid="true" aria-describedby="email-error"`)
+	assert.Contains(t, res.body, `id="email-error"`)
+}
