@@ -35,6 +35,14 @@ func (p *Portal) RequestPasswordReset(ctx context.Context, portalID uuid.UUID, e
 	if s.Access.Auth != PasswordAuth {
 		return fmt.Errorf("%w: the portal uses single sign-on", ErrForbidden)
 	}
+	return p.requestMail(ctx, portalID, TokenReset, email)
+}
+
+// requestMail queues a customer's mail of kind to a login's email (a
+// reset, a sign-in link), once the address is one. Whether the e-mail has
+// a login is the delivery's question: the request does the same work for
+// every address.
+func (p *Portal) requestMail(ctx context.Context, portalID uuid.UUID, kind TokenKind, email string) error {
 	if p.mailer == nil {
 		return errNoMailer
 	}
@@ -44,7 +52,5 @@ func (p *Portal) RequestPasswordReset(ctx context.Context, portalID uuid.UUID, e
 	if err := ps.err(); err != nil {
 		return err
 	}
-	// Whether the e-mail has a login is the delivery's question: the
-	// request does the same work for every address.
-	return p.queueMail(ctx, portalID, TokenReset, uuid.Nil, email)
+	return p.queueMail(ctx, portalID, kind, uuid.Nil, email)
 }

@@ -26,16 +26,7 @@ func (p *Portal) RequestSignInLink(ctx context.Context, portalID uuid.UUID, emai
 	if _, err := p.linksOn(ctx, portalID); err != nil {
 		return err
 	}
-	if p.mailer == nil {
-		return errNoMailer
-	}
-	email = NormalizeEmail(email)
-	var ps problems
-	checkEmail(&ps, "email", email, true)
-	if err := ps.err(); err != nil {
-		return err
-	}
-	return p.queueMail(ctx, portalID, TokenSignIn, uuid.Nil, email)
+	return p.requestMail(ctx, portalID, TokenSignIn, email)
 }
 
 // SignIn begins a session with the token of a sign-in link (A7) and
