@@ -112,6 +112,9 @@ func (p *Portal) TicketDetail(ctx context.Context, v Viewer, ticketID uuid.UUID)
 	d.Rating = ratingView(r, rating)
 	if d.CanRate {
 		d.RatingOptions = r.settings.Satisfaction.Scale.Options()
+		for i := range d.RatingOptions {
+			d.RatingOptions[i].Label = word(d.RatingOptions[i].Label, r.lang)
+		}
 		d.RatingComment = r.settings.Satisfaction.Comment
 	}
 	threads, err := p.store.Threads(ctx, v.PortalID, t.ID)

@@ -302,12 +302,29 @@ func DateSpan(v string) (from, to int64, err error) { return dateSpan(v, time.UT
 // 2026-12-01" means the contact's day), 23 or 25 hours long where the
 // clocks change.
 func dateSpan(v string, loc *time.Location) (from, to int64, err error) {
-	if d, err := time.ParseInLocation(time.DateOnly, v, loc); err == nil {
-		return d.UnixMicro(), d.AddDate(0, 0, 1).UnixMicro(), nil
+	if d, err := time.Parse(time.DateOnly, v); err == nil {
+		return dayStart(d, loc).UnixMicro(), dayStart(d.AddDate(0, 0, 1), loc).UnixMicro(), nil
 	}
 	t, err := ParseDate(v)
 	if err != nil {
 		return 0, 0, err
 	}
 	return t.UnixMicro(), t.UnixMicro() + 1, nil
+}
+
+// dayStart is the first instant whose date in loc is day's (a date
+// parsed in UTC): midnight, or where the clocks jump over midnight the end
+// of the jump, or where they go back over it the first of the two.
+func dayStart(day time.Time, loc *time.Location) time.Time {
+	y, m, d := day.Date()
+	same := func(x time.Time) bool { xy, xm, xd := x.In(loc).Date(); return xy == y && xm == m && xd == d }
+	t := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	if !same(t) { // midnight skipped
+		_, t = t.ZoneBounds()
+	}
+	if start, _ := t.ZoneBounds(); !start.IsZero() && same(start.Add(-time.Second)) { // midnight repeated
+		_, off := start.Add(-time.Second).Zone()
+		t = time.Date(y, m, d, 0, 0, 0, 0, time.FixedZone("", off))
+	}
+	return t
 }

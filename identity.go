@@ -78,7 +78,9 @@ type Token struct {
 	Hash      TokenHash
 	Kind      TokenKind
 	ContactID uuid.UUID
-	// Email is the address a TokenEmail confirms (P16); "" for the others.
+	// Email is what a TokenEmail confirms (P16): the new address, and a
+	// mark of the password it was asked with, as Portal keeps them; "" for
+	// the others.
 	Email     string
 	CreatedAt time.Time
 	ExpiresAt time.Time
@@ -110,7 +112,7 @@ type AuthOptions struct {
 	// the last mail, and answer the same (A8). ClientMailsPerHour (default
 	// 20) bounds the mails of one client's requests, whatever addresses
 	// they name, when the host says which client a request came from
-	// (WithClient). A request refused is not counted, so an attacker over
+	// (WithClient), and one contact's e-mail-change requests. A request refused is not counted, so an attacker over
 	// its limits does not keep an owner from its mails. Invitations, which
 	// the host sends, are not counted.
 	MailsPerHour       int

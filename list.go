@@ -281,7 +281,7 @@ func searchNumber(terms []string, prefix string) (n int64, only bool, problem te
 	}
 	if digits, ok := strings.CutPrefix(w, "#"); ok {
 		if n, ok = ticketNumber(digits); !ok {
-			return 0, false, msg("%q is not a ticket number: # and a number 1–%d", w, int64(MaxTicketNumber))
+			return 0, false, msg("%q is not a ticket number: # and a number 1–%s", w, strconv.FormatInt(int64(MaxTicketNumber), 10))
 		}
 		return n, true, text{}
 	}

@@ -134,29 +134,45 @@ func (p *Portal) enqueue(ctx context.Context, portalID uuid.UUID, kind TokenKind
 }
 
 // mayMail decides whether a customer's request may have a mail sent to
-// email, and counts it when it may (A8). In any hour a client (WithClient)
-// gets at most AuthOptions.ClientMailsPerHour mails, whatever the
-// addresses; an address at most MailsPerHour from one client, and four
-// times that from all. A request refused is not counted: it neither uses
-// up nor prolongs anyone's hour, so that the requests of an attacker, once
-// over its own limit, cannot keep an owner's address from its mails, and
-// an owner asking from its own client has MailsPerHour of its own.
+// email, and counts it when it may (A8): within the client's mails
+// (clientMails) and the address's (addressMails).
 func (p *Portal) mayMail(ctx context.Context, portalID uuid.UUID, email string) (bool, error) {
+	return p.allow(ctx, portalID, append(p.clientMails(ctx), p.addressMails(ctx, email)...))
+}
+
+// A mailLimit is a count of a customer's mail requests in an hour, and its
+// limit.
+type mailLimit struct {
+	key   string
+	limit int
+}
+
+// clientMails is the limit of the client's mails: ClientMailsPerHour
+// whatever the addresses, when the host says which client (WithClient).
+func (p *Portal) clientMails(ctx context.Context) []mailLimit {
+	if client := clientOf(ctx); client != "" {
+		return []mailLimit{{throttleKey("mail-client", client), p.auth.ClientMailsPerHour}}
+	}
+	return nil
+}
+
+// addressMails are the limits of an address's mails: MailsPerHour from
+// one client, and four times that from all. An attacker who spends an
+// address's hour from several clients has only sent the owner its own
+// mails (each a working link that replaces the one before), and the
+// requests it makes beyond its limits are not counted.
+func (p *Portal) addressMails(ctx context.Context, email string) []mailLimit {
 	email = NormalizeEmail(email)
-	client := clientOf(ctx)
-	limits := []struct {
-		key   string
-		limit int
-	}{
-		{throttleKey("mail", email, client), p.auth.MailsPerHour},
-		{throttleKey("mail-address", email), 4 * p.auth.MailsPerHour},
-	}
-	if client != "" {
-		limits = append([]struct {
-			key   string
-			limit int
-		}{{throttleKey("mail-client", client), p.auth.ClientMailsPerHour}}, limits...)
-	}
+	return []mailLimit{{throttleKey("mail", email, clientOf(ctx)), p.auth.MailsPerHour},
+		{throttleKey("mail-address", email), 4 * p.auth.MailsPerHour}}
+}
+
+// allow counts a request under limits, unless one of them is spent: a
+// request refused at a spent limit is not counted, so that it neither uses
+// up nor prolongs anyone's hour. Each count is the store's atomic step,
+// and its answer decides again, so that requests racing past a limit are
+// refused too (and only they are counted).
+func (p *Portal) allow(ctx context.Context, portalID uuid.UUID, limits []mailLimit) (bool, error) {
 	now := p.clock()
 	for _, l := range limits {
 		th, err := p.as.Throttle(ctx, portalID, l.key)
@@ -168,8 +184,12 @@ func (p *Portal) mayMail(ctx context.Context, portalID uuid.UUID, email string) 
 		}
 	}
 	for _, l := range limits {
-		if _, err := p.as.AddFailure(ctx, portalID, l.key, now, now.Add(-time.Hour)); err != nil {
+		th, err := p.as.AddFailure(ctx, portalID, l.key, now, now.Add(-time.Hour))
+		if err != nil {
 			return false, classify(err)
+		}
+		if th.Failures > l.limit {
+			return false, nil
 		}
 	}
 	return true, nil
@@ -299,15 +319,17 @@ func (p *Portal) sendOnce(ctx context.Context, m QueuedMail) (bool, error) {
 		if _, ok, err := p.member(ctx, &s, m.PortalID, m.ContactID); !ok || err != nil {
 			return false, err
 		}
+		addr, mark := pendingEmail(m.Email)
 		switch l, err := p.as.Login(ctx, m.PortalID, m.ContactID); {
 		case isNotFound(err):
 			return false, nil
 		case err != nil:
 			return false, classify(err)
-		case m.QueuedAt.Before(l.UpdatedAt):
-			return false, nil // asked before the login's password or e-mail changed: void
+		case mark != passwordMark(l):
+			return false, nil // asked before the password changed: void
 		}
-		if err := p.emailFree(ctx, m.PortalID, m.ContactID, m.Email); errors.Is(err, ErrConflict) {
+		email = addr
+		if err := p.emailFree(ctx, m.PortalID, m.ContactID, addr); errors.Is(err, ErrConflict) {
 			return false, nil
 		} else if err != nil {
 			return false, err
@@ -352,7 +374,7 @@ func (p *Portal) sendOnce(ctx context.Context, m QueuedMail) (bool, error) {
 		return false, err
 	}
 	if m.Kind == TokenEmail {
-		t.Email = email
+		t.Email = m.Email // the address and the mark of the password it was asked with
 	}
 	if err := p.as.PutToken(ctx, t); err != nil {
 		return false, classify(err)

@@ -425,6 +425,7 @@ type TicketFilter struct {
 	groups FilterGroups
 	conds  [][]Cond
 	m      *matcher[Ticket]
+	zone   string // the zone its days are in
 }
 
 // CompileTicketFilter validates g against schema (ErrInvalid naming
@@ -439,7 +440,7 @@ func compileTicketFilter(g FilterGroups, schema Schema, field string, loc *time.
 	if err != nil {
 		return TicketFilter{}, err
 	}
-	return TicketFilter{groups: g.Clone(), conds: conds, m: m}, nil
+	return TicketFilter{groups: g.Clone(), conds: conds, m: m, zone: loc.String()}, nil
 }
 
 // Groups returns a copy of the filter groups the filter was compiled from.
@@ -472,8 +473,10 @@ func (f TicketFilter) Relative() bool {
 	return false
 }
 
-// appendKey appends a canonical form of the filter's groups to b.
+// appendKey appends a canonical form of the filter's groups to b, with
+// the zone its days are in.
 func (f TicketFilter) appendKey(b []byte) []byte {
+	b = append(append(b, f.zone...), 0)
 	for _, g := range f.groups {
 		b = append(b, '(')
 		for _, x := range g {

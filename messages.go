@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -129,14 +130,14 @@ func langOf(c *Contact, s *Settings) language.Tag {
 type byteSize int64
 
 func (b byteSize) in(tag language.Tag) string {
-	n := float64(b)
-	for _, unit := range []string{"bytes", "KB", "MB", "GB"} {
-		if n < 1024 || unit == "GB" {
-			if unit == "bytes" {
-				return printer(tag).Sprintf("%d bytes", int64(b))
-			}
-			s := strconv.FormatFloat(n, 'f', 1, 64)
-			s = strings.TrimSuffix(s, ".0")
+	if b < 1024 {
+		return msg("%d bytes", int64(b)).in(tag)
+	}
+	n := float64(b) / 1024
+	for _, unit := range []string{"KB", "MB", "GB"} {
+		// Rounded as it is written: 1023.96 KB is 1 MB, not 1024 KB.
+		if r := math.Round(n*10) / 10; r < 1024 || unit == "GB" {
+			s := strings.TrimSuffix(strconv.FormatFloat(r, 'f', 1, 64), ".0")
 			if tag != language.English {
 				s = strings.Replace(s, ".", ",", 1)
 			}

@@ -157,4 +157,10 @@ func TestTextsInEveryLanguage(t *testing.T) {
 	if got := byteSize(1536).in(language.German); got != "1,5 KB" {
 		t.Errorf("German sizes: %q", got)
 	}
+	if got := byteSize(1<<20 - 1).in(language.English); got != "1 MB" {
+		t.Errorf("rounded as written: %q", got)
+	}
+	if got := byteSize(1023).in(language.German); got != "1.023 Bytes" {
+		t.Errorf("German bytes: %q", got)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
@@ -120,7 +121,7 @@ func (e *PastLastEventError) Error() string { return e.field().Error() }
 func (e *PastLastEventError) Unwrap() error { return e.field() }
 
 func (e *PastLastEventError) field() *FieldError {
-	t := msg("is past the last event (%d)", e.Last)
+	t := msg("is past the last event (%s)", strconv.FormatInt(e.Last, 10))
 	return &FieldError{Field: "seq", Problem: t.String(), text: t}
 }
 

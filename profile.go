@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata"
 	"unicode" // time zones are checked the same on every host (X3)
@@ -39,16 +40,23 @@ func checkTimeZone(ps *problems, field, v string) {
 }
 
 // zone returns the time zone of a valid name (checkTimeZone); "" is UTC.
+// A zone is loaded once per process.
 func zone(name string) *time.Location {
 	if name == "" {
 		return time.UTC
+	}
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location)
 	}
 	loc, err := time.LoadLocation(name)
 	if err != nil { // checked when saved; a host's zone data may lack it
 		return time.UTC
 	}
+	zones.Store(name, loc)
 	return loc
 }
+
+var zones sync.Map // zone name → *time.Location
 
 // zoneOf is where a contact reads dates: its own time zone, else the
 // portal's, else UTC (X3).
@@ -476,15 +484,36 @@ func (p *Portal) RequestEmailChange(ctx context.Context, s Session, email, passw
 			return err
 		}
 	}
-	// Counted before the address is looked at: whether an address has a
-	// login costs a request of the client's and the address's mails.
-	if ok, err := p.mayMail(ctx, s.PortalID, email); err != nil || !ok {
+	// Counted before the address is looked at, against the contact's and
+	// the client's mails: whether an address has a login costs a request
+	// of them, not of the address's own, which only a mail sent to it
+	// uses up.
+	contact := mailLimit{throttleKey("mail-contact", s.ContactID.String()), p.auth.ClientMailsPerHour}
+	if ok, err := p.allow(ctx, s.PortalID, append(p.clientMails(ctx), contact)); err != nil || !ok {
 		return err
 	}
 	if err := p.emailFree(ctx, s.PortalID, s.ContactID, email); err != nil {
 		return err
 	}
-	return p.enqueue(ctx, s.PortalID, TokenEmail, s.ContactID, email)
+	if ok, err := p.allow(ctx, s.PortalID, p.addressMails(ctx, email)); err != nil || !ok {
+		return err
+	}
+	return p.enqueue(ctx, s.PortalID, TokenEmail, s.ContactID, email+"\n"+passwordMark(l))
+}
+
+// passwordMark marks the password a login has now: an e-mail change asked
+// with one is void once it changes (ChangePassword, a reset), however the
+// change and the change's link interleave.
+func passwordMark(l Login) string {
+	sum := sha256.Sum256([]byte("password mark\x00" + l.PasswordHash))
+	return hex.EncodeToString(sum[:8])
+}
+
+// pendingEmail splits the address of an e-mail change from the mark of the
+// password it was asked with, as the queued mail and its token keep them.
+func pendingEmail(s string) (address, mark string) {
+	address, mark, _ = strings.Cut(s, "\n")
+	return address, mark
 }
 
 // emailFree checks that no other contact's login has email.
@@ -524,18 +553,27 @@ func (p *Portal) ConfirmEmailChange(ctx context.Context, portalID uuid.UUID, tok
 	} else if err != nil {
 		return classify(err)
 	}
-	if !p.clock().Before(t.ExpiresAt) || t.Email == "" {
+	address, mark := pendingEmail(t.Email)
+	if !p.clock().Before(t.ExpiresAt) || address == "" {
 		return errBadToken()
+	}
+	switch l, err := p.as.Login(ctx, portalID, t.ContactID); {
+	case isNotFound(err):
+		return errBadToken()
+	case err != nil:
+		return classify(err)
+	case mark != passwordMark(l):
+		return errBadToken() // the password changed since it was asked
 	}
 	_, err = p.changeContact(ctx, portalID, t.ContactID, func(c *Contact) (*Event, error) {
 		if !inAccessGroups(&set, c) {
 			return nil, errAccessDenied
 		}
-		if NormalizeEmail(c.Email) == t.Email {
+		if NormalizeEmail(c.Email) == address {
 			return nil, nil
 		}
-		ev := &Event{Kind: EventContactEmail, Email: t.Email, PreviousEmail: c.Email}
-		c.Email = t.Email
+		ev := &Event{Kind: EventContactEmail, Email: address, PreviousEmail: c.Email}
+		c.Email = address
 		return ev, nil
 	})
 	if errors.Is(err, ErrUnauthenticated) {

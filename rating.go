@@ -237,7 +237,7 @@ func ratingView(r *request, rt Rating) *RatingView {
 	label := rt.Value
 	for _, o := range ratingOptions {
 		if o.Value == rt.Value {
-			label = o.Label
+			label = word(o.Label, r.lang)
 		}
 	}
 	return &RatingView{Value: rt.Value, Label: label, Comment: rt.Comment, Mine: rt.ContactID == r.contact.ID,

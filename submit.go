@@ -167,6 +167,13 @@ func (p *Portal) formView(ctx context.Context, r *request, id uuid.UUID) (FormVi
 		if !ok {
 			return // a property removed from the schema since the form was saved
 		}
+		if prop.Builtin { // in the viewer's language (X3)
+			prop = prop.Clone()
+			prop.Label = word(prop.Label, r.lang)
+			for i := range prop.Options {
+				prop.Options[i].Label = word(prop.Options[i].Label, r.lang)
+			}
+		}
 		if label == "" {
 			label = prop.Label
 		}

@@ -55,3 +55,27 @@ func TestDayTextInAZoneIsDateLayout(t *testing.T) {
 		}
 	}
 }
+
+// A day of a date filter is the instants the list shows with that day,
+// also where the clocks jump over midnight or go back over it. covers: X3
+func TestDateSpanIsTheDayShownWhereClocksChangeAtMidnight(t *testing.T) {
+	for _, c := range []struct{ zone, day string }{
+		{"America/Santiago", "2022-09-11"}, {"America/Asuncion", "2023-10-01"}, {"Asia/Beirut", "2023-03-26"},
+		{"America/Havana", "2023-03-12"}, {"Africa/Cairo", "2023-04-28"}, {"America/Santiago", "2023-04-01"},
+		{"Europe/Copenhagen", "2026-03-29"}, {"UTC", "2026-12-01"},
+	} {
+		loc, err := time.LoadLocation(c.zone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		from, to, err := dateSpan(c.day, loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		show := func(us int64) string { return formatDate(time.UnixMicro(us), loc)[:10] }
+		if show(from) != c.day || show(to-1) != c.day || show(from-1) >= c.day || show(to) <= c.day {
+			t.Errorf("%s %s: [%s, %s) shown as %s to %s", c.zone, c.day, time.UnixMicro(from).In(loc), time.UnixMicro(to).In(loc),
+				show(from), show(to-1))
+		}
+	}
+}

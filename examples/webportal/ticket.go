@@ -626,7 +626,7 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request, v *visit) {
 		}
 		typed[f.Property] = raw
 		if raw != "" {
-			values[f.Property] = fieldValue(f.Type, raw)
+			values[f.Property] = fieldValue(f.Type, raw, v.zone)
 		}
 	}
 	key := r.PostFormValue("key")
@@ -686,15 +686,15 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request, v *visit) {
 // fieldValue converts a form field to the value SubmissionInput wants for
 // its type. What does not convert is passed on as text, for the portal to
 // refuse with the field's name.
-func fieldValue(t portal.PropertyType, raw string) any {
+func fieldValue(t portal.PropertyType, raw string, loc *time.Location) any {
 	switch t {
 	case portal.Number:
 		if f, err := strconv.ParseFloat(raw, 64); err == nil {
 			return f
 		}
 	case portal.Date:
-		if d, err := time.Parse(time.DateOnly, raw); err == nil {
-			return d
+		if d, err := time.ParseInLocation(time.DateOnly, raw, loc); err == nil {
+			return d // the visitor's day (X3)
 		}
 	case portal.Boolean:
 		return raw == "true" || raw == "on"

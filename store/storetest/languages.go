@@ -73,7 +73,15 @@ func testLanguageProblems(t *testing.T, s portal.Store) {
 	w.supportForm()
 	w.ann.Language = "sv"
 	w.ann = w.saveContact(w.ann)
-	_, err := w.p.SubmitTicket(ctx(t), w.viewer(w.ann), portal.SubmissionInput{Values: map[string]any{"content": "C", "product": "app"}})
+	fv, err := w.p.SupportForm(ctx(t), w.viewer(w.ann))
+	require.NoError(t, err)
+	for _, f := range fv.Fields {
+		if f.Property == portal.PropPriority {
+			assert.Equal(t, "Prioritet", f.Label, "a built-in field's label in Swedish")
+			assert.Equal(t, "Låg", f.Options[0].Label)
+		}
+	}
+	_, err = w.p.SubmitTicket(ctx(t), w.viewer(w.ann), portal.SubmissionInput{Values: map[string]any{"content": "C", "product": "app"}})
 	require.ErrorIs(t, err, portal.ErrInvalid)
 	var ve *portal.ValidationError
 	require.True(t, errors.As(err, &ve))

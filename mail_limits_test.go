@@ -1,0 +1,216 @@
+package portal_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/helpdeskkit/portal"
+	"github.com/helpdeskkit/portal/portaltest"
+)
+
+// Concurrent requests from one client send no more mails than its limits
+// allow: each count is decided on the store's atomic answer. covers: A8
+func TestMailLimitsHoldUnderConcurrency(t *testing.T) {
+	ctx := portal.WithClient(context.Background(), "198.51.100.7")
+	box := &portaltest.Mailbox{}
+	b := newBench(t, portal.Options{Mailer: box, Auth: cheapHash})
+	b.withPassword(t)
+	_, err := b.p.DeliverMail(ctx, b.pid)
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = b.p.RequestPasswordReset(ctx, b.pid, b.email)
+		}()
+	}
+	wg.Wait()
+	n, err := b.p.DeliverMail(ctx, b.pid)
+	require.NoError(t, err)
+	t.Logf("50 concurrent requests from one client: %d reset mails (MailsPerHour 3)", n)
+	assert.LessOrEqual(t, n, 3)
+}
+
+// hookStore runs hook once, on the first LoginByEmail after armed is set.
+type hookStore struct {
+	fullStore
+	armed atomic.Bool
+	hook  func()
+}
+
+func (s *hookStore) LoginByEmail(ctx context.Context, portalID uuid.UUID, email string) (portal.Login, error) {
+	if s.armed.CompareAndSwap(true, false) {
+		s.hook()
+	}
+	return s.fullStore.LoginByEmail(ctx, portalID, email)
+}
+
+// The owner changes its password while the delivery makes the link of a
+// thief's e-mail change: the link, made after the owner's change ended the
+// contact's links, still does not move the login, for it was asked with
+// the old password. covers: P16, A4
+func TestEmailChangeLinkDiesWithThePasswordChangedWhileItIsMade(t *testing.T) {
+	ctx := context.Background()
+	box := &portaltest.Mailbox{}
+	b := newBench(t, portal.Options{Mailer: box, Auth: cheapHash})
+	b.withPassword(t)
+	hs := &hookStore{fullStore: b.st}
+	p, err := portal.New(hs, portal.Options{Mailer: box, Auth: cheapHash})
+	require.NoError(t, err)
+
+	_, owner, err := p.Login(ctx, b.pid, b.email, benchPassword)
+	require.NoError(t, err)
+	_, thief, err := p.Login(ctx, b.pid, b.email, benchPassword) // a thief who knows the password
+	require.NoError(t, err)
+	time.Sleep(time.Millisecond)
+	require.NoError(t, p.RequestEmailChange(ctx, thief, "thief@evil.example", benchPassword))
+	hs.hook = func() {
+		_, _, err := p.ChangePassword(ctx, owner, benchPassword, "a brand new secret passphrase")
+		require.NoError(t, err)
+	}
+	hs.armed.Store(true)
+	n, err := p.DeliverMail(ctx, b.pid) // emailFree's LoginByEmail runs the owner's change
+	t.Logf("delivered %d", n)
+	require.NoError(t, err)
+	m, ok := box.Last("thief@evil.example")
+	require.True(t, ok, "the link was mailed after the password changed")
+	err = p.ConfirmEmailChange(ctx, b.pid, m.Token)
+	assert.Error(t, err, "a link made for a change asked before the new password must not work")
+	c, _ := p.Contact(ctx, b.pid, b.contact)
+	t.Logf("contact's e-mail after the owner's password change: %s", c.Email)
+}
+
+// A contact asks to move its login to a new address, then signs in on
+// another device before the delivery runs: a login is no password change,
+// and the confirmation goes out. covers: P16
+func TestALoginDoesNotVoidAnEmailChange(t *testing.T) {
+	ctx := context.Background()
+	box := &portaltest.Mailbox{}
+	b := newBench(t, portal.Options{Mailer: box, Auth: cheapHash})
+	b.withPassword(t)
+	_, s, err := b.p.Login(ctx, b.pid, b.email, benchPassword)
+	require.NoError(t, err)
+	time.Sleep(time.Millisecond)
+	require.NoError(t, b.p.RequestEmailChange(ctx, s, "ann@new.example", benchPassword))
+	time.Sleep(time.Millisecond)
+	_, _, err = b.p.Login(ctx, b.pid, b.email, benchPassword) // her phone
+	require.NoError(t, err)
+	n, err := b.p.DeliverMail(ctx, b.pid)
+	require.NoError(t, err)
+	_, ok := box.Last("ann@new.example")
+	t.Logf("delivered %d; confirmation mail sent: %v", n, ok)
+	assert.True(t, ok, "a login is no password change: the confirmation goes out")
+}
+
+// slowStore answers Throttle after a delay, as a database across a
+// network does.
+type slowStore struct{ fullStore }
+
+func (s *slowStore) Throttle(ctx context.Context, portalID uuid.UUID, key string) (portal.Throttle, error) {
+	time.Sleep(2 * time.Millisecond)
+	return s.fullStore.Throttle(ctx, portalID, key)
+}
+
+// The same on a store that answers a count slowly, as a database across a
+// network does. covers: A8
+func TestMailLimitsHoldOnASlowStore(t *testing.T) {
+	ctx := portal.WithClient(context.Background(), "198.51.100.7")
+	box := &portaltest.Mailbox{}
+	b := newBench(t, portal.Options{Mailer: box, Auth: cheapHash})
+	b.withPassword(t)
+	p, err := portal.New(&slowStore{b.st}, portal.Options{Mailer: box, Auth: cheapHash})
+	require.NoError(t, err)
+	_, err = p.DeliverMail(ctx, b.pid)
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = p.RequestPasswordReset(ctx, b.pid, b.email)
+		}()
+	}
+	wg.Wait()
+	n, err := p.DeliverMail(ctx, b.pid)
+	require.NoError(t, err)
+	t.Logf("50 concurrent requests from one client: %d reset mails (MailsPerHour 3)", n)
+	assert.LessOrEqual(t, n, 3)
+}
+
+// Whether an address is another login's costs a contact's request of its
+// own limit, with or without WithClient: a session cannot probe addresses
+// without end. covers: P16, A8
+func TestEmailChangeProbesAreLimited(t *testing.T) {
+	ctx := context.Background()
+	box := &portaltest.Mailbox{}
+	b := newBench(t, portal.Options{Mailer: box, Auth: cheapHash})
+	b.withPassword(t)
+	// Bob has a login too.
+	s, _ := b.p.Settings(ctx, b.pid)
+	bob, err := b.p.SaveContact(ctx, portal.Contact{PortalID: b.pid, Email: "bob@acme.example", Lists: s.Access.Lists})
+	require.NoError(t, err)
+	require.NoError(t, b.p.InviteContact(ctx, b.pid, bob.ID))
+	_, err = b.p.DeliverMail(ctx, b.pid)
+	require.NoError(t, err)
+	m, _ := box.Last("bob@acme.example")
+	require.NoError(t, b.p.AcceptInvitation(ctx, b.pid, m.Token, benchPassword))
+
+	_, sess, err := b.p.Login(ctx, b.pid, b.email, benchPassword)
+	require.NoError(t, err)
+	taken := 0
+	for i := range 200 {
+		addr := "guess" + string(rune('a'+i%26)) + string(rune('a'+i/26)) + "@acme.example"
+		if i == 199 {
+			addr = "bob@acme.example"
+		}
+		if err := b.p.RequestEmailChange(ctx, sess, addr, benchPassword); err != nil {
+			var ce *portal.ConflictError
+			require.ErrorAs(t, err, &ce)
+			taken++
+			t.Logf("probe %d: %s has a login (%v)", i+1, addr, err)
+		}
+	}
+	assert.Zero(t, taken, "the 200th probe in an hour should be refused like the others, not answered")
+}
+
+// Another contact's e-mail-change requests naming the owner's address,
+// refused as another login's, do not spend the owner's address: its own
+// reset still goes out. covers: P16, A8
+func TestEmailChangeRequestsDoNotSpendAnotherAddress(t *testing.T) {
+	ctx := context.Background()
+	box := &portaltest.Mailbox{}
+	b := newBench(t, portal.Options{Mailer: box, Auth: cheapHash})
+	b.withPassword(t)
+	s, _ := b.p.Settings(ctx, b.pid)
+	bob, err := b.p.SaveContact(ctx, portal.Contact{PortalID: b.pid, Email: "bob@acme.example", Lists: s.Access.Lists})
+	require.NoError(t, err)
+	require.NoError(t, b.p.InviteContact(ctx, b.pid, bob.ID))
+	_, err = b.p.DeliverMail(ctx, b.pid)
+	require.NoError(t, err)
+	m, _ := box.Last("bob@acme.example")
+	require.NoError(t, b.p.AcceptInvitation(ctx, b.pid, m.Token, benchPassword))
+	_, bs, err := b.p.Login(ctx, b.pid, "bob@acme.example", benchPassword)
+	require.NoError(t, err)
+	before := len(box.Sent())
+	for _, ip := range []string{"198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.4"} {
+		for range 3 {
+			err := b.p.RequestEmailChange(portal.WithClient(ctx, ip), bs, b.email, benchPassword)
+			require.Error(t, err) // ErrConflict: Ann logs in with it
+		}
+	}
+	_, err = b.p.DeliverMail(ctx, b.pid)
+	require.NoError(t, err)
+	require.NoError(t, b.p.RequestPasswordReset(portal.WithClient(ctx, "203.0.113.9"), b.pid, b.email))
+	n, err := b.p.DeliverMail(ctx, b.pid)
+	require.NoError(t, err)
+	t.Logf("mails sent while Bob spent Ann's budget: %d; Ann's own reset: %d mail(s)", len(box.Sent())-before, n)
+	assert.Equal(t, 1, n)
+}
