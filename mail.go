@@ -179,7 +179,9 @@ func (p *Portal) allow(ctx context.Context, portalID uuid.UUID, limits []mailLim
 		if err != nil {
 			return false, classify(err)
 		}
-		if th.Failures >= l.limit && now.Sub(th.FailedAt) < time.Hour {
+		// Spent while its last count is not before the hour: the rule
+		// by which AddFailure forgets a count.
+		if th.Failures >= l.limit && !th.FailedAt.Before(now.Add(-time.Hour)) {
 			return false, nil
 		}
 	}

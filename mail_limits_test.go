@@ -214,3 +214,84 @@ func TestEmailChangeRequestsDoNotSpendAnotherAddress(t *testing.T) {
 	t.Logf("mails sent while Bob spent Ann's budget: %d; Ann's own reset: %d mail(s)", len(box.Sent())-before, n)
 	assert.Equal(t, 1, n)
 }
+
+// loginHookStore runs hook once, right after the first Login read once
+// armed, and returns what it read before the hook.
+type loginHookStore struct {
+	fullStore
+	armed atomic.Bool
+	hook  func()
+}
+
+func (s *loginHookStore) Login(ctx context.Context, portalID, contactID uuid.UUID) (portal.Login, error) {
+	l, err := s.fullStore.Login(ctx, portalID, contactID)
+	if s.armed.CompareAndSwap(true, false) {
+		s.hook()
+	}
+	return l, err
+}
+
+// The owner's password change lands between ConfirmEmailChange's check of
+// the password mark and its write: the store checks the password again as
+// it moves the login, and the thief's link moves nothing. covers: P16, A4
+func TestEmailChangeConfirmRacingAPasswordChangeMovesNothing(t *testing.T) {
+	ctx := context.Background()
+	box := &portaltest.Mailbox{}
+	b := newBench(t, portal.Options{Mailer: box, Auth: cheapHash})
+	b.withPassword(t)
+	hs := &loginHookStore{fullStore: b.st}
+	p, err := portal.New(hs, portal.Options{Mailer: box, Auth: cheapHash})
+	require.NoError(t, err)
+	_, owner, err := p.Login(ctx, b.pid, b.email, benchPassword)
+	require.NoError(t, err)
+	_, thief, err := p.Login(ctx, b.pid, b.email, benchPassword)
+	require.NoError(t, err)
+	require.NoError(t, p.RequestEmailChange(ctx, thief, "thief@evil.example", benchPassword))
+	_, err = p.DeliverMail(ctx, b.pid)
+	require.NoError(t, err)
+	m, ok := box.Last("thief@evil.example")
+	require.True(t, ok)
+	changed := false
+	hs.hook = func() {
+		_, _, err := p.ChangePassword(ctx, owner, benchPassword, "a brand new secret passphrase")
+		require.NoError(t, err)
+		changed = true
+	}
+	hs.armed.Store(true)
+	err = p.ConfirmEmailChange(ctx, b.pid, m.Token)
+	require.True(t, changed)
+	c, _ := p.Contact(ctx, b.pid, b.contact)
+	t.Logf("confirm: %v; e-mail now %s", err, c.Email)
+	assert.Equal(t, b.email, c.Email, "the owner's new password landed before the login moved: the link must not move it")
+}
+
+// An address's hour ends exactly an hour after its last counted mail, by
+// the same rule for the check and the count: a request then is sent, and
+// does not lock the address for another hour. covers: A8
+func TestMailLimitEndsAnHourAfterTheLastMail(t *testing.T) {
+	ctx := portal.WithClient(context.Background(), "198.51.100.7")
+	var mu sync.Mutex
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	set := func(t time.Time) { mu.Lock(); now = t; mu.Unlock() }
+	box := &portaltest.Mailbox{}
+	b := newBench(t, portal.Options{Mailer: box, Auth: cheapHash, Now: clock})
+	b.withPassword(t)
+	t0 := clock()
+	for range 3 {
+		require.NoError(t, b.p.RequestPasswordReset(ctx, b.pid, b.email))
+	}
+	n, err := b.p.DeliverMail(ctx, b.pid)
+	require.NoError(t, err)
+	require.Equal(t, 3, n)
+	set(t0.Add(time.Hour))
+	require.NoError(t, b.p.RequestPasswordReset(ctx, b.pid, b.email))
+	n1, err := b.p.DeliverMail(ctx, b.pid)
+	require.NoError(t, err)
+	set(t0.Add(time.Hour + time.Minute))
+	require.NoError(t, b.p.RequestPasswordReset(ctx, b.pid, b.email))
+	n2, err := b.p.DeliverMail(ctx, b.pid)
+	require.NoError(t, err)
+	t.Logf("at +1h: %d mail(s); at +1h1m: %d mail(s)", n1, n2)
+	assert.Equal(t, 1, n1+n2, "an hour after the third mail, the owner gets one again")
+}

@@ -189,6 +189,13 @@ func wordsIn(tag language.Tag) words {
 		yes: msg("Yes").in(tag), no: msg("No").in(tag)}
 }
 
+// BuiltinLabel returns a built-in property's label, or the label of one of
+// its options, given in English (Property.Label, Option.Label), in lang,
+// one of Languages (X3); any other text comes back as it is. A host that
+// draws its own controls for built-in properties (a list's filters, say)
+// labels them with it as the library labels its columns.
+func BuiltinLabel(english, lang string) string { return word(english, tagOf(lang)) }
+
 // word returns a built-in property's English label or option label in
 // tag's language.
 func word(english string, tag language.Tag) string {

@@ -179,7 +179,7 @@ func (p *Portal) UpdateProfile(ctx context.Context, v Viewer, in ProfileInput) (
 		}
 		c.FirstName, c.LastName, c.Language, c.TimeZone = in.FirstName, in.LastName, in.Language, in.TimeZone
 		return ev, nil
-	})
+	}, nil)
 	if err != nil {
 		return Profile{}, err
 	}
@@ -201,7 +201,7 @@ func checkName(ps *problems, field, v string) {
 // it, or nil. An edit that changes nothing writes nothing. The write is
 // made only over the record edit saw; after a host's save in between,
 // the record is read and edited again.
-func (p *Portal) changeContact(ctx context.Context, portalID, contactID uuid.UUID, edit func(c *Contact) (*Event, error)) (Contact, error) {
+func (p *Portal) changeContact(ctx context.Context, portalID, contactID uuid.UUID, edit func(c *Contact) (*Event, error), password *string) (Contact, error) {
 	for attempt := 1; ; attempt++ {
 		stored, err := p.self(ctx, portalID, contactID)
 		if err != nil {
@@ -221,7 +221,7 @@ func (p *Portal) changeContact(ctx context.Context, portalID, contactID uuid.UUI
 		if err != nil {
 			return Contact{}, err
 		}
-		ch.If.UpdatedAt = stored.UpdatedAt
+		ch.If.UpdatedAt, ch.If.Password = stored.UpdatedAt, password
 		if ev != nil {
 			if ev.ID, err = p.id(); err != nil {
 				return Contact{}, err
@@ -557,15 +557,20 @@ func (p *Portal) ConfirmEmailChange(ctx context.Context, portalID uuid.UUID, tok
 	if !p.clock().Before(t.ExpiresAt) || address == "" {
 		return errBadToken()
 	}
-	switch l, err := p.as.Login(ctx, portalID, t.ContactID); {
-	case isNotFound(err):
-		return errBadToken()
-	case err != nil:
-		return classify(err)
-	case mark != passwordMark(l):
-		return errBadToken() // the password changed since it was asked
-	}
+	// The login moves only while its password is the one the change was
+	// asked with: checked here, and again by the store as it writes.
+	var password string
 	_, err = p.changeContact(ctx, portalID, t.ContactID, func(c *Contact) (*Event, error) {
+		switch l, err := p.as.Login(ctx, portalID, t.ContactID); {
+		case isNotFound(err):
+			return nil, errBadToken()
+		case err != nil:
+			return nil, classify(err)
+		case mark != passwordMark(l):
+			return nil, errBadToken() // the password changed since it was asked
+		default:
+			password = l.PasswordHash
+		}
 		if !inAccessGroups(&set, c) {
 			return nil, errAccessDenied
 		}
@@ -575,7 +580,7 @@ func (p *Portal) ConfirmEmailChange(ctx context.Context, portalID uuid.UUID, tok
 		ev := &Event{Kind: EventContactEmail, Email: address, PreviousEmail: c.Email}
 		c.Email = address
 		return ev, nil
-	})
+	}, &password)
 	if errors.Is(err, ErrUnauthenticated) {
 		return errBadToken() // the contact is gone
 	}

@@ -157,6 +157,10 @@ type ContactState struct {
 	// change a contact makes to its own record (P16) is written only over
 	// the record it read, never over a host's save in between.
 	UpdatedAt time.Time
+	// Password, when set, is the PasswordHash of the contact's login that
+	// the change was decided on: a confirmed e-mail change (P16) moves the
+	// login only while its password is still the one it was asked with.
+	Password *string
 }
 
 // ContactIndex finds contacts by e-mail and by contact list, for

@@ -71,7 +71,7 @@ func localPath(p string) string {
 // renderLogin shows the login page, carrying d (nil: none) in its form,
 // and the page to return to.
 func (s *server) renderLogin(w http.ResponseWriter, v *visit, code int, p page, email string, d *draft, ret string) {
-	p.Title, p.Lead = v.T("login.title"), v.Tf("login.lead", noun(v.Settings.Display.TicketName))
+	p.Title, p.Lead = v.T("login.title"), v.Tf("login.lead", v.noun(v.Settings.Display.TicketName))
 	p.Data = loginData{Email: email, CanRegister: selfRegistration(v.Settings), Return: ret,
 		SingleSignOn: v.Settings.Access.Auth == portal.SingleSignOn, Draft: d,
 		SignInLinks: signInLinks(v.Settings)}
@@ -192,7 +192,7 @@ func (s *server) registerPage(w http.ResponseWriter, r *http.Request, v *visit) 
 }
 
 func (s *server) renderRegister(w http.ResponseWriter, v *visit, code int, p page, in portal.Registration) {
-	p.Title, p.Lead = v.T("register.title"), v.Tf("register.lead", noun(v.Settings.Display.TicketName))
+	p.Title, p.Lead = v.T("register.title"), v.Tf("register.lead", v.noun(v.Settings.Display.TicketName))
 	p.Data = registerData{Registration: in, Notice: v.Settings.Consent.Notice, Checkbox: v.Settings.Consent.Checkbox}
 	s.render(w, v, code, s.systemTemplate(v.Settings.SystemPages.Register, "default-register"), p)
 }

@@ -18,20 +18,28 @@ var (
 	verbPattern = regexp.MustCompile(`%[-+# 0]*[0-9]*[a-zA-Z%]`)
 )
 
+// readAttrs are the attributes whose text a person reads or hears: hints,
+// placeholders, names for screen readers, images' text.
+var readAttrs = regexp.MustCompile(`\s(?:title|placeholder|aria-label|alt)="([^"]*)"`)
+
 // pageText is what a person reads of a page: its text, without markup,
-// with its white space made single.
+// and the text of its readAttrs, with its white space made single.
 func pageText(body string) string {
-	return strings.Join(strings.Fields(html.UnescapeString(tagPattern.ReplaceAllString(body, " "))), " ")
+	text := tagPattern.ReplaceAllString(body, " ")
+	for _, m := range readAttrs.FindAllStringSubmatch(body, -1) {
+		text += " | " + m[1]
+	}
+	return strings.Join(strings.Fields(html.UnescapeString(text)), " ")
 }
 
-// englishSentences are the English catalog's texts of more than one word
-// that Danish writes otherwise, each as its longest piece between
-// formatting verbs.
+// englishSentences are the English catalog's texts of more than one word,
+// each as its longest piece between formatting verbs: a Danish catalog
+// that gives one of them as it is has not translated it.
 func englishSentences() map[string]string {
 	out := map[string]string{}
 	for key, en := range catalogs["en"] {
-		if en == catalogs["da"][key] || !strings.Contains(strings.TrimSpace(en), " ") {
-			continue
+		if !strings.Contains(strings.TrimSpace(en), " ") {
+			continue // a word Danish may share ("Status", "E-mail")
 		}
 		longest := ""
 		for _, piece := range verbPattern.Split(en, -1) {

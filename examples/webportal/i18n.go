@@ -17,6 +17,7 @@ type catalog map[string]string
 // other language and for a key a catalog lacks.
 var catalogs = map[string]catalog{
 	"en": {
+		"nav.main":                 "Main",
 		"nav.logout":               "Log out",
 		"nav.signedInAs":           "Signed in as",
 		"preview.banner":           "Preview as %s — read only. Opened by %s.",
@@ -58,7 +59,6 @@ var catalogs = map[string]catalog{
 		"signin.badToken":          "This sign-in link has expired or has been used already.",
 		"signin.again":             "Send me a new link",
 		"list.zone":                "Times are in %s.",
-		"title.ticket":             "Ticket %s",
 		"list.welcome":             "Welcome!",
 		"list.welcomeLead":         "You have no %s yet. When you write to us, you can follow the answers here.",
 		"profile.title":            "Your profile",
@@ -220,6 +220,7 @@ var catalogs = map[string]catalog{
 		"footer":                   "Customer portal",
 	},
 	"da": {
+		"nav.main":                 "Hovedmenu",
 		"nav.logout":               "Log ud",
 		"nav.signedInAs":           "Logget ind som",
 		"preview.banner":           "Visning som %s — kun læsning. Åbnet af %s.",
@@ -261,7 +262,6 @@ var catalogs = map[string]catalog{
 		"signin.badToken":          "Login-linket er udløbet eller allerede brugt.",
 		"signin.again":             "Send mig et nyt link",
 		"list.zone":                "Tidspunkter er i %s.",
-		"title.ticket":             "Sag %s",
 		"list.welcome":             "Velkommen!",
 		"list.welcomeLead":         "Du har ingen %s endnu. Når du skriver til os, kan du følge svarene her.",
 		"profile.title":            "Din profil",
@@ -423,6 +423,7 @@ var catalogs = map[string]catalog{
 		"footer":                   "Kundeportal",
 	},
 	"de": {
+		"nav.main":                 "Hauptmenü",
 		"nav.logout":               "Abmelden",
 		"nav.signedInAs":           "Angemeldet als",
 		"preview.banner":           "Vorschau als %s – nur lesen. Geöffnet von %s.",
@@ -464,7 +465,6 @@ var catalogs = map[string]catalog{
 		"signin.badToken":          "Dieser Anmeldelink ist abgelaufen oder wurde bereits benutzt.",
 		"signin.again":             "Neuen Link senden",
 		"list.zone":                "Zeiten in %s.",
-		"title.ticket":             "Ticket %s",
 		"list.welcome":             "Willkommen!",
 		"list.welcomeLead":         "Sie haben noch keine %s. Wenn Sie uns schreiben, können Sie die Antworten hier verfolgen.",
 		"profile.title":            "Ihr Profil",
@@ -626,6 +626,7 @@ var catalogs = map[string]catalog{
 		"footer":                   "Kundenportal",
 	},
 	"sv": {
+		"nav.main":                 "Huvudmeny",
 		"nav.logout":               "Logga ut",
 		"nav.signedInAs":           "Inloggad som",
 		"preview.banner":           "Förhandsvisning som %s – endast läsning. Öppnad av %s.",
@@ -667,7 +668,6 @@ var catalogs = map[string]catalog{
 		"signin.badToken":          "Inloggningslänken har gått ut eller har redan använts.",
 		"signin.again":             "Skicka mig en ny länk",
 		"list.zone":                "Tider i %s.",
-		"title.ticket":             "Ärende %s",
 		"list.welcome":             "Välkommen!",
 		"list.welcomeLead":         "Du har inga %s än. När du skriver till oss kan du följa svaren här.",
 		"profile.title":            "Din profil",
@@ -845,9 +845,14 @@ func catalogFor(tag string) (catalog, string) {
 	return catalogs["en"], t.String()
 }
 
-// noun is the ticket display name (S8) inside a sentence. English and
-// Danish write common nouns in lower case.
-func noun(ticketName string) string { return strings.ToLower(ticketName) }
+// noun is the ticket display name (S8) inside a sentence: English, Danish
+// and Swedish write common nouns in lower case, German does not.
+func (v *visit) noun(ticketName string) string {
+	if strings.HasPrefix(v.Lang, "de") { // German writes nouns with a capital
+		return ticketName
+	}
+	return strings.ToLower(ticketName)
+}
 
 // text returns the string of key, falling back to English and then to the
 // key itself, so a missing string shows up in review instead of as a blank.

@@ -136,7 +136,7 @@ type filterControl struct {
 // columnFilters returns the filters the shown columns offer, the
 // ListQuery filters the URL sets and, for each of those, the label of its
 // column. Status has a control of its own.
-func columnFilters(st listState, set portal.Settings, schema portal.Schema, cat catalog) ([]filterControl, []portal.Filter, []string) {
+func columnFilters(st listState, set portal.Settings, schema portal.Schema, cat catalog, lang string) ([]filterControl, []portal.Filter, []string) {
 	var controls []filterControl
 	var filters []portal.Filter
 	var labels []string
@@ -144,6 +144,13 @@ func columnFilters(st listState, set portal.Settings, schema portal.Schema, cat 
 		prop, ok := schema.Lookup(portal.TicketObject, col.Property)
 		if !ok || prop.Name == portal.PropStatus {
 			continue
+		}
+		if prop.Builtin { // in the visitor's language, as the library's columns (X3)
+			prop = prop.Clone()
+			prop.Label = portal.BuiltinLabel(prop.Label, lang)
+			for i := range prop.Options {
+				prop.Options[i].Label = portal.BuiltinLabel(prop.Options[i].Label, lang)
+			}
 		}
 		fc := filterControl{Property: prop.Name, Label: col.Label}
 		if fc.Label == "" {
@@ -204,7 +211,7 @@ func (s *server) readList(v *visit) (listState, []filterControl, []portal.Filter
 	if err != nil {
 		return listState{}, nil, nil, nil, err
 	}
-	controls, filters, labels := columnFilters(st, v.Settings, schema, v.cat)
+	controls, filters, labels := columnFilters(st, v.Settings, schema, v.cat, v.Lang)
 	return st, controls, filters, labels, nil
 }
 
@@ -252,9 +259,9 @@ type link struct {
 type header struct {
 	Label, URL, Title string
 	Sorted, Desc      bool
-	// Property is the column's; Card marks the number, the subject, the
-	// status and the last activity, which a phone shows of each ticket as
-	// a card.
+	// Property is the column's; Card marks the first column (it holds the
+	// link), the number, the subject, the status and the last activity,
+	// which a phone shows of each ticket as a card.
 	Property string
 	Card     bool
 }
@@ -330,8 +337,9 @@ func (s *server) list(w http.ResponseWriter, r *http.Request, v *visit) {
 
 func fillList(d *listData, st listState, tv portal.TicketView, v *visit) {
 	d.Zone = tv.TimeZone
-	if len(tv.Rows) == 0 && tv.Total == 0 && !d.Filtered && d.Search == "" && d.Status == "" && st.page <= 1 {
-		d.Welcome = v.Tf("list.welcomeLead", noun(tv.TicketName))
+	broadest := len(tv.Views) == 0 || tv.View == tv.Views[0] // not "Owned by me" beside a company's tickets
+	if len(tv.Rows) == 0 && tv.Total == 0 && broadest && !d.Filtered && d.Search == "" && d.Status == "" && st.page <= 1 {
+		d.Welcome = v.Tf("list.welcomeLead", v.noun(tv.TicketName))
 	}
 	if len(tv.Views) > 1 {
 		for _, view := range tv.Views {
@@ -344,9 +352,10 @@ func fillList(d *listData, st listState, tv portal.TicketView, v *visit) {
 			d.Hidden = append(d.Hidden, [2]string{k, vs[0]})
 		}
 	}
-	for _, c := range tv.Columns {
+	for i, c := range tv.Columns {
+		// The first cell holds the row's link: a card always shows it.
 		h := header{Label: c.Label, Sorted: tv.Sort == c.Property, Desc: tv.Desc, Title: v.Tf("list.sortBy", c.Label), Property: c.Property,
-			Card: slices.Contains([]string{portal.PropNumber, portal.PropSubject, portal.PropStatus, portal.PropLastActivityAt}, c.Property)}
+			Card: i == 0 || slices.Contains([]string{portal.PropNumber, portal.PropSubject, portal.PropStatus, portal.PropLastActivityAt}, c.Property)}
 		desc := ""
 		if h.Sorted && !tv.Desc {
 			desc = "1"

@@ -77,7 +77,7 @@ func TestLoginListLogout(t *testing.T) {
 	assert.Contains(t, res.body, "<title>Nordlys Support</title>", "the tab title is the portal's name once logged in (S1)")
 	ticket := c.firstTicket("")
 	detail := c.get("/tickets/" + ticket).body
-	assert.Regexp(t, `<title>Ticket #\d+ · Nordlys Support</title>`, detail, "each page its own tab title")
+	assert.Regexp(t, `<title>#\d+ [^<]+ · Nordlys Support</title>`, detail, "each page its own tab title: the ticket's number and subject")
 	assert.Contains(t, c.get("/profile").body, "<title>Your profile · Nordlys Support</title>")
 	for _, label := range []string{"Subject", "Requested by", "Created", "Owner", "Last activity", "Status", "Product"} {
 		assert.Contains(t, res.body, ">"+label+"<", "the configured column label %q (S8)", label)

@@ -136,7 +136,7 @@ func (s *server) renderDetail(w http.ResponseWriter, v *visit, code int, id uuid
 		p.Flash = v.Tf("flash.submittedRef", td.Ref) // the number to give on the phone (P10)
 	}
 	p.Title, p.Data = td.Ref+" "+td.Subject, &d
-	p.TabTitle = v.Tf("title.ticket", td.Ref)
+	p.TabTitle = p.Title // its number and subject: the display name (S8) is the list's
 	s.render(w, v, code, "ticket", p)
 }
 

@@ -144,7 +144,8 @@ func (s *Store) followEmail(ch portal.ContactChange, old portal.Contact, had boo
 		if had {
 			was = portal.NormalizeEmail(old.Email)
 		}
-		if was != ch.If.Email || l.Email != ch.If.Login || !ch.If.UpdatedAt.IsZero() && !ch.If.UpdatedAt.Equal(old.UpdatedAt) {
+		if was != ch.If.Email || l.Email != ch.If.Login || !ch.If.UpdatedAt.IsZero() && !ch.If.UpdatedAt.Equal(old.UpdatedAt) ||
+			ch.If.Password != nil && (!hasLogin || l.PasswordHash != *ch.If.Password) {
 			return fmt.Errorf("memstore: contact %s: changed since it was read: %w", id, portal.ErrConflict)
 		}
 	}

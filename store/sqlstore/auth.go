@@ -55,11 +55,11 @@ func indexContact(ctx context.Context, t tx, c portal.Contact) error {
 // that no other login has the new one.
 func followEmail(ctx context.Context, t tx, ch portal.ContactChange) error {
 	c := ch.Contact
-	var login []byte // the login's e-mail, read once for both checks
+	var login, hash []byte // the login's e-mail and password, read once for every check
 	hasLogin := false
 	if ch.If != nil || ch.LoginEmail != "" {
-		switch err := t.row(ctx, "SELECT email FROM logins WHERE portal_id = ? AND contact_id = ?"+t.d.forUpdate(),
-			id(c.PortalID), id(c.ID)).Scan(&login); {
+		switch err := t.row(ctx, "SELECT email, password_hash FROM logins WHERE portal_id = ? AND contact_id = ?"+t.d.forUpdate(),
+			id(c.PortalID), id(c.ID)).Scan(&login, &hash); {
 		case err == nil:
 			hasLogin = true
 		case !isNoRows(err):
@@ -72,7 +72,7 @@ func followEmail(ctx context.Context, t tx, ch portal.ContactChange) error {
 		if err != nil {
 			return err
 		}
-		if was != ch.If.Email || string(login) != ch.If.Login {
+		if was != ch.If.Email || string(login) != ch.If.Login || ch.If.Password != nil && (!hasLogin || string(hash) != *ch.If.Password) {
 			return fmt.Errorf("%w: contact %s: changed since it was read", portal.ErrConflict, c.ID)
 		}
 	}

@@ -251,6 +251,8 @@ func testContactChangeChecks(t *testing.T, s authStore) {
 		"a login that is not there": {Contact: newContact(t, f.pid), If: &portal.ContactState{},
 			LoginEmail: "nobody@acme.example"},
 		"a contact that is not there": {Contact: newContact(t, f.pid), If: &was},
+		"a password changed since": {Contact: moved, If: stale(func(st *portal.ContactState) { other := "$argon2id$other"; st.Password = &other }),
+			EndTokens: true, LoginEmail: "ann@new.example"},
 	} {
 		require.ErrorIs(t, s.PutContact(ctx(t), ch), portal.ErrConflict, name)
 		_, err := getContact(ctx(t), s, f.pid, ch.Contact.ID)

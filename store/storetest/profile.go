@@ -56,7 +56,7 @@ func testContactChangeEvent(t *testing.T, s authStore) {
 	require.Empty(t, events, "nor its event")
 
 	fresh := was
-	fresh.UpdatedAt = f.ann.UpdatedAt
+	fresh.UpdatedAt, fresh.Password = f.ann.UpdatedAt, &f.la.PasswordHash
 	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: renamed, If: &fresh, Event: &ev}))
 	require.Equal(t, renamed, readContact(t, s, f.pid, f.ann.ID))
 	events, err = s.Events(ctx(t), f.pid, 0, 10)
