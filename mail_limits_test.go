@@ -145,6 +145,23 @@ func TestMailLimitsHoldOnASlowStore(t *testing.T) {
 	assert.LessOrEqual(t, n, 3)
 }
 
+// colleague gives the bench's tenant a second login, Bob's
+// (bob@acme.example, benchPassword), through an invitation.
+func colleague(t *testing.T, b *bench, box *portaltest.Mailbox) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := b.p.Settings(ctx, b.pid)
+	require.NoError(t, err)
+	bob, err := b.p.SaveContact(ctx, portal.Contact{PortalID: b.pid, Email: "bob@acme.example", Lists: s.Access.Lists})
+	require.NoError(t, err)
+	require.NoError(t, b.p.InviteContact(ctx, b.pid, bob.ID))
+	_, err = b.p.DeliverMail(ctx, b.pid)
+	require.NoError(t, err)
+	m, ok := box.Last("bob@acme.example")
+	require.True(t, ok)
+	require.NoError(t, b.p.AcceptInvitation(ctx, b.pid, m.Token, benchPassword))
+}
+
 // Whether an address is another login's costs a contact's request of its
 // own limit, with or without WithClient: a session cannot probe addresses
 // without end. covers: P16, A8
@@ -153,16 +170,7 @@ func TestEmailChangeProbesAreLimited(t *testing.T) {
 	box := &portaltest.Mailbox{}
 	b := newBench(t, portal.Options{Mailer: box, Auth: cheapHash})
 	b.withPassword(t)
-	// Bob has a login too.
-	s, _ := b.p.Settings(ctx, b.pid)
-	bob, err := b.p.SaveContact(ctx, portal.Contact{PortalID: b.pid, Email: "bob@acme.example", Lists: s.Access.Lists})
-	require.NoError(t, err)
-	require.NoError(t, b.p.InviteContact(ctx, b.pid, bob.ID))
-	_, err = b.p.DeliverMail(ctx, b.pid)
-	require.NoError(t, err)
-	m, _ := box.Last("bob@acme.example")
-	require.NoError(t, b.p.AcceptInvitation(ctx, b.pid, m.Token, benchPassword))
-
+	colleague(t, b, box)
 	_, sess, err := b.p.Login(ctx, b.pid, b.email, benchPassword)
 	require.NoError(t, err)
 	taken := 0
@@ -189,14 +197,7 @@ func TestEmailChangeRequestsDoNotSpendAnotherAddress(t *testing.T) {
 	box := &portaltest.Mailbox{}
 	b := newBench(t, portal.Options{Mailer: box, Auth: cheapHash})
 	b.withPassword(t)
-	s, _ := b.p.Settings(ctx, b.pid)
-	bob, err := b.p.SaveContact(ctx, portal.Contact{PortalID: b.pid, Email: "bob@acme.example", Lists: s.Access.Lists})
-	require.NoError(t, err)
-	require.NoError(t, b.p.InviteContact(ctx, b.pid, bob.ID))
-	_, err = b.p.DeliverMail(ctx, b.pid)
-	require.NoError(t, err)
-	m, _ := box.Last("bob@acme.example")
-	require.NoError(t, b.p.AcceptInvitation(ctx, b.pid, m.Token, benchPassword))
+	colleague(t, b, box)
 	_, bs, err := b.p.Login(ctx, b.pid, "bob@acme.example", benchPassword)
 	require.NoError(t, err)
 	before := len(box.Sent())

@@ -45,15 +45,24 @@ func zone(name string) *time.Location {
 	if name == "" {
 		return time.UTC
 	}
-	if loc, ok := zones.Load(name); ok {
-		return loc.(*time.Location)
-	}
-	loc, err := time.LoadLocation(name)
+	loc, err := loadZone(name)
 	if err != nil { // checked when saved; a host's zone data may lack it
 		return time.UTC
 	}
-	zones.Store(name, loc)
 	return loc
+}
+
+// loadZone loads a zone once per process.
+func loadZone(name string) (*time.Location, error) {
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	zones.Store(name, loc)
+	return loc, nil
 }
 
 var zones sync.Map // zone name → *time.Location
@@ -82,7 +91,7 @@ func validZone(v string) bool {
 			return false
 		}
 	}
-	_, err := time.LoadLocation(v)
+	_, err := loadZone(v)
 	return err == nil
 }
 
