@@ -244,6 +244,20 @@ func (p *Portal) portalOn(ctx context.Context, portalID uuid.UUID) (Settings, er
 	return s, nil
 }
 
+// passwordsOn is portalOn for the steps of a portal whose customers sign
+// in with passwords (S12): under single sign-on the identity provider owns
+// the passwords and the e-mails, and the step is ErrForbidden.
+func (p *Portal) passwordsOn(ctx context.Context, portalID uuid.UUID) (Settings, error) {
+	s, err := p.portalOn(ctx, portalID)
+	if err != nil {
+		return Settings{}, err
+	}
+	if s.Access.Auth != PasswordAuth {
+		return Settings{}, fmt.Errorf("%w: the portal uses single sign-on", ErrForbidden)
+	}
+	return s, nil
+}
+
 // inAccessGroups reports whether the contact may enter under s (S11, A3):
 // always under self-registration; under access groups when it is in one
 // of the chosen lists.
@@ -275,12 +289,8 @@ func (p *Portal) newTokenOf(portalID, contactID uuid.UUID, kind TokenKind) (stri
 }
 
 func (p *Portal) setPassword(ctx context.Context, portalID uuid.UUID, kind TokenKind, token, password string) error {
-	s, err := p.portalOn(ctx, portalID)
-	if err != nil {
+	if _, err := p.passwordsOn(ctx, portalID); err != nil {
 		return err
-	}
-	if s.Access.Auth != PasswordAuth {
-		return fmt.Errorf("%w: the portal uses single sign-on", ErrForbidden)
 	}
 	hash, ok := parseToken(token)
 	if !ok {

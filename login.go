@@ -38,12 +38,9 @@ import (
 // no passwords.
 func (p *Portal) Login(ctx context.Context, portalID uuid.UUID, email, password string) (_ string, _ Session, err error) {
 	defer p.speak(ctx, Viewer{PortalID: portalID}, &err)
-	s, err := p.portalOn(ctx, portalID)
+	s, err := p.passwordsOn(ctx, portalID)
 	if err != nil {
 		return "", Session{}, err
-	}
-	if s.Access.Auth != PasswordAuth {
-		return "", Session{}, fmt.Errorf("%w: the portal uses single sign-on", ErrForbidden)
 	}
 	tooLong := len(password) > MaxPasswordLength // never right: refused like an unknown e-mail
 	if tooLong {

@@ -227,10 +227,8 @@ func (p *Portal) setParticipants(ctx context.Context, t *Ticket, now []Participa
 // of several contacts is one answer: not a colleague who can be added.
 func (p *Portal) colleague(ctx context.Context, r *request, email string) (Contact, error) {
 	notColleague := invalid("email", "is not the address of a colleague at your company who can be added")
-	addr := NormalizeEmail(email)
-	var ps problems
-	checkEmail(&ps, "email", addr, true)
-	if err := ps.err(); err != nil {
+	addr, err := emailInput(email)
+	if err != nil {
 		return Contact{}, err
 	}
 	if addr == NormalizeEmail(r.contact.Email) {

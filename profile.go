@@ -268,14 +268,10 @@ func contactEqual(a, b Contact) bool {
 // ErrPortalDisabled while the portal is off.
 func (p *Portal) ChangePassword(ctx context.Context, s Session, current, next string) (_ string, _ Session, err error) {
 	defer p.speak(ctx, s.Viewer(), &err)
-	set, err := p.portalOn(ctx, s.PortalID)
-	if err != nil {
+	if _, err := p.passwordsOn(ctx, s.PortalID); err != nil {
 		return "", Session{}, err
 	}
-	switch {
-	case set.Access.Auth != PasswordAuth:
-		return "", Session{}, fmt.Errorf("%w: the portal uses single sign-on", ErrForbidden)
-	case s.Preview:
+	if s.Preview {
 		return "", Session{}, errReadOnly
 	}
 	l, err := p.as.Login(ctx, s.PortalID, s.ContactID)
@@ -457,22 +453,17 @@ func (p *Portal) activeSessions(ctx context.Context, s Session) ([]Session, erro
 // address), and ErrPortalDisabled while the portal is off.
 func (p *Portal) RequestEmailChange(ctx context.Context, s Session, email, password string) (err error) {
 	defer p.speak(ctx, s.Viewer(), &err)
-	set, err := p.portalOn(ctx, s.PortalID)
-	if err != nil {
+	if _, err := p.passwordsOn(ctx, s.PortalID); err != nil {
 		return err
 	}
 	switch {
-	case set.Access.Auth != PasswordAuth:
-		return fmt.Errorf("%w: under single sign-on the identity provider owns the e-mail", ErrForbidden)
 	case s.Preview:
 		return errReadOnly
 	case p.mailer == nil:
 		return errNoMailer
 	}
-	email = NormalizeEmail(email)
-	var ps problems
-	checkEmail(&ps, "email", email, true)
-	if err := ps.err(); err != nil {
+	email, err = emailInput(email)
+	if err != nil {
 		return err
 	}
 	c, err := p.self(ctx, s.PortalID, s.ContactID)
@@ -545,12 +536,9 @@ func (p *Portal) emailFree(ctx context.Context, portalID, contactID uuid.UUID, e
 // ErrPortalDisabled while the portal is off.
 func (p *Portal) ConfirmEmailChange(ctx context.Context, portalID uuid.UUID, token string) (err error) {
 	defer p.speak(ctx, Viewer{PortalID: portalID}, &err)
-	set, err := p.portalOn(ctx, portalID)
+	set, err := p.passwordsOn(ctx, portalID)
 	if err != nil {
 		return err
-	}
-	if set.Access.Auth != PasswordAuth {
-		return fmt.Errorf("%w: under single sign-on the identity provider owns the e-mail", ErrForbidden)
 	}
 	hash, ok := parseToken(token)
 	if !ok {

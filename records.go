@@ -770,6 +770,17 @@ func checkIDs[T any](ps *problems, field, what string, ids []uuid.UUID, known ma
 	}
 }
 
+// emailInput is the address a customer typed as "email", normalized, or
+// ErrInvalid naming "email" when it is none.
+func emailInput(email string) (string, error) {
+	email = NormalizeEmail(email)
+	var ps problems
+	checkEmail(&ps, "email", email, true)
+	return email, ps.err()
+}
+
+// checkEmail adds a problem of field when v is not one e-mail address
+// alone (no name), or is empty though required.
 func checkEmail(ps *problems, field, v string, required bool) {
 	if v == "" {
 		if required {

@@ -5,7 +5,6 @@ package portal
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/google/uuid"
 )
@@ -28,12 +27,8 @@ func (p *Portal) ResetPassword(ctx context.Context, portalID uuid.UUID, token, p
 // sign-on.
 func (p *Portal) RequestPasswordReset(ctx context.Context, portalID uuid.UUID, email string) (err error) {
 	defer p.speak(ctx, Viewer{PortalID: portalID}, &err)
-	s, err := p.portalOn(ctx, portalID)
-	if err != nil {
+	if _, err := p.passwordsOn(ctx, portalID); err != nil {
 		return err
-	}
-	if s.Access.Auth != PasswordAuth {
-		return fmt.Errorf("%w: the portal uses single sign-on", ErrForbidden)
 	}
 	return p.requestMail(ctx, portalID, TokenReset, email)
 }
@@ -46,10 +41,8 @@ func (p *Portal) requestMail(ctx context.Context, portalID uuid.UUID, kind Token
 	if p.mailer == nil {
 		return errNoMailer
 	}
-	email = NormalizeEmail(email)
-	var ps problems
-	checkEmail(&ps, "email", email, true)
-	if err := ps.err(); err != nil {
+	email, err := emailInput(email)
+	if err != nil {
 		return err
 	}
 	return p.queueMail(ctx, portalID, kind, uuid.Nil, email)
