@@ -626,6 +626,24 @@ type ReplyChange struct {
 	Event  Event
 }
 
+// Apply returns t, the stored ticket, as the reply leaves it: its last
+// activity the message's when that is later, and in the Reopen stage when
+// one is set; or, when t left the IfStage, an error wrapping ErrConflict.
+// The store checks a new thread itself: whether the ticket has a
+// portal-visible one is not in t.
+func (c ReplyChange) Apply(t Ticket) (Ticket, error) {
+	if c.IfStage != uuid.Nil && t.StageID != c.IfStage {
+		return t, changed(t.ID, "changed stage")
+	}
+	if c.Message.CreatedAt.After(t.LastActivityAt) {
+		t.LastActivityAt = c.Message.CreatedAt
+	}
+	if c.Reopen != uuid.Nil {
+		t.StageID, t.ClosedAt = c.Reopen, time.Time{}
+	}
+	return t, nil
+}
+
 // MoveChange is a customer's close or reopen as ActionStore.MoveTicket
 // writes it.
 type MoveChange struct {
@@ -639,6 +657,20 @@ type MoveChange struct {
 	Event    Event
 }
 
+// Apply returns t, the stored ticket, moved to To, its last activity At
+// when that is later; or, when t is no longer in From, an error wrapping
+// ErrConflict.
+func (c MoveChange) Apply(t Ticket) (Ticket, error) {
+	if t.StageID != c.From {
+		return t, changed(t.ID, "changed stage")
+	}
+	t.StageID, t.ClosedAt = c.To, c.ClosedAt
+	if c.At.After(t.LastActivityAt) {
+		t.LastActivityAt = c.At
+	}
+	return t, nil
+}
+
 // RateChange is a contact's rating as ActionStore.RateTicket writes it.
 type RateChange struct {
 	PortalID uuid.UUID
@@ -647,6 +679,20 @@ type RateChange struct {
 	Was      Rating    // the rating the ticket must still have
 	Rating   Rating
 	Event    Event
+}
+
+// Apply returns t, the stored ticket, with the Rating; or, when t left the
+// closed stage or closing the rating was for, or its rating is no longer
+// Was, an error wrapping ErrConflict.
+func (c RateChange) Apply(t Ticket) (Ticket, error) {
+	switch {
+	case t.StageID != c.IfStage || !t.ClosedAt.Equal(c.Rating.ClosedAt):
+		return t, changed(t.ID, "changed stage")
+	case !t.Rating.Equal(c.Was):
+		return t, changed(t.ID, "was rated meanwhile")
+	}
+	t.Rating = c.Rating
+	return t, nil
 }
 
 // ParticipantChange is a contact adding or removing a participant as
@@ -663,6 +709,22 @@ type ParticipantChange struct {
 func (c ParticipantChange) Clone() ParticipantChange {
 	c.Was, c.Participants = slices.Clone(c.Was), slices.Clone(c.Participants)
 	return c
+}
+
+// Apply returns t, the stored ticket, with the Participants; or, when its
+// participants are no longer Was, an error wrapping ErrConflict.
+func (c ParticipantChange) Apply(t Ticket) (Ticket, error) {
+	if !SameParticipants(t.Participants, c.Was) {
+		return t, changed(t.ID, "changed participants")
+	}
+	t.Participants = c.Participants
+	return t, nil
+}
+
+// changed is the ErrConflict of an action whose ticket changed since the
+// Portal read it.
+func changed(ticket uuid.UUID, what string) error {
+	return fmt.Errorf("%w: ticket %s %s", ErrConflict, ticket, what)
 }
 
 // SubmitChange is a support form submission as ActionStore.SubmitTicket

@@ -33,98 +33,64 @@ func (s *Store) AddReply(_ context.Context, c portal.ReplyChange) error {
 	c = c.Clone()
 	m := c.Message
 	return s.write(m.PortalID, func(t *tenant) error {
-		e, ok := t.tickets[m.TicketID]
-		switch {
-		case !ok:
-			return notFound("ticket", m.TicketID)
-		case c.IfStage != uuid.Nil && e.t.StageID != c.IfStage:
-			return fmt.Errorf("memstore: ticket %s changed stage: %w", m.TicketID, portal.ErrConflict)
-		case c.NewThread != nil && slices.ContainsFunc(t.threadsByTicket[m.TicketID],
-			func(id uuid.UUID) bool { return t.threads[id].VisibleInPortal }):
-			return fmt.Errorf("memstore: ticket %s has a portal thread: %w", m.TicketID, portal.ErrConflict)
-		}
-		if _, ok := t.messages[m.ID]; ok {
-			return fmt.Errorf("memstore: message %s exists: %w", m.ID, portal.ErrConflict)
-		}
-		if c.NewThread != nil {
-			t.putThread(*c.NewThread)
-		}
-		t.addMessage(m)
-		for _, a := range m.Attachments {
-			delete(t.pending, a.BlobKey)
-		}
-		tk := e.t.Clone()
-		if m.CreatedAt.After(tk.LastActivityAt) {
-			tk.LastActivityAt = m.CreatedAt
-		}
-		if c.Reopen != uuid.Nil {
-			tk.StageID, tk.ClosedAt = c.Reopen, time.Time{}
-		}
-		t.replace(tk)
-		t.emit(c.Event)
-		return nil
+		return t.change(m.TicketID, c.Event, func(tk portal.Ticket) (portal.Ticket, error) {
+			tk, err := c.Apply(tk)
+			switch {
+			case err != nil:
+				return tk, err
+			case c.NewThread != nil && slices.ContainsFunc(t.threadsByTicket[m.TicketID],
+				func(id uuid.UUID) bool { return t.threads[id].VisibleInPortal }):
+				return tk, fmt.Errorf("memstore: ticket %s has a portal thread: %w", m.TicketID, portal.ErrConflict)
+			}
+			if _, ok := t.messages[m.ID]; ok {
+				return tk, fmt.Errorf("memstore: message %s exists: %w", m.ID, portal.ErrConflict)
+			}
+			if c.NewThread != nil {
+				t.putThread(*c.NewThread)
+			}
+			t.addMessage(m)
+			for _, a := range m.Attachments {
+				delete(t.pending, a.BlobKey)
+			}
+			return tk, nil
+		})
 	})
 }
 
 // MoveTicket implements portal.ActionStore.
 func (s *Store) MoveTicket(_ context.Context, c portal.MoveChange) error {
-	return s.write(c.PortalID, func(t *tenant) error {
-		e, ok := t.tickets[c.TicketID]
-		switch {
-		case !ok:
-			return notFound("ticket", c.TicketID)
-		case e.t.StageID != c.From:
-			return fmt.Errorf("memstore: ticket %s changed stage: %w", c.TicketID, portal.ErrConflict)
-		}
-		tk := e.t.Clone()
-		tk.StageID, tk.ClosedAt = c.To, c.ClosedAt
-		if c.At.After(tk.LastActivityAt) {
-			tk.LastActivityAt = c.At
-		}
-		t.replace(tk)
-		t.emit(c.Event)
-		return nil
-	})
+	return s.write(c.PortalID, func(t *tenant) error { return t.change(c.TicketID, c.Event, c.Apply) })
 }
 
 // RateTicket implements portal.ActionStore.
 func (s *Store) RateTicket(_ context.Context, c portal.RateChange) error {
-	return s.write(c.PortalID, func(t *tenant) error {
-		e, ok := t.tickets[c.TicketID]
-		switch {
-		case !ok:
-			return notFound("ticket", c.TicketID)
-		case e.t.StageID != c.IfStage || !e.t.ClosedAt.Equal(c.Rating.ClosedAt):
-			return fmt.Errorf("memstore: ticket %s changed stage: %w", c.TicketID, portal.ErrConflict)
-		case !e.t.Rating.Equal(c.Was):
-			return fmt.Errorf("memstore: ticket %s was rated meanwhile: %w", c.TicketID, portal.ErrConflict)
-		}
-		tk := e.t.Clone()
-		tk.Rating = c.Rating
-		t.replace(tk)
-		t.emit(c.Event)
-		return nil
-	})
+	return s.write(c.PortalID, func(t *tenant) error { return t.change(c.TicketID, c.Event, c.Apply) })
 }
 
 // SetParticipants implements portal.ActionStore: the ticket is indexed
 // under its participants as under its contacts.
 func (s *Store) SetParticipants(_ context.Context, c portal.ParticipantChange) error {
 	c = c.Clone()
-	return s.write(c.PortalID, func(t *tenant) error {
-		e, ok := t.tickets[c.TicketID]
-		switch {
-		case !ok:
-			return notFound("ticket", c.TicketID)
-		case !portal.SameParticipants(e.t.Participants, c.Was):
-			return fmt.Errorf("memstore: ticket %s changed participants: %w", c.TicketID, portal.ErrConflict)
-		}
-		tk := e.t.Clone()
-		tk.Participants = c.Participants
-		t.replace(tk)
-		t.emit(c.Event)
-		return nil
-	})
+	return s.write(c.PortalID, func(t *tenant) error { return t.change(c.TicketID, c.Event, c.Apply) })
+}
+
+// change is one action on ticket id: apply (the change's Apply) checks
+// the action's preconditions on a copy of the ticket and returns the copy
+// as the action leaves it, having written the action's other records only
+// once every check passed; the copy replaces the ticket, with the
+// action's event. A ticket that does not exist is ErrNotFound.
+func (t *tenant) change(id uuid.UUID, ev portal.Event, apply func(portal.Ticket) (portal.Ticket, error)) error {
+	e, ok := t.tickets[id]
+	if !ok {
+		return notFound("ticket", id)
+	}
+	tk, err := apply(e.t.Clone())
+	if err != nil {
+		return err
+	}
+	t.replace(tk)
+	t.emit(ev)
+	return nil
 }
 
 // SubmitTicket implements portal.ActionStore.

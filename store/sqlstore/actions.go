@@ -136,15 +136,9 @@ func (s *Store) insertMessage(ctx context.Context, x tx, m portal.Message) error
 func (s *Store) AddReply(ctx context.Context, c portal.ReplyChange) error {
 	m := c.Message
 	return s.write(ctx, "add reply", m.PortalID, func(x tx) error {
-		if err := s.emit(ctx, x, c.Event); err != nil {
-			return err
-		}
-		t, err := s.lockTicket(ctx, x, m.PortalID, m.TicketID)
+		t, next, err := s.act(ctx, x, m.PortalID, m.TicketID, c.Event, c.Apply)
 		if err != nil {
 			return err
-		}
-		if c.IfStage != uuid.Nil && t.StageID != c.IfStage {
-			return fmt.Errorf("%w: ticket %s changed stage", portal.ErrConflict, t.ID)
 		}
 		if c.NewThread != nil {
 			visible, err := s.hasPortalThread(ctx, x, t)
@@ -164,17 +158,27 @@ func (s *Store) AddReply(ctx context.Context, c portal.ReplyChange) error {
 		if err := forgetPending(ctx, x, m.PortalID, m.Attachments); err != nil {
 			return err
 		}
-		if !m.CreatedAt.After(t.LastActivityAt) && c.Reopen == uuid.Nil {
+		if next.LastActivityAt.Equal(t.LastActivityAt) && next.StageID == t.StageID && next.ClosedAt.Equal(t.ClosedAt) {
 			return nil
 		}
-		if m.CreatedAt.After(t.LastActivityAt) {
-			t.LastActivityAt = m.CreatedAt
-		}
-		if c.Reopen != uuid.Nil {
-			t.StageID, t.ClosedAt = c.Reopen, time.Time{}
-		}
-		return s.updateTicket(ctx, x, t)
+		return s.updateTicket(ctx, x, next)
 	})
+}
+
+// act begins an action on a ticket in x: its event numbered and written
+// (emit, which takes the tenant's outbox row first, as every action
+// does), the ticket locked and read, and apply (the change's Apply)
+// giving the ticket as the action leaves it, next, or the precondition
+// that failed.
+func (s *Store) act(ctx context.Context, x tx, portalID, ticketID uuid.UUID, ev portal.Event, apply func(portal.Ticket) (portal.Ticket, error)) (was, next portal.Ticket, err error) {
+	if err := s.emit(ctx, x, ev); err != nil {
+		return was, next, err
+	}
+	if was, err = s.lockTicket(ctx, x, portalID, ticketID); err != nil {
+		return was, next, err
+	}
+	next, err = apply(was)
+	return was, next, err
 }
 
 // forgetPending forgets the pending blob keys of attachments, which their
@@ -215,19 +219,9 @@ func (s *Store) hasPortalThread(ctx context.Context, x tx, t portal.Ticket) (boo
 // MoveTicket implements portal.ActionStore.
 func (s *Store) MoveTicket(ctx context.Context, c portal.MoveChange) error {
 	return s.write(ctx, "move ticket", c.PortalID, func(x tx) error {
-		if err := s.emit(ctx, x, c.Event); err != nil {
-			return err
-		}
-		t, err := s.lockTicket(ctx, x, c.PortalID, c.TicketID)
+		_, t, err := s.act(ctx, x, c.PortalID, c.TicketID, c.Event, c.Apply)
 		if err != nil {
 			return err
-		}
-		if t.StageID != c.From {
-			return fmt.Errorf("%w: ticket %s changed stage", portal.ErrConflict, t.ID)
-		}
-		t.StageID, t.ClosedAt = c.To, c.ClosedAt
-		if c.At.After(t.LastActivityAt) {
-			t.LastActivityAt = c.At
 		}
 		return s.updateTicket(ctx, x, t)
 	})
@@ -240,19 +234,10 @@ func (s *Store) RateTicket(ctx context.Context, c portal.RateChange) error {
 		return err
 	}
 	return s.write(ctx, "rate ticket", c.PortalID, func(x tx) error {
-		if err := s.emit(ctx, x, c.Event); err != nil {
+		if _, _, err := s.act(ctx, x, c.PortalID, c.TicketID, c.Event, c.Apply); err != nil {
 			return err
 		}
-		t, err := s.lockTicket(ctx, x, c.PortalID, c.TicketID)
-		switch {
-		case err != nil:
-			return err
-		case t.StageID != c.IfStage || !t.ClosedAt.Equal(c.Rating.ClosedAt):
-			return fmt.Errorf("%w: ticket %s changed stage", portal.ErrConflict, t.ID)
-		case !t.Rating.Equal(c.Was):
-			return fmt.Errorf("%w: ticket %s was rated meanwhile", portal.ErrConflict, t.ID)
-		}
-		_, err = x.exec(ctx, "UPDATE tickets SET rating = ?, satisfaction = ? WHERE portal_id = ? AND id = ?",
+		_, err := x.exec(ctx, "UPDATE tickets SET rating = ?, satisfaction = ? WHERE portal_id = ? AND id = ?",
 			b, text(c.Rating.Value), id(c.PortalID), id(c.TicketID))
 		return err
 	})
@@ -269,15 +254,9 @@ func (s *Store) SetParticipants(ctx context.Context, c portal.ParticipantChange)
 		}
 	}
 	return s.write(ctx, "set participants", c.PortalID, func(x tx) error {
-		if err := s.emit(ctx, x, c.Event); err != nil {
-			return err
-		}
-		t, err := s.lockTicket(ctx, x, c.PortalID, c.TicketID)
+		t, _, err := s.act(ctx, x, c.PortalID, c.TicketID, c.Event, c.Apply)
 		if err != nil {
 			return err
-		}
-		if !portal.SameParticipants(t.Participants, c.Was) {
-			return fmt.Errorf("%w: ticket %s changed participants", portal.ErrConflict, t.ID)
 		}
 		if _, err := x.exec(ctx, "UPDATE tickets SET participants = ? WHERE portal_id = ? AND id = ?", b, id(c.PortalID), id(c.TicketID)); err != nil {
 			return err
