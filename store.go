@@ -550,11 +550,13 @@ type ActionStore interface {
 	// stage and its ClosedAt becomes zero. In the same step it forgets the
 	// pending blob keys (BlobStore) of the message's attachments. A missing
 	// ticket is ErrNotFound; a message ID that exists is ErrConflict.
+	// c.Apply, given the locked ticket, answers the ticket's part.
 	AddReply(ctx context.Context, c ReplyChange) error
 	// MoveTicket moves the ticket from stage c.From to stage c.To (a
 	// close, a reopen), sets its ClosedAt to c.ClosedAt and its
 	// LastActivityAt to c.At unless it is later already. The ticket must
-	// still be in stage c.From. A missing ticket is ErrNotFound.
+	// still be in stage c.From. A missing ticket is ErrNotFound. c.Apply,
+	// given the locked ticket, answers all but the event.
 	MoveTicket(ctx context.Context, c MoveChange) error
 	// SubmitTicket creates c.Ticket, c.Thread and c.Message (all new),
 	// giving the ticket the tenant's next number (TicketStore.PutTicket),
@@ -577,14 +579,16 @@ type ActionStore interface {
 	// must still be in stage c.IfStage, with c.Rating.ClosedAt as its
 	// ClosedAt and c.Was as its rating (Rating.Equal). Nothing else of the
 	// ticket changes, its LastActivityAt neither. A missing ticket is
-	// ErrNotFound.
+	// ErrNotFound. c.Apply, given the locked ticket, answers all but the
+	// event.
 	RateTicket(ctx context.Context, c RateChange) error
 	// SetParticipants sets the ticket's Participants to c.Participants
 	// (P12), and associates it with them as with its ContactIDs for
 	// TicketQuery.ContactID: a contact taken off stays associated when it
 	// is one of the ContactIDs. The ticket must still have c.Was as its
 	// participants (same contacts, adders and times, in order). Nothing
-	// else of the ticket changes. A missing ticket is ErrNotFound.
+	// else of the ticket changes. A missing ticket is ErrNotFound. c.Apply,
+	// given the locked ticket, answers the ticket's part.
 	SetParticipants(ctx context.Context, c ParticipantChange) error
 }
 
