@@ -18,117 +18,17 @@ import (
 // Concurrent requests from one client send no more mails than its limits
 // allow: each count is decided on the store's atomic answer. covers: A8
 func TestMailLimitsHoldUnderConcurrency(t *testing.T) {
+	b := newMailBench(t)
+	assertConcurrentResetsLimited(t, b.p, b)
+}
+
+// assertConcurrentResetsLimited sends 50 reset requests for the bench's
+// contact at once through p, all from one client, and asserts that no more
+// mails go out than the limit allows (MailsPerHour 3).
+func assertConcurrentResetsLimited(t *testing.T, p *portal.Portal, b *mailBench) {
+	t.Helper()
 	ctx := portal.WithClient(context.Background(), "198.51.100.7")
-	box := &portaltest.Mailbox{}
-	b := newBench(t, portal.Options{Mailer: box, Auth: cheapHash})
-	b.withPassword(t)
-	_, err := b.p.DeliverMail(ctx, b.pid)
-	require.NoError(t, err)
-	var wg sync.WaitGroup
-	for range 50 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_ = b.p.RequestPasswordReset(ctx, b.pid, b.email)
-		}()
-	}
-	wg.Wait()
-	n, err := b.p.DeliverMail(ctx, b.pid)
-	require.NoError(t, err)
-	t.Logf("50 concurrent requests from one client: %d reset mails (MailsPerHour 3)", n)
-	assert.LessOrEqual(t, n, 3)
-}
-
-// hookStore runs hook once, on the first LoginByEmail after armed is set.
-type hookStore struct {
-	fullStore
-	armed atomic.Bool
-	hook  func()
-}
-
-func (s *hookStore) LoginByEmail(ctx context.Context, portalID uuid.UUID, email string) (portal.Login, error) {
-	if s.armed.CompareAndSwap(true, false) {
-		s.hook()
-	}
-	return s.fullStore.LoginByEmail(ctx, portalID, email)
-}
-
-// The owner changes its password while the delivery makes the link of a
-// thief's e-mail change: the link, made after the owner's change ended the
-// contact's links, still does not move the login, for it was asked with
-// the old password. covers: P16, A4
-func TestEmailChangeLinkDiesWithThePasswordChangedWhileItIsMade(t *testing.T) {
-	ctx := context.Background()
-	box := &portaltest.Mailbox{}
-	b := newBench(t, portal.Options{Mailer: box, Auth: cheapHash})
-	b.withPassword(t)
-	hs := &hookStore{fullStore: b.st}
-	p, err := portal.New(hs, portal.Options{Mailer: box, Auth: cheapHash})
-	require.NoError(t, err)
-
-	_, owner, err := p.Login(ctx, b.pid, b.email, benchPassword)
-	require.NoError(t, err)
-	_, thief, err := p.Login(ctx, b.pid, b.email, benchPassword) // a thief who knows the password
-	require.NoError(t, err)
-	time.Sleep(time.Millisecond)
-	require.NoError(t, p.RequestEmailChange(ctx, thief, "thief@evil.example", benchPassword))
-	hs.hook = func() {
-		_, _, err := p.ChangePassword(ctx, owner, benchPassword, "a brand new secret passphrase")
-		require.NoError(t, err)
-	}
-	hs.armed.Store(true)
-	n, err := p.DeliverMail(ctx, b.pid) // emailFree's LoginByEmail runs the owner's change
-	t.Logf("delivered %d", n)
-	require.NoError(t, err)
-	m, ok := box.Last("thief@evil.example")
-	require.True(t, ok, "the link was mailed after the password changed")
-	err = p.ConfirmEmailChange(ctx, b.pid, m.Token)
-	assert.Error(t, err, "a link made for a change asked before the new password must not work")
-	c, _ := p.Contact(ctx, b.pid, b.contact)
-	t.Logf("contact's e-mail after the owner's password change: %s", c.Email)
-}
-
-// A contact asks to move its login to a new address, then signs in on
-// another device before the delivery runs: a login is no password change,
-// and the confirmation goes out. covers: P16
-func TestALoginDoesNotVoidAnEmailChange(t *testing.T) {
-	ctx := context.Background()
-	box := &portaltest.Mailbox{}
-	b := newBench(t, portal.Options{Mailer: box, Auth: cheapHash})
-	b.withPassword(t)
-	_, s, err := b.p.Login(ctx, b.pid, b.email, benchPassword)
-	require.NoError(t, err)
-	time.Sleep(time.Millisecond)
-	require.NoError(t, b.p.RequestEmailChange(ctx, s, "ann@new.example", benchPassword))
-	time.Sleep(time.Millisecond)
-	_, _, err = b.p.Login(ctx, b.pid, b.email, benchPassword) // her phone
-	require.NoError(t, err)
-	n, err := b.p.DeliverMail(ctx, b.pid)
-	require.NoError(t, err)
-	_, ok := box.Last("ann@new.example")
-	t.Logf("delivered %d; confirmation mail sent: %v", n, ok)
-	assert.True(t, ok, "a login is no password change: the confirmation goes out")
-}
-
-// slowStore answers Throttle after a delay, as a database across a
-// network does.
-type slowStore struct{ fullStore }
-
-func (s *slowStore) Throttle(ctx context.Context, portalID uuid.UUID, key string) (portal.Throttle, error) {
-	time.Sleep(2 * time.Millisecond)
-	return s.fullStore.Throttle(ctx, portalID, key)
-}
-
-// The same on a store that answers a count slowly, as a database across a
-// network does. covers: A8
-func TestMailLimitsHoldOnASlowStore(t *testing.T) {
-	ctx := portal.WithClient(context.Background(), "198.51.100.7")
-	box := &portaltest.Mailbox{}
-	b := newBench(t, portal.Options{Mailer: box, Auth: cheapHash})
-	b.withPassword(t)
-	p, err := portal.New(&slowStore{b.st}, portal.Options{Mailer: box, Auth: cheapHash})
-	require.NoError(t, err)
-	_, err = p.DeliverMail(ctx, b.pid)
+	_, err := p.DeliverMail(ctx, b.pid)
 	require.NoError(t, err)
 	var wg sync.WaitGroup
 	for range 50 {
@@ -145,9 +45,122 @@ func TestMailLimitsHoldOnASlowStore(t *testing.T) {
 	assert.LessOrEqual(t, n, 3)
 }
 
+// oneShot runs hook once, the first time it fires after it is armed.
+type oneShot struct {
+	armed atomic.Bool
+	hook  func()
+}
+
+// arm sets the hook the next firing runs.
+func (o *oneShot) arm(hook func()) {
+	o.hook = hook
+	o.armed.Store(true)
+}
+
+// fire runs the hook if it is armed, and disarms it.
+func (o *oneShot) fire() {
+	if o.armed.CompareAndSwap(true, false) {
+		o.hook()
+	}
+}
+
+// hookStore fires its hook on the first LoginByEmail after it is armed,
+// before the read.
+type hookStore struct {
+	fullStore
+	oneShot
+}
+
+func (s *hookStore) LoginByEmail(ctx context.Context, portalID uuid.UUID, email string) (portal.Login, error) {
+	s.fire()
+	return s.fullStore.LoginByEmail(ctx, portalID, email)
+}
+
+// signedInTwiceOn signs the bench's contact in twice through a portal on
+// st, a store that wraps the bench's: once as its owner, once as a thief
+// who knows the password.
+func signedInTwiceOn(t *testing.T, b *mailBench, st portal.Store) (p *portal.Portal, owner, thief portal.Session) {
+	t.Helper()
+	ctx := context.Background()
+	p = b.on(t, st)
+	_, owner, err := p.Login(ctx, b.pid, b.email, benchPassword)
+	require.NoError(t, err)
+	_, thief, err = p.Login(ctx, b.pid, b.email, benchPassword)
+	require.NoError(t, err)
+	return p, owner, thief
+}
+
+// changePassword changes, through p, the password of owner's login from
+// benchPassword to a new one.
+func changePassword(t *testing.T, p *portal.Portal, owner portal.Session) {
+	t.Helper()
+	_, _, err := p.ChangePassword(context.Background(), owner, benchPassword, "a brand new secret passphrase")
+	require.NoError(t, err)
+}
+
+// The owner changes its password while the delivery makes the link of a
+// thief's e-mail change: the link, made after the owner's change ended the
+// contact's links, still does not move the login, for it was asked with
+// the old password. covers: P16, A4
+func TestEmailChangeLinkDiesWithThePasswordChangedWhileItIsMade(t *testing.T) {
+	ctx := context.Background()
+	b := newMailBench(t)
+	hs := &hookStore{fullStore: b.st}
+	p, owner, thief := signedInTwiceOn(t, b, hs)
+
+	time.Sleep(time.Millisecond)
+	require.NoError(t, p.RequestEmailChange(ctx, thief, "thief@evil.example", benchPassword))
+	hs.arm(func() { changePassword(t, p, owner) })
+	n, err := p.DeliverMail(ctx, b.pid) // emailFree's LoginByEmail runs the owner's change
+	t.Logf("delivered %d", n)
+	require.NoError(t, err)
+	m, ok := b.box.Last("thief@evil.example")
+	require.True(t, ok, "the link was mailed after the password changed")
+	err = p.ConfirmEmailChange(ctx, b.pid, m.Token)
+	assert.Error(t, err, "a link made for a change asked before the new password must not work")
+	c, _ := p.Contact(ctx, b.pid, b.contact)
+	t.Logf("contact's e-mail after the owner's password change: %s", c.Email)
+}
+
+// A contact asks to move its login to a new address, then signs in on
+// another device before the delivery runs: a login is no password change,
+// and the confirmation goes out. covers: P16
+func TestALoginDoesNotVoidAnEmailChange(t *testing.T) {
+	ctx := context.Background()
+	b := newMailBench(t)
+	_, s, err := b.p.Login(ctx, b.pid, b.email, benchPassword)
+	require.NoError(t, err)
+	time.Sleep(time.Millisecond)
+	require.NoError(t, b.p.RequestEmailChange(ctx, s, "ann@new.example", benchPassword))
+	time.Sleep(time.Millisecond)
+	_, _, err = b.p.Login(ctx, b.pid, b.email, benchPassword) // her phone
+	require.NoError(t, err)
+	n, err := b.p.DeliverMail(ctx, b.pid)
+	require.NoError(t, err)
+	_, ok := b.box.Last("ann@new.example")
+	t.Logf("delivered %d; confirmation mail sent: %v", n, ok)
+	assert.True(t, ok, "a login is no password change: the confirmation goes out")
+}
+
+// slowStore answers Throttle after a delay, as a database across a
+// network does.
+type slowStore struct{ fullStore }
+
+func (s *slowStore) Throttle(ctx context.Context, portalID uuid.UUID, key string) (portal.Throttle, error) {
+	time.Sleep(2 * time.Millisecond)
+	return s.fullStore.Throttle(ctx, portalID, key)
+}
+
+// The same on a store that answers a count slowly, as a database across a
+// network does. covers: A8
+func TestMailLimitsHoldOnASlowStore(t *testing.T) {
+	b := newMailBench(t)
+	assertConcurrentResetsLimited(t, b.on(t, &slowStore{b.st}), b)
+}
+
 // colleague gives the bench's tenant a second login, Bob's
 // (bob@acme.example, benchPassword), through an invitation.
-func colleague(t *testing.T, b *bench, box *portaltest.Mailbox) {
+func (b *mailBench) colleague(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
 	s, err := b.p.Settings(ctx, b.pid)
@@ -157,7 +170,7 @@ func colleague(t *testing.T, b *bench, box *portaltest.Mailbox) {
 	require.NoError(t, b.p.InviteContact(ctx, b.pid, bob.ID))
 	_, err = b.p.DeliverMail(ctx, b.pid)
 	require.NoError(t, err)
-	m, ok := box.Last("bob@acme.example")
+	m, ok := b.box.Last("bob@acme.example")
 	require.True(t, ok)
 	require.NoError(t, b.p.AcceptInvitation(ctx, b.pid, m.Token, benchPassword))
 }
@@ -167,10 +180,8 @@ func colleague(t *testing.T, b *bench, box *portaltest.Mailbox) {
 // without end. covers: P16, A8
 func TestEmailChangeProbesAreLimited(t *testing.T) {
 	ctx := context.Background()
-	box := &portaltest.Mailbox{}
-	b := newBench(t, portal.Options{Mailer: box, Auth: cheapHash})
-	b.withPassword(t)
-	colleague(t, b, box)
+	b := newMailBench(t)
+	b.colleague(t)
 	_, sess, err := b.p.Login(ctx, b.pid, b.email, benchPassword)
 	require.NoError(t, err)
 	taken := 0
@@ -194,13 +205,11 @@ func TestEmailChangeProbesAreLimited(t *testing.T) {
 // reset still goes out. covers: P16, A8
 func TestEmailChangeRequestsDoNotSpendAnotherAddress(t *testing.T) {
 	ctx := context.Background()
-	box := &portaltest.Mailbox{}
-	b := newBench(t, portal.Options{Mailer: box, Auth: cheapHash})
-	b.withPassword(t)
-	colleague(t, b, box)
+	b := newMailBench(t)
+	b.colleague(t)
 	_, bs, err := b.p.Login(ctx, b.pid, "bob@acme.example", benchPassword)
 	require.NoError(t, err)
-	before := len(box.Sent())
+	before := len(b.box.Sent())
 	for _, ip := range []string{"198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.4"} {
 		for range 3 {
 			err := b.p.RequestEmailChange(portal.WithClient(ctx, ip), bs, b.email, benchPassword)
@@ -212,23 +221,20 @@ func TestEmailChangeRequestsDoNotSpendAnotherAddress(t *testing.T) {
 	require.NoError(t, b.p.RequestPasswordReset(portal.WithClient(ctx, "203.0.113.9"), b.pid, b.email))
 	n, err := b.p.DeliverMail(ctx, b.pid)
 	require.NoError(t, err)
-	t.Logf("mails sent while Bob spent Ann's budget: %d; Ann's own reset: %d mail(s)", len(box.Sent())-before, n)
+	t.Logf("mails sent while Bob spent Ann's budget: %d; Ann's own reset: %d mail(s)", len(b.box.Sent())-before, n)
 	assert.Equal(t, 1, n)
 }
 
-// loginHookStore runs hook once, right after the first Login read once
-// armed, and returns what it read before the hook.
+// loginHookStore fires its hook right after the first Login read once it
+// is armed, and returns what it read before the hook.
 type loginHookStore struct {
 	fullStore
-	armed atomic.Bool
-	hook  func()
+	oneShot
 }
 
 func (s *loginHookStore) Login(ctx context.Context, portalID, contactID uuid.UUID) (portal.Login, error) {
 	l, err := s.fullStore.Login(ctx, portalID, contactID)
-	if s.armed.CompareAndSwap(true, false) {
-		s.hook()
-	}
+	s.fire()
 	return l, err
 }
 
@@ -237,28 +243,19 @@ func (s *loginHookStore) Login(ctx context.Context, portalID, contactID uuid.UUI
 // it moves the login, and the thief's link moves nothing. covers: P16, A4
 func TestEmailChangeConfirmRacingAPasswordChangeMovesNothing(t *testing.T) {
 	ctx := context.Background()
-	box := &portaltest.Mailbox{}
-	b := newBench(t, portal.Options{Mailer: box, Auth: cheapHash})
-	b.withPassword(t)
+	b := newMailBench(t)
 	hs := &loginHookStore{fullStore: b.st}
-	p, err := portal.New(hs, portal.Options{Mailer: box, Auth: cheapHash})
-	require.NoError(t, err)
-	_, owner, err := p.Login(ctx, b.pid, b.email, benchPassword)
-	require.NoError(t, err)
-	_, thief, err := p.Login(ctx, b.pid, b.email, benchPassword)
-	require.NoError(t, err)
+	p, owner, thief := signedInTwiceOn(t, b, hs)
 	require.NoError(t, p.RequestEmailChange(ctx, thief, "thief@evil.example", benchPassword))
-	_, err = p.DeliverMail(ctx, b.pid)
+	_, err := p.DeliverMail(ctx, b.pid)
 	require.NoError(t, err)
-	m, ok := box.Last("thief@evil.example")
+	m, ok := b.box.Last("thief@evil.example")
 	require.True(t, ok)
 	changed := false
-	hs.hook = func() {
-		_, _, err := p.ChangePassword(ctx, owner, benchPassword, "a brand new secret passphrase")
-		require.NoError(t, err)
+	hs.arm(func() {
+		changePassword(t, p, owner)
 		changed = true
-	}
-	hs.armed.Store(true)
+	})
 	err = p.ConfirmEmailChange(ctx, b.pid, m.Token)
 	require.True(t, changed)
 	c, _ := p.Contact(ctx, b.pid, b.contact)

@@ -18,6 +18,31 @@ import (
 
 var cheapHash = portal.AuthOptions{Password: portal.PasswordParams{Memory: 64, Time: 1}}
 
+// mailBench is a bench that mails to box and hashes passwords cheaply; its
+// contact has a password login.
+type mailBench struct {
+	*bench
+	box *portaltest.Mailbox
+}
+
+// newMailBench makes a mailBench on a new memory store.
+func newMailBench(t *testing.T) *mailBench {
+	t.Helper()
+	box := &portaltest.Mailbox{}
+	b := &mailBench{bench: newBench(t, portal.Options{Mailer: box, Auth: cheapHash}), box: box}
+	b.withPassword(t)
+	return b
+}
+
+// on returns a portal with the bench's mailbox and hashing on st, a store
+// that wraps the bench's.
+func (b *mailBench) on(t *testing.T, st portal.Store) *portal.Portal {
+	t.Helper()
+	p, err := portal.New(st, portal.Options{Mailer: b.box, Auth: cheapHash})
+	require.NoError(t, err)
+	return p
+}
+
 // covers: A3, A8 (a failing Mailer fails the delivery, never the request;
 // the mail is tried again later, and dropped after MaxMailAttempts)
 func TestFailingMailerIsRetriedLater(t *testing.T) {
@@ -125,13 +150,10 @@ func (r *recorder) QueueMail(ctx context.Context, m portal.QueuedMail) error {
 // waited on)
 func TestResetRequestDoesTheSameWorkForEveryAddress(t *testing.T) {
 	ctx := context.Background()
-	box := &portaltest.Mailbox{}
-	b := newBench(t, portal.Options{Mailer: box, Auth: cheapHash})
-	b.withPassword(t)
+	b := newMailBench(t)
 	rec := &recorder{fullStore: b.st}
-	p, err := portal.New(rec, portal.Options{Mailer: box, Auth: cheapHash})
-	require.NoError(t, err)
-	sentBefore := len(box.Sent())
+	p := b.on(t, rec)
+	sentBefore := len(b.box.Sent())
 
 	require.NoError(t, p.RequestPasswordReset(ctx, b.pid, b.email))
 	known := rec.take()
@@ -140,7 +162,7 @@ func TestResetRequestDoesTheSameWorkForEveryAddress(t *testing.T) {
 	assert.Equal(t, known, unknown, "the same store calls, in the same order")
 	assert.Contains(t, known, "QueueMail")
 	assert.NotContains(t, known, "LoginByEmail", "the request does not look the e-mail up")
-	assert.Len(t, box.Sent(), sentBefore, "nothing sent inside the requests")
+	assert.Len(t, b.box.Sent(), sentBefore, "nothing sent inside the requests")
 
 	n, err := p.DeliverMail(ctx, b.pid)
 	require.NoError(t, err)
