@@ -16,7 +16,6 @@ import (
 
 	"github.com/helpdeskkit/portal"
 	"github.com/helpdeskkit/portal/portaltest"
-	"github.com/helpdeskkit/portal/store/memstore"
 )
 
 // exportRows is the size of BenchmarkExportCSV; PORTAL_BENCH_EXPORT_ROWS
@@ -37,11 +36,7 @@ func exportRows(b *testing.B) int {
 func exportWorld(b *testing.B, n int) (*portal.Portal, portal.Viewer) {
 	b.Helper()
 	ctx := context.Background()
-	st := memstore.New()
-	p, err := portal.New(st, portal.Options{Now: func() time.Time { return clock }})
-	if err != nil {
-		b.Fatal(err)
-	}
+	p, st := benchPortal(b)
 	tenant, _ := p.CreateTenant(ctx, "Bench")
 	pid := tenant.ID
 	desk, _ := p.SaveChannel(ctx, portal.Channel{PortalID: pid, Name: "Desk", Kind: portal.HelpDesk})

@@ -56,14 +56,22 @@ type listWorld struct {
 	folded               map[uuid.UUID]string
 }
 
-func newListWorld(b *testing.B, n int) *listWorld {
+// benchPortal is a portal on a new memory store, whose time stands at
+// clock; the benchmarks fill the store straight.
+func benchPortal(b *testing.B) (*portal.Portal, *memstore.Store) {
 	b.Helper()
-	ctx := context.Background()
 	st := memstore.New()
 	p, err := portal.New(st, portal.Options{Now: func() time.Time { return clock }})
 	if err != nil {
 		b.Fatal(err)
 	}
+	return p, st
+}
+
+func newListWorld(b *testing.B, n int) *listWorld {
+	b.Helper()
+	ctx := context.Background()
+	p, st := benchPortal(b)
 	bench, err := portaltest.NewListBench(ctx, p, n, clock, func(ctx context.Context, _ int, tickets []portal.Ticket) error {
 		for _, t := range tickets {
 			if err := st.PutTicket(ctx, t); err != nil {
