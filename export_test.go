@@ -37,23 +37,39 @@ func pagesOf(t *testing.T, p *portal.Portal, v portal.Viewer, q portal.ListQuery
 	return table
 }
 
+// generatedDesk is the helpdesk portaltest generates for size and seed, in
+// a portal on the memory store, and the viewer who is its first contact.
+func generatedDesk(t *testing.T, size portaltest.Size, seed uint64) (*portal.Portal, portal.Viewer) {
+	t.Helper()
+	p, err := portal.New(memstore.New(), portal.Options{Now: portaltest.Now})
+	require.NoError(t, err)
+	d, err := portaltest.Generate(context.Background(), p, size, seed)
+	require.NoError(t, err)
+	return p, portal.Viewer{PortalID: d.Tenant.ID, ContactID: d.Contacts[0].ID}
+}
+
+// setSettings saves the tenant's settings as change leaves them.
+func setSettings(t *testing.T, p *portal.Portal, pid uuid.UUID, change func(*portal.Settings)) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := p.Settings(ctx, pid)
+	require.NoError(t, err)
+	change(&s)
+	_, err = p.SaveSettings(ctx, pid, s)
+	require.NoError(t, err)
+}
+
 // The export is every page of the list for the same query, in order, with
 // the shown columns' labels (P7).
 // covers: P7, S8
 func TestExportIsEveryPageOfTheList(t *testing.T) {
 	ctx := context.Background()
-	p, err := portal.New(memstore.New(), portal.Options{Now: portaltest.Now})
-	require.NoError(t, err)
-	d, err := portaltest.Generate(ctx, p, portaltest.Size{Tickets: 400, Companies: 3}, 5)
-	require.NoError(t, err)
-	s, err := p.Settings(ctx, d.Tenant.ID)
-	require.NoError(t, err)
-	s.Permissions.Scope = portal.CompanyTickets
-	s.Display.Columns = []portal.Column{{Property: "subject", Label: "Emne"}, {Property: "status"},
-		{Property: "owner"}, {Property: "createdAt"}, {Property: portaltest.PropOrderNumber}, {Property: "requestedBy"}}
-	_, err = p.SaveSettings(ctx, d.Tenant.ID, s)
-	require.NoError(t, err)
-	v := portal.Viewer{PortalID: d.Tenant.ID, ContactID: d.Contacts[0].ID}
+	p, v := generatedDesk(t, portaltest.Size{Tickets: 400, Companies: 3}, 5)
+	setSettings(t, p, v.PortalID, func(s *portal.Settings) {
+		s.Permissions.Scope = portal.CompanyTickets
+		s.Display.Columns = []portal.Column{{Property: "subject", Label: "Emne"}, {Property: "status"},
+			{Property: "owner"}, {Property: "createdAt"}, {Property: portaltest.PropOrderNumber}, {Property: "requestedBy"}}
+	})
 	for _, q := range []portal.ListQuery{
 		{Limit: 7},
 		{Limit: 3, Status: portal.StatusClosed, Sort: "owner", Desc: true},
@@ -77,11 +93,7 @@ func TestExportIsEveryPageOfTheList(t *testing.T) {
 // covers: P7, S8
 func TestExportEveryColumnAsTheList(t *testing.T) {
 	ctx := context.Background()
-	p, err := portal.New(memstore.New(), portal.Options{Now: portaltest.Now})
-	require.NoError(t, err)
-	d, err := portaltest.Generate(ctx, p, portaltest.Size{Tickets: 300, Companies: 2}, 8)
-	require.NoError(t, err)
-	v := portal.Viewer{PortalID: d.Tenant.ID, ContactID: d.Contacts[0].ID}
+	p, v := generatedDesk(t, portaltest.Size{Tickets: 300, Companies: 2}, 8)
 	columns := [][]string{
 		{portal.PropSubject, portal.PropContent, portal.PropCreatedAt, portal.PropLastActivityAt, portal.PropPriority},
 		{portal.PropStatus, portal.PropStage, portal.PropPipeline, portal.PropChannel, portal.PropOwner, portal.PropRequestedBy},
@@ -89,19 +101,17 @@ func TestExportEveryColumnAsTheList(t *testing.T) {
 	}
 	for _, showStages := range []bool{false, true} {
 		for _, props := range columns {
-			s, err := p.Settings(ctx, d.Tenant.ID)
-			require.NoError(t, err)
-			s.Permissions.Scope = portal.CompanyTickets
-			s.Display.ShowStages = showStages
-			s.Display.Columns = nil
-			for _, prop := range props {
-				s.Display.Columns = append(s.Display.Columns, portal.Column{Property: prop})
-			}
-			_, err = p.SaveSettings(ctx, d.Tenant.ID, s)
-			require.NoError(t, err)
+			setSettings(t, p, v.PortalID, func(s *portal.Settings) {
+				s.Permissions.Scope = portal.CompanyTickets
+				s.Display.ShowStages = showStages
+				s.Display.Columns = nil
+				for _, prop := range props {
+					s.Display.Columns = append(s.Display.Columns, portal.Column{Property: prop})
+				}
+			})
 			q := portal.ListQuery{Limit: 40, Sort: props[0]}
 			var buf bytes.Buffer
-			_, err = p.ExportCSV(ctx, v, q, &buf, portal.CSVOptions{})
+			_, err := p.ExportCSV(ctx, v, q, &buf, portal.CSVOptions{})
 			require.NoError(t, err)
 			want := pagesOf(t, p, v, q)
 			assert.Equal(t, want, readCSV(t, buf.Bytes(), ','), "columns %v, stages shown %v", props, showStages)
@@ -259,15 +269,8 @@ func (f *failingWriter) Write(b []byte) (int, error) {
 // covers: P7
 func TestExportStopsOnWriterErrorAndCancel(t *testing.T) {
 	ctx := context.Background()
-	p, err := portal.New(memstore.New(), portal.Options{Now: portaltest.Now})
-	require.NoError(t, err)
-	d, err := portaltest.Generate(ctx, p, portaltest.Size{Tickets: 600, Companies: 1}, 3)
-	require.NoError(t, err)
-	s, _ := p.Settings(ctx, d.Tenant.ID)
-	s.Permissions.Scope = portal.CompanyTickets
-	_, err = p.SaveSettings(ctx, d.Tenant.ID, s)
-	require.NoError(t, err)
-	v := portal.Viewer{PortalID: d.Tenant.ID, ContactID: d.Contacts[0].ID}
+	p, v := generatedDesk(t, portaltest.Size{Tickets: 600, Companies: 1}, 3)
+	setSettings(t, p, v.PortalID, func(s *portal.Settings) { s.Permissions.Scope = portal.CompanyTickets })
 
 	diskFull := errors.New("disk full")
 	for _, limit := range []int{100, 5000, 20000, 40000} {
