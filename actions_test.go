@@ -98,48 +98,52 @@ func (s *faultyStore) injected() error {
 	return errInjected
 }
 
-func (s *faultyStore) AddReply(ctx context.Context, c portal.ReplyChange) error {
-	s.calls.Add(1)
+// write does a store write as the store is told to: not at all when it is
+// to fail, and with an error after it when its acknowledgement is lost.
+func (s *faultyStore) write(w func() error) error {
 	if s.fail.Load() {
 		return s.injected()
 	}
-	if err := s.fullStore.AddReply(ctx, c); err != nil || !s.lost.Load() {
+	if err := w(); err != nil || !s.lost.Load() {
 		return err
 	}
 	return s.injected()
+}
+
+func (s *faultyStore) AddReply(ctx context.Context, c portal.ReplyChange) error {
+	s.calls.Add(1)
+	return s.write(func() error { return s.fullStore.AddReply(ctx, c) })
 }
 
 func (s *faultyStore) MoveTicket(ctx context.Context, c portal.MoveChange) error {
 	s.calls.Add(1)
-	if s.fail.Load() {
-		return s.injected()
-	}
-	if err := s.fullStore.MoveTicket(ctx, c); err != nil || !s.lost.Load() {
-		return err
-	}
-	return s.injected()
+	return s.write(func() error { return s.fullStore.MoveTicket(ctx, c) })
 }
 
 func (s *faultyStore) SubmitTicket(ctx context.Context, c portal.SubmitChange) (portal.SubmitResult, error) {
 	s.calls.Add(1)
-	if s.fail.Load() {
-		return portal.SubmitResult{}, s.injected()
+	var res portal.SubmitResult
+	err := s.write(func() (err error) {
+		res, err = s.fullStore.SubmitTicket(ctx, c)
+		return err
+	})
+	if err != nil {
+		return portal.SubmitResult{}, err
 	}
-	res, err := s.fullStore.SubmitTicket(ctx, c)
-	if err != nil || !s.lost.Load() {
-		return res, err
-	}
-	return portal.SubmitResult{}, s.injected()
+	return res, nil
 }
 
 func (s *faultyStore) Register(ctx context.Context, c portal.RegisterChange) error {
-	if s.fail.Load() {
-		return s.injected()
-	}
-	if err := s.fullStore.Register(ctx, c); err != nil || !s.lost.Load() {
-		return err
-	}
-	return s.injected()
+	return s.write(func() error { return s.fullStore.Register(ctx, c) })
+}
+
+// newFaultyDemo is a demo over a faultyStore on the memory store, which
+// keeps its files in memory.
+func newFaultyDemo(t *testing.T) (*demo, *faultyStore, *blobs.Memory) {
+	t.Helper()
+	store := &faultyStore{fullStore: memstore.New()}
+	mem := blobs.NewMemory()
+	return newDemo(t, store, mem), store, mem
 }
 
 // faultyBlobs fails every Put after the first ok ones, having written part
@@ -174,9 +178,7 @@ func files(n int) []portal.AttachmentInput {
 // covers: P5, P6, P8 (outbox atomicity)
 func TestFailedActionLeavesNothing(t *testing.T) {
 	ctx := context.Background()
-	store := &faultyStore{fullStore: memstore.New()}
-	mem := blobs.NewMemory()
-	d := newDemo(t, store, mem)
+	d, store, mem := newFaultyDemo(t)
 	messages := d.messageCount(t)
 	before, err := d.p.Ticket(ctx, d.data.Tenant.ID, d.ticket)
 	require.NoError(t, err)
@@ -221,9 +223,7 @@ func TestFailedActionLeavesNothing(t *testing.T) {
 // covers: P5, P8, X8
 func TestLostAcknowledgementLosesNothing(t *testing.T) {
 	ctx := context.Background()
-	store := &faultyStore{fullStore: memstore.New()}
-	mem := blobs.NewMemory()
-	d := newDemo(t, store, mem)
+	d, store, mem := newFaultyDemo(t)
 	messages := d.messageCount(t)
 
 	store.lost.Store(true)
@@ -280,9 +280,7 @@ func TestLostAcknowledgementLosesNothing(t *testing.T) {
 // covers: X7
 func TestBusyStoreMeansTryAgain(t *testing.T) {
 	ctx := context.Background()
-	store := &faultyStore{fullStore: memstore.New()}
-	mem := blobs.NewMemory()
-	d := newDemo(t, store, mem)
+	d, store, mem := newFaultyDemo(t)
 	store.fail.Store(true)
 	store.busy.Store(true)
 	busy := func(t *testing.T, err error) {
