@@ -35,34 +35,26 @@ func generate(t testing.TB, p *portal.Portal, size portaltest.Size, seed uint64)
 // replaced by the record's position in the dataset.
 func fingerprint(d *portaltest.Dataset) []string {
 	pos := map[uuid.UUID]string{uuid.Nil: "-"}
-	name := func(prefix string, i int, id uuid.UUID) { pos[id] = fmt.Sprintf("%s%d", prefix, i) }
-	for i, x := range d.Channels {
-		name("ch", i, x.ID)
+	// number names the n records of a kind by prefix and position; id(i)
+	// is the ID of the i-th.
+	number := func(prefix string, n int, id func(i int) uuid.UUID) {
+		for i := range n {
+			pos[id(i)] = fmt.Sprintf("%s%d", prefix, i)
+		}
 	}
+	number("ch", len(d.Channels), func(i int) uuid.UUID { return d.Channels[i].ID })
+	number("pl", len(d.Pipelines), func(i int) uuid.UUID { return d.Pipelines[i].ID })
 	for i, x := range d.Pipelines {
-		name("pl", i, x.ID)
 		for j, st := range x.Stages {
 			pos[st.ID] = fmt.Sprintf("pl%d.st%d", i, j)
 		}
 	}
-	for i, x := range d.Lists {
-		name("li", i, x.ID)
-	}
-	for i, x := range d.Owners {
-		name("ow", i, x.ID)
-	}
-	for i, x := range d.Companies {
-		name("co", i, x.ID)
-	}
-	for i, x := range d.Contacts {
-		name("ct", i, x.ID)
-	}
-	for i, x := range d.Tickets {
-		name("tk", i, x.ID)
-	}
-	for i, x := range d.Threads {
-		name("th", i, x.ID)
-	}
+	number("li", len(d.Lists), func(i int) uuid.UUID { return d.Lists[i].ID })
+	number("ow", len(d.Owners), func(i int) uuid.UUID { return d.Owners[i].ID })
+	number("co", len(d.Companies), func(i int) uuid.UUID { return d.Companies[i].ID })
+	number("ct", len(d.Contacts), func(i int) uuid.UUID { return d.Contacts[i].ID })
+	number("tk", len(d.Tickets), func(i int) uuid.UUID { return d.Tickets[i].ID })
+	number("th", len(d.Threads), func(i int) uuid.UUID { return d.Threads[i].ID })
 	ids := func(xs []uuid.UUID) string {
 		var out []string
 		for _, x := range xs {
