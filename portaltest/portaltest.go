@@ -324,11 +324,9 @@ func (g *gen) channels() error {
 		{Name: "Helpdesk", Kind: portal.HelpDesk, CreatesTickets: true},
 	} {
 		c.PortalID = g.pid
-		saved, err := g.p.SaveChannel(g.ctx, c)
-		if err != nil {
+		if err := add(g, &g.d.Channels, g.p.SaveChannel, c); err != nil {
 			return fmt.Errorf("%q: %w", c.Name, err)
 		}
-		g.d.Channels = append(g.d.Channels, saved)
 	}
 	return nil
 }
@@ -344,22 +342,18 @@ func (g *gen) pipelines() error {
 			{Name: "Refunded", State: closed}, {Name: "Rejected", State: closed}}},
 	} {
 		pl.PortalID = g.pid
-		saved, err := g.p.SavePipeline(g.ctx, pl)
-		if err != nil {
+		if err := add(g, &g.d.Pipelines, g.p.SavePipeline, pl); err != nil {
 			return fmt.Errorf("%q: %w", pl.Name, err)
 		}
-		g.d.Pipelines = append(g.d.Pipelines, saved)
 	}
 	return nil
 }
 
 func (g *gen) lists() error {
 	for _, name := range []string{"Portalbrugere", "VIP-kunder", "Nyhedsbrev"} {
-		saved, err := g.p.SaveContactList(g.ctx, portal.ContactList{PortalID: g.pid, Name: name})
-		if err != nil {
+		if err := add(g, &g.d.Lists, g.p.SaveContactList, portal.ContactList{PortalID: g.pid, Name: name}); err != nil {
 			return fmt.Errorf("%q: %w", name, err)
 		}
-		g.d.Lists = append(g.d.Lists, saved)
 	}
 	return nil
 }
@@ -398,11 +392,9 @@ func (g *gen) owners() error {
 			g.emails[o.Email] = true
 		}
 		o.PortalID = g.pid
-		saved, err := g.p.SaveOwner(g.ctx, o)
-		if err != nil {
+		if err := add(g, &g.d.Owners, g.p.SaveOwner, o); err != nil {
 			return fmt.Errorf("owner %d: %w", i, err)
 		}
-		g.d.Owners = append(g.d.Owners, saved)
 	}
 	return nil
 }
@@ -447,11 +439,9 @@ func (g *gen) companies() error {
 		if g.chance(0.8) {
 			c.Properties = portal.Properties{PropTier: pick(g, tiers)}
 		}
-		saved, err := g.p.SaveCompany(g.ctx, c)
-		if err != nil {
+		if err := add(g, &g.d.Companies, g.p.SaveCompany, c); err != nil {
 			return fmt.Errorf("%q: %w", name, err)
 		}
-		g.d.Companies = append(g.d.Companies, saved)
 	}
 	return nil
 }
@@ -484,7 +474,7 @@ func (g *gen) contacts() error {
 			if g.chance(0.6) {
 				c.Properties = portal.Properties{PropLanguage: pick(g, languages)}
 			}
-			if err := g.saveContact(c); err != nil {
+			if err := add(g, &g.d.Contacts, g.p.SaveContact, c); err != nil {
 				return fmt.Errorf("contact %d of company %d: %w", j, ci, err)
 			}
 		}
@@ -508,19 +498,21 @@ func (g *gen) contacts() error {
 		if g.chance(0.5) {
 			c.Properties = portal.Properties{PropLanguage: pick(g, languages)}
 		}
-		if err := g.saveContact(c); err != nil {
+		if err := add(g, &g.d.Contacts, g.p.SaveContact, c); err != nil {
 			return fmt.Errorf("loose contact %d: %w", j, err)
 		}
 	}
 	return nil
 }
 
-func (g *gen) saveContact(c portal.Contact) error {
-	saved, err := g.p.SaveContact(g.ctx, c)
+// add saves x through save, the portal's method for its kind, and appends
+// what was saved to the dataset's records of that kind, *to.
+func add[T any](g *gen, to *[]T, save func(context.Context, T) (T, error), x T) error {
+	saved, err := save(g.ctx, x)
 	if err != nil {
 		return err
 	}
-	g.d.Contacts = append(g.d.Contacts, saved)
+	*to = append(*to, saved)
 	return nil
 }
 
