@@ -116,9 +116,7 @@ func TestProfile(t *testing.T) {
 // covers: A4, A6 — after logging in a customer lands on the page it asked
 // for, a path of this site only
 func TestLoginReturnsToTheAskedPage(t *testing.T) {
-	tp := newTestPortal(t)
-	c := tp.client()
-	c.logIn(tp.login(0))
+	tp, c := newLoggedIn(t)
 	ticket := c.firstTicket("")
 	anon := tp.client()
 	res := anon.get("/tickets/" + ticket + "?x=1")
@@ -166,9 +164,7 @@ func TestNewCustomerIsWelcomed(t *testing.T) {
 // covers: P8, A2, A4 — a field's problem is tied to its input, for screen
 // readers
 func TestFieldErrorsAreTiedToTheirInputs(t *testing.T) {
-	tp := newTestPortal(t)
-	c := tp.client()
-	c.logIn(tp.login(0))
+	tp, c := newLoggedIn(t)
 	res := c.post("/new", url.Values{"csrf": {c.csrf("/new")}, "key": {"k1"}, "subject": {""}, "content": {"x"}})
 	require.Equal(t, http.StatusBadRequest, res.StatusCode)
 	assert.Regexp(t, `<input id="f-subject" name="subject" aria-invalid="true" aria-describedby="f-subject-error"`, res.body)

@@ -38,6 +38,23 @@ func (c *client) firstTicket(query string) string {
 	return ids[0]
 }
 
+// ownOpenTicket returns the first open ticket of the client's own (the
+// "mine" view).
+func (c *client) ownOpenTicket() string {
+	c.t.Helper()
+	return c.firstTicket("?view=mine&status=open")
+}
+
+// newLoggedIn starts a test portal, with a client logged in as its first
+// demo login.
+func newLoggedIn(t testing.TB) (*testPortal, *client) {
+	t.Helper()
+	tp := newTestPortal(t)
+	c := tp.client()
+	c.logIn(tp.login(0))
+	return tp, c
+}
+
 // multipartReply builds a reply form with files.
 func multipartReply(t testing.TB, token, body string, files map[string][]byte) (string, *bytes.Buffer) {
 	var buf bytes.Buffer
@@ -178,9 +195,7 @@ func countMessages(body string) int { return len(messagePattern.FindAllString(bo
 
 // covers: A6
 func TestTamperedCookies(t *testing.T) {
-	tp := newTestPortal(t)
-	c := tp.client()
-	c.logIn(tp.login(0))
+	tp, c := newLoggedIn(t)
 	token := c.cookie(sessionCookie)
 	u, _ := url.Parse(tp.URL)
 	flip := "A"
@@ -212,7 +227,7 @@ func TestFormTokensAreBoundToTheSession(t *testing.T) {
 	token := attacker.csrf("/tickets")
 	u, _ := url.Parse(tp.URL)
 	victim.jar.SetCookies(u, []*http.Cookie{{Name: csrfCookie, Value: planted, Path: "/"}})
-	ticket := victim.firstTicket("?view=mine&status=open")
+	ticket := victim.ownOpenTicket()
 	res := victim.post("/tickets/"+ticket+"/reply", url.Values{"csrf": {token}, "body": {"planted"}})
 	assert.Equal(t, http.StatusForbidden, res.StatusCode, "another session's token")
 	ok := victim.post("/tickets/"+ticket+"/reply", url.Values{"csrf": {victim.csrf("/tickets/" + ticket)}, "body": {"mine"}})
@@ -225,10 +240,8 @@ func TestFormTokensAreBoundToTheSession(t *testing.T) {
 // through (X8: nothing a customer typed is lost).
 // covers: X8, P5, P8
 func TestExpiredFormsKeepTheText(t *testing.T) {
-	tp := newTestPortal(t)
-	c := tp.client()
-	c.logIn(tp.login(0))
-	ticket := c.firstTicket("?view=mine&status=open")
+	tp, c := newLoggedIn(t)
+	ticket := c.ownOpenTicket()
 	stale := c.csrf("/tickets/" + ticket)
 	c.logIn(tp.login(0)) // another login: a new session and CSRF cookie
 	res := c.post("/tickets/"+ticket+"/reply", url.Values{"csrf": {stale}, "body": {"Typed at length"}})
@@ -252,10 +265,8 @@ func TestExpiredFormsKeepTheText(t *testing.T) {
 // sent from there it goes through once (X8: nothing typed is lost).
 // covers: X8, A6, P5, P8
 func TestEndedSessionKeepsTheTypedText(t *testing.T) {
-	tp := newTestPortal(t)
-	c := tp.client()
-	c.logIn(tp.login(0))
-	ticket := c.firstTicket("?view=mine&status=open")
+	tp, c := newLoggedIn(t)
+	ticket := c.ownOpenTicket()
 	page := c.get("/tickets/" + ticket)
 	key := regexp.MustCompile(`name="key" value="([^"]+)"`).FindStringSubmatch(page.body)
 	require.NotNil(t, key)
@@ -377,7 +388,7 @@ func TestOtherCustomersURLsAreNotFound(t *testing.T) {
 	tp := newTestPortal(t)
 	anne := tp.client()
 	anne.logIn(tp.login(0))
-	ticket := anne.firstTicket("?view=mine&status=open")
+	ticket := anne.ownOpenTicket()
 	res := anne.reply(ticket, anne.csrf("/tickets/"+ticket), "See the attached log.", map[string][]byte{"log.txt": []byte("12:00 ok\n")})
 	require.Equal(t, http.StatusSeeOther, res.StatusCode, res.body)
 	page := anne.get("/tickets/" + ticket).body
@@ -427,10 +438,8 @@ var keyPattern = regexp.MustCompile(`name="key" value="[^"]*"`)
 
 // covers: P5 — bad uploads
 func TestUploadLimits(t *testing.T) {
-	tp := newTestPortal(t)
-	c := tp.client()
-	c.logIn(tp.login(0))
-	ticket := c.firstTicket("?view=mine&status=open")
+	tp, c := newLoggedIn(t)
+	ticket := c.ownOpenTicket()
 	before := countMessages(c.get("/tickets/" + ticket).body)
 	token := c.csrf("/tickets/" + ticket)
 
@@ -529,9 +538,7 @@ func activeContent(page string) []string {
 
 // covers: P5, P8 — HTML and script in every field are shown as text
 func TestHostileTextIsEscaped(t *testing.T) {
-	tp := newTestPortal(t)
-	c := tp.client()
-	c.logIn(tp.login(0))
+	tp, c := newLoggedIn(t)
 	hostile := `<script>alert(1)</script><img src=x onerror=alert(2)> "quoted" 'single' javascript:alert(3)`
 	form := url.Values{"csrf": {c.csrf("/new")}, "key": {"k1"}, "subject": {hostile}, "content": {hostile}}
 	res := c.post("/new", form)
@@ -569,9 +576,7 @@ func TestHostileTextIsEscaped(t *testing.T) {
 
 // covers: S15, A6
 func TestIdleSessionGoesBackToLogin(t *testing.T) {
-	tp := newTestPortal(t)
-	c := tp.client()
-	c.logIn(tp.login(0))
+	tp, c := newLoggedIn(t)
 	require.Equal(t, http.StatusOK, c.get("/tickets").StatusCode)
 	tp.clock.Add(tp.demo.data.Settings.IdleTimeout - time.Minute)
 	require.Equal(t, http.StatusOK, c.get("/tickets").StatusCode, "activity inside the idle window")
@@ -585,9 +590,7 @@ func TestIdleSessionGoesBackToLogin(t *testing.T) {
 
 // covers: S14
 func TestDisabledPortal(t *testing.T) {
-	tp := newTestPortal(t)
-	c := tp.client()
-	c.logIn(tp.login(0))
+	tp, c := newLoggedIn(t)
 	_, err := tp.p.SetEnabled(context.Background(), tp.demo.tenant(), false)
 	require.NoError(t, err)
 	res := c.get("/tickets")
@@ -611,10 +614,8 @@ func TestDisabledPortal(t *testing.T) {
 
 // covers: A3 — a contact who leaves every access group loses access at its next request
 func TestRevokedAccess(t *testing.T) {
-	tp := newTestPortal(t)
+	tp, c := newLoggedIn(t)
 	ctx := context.Background()
-	c := tp.client()
-	c.logIn(tp.login(0))
 	contact := tp.demo.data.Contacts[0]
 	contact.Lists = nil
 	_, err := tp.p.SaveContact(ctx, contact)
@@ -839,9 +840,7 @@ func TestPreview(t *testing.T) {
 
 // covers: P2, P3, S8 — the list's query in its URL
 func TestListQueries(t *testing.T) {
-	tp := newTestPortal(t)
-	c := tp.client()
-	c.logIn(tp.login(0))
+	tp, c := newLoggedIn(t)
 	org := c.get("/tickets")
 	assert.Contains(t, org.body, `class="current">Organization<`)
 	mine := c.get("/tickets?view=mine")
@@ -936,9 +935,7 @@ func TestListQueries(t *testing.T) {
 
 // covers: P7 — the CSV is every row of the view
 func TestExportIsTheWholeView(t *testing.T) {
-	tp := newTestPortal(t)
-	c := tp.client()
-	c.logIn(tp.login(0))
+	_, c := newLoggedIn(t)
 	var want [][]string
 	path := "/tickets?status=open&sort=subject"
 	for path != "" {
@@ -969,11 +966,9 @@ func TestExportIsTheWholeView(t *testing.T) {
 
 // covers: P5, P6, P8 — reply, close, submit through the forms
 func TestActions(t *testing.T) {
-	tp := newTestPortal(t)
+	tp, c := newLoggedIn(t)
 	ctx := context.Background()
-	c := tp.client()
-	c.logIn(tp.login(0))
-	ticket := c.firstTicket("?view=mine&status=open")
+	ticket := c.ownOpenTicket()
 	res := c.reply(ticket, c.csrf("/tickets/"+ticket), "Thank you!\n\n- it works\n- *really*", map[string][]byte{"photo.png": pngBytes})
 	require.Equal(t, http.StatusSeeOther, res.StatusCode, res.body)
 	assert.Contains(t, res.Header.Get("Location"), "?ok=replied#m-")
@@ -1172,9 +1167,7 @@ func (failingStore) QueryTickets(context.Context, portal.TicketQuery, *portal.Ti
 
 // Error pages say nothing of the cause; the log has it.
 func TestInternalErrorsAreGeneric(t *testing.T) {
-	tp := newTestPortal(t)
-	c := tp.client()
-	c.logIn(tp.login(0))
+	tp, c := newLoggedIn(t)
 	cfg := tp.srv.config
 	var err error
 	cfg.Portal, err = portal.New(failingStore{tp.st.(fullStore)}, portal.Options{Now: tp.clock.Now})
@@ -1258,10 +1251,8 @@ func TestPagingHistory(t *testing.T) {
 // Every form the portal posts is refused without its token.
 // covers: A4, A7, P5, P6, P8, P9, P16
 func TestEveryFormNeedsItsToken(t *testing.T) {
-	tp := newTestPortal(t)
-	c := tp.client()
-	c.logIn(tp.login(0))
-	ticket := c.firstTicket("?view=mine&status=open")
+	tp, c := newLoggedIn(t)
+	ticket := c.ownOpenTicket()
 	before := c.get("/tickets/" + ticket).body
 	for _, path := range []string{"/login", "/logout", "/register", "/reset-request", "/signin-request", "/signin", "/email", "/profile", "/profile/password", "/profile/email", "/profile/sessions/0123456789abcdef0123456789abcdef/end", "/invitation", "/registration", "/reset",
 		"/internal/preview", "/tickets/" + ticket + "/reply", "/tickets/" + ticket + "/close", "/tickets/" + ticket + "/rate",
@@ -1299,9 +1290,7 @@ func TestCatalogsHaveTheSameKeys(t *testing.T) {
 // covers: P10 — the number in the list, on the ticket, after a submission,
 // and as a search
 func TestTicketNumbers(t *testing.T) {
-	tp := newTestPortal(t)
-	c := tp.client()
-	c.logIn(tp.login(0))
+	_, c := newLoggedIn(t)
 	list := c.get("/tickets").body
 	assert.Contains(t, list, `title="Sort by No.">No.`, "the number column")
 	ticket := c.firstTicket("?view=mine")
@@ -1327,10 +1316,8 @@ func TestTicketNumbers(t *testing.T) {
 // covers: P14 — rating a closed ticket on its page: the form and its
 // states, refusals that keep what was typed, a colleague's view, Danish
 func TestSatisfactionRating(t *testing.T) {
-	tp := newTestPortal(t)
+	tp, c := newLoggedIn(t)
 	ctx := context.Background()
-	c := tp.client()
-	c.logIn(tp.login(0))
 	ticket := c.firstTicket("?view=organization&status=open")
 	page := "/tickets/" + ticket
 	action := `action="/tickets/` + ticket + `/rate"`
@@ -1441,10 +1428,8 @@ func TestSatisfactionRating(t *testing.T) {
 // for every address that is not a colleague's, the colleague's own list,
 // leaving, Danish
 func TestParticipants(t *testing.T) {
-	tp := newTestPortal(t)
+	tp, c := newLoggedIn(t)
 	ctx := context.Background()
-	c := tp.client()
-	c.logIn(tp.login(0))
 	bob := tp.client()
 	bob.logIn(tp.login(1))
 	var ticket string
@@ -1536,10 +1521,8 @@ func (c *client) postMultipart(path string, fields map[string]string, files map[
 // covers: P15 — files on the support form, and the receipt mailed with
 // the new ticket's number, once however often the form is sent
 func TestSubmitWithFilesAndReceipt(t *testing.T) {
-	tp := newTestPortal(t)
+	tp, c := newLoggedIn(t)
 	ctx := context.Background()
-	c := tp.client()
-	c.logIn(tp.login(0))
 	form := c.get("/new").body
 	assert.Contains(t, form, `enctype="multipart/form-data"`)
 	assert.Contains(t, form, `type="file" name="files"`)
