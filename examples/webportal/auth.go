@@ -181,14 +181,24 @@ type registerData struct {
 // registerPage offers self-registration with the consent statement (A2,
 // S13); under access groups there is no such page.
 func (s *server) registerPage(w http.ResponseWriter, r *http.Request, v *visit) {
+	if s.offered(w, v, selfRegistration(v.Settings)) {
+		s.renderRegister(w, v, http.StatusOK, page{}, portal.Registration{})
+	}
+}
+
+// offered reports whether a page that the settings may leave out is shown:
+// the portal is enabled and the settings offer it (on). When not, offered
+// has answered: the portal's disabled page, or not found.
+func (s *server) offered(w http.ResponseWriter, v *visit, on bool) bool {
 	switch {
 	case !v.Settings.Enabled:
 		s.fail(w, v, portal.ErrPortalDisabled)
-	case !selfRegistration(v.Settings):
+	case !on:
 		s.fail(w, v, portal.ErrNotFound)
 	default:
-		s.renderRegister(w, v, http.StatusOK, page{}, portal.Registration{})
+		return true
 	}
+	return false
 }
 
 func (s *server) renderRegister(w http.ResponseWriter, v *visit, code int, p page, in portal.Registration) {
@@ -258,12 +268,7 @@ type signInData struct{ Token string }
 
 // signInRequestPage asks for the e-mail a sign-in link goes to (A7).
 func (s *server) signInRequestPage(w http.ResponseWriter, r *http.Request, v *visit) {
-	switch {
-	case !v.Settings.Enabled:
-		s.fail(w, v, portal.ErrPortalDisabled)
-	case !signInLinks(v.Settings):
-		s.fail(w, v, portal.ErrNotFound)
-	default:
+	if s.offered(w, v, signInLinks(v.Settings)) {
 		s.render(w, v, http.StatusOK, "signin", page{Title: v.T("signin.title"), Lead: v.T("signin.lead"), Data: signInData{}})
 	}
 }
