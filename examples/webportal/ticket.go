@@ -160,10 +160,6 @@ func (s *server) reply(w http.ResponseWriter, r *http.Request, v *visit) {
 		s.fail(w, v, err)
 		return
 	}
-	if err := s.origins.Check(r); err != nil { // before spooling a large body
-		s.fail(w, v, errCSRF)
-		return
-	}
 	if err := s.parseMultipart(w, r); err != nil {
 		s.fail(w, v, err)
 		return
@@ -251,9 +247,14 @@ func (s *server) postedFiles(r *http.Request) (files []portal.AttachmentInput, n
 	return files, names, code, done, nil
 }
 
-// parseMultipart reads a form with files, within the server's limit. A
-// form without files (sent as a plain form) reads as one with none.
+// parseMultipart reads a form with files, within the server's limit, once
+// its origin is checked (errCSRF for another site's), before a large body
+// is spooled. A form without files (sent as a plain form) reads as one
+// with none.
 func (s *server) parseMultipart(w http.ResponseWriter, r *http.Request) error {
+	if err := s.origins.Check(r); err != nil {
+		return errCSRF
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.MaxUpload)
 	err := r.ParseMultipartForm(8 << 20)
 	if errors.Is(err, http.ErrNotMultipart) {
@@ -598,10 +599,6 @@ func (s *server) renderForm(w http.ResponseWriter, v *visit, code int, p page, f
 // submit creates the ticket from the support form and shows it. The form's
 // key makes a resent form (a double click, a reload) the same ticket.
 func (s *server) submit(w http.ResponseWriter, r *http.Request, v *visit) {
-	if err := s.origins.Check(r); err != nil { // before spooling a large body
-		s.fail(w, v, errCSRF)
-		return
-	}
 	if err := s.parseMultipart(w, r); err != nil {
 		s.fail(w, v, err)
 		return
