@@ -685,10 +685,7 @@ func testSubmitKeyConflict(t *testing.T, s portal.Store) {
 		{"subject": "Printer A", "content": "Jammed", "product": "web"},
 	} {
 		_, err := w.p.SubmitTicket(ctx(t), ann, portal.SubmissionInput{Values: values, Key: "form-1"})
-		require.ErrorIs(t, err, portal.ErrConflict, "%v", values)
-		var ce *portal.ConflictError
-		require.ErrorAs(t, err, &ce)
-		assert.Equal(t, "key", ce.Field)
+		requireConflict(t, err, "key", "%v", values)
 	}
 	assert.Len(t, w.events(), events, "nothing written")
 
@@ -727,9 +724,7 @@ func testReplyKey(t *testing.T, s portal.Store) {
 	assert.Len(t, w.blobs.Keys(), 1, "the file once")
 
 	_, err = w.p.Reply(ctx(t), ann, tid, portal.ReplyInput{Text: "Something else", Key: "r-1"})
-	var ce *portal.ConflictError
-	require.ErrorAs(t, err, &ce)
-	assert.Equal(t, "key", ce.Field)
+	requireConflict(t, err, "key")
 
 	other, err := w.p.Reply(ctx(t), bob, tid, portal.ReplyInput{Text: "Any news?", Key: "r-1"})
 	require.NoError(t, err, "another contact's key")

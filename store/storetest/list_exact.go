@@ -188,9 +188,7 @@ func testExactStageWithTickets(t *testing.T, s portal.Store) {
 		return pl
 	}
 	_, err := w.p.SavePipeline(ctx(t), without("New"))
-	var ce *portal.ConflictError
-	require.ErrorAs(t, err, &ce)
-	assert.Equal(t, "stages", ce.Field)
+	requireConflict(t, err, "stages")
 	pls, err := w.p.Pipelines(ctx(t), w.pid)
 	require.NoError(t, err)
 	require.Len(t, pls, 1)

@@ -349,6 +349,16 @@ func requireField(t *testing.T, err error, field string, msgAndArgs ...any) {
 	assert.True(t, ve.Has(field), "want a problem at %q, got %v", field, err)
 }
 
+// requireConflict checks that err is ErrConflict, a *ConflictError naming
+// field.
+func requireConflict(t *testing.T, err error, field string, msgAndArgs ...any) {
+	t.Helper()
+	require.ErrorIs(t, err, portal.ErrConflict, msgAndArgs...)
+	var ce *portal.ConflictError
+	require.ErrorAs(t, err, &ce, "want a *ConflictError, got %T: %v", err, err)
+	require.Equal(t, field, ce.Field, "want a conflict at %q, got %v", field, err)
+}
+
 // filterCase is one filter and the tickets it matches, by subject order.
 type filterCase struct {
 	f    portal.Filter

@@ -108,10 +108,7 @@ func testHostNumbers(t *testing.T, s portal.Store) {
 	taken := portal.Ticket{PortalID: w.pid, Subject: "Taken", Number: 5000, PipelineID: w.pipeline.ID, StageID: w.stage("New"),
 		ContactIDs: []uuid.UUID{w.ann.ID}}
 	_, err := w.p.SaveTicket(ctx(t), taken)
-	require.ErrorIs(t, err, portal.ErrConflict)
-	var ce *portal.ConflictError
-	require.ErrorAs(t, err, &ce)
-	assert.Equal(t, "number", ce.Field)
+	requireConflict(t, err, "number")
 	moved := w.stored(next.ID)
 	moved.Number = 5000
 	_, err = w.p.SaveTicket(ctx(t), moved)

@@ -365,9 +365,7 @@ func testEmailChangeConfirmed(t *testing.T, s authStore) {
 		err := d.p.RequestEmailChange(ctx(t), sess, c.email, goodPassword)
 		require.ErrorIs(t, err, c.want, name)
 		if c.want == portal.ErrConflict {
-			var ce *portal.ConflictError
-			require.ErrorAs(t, err, &ce)
-			assert.Equal(t, "email", ce.Field)
+			requireConflict(t, err, "email", name)
 		} else {
 			requireField(t, err, "email", name)
 		}

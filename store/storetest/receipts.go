@@ -105,9 +105,7 @@ func testSubmitFilesAndReceipt(t *testing.T, s portal.Store) {
 	assert.Empty(t, pending())
 	// With other files it is another submission: refused.
 	_, err = submit("k", files("photo.png", pngBytes, "notes.txt", []byte("It flickers at 60 Hz.")))
-	var ce *portal.ConflictError
-	require.ErrorAs(t, err, &ce)
-	assert.Equal(t, "key", ce.Field)
+	requireConflict(t, err, "key")
 	assert.ElementsMatch(t, kept, w.blobs.Keys())
 	assert.Empty(t, pending())
 	assert.Len(t, receipts(), 1)
