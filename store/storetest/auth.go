@@ -163,14 +163,10 @@ func newDoor(t *testing.T, s authStore, change func(*portal.Settings), opts ...f
 	return d
 }
 
+// set changes the tenant's current settings and saves them.
 func (d *door) set(t *testing.T, change func(*portal.Settings)) portal.Settings {
 	t.Helper()
-	st, err := d.p.Settings(ctx(t), d.pid)
-	require.NoError(t, err)
-	change(&st)
-	st, err = d.p.SaveSettings(ctx(t), d.pid, st)
-	require.NoError(t, err)
-	return st
+	return changeSettings(t, d.p, d.pid, change)
 }
 
 // sent delivers the queued mails and returns every mail sent so far.

@@ -161,13 +161,11 @@ func testExportIsEveryPage(t *testing.T, s portal.Store) {
 	require.NoError(t, err)
 	d, err := portaltest.Generate(ctx(t), p, portaltest.Size{Companies: 3, ContactsPerCompany: 3, Tickets: 120}, 9)
 	require.NoError(t, err)
-	settings, err := p.Settings(ctx(t), d.Tenant.ID)
-	require.NoError(t, err)
-	settings.Permissions.Scope = portal.CompanyTickets
-	settings.Display.Columns = []portal.Column{{Property: "subject"}, {Property: "content"}, {Property: "owner"},
-		{Property: "status"}, {Property: "lastActivityAt"}}
-	_, err = p.SaveSettings(ctx(t), d.Tenant.ID, settings)
-	require.NoError(t, err)
+	changeSettings(t, p, d.Tenant.ID, func(settings *portal.Settings) {
+		settings.Permissions.Scope = portal.CompanyTickets
+		settings.Display.Columns = []portal.Column{{Property: "subject"}, {Property: "content"}, {Property: "owner"},
+			{Property: "status"}, {Property: "lastActivityAt"}}
+	})
 
 	var internal []string
 	for _, m := range d.Messages {

@@ -90,15 +90,22 @@ func newListWorld(t *testing.T, s portal.Store) *listWorld {
 	return w
 }
 
+// changeSettings changes the tenant's current settings through p and saves
+// them, returning them as saved.
+func changeSettings(t *testing.T, p *portal.Portal, pid uuid.UUID, change func(*portal.Settings)) portal.Settings {
+	t.Helper()
+	st, err := p.Settings(ctx(t), pid)
+	require.NoError(t, err)
+	change(&st)
+	saved, err := p.SaveSettings(ctx(t), pid, st)
+	require.NoError(t, err)
+	return saved
+}
+
 // set changes the tenant's current settings and saves them.
 func (w *listWorld) set(change func(*portal.Settings)) portal.Settings {
 	w.t.Helper()
-	st, err := w.p.Settings(ctx(w.t), w.pid)
-	require.NoError(w.t, err)
-	change(&st)
-	saved, err := w.p.SaveSettings(ctx(w.t), w.pid, st)
-	require.NoError(w.t, err)
-	return saved
+	return changeSettings(w.t, w.p, w.pid, change)
 }
 
 // scope sets the customer ticket permission (S4).

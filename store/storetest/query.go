@@ -56,13 +56,10 @@ func newSmall(t *testing.T, s portal.Store) *small {
 	return w
 }
 
+// settings changes the tenant's current settings and saves them.
 func (w *small) settings(t *testing.T, change func(*portal.Settings)) {
 	t.Helper()
-	s, err := w.p.Settings(ctx(t), w.pid)
-	require.NoError(t, err)
-	change(&s)
-	_, err = w.p.SaveSettings(ctx(t), w.pid, s)
-	require.NoError(t, err)
+	changeSettings(t, w.p, w.pid, change)
 }
 
 func (w *small) ticket(t *testing.T, tk portal.Ticket) portal.Ticket {
@@ -240,16 +237,14 @@ func testQueryReference(t *testing.T, s portal.Store) {
 	for round := range 16 {
 		scope := []portal.Scope{portal.OwnTickets, portal.CompanyTickets, portal.CompanyTicketsForGroup}[round%3]
 		vis := visibilities[rng.IntN(len(visibilities))]
-		settings, err := p.Settings(ctx(t), pid)
-		require.NoError(t, err)
-		settings.Permissions = portal.Permissions{Scope: scope}
-		if scope == portal.CompanyTicketsForGroup {
-			settings.Permissions.ContactFilter = portal.FilterGroups{{{Property: "lists", Operator: portal.IsAnyOf, Values: []string{vip.String()}}}}
-		}
-		settings.Display.Visibility = vis.groups
-		settings.Display.Columns = append(portal.RecommendedColumns(), portal.Column{Property: "priority"})
-		_, err = p.SaveSettings(ctx(t), pid, settings)
-		require.NoError(t, err)
+		changeSettings(t, p, pid, func(settings *portal.Settings) {
+			settings.Permissions = portal.Permissions{Scope: scope}
+			if scope == portal.CompanyTicketsForGroup {
+				settings.Permissions.ContactFilter = portal.FilterGroups{{{Property: "lists", Operator: portal.IsAnyOf, Values: []string{vip.String()}}}}
+			}
+			settings.Display.Visibility = vis.groups
+			settings.Display.Columns = append(portal.RecommendedColumns(), portal.Column{Property: "priority"})
+		})
 		for range 6 {
 			c := d.Contacts[rng.IntN(len(d.Contacts))]
 			companyScope := c.CompanyID != uuid.Nil &&
