@@ -213,11 +213,7 @@ var aliasCases = []aliasCase{
 	}},
 	{"SettingsOfSaveSettings", false, func(t *testing.T, s portal.Store, pid uuid.UUID, afterRead bool) {
 		settings := richSettings(t)
-		settings.Version = 1
-		v, err := s.SaveSettings(ctx(t), pid, settings)
-		require.NoError(t, err)
-		want := settings.Clone()
-		want.Version = v
+		want := saveOverFirst(t, s, pid, settings)
 		if afterRead {
 			settings = currentSettings(t, s, pid)
 		}

@@ -281,11 +281,7 @@ func testEmptyCollectionsReadBackEmpty(t *testing.T, s portal.Store) {
 	require.Len(t, ms, 1)
 	require.Equal(t, normMessage(m), normMessage(ms[0]))
 
-	settings := portal.DefaultSettings() // nil filters, senders, map, lists
-	settings.Version = 1
-	v, err := s.SaveSettings(ctx(t), pid, settings)
-	require.NoError(t, err)
-	settings.Version = v
+	settings := saveOverFirst(t, s, pid, portal.DefaultSettings()) // nil filters, senders, map, lists
 	require.Equal(t, normSettings(settings), normSettings(currentSettings(t, s, pid)))
 }
 

@@ -27,6 +27,19 @@ func currentSettings(t *testing.T, s portal.Store, pid uuid.UUID) portal.Setting
 	return got
 }
 
+// saveOverFirst saves settings over the first version of a new tenant's
+// settings and returns them as they must read back: a copy with the
+// version the save returned.
+func saveOverFirst(t *testing.T, s portal.Store, pid uuid.UUID, settings portal.Settings) portal.Settings {
+	t.Helper()
+	settings.Version = 1
+	v, err := s.SaveSettings(ctx(t), pid, settings)
+	require.NoError(t, err)
+	want := settings.Clone()
+	want.Version = v
+	return want
+}
+
 // covers: S16
 func testSaveReturnsNextVersion(t *testing.T, s portal.Store) {
 	pid := newTenant(t, s)
@@ -46,20 +59,14 @@ func testSaveReturnsNextVersion(t *testing.T, s portal.Store) {
 // covers: S16
 func testSavedSettingsReadBackExactly(t *testing.T, s portal.Store) {
 	pid := newTenant(t, s)
-	saved := richSettings(t)
-	saved.Version = 1
-	v, err := s.SaveSettings(ctx(t), pid, saved)
-	require.NoError(t, err)
-
-	want := saved.Clone()
-	want.Version = v
+	want := saveOverFirst(t, s, pid, richSettings(t))
 	require.Equal(t, want, currentSettings(t, s, pid))
 
 	// And back to the defaults: nothing of the rich settings lingers.
 	plain := portal.DefaultSettings()
 	plain.Name = "Plain again"
 	plain.Display.Columns = []portal.Column{{Property: portal.PropSubject}}
-	plain.Version = v
+	plain.Version = want.Version
 	v2, err := s.SaveSettings(ctx(t), pid, plain)
 	require.NoError(t, err)
 	got := currentSettings(t, s, pid)
