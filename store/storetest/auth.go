@@ -1021,38 +1021,6 @@ func testEmailChange(t *testing.T, s authStore) {
 	d.login(t, email)
 }
 
-// racer is a store that runs a hook, once, right before it writes a
-// contact (beforeContact), a token (beforeToken) or a registration
-// (beforeRegister): what another request does between Portal's reads and
-// its write.
-type racer struct {
-	authStore
-	beforeContact, beforeToken, beforeRegister func()
-}
-
-func (r *racer) Register(ctx context.Context, c portal.RegisterChange) error {
-	runOnce(&r.beforeRegister)
-	return r.authStore.Register(ctx, c)
-}
-
-func (r *racer) PutContact(ctx context.Context, c portal.ContactChange) error {
-	runOnce(&r.beforeContact)
-	return r.authStore.PutContact(ctx, c)
-}
-
-func (r *racer) PutToken(ctx context.Context, t portal.Token) error {
-	runOnce(&r.beforeToken)
-	return r.authStore.PutToken(ctx, t)
-}
-
-// runOnce runs *hook, when set, after clearing it.
-func runOnce(hook *func()) {
-	if h := *hook; h != nil {
-		*hook = nil
-		h()
-	}
-}
-
 // covers: A4, S11 (an e-mail change decided on a login or an address that
 // changed before it was written is decided again on what they are now)
 func testEmailChangeDecidedAgain(t *testing.T, s authStore) {

@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -201,19 +200,6 @@ func testParticipants(t *testing.T, s portal.Store) {
 		"the helpdesk took it off")
 }
 
-// participantRacer is a store that runs before, once, right before it
-// writes participants. It keeps the store's AuthStore, whose contact
-// index finds colleagues by e-mail.
-type participantRacer struct {
-	authStore
-	before func()
-}
-
-func (r *participantRacer) SetParticipants(ctx context.Context, c portal.ParticipantChange) error {
-	runOnce(&r.before)
-	return r.authStore.SetParticipants(ctx, c)
-}
-
 // A colleague's addition that lands between a contact's decision and its
 // write is decided again: the limit holds (P12).
 // covers: P12
@@ -222,14 +208,14 @@ func testParticipantsRace(t *testing.T, s portal.Store) {
 	if !ok {
 		t.Skip("finding colleagues by e-mail needs the store's contact index (portal.AuthStore)")
 	}
-	r := &participantRacer{authStore: as}
+	r := &racer{authStore: as}
 	w := newParticipantWorld(t, r)
 	w.set(func(st *portal.Settings) {
 		st.Permissions.Scope = portal.CompanyTickets
 		st.Participants.Max = 1
 	})
 	id := w.id("Ann and Acme")
-	r.before = func() {
+	r.beforeParticipants = func() {
 		_, err := w.p.AddParticipant(ctx(t), w.viewer(w.bob), id, "finn@acme.dk")
 		assert.NoError(t, err, "Bob's lands first")
 	}

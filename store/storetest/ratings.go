@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"bytes"
-	"context"
 	"slices"
 	"strings"
 	"sync"
@@ -255,28 +254,16 @@ func testRatingProperty(t *testing.T, s portal.Store) {
 		[]string{lines[0], lines[1], lines[2], lines[3]})
 }
 
-// rateRacer is a store that runs before, once, right before it writes a
-// rating.
-type rateRacer struct {
-	portal.Store
-	before func()
-}
-
-func (r *rateRacer) RateTicket(ctx context.Context, c portal.RateChange) error {
-	runOnce(&r.before)
-	return r.Store.RateTicket(ctx, c)
-}
-
 // Two colleagues rate one closing at once: one rating is kept, one event
 // written, and the other is refused as rated (P14).
 // covers: P14, X7
 func testRateRace(t *testing.T, s portal.Store) {
-	r := &rateRacer{Store: s}
+	r := &storeRacer{Store: s}
 	w := newRatingWorld(t, r)
 	id := w.id("Ann and Acme")
 	_, err := w.p.Close(ctx(t), w.viewer(w.ann), id)
 	require.NoError(t, err)
-	r.before = func() {
+	r.beforeRate = func() {
 		_, err := w.p.Rate(ctx(t), w.viewer(w.bob), id, portal.RatingInput{Value: "1"})
 		assert.NoError(t, err, "Bob's rating lands between Ann's decision and her write")
 	}

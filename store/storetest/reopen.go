@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"testing"
@@ -171,25 +170,12 @@ func testMoveAndReopenContract(t *testing.T, s portal.Store) {
 	}
 }
 
-// replyRacer is a store that runs before, once, right before it writes a
-// reply: what another request does between Portal's decision and its
-// write.
-type replyRacer struct {
-	portal.Store
-	before func()
-}
-
-func (r *replyRacer) AddReply(ctx context.Context, c portal.ReplyChange) error {
-	runOnce(&r.before)
-	return r.Store.AddReply(ctx, c)
-}
-
 // A close that lands between a reply's decision (on an open ticket) and
 // its write, when replies reopen: the reply is decided again on the
 // closed ticket, and reopens it (P13).
 // covers: P13, P5, P6
 func testReplyRacingCloseReopens(t *testing.T, s portal.Store) {
-	r := &replyRacer{Store: s}
+	r := &storeRacer{Store: s}
 	w := newActionWorld(t, r)
 	ann := w.viewer(w.ann)
 	id := w.id("Ann alone")
@@ -197,7 +183,7 @@ func testReplyRacingCloseReopens(t *testing.T, s portal.Store) {
 		st.Actions.CustomerClose, st.Actions.ReplyToClosed, st.Actions.ReplyReopens = true, true, true
 		st.Actions.CloseStages = map[uuid.UUID]uuid.UUID{w.pipeline.ID: w.stage("Solved")}
 	})
-	r.before = func() {
+	r.beforeReply = func() {
 		_, err := w.p.Close(ctx(t), ann, id)
 		require.NoError(t, err)
 	}
