@@ -85,7 +85,7 @@ func testPortalConcurrentSaves(t *testing.T, s portal.Store) {
 		saved[i], errs[i] = p.SaveSettings(ctx(t), pid, settings)
 	})
 
-	winners, conflicts := countOutcomes(t, errs)
+	winners, conflicts := countOutcomes(t, errs, portal.ErrConflict)
 	require.Len(t, winners, 1, "exactly one save from version %d succeeds", base.Version)
 	require.Equal(t, n-1, conflicts)
 	w := winners[0]

@@ -148,7 +148,7 @@ func testConcurrentSavesOneWinner(t *testing.T, s portal.Store) {
 		versions[i], errs[i] = s.SaveSettings(ctx(t), pid, saves[i])
 	})
 
-	winners, conflicts := countOutcomes(t, errs)
+	winners, conflicts := countOutcomes(t, errs, portal.ErrConflict)
 	require.Len(t, winners, 1, "exactly one save from version %d succeeds", base.Version)
 	require.Equal(t, n-1, conflicts)
 	w := winners[0]

@@ -254,19 +254,20 @@ func startTogether(n int, fn func(i int)) {
 	}
 }
 
-// countOutcomes splits the errors of concurrent saves into successes and
-// conflicts and fails the test on any other error.
-func countOutcomes(t *testing.T, errs []error) (winners []int, conflicts int) {
+// countOutcomes splits the errors of concurrent calls into successes (the
+// indexes of the calls) and refusals, errors that are refusal, and fails
+// the test on any other error.
+func countOutcomes(t *testing.T, errs []error, refusal error) (winners []int, refused int) {
 	t.Helper()
 	for i, err := range errs {
 		switch {
 		case err == nil:
 			winners = append(winners, i)
-		case errors.Is(err, portal.ErrConflict):
-			conflicts++
+		case errors.Is(err, refusal):
+			refused++
 		default:
-			require.Failf(t, "unexpected error", "save %d: %v (want nil or ErrConflict)", i, err)
+			require.Failf(t, "unexpected error", "call %d: %v (want nil or %v)", i, err, refusal)
 		}
 	}
-	return winners, conflicts
+	return winners, refused
 }
