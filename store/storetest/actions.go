@@ -118,6 +118,19 @@ func (w *listWorld) events() []portal.Event {
 	return evs
 }
 
+// requireEventKinds checks that the tenant's outbox holds events of these
+// kinds, in this order, and returns them.
+func (w *listWorld) requireEventKinds(kinds ...portal.EventKind) []portal.Event {
+	w.t.Helper()
+	evs := w.events()
+	got := make([]portal.EventKind, 0, len(evs))
+	for _, e := range evs {
+		got = append(got, e.Kind)
+	}
+	require.Equal(w.t, kinds, got, "the outbox's events")
+	return evs
+}
+
 // messages returns every message of every thread of the ticket.
 func (w *listWorld) messages(ticketID uuid.UUID) []portal.Message {
 	w.t.Helper()
@@ -144,6 +157,16 @@ func (w *listWorld) stored(id uuid.UUID) portal.Ticket {
 	w.t.Helper()
 	tk, err := w.p.Ticket(ctx(w.t), w.pid, id)
 	require.NoError(w.t, err)
+	return tk
+}
+
+// requireOpenIn checks that the ticket is stored open, without ClosedAt,
+// in the stage of that name, and returns it.
+func (w *listWorld) requireOpenIn(id uuid.UUID, stage string, msgAndArgs ...any) portal.Ticket {
+	w.t.Helper()
+	tk := w.stored(id)
+	assert.Equal(w.t, w.stage(stage), tk.StageID, msgAndArgs...)
+	assert.True(w.t, tk.ClosedAt.IsZero(), msgAndArgs...)
 	return tk
 }
 

@@ -172,13 +172,8 @@ func testParticipants(t *testing.T, s portal.Store) {
 	require.NoError(t, w.p.RemoveParticipant(ctx(t), bob, id, w.bob.ID), "Bob leaves")
 	assert.Empty(t, w.stored(id).Participants)
 	assert.Contains(t, w.mine(w.bob), "Ann alone", "still one of the helpdesk's contacts of it")
-	evs = w.events()
-	kinds := make([]portal.EventKind, 0, len(evs))
-	for _, e := range evs {
-		kinds = append(kinds, e.Kind)
-	}
-	assert.Equal(t, []portal.EventKind{portal.EventParticipantAdded, portal.EventReply, portal.EventParticipantAdded,
-		portal.EventParticipantRemoved, portal.EventParticipantRemoved}, kinds)
+	evs = w.requireEventKinds(portal.EventParticipantAdded, portal.EventReply, portal.EventParticipantAdded,
+		portal.EventParticipantRemoved, portal.EventParticipantRemoved)
 	assert.Equal(t, w.eve.ID, evs[3].ParticipantID)
 
 	// A participant the helpdesk moves to another company is taken off:

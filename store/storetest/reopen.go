@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -73,14 +72,10 @@ func testReopen(t *testing.T, s portal.Store) {
 	res, err := w.p.Reopen(ctx(t), ann, id)
 	require.NoError(t, err)
 	assert.Equal(t, portal.ReopenResult{StageID: w.stage("Waiting")}, res)
-	tk := w.stored(id)
-	assert.Equal(t, w.stage("Waiting"), tk.StageID, "the chosen open stage")
-	assert.True(t, tk.ClosedAt.IsZero(), "open again")
+	tk := w.requireOpenIn(id, "Waiting", "open again, in the chosen open stage")
 	assert.Equal(t, listNow, tk.LastActivityAt)
 	assert.Contains(t, open(), "Ann alone", "the list sees it open at once")
-	evs := w.events()
-	require.Len(t, evs, 2)
-	assert.Equal(t, portal.EventReopen, evs[1].Kind)
+	evs := w.requireEventKinds(portal.EventClose, portal.EventReopen)
 	assert.Equal(t, id, evs[1].TicketID)
 	assert.Equal(t, w.stage("Waiting"), evs[1].StageID)
 	assert.Equal(t, w.ann.ID, evs[1].ContactID)
@@ -120,12 +115,8 @@ func testReplyReopens(t *testing.T, s portal.Store) {
 	assert.Contains(t, e.Actions[0].Reason, "reopens")
 	_, err = w.p.Reply(ctx(t), ann, id, portal.ReplyInput{Text: "It broke again"})
 	require.NoError(t, err)
-	tk := w.stored(id)
-	assert.Equal(t, w.stage("New"), tk.StageID, "reopened to the first open stage")
-	assert.True(t, tk.ClosedAt.IsZero())
-	evs := w.events()
-	require.Len(t, evs, 3)
-	assert.Equal(t, portal.EventReply, evs[2].Kind)
+	w.requireOpenIn(id, "New", "reopened to the first open stage")
+	evs := w.requireEventKinds(portal.EventClose, portal.EventReply, portal.EventReply)
 	assert.Equal(t, w.stage("New"), evs[2].StageID, "the reply's event names the stage it reopened to")
 	assert.Len(t, w.messages(id), 2, "both replies kept")
 }
@@ -151,23 +142,15 @@ func testMoveAndReopenContract(t *testing.T, s portal.Store) {
 	assert.Equal(t, tk, w.stored(id), "nothing changed")
 	require.NoError(t, s.AddReply(ctx(t), portal.ReplyChange{Message: msg(), IfStage: w.stage("Solved"), Reopen: w.stage("Waiting"),
 		Event: event(portal.EventReply)}))
-	tk = w.stored(id)
-	assert.Equal(t, w.stage("Waiting"), tk.StageID)
-	assert.True(t, tk.ClosedAt.IsZero())
+	tk = w.requireOpenIn(id, "Waiting")
 	assert.Equal(t, listNow, tk.LastActivityAt)
 
 	require.NoError(t, s.MoveTicket(ctx(t), portal.MoveChange{PortalID: w.pid, TicketID: id, From: w.stage("Waiting"),
 		To: w.stage("Rejected"), ClosedAt: listNow, At: listNow, Event: event(portal.EventClose)}))
 	require.NoError(t, s.MoveTicket(ctx(t), portal.MoveChange{PortalID: w.pid, TicketID: id, From: w.stage("Rejected"),
 		To: w.stage("New"), At: listNow, Event: event(portal.EventReopen)}))
-	tk = w.stored(id)
-	assert.Equal(t, w.stage("New"), tk.StageID)
-	assert.True(t, tk.ClosedAt.IsZero(), "a reopen clears it")
-	evs := w.events()
-	require.Len(t, evs, 4)
-	for i, kind := range []portal.EventKind{portal.EventClose, portal.EventReply, portal.EventClose, portal.EventReopen} {
-		assert.Equal(t, kind, evs[i].Kind, fmt.Sprint("event ", i))
-	}
+	w.requireOpenIn(id, "New", "a reopen clears ClosedAt")
+	w.requireEventKinds(portal.EventClose, portal.EventReply, portal.EventClose, portal.EventReopen)
 }
 
 // A close that lands between a reply's decision (on an open ticket) and
@@ -189,12 +172,7 @@ func testReplyRacingCloseReopens(t *testing.T, s portal.Store) {
 	}
 	_, err := w.p.Reply(ctx(t), ann, id, portal.ReplyInput{Text: "Still broken"})
 	require.NoError(t, err)
-	tk := w.stored(id)
-	assert.Equal(t, w.stage("New"), tk.StageID, "the reply reopened what the close closed")
-	assert.True(t, tk.ClosedAt.IsZero())
-	evs := w.events()
-	require.Len(t, evs, 2)
-	assert.Equal(t, portal.EventClose, evs[0].Kind)
-	assert.Equal(t, portal.EventReply, evs[1].Kind)
+	w.requireOpenIn(id, "New", "the reply reopened what the close closed")
+	evs := w.requireEventKinds(portal.EventClose, portal.EventReply)
 	assert.Equal(t, w.stage("New"), evs[1].StageID)
 }
