@@ -272,13 +272,20 @@ func testReplyNotFound(t *testing.T, s portal.Store) {
 	assert.Empty(t, w.events(), "nothing reached this tenant's outbox")
 
 	w.set(func(st *portal.Settings) { st.Enabled = false })
-	_, err = w.p.Reply(ctx(t), ann, w.id("Ann alone"), reply("<p>hi</p>"))
-	require.ErrorIs(t, err, portal.ErrPortalDisabled, "S14")
-	_, err = w.p.Close(ctx(t), ann, w.id("Ann alone"))
-	require.ErrorIs(t, err, portal.ErrPortalDisabled, "S14")
-	_, err = w.p.SubmitTicket(ctx(t), ann, portal.SubmissionInput{})
-	require.ErrorIs(t, err, portal.ErrPortalDisabled, "S14")
+	w.requireActionsRefused(ann, w.id("Ann alone"), portal.ErrPortalDisabled, "S14")
 	assert.Empty(t, w.events())
+}
+
+// requireActionsRefused checks that v's reply to the ticket, v's close of
+// it and v's submission of a new one are each refused with want.
+func (w *listWorld) requireActionsRefused(v portal.Viewer, id uuid.UUID, want error, why string) {
+	w.t.Helper()
+	_, err := w.p.Reply(ctx(w.t), v, id, reply("<p>hi</p>"))
+	require.ErrorIs(w.t, err, want, "reply: %s", why)
+	_, err = w.p.Close(ctx(w.t), v, id)
+	require.ErrorIs(w.t, err, want, "close: %s", why)
+	_, err = w.p.SubmitTicket(ctx(w.t), v, portal.SubmissionInput{})
+	require.ErrorIs(w.t, err, want, "submit: %s", why)
 }
 
 // Reply and Close act on the verdicts TicketDetail and Explain show.
@@ -312,12 +319,7 @@ func testReplyToClosed(t *testing.T, s portal.Store) {
 
 	preview := ann
 	preview.Preview = true
-	_, err = w.p.Reply(ctx(t), preview, w.id("Ann and Acme"), reply("<p>x</p>"))
-	require.ErrorIs(t, err, portal.ErrForbidden, "a preview is read-only (A5)")
-	_, err = w.p.Close(ctx(t), preview, w.id("Ann and Acme"))
-	require.ErrorIs(t, err, portal.ErrForbidden, "a preview is read-only (A5)")
-	_, err = w.p.SubmitTicket(ctx(t), preview, portal.SubmissionInput{})
-	require.ErrorIs(t, err, portal.ErrForbidden, "a preview is read-only (A5)")
+	w.requireActionsRefused(preview, w.id("Ann and Acme"), portal.ErrForbidden, "a preview is read-only (A5)")
 	assert.Len(t, w.events(), 1)
 }
 
