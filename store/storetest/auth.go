@@ -772,7 +772,7 @@ func testRegisterStore(t *testing.T, s authStore) {
 			require.ErrorIs(t, err, portal.ErrNotFound, "%s: no login", name)
 		}
 		if ch.New && ch.Contact.ID != moved.ID {
-			_, err := getContact(ctx(t), s, pid, ch.Contact.ID)
+			_, err := getContact(s, ctx(t), pid, ch.Contact.ID)
 			require.ErrorIs(t, err, portal.ErrNotFound, "%s: no contact", name)
 		}
 	}

@@ -102,7 +102,7 @@ func testMixedConcurrentUse(t *testing.T, s portal.Store) {
 				!assert.NoError(t, s.PutProperty(ctx(t), pid, wl.props[r])) {
 				return
 			}
-			gotContact, err := getContact(ctx(t), s, pid, c.ID)
+			gotContact, err := getContact(s, ctx(t), pid, c.ID)
 			assert.NoError(t, err)
 			assert.Equal(t, c, gotContact)
 			gotTicket, err := s.Ticket(ctx(t), pid, tk.ID)
@@ -243,7 +243,7 @@ func testConcurrentReadTicketPage(t *testing.T, s portal.Store) {
 					copied := tk.Clone() // reads every slice and map
 					_ = fmt.Sprint(copied, *key)
 					last, lastID = *key, tk.ID
-					_, err := getContact(ctx(t), s, pid, contact.ID)
+					_, err := getContact(s, ctx(t), pid, contact.ID)
 					return err
 				})
 				if !assert.NoError(t, err) || !more {

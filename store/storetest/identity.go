@@ -107,7 +107,7 @@ func testListMembers(t *testing.T, s authStore) {
 	require.Equal(t, in, got)
 
 	// A contact that leaves its lists leaves the index.
-	c, err := getContact(ctx(t), s, pid, in[0])
+	c, err := getContact(s, ctx(t), pid, in[0])
 	require.NoError(t, err)
 	c.Lists = nil
 	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: c}))
@@ -255,7 +255,7 @@ func testContactChangeChecks(t *testing.T, s authStore) {
 			EndTokens: true, LoginEmail: "ann@new.example"},
 	} {
 		require.ErrorIs(t, s.PutContact(ctx(t), ch), portal.ErrConflict, name)
-		_, err := getContact(ctx(t), s, f.pid, ch.Contact.ID)
+		_, err := getContact(s, ctx(t), f.pid, ch.Contact.ID)
 		if ch.Contact.ID == f.ann.ID {
 			require.Equal(t, f.ann, readContact(t, s, f.pid, f.ann.ID), "%s: the contact is as it was", name)
 		} else {

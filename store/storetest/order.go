@@ -3,7 +3,6 @@ package storetest
 import (
 	"bytes"
 	"cmp"
-	"context"
 	"slices"
 	"testing"
 	"time"
@@ -15,10 +14,10 @@ import (
 )
 
 var orderTests = []test{
-	{name: "FormsAreOrderedByID", fn: testFormsOrderedByID},
-	{name: "ContactListsAreOrderedByID", fn: testContactListsOrderedByID},
-	{name: "ChannelsAreOrderedByID", fn: testChannelsOrderedByID},
-	{name: "PipelinesAreOrderedByID", fn: testPipelinesOrderedByID},
+	{name: "FormsAreOrderedByID", fn: formKind.orderedByID},
+	{name: "ContactListsAreOrderedByID", fn: contactListKind.orderedByID},
+	{name: "ChannelsAreOrderedByID", fn: channelKind.orderedByID},
+	{name: "PipelinesAreOrderedByID", fn: pipelineKind.orderedByID},
 	{name: "PropertiesComeInFirstPutOrder", fn: testPropertiesInFirstPutOrder},
 	{name: "ReplacedPropertyKeepsItsPosition", fn: testReplacedPropertyKeepsPosition},
 	{name: "SameNameOnAnotherObjectIsAnotherProperty", fn: testSameNameOtherObject},
@@ -38,48 +37,6 @@ func sortedBy[T any](xs []T, id func(T) uuid.UUID) []T {
 // oldestFirst orders by time, then by ID bytes, as Threads and Messages do.
 func oldestFirst(ta time.Time, ia uuid.UUID, tb time.Time, ib uuid.UUID) int {
 	return cmp.Or(ta.Compare(tb), bytes.Compare(ia[:], ib[:]))
-}
-
-// orderedByID puts seven records of one kind under scrambled IDs (made by
-// newX, then given the ID) and checks that the list reads them back in
-// the byte order of their IDs.
-func orderedByID[T any](t *testing.T, s portal.Store, newX func(pid uuid.UUID, name string) T, setID func(*T, uuid.UUID),
-	idOf func(T) uuid.UUID, put func(portal.Store, context.Context, T) error, list func(portal.Store, context.Context, uuid.UUID) ([]T, error)) {
-	pid := newTenant(t, s)
-	var all []T
-	for i, id := range scrambledIDs(t, 7) {
-		x := newX(pid, string(rune('A'+i)))
-		setID(&x, id)
-		require.NoError(t, put(s, ctx(t), x))
-		all = append(all, x)
-	}
-	got, err := list(s, ctx(t), pid)
-	require.NoError(t, err)
-	require.Equal(t, sortedBy(all, idOf), got)
-}
-
-func testFormsOrderedByID(t *testing.T, s portal.Store) {
-	orderedByID(t, s, func(pid uuid.UUID, n string) portal.Form { return newForm(t, pid, "Form "+n) },
-		func(f *portal.Form, id uuid.UUID) { f.ID = id }, func(f portal.Form) uuid.UUID { return f.ID },
-		portal.Store.PutForm, portal.Store.Forms)
-}
-
-func testContactListsOrderedByID(t *testing.T, s portal.Store) {
-	orderedByID(t, s, func(pid uuid.UUID, n string) portal.ContactList { return newContactList(t, pid, "List "+n) },
-		func(l *portal.ContactList, id uuid.UUID) { l.ID = id }, func(l portal.ContactList) uuid.UUID { return l.ID },
-		portal.Store.PutContactList, portal.Store.ContactLists)
-}
-
-func testChannelsOrderedByID(t *testing.T, s portal.Store) {
-	orderedByID(t, s, func(pid uuid.UUID, n string) portal.Channel { return newChannel(t, pid, "Channel "+n) },
-		func(c *portal.Channel, id uuid.UUID) { c.ID = id }, func(c portal.Channel) uuid.UUID { return c.ID },
-		portal.Store.PutChannel, portal.Store.Channels)
-}
-
-func testPipelinesOrderedByID(t *testing.T, s portal.Store) {
-	orderedByID(t, s, func(pid uuid.UUID, n string) portal.Pipeline { return newPipeline(t, pid, "Pipeline "+n) },
-		func(p *portal.Pipeline, id uuid.UUID) { p.ID = id }, func(p portal.Pipeline) uuid.UUID { return p.ID },
-		portal.Store.PutPipeline, portal.Store.Pipelines)
 }
 
 // Names are put in an order that is neither alphabetical nor grouped by

@@ -31,11 +31,11 @@ func testRecordOfAnotherTenantIsNotFound(t *testing.T, s portal.Store) {
 	require.NoError(t, s.PutThread(ctx(t), th))
 	require.NoError(t, s.AddMessage(ctx(t), m))
 
-	_, err := getContact(ctx(t), s, b, c.ID)
+	_, err := getContact(s, ctx(t), b, c.ID)
 	require.ErrorIs(t, err, portal.ErrNotFound, "Contact")
 	_, err = s.Company(ctx(t), b, co.ID)
 	require.ErrorIs(t, err, portal.ErrNotFound, "Company")
-	_, err = getOwner(ctx(t), s, b, o.ID)
+	_, err = getOwner(s, ctx(t), b, o.ID)
 	require.ErrorIs(t, err, portal.ErrNotFound, "Owner")
 	_, err = s.Ticket(ctx(t), b, tk.ID)
 	require.ErrorIs(t, err, portal.ErrNotFound, "Ticket")

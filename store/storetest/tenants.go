@@ -108,70 +108,14 @@ var unknownTenantWrites = []unknownTenantWrite{
 			require.Empty(t, got)
 		}, err
 	}},
-	{"PutForm", func(t *testing.T, s portal.Store, pid uuid.UUID) (func(t *testing.T), error) {
-		err := s.PutForm(ctx(t), newForm(t, pid, "Form"))
-		return func(t *testing.T) {
-			got, err := s.Forms(ctx(t), pid)
-			require.NoError(t, err)
-			require.Empty(t, got)
-		}, err
-	}},
-	{"PutContact", func(t *testing.T, s portal.Store, pid uuid.UUID) (func(t *testing.T), error) {
-		c := newContact(t, pid)
-		err := s.PutContact(ctx(t), portal.ContactChange{Contact: c})
-		return func(t *testing.T) {
-			_, err := getContact(ctx(t), s, pid, c.ID)
-			require.ErrorIs(t, err, portal.ErrNotFound)
-		}, err
-	}},
-	{"PutCompany", func(t *testing.T, s portal.Store, pid uuid.UUID) (func(t *testing.T), error) {
-		c := newCompany(t, pid)
-		err := s.PutCompany(ctx(t), c)
-		return func(t *testing.T) {
-			_, err := s.Company(ctx(t), pid, c.ID)
-			require.ErrorIs(t, err, portal.ErrNotFound)
-		}, err
-	}},
-	{"PutContactList", func(t *testing.T, s portal.Store, pid uuid.UUID) (func(t *testing.T), error) {
-		err := s.PutContactList(ctx(t), newContactList(t, pid, "VIP"))
-		return func(t *testing.T) {
-			got, err := s.ContactLists(ctx(t), pid)
-			require.NoError(t, err)
-			require.Empty(t, got)
-		}, err
-	}},
-	{"PutOwner", func(t *testing.T, s portal.Store, pid uuid.UUID) (func(t *testing.T), error) {
-		o := newOwner(t, pid)
-		err := s.PutOwner(ctx(t), o)
-		return func(t *testing.T) {
-			_, err := getOwner(ctx(t), s, pid, o.ID)
-			require.ErrorIs(t, err, portal.ErrNotFound)
-		}, err
-	}},
-	{"PutChannel", func(t *testing.T, s portal.Store, pid uuid.UUID) (func(t *testing.T), error) {
-		err := s.PutChannel(ctx(t), newChannel(t, pid, "Support"))
-		return func(t *testing.T) {
-			got, err := s.Channels(ctx(t), pid)
-			require.NoError(t, err)
-			require.Empty(t, got)
-		}, err
-	}},
-	{"PutPipeline", func(t *testing.T, s portal.Store, pid uuid.UUID) (func(t *testing.T), error) {
-		err := s.PutPipeline(ctx(t), newPipeline(t, pid, "Support"))
-		return func(t *testing.T) {
-			got, err := s.Pipelines(ctx(t), pid)
-			require.NoError(t, err)
-			require.Empty(t, got)
-		}, err
-	}},
-	{"PutTicket", func(t *testing.T, s portal.Store, pid uuid.UUID) (func(t *testing.T), error) {
-		tk := newTicket(t, pid)
-		err := s.PutTicket(ctx(t), tk)
-		return func(t *testing.T) {
-			_, err := s.Ticket(ctx(t), pid, tk.ID)
-			require.ErrorIs(t, err, portal.ErrNotFound)
-		}, err
-	}},
+	formKind.unknownTenantWrite("PutForm"),
+	contactKind.unknownTenantWrite("PutContact"),
+	companyKind.unknownTenantWrite("PutCompany"),
+	contactListKind.unknownTenantWrite("PutContactList"),
+	ownerKind.unknownTenantWrite("PutOwner"),
+	channelKind.unknownTenantWrite("PutChannel"),
+	pipelineKind.unknownTenantWrite("PutPipeline"),
+	ticketKind.unknownTenantWrite("PutTicket"),
 	{"PutThread", func(t *testing.T, s portal.Store, pid uuid.UUID) (func(t *testing.T), error) {
 		th := newThread(t, pid, newID(t), at(1))
 		err := s.PutThread(ctx(t), th)
