@@ -152,6 +152,14 @@ func (w *listWorld) learn(id uuid.UUID) {
 	w.subject[id], w.ticketID[tk.Subject], w.tickets[id] = tk.Subject, id, tk
 }
 
+// addPipeline saves another pipeline of the tenant, with these stages.
+func (w *listWorld) addPipeline(name string, stages ...portal.Stage) portal.Pipeline {
+	w.t.Helper()
+	pl, err := w.p.SavePipeline(ctx(w.t), portal.Pipeline{PortalID: w.pid, Name: name, Stages: stages})
+	require.NoError(w.t, err)
+	return pl
+}
+
 // stored returns the ticket as stored.
 func (w *listWorld) stored(id uuid.UUID) portal.Ticket {
 	w.t.Helper()
@@ -489,10 +497,8 @@ func testClose(t *testing.T, s portal.Store) {
 
 	// A pipeline added later with two closed stages and none chosen: its
 	// tickets cannot be closed from the portal.
-	returns, err := w.p.SavePipeline(ctx(t), portal.Pipeline{PortalID: w.pid, Name: "Returns", Stages: []portal.Stage{
-		{Name: "Received", State: portal.StageOpen}, {Name: "Refunded", State: portal.StageClosed},
-		{Name: "Refused", State: portal.StageClosed}}})
-	require.NoError(t, err)
+	returns := w.addPipeline("Returns", portal.Stage{Name: "Received", State: portal.StageOpen},
+		portal.Stage{Name: "Refunded", State: portal.StageClosed}, portal.Stage{Name: "Refused", State: portal.StageClosed})
 	ret := w.ticket(portal.Ticket{Subject: "Ann's return", ContactIDs: []uuid.UUID{w.ann.ID},
 		PipelineID: returns.ID, StageID: returns.Stages[0].ID})
 	_, err = w.p.Close(ctx(t), ann, ret.ID)
@@ -505,10 +511,8 @@ func testClose(t *testing.T, s portal.Store) {
 
 	// A pipeline with exactly one closed stage and none chosen: a close
 	// moves its tickets to that stage by default (S10).
-	orders, err := w.p.SavePipeline(ctx(t), portal.Pipeline{PortalID: w.pid, Name: "Orders", Stages: []portal.Stage{
-		{Name: "Placed", State: portal.StageOpen}, {Name: "Shipped", State: portal.StageOpen},
-		{Name: "Delivered", State: portal.StageClosed}}})
-	require.NoError(t, err)
+	orders := w.addPipeline("Orders", portal.Stage{Name: "Placed", State: portal.StageOpen},
+		portal.Stage{Name: "Shipped", State: portal.StageOpen}, portal.Stage{Name: "Delivered", State: portal.StageClosed})
 	order := w.ticket(portal.Ticket{Subject: "Ann's order", ContactIDs: []uuid.UUID{w.ann.ID},
 		PipelineID: orders.ID, StageID: orders.Stages[1].ID})
 	st, err := w.p.Settings(ctx(t), w.pid)

@@ -97,42 +97,49 @@ func orderTimes() []time.Time {
 	return []time.Time{at(5), at(5), at(4), at(6), at(5), at(4), at(1000000)}
 }
 
-// covers: S9 (Portal shows the oldest visible thread: the first one here)
-func testThreadsOldestFirst(t *testing.T, s portal.Store) {
-	pid := newTenant(t, s)
-	ticketID := newID(t)
-	var put []portal.Thread
+// requireOldestFirst writes one record for each of orderTimes, under
+// scrambled IDs, by putAt, and checks that list gives them back oldest
+// first, then by ID; key gives a record's creation time and ID.
+func requireOldestFirst[T any](t *testing.T, putAt func(id uuid.UUID, createdAt time.Time) T,
+	key func(T) (time.Time, uuid.UUID), list func() []T) {
+	t.Helper()
+	var put []T
 	times := orderTimes()
 	for i, id := range scrambledIDs(t, len(times)) {
-		th := newThread(t, pid, ticketID, times[i])
+		put = append(put, putAt(id, times[i]))
+	}
+	want := slices.SortedFunc(slices.Values(put), func(a, b T) int {
+		ta, ia := key(a)
+		tb, ib := key(b)
+		return oldestFirst(ta, ia, tb, ib)
+	})
+	require.NotEqual(t, put, want, "the records were written in order; the test proves nothing")
+	require.Equal(t, want, list())
+}
+
+// covers: S9 (Portal shows the oldest visible thread: the first one here)
+func testThreadsOldestFirst(t *testing.T, s portal.Store) {
+	pid, ticketID := newTenant(t, s), newID(t)
+	requireOldestFirst(t, func(id uuid.UUID, createdAt time.Time) portal.Thread {
+		th := newThread(t, pid, ticketID, createdAt)
 		th.ID = id
 		require.NoError(t, s.PutThread(ctx(t), th))
-		put = append(put, th)
-	}
-	want := slices.SortedFunc(slices.Values(put), func(a, b portal.Thread) int {
-		return oldestFirst(a.CreatedAt, a.ID, b.CreatedAt, b.ID)
-	})
-	require.NotEqual(t, put, want, "the threads were put in order; the test proves nothing")
-	require.Equal(t, want, read(t, s.Threads, pid, ticketID))
+		return th
+	}, func(th portal.Thread) (time.Time, uuid.UUID) { return th.CreatedAt, th.ID },
+		func() []portal.Thread { return read(t, s.Threads, pid, ticketID) })
 }
 
 func testMessagesOldestFirst(t *testing.T, s portal.Store) {
 	pid := newTenant(t, s)
 	th := newThread(t, pid, newID(t), at(0))
 	require.NoError(t, s.PutThread(ctx(t), th))
-	var put []portal.Message
-	times := orderTimes()
-	for i, id := range scrambledIDs(t, len(times)) {
-		m := newMessage(t, th, times[i])
+	requireOldestFirst(t, func(id uuid.UUID, createdAt time.Time) portal.Message {
+		m := newMessage(t, th, createdAt)
 		m.ID = id
 		require.NoError(t, s.AddMessage(ctx(t), m))
-		put = append(put, m)
-	}
-	want := slices.SortedFunc(slices.Values(put), func(a, b portal.Message) int {
-		return oldestFirst(a.CreatedAt, a.ID, b.CreatedAt, b.ID)
-	})
-	require.NotEqual(t, put, want, "the messages were added in order; the test proves nothing")
-	require.Equal(t, want, read(t, s.Messages, pid, th.ID))
+		return m
+	}, func(m portal.Message) (time.Time, uuid.UUID) { return m.CreatedAt, m.ID },
+		func() []portal.Message { return read(t, s.Messages, pid, th.ID) })
 }
 
 // Put replaces a thread whole: a new CreatedAt moves it in its ticket's
