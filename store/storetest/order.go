@@ -53,7 +53,7 @@ func testPropertiesInFirstPutOrder(t *testing.T, s portal.Store) {
 	for _, d := range want {
 		require.NoError(t, s.PutProperty(ctx(t), pid, d))
 	}
-	require.Equal(t, normPropertyDefs(want), normPropertyDefs(readAll(t, s.Properties, pid)))
+	require.Equal(t, nilEmpty(want), nilEmpty(readAll(t, s.Properties, pid)))
 }
 
 func testReplacedPropertyKeepsPosition(t *testing.T, s portal.Store) {
@@ -73,7 +73,7 @@ func testReplacedPropertyKeepsPosition(t *testing.T, s portal.Store) {
 	require.NoError(t, s.PutProperty(ctx(t), pid, replaced))
 
 	want := []portal.PropertyDef{replaced, defs[1], defs[2]}
-	require.Equal(t, normPropertyDefs(want), normPropertyDefs(readAll(t, s.Properties, pid)))
+	require.Equal(t, nilEmpty(want), nilEmpty(readAll(t, s.Properties, pid)))
 }
 
 // A property is keyed by object and name: "note" of tickets and "note" of
@@ -88,7 +88,7 @@ func testSameNameOtherObject(t *testing.T, s portal.Store) {
 	require.NoError(t, s.PutProperty(ctx(t), pid, ticketNote))
 
 	want := []portal.PropertyDef{ticketNote, contactNote}
-	require.Equal(t, normPropertyDefs(want), normPropertyDefs(readAll(t, s.Properties, pid)))
+	require.Equal(t, nilEmpty(want), nilEmpty(readAll(t, s.Properties, pid)))
 }
 
 // orderTimes returns creation times for a set of scrambled IDs: ties, and

@@ -97,7 +97,7 @@ var unknownTenantWrites = []unknownTenantWrite{
 			require.NoError(t, err)
 			want := portal.DefaultSettings()
 			want.Version = 1
-			require.Equal(t, normSettings(want), normSettings(got))
+			require.Equal(t, nilEmpty(want), nilEmpty(got))
 		}, err
 	}},
 	{"PutProperty", func(t *testing.T, s portal.Store, pid uuid.UUID) (func(t *testing.T), error) {
