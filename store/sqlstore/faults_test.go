@@ -20,6 +20,7 @@ import (
 	"github.com/helpdeskkit/portal"
 	"github.com/helpdeskkit/portal/portaltest"
 	"github.com/helpdeskkit/portal/store/sqlstore"
+	"github.com/helpdeskkit/portal/store/storetest"
 )
 
 // eachDialect runs fn as a parallel subtest per dialect.
@@ -255,19 +256,7 @@ func TestMigrationIndexesOldContacts(t *testing.T) {
 			require.NoError(t, err)
 			require.Len(t, found, 1, "contact %d", i)
 		}
-		var got []uuid.UUID
-		for after := uuid.Nil; ; {
-			page, err := st.ListMembers(ctx, pid, []uuid.UUID{list.ID}, after, 100)
-			require.NoError(t, err)
-			for _, c := range page {
-				got = append(got, c.ID)
-			}
-			if len(page) < 100 {
-				break
-			}
-			after = page[len(page)-1].ID
-		}
-		assert.ElementsMatch(t, members, got)
+		assert.ElementsMatch(t, members, storetest.MemberIDs(t, st, pid, []uuid.UUID{list.ID}, 100))
 	})
 }
 

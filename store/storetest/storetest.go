@@ -44,6 +44,12 @@
 // the comparison does not depend on whether a store gives back an empty
 // collection as nil or as empty; one test checks that empty collections read
 // back empty (nil or empty, either way).
+//
+// # For a store's own tests
+//
+// MemberIDs walks a contact index's lists page by page, checking each page
+// as the contract says, for the tests a store has of its own (an index a
+// migration built, say).
 package storetest
 
 import (
@@ -139,6 +145,29 @@ func RunPortal(t *testing.T, h Harness) {
 		{"Profile", profileTests},
 		{"Mail", mailTests},
 	})
+}
+
+// MemberIDs pages through idx.ListMembers of the lists in tenant pid,
+// limit contacts a page, and returns the IDs of every member in the order
+// read. It fails t unless every page holds at most limit contacts, each
+// after the one before it in the byte order of IDs, and reads on until a
+// page is short.
+func MemberIDs(t testing.TB, idx portal.ContactIndex, pid uuid.UUID, lists []uuid.UUID, limit int) []uuid.UUID {
+	t.Helper()
+	var ids []uuid.UUID
+	for after := uuid.Nil; ; {
+		page, err := idx.ListMembers(t.Context(), pid, lists, after, limit)
+		require.NoError(t, err)
+		require.LessOrEqual(t, len(page), limit, "a page holds at most limit members")
+		for _, c := range page {
+			require.Positive(t, byteOrder(c.ID, after), "member %s comes after %s, by ID", c.ID, after)
+			after = c.ID
+			ids = append(ids, c.ID)
+		}
+		if len(page) < limit {
+			return ids
+		}
+	}
 }
 
 // group is a named list of tests.
