@@ -124,7 +124,7 @@ var aliasCases = []aliasCase{
 		c := newContact(t, pid)
 		unshared(t, afterRead, c, portal.Contact.Clone,
 			func(c portal.Contact) error { return s.PutContact(ctx(t), portal.ContactChange{Contact: c}) },
-			func() portal.Contact { return readContact(t, s, pid, c.ID) }, mutateContact)
+			func() portal.Contact { return contactKind.read(t, s, pid, c.ID) }, mutateContact)
 	}},
 	{"Company", false, func(t *testing.T, s portal.Store, pid uuid.UUID, afterRead bool) {
 		c := newCompany(t, pid)

@@ -734,7 +734,7 @@ func testRegisterStore(t *testing.T, s authStore) {
 	}
 	fresh := contact("New@Example.com")
 	require.NoError(t, s.Register(ctx(t), change(fresh, true, "new@example.com")))
-	require.Equal(t, nilEmpty(fresh), nilEmpty(readContact(t, s, pid, fresh.ID)), "a new contact")
+	require.Equal(t, nilEmpty(fresh), nilEmpty(contactKind.read(t, s, pid, fresh.ID)), "a new contact")
 	l, err := s.LoginByEmail(ctx(t), pid, "new@example.com")
 	require.NoError(t, err)
 	require.Equal(t, change(fresh, true, "new@example.com").Login, l)
@@ -757,7 +757,7 @@ func testRegisterStore(t *testing.T, s authStore) {
 	l, err = s.Login(ctx(t), pid, known.ID)
 	require.NoError(t, err)
 	require.Equal(t, "known@example.com", l.Email, "a known contact's login")
-	require.Equal(t, nilEmpty(known), nilEmpty(readContact(t, s, pid, known.ID)), "the contact as it was")
+	require.Equal(t, nilEmpty(known), nilEmpty(contactKind.read(t, s, pid, known.ID)), "the contact as it was")
 
 	for name, ch := range map[string]portal.RegisterChange{
 		"the e-mail has a login":      change(contact("other@example.com"), true, "new@example.com"),
@@ -776,7 +776,7 @@ func testRegisterStore(t *testing.T, s authStore) {
 			require.ErrorIs(t, err, portal.ErrNotFound, "%s: no contact", name)
 		}
 	}
-	require.Equal(t, nilEmpty(moved), nilEmpty(readContact(t, s, pid, moved.ID)), "a taken ID's contact stays")
+	require.Equal(t, nilEmpty(moved), nilEmpty(contactKind.read(t, s, pid, moved.ID)), "a taken ID's contact stays")
 	_, err = s.Login(ctx(t), pid, moved.ID)
 	require.ErrorIs(t, err, portal.ErrNotFound)
 }

@@ -151,7 +151,7 @@ func testContactChangeWrites(t *testing.T, s authStore) {
 	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: ann,
 		If:        &portal.ContactState{Email: "ann@acme.example", Login: "ann@acme.example"},
 		EndTokens: true, LoginEmail: "ann@new.example"}))
-	require.Equal(t, ann, readContact(t, s, f.pid, ann.ID))
+	require.Equal(t, ann, contactKind.read(t, s, f.pid, ann.ID))
 	want := f.la
 	want.Email, want.UpdatedAt = "ann@new.example", at(40)
 	got, err := s.Login(ctx(t), f.pid, ann.ID)
@@ -177,7 +177,7 @@ func testContactChangeWrites(t *testing.T, s authStore) {
 	ann.FirstName, ann.Email, ann.UpdatedAt = "Annie", " ANN@new.example", at(50)
 	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: ann,
 		If: &portal.ContactState{Email: "ann@new.example", Login: "ann@new.example"}}))
-	require.Equal(t, ann, readContact(t, s, f.pid, ann.ID))
+	require.Equal(t, ann, contactKind.read(t, s, f.pid, ann.ID))
 	got, err = s.Login(ctx(t), f.pid, ann.ID)
 	require.NoError(t, err)
 	require.Equal(t, want, got, "the login stays")
@@ -207,7 +207,7 @@ func testContactChangeWrites(t *testing.T, s authStore) {
 	carl := newContact(t, f.pid)
 	carl.Email = "bob@acme.example"
 	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: carl, If: &portal.ContactState{}}))
-	require.Equal(t, carl, readContact(t, s, f.pid, carl.ID))
+	require.Equal(t, carl, contactKind.read(t, s, f.pid, carl.ID))
 	cs, err = s.ContactsByEmail(ctx(t), f.pid, "bob@acme.example")
 	require.NoError(t, err)
 	require.ElementsMatch(t, []portal.Contact{f.bob, carl}, cs)
@@ -243,7 +243,7 @@ func testContactChangeChecks(t *testing.T, s authStore) {
 		require.ErrorIs(t, s.PutContact(ctx(t), ch), portal.ErrConflict, name)
 		_, err := getContact(s, ctx(t), f.pid, ch.Contact.ID)
 		if ch.Contact.ID == f.ann.ID {
-			require.Equal(t, f.ann, readContact(t, s, f.pid, f.ann.ID), "%s: the contact is as it was", name)
+			require.Equal(t, f.ann, contactKind.read(t, s, f.pid, f.ann.ID), "%s: the contact is as it was", name)
 		} else {
 			require.ErrorIs(t, err, portal.ErrNotFound, "%s: no contact is made", name)
 		}

@@ -50,7 +50,7 @@ func testContactChangeEvent(t *testing.T, s authStore) {
 	stale.UpdatedAt = f.ann.UpdatedAt.Add(time.Microsecond)
 	err := s.PutContact(ctx(t), portal.ContactChange{Contact: renamed, If: &stale, Event: &ev})
 	require.ErrorIs(t, err, portal.ErrConflict, "a host saved the contact in between")
-	require.Equal(t, f.ann, readContact(t, s, f.pid, f.ann.ID), "nothing written")
+	require.Equal(t, f.ann, contactKind.read(t, s, f.pid, f.ann.ID), "nothing written")
 	events, err := s.Events(ctx(t), f.pid, 0, 10)
 	require.NoError(t, err)
 	require.Empty(t, events, "nor its event")
@@ -58,7 +58,7 @@ func testContactChangeEvent(t *testing.T, s authStore) {
 	fresh := was
 	fresh.UpdatedAt, fresh.Password = f.ann.UpdatedAt, &f.la.PasswordHash
 	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: renamed, If: &fresh, Event: &ev}))
-	require.Equal(t, renamed, readContact(t, s, f.pid, f.ann.ID))
+	require.Equal(t, renamed, contactKind.read(t, s, f.pid, f.ann.ID))
 	events, err = s.Events(ctx(t), f.pid, 0, 10)
 	require.NoError(t, err)
 	ev.Seq = 1

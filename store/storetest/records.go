@@ -30,13 +30,6 @@ var recordTests = []test{
 	{name: "SnapshotIsTheRecordsOneByOne", fn: testSnapshot},
 }
 
-func readContact(t *testing.T, s portal.Store, pid, id uuid.UUID) portal.Contact {
-	t.Helper()
-	got, err := getContact(s, ctx(t), pid, id)
-	require.NoError(t, err)
-	return got
-}
-
 // getContact reads one contact as Portal does: Contacts of one ID, and
 // ErrNotFound when it is left out. It takes the store first, as the method
 // expressions of portal.Store do (portal.Store.Company), so that it stands
@@ -56,13 +49,6 @@ func getOwner(s portal.Store, ctx context.Context, pid, id uuid.UUID) (portal.Ow
 		return portal.Owner{}, cmp.Or(err, portal.ErrNotFound)
 	}
 	return os[0], nil
-}
-
-func readOwner(t *testing.T, s portal.Store, pid, id uuid.UUID) portal.Owner {
-	t.Helper()
-	got, err := getOwner(s, ctx(t), pid, id)
-	require.NoError(t, err)
-	return got
 }
 
 // read returns what get answers for the tenant's record or parent key,
@@ -158,7 +144,7 @@ func testZeroOptionalFieldsRoundTrip(t *testing.T, s portal.Store) {
 	c := newContact(t, pid)
 	c.FirstName, c.LastName, c.CompanyID = "", "", uuid.Nil
 	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: c}))
-	require.Equal(t, c, readContact(t, s, pid, c.ID))
+	require.Equal(t, c, contactKind.read(t, s, pid, c.ID))
 
 	co := newCompany(t, pid)
 	co.Domain = ""
@@ -167,7 +153,7 @@ func testZeroOptionalFieldsRoundTrip(t *testing.T, s portal.Store) {
 
 	o := portal.Owner{ID: newID(t), PortalID: pid, Alias: "Night shift"}
 	require.NoError(t, s.PutOwner(ctx(t), o))
-	require.Equal(t, o, readOwner(t, s, pid, o.ID))
+	require.Equal(t, o, ownerKind.read(t, s, pid, o.ID))
 
 	tk := newTicket(t, pid)
 	tk.OwnerID, tk.ChannelID, tk.RequesterID, tk.Priority, tk.Content = uuid.Nil, uuid.Nil, uuid.Nil, "", ""
@@ -205,7 +191,7 @@ func testEmptyCollectionsReadBackEmpty(t *testing.T, s portal.Store) {
 		}(),
 	} {
 		require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: c}))
-		require.Equal(t, nilEmpty(c), nilEmpty(readContact(t, s, pid, c.ID)))
+		require.Equal(t, nilEmpty(c), nilEmpty(contactKind.read(t, s, pid, c.ID)))
 	}
 
 	co := newCompany(t, pid)

@@ -47,7 +47,7 @@ func testRecordOfAnotherTenantIsNotFound(t *testing.T, s portal.Store) {
 	requireEmptyOrNotFound(t, messages, err, "Messages")
 
 	// Still there for their own tenant.
-	require.Equal(t, c, readContact(t, s, a, c.ID))
+	require.Equal(t, c, contactKind.read(t, s, a, c.ID))
 	require.Equal(t, []portal.Message{m}, read(t, s.Messages, a, th.ID))
 }
 
@@ -131,12 +131,12 @@ func testSameIDInTwoTenants(t *testing.T, s portal.Store) {
 	}
 	check := func() {
 		t.Helper()
-		require.Equal(t, ca, readContact(t, s, a, ca.ID))
-		require.Equal(t, cb, readContact(t, s, b, ca.ID))
+		require.Equal(t, ca, contactKind.read(t, s, a, ca.ID))
+		require.Equal(t, cb, contactKind.read(t, s, b, ca.ID))
 		require.Equal(t, coa, read(t, s.Company, a, coa.ID))
 		require.Equal(t, cob, read(t, s.Company, b, coa.ID))
-		require.Equal(t, oa, readOwner(t, s, a, oa.ID))
-		require.Equal(t, ob, readOwner(t, s, b, oa.ID))
+		require.Equal(t, oa, ownerKind.read(t, s, a, oa.ID))
+		require.Equal(t, ob, ownerKind.read(t, s, b, oa.ID))
 		require.Equal(t, ta, read(t, s.Ticket, a, ta.ID))
 		require.Equal(t, tb, read(t, s.Ticket, b, ta.ID))
 		require.Equal(t, tha, read(t, s.Thread, a, tha.ID))
