@@ -186,7 +186,9 @@
 // filter as a Go predicate or as resolved conditions, [Cond], with date
 // spans from [Cond.Span]); [Fold], [FoldTicket] and [Folded.HasTerms] (the
 // folded text that filters, search and sorts compare); [TicketSortKey],
-// [Lookup] and [CompareKeys] (a ticket's place in a sort); and
+// [Lookup] and [CompareKeys] (a ticket's place in a sort); [Sort.Order]
+// and [OrderKeys] (the orders a store keeps each scope's tickets in, and a
+// ticket's keys in them); and
 // [TicketQuery.ResultKey] (a query apart from its page, to keep a sorted
 // result between pages). store/storetest checks that a store uses them
 // right.

@@ -59,6 +59,56 @@ type Sort struct {
 	OwnerName OwnerName
 }
 
+// An Order is one of the orders a store keeps each scope's tickets in
+// (X6), so that a page of the sorts customers use most is cut from an
+// index rather than from a sort of the scope: by the ticket's key in the
+// order (OrderKeys), then by its ID, both ascending.
+type Order int
+
+// The kept orders.
+const (
+	ByCreated  Order = iota // CreatedAt
+	ByActivity              // LastActivityAt
+	ByNumber                // Number
+	Orders                  // how many there are
+)
+
+// NoKey is the key in an Order of a ticket without the value (a zero
+// date, no number): after every other key ascending, as SortKey orders
+// Null.
+const NoKey = math.MaxInt64
+
+// Order returns the kept Order that s sorts by, when it sorts by one: the
+// built-in createdAt, lastActivityAt and number.
+func (s Sort) Order() (Order, bool) {
+	if s.Property.Builtin {
+		switch s.Property.Name {
+		case PropCreatedAt:
+			return ByCreated, true
+		case PropLastActivityAt:
+			return ByActivity, true
+		case PropNumber:
+			return ByNumber, true
+		}
+	}
+	return 0, false
+}
+
+// OrderKeys returns t's key in each Order: its CreatedAt and
+// LastActivityAt in Unix microseconds and its Number, each NoKey when
+// zero.
+func OrderKeys(t *Ticket) [Orders]int64 {
+	return [Orders]int64{orderKey(t.CreatedAt), orderKey(t.LastActivityAt), cmp.Or(t.Number, NoKey)}
+}
+
+// orderKey is a date's key in an Order.
+func orderKey(d time.Time) int64 {
+	if d.IsZero() {
+		return NoKey
+	}
+	return d.UnixMicro()
+}
+
 // TicketPage is a store's answer to a TicketQuery: the tickets in order,
 // each with its sort key, and whether more tickets follow.
 type TicketPage struct {

@@ -23,8 +23,8 @@ func TestIndexesFollowAssociations(t *testing.T) {
 
 	ten := s.tenants[tid]
 	ids := func(sc *scope) (out []uuid.UUID) {
-		require.Equal(t, sc.tree(byCreated).Len(), sc.tree(byActivity).Len(), "both orders hold every ticket")
-		sc.tree(byCreated).Ascend(func(it item) bool { out = append(out, it.e.t.ID); return true })
+		require.Equal(t, sc.tree(portal.ByCreated).Len(), sc.tree(portal.ByActivity).Len(), "both orders hold every ticket")
+		sc.tree(portal.ByCreated).Ascend(func(it item) bool { out = append(out, it.e.t.ID); return true })
 		return out
 	}
 	require.Equal(t, []uuid.UUID{tk.ID}, ids(ten.byContact[c1]))

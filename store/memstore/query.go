@@ -152,7 +152,7 @@ func (r *rows) at(i int) (*portal.Ticket, portal.SortKey) {
 // key again and again (Store.ReadTicketPage); that loop cost 31 ns a
 // ticket when it made each key whole, 20 ns now.
 func (it *item) sortKey(key *portal.SortKey) {
-	key.Null, key.Int = it.key == nullKey, it.key
+	key.Null, key.Int = it.key == portal.NoKey, it.key
 	if key.Null {
 		key.Int = 0
 	}
@@ -169,7 +169,7 @@ func (t *tenant) page(ctx context.Context, q *portal.TicketQuery, whole bool) (r
 	if q.Number != 0 && len(q.Search) == 0 {
 		return rows{hits: t.numbered(q)}, nil
 	}
-	o, ordered := sortOrder(q.Sort)
+	o, ordered := q.Sort.Order()
 	if ordered && !whole {
 		buf := walkPool.Get().(*walkBuffers)
 		items, more := t.walkPage(q, o, buf)
@@ -192,7 +192,7 @@ func (t *tenant) page(ctx context.Context, q *portal.TicketQuery, whole bool) (r
 	if ordered {
 		start := 0
 		if q.After != nil {
-			pivot := item{key: nullKey, id: q.AfterID}
+			pivot := item{key: portal.NoKey, id: q.AfterID}
 			if !q.After.Null {
 				pivot.key = q.After.Int
 			}
@@ -262,7 +262,7 @@ func (t *tenant) count(q *portal.TicketQuery, max int) int {
 		if sc == nil || n >= max {
 			return
 		}
-		sc.tree(byCreated).Ascend(func(it item) bool {
+		sc.tree(portal.ByCreated).Ascend(func(it item) bool {
 			if (skip == nil || !skip(it.e)) && match(it.e) {
 				n++
 			}
@@ -287,7 +287,7 @@ func (t *tenant) count(q *portal.TicketQuery, max int) int {
 // walk does not skip the company's tickets, which could be every ticket it
 // walks; it stops at the key of the company's last when the company fills
 // its walk, as no ticket after that one is on the page.
-func (t *tenant) walkPage(q *portal.TicketQuery, o keyOrder, buf *walkBuffers) ([]item, bool) {
+func (t *tenant) walkPage(q *portal.TicketQuery, o portal.Order, buf *walkBuffers) ([]item, bool) {
 	env := portal.Env{Now: q.Now, Closed: t.closed}
 	match := t.matcher(q, &env)
 	n := q.Limit + 1
@@ -327,7 +327,7 @@ func (t *tenant) query(q *portal.TicketQuery) []hit {
 		if sc == nil {
 			return
 		}
-		sc.tree(byCreated).Ascend(func(it item) bool {
+		sc.tree(portal.ByCreated).Ascend(func(it item) bool {
 			if e := it.e; (skip == nil || !skip(e)) && match(e) {
 				hits = append(hits, hit{e.t, portal.TicketSortKey(e.t, &e.fx, q.Sort, t, &env)})
 			}
@@ -347,7 +347,7 @@ func (t *tenant) query(q *portal.TicketQuery) []hit {
 // ordered returns every ticket of q's result in order o, in the list's
 // direction: the contact's and the company's, each once, come in order
 // from their scopes and are merged.
-func (t *tenant) ordered(q *portal.TicketQuery, o keyOrder) []item {
+func (t *tenant) ordered(q *portal.TicketQuery, o portal.Order) []item {
 	env := portal.Env{Now: q.Now, Closed: t.closed}
 	match := t.matcher(q, &env)
 	collect := func(sc *scope, skip func(*entry) bool) []item {

@@ -3,9 +3,7 @@ package memstore
 import (
 	"bytes"
 	"cmp"
-	"math"
 	"strings"
-	"time"
 
 	"github.com/google/btree"
 	"github.com/google/uuid"
@@ -17,26 +15,19 @@ import (
 // ticket: its folded text and the keys of the ordered indexes. Entries are
 // never changed: a put replaces the entry whole.
 type entry struct {
-	t  *portal.Ticket // &tk
-	tk portal.Ticket
-	id uuid.UUID // t.ID
-	fx portal.Folded
-	// keys are the ticket's keys in each order (keyOrder): its CreatedAt
-	// and LastActivityAt in Unix microseconds, and its number, or nullKey
-	// when it has none.
-	keys [orders]int64
+	t    *portal.Ticket // &tk
+	tk   portal.Ticket
+	id   uuid.UUID // t.ID
+	fx   portal.Folded
+	keys [portal.Orders]int64 // portal.OrderKeys
 }
-
-// nullKey is the index key of a ticket without the date: after every date
-// ascending, before every date descending, as portal.SortKey orders Null.
-const nullKey = math.MaxInt64
 
 // newEntry makes the entry of tk, which it then owns. The ticket lives in
 // the entry, and its subject and content share one string with their
 // folded forms, subject first: a list reads an entry's text from one or
 // two places in memory, not five.
 func newEntry(tk portal.Ticket) *entry {
-	e := &entry{tk: tk, id: tk.ID, fx: portal.FoldTicket(&tk), keys: [orders]int64{dateKey(tk.CreatedAt), dateKey(tk.LastActivityAt), numberKey(tk.Number)}}
+	e := &entry{tk: tk, id: tk.ID, fx: portal.FoldTicket(&tk), keys: portal.OrderKeys(&tk)}
 	e.t = &e.tk
 	text := []*string{&e.tk.Subject, &e.fx.Subject, &e.tk.Content, &e.fx.Content}
 	var all strings.Builder
@@ -51,35 +42,6 @@ func newEntry(tk portal.Ticket) *entry {
 	return e
 }
 
-func dateKey(d time.Time) int64 {
-	if d.IsZero() {
-		return nullKey
-	}
-	return d.UnixMicro()
-}
-
-func numberKey(n int64) int64 {
-	if n == 0 {
-		return nullKey
-	}
-	return n
-}
-
-// keyOrder is one of the orders a scope keeps its tickets in: by a date
-// key or the ticket number, then by ID, both ascending
-// (portal.CompareKeys). Each key is a SortKey's Int.
-type keyOrder int
-
-const (
-	byCreated keyOrder = iota
-	byActivity
-	byNumber
-	orders // how many there are
-)
-
-// key is e's key in order o.
-func (o keyOrder) key(e *entry) int64 { return e.keys[o] }
-
 // item is an entry in one order's tree, with its key and ID beside it, so
 // that comparing items reads the tree's nodes, not the entries.
 type item struct {
@@ -88,7 +50,8 @@ type item struct {
 	e   *entry
 }
 
-func (o keyOrder) item(e *entry) item { return item{e.keys[o], e.id, e} }
+// itemOf is e's item in order o.
+func itemOf(o portal.Order, e *entry) item { return item{e.keys[o], e.id, e} }
 
 func less(a, b item) bool {
 	if a.key != b.key {
@@ -107,7 +70,7 @@ func compareItems(a, b item) int {
 // sorted by any of them is a walk from its cursor that stops when the page is full, and a
 // ticket moves in O(log n) when it changes.
 type scope struct {
-	trees [orders]*btree.BTreeG[item] // by keyOrder
+	trees [portal.Orders]*btree.BTreeG[item] // by portal.Order
 }
 
 // degree is the B-trees' degree: nodes of up to 2×32-1 items.
@@ -123,20 +86,20 @@ func newScope() *scope {
 
 func (s *scope) add(e *entry) {
 	for o, t := range s.trees {
-		t.ReplaceOrInsert(keyOrder(o).item(e))
+		t.ReplaceOrInsert(itemOf(portal.Order(o), e))
 	}
 }
 
 func (s *scope) remove(e *entry) {
 	for o, t := range s.trees {
-		t.Delete(keyOrder(o).item(e))
+		t.Delete(itemOf(portal.Order(o), e))
 	}
 }
 
-func (s *scope) len() int { return s.trees[byCreated].Len() }
+func (s *scope) len() int { return s.trees[portal.ByCreated].Len() }
 
 // tree returns the scope's tickets in order o.
-func (s *scope) tree(o keyOrder) *btree.BTreeG[item] { return s.trees[o] }
+func (s *scope) tree(o portal.Order) *btree.BTreeG[item] { return s.trees[o] }
 
 // indexScopes adds e to the scopes of each of keys.
 func indexScopes(idx map[uuid.UUID]*scope, keys []uuid.UUID, e *entry) {
@@ -163,28 +126,11 @@ func unindexScopes(idx map[uuid.UUID]*scope, keys []uuid.UUID, e *entry) {
 	}
 }
 
-// sortOrder returns the order a list's sort is kept in, if a scope keeps
-// one.
-func sortOrder(s portal.Sort) (keyOrder, bool) {
-	if !s.Property.Builtin {
-		return 0, false
-	}
-	switch s.Property.Name {
-	case portal.PropCreatedAt:
-		return byCreated, true
-	case portal.PropLastActivityAt:
-		return byActivity, true
-	case portal.PropNumber:
-		return byNumber, true
-	}
-	return 0, false
-}
-
 // walk collects into out[:0], from sc's tickets in order o (descending
 // when desc), strictly after the cursor (after, afterID) when after is
 // set, the first n that match accepts, going no further than the key end
 // when it is set.
-func walk(out []item, sc *scope, o keyOrder, desc bool, after *portal.SortKey, afterID uuid.UUID, end *int64, n int, match func(*entry) bool) []item {
+func walk(out []item, sc *scope, o portal.Order, desc bool, after *portal.SortKey, afterID uuid.UUID, end *int64, n int, match func(*entry) bool) []item {
 	out = out[:0]
 	if sc == nil || n <= 0 {
 		return out
@@ -211,7 +157,7 @@ func walk(out []item, sc *scope, o keyOrder, desc bool, after *portal.SortKey, a
 		}
 		return out
 	}
-	pivot = item{key: nullKey, id: afterID}
+	pivot = item{key: portal.NoKey, id: afterID}
 	if !after.Null {
 		pivot.key = after.Int
 	}

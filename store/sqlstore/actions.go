@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -97,7 +96,7 @@ func (s *Store) updateTicket(ctx context.Context, x tx, t portal.Ticket) error {
 	}
 	for _, table := range []string{"ticket_contacts", "ticket_companies"} {
 		_, err := x.exec(ctx, "UPDATE "+table+" SET activity_key = ? WHERE portal_id = ? AND ticket_id = ?",
-			orderKey(t.LastActivityAt), id(t.PortalID), id(t.ID))
+			portal.OrderKeys(&t)[portal.ByActivity], id(t.PortalID), id(t.ID))
 		if err != nil {
 			return err
 		}
@@ -280,7 +279,7 @@ func (s *Store) SetParticipants(ctx context.Context, c portal.ParticipantChange)
 		}
 		rows := associations(id(c.PortalID), &t, added)
 		for _, row := range rows {
-			row[len(row)-1] = cmp.Or(t.Number, nullKey)
+			row[len(row)-1] = portal.OrderKeys(&t)[portal.ByNumber]
 		}
 		return insertRows(ctx, x, "ticket_contacts "+fmt.Sprintf(assocCols, "contact_id"), rows)
 	})

@@ -52,29 +52,24 @@ const rareTickets = 500
 // search reads.
 const sampleTimes = 4
 
-// keyOrder is an order the association tables keep a scope's tickets in:
-// the column of its key.
+// keyOrder is an order the association tables keep a scope's tickets in
+// (portal.Order): the column of its key.
 type keyOrder string
 
-const (
-	createdOrder  keyOrder = "created_key"
-	activityOrder keyOrder = "activity_key"
-	numberOrder   keyOrder = "number_key"
-)
+// orderColumns are the columns of the portal.Orders' keys.
+var orderColumns = [portal.Orders]keyOrder{
+	portal.ByCreated:  "created_key",
+	portal.ByActivity: "activity_key",
+	portal.ByNumber:   "number_key",
+}
 
 // orderOf returns the order a list's sort is kept in, if one is.
 func orderOf(s portal.Sort) (keyOrder, bool) {
-	if s.Property.Builtin {
-		switch s.Property.Name {
-		case portal.PropCreatedAt:
-			return createdOrder, true
-		case portal.PropLastActivityAt:
-			return activityOrder, true
-		case portal.PropNumber:
-			return numberOrder, true
-		}
+	o, ok := s.Order()
+	if !ok {
+		return "", false
 	}
-	return "", false
+	return orderColumns[o], true
 }
 
 // choose picks q's plan. A search of a ticket number alone ("#1042") is a
@@ -242,7 +237,7 @@ func (r *pageRow) scan(rows *sql.Rows, kind keyKind) error {
 	case orderKeyKind:
 		var k int64
 		err = rows.Scan(&c.doc, &c.number, &c.rating, &c.participants, &k, &r.requester, &r.owner)
-		r.key = portal.SortKey{Null: k == nullKey}
+		r.key = portal.SortKey{Null: k == portal.NoKey}
 		if !r.key.Null {
 			r.key.Int = k
 		}
@@ -524,9 +519,9 @@ func (s *Store) branchSQL(b *builder, q *portal.TicketQuery, o keyOrder, table, 
 
 // walkAfter writes the condition for the rows after the cursor in an order
 // of the association tables: its key, the cursor's (an unknown one is
-// nullKey), as a range the index can start from, then the ticket ID.
+// portal.NoKey), as a range the index can start from, then the ticket ID.
 func (b *builder) walkAfter(q *portal.TicketQuery, keyCol, idCol string) {
-	key := int64(nullKey)
+	key := int64(portal.NoKey)
 	if !q.After.Null {
 		key = q.After.Int
 	}
@@ -795,7 +790,7 @@ func (s *Store) sampleSQL(b *builder, q *portal.TicketQuery, table, scopeCol str
 		o, walkable := orderOf(q.Sort)
 		desc := q.Sort.Desc
 		if !walkable {
-			o, desc = createdOrder, true
+			o, desc = orderColumns[portal.ByCreated], true
 		}
 		b.sql("SELECT a.ticket_id FROM ", table, " a WHERE a.portal_id = ")
 		b.arg(id(q.PortalID))
@@ -843,7 +838,7 @@ func (s *Store) rareLimit() int {
 
 // order is the ORDER BY of a list: the key, unknown keys last (first
 // descending), then the ticket ID, all in the sort's direction. A key of
-// an association table's order (orderKey) is never NULL: nullKey orders
+// an association table's order (portal.OrderKeys) is never NULL: portal.NoKey orders
 // an unknown one.
 func order(rel string, desc, orderKeys bool) string {
 	if orderKeys {

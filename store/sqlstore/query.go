@@ -18,7 +18,7 @@ const (
 	textKey      keyKind = iota // a folded byte string, its first portal.KeyTextLen bytes
 	intKey                      // an integer (microseconds, a position)
 	floatKey                    // a double
-	orderKeyKind                // an association table's order key (orderKey)
+	orderKeyKind                // an association table's order key (portal.OrderKeys)
 )
 
 // builder writes one statement and its arguments.

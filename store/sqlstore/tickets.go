@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"maps"
-	"math"
 	"slices"
 	"time"
 
@@ -23,7 +22,7 @@ const numberCol = 14
 
 // assocCols are the columns of an association of a ticket (ticket_contacts
 // with contact_id, ticket_companies with company_id): the scope, the ticket
-// and the ticket's keys in the orders lists are walked in (see orderKey),
+// and the ticket's keys in the orders lists are walked in (see portal.OrderKeys),
 // the number's last.
 const assocCols = "(portal_id, %s, ticket_id, created_key, activity_key, number_key)"
 
@@ -320,7 +319,8 @@ func (r *ticketRows) numbered(ctx context.Context, x tx, col string, vals []any)
 func associations(pid []byte, t *portal.Ticket, ids []uuid.UUID) [][]any {
 	var rows [][]any
 	seen := make(map[uuid.UUID]bool, len(ids))
-	tid, created, activity := id(t.ID), orderKey(t.CreatedAt), orderKey(t.LastActivityAt)
+	keys := portal.OrderKeys(t)
+	tid, created, activity := id(t.ID), keys[portal.ByCreated], keys[portal.ByActivity]
 	for _, a := range ids {
 		if !seen[a] {
 			seen[a] = true
@@ -328,19 +328,6 @@ func associations(pid []byte, t *portal.Ticket, ids []uuid.UUID) [][]any {
 		}
 	}
 	return rows
-}
-
-// nullKey is the order key of a ticket without the date: it orders after
-// every date, as portal.SortKey orders Null.
-const nullKey = math.MaxInt64
-
-// orderKey is a date's key in the orders of the association tables: Unix
-// microseconds, or nullKey for the zero time.
-func orderKey(d time.Time) int64 {
-	if d.IsZero() {
-		return nullKey
-	}
-	return d.UnixMicro()
 }
 
 // propRows are the ticket_props rows of a ticket's custom property values.
