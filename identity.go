@@ -67,6 +67,10 @@ const (
 	// MailReceipt is no token but the kind of mail that tells a contact
 	// its submission was received, with the ticket's number (P15).
 	MailReceipt TokenKind = "receipt"
+	// MailEmailChanged is no token but the kind of mail that tells a
+	// contact's previous address that its e-mail was changed (P16), so
+	// that an owner whose account was taken over learns of it.
+	MailEmailChanged TokenKind = "email_changed"
 )
 
 // TokenHash is the SHA-256 of a token: all a store ever keeps of one.

@@ -306,8 +306,11 @@ func (p *Portal) sendOnce(ctx context.Context, m QueuedMail) (bool, error) {
 	if err != nil {
 		return false, classify(err)
 	}
-	if m.Kind == MailReceipt {
+	switch m.Kind {
+	case MailReceipt:
 		return p.sendReceipt(ctx, &s, m)
+	case MailEmailChanged:
+		return p.sendEmailChanged(ctx, &s, m)
 	}
 	if s.Access.Auth != PasswordAuth {
 		return false, nil
@@ -436,6 +439,28 @@ func (p *Portal) sendReceipt(ctx context.Context, s *Settings, m QueuedMail) (bo
 		Body: msg("Thank you for writing to %s. We have received your request and will answer soon.", s.Name).in(tag) + "\n\n" +
 			msg("Number: %s", ref).in(tag) + "\n" + msg("Subject: %s", subject).in(tag) + "\n\n" +
 			msg("Please give the number when you contact us about it.").in(tag)}
+	if err := p.mailer.Send(ctx, mail); err != nil {
+		return false, classify(err)
+	}
+	return true, nil
+}
+
+// sendEmailChanged tells a contact's previous address that its e-mail was
+// changed, and to which (P16). The notice is dropped unsent when the
+// contact is gone. Like a receipt, it goes whatever the way in and also
+// while the portal is off: it carries no link.
+func (p *Portal) sendEmailChanged(ctx context.Context, s *Settings, m QueuedMail) (bool, error) {
+	c, err := p.contact(ctx, m.PortalID, m.ContactID)
+	if isNotFound(err) {
+		return false, nil
+	} else if err != nil {
+		return false, classify(err)
+	}
+	tag := langOf(&c, s)
+	mail := Mail{PortalID: m.PortalID, Kind: MailEmailChanged, To: m.Email,
+		Subject: msg("Your e-mail address at %s was changed", s.Name).in(tag),
+		Body: msg("The e-mail address you use at %s is now %s.", s.Name, c.Email).in(tag) + "\n\n" +
+			msg("If you did not change it, contact us at once: someone else may be using your account.").in(tag)}
 	if err := p.mailer.Send(ctx, mail); err != nil {
 		return false, classify(err)
 	}

@@ -237,11 +237,17 @@ func (p *Portal) changeContact(ctx context.Context, portalID, contactID uuid.UUI
 			}
 			ev.PortalID, ev.ContactID, ev.At = portalID, contactID, c.UpdatedAt
 			ch.Event = ev
+			if ch.Mail, err = p.emailNotice(ev); err != nil {
+				return Contact{}, err
+			}
 		}
 		err = p.store.PutContact(ctx, ch)
 		if err == nil {
 			if ev != nil {
 				p.wake.notify(portalID)
+			}
+			if ch.Mail != nil {
+				p.mailWake.notify(portalID)
 			}
 			return c, nil
 		}
@@ -249,6 +255,22 @@ func (p *Portal) changeContact(ctx context.Context, portalID, contactID uuid.UUI
 			return Contact{}, classify(err)
 		}
 	}
+}
+
+// emailNotice is the mail a contact's change of e-mail (ev) owes its
+// previous address, queued with the change: the owner of an account
+// taken over learns of it there. Other changes owe none.
+func (p *Portal) emailNotice(ev *Event) (*QueuedMail, error) {
+	if ev.Kind != EventContactEmail || ev.PreviousEmail == "" || p.as == nil {
+		return nil, nil
+	}
+	id, err := p.id()
+	if err != nil {
+		return nil, err
+	}
+	now := p.clock()
+	return &QueuedMail{ID: id, PortalID: ev.PortalID, Kind: MailEmailChanged, ContactID: ev.ContactID,
+		Email: NormalizeEmail(ev.PreviousEmail), QueuedAt: now, DueAt: now}, nil
 }
 
 // contactEqual reports whether two contacts hold the same.

@@ -144,6 +144,10 @@ type ContactChange struct {
 	// atomic step, numbered as ActionStore's events are: a change the
 	// contact made itself that the helpdesk needs to know (P16).
 	Event *Event
+	// Mail, when set, is queued (MailStore.QueueMail) in the same atomic
+	// step: the notice a change of e-mail owes the previous address (P16).
+	// Portal sets it only for a store that is an AuthStore.
+	Mail *QueuedMail
 }
 
 // ContactState is what a ContactChange was decided on.

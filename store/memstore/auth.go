@@ -157,6 +157,13 @@ func (s *Store) followEmail(ch portal.ContactChange, old portal.Contact, had boo
 			return fmt.Errorf("memstore: login %q: another contact's: %w", ch.LoginEmail, portal.ErrConflict)
 		}
 	}
+	if ch.Mail != nil {
+		x = s.idsFor(ch.Contact.PortalID)
+		if _, ok := x.mails[ch.Mail.ID]; ok {
+			return fmt.Errorf("memstore: queued mail %s: %w", ch.Mail.ID, portal.ErrConflict)
+		}
+		x.mails[ch.Mail.ID] = *ch.Mail
+	}
 	if x == nil {
 		return nil
 	}

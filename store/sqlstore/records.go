@@ -132,6 +132,11 @@ func (s *Store) PutContact(ctx context.Context, ch portal.ContactChange) error {
 		if err := followEmail(ctx, t, ch); err != nil {
 			return err
 		}
+		if ch.Mail != nil {
+			if err := insertMail(ctx, t, *ch.Mail); err != nil {
+				return err
+			}
+		}
 		if err := indexContact(ctx, t, c); err != nil {
 			return err
 		}

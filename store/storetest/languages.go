@@ -130,6 +130,19 @@ func testLanguageMails(t *testing.T, s authStore) {
 	exp := m.ExpiresAt.In(mustZone(t, "Europe/Berlin"))
 	assert.Contains(t, m.Body, "Der Link funktioniert einmal, bis "+exp.Format("2")+". ", "the day, German style")
 	assert.Contains(t, m.Body, exp.Format("15:04")+" Uhr (Europe/Berlin)", "the time in the contact's zone, named")
+
+	// The notice to the previous address of a changed e-mail (P16).
+	sess, err := d.p.Authenticate(ctx(t), d.pid, d.login(t, email))
+	require.NoError(t, err)
+	require.NoError(t, d.p.RequestEmailChange(ctx(t), sess, "ann@neu.example", goodPassword))
+	link, ok := d.last(t, "ann@neu.example")
+	require.True(t, ok)
+	require.NoError(t, d.p.ConfirmEmailChange(ctx(t), d.pid, link.Token))
+	notice, ok := d.last(t, email)
+	require.True(t, ok)
+	require.Equal(t, portal.MailEmailChanged, notice.Kind)
+	assert.Equal(t, "Ihre E-Mail-Adresse bei Customer portal wurde geändert", notice.Subject)
+	assert.Contains(t, notice.Body, "Die E-Mail-Adresse, die Sie bei Customer portal verwenden, ist jetzt ann@neu.example.")
 }
 
 func mustZone(t *testing.T, name string) *time.Location {

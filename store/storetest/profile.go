@@ -38,31 +38,39 @@ var profileTests = []test{
 }
 
 // covers: P16, X8 (a change over a stale record writes nothing, its event
-// neither; over the record it read, both)
+// and its mail neither; over the record it read, all three)
 func testContactChangeEvent(t *testing.T, s authStore) {
 	f := newEmailWorld(t, s)
 	renamed := f.ann.Clone()
 	renamed.FirstName, renamed.UpdatedAt = "Anne", at(60)
 	ev := portal.Event{ID: newID(t), PortalID: f.pid, Kind: portal.EventContactName, ContactID: f.ann.ID,
 		FirstName: "Anne", LastName: f.ann.LastName, At: at(60)}
+	notice := portal.QueuedMail{ID: newID(t), PortalID: f.pid, Kind: portal.MailEmailChanged, ContactID: f.ann.ID,
+		Email: "ann@acme.example", QueuedAt: at(60), DueAt: at(60)}
 	was := portal.ContactState{Email: "ann@acme.example", Login: "ann@acme.example"}
 	stale := was
 	stale.UpdatedAt = f.ann.UpdatedAt.Add(time.Microsecond)
-	err := s.PutContact(ctx(t), portal.ContactChange{Contact: renamed, If: &stale, Event: &ev})
+	err := s.PutContact(ctx(t), portal.ContactChange{Contact: renamed, If: &stale, Event: &ev, Mail: &notice})
 	require.ErrorIs(t, err, portal.ErrConflict, "a host saved the contact in between")
 	require.Equal(t, f.ann, contactKind.read(t, s, f.pid, f.ann.ID), "nothing written")
 	events, err := s.Events(ctx(t), f.pid, 0, 10)
 	require.NoError(t, err)
 	require.Empty(t, events, "nor its event")
+	mails, err := s.DueMails(ctx(t), f.pid, at(60), 10)
+	require.NoError(t, err)
+	require.Empty(t, mails, "nor its mail")
 
 	fresh := was
 	fresh.UpdatedAt, fresh.Password = f.ann.UpdatedAt, &f.la.PasswordHash
-	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: renamed, If: &fresh, Event: &ev}))
+	require.NoError(t, s.PutContact(ctx(t), portal.ContactChange{Contact: renamed, If: &fresh, Event: &ev, Mail: &notice}))
 	require.Equal(t, renamed, contactKind.read(t, s, f.pid, f.ann.ID))
 	events, err = s.Events(ctx(t), f.pid, 0, 10)
 	require.NoError(t, err)
 	ev.Seq = 1
 	require.Equal(t, []portal.Event{ev}, events, "written with it, numbered")
+	mails, err = s.DueMails(ctx(t), f.pid, at(60), 10)
+	require.NoError(t, err)
+	require.Equal(t, []portal.QueuedMail{notice}, mails, "queued with it")
 	require.ErrorIs(t, s.PutContact(ctx(t), portal.ContactChange{Contact: renamed, If: &fresh, Event: &ev}), portal.ErrConflict,
 		"the record it read is gone now")
 }
@@ -394,6 +402,11 @@ func testEmailChangeConfirmed(t *testing.T, s authStore) {
 	events := d.contactEvents(t, portal.EventContactEmail)
 	require.Len(t, events, 1)
 	assert.Equal(t, []string{email, "Ann@Acme.example"}, []string{events[0].Email, events[0].PreviousEmail})
+	notice, ok := d.last(t, old)
+	require.True(t, ok)
+	require.Equal(t, portal.MailEmailChanged, notice.Kind, "the previous address is told")
+	assert.Contains(t, notice.Body, email, "and which address took its place")
+	assert.Empty(t, notice.Link+notice.Token, "a notice carries no link")
 	requireField(t, d.p.ConfirmEmailChange(ctx(t), d.pid, m.Token), "token", "used")
 
 	// A link that expired, or whose address another login took meanwhile.
