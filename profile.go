@@ -552,7 +552,8 @@ func (p *Portal) emailFree(ctx context.Context, portalID, contactID uuid.UUID, e
 // ConfirmEmailChange spends the token of an e-mail change's link (P16):
 // the contact's e-mail, and its login's, become the address the link was
 // mailed to; the links mailed to the old one end; an EventContactEmail
-// goes to the outbox with it. A token that is malformed, unknown, used or
+// goes to the outbox with it, and a notice to the old address, which
+// names the new one, to the mail queue (MailEmailChanged). A token that is malformed, unknown, used or
 // expired is ErrInvalid naming "token"; an address another login took
 // meanwhile is ErrConflict naming "email". It fails with
 // ErrPortalDisabled while the portal is off.
