@@ -87,12 +87,9 @@ func (p *Portal) SignIn(ctx context.Context, portalID uuid.UUID, token string) (
 // linksOn begins a way in by sign-in link: the portal is on, uses
 // passwords, and allows the links.
 func (p *Portal) linksOn(ctx context.Context, portalID uuid.UUID) (Settings, error) {
-	s, err := p.portalOn(ctx, portalID)
+	s, err := p.passwordsOn(ctx, portalID)
 	if err != nil {
 		return Settings{}, err
-	}
-	if s.Access.Auth != PasswordAuth {
-		return Settings{}, fmt.Errorf("%w: the portal uses single sign-on", ErrForbidden)
 	}
 	if !s.Access.SignInLinks {
 		return Settings{}, fmt.Errorf("%w: the portal's settings allow no sign-in links", ErrForbidden)
