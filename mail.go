@@ -9,11 +9,13 @@ import (
 	"unicode"
 
 	"github.com/google/uuid"
+	"golang.org/x/text/language"
 )
 
-// Mails (A2–A4, A7, A8, P15). A request that asks for a mail (an
-// invitation, a registration, a password reset, a sign-in link, a
-// submission's receipt) only queues it, in the store; a delivery
+// Mails (A2–A4, A7, A8, P15, P16). A request that asks for a mail (an
+// invitation, a registration, a password reset, a sign-in link, an e-mail
+// change's link or its notice to the old address, a submission's receipt)
+// only queues it, in the store; a delivery
 // (DeliverMail, or the loop RunMailDelivery) sends it afterwards. So no
 // request waits on the mail server, a password-reset request does the same
 // work whatever address it names (its time tells nothing), and a failing
@@ -52,11 +54,17 @@ type QueuedMail struct {
 	ID       uuid.UUID
 	PortalID uuid.UUID
 	Kind     TokenKind
-	// ContactID is the contact invited (TokenInvitation). A registration
-	// or reset mail names no contact: the delivery looks its login up by
-	// Email, so that the request did not have to.
+	// ContactID is the contact invited (TokenInvitation), whose e-mail
+	// changes (TokenEmail, MailEmailChanged) or who submitted
+	// (MailReceipt). A registration or reset mail names no contact: the
+	// delivery looks its login up by Email, so that the request did not
+	// have to.
 	ContactID uuid.UUID
-	Email     string
+	// Email is the address the mail goes to; for an e-mail change's link,
+	// that address and the mark of the password it was asked with, and for
+	// its notice, the previous address and the new one, each pair on two
+	// lines.
+	Email string
 	// TicketID is the ticket a receipt is of (MailReceipt, P15).
 	TicketID uuid.UUID
 	QueuedAt time.Time
@@ -210,7 +218,8 @@ func (p *Portal) allow(ctx context.Context, portalID uuid.UUID, limits []mailLim
 // registration already completed, a sign-in link asked for before the
 // settings switched them off, an invitation or reset of a contact
 // outside the access groups, a reset or registration whose login moved to
-// another e-mail while its token was made. An invitation whose contact's
+// another e-mail while its token was made, a receipt or an e-mail change's
+// notice whose contact is gone. An invitation whose contact's
 // e-mail changed while its token was made goes to the new address.
 // DeliverMail goes on past a failing mail and returns the first failure,
 // wrapped, after the others.
@@ -426,16 +435,9 @@ func (p *Portal) sendReceipt(ctx context.Context, s *Settings, m QueuedMail) (bo
 	}
 	ref := s.Display.TicketRef(t.Number)
 	tag := langOf(&c, s)
-	// The subject is the customer's: no line break or other control
-	// character may reach a mail header from it.
-	subject := strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, t.Subject)
+	subject := oneLine(t.Subject) // the customer's
 	mail := Mail{PortalID: m.PortalID, Kind: MailReceipt, To: c.Email, TicketID: t.ID, TicketRef: ref,
-		Subject: msg("We have received your request %s: %s", ref, subject).in(tag),
+		Subject: oneLine(msg("We have received your request %s: %s", ref, subject).in(tag)),
 		Body: msg("Thank you for writing to %s. We have received your request and will answer soon.", s.Name).in(tag) + "\n\n" +
 			msg("Number: %s", ref).in(tag) + "\n" + msg("Subject: %s", subject).in(tag) + "\n\n" +
 			msg("Please give the number when you contact us about it.").in(tag)}
@@ -446,9 +448,12 @@ func (p *Portal) sendReceipt(ctx context.Context, s *Settings, m QueuedMail) (bo
 }
 
 // sendEmailChanged tells a contact's previous address that its e-mail was
-// changed, and to which (P16). The notice is dropped unsent when the
-// contact is gone. Like a receipt, it goes whatever the way in and also
-// while the portal is off: it carries no link.
+// changed, and to which (P16): m.Email holds both (emailNotice). The
+// notice is written in the contact's language, and in the portal's too
+// when that differs: whoever changed the address may have changed the
+// language first. It is dropped unsent when the contact is gone. Like a
+// receipt, it goes whatever the way in and also while the portal is off:
+// it carries no link.
 func (p *Portal) sendEmailChanged(ctx context.Context, s *Settings, m QueuedMail) (bool, error) {
 	c, err := p.contact(ctx, m.PortalID, m.ContactID)
 	if isNotFound(err) {
@@ -456,15 +461,34 @@ func (p *Portal) sendEmailChanged(ctx context.Context, s *Settings, m QueuedMail
 	} else if err != nil {
 		return false, classify(err)
 	}
+	to, now := noticeAddresses(m.Email)
+	name := oneLine(s.Name)
+	body := func(tag language.Tag) string {
+		return msg("The e-mail address you use at %s is now %s.", name, now).in(tag) + "\n\n" +
+			msg("If you did not change it, contact us at once: someone else may be using your account.").in(tag)
+	}
 	tag := langOf(&c, s)
-	mail := Mail{PortalID: m.PortalID, Kind: MailEmailChanged, To: m.Email,
-		Subject: msg("Your e-mail address at %s was changed", s.Name).in(tag),
-		Body: msg("The e-mail address you use at %s is now %s.", s.Name, c.Email).in(tag) + "\n\n" +
-			msg("If you did not change it, contact us at once: someone else may be using your account.").in(tag)}
+	mail := Mail{PortalID: m.PortalID, Kind: MailEmailChanged, To: to,
+		Subject: msg("Your e-mail address at %s was changed", name).in(tag), Body: body(tag)}
+	if own := tagOf(s.Language); own != tag {
+		mail.Body += "\n\n---\n\n" + body(own)
+	}
 	if err := p.mailer.Send(ctx, mail); err != nil {
 		return false, classify(err)
 	}
 	return true, nil
+}
+
+// oneLine is a text with each line break or other control character a
+// space: what may reach a mail header (a subject) from text that a
+// customer or a host typed.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
 }
 
 // errMoved: the address a token was made for is no longer its contact's.
@@ -518,24 +542,25 @@ func (p *Portal) mailOf(s *Settings, c *Contact, email, tok string, t Token) Mai
 	kind := t.Kind
 	tag, loc := langOf(c, s), zoneOf(c, s)
 	m := Mail{PortalID: t.PortalID, Kind: kind, To: email, Link: p.auth.Link(*s, kind, tok), Token: tok, ExpiresAt: t.ExpiresAt}
+	name := oneLine(s.Name) // the host's, in a subject
 	switch kind {
 	case TokenInvitation:
-		m.Subject = say(tag, "Your invitation to %s", s.Name)
-		m.Body = say(tag, "You are invited to %s. Set your password here: %s", s.Name, m.Link)
+		m.Subject = say(tag, "Your invitation to %s", name)
+		m.Body = say(tag, "You are invited to %s. Set your password here: %s", name, m.Link)
 	case TokenRegistration:
-		m.Subject = say(tag, "Complete your registration at %s", s.Name)
-		m.Body = say(tag, "Set your password to complete your registration at %s: %s", s.Name, m.Link)
+		m.Subject = say(tag, "Complete your registration at %s", name)
+		m.Body = say(tag, "Set your password to complete your registration at %s: %s", name, m.Link)
 	case TokenReset:
-		m.Subject = say(tag, "Reset your password for %s", s.Name)
-		m.Body = say(tag, "Set a new password for %s here: %s", s.Name, m.Link) + "\n\n" +
+		m.Subject = say(tag, "Reset your password for %s", name)
+		m.Body = say(tag, "Set a new password for %s here: %s", name, m.Link) + "\n\n" +
 			say(tag, "If you did not ask for this, you can ignore this mail.")
 	case TokenEmail:
-		m.Subject = say(tag, "Confirm your new e-mail for %s", s.Name)
-		m.Body = say(tag, "Confirm that %s is your new e-mail for %s: %s", email, s.Name, m.Link) + "\n\n" +
+		m.Subject = say(tag, "Confirm your new e-mail for %s", name)
+		m.Body = say(tag, "Confirm that %s is your new e-mail for %s: %s", email, name, m.Link) + "\n\n" +
 			say(tag, "Your e-mail changes only once you open the link. If you did not ask for this, you can ignore this mail.")
 	case TokenSignIn:
-		m.Subject = say(tag, "Your sign-in link for %s", s.Name)
-		m.Body = say(tag, "Sign in to %s with this link: %s", s.Name, m.Link) + "\n\n" +
+		m.Subject = say(tag, "Your sign-in link for %s", name)
+		m.Body = say(tag, "Sign in to %s with this link: %s", name, m.Link) + "\n\n" +
 			say(tag, "If you did not ask for this, you can ignore this mail: nobody signs in without the link.")
 	}
 	m.Body += "\n\n" + say(tag, "The link works once, until %s.", longDate(m.ExpiresAt, loc, tag))

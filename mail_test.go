@@ -284,3 +284,25 @@ func TestDeliverMailEndsWhenMailsCannotBeTaken(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, n, "the mail is still queued, for a delivery that can take it")
 }
+
+// covers: A3, X8 (a portal name with a line break, which the settings
+// take, never reaches a mail's subject as one: no header can be added
+// through it)
+func TestMailSubjectsAreOneLine(t *testing.T) {
+	ctx := context.Background()
+	box := &portaltest.Mailbox{}
+	b := newBench(t, portal.Options{Mailer: box, Auth: cheapHash})
+	s, err := b.p.Settings(ctx, b.pid)
+	require.NoError(t, err)
+	s.Name = "Acme\r\nBcc: thief@evil.example"
+	_, err = b.p.SaveSettings(ctx, b.pid, s)
+	require.NoError(t, err)
+	require.NoError(t, b.p.InviteContact(ctx, b.pid, b.contact))
+	_, err = b.p.DeliverMail(ctx, b.pid)
+	require.NoError(t, err)
+	m, ok := box.Last(b.email)
+	require.True(t, ok)
+	assert.NotContains(t, m.Subject, "\n")
+	assert.NotContains(t, m.Subject, "\r")
+	assert.Contains(t, m.Subject, "Acme  Bcc: thief@evil.example", "the name is kept, its line break a space")
+}

@@ -270,7 +270,15 @@ func (p *Portal) emailNotice(ev *Event) (*QueuedMail, error) {
 	}
 	now := p.clock()
 	return &QueuedMail{ID: id, PortalID: ev.PortalID, Kind: MailEmailChanged, ContactID: ev.ContactID,
-		Email: NormalizeEmail(ev.PreviousEmail), QueuedAt: now, DueAt: now}, nil
+		Email: NormalizeEmail(ev.PreviousEmail) + "\n" + ev.Email, QueuedAt: now, DueAt: now}, nil
+}
+
+// noticeAddresses splits the Email of an e-mail change's notice
+// (emailNotice): the previous address, which it goes to, and the one
+// that was confirmed, which it names.
+func noticeAddresses(s string) (to, now string) {
+	to, now, _ = strings.Cut(s, "\n")
+	return to, now
 }
 
 // contactEqual reports whether two contacts hold the same.
@@ -553,10 +561,10 @@ func (p *Portal) emailFree(ctx context.Context, portalID, contactID uuid.UUID, e
 // the contact's e-mail, and its login's, become the address the link was
 // mailed to; the links mailed to the old one end; an EventContactEmail
 // goes to the outbox with it, and a notice to the old address, which
-// names the new one, to the mail queue (MailEmailChanged). A token that is malformed, unknown, used or
-// expired is ErrInvalid naming "token"; an address another login took
-// meanwhile is ErrConflict naming "email". It fails with
-// ErrPortalDisabled while the portal is off.
+// names the new one, to the mail queue (MailEmailChanged). A token that
+// is malformed, unknown, used or expired is ErrInvalid naming "token"; an
+// address another login took meanwhile is ErrConflict naming "email". It
+// fails with ErrPortalDisabled while the portal is off.
 func (p *Portal) ConfirmEmailChange(ctx context.Context, portalID uuid.UUID, token string) (err error) {
 	defer p.speak(ctx, Viewer{PortalID: portalID}, &err)
 	set, err := p.passwordsOn(ctx, portalID)

@@ -719,8 +719,9 @@ func (c ParticipantChange) Clone() ParticipantChange {
 	return c
 }
 
-// Apply returns t, the stored ticket, with the Participants; or, when its
-// participants are no longer Was, an error wrapping ErrConflict.
+// Apply returns t, the stored ticket, with the Participants (c's slice: a
+// store that keeps the ticket clones c first); or, when its participants
+// are no longer Was, an error wrapping ErrConflict.
 func (c ParticipantChange) Apply(t Ticket) (Ticket, error) {
 	if !SameParticipants(t.Participants, c.Was) {
 		return t, changed(t.ID, "changed participants")

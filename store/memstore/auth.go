@@ -158,7 +158,7 @@ func (s *Store) followEmail(ch portal.ContactChange, old portal.Contact, had boo
 		}
 	}
 	if ch.Mail != nil {
-		x = s.idsFor(ch.Contact.PortalID)
+		x = s.idsFor(ch.Contact.PortalID) // ch.Mail.PortalID, as Portal sets it
 		if _, ok := x.mails[ch.Mail.ID]; ok {
 			return fmt.Errorf("memstore: queued mail %s: %w", ch.Mail.ID, portal.ErrConflict)
 		}

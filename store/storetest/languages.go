@@ -138,11 +138,20 @@ func testLanguageMails(t *testing.T, s authStore) {
 	link, ok := d.last(t, "ann@neu.example")
 	require.True(t, ok)
 	require.NoError(t, d.p.ConfirmEmailChange(ctx(t), d.pid, link.Token))
+	moved, err := d.p.Contact(ctx(t), d.pid, ann.ID)
+	require.NoError(t, err)
+	moved.Email = "ann@host.example" // the helpdesk's own change, before the delivery
+	_, err = d.p.SaveContact(ctx(t), moved)
+	require.NoError(t, err)
 	notice, ok := d.last(t, email)
 	require.True(t, ok)
 	require.Equal(t, portal.MailEmailChanged, notice.Kind)
 	assert.Equal(t, "Ihre E-Mail-Adresse bei Customer portal wurde geändert", notice.Subject)
-	assert.Contains(t, notice.Body, "Die E-Mail-Adresse, die Sie bei Customer portal verwenden, ist jetzt ann@neu.example.")
+	assert.Contains(t, notice.Body, "Die E-Mail-Adresse, die Sie bei Customer portal verwenden, ist jetzt ann@neu.example.",
+		"the address the contact confirmed, not the one it has when the notice goes")
+	assert.Contains(t, notice.Body, "Den e-mailadresse, du bruger hos Customer portal, er nu ann@neu.example.",
+		"and in the portal's language too: whoever changed the address may have changed the language")
+	assert.NotContains(t, notice.Body, "ann@host.example")
 }
 
 func mustZone(t *testing.T, name string) *time.Location {
