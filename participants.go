@@ -282,16 +282,30 @@ func mayRemove(r *request, pa Participant) bool {
 // participant the helpdesk has since deleted is shown by no name, and may
 // still be taken off.
 func (p *Portal) participantViews(ctx context.Context, r *request, t *Ticket) ([]ParticipantView, error) {
-	var out []ParticipantView
+	if len(t.Participants) == 0 {
+		return nil, nil
+	}
+	ids := make([]uuid.UUID, len(t.Participants))
+	for i, pa := range t.Participants {
+		ids[i] = pa.ContactID
+	}
+	cs, err := p.store.Contacts(ctx, r.viewer.PortalID, ids) // one read, not one a participant
+	if err != nil {
+		return nil, classify(err)
+	}
+	byID := make(map[uuid.UUID]*Contact, len(cs))
+	for i := range cs {
+		byID[cs[i].ID] = &cs[i]
+	}
+	out := make([]ParticipantView, 0, len(t.Participants))
 	for _, pa := range t.Participants {
-		c, err := readContact(ctx, p.store, r.viewer.PortalID, pa.ContactID)
-		if err != nil && !isNotFound(err) {
-			return nil, classify(err)
-		}
-		view := ParticipantView{ContactID: pa.ContactID, Name: c.Name(), AddedByViewer: pa.AddedBy == r.contact.ID,
+		view := ParticipantView{ContactID: pa.ContactID, AddedByViewer: pa.AddedBy == r.contact.ID,
 			CanRemove: mayRemove(r, pa), AddedAt: pa.AddedAt}
-		if err == nil && c.CompanyID == r.contact.CompanyID {
-			view.Email = c.Email
+		if c, ok := byID[pa.ContactID]; ok {
+			view.Name = c.Name()
+			if c.CompanyID == r.contact.CompanyID {
+				view.Email = c.Email
+			}
 		}
 		out = append(out, view)
 	}
