@@ -325,15 +325,19 @@ func (p *Portal) sendOnce(ctx context.Context, m QueuedMail) (bool, error) {
 		return false, nil
 	}
 	contactID, email := m.ContactID, m.Email
+	var c Contact // the recipient, for its language and zone, once read
+	read := false
 	switch m.Kind {
 	case TokenEmail: // to the new address, while it is no other login's
 		if !s.Enabled {
 			return false, nil
 		}
-		if _, ok, err := p.member(ctx, &s, m.PortalID, m.ContactID); !ok || err != nil {
+		var ok bool
+		if c, ok, err = p.member(ctx, &s, m.PortalID, m.ContactID); !ok || err != nil {
 			return false, err
 		}
-		addr, mark := pendingEmail(m.Email)
+		read = true
+		addr, mark := unpair(m.Email)
 		switch l, err := p.as.Login(ctx, m.PortalID, m.ContactID); {
 		case isNotFound(err):
 			return false, nil
@@ -352,10 +356,11 @@ func (p *Portal) sendOnce(ctx context.Context, m QueuedMail) (bool, error) {
 		if s.Access.Mode != AccessGroups {
 			return false, nil
 		}
-		c, ok, err := p.member(ctx, &s, m.PortalID, m.ContactID)
-		if !ok || err != nil {
+		var ok bool
+		if c, ok, err = p.member(ctx, &s, m.PortalID, m.ContactID); !ok || err != nil {
 			return false, err
 		}
+		read = true
 		if taken, err := p.emailTaken(ctx, m.PortalID, &c); err != nil || taken {
 			return false, err
 		}
@@ -377,9 +382,11 @@ func (p *Portal) sendOnce(ctx context.Context, m QueuedMail) (bool, error) {
 			return false, nil // switched off meanwhile
 		}
 		if s.Access.Mode == AccessGroups { // outside them a new password opens nothing
-			if _, ok, err := p.member(ctx, &s, m.PortalID, l.ContactID); !ok || err != nil {
+			var ok bool
+			if c, ok, err = p.member(ctx, &s, m.PortalID, l.ContactID); !ok || err != nil {
 				return false, err
 			}
+			read = true
 		}
 		contactID = l.ContactID
 	}
@@ -405,9 +412,10 @@ func (p *Portal) sendOnce(ctx context.Context, m QueuedMail) (bool, error) {
 		return false, err
 	}
 	// The mail is in the contact's language and zone (X3).
-	c, err := p.contact(ctx, m.PortalID, contactID)
-	if err != nil && !isNotFound(err) {
-		return false, classify(err)
+	if !read {
+		if c, err = p.contact(ctx, m.PortalID, contactID); err != nil && !isNotFound(err) {
+			return false, classify(err)
+		}
 	}
 	if err := p.mailer.Send(ctx, p.mailOf(&s, &c, email, tok, t)); err != nil {
 		return false, classify(err)
@@ -448,7 +456,7 @@ func (p *Portal) sendReceipt(ctx context.Context, s *Settings, m QueuedMail) (bo
 }
 
 // sendEmailChanged tells a contact's previous address that its e-mail was
-// changed, and to which (P16): m.Email holds both (emailNotice). The
+// changed, and to which (P16): m.Email pairs them (emailNotice). The
 // notice is written in the contact's language, and in the portal's too
 // when that differs: whoever changed the address may have changed the
 // language first. It is dropped unsent when the contact is gone. Like a
@@ -461,15 +469,15 @@ func (p *Portal) sendEmailChanged(ctx context.Context, s *Settings, m QueuedMail
 	} else if err != nil {
 		return false, classify(err)
 	}
-	to, now := noticeAddresses(m.Email)
+	to, now := unpair(m.Email)
 	name := oneLine(s.Name)
 	body := func(tag language.Tag) string {
-		return msg("The e-mail address you use at %s is now %s.", name, now).in(tag) + "\n\n" +
-			msg("If you did not change it, contact us at once: someone else may be using your account.").in(tag)
+		return say(tag, "The e-mail address you use at %s is now %s.", name, now) + "\n\n" +
+			say(tag, "If you did not change it, contact us at once: someone else may be using your account.")
 	}
 	tag := langOf(&c, s)
 	mail := Mail{PortalID: m.PortalID, Kind: MailEmailChanged, To: to,
-		Subject: msg("Your e-mail address at %s was changed", name).in(tag), Body: body(tag)}
+		Subject: say(tag, "Your e-mail address at %s was changed", name), Body: body(tag)}
 	if own := tagOf(s.Language); own != tag {
 		mail.Body += "\n\n---\n\n" + body(own)
 	}

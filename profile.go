@@ -270,15 +270,7 @@ func (p *Portal) emailNotice(ev *Event) (*QueuedMail, error) {
 	}
 	now := p.clock()
 	return &QueuedMail{ID: id, PortalID: ev.PortalID, Kind: MailEmailChanged, ContactID: ev.ContactID,
-		Email: NormalizeEmail(ev.PreviousEmail) + "\n" + ev.Email, QueuedAt: now, DueAt: now}, nil
-}
-
-// noticeAddresses splits the Email of an e-mail change's notice
-// (emailNotice): the previous address, which it goes to, and the one
-// that was confirmed, which it names.
-func noticeAddresses(s string) (to, now string) {
-	to, now, _ = strings.Cut(s, "\n")
-	return to, now
+		Email: pair(NormalizeEmail(ev.PreviousEmail), ev.Email), QueuedAt: now, DueAt: now}, nil
 }
 
 // contactEqual reports whether two contacts hold the same.
@@ -528,7 +520,7 @@ func (p *Portal) RequestEmailChange(ctx context.Context, s Session, email, passw
 	if ok, err := p.allow(ctx, s.PortalID, p.addressMails(ctx, email)); err != nil || !ok {
 		return err
 	}
-	return p.enqueue(ctx, s.PortalID, TokenEmail, s.ContactID, email+"\n"+passwordMark(l))
+	return p.enqueue(ctx, s.PortalID, TokenEmail, s.ContactID, pair(email, passwordMark(l)))
 }
 
 // passwordMark marks the password a login has now: an e-mail change asked
@@ -539,11 +531,16 @@ func passwordMark(l Login) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// pendingEmail splits the address of an e-mail change from the mark of the
-// password it was asked with, as the queued mail and its token keep them.
-func pendingEmail(s string) (address, mark string) {
-	address, mark, _ = strings.Cut(s, "\n")
-	return address, mark
+// pair is how a queued mail (QueuedMail.Email) and a token (Token.Email)
+// keep two texts in one: an e-mail change's address and the mark of the
+// password it was asked with; its notice's previous address and the new
+// one.
+func pair(first, second string) string { return first + "\n" + second }
+
+// unpair splits a pair.
+func unpair(s string) (first, second string) {
+	first, second, _ = strings.Cut(s, "\n")
+	return first, second
 }
 
 // emailFree checks that no other contact's login has email.
@@ -581,7 +578,7 @@ func (p *Portal) ConfirmEmailChange(ctx context.Context, portalID uuid.UUID, tok
 	} else if err != nil {
 		return classify(err)
 	}
-	address, mark := pendingEmail(t.Email)
+	address, mark := unpair(t.Email)
 	if !p.clock().Before(t.ExpiresAt) || address == "" {
 		return errBadToken()
 	}

@@ -101,12 +101,13 @@ func OrderKeys(t *Ticket) [Orders]int64 {
 	return [Orders]int64{orderKey(t.CreatedAt), orderKey(t.LastActivityAt), cmp.Or(t.Number, NoKey)}
 }
 
-// orderKey is a date's key in an Order.
+// orderKey is a date's key in an Order: its SortKey's (dateKey), NoKey
+// for none.
 func orderKey(d time.Time) int64 {
-	if d.IsZero() {
-		return NoKey
+	if k := dateKey(d); !k.Null {
+		return k.Int
 	}
-	return d.UnixMicro()
+	return NoKey
 }
 
 // TicketPage is a store's answer to a TicketQuery: the tickets in order,
