@@ -266,7 +266,7 @@ func (c *ruleCache) get(portalID uuid.UUID, s *Settings, schema func() (Schema, 
 	if err != nil {
 		return nil, fmt.Errorf("%w: stored settings version %d: %v", ErrInternal, s.Version, err)
 	}
-	vis, err := compileTicketFilter(s.Display.Visibility, sc, "display.visibility", loc)
+	vis, err := visibilityOf(s, sc)
 	if err != nil {
 		return nil, fmt.Errorf("%w: stored settings version %d: %v", ErrInternal, s.Version, err)
 	}

@@ -2,6 +2,7 @@ package portal
 
 import (
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"strings"
 	"time"
@@ -471,6 +472,54 @@ func (f TicketFilter) Relative() bool {
 		}
 	}
 	return false
+}
+
+// Stamp identifies what the filter decides, for a store that keeps each
+// ticket's verdict under its tenant's visibility filter (VisibilityOf)
+// beside the ticket's associations, so that a total (P11) is counted from
+// them without reading the tickets: two filters with the same stamp decide
+// alike for every ticket, given the same schema and closed stages. Every
+// empty filter has stamp 1. A filter that depends on Env.Now (Relative)
+// has stamp 0: a kept verdict of it would go stale with time alone, so it
+// is evaluated on each ticket. Other stamps are positive.
+func (f TicketFilter) Stamp() int64 {
+	switch {
+	case f.Empty():
+		return 1
+	case f.Relative():
+		return 0
+	}
+	h := fnv.New64a()
+	h.Write(f.appendKey(nil))
+	return int64(h.Sum64()>>2) + 2
+}
+
+// Statuses reports whether the filter is one on the built-in status alone
+// (or empty), as the list's status filter (ListQuery.Status) is, and then
+// which statuses pass it: a store that keeps each ticket's stage beside its
+// associations counts such a filter from them.
+func (f TicketFilter) Statuses() (open, closed, ok bool) {
+	switch {
+	case f.Empty():
+		return true, true, true
+	case len(f.conds) != 1 || len(f.conds[0]) != 1:
+		return false, false, false
+	}
+	c := f.conds[0][0]
+	if !c.Property.Builtin || c.Property.Name != PropStatus {
+		return false, false, false
+	}
+	switch c.Operator {
+	case IsKnown:
+		return true, true, true
+	case IsUnknown:
+		return false, false, true
+	}
+	open, closed = slices.Contains(c.Values, StatusOpen), slices.Contains(c.Values, StatusClosed)
+	if c.Operator == IsNoneOf {
+		open, closed = !open, !closed
+	}
+	return open, closed, true
 }
 
 // appendKey appends a canonical form of the filter's groups to b, with

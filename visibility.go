@@ -14,6 +14,25 @@ import (
 	"github.com/google/uuid"
 )
 
+// VisibilityOf compiles the ticket visibility filter (S8) of the settings
+// s over the custom properties props, exactly as Portal applies it to the
+// requests of s's version. A store that keeps each ticket's verdict beside
+// its associations (TicketFilter.Stamp) compiles its tenant's with it, and
+// decides again when the settings, the properties or the pipelines change.
+func VisibilityOf(s *Settings, props []PropertyDef) (TicketFilter, error) {
+	sc, err := storedSchema(props)
+	if err != nil {
+		return TicketFilter{}, fmt.Errorf("%w: stored schema: %v", ErrInternal, err)
+	}
+	return visibilityOf(s, sc)
+}
+
+// visibilityOf compiles s's visibility filter against schema, its days in
+// the portal's time zone.
+func visibilityOf(s *Settings, schema Schema) (TicketFilter, error) {
+	return compileTicketFilter(s.Display.Visibility, schema, "display.visibility", zone(s.TimeZone))
+}
+
 // beginView begins a viewer's request (begin) with the renderer of what
 // it sees.
 func (p *Portal) beginView(ctx context.Context, v Viewer) (*request, *renderer, error) {

@@ -66,6 +66,7 @@ type tenant struct {
 	byCompany map[uuid.UUID]*scope // company → its tickets
 	stages    map[uuid.UUID]portal.Stage
 	closed    map[uuid.UUID]bool // closed stages
+	vis       visibility         // the settings' visibility filter (verdicts.go)
 
 	gen              uint64                    // counts writes; a query result holds for one gen
 	results          results                   // recent query results
@@ -81,7 +82,7 @@ type tenant struct {
 }
 
 func newTenant(t portal.Tenant, s portal.Settings) *tenant {
-	return &tenant{
+	tn := &tenant{
 		info: t, settings: s,
 		forms: map[uuid.UUID]portal.Form{}, contacts: map[uuid.UUID]portal.Contact{},
 		companies: map[uuid.UUID]portal.Company{}, lists: map[uuid.UUID]portal.ContactList{},
@@ -93,6 +94,8 @@ func newTenant(t portal.Tenant, s portal.Settings) *tenant {
 		threadsByTicket: map[uuid.UUID][]uuid.UUID{}, messagesByThread: map[uuid.UUID][]uuid.UUID{},
 		submissions: map[submission]submitted{}, pending: map[string]time.Time{},
 	}
+	tn.compileVisibility(false)
+	return tn
 }
 
 func notFound(what string, id uuid.UUID) error {
@@ -178,6 +181,7 @@ func (s *Store) SaveSettings(_ context.Context, portalID uuid.UUID, st portal.Se
 		st = st.Clone()
 		st.Version++
 		t.settings, v = st, st.Version
+		t.compileVisibility(true)
 		return nil
 	})
 	return v, err
@@ -195,6 +199,7 @@ func (s *Store) PutProperty(_ context.Context, portalID uuid.UUID, def portal.Pr
 		} else {
 			t.props = append(t.props, def)
 		}
+		t.compileVisibility(false)
 		return nil
 	})
 }
@@ -337,6 +342,7 @@ func (s *Store) PutPipeline(_ context.Context, p portal.Pipeline) error {
 				t.closed[st.ID] = true
 			}
 		}
+		t.compileVisibility(false)
 		return nil
 	})
 }
@@ -389,6 +395,7 @@ func (t *tenant) putTicket(tk portal.Ticket) (int64, error) {
 // its ID, whose number it has: an action's change.
 func (t *tenant) replace(tk portal.Ticket) {
 	e := newEntry(tk)
+	t.decide(e)
 	if old, ok := t.tickets[tk.ID]; ok {
 		unindexScopes(t.byContact, old.t.Contacts(), old)
 		unindexScopes(t.byCompany, old.t.CompanyIDs, old)

@@ -276,6 +276,9 @@ func (t *tenant) count(q *portal.TicketQuery, max int) int {
 		whole.After = nil // a count is of the whole result
 		return min(len(t.numbered(&whole)), max)
 	}
+	if n, ok := t.countKept(q, max); ok {
+		return n
+	}
 	env := portal.Env{Now: q.Now, Closed: t.closed}
 	match := t.matcher(q, &env)
 	all := q.Visibility.Empty() && q.Filter.Empty() && !q.Searching()

@@ -20,6 +20,10 @@ type entry struct {
 	id   uuid.UUID // t.ID
 	fx   portal.Folded
 	keys [portal.Orders]int64 // portal.OrderKeys
+	// shown is the ticket's verdict under the tenant's visibility filter
+	// (tenant.decide), the one field of an entry that changes: under the
+	// write lock, when the filter or what it reads changes.
+	shown bool
 }
 
 // newEntry makes the entry of tk, which it then owns. The ticket lives in
@@ -71,13 +75,16 @@ func compareItems(a, b item) int {
 // ticket moves in O(log n) when it changes.
 type scope struct {
 	trees [portal.Orders]*btree.BTreeG[item] // by portal.Order
+	// shown counts the tickets that pass the tenant's visibility filter
+	// (entry.shown) by stage, so that a total (P11) is a sum, not a walk.
+	shown map[uuid.UUID]int
 }
 
 // degree is the B-trees' degree: nodes of up to 2×32-1 items.
 const degree = 32
 
 func newScope() *scope {
-	var s scope
+	s := scope{shown: map[uuid.UUID]int{}}
 	for o := range s.trees {
 		s.trees[o] = btree.NewG(degree, less)
 	}
@@ -88,12 +95,45 @@ func (s *scope) add(e *entry) {
 	for o, t := range s.trees {
 		t.ReplaceOrInsert(itemOf(portal.Order(o), e))
 	}
+	if e.shown {
+		s.shown[e.t.StageID]++
+	}
 }
 
 func (s *scope) remove(e *entry) {
 	for o, t := range s.trees {
 		t.Delete(itemOf(portal.Order(o), e))
 	}
+	if e.shown {
+		if s.shown[e.t.StageID]--; s.shown[e.t.StageID] == 0 {
+			delete(s.shown, e.t.StageID)
+		}
+	}
+}
+
+// recount counts the scope's shown tickets again (entry.shown changed).
+func (s *scope) recount() {
+	clear(s.shown)
+	s.tree(portal.ByCreated).Ascend(func(it item) bool {
+		if it.e.shown {
+			s.shown[it.e.t.StageID]++
+		}
+		return true
+	})
+}
+
+// countShown is how many of the scope's tickets are shown and pass the
+// status filter pass.
+func (s *scope) countShown(pass func(stage uuid.UUID) bool) int {
+	n := 0
+	if s != nil {
+		for stage, k := range s.shown {
+			if pass(stage) {
+				n += k
+			}
+		}
+	}
+	return n
 }
 
 func (s *scope) len() int { return s.trees[portal.ByCreated].Len() }
