@@ -25,11 +25,12 @@
 // when the store has one (else those cases skip), is called by Run.
 //
 // RunPortal checks what customers get from Portal over the store, where
-// that depends on the store's answers: the scope, filters, search, sort
-// and paging of the lists (QueryTickets), the export, and the customers'
-// actions and getting in, which rest on the store's atomic steps. A store
-// that passes Run and fails RunPortal answers something the contract does
-// not pin down well enough: the failing check says what.
+// that depends on the store's answers: the scope, filters, search, sort,
+// paging and totals of the lists (QueryTickets, TicketCounter), the
+// export, and the customers' actions and getting in, which rest on the
+// store's atomic steps. A store that passes Run and fails RunPortal
+// answers something the contract does not pin down well enough: the
+// failing check says what.
 //
 // # Conventions the suite relies on
 //
@@ -134,6 +135,7 @@ func RunPortal(t *testing.T, h Harness) {
 		{"ListPaging", listPagingTests},
 		{"ListOrders", listOrderTests},
 		{"ListExact", listExactTests},
+		{"ListTotals", listTotalTests},
 		{"ListInput", listInputTests},
 		{"ListDetail", listDetailTests},
 		{"Actions", actionTests},
