@@ -342,7 +342,8 @@ func testTotalsFollowProperty(t *testing.T, s portal.Store) {
 // A visibility filter of a relative date counts from the request's clock:
 // as the clock moves the totals follow, and moving it back gives the first
 // totals again; a host write of the last activity date moves a ticket in
-// or out.
+// or out. A filter's day is one of the portal's time zone, which the
+// totals follow too.
 // covers: P11, S8, S5
 func testTotalsFollowClock(t *testing.T, s portal.Store) {
 	w := newScopeWorld(t, s)
@@ -391,6 +392,18 @@ func testTotalsFollowClock(t *testing.T, s portal.Store) {
 	clock = listNow.AddDate(0, 0, 9)
 	assert.Equal(t, viewTotals{Org: 6, OrgOpen: 6, OrgClosed: 0, Mine: 4, MineOpen: 4, MineClosed: 0}, w.totals(ann),
 		"9 days on: only those active at listNow")
+
+	// A day of a visibility filter is a day in the portal's time zone: a
+	// change of zone alone moves tickets in or out.
+	clock = listNow
+	w.visibility(portal.FilterGroups{{flt(portal.PropCreatedAt, portal.Lt, "2025-06-16")}})
+	all := viewTotals{Org: 9, OrgOpen: 8, OrgClosed: 1, Mine: 6, MineOpen: 6, MineClosed: 0}
+	assert.Equal(t, all, w.totals(ann), "created before 16 June, UTC")
+	w.set(func(st *portal.Settings) { st.TimeZone = "Pacific/Kiritimati" }) // UTC+14: listNow is 16 June, 02:00
+	assert.Equal(t, viewTotals{Org: 3, OrgOpen: 2, OrgClosed: 1, Mine: 2, MineOpen: 2, MineClosed: 0}, w.totals(ann),
+		"created before 16 June at Kiritimati: not those of listNow")
+	w.set(func(st *portal.Settings) { st.TimeZone = "" })
+	assert.Equal(t, all, w.totals(ann), "UTC again")
 }
 
 // A participant a colleague adds to a ticket counts it among its own
