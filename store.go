@@ -481,9 +481,12 @@ type TicketScanner interface {
 // totals of the lists (P11): CountTickets counts the tickets that q's pages
 // hold together, whatever its cursor, limit and sort, and stops at max: it
 // returns the count, or max when there are more. Its cost grows with max,
-// not with the scope, where an index serves q (as QueryTickets' does).
-// Portal uses it when a store has it, and counts pages of QueryTickets
-// otherwise.
+// not with the scope, where an index serves q (as QueryTickets' does). A
+// store may keep each ticket's verdict under its tenant's visibility
+// filter (VisibilityOf, TicketFilter.Stamp) so that a total under that
+// filter, by status alone (TicketFilter.Statuses), reads no ticket, as the
+// memory and SQL stores do. Portal uses it when a store has it, and counts
+// pages of QueryTickets otherwise.
 type TicketCounter interface {
 	CountTickets(ctx context.Context, q TicketQuery, max int) (int, error)
 }

@@ -94,10 +94,23 @@ func (s *Store) updateTicket(ctx context.Context, x tx, t portal.Ticket) error {
 	if err != nil {
 		return err
 	}
+	f, err := s.tenantFilter(ctx, x, t.PortalID)
+	if err != nil {
+		return err
+	}
 	for _, table := range []string{"ticket_contacts", "ticket_companies"} {
-		_, err := x.exec(ctx, "UPDATE "+table+" SET activity_key = ? WHERE portal_id = ? AND ticket_id = ?",
-			portal.OrderKeys(&t)[portal.ByActivity], id(t.PortalID), id(t.ID))
-		if err != nil {
+		b := &builder{d: x.d}
+		b.sql("UPDATE ", table, " SET activity_key = ")
+		b.arg(portal.OrderKeys(&t)[portal.ByActivity])
+		b.sql(", stage_id = ")
+		b.arg(optID(t.StageID))
+		b.sql(", shown = ")
+		verdictSQL(b, table, f)
+		b.sql(" WHERE portal_id = ")
+		b.arg(id(t.PortalID))
+		b.sql(" AND ticket_id = ")
+		b.arg(id(t.ID))
+		if _, err := x.exec(ctx, b.b.String(), b.args...); err != nil {
 			return err
 		}
 	}
@@ -238,7 +251,10 @@ func (s *Store) RateTicket(ctx context.Context, c portal.RateChange) error {
 		}
 		_, err := x.exec(ctx, "UPDATE tickets SET rating = ?, satisfaction = ? WHERE portal_id = ? AND id = ?",
 			b, text(c.Rating.Value), id(c.PortalID), id(c.TicketID))
-		return err
+		if err != nil {
+			return err
+		}
+		return s.decideOne(ctx, x, c.PortalID, c.TicketID)
 	})
 }
 
@@ -281,7 +297,10 @@ func (s *Store) SetParticipants(ctx context.Context, c portal.ParticipantChange)
 		for _, row := range rows {
 			row[len(row)-1] = portal.OrderKeys(&t)[portal.ByNumber]
 		}
-		return insertRows(ctx, x, "ticket_contacts "+fmt.Sprintf(assocCols, "contact_id"), rows)
+		if err := insertRows(ctx, x, "ticket_contacts "+fmt.Sprintf(assocCols, "contact_id"), rows); err != nil || len(rows) == 0 {
+			return err
+		}
+		return s.decideOne(ctx, x, c.PortalID, c.TicketID)
 	})
 }
 

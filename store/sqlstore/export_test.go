@@ -30,3 +30,7 @@ func SetPlanBounds(s *Store, rare, sample int) { s.rareTickets, s.sampleRows = r
 func PagesByPlan(s *Store) (scope, walk, search int64) {
 	return s.plans[scopePlan].Load(), s.plans[walkPlan].Load(), s.plans[searchPlan].Load()
 }
+
+// CountsByWay counts the totals s has counted from its kept verdicts, and
+// by reading tickets.
+func CountsByWay(s *Store) (kept, read int64) { return s.counts[0].Load(), s.counts[1].Load() }

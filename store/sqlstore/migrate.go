@@ -184,6 +184,7 @@ var backfills = map[string]func(ctx context.Context, t tx) error{
 	"participants":  mysqlColumns("tickets", "participants blob"),
 	"receipts":      mysqlColumns("mail_queue", "ticket_id varbinary(16)"),
 	"email_changes": mysqlColumns("tokens", "email varbinary(1024)"),
+	"verdicts":      decideVerdicts,
 }
 
 // backfill runs m's backfill, if it has one.

@@ -7,8 +7,10 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/helpdeskkit/portal"
 	"github.com/helpdeskkit/portal/store/sqlstore"
 )
 
@@ -53,6 +55,15 @@ var undo = map[int]map[sqlstore.Dialect][]string{
 	13: all("ALTER TABLE tickets DROP COLUMN participants"),
 	14: all("ALTER TABLE mail_queue DROP COLUMN ticket_id"),
 	15: all("ALTER TABLE tokens DROP COLUMN email"),
+	16: {
+		sqlstore.SQLite: {"DROP INDEX ticket_contacts_shown", "DROP INDEX ticket_companies_shown",
+			"ALTER TABLE ticket_contacts DROP COLUMN stage_id", "ALTER TABLE ticket_contacts DROP COLUMN shown",
+			"ALTER TABLE ticket_companies DROP COLUMN stage_id", "ALTER TABLE ticket_companies DROP COLUMN shown"},
+		sqlstore.Postgres: {"ALTER TABLE ticket_contacts DROP COLUMN stage_id, DROP COLUMN shown",
+			"ALTER TABLE ticket_companies DROP COLUMN stage_id, DROP COLUMN shown"},
+		sqlstore.MySQL: {"ALTER TABLE ticket_contacts DROP INDEX ticket_contacts_shown, DROP COLUMN stage_id, DROP COLUMN shown",
+			"ALTER TABLE ticket_companies DROP INDEX ticket_companies_shown, DROP COLUMN stage_id, DROP COLUMN shown"},
+	},
 }
 
 func all(stmts ...string) map[sqlstore.Dialect][]string {
@@ -109,5 +120,67 @@ func TestMigrationOrdersKeepPages(t *testing.T) {
 		if d.name != sqlstore.MySQL {
 			require.Positive(t, search, "the search index serves the tickets stored before it")
 		}
+	})
+}
+
+// A database of the release before the kept verdicts (schema version 15),
+// whose tenant has a visibility filter, is brought up to date by Open: its
+// associations get their stages and their verdicts, and every view's
+// total under that filter, with or without a status filter, is counted
+// from them and is the memory store's.
+// covers: X1, P11, S8
+func TestMigrationVerdictsKeepTotals(t *testing.T) {
+	w := newWorld(t, 23, 150)
+	ctx := context.Background()
+	pid := w.data.Tenant.ID
+	rng := rand.New(rand.NewPCG(23, 5))
+	vis := w.filter(rng, 2)
+	for vis.Empty() || vis.Relative() {
+		vis = w.filter(rng, 2)
+	}
+	set, err := w.mem.Settings(ctx, pid)
+	require.NoError(t, err)
+	set.Display.Visibility = vis.Groups()
+	_, err = w.mem.SaveSettings(ctx, pid, set)
+	require.NoError(t, err)
+	defs, err := w.mem.Properties(ctx, pid)
+	require.NoError(t, err)
+	set, err = w.mem.Settings(ctx, pid)
+	require.NoError(t, err)
+	tenantVis, err := portal.VisibilityOf(&set, defs)
+	require.NoError(t, err)
+	statuses := []portal.TicketFilter{{}}
+	for _, s := range []string{portal.StatusOpen, portal.StatusClosed} {
+		f, err := portal.CompileTicketFilter(portal.FilterGroups{{{Property: portal.PropStatus, Operator: portal.IsAnyOf, Values: []string{s}}}}, w.schema)
+		require.NoError(t, err)
+		statuses = append(statuses, f)
+	}
+	eachDialect(t, func(t *testing.T, d dialect) {
+		dsn := d.fresh(t)
+		db := d.db(t, dsn)
+		st, err := sqlstore.Open(ctx, db, d.name)
+		require.NoError(t, err)
+		w.copyTo(t, st)
+		downTo(t, db, d.name, 15)
+
+		st, err = sqlstore.Open(ctx, d.db(t, dsn), d.name)
+		require.NoError(t, err)
+		shown := 0
+		for round := range 60 {
+			q := w.query(rng)
+			q.Visibility, q.Filter, q.Search, q.Number = tenantVis, statuses[round%3], nil, 0
+			for _, max := range []int{1, 7, 1000} {
+				want, err := w.mem.CountTickets(ctx, q, max)
+				require.NoError(t, err)
+				got, err := st.CountTickets(ctx, q, max)
+				require.NoError(t, err)
+				require.Equal(t, want, got, "round %d, at most %d: %s", round, max, describe(q))
+				shown += got
+			}
+		}
+		require.Positive(t, shown, "the filter shows some tickets")
+		kept, read := sqlstore.CountsByWay(st)
+		assert.Equal(t, int64(180), kept, "counted from the kept verdicts")
+		assert.Zero(t, read, "counted by reading tickets")
 	})
 }

@@ -612,7 +612,8 @@ func (s *Store) scopeIDsSQL(b *builder, q *portal.TicketQuery) {
 	}
 }
 
-// CountTickets implements portal.TicketCounter: one statement. A search
+// CountTickets implements portal.TicketCounter: from the kept verdicts
+// when they answer q (countKept, verdicts.go), else one statement. A search
 // that QueryTickets answers from the search index (a rare term: choose) is
 // counted from the index's candidates. Any other query reads its scopes
 // (the contact's, the company's): on SQLite as the union of their ticket
@@ -623,6 +624,11 @@ func (s *Store) scopeIDsSQL(b *builder, q *portal.TicketQuery) {
 // "+total" rows, 2026-12-05.)
 func (s *Store) CountTickets(ctx context.Context, q portal.TicketQuery, max int) (int, error) {
 	q.After, q.AfterID = nil, uuid.Nil
+	if n, ok, err := s.countKept(ctx, &q, max); err != nil || ok {
+		s.counts[0].Add(1)
+		return n, mapErr("count tickets", err)
+	}
+	s.counts[1].Add(1)
 	p, err := s.choose(ctx, &q)
 	if err != nil {
 		return 0, mapErr("count tickets", err)

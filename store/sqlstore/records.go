@@ -34,7 +34,10 @@ func (s *Store) PutProperty(ctx context.Context, portalID uuid.UUID, def portal.
 			id(portalID), string(def.Object), def.Property.Name, seq, b); err != nil {
 			return err
 		}
-		return t.bump(ctx, portalID)
+		if err := t.bump(ctx, portalID); err != nil {
+			return err
+		}
+		return redecide(ctx, t, portalID)
 	})
 }
 
@@ -274,7 +277,10 @@ func (s *Store) PutPipeline(ctx context.Context, p portal.Pipeline) error {
 				return err
 			}
 		}
-		return t.bump(ctx, p.PortalID)
+		if err := t.bump(ctx, p.PortalID); err != nil {
+			return err
+		}
+		return redecide(ctx, t, p.PortalID)
 	})
 }
 

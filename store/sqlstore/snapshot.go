@@ -57,6 +57,16 @@ type parts struct {
 	properties          []portal.PropertyDef
 	pipelines           []portal.Pipeline
 	channels            []portal.Channel
+
+	vis     sync.Once // compiles filter, the first time it is asked for
+	filter  portal.TicketFilter
+	filterr error
+}
+
+// visibility returns the settings' visibility filter (portal.VisibilityOf).
+func (p *parts) visibility() (portal.TicketFilter, error) {
+	p.vis.Do(func() { p.filter, p.filterr = portal.VisibilityOf(&p.settings, p.properties) })
+	return p.filter, p.filterr
 }
 
 // current reports whether p was read at version and generation.

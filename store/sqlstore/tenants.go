@@ -75,12 +75,23 @@ func (s *Store) SaveSettings(ctx context.Context, portalID uuid.UUID, set portal
 	// waits for what other nodes committed (wsrep_sync_wait), a lone
 	// UPDATE does not.
 	err = s.transact(ctx, "save settings", func(x tx) error {
+		var was []byte
+		if err := x.row(ctx, "SELECT doc FROM settings WHERE portal_id = ?", id(portalID)).Scan(&was); err != nil {
+			return err
+		}
 		res, err := x.exec(ctx, "UPDATE settings SET version = version + 1, doc = ? WHERE portal_id = ? AND version = ?", b, id(portalID), from)
 		if err != nil {
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil || n == 1 {
-			return err
+			if err != nil {
+				return err
+			}
+			old, err := decode[portal.Settings](was)
+			if err != nil {
+				return err
+			}
+			return redecideSettings(ctx, x, portalID, &old, &set)
 		}
 		var stored int64
 		if err := x.row(ctx, "SELECT version FROM settings WHERE portal_id = ?", id(portalID)).Scan(&stored); err != nil {

@@ -47,6 +47,7 @@ func (s *Store) putTickets(ctx context.Context, portalID uuid.UUID, ts []portal.
 // numbers are given in the transaction that writes them (write).
 type ticketRows struct {
 	s                                    *Store
+	portalID                             uuid.UUID
 	pid                                  []byte
 	cols                                 []string // of the tickets table
 	tickets, contacts, companies, values [][]any
@@ -61,7 +62,7 @@ type ticketRows struct {
 }
 
 func (s *Store) newTicketRows(portalID uuid.UUID, ts []portal.Ticket) (*ticketRows, error) {
-	r := &ticketRows{s: s, pid: id(portalID), cols: ticketCols, src: ts}
+	r := &ticketRows{s: s, portalID: portalID, pid: id(portalID), cols: ticketCols, src: ts}
 	if s.search.column {
 		r.cols = append(slices.Clip(ticketCols), "search_text")
 	}
@@ -156,6 +157,14 @@ func (r *ticketRows) write(ctx context.Context, x tx) error {
 		return err
 	}
 	if err := insertRows(ctx, x, "ticket_props (portal_id, ticket_id, name, kind, raw, txt, num, micros)", r.values); err != nil {
+		return err
+	}
+	// The verdicts, which read the ticket's row and its properties.
+	f, err := r.s.tenantFilter(ctx, x, r.portalID)
+	if err != nil {
+		return err
+	}
+	if err := decide(ctx, x, r.pid, f, r.ticketIDs); err != nil {
 		return err
 	}
 	return r.s.indexSearch(ctx, x, r.pid, r.ticketIDs, r.search)

@@ -1,0 +1,12 @@
+-- Kept verdicts (P11, S8). Each association of a ticket with a contact or
+-- a company keeps the ticket's stage, and in shown its verdict under the
+-- tenant's visibility filter: the filter's stamp (portal.TicketFilter.Stamp)
+-- when the ticket passes it, the stamp negated when it does not, 0 when
+-- undecided. Indexed by scope, verdict and stage, so that a list's total
+-- is counted from the index alone, without reading a ticket. The verdicts
+-- are decided by the migration's backfill (migrate.go), and then by every
+-- write of a ticket and every change of what the filter reads (verdicts.go).
+--
+-- Every statement of a MySQL migration must be able to run twice: the
+-- columns, the stages and the indexes are made by the migration's backfill
+-- (migrate.go), which looks first.
