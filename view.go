@@ -618,33 +618,37 @@ type dayText struct {
 	off, zoneFrom, zoneTo int64
 }
 
-// shift returns the Unix seconds u of d moved by the zone's offset at d.
-func (dt *dayText) shift(d time.Time, u int64) int64 {
+// zone sets off, zoneFrom and zoneTo to the offset and period of the
+// text's zone at d.
+func (dt *dayText) zone(d time.Time) {
+	dt.off, dt.zoneFrom, dt.zoneTo = 0, math.MinInt64, math.MaxInt64
 	if dt.loc == nil || dt.loc == time.UTC {
-		return u
+		return
 	}
-	if u < dt.zoneFrom || u >= dt.zoneTo {
-		t := d.In(dt.loc)
-		_, off := t.Zone()
-		start, end := t.ZoneBounds()
-		dt.off, dt.zoneFrom, dt.zoneTo = int64(off), math.MinInt64, math.MaxInt64
-		if !start.IsZero() {
-			dt.zoneFrom = start.Unix()
-		}
-		if !end.IsZero() {
-			dt.zoneTo = end.Unix()
-		}
+	t := d.In(dt.loc)
+	_, off := t.Zone()
+	start, end := t.ZoneBounds()
+	dt.off = int64(off)
+	if !start.IsZero() {
+		dt.zoneFrom = start.Unix()
 	}
-	return u + dt.off
+	if !end.IsZero() {
+		dt.zoneTo = end.Unix()
+	}
 }
 
 // appendDate appends d in the text's zone as DateLayout to b, without
 // time.Format's generality: it is on the hot path of every list and
 // export. It counts the civil date from Unix days (H. Hinnant's
-// days-to-civil algorithm) when the day is not the one formatted last, and
-// writes the 16 bytes as two words.
+// days-to-civil algorithm) when the day is not the one formatted last,
+// looks the time of day up (clockText), and writes the 16 bytes as two
+// words.
 func (dt *dayText) appendDate(b []byte, d time.Time) []byte {
-	u := dt.shift(d, d.Unix())
+	u := d.Unix()
+	if u < dt.zoneFrom || u >= dt.zoneTo { // UTC's period is all time
+		dt.zone(d)
+	}
+	u += dt.off
 	const minUnix, maxUnix = -62135596800, 253402300799 // years 1 to 9999
 	if u < minUnix || u > maxUnix {
 		loc := dt.loc
@@ -662,10 +666,25 @@ func (dt *dayText) appendDate(b []byte, d time.Time) []byte {
 		dt.format(int64(days) + minUnix/86400)
 	}
 	minute := uint32(since1-days*86400) / 60
-	dayTime := dt.dayOfMonth | ' '<<16 | twoDigits(minute/60)<<24 | ':'<<40 | twoDigits(minute%60)<<48
-	b = binary.LittleEndian.AppendUint64(b, dt.yearMonth)
-	return binary.LittleEndian.AppendUint64(b, dayTime)
+	n := len(b)
+	if cap(b)-n < 16 {
+		b = slices.Grow(b, 16)
+	}
+	b = b[:n+16]
+	binary.LittleEndian.PutUint64(b[n:], dt.yearMonth)
+	binary.LittleEndian.PutUint64(b[n+8:], dt.dayOfMonth|clockText[minute])
+	return b
 }
+
+// clockText holds the last 6 bytes of DateLayout (" 15:04") of each minute
+// of a day, in bytes 2 to 7 of a little-endian word, as appendDate writes
+// them: a look-up instead of four divisions a date.
+var clockText = func() (t [24 * 60]uint64) {
+	for m := range uint32(len(t)) {
+		t[m] = ' '<<16 | twoDigits(m/60)<<24 | ':'<<40 | twoDigits(m%60)<<48
+	}
+	return t
+}()
 
 // twoDigits returns v (below 100) as two decimal digits in the low two
 // bytes of a little-endian word.
