@@ -86,6 +86,18 @@ type Filter struct {
 // FilterGroups sets no condition: everything matches.
 type FilterGroups [][]Filter
 
+// Reads reports whether a filter of g is on the property named name.
+func (g FilterGroups) Reads(name string) bool {
+	for _, group := range g {
+		for _, f := range group {
+			if f.Property == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Clone returns a deep copy.
 func (g FilterGroups) Clone() FilterGroups {
 	if g == nil {

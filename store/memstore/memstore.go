@@ -199,7 +199,10 @@ func (s *Store) PutProperty(_ context.Context, portalID uuid.UUID, def portal.Pr
 		} else {
 			t.props = append(t.props, def)
 		}
-		t.compileVisibility(false)
+		// A property's type never changes, and its options and label
+		// decide nothing: the verdicts change only when the filter did not
+		// compile before it (its stamp changes).
+		t.compileVisibility(true)
 		return nil
 	})
 }
@@ -342,7 +345,7 @@ func (s *Store) PutPipeline(_ context.Context, p portal.Pipeline) error {
 				t.closed[st.ID] = true
 			}
 		}
-		t.compileVisibility(false)
+		t.compileVisibility(!t.settings.Display.Visibility.Reads(portal.PropStatus)) // a stage's state
 		return nil
 	})
 }

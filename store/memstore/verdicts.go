@@ -24,15 +24,16 @@ type visibility struct {
 }
 
 // compileVisibility compiles the tenant's visibility filter, and decides
-// every ticket again when it, or what it reads, changed: always, unless
-// only the settings changed and the filter's stamp did not.
-func (t *tenant) compileVisibility(settingsOnly bool) {
+// every ticket again when its stamp changed, or always unless same is set:
+// the caller knows that what the filter reads besides its own conditions
+// (the stages' states) did not change.
+func (t *tenant) compileVisibility(same bool) {
 	f, err := portal.VisibilityOf(&t.settings, t.props)
 	stamp := f.Stamp()
 	if err != nil {
 		f, stamp = portal.TicketFilter{}, 0
 	}
-	if settingsOnly && stamp == t.vis.stamp {
+	if same && stamp == t.vis.stamp {
 		return
 	}
 	t.vis = visibility{f, stamp}

@@ -37,7 +37,9 @@ func (s *Store) PutProperty(ctx context.Context, portalID uuid.UUID, def portal.
 		if err := t.bump(ctx, portalID); err != nil {
 			return err
 		}
-		return redecide(ctx, t, portalID)
+		return redecide(ctx, t, portalID, func(g portal.FilterGroups) bool {
+			return def.Object == portal.TicketObject && g.Reads(def.Property.Name)
+		})
 	})
 }
 
@@ -280,7 +282,7 @@ func (s *Store) PutPipeline(ctx context.Context, p portal.Pipeline) error {
 		if err := t.bump(ctx, p.PortalID); err != nil {
 			return err
 		}
-		return redecide(ctx, t, p.PortalID)
+		return redecide(ctx, t, p.PortalID, func(g portal.FilterGroups) bool { return g.Reads(portal.PropStatus) })
 	})
 }
 

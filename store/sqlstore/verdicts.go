@@ -130,10 +130,21 @@ func (s *Store) decideOne(ctx context.Context, x tx, portalID, ticketID uuid.UUI
 }
 
 // redecide decides the verdicts of all the tenant's tickets again, under
-// its visibility filter as x sees it, after a change of the custom
-// properties or the pipelines, which the filter may read. A filter without
-// a stamp keeps none; an empty one needs none decided again.
-func redecide(ctx context.Context, x tx, portalID uuid.UUID) error {
+// its visibility filter as x sees it, after a change of what the filter
+// reads besides its conditions, when reads says that the filter's groups
+// read it: a custom property (whose type never changes, but a filter on it
+// may compile only once it exists) or the stages' states (status). A
+// filter without a stamp keeps no verdicts; an empty one needs none
+// decided again.
+func redecide(ctx context.Context, x tx, portalID uuid.UUID, reads func(portal.FilterGroups) bool) error {
+	var doc []byte
+	if err := x.row(ctx, "SELECT doc FROM settings WHERE portal_id = ?", id(portalID)).Scan(&doc); err != nil {
+		return err
+	}
+	set, err := decode[portal.Settings](doc)
+	if err != nil || !reads(set.Display.Visibility) {
+		return err
+	}
 	f, err := readFilter(ctx, x, portalID)
 	if err != nil || f.stamp <= 1 {
 		return err
