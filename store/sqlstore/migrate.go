@@ -390,12 +390,27 @@ func mysqlNumbers(ctx context.Context, t tx) error {
 			return err
 		}
 	}
-	for _, ix := range []struct{ table, name, def string }{
-		{"tickets", "tickets_number", "UNIQUE INDEX tickets_number (portal_id, number)"},
-		{"ticket_contacts", "ticket_contacts_number", "INDEX ticket_contacts_number (portal_id, contact_id, number_key, ticket_id)"},
-		{"ticket_companies", "ticket_companies_number", "INDEX ticket_companies_number (portal_id, company_id, number_key, ticket_id)"},
-	} {
-		if err := mysqlEnsure(ctx, t, mysqlHasIndex, "ALTER TABLE "+ix.table+" ADD "+ix.def, ix.table, ix.name); err != nil {
+	return mysqlIndexes(ctx, t,
+		mysqlIndex{"tickets", "tickets_number", "(portal_id, number)", true},
+		mysqlIndex{"ticket_contacts", "ticket_contacts_number", "(portal_id, contact_id, number_key, ticket_id)", false},
+		mysqlIndex{"ticket_companies", "ticket_companies_number", "(portal_id, company_id, number_key, ticket_id)", false})
+}
+
+// mysqlIndex is an index a MySQL backfill makes: its table, its name, its
+// columns, and whether it is unique.
+type mysqlIndex struct {
+	table, name, cols string
+	unique            bool
+}
+
+// mysqlIndexes makes each of ixs that is missing (mysqlEnsure).
+func mysqlIndexes(ctx context.Context, t tx, ixs ...mysqlIndex) error {
+	for _, ix := range ixs {
+		kind := "INDEX "
+		if ix.unique {
+			kind = "UNIQUE INDEX "
+		}
+		if err := mysqlEnsure(ctx, t, mysqlHasIndex, "ALTER TABLE "+ix.table+" ADD "+kind+ix.name+" "+ix.cols, ix.table, ix.name); err != nil {
 			return err
 		}
 	}

@@ -87,6 +87,22 @@ func downTo(t *testing.T, db *sql.DB, d sqlstore.Dialect, version int) {
 	require.NoError(t, err)
 }
 
+// upgraded copies w into a new database of d, takes it back to schema
+// version (downTo), and opens it again, which migrates it.
+func upgraded(t *testing.T, d dialect, w *world, version int) *sqlstore.Store {
+	t.Helper()
+	ctx := context.Background()
+	dsn := d.fresh(t)
+	db := d.db(t, dsn)
+	st, err := sqlstore.Open(ctx, db, d.name)
+	require.NoError(t, err)
+	w.copyTo(t, st)
+	downTo(t, db, d.name, version)
+	st, err = sqlstore.Open(ctx, d.db(t, dsn), d.name)
+	require.NoError(t, err)
+	return st
+}
+
 // A database of the release before the ordered scopes and the search index
 // (schema version 4), with a helpdesk in it, is brought up to date by Open:
 // its tickets get their order keys and their search index, and every list
@@ -95,16 +111,7 @@ func downTo(t *testing.T, db *sql.DB, d sqlstore.Dialect, version int) {
 func TestMigrationOrdersKeepPages(t *testing.T) {
 	w := newUnratedWorld(t, 21, 120) // a database of version 4 has no ratings
 	eachDialect(t, func(t *testing.T, d dialect) {
-		ctx := context.Background()
-		dsn := d.fresh(t)
-		db := d.db(t, dsn)
-		st, err := sqlstore.Open(ctx, db, d.name)
-		require.NoError(t, err)
-		w.copyTo(t, st)
-		downTo(t, db, d.name, 4)
-
-		st, err = sqlstore.Open(ctx, d.db(t, dsn), d.name)
-		require.NoError(t, err)
+		st := upgraded(t, d, w, 4)
 		sqlstore.SetPlanBounds(st, 0, 1) // every search the index serves is searched
 		rng := rand.New(rand.NewPCG(21, 3))
 		for round := range 150 {
@@ -156,15 +163,7 @@ func TestMigrationVerdictsKeepTotals(t *testing.T) {
 		statuses = append(statuses, f)
 	}
 	eachDialect(t, func(t *testing.T, d dialect) {
-		dsn := d.fresh(t)
-		db := d.db(t, dsn)
-		st, err := sqlstore.Open(ctx, db, d.name)
-		require.NoError(t, err)
-		w.copyTo(t, st)
-		downTo(t, db, d.name, 15)
-
-		st, err = sqlstore.Open(ctx, d.db(t, dsn), d.name)
-		require.NoError(t, err)
+		st := upgraded(t, d, w, 15)
 		shown := 0
 		for round := range 60 {
 			q := w.query(rng)

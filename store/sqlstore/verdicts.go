@@ -172,23 +172,16 @@ func redecideSettings(ctx context.Context, x tx, portalID uuid.UUID, was, now *p
 // indexes first).
 func decideVerdicts(ctx context.Context, x tx) error {
 	if x.d == MySQL {
-		for _, c := range []struct{ table, col, def string }{
-			{"ticket_contacts", "stage_id", "binary(16)"},
-			{"ticket_contacts", "shown", "bigint NOT NULL DEFAULT 0"},
-			{"ticket_companies", "stage_id", "binary(16)"},
-			{"ticket_companies", "shown", "bigint NOT NULL DEFAULT 0"},
-		} {
-			if err := mysqlEnsure(ctx, x, mysqlHasColumn, "ALTER TABLE "+c.table+" ADD COLUMN "+c.col+" "+c.def, c.table, c.col); err != nil {
+		for _, table := range []string{"ticket_contacts", "ticket_companies"} {
+			if err := mysqlColumns(table, "stage_id binary(16)", "shown bigint NOT NULL DEFAULT 0")(ctx, x); err != nil {
 				return err
 			}
 		}
-		for _, ix := range []struct{ table, name, def string }{
-			{"ticket_contacts", "ticket_contacts_shown", "INDEX ticket_contacts_shown (portal_id, contact_id, shown, stage_id, ticket_id)"},
-			{"ticket_companies", "ticket_companies_shown", "INDEX ticket_companies_shown (portal_id, company_id, shown, stage_id, ticket_id)"},
-		} {
-			if err := mysqlEnsure(ctx, x, mysqlHasIndex, "ALTER TABLE "+ix.table+" ADD "+ix.def, ix.table, ix.name); err != nil {
-				return err
-			}
+		err := mysqlIndexes(ctx, x,
+			mysqlIndex{"ticket_contacts", "ticket_contacts_shown", "(portal_id, contact_id, shown, stage_id, ticket_id)", false},
+			mysqlIndex{"ticket_companies", "ticket_companies_shown", "(portal_id, company_id, shown, stage_id, ticket_id)", false})
+		if err != nil {
+			return err
 		}
 		for _, q := range []string{
 			"UPDATE ticket_contacts a STRAIGHT_JOIN tickets t ON t.portal_id = a.portal_id AND t.id = a.ticket_id SET a.stage_id = t.stage_id",
