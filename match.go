@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"encoding/binary"
 	"fmt"
 	"hash/fnv"
 	"slices"
@@ -478,15 +479,17 @@ func (f TicketFilter) Relative() bool {
 // ticket's verdict under its tenant's visibility filter (VisibilityOf)
 // beside the ticket's associations, so that a total (P11) is counted from
 // them without reading the tickets: two filters with the same stamp decide
-// alike for every ticket, given the same schema and closed stages. Every
-// empty filter has stamp 1. A filter that depends on Env.Now (Relative)
-// has stamp 0: a kept verdict of it would go stale with time alone, so it
-// is evaluated on each ticket. Other stamps are positive.
+// alike for every ticket, from the ticket alone (its row and its custom
+// property values). Every empty filter has stamp 1. A filter that reads
+// anything besides the ticket has stamp 0, and no verdict of it is kept:
+// one that depends on Env.Now (Relative), whose verdicts go stale with
+// time alone, and one on the status, whose verdicts change with a stage's
+// state (Env.Closed) when a pipeline is saved. Other stamps are positive.
 func (f TicketFilter) Stamp() int64 {
 	switch {
 	case f.Empty():
 		return 1
-	case f.Relative():
+	case f.Relative(), f.groups.Reads(PropStatus):
 		return 0
 	}
 	h := fnv.New64a()
@@ -523,22 +526,24 @@ func (f TicketFilter) Statuses() (open, closed, ok bool) {
 }
 
 // appendKey appends a canonical form of the filter's groups to b, with
-// the zone its days are in.
+// the zone its days are in and the type of each filter's property: every
+// part is prefixed with its length, so that no two filters share a key.
 func (f TicketFilter) appendKey(b []byte) []byte {
-	b = append(append(b, f.zone...), 0)
-	for _, g := range f.groups {
-		b = append(b, '(')
-		for _, x := range g {
-			b = append(b, x.Property...)
-			b = append(b, 0)
-			b = append(b, x.Operator...)
-			for _, v := range x.Values {
-				b = append(b, 0)
-				b = append(b, v...)
+	part := func(s string) { b = append(binary.AppendUvarint(b, uint64(len(s))), s...) }
+	part(f.zone)
+	for i, g := range f.groups {
+		b = binary.AppendUvarint(append(b, '('), uint64(len(g)))
+		for j, x := range g {
+			part(string(x.Property))
+			if i < len(f.conds) && j < len(f.conds[i]) {
+				part(string(f.conds[i][j].Property.Type))
 			}
-			b = append(b, 1)
+			part(string(x.Operator))
+			b = binary.AppendUvarint(b, uint64(len(x.Values)))
+			for _, v := range x.Values {
+				part(v)
+			}
 		}
-		b = append(b, ')')
 	}
 	return b
 }

@@ -203,3 +203,38 @@ func TestFoldedHasTerms(t *testing.T) {
 		assert.Equal(t, tc.want, fx.HasTerms(tc.terms), "%q", tc.terms)
 	}
 }
+
+// A filter's stamp says what it decides: equal for filters that decide
+// alike, different for any other, 1 for every empty filter, and 0 (no
+// verdict kept) for a filter that reads more than the ticket.
+// covers: P11, S8
+func TestFilterStamps(t *testing.T) {
+	schema := testSchema(t)
+	stamp := func(g portal.FilterGroups) int64 {
+		t.Helper()
+		f, err := portal.CompileTicketFilter(g, schema)
+		require.NoError(t, err)
+		return f.Stamp()
+	}
+	text := func(op portal.Operator, vs ...string) portal.FilterGroups {
+		return portal.FilterGroups{{{Property: "subject", Operator: op, Values: vs}}}
+	}
+	spam := stamp(text(portal.NotContainsAny, "[spam]"))
+	assert.Greater(t, spam, int64(1))
+	assert.Equal(t, spam, stamp(text(portal.NotContainsAny, "[spam]")), "the same filter")
+	assert.Equal(t, int64(1), stamp(nil), "no filter")
+	for name, g := range map[string]portal.FilterGroups{
+		"another value":    text(portal.NotContainsAny, "[intern]"),
+		"another operator": text(portal.ContainsAny, "[spam]"),
+		"two values":       text(portal.NotContainsAny, "[spam", "]"),
+		"a value with a 0": text(portal.NotContainsAny, "[spam\x00]"),
+		"two groups":       append(text(portal.NotContainsAny, "[spam]"), text(portal.NotContainsAny, "[spam]")...),
+		"a second filter":  {{{Property: "subject", Operator: portal.NotContainsAny, Values: []string{"[spam]"}}, {Property: "warranty", Operator: portal.Eq, Values: []string{"true"}}}},
+		"another property": {{{Property: "content", Operator: portal.NotContainsAny, Values: []string{"[spam]"}}}},
+	} {
+		assert.NotEqual(t, spam, stamp(g), name)
+	}
+	assert.NotEqual(t, stamp(text(portal.NotContainsAny, "a\x00b")), stamp(text(portal.NotContainsAny, "a", "b")), "values are told apart")
+	assert.Zero(t, stamp(portal.FilterGroups{{{Property: "createdAt", Operator: portal.AfterDaysAgo, Values: []string{"30"}}}}), "relative to today")
+	assert.Zero(t, stamp(portal.FilterGroups{{{Property: portal.PropStatus, Operator: portal.IsAnyOf, Values: []string{portal.StatusOpen}}}}), "on the status")
+}

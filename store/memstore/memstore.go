@@ -94,7 +94,7 @@ func newTenant(t portal.Tenant, s portal.Settings) *tenant {
 		threadsByTicket: map[uuid.UUID][]uuid.UUID{}, messagesByThread: map[uuid.UUID][]uuid.UUID{},
 		submissions: map[submission]submitted{}, pending: map[string]time.Time{},
 	}
-	tn.compileVisibility(false)
+	tn.compileVisibility()
 	return tn
 }
 
@@ -181,7 +181,7 @@ func (s *Store) SaveSettings(_ context.Context, portalID uuid.UUID, st portal.Se
 		st = st.Clone()
 		st.Version++
 		t.settings, v = st, st.Version
-		t.compileVisibility(true)
+		t.compileVisibility()
 		return nil
 	})
 	return v, err
@@ -199,10 +199,7 @@ func (s *Store) PutProperty(_ context.Context, portalID uuid.UUID, def portal.Pr
 		} else {
 			t.props = append(t.props, def)
 		}
-		// A property's type never changes, and its options and label
-		// decide nothing: the verdicts change only when the filter did not
-		// compile before it (its stamp changes).
-		t.compileVisibility(true)
+		t.compileVisibility() // the stamp holds the types of the properties the filter reads
 		return nil
 	})
 }
@@ -345,7 +342,6 @@ func (s *Store) PutPipeline(_ context.Context, p portal.Pipeline) error {
 				t.closed[st.ID] = true
 			}
 		}
-		t.compileVisibility(!t.settings.Display.Visibility.Reads(portal.PropStatus)) // a stage's state
 		return nil
 	})
 }

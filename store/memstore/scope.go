@@ -12,8 +12,10 @@ import (
 )
 
 // entry is a stored ticket with what queries read of it besides the
-// ticket: its folded text and the keys of the ordered indexes. Entries are
-// never changed: a put replaces the entry whole.
+// ticket: its folded text, the keys of the ordered indexes and its
+// verdict. Its ticket is never changed (a put replaces the entry whole),
+// so a reader may read it without the lock; only the verdict (shown) is,
+// under the write lock.
 type entry struct {
 	t    *portal.Ticket // &tk
 	tk   portal.Ticket

@@ -11,9 +11,10 @@ import (
 // The verdicts of the visibility filter (S8), kept so that a total (P11)
 // is counted without reading tickets: each entry holds its ticket's
 // verdict under the tenant's filter (entry.shown), and each scope how many
-// of its tickets are shown, by stage (scope.shown). They are decided again
-// whenever what the filter reads changes: the settings, the custom
-// properties, the pipelines (a stage's state), or the ticket itself.
+// of its tickets are shown, by stage (scope.shown). A verdict reads the
+// ticket alone (portal.TicketFilter.Stamp): it is decided when the ticket
+// is written, and every ticket's again when the filter's stamp changes
+// (the settings' filter, or the custom properties it reads).
 
 // visibility is the tenant's compiled visibility filter and its stamp
 // (portal.TicketFilter.Stamp), 0 when no verdict is kept: the filter
@@ -24,16 +25,14 @@ type visibility struct {
 }
 
 // compileVisibility compiles the tenant's visibility filter, and decides
-// every ticket again when its stamp changed, or always unless same is set:
-// the caller knows that what the filter reads besides its own conditions
-// (the stages' states) did not change.
-func (t *tenant) compileVisibility(same bool) {
+// every ticket again when its stamp changed.
+func (t *tenant) compileVisibility() {
 	f, err := portal.VisibilityOf(&t.settings, t.props)
 	stamp := f.Stamp()
 	if err != nil {
 		f, stamp = portal.TicketFilter{}, 0
 	}
-	if same && stamp == t.vis.stamp {
+	if stamp == t.vis.stamp {
 		return
 	}
 	t.vis = visibility{f, stamp}
@@ -49,7 +48,7 @@ func (t *tenant) compileVisibility(same bool) {
 
 // decide sets e's verdict under the tenant's visibility filter.
 func (t *tenant) decide(e *entry) {
-	e.shown = t.vis.stamp != 0 && t.vis.filter.MatchFolded(e.t, &e.fx, &portal.Env{Closed: t.closed})
+	e.shown = t.vis.stamp != 0 && t.vis.filter.MatchFolded(e.t, &e.fx, &portal.Env{})
 }
 
 // countKept counts q's tickets up to max from the kept verdicts, when they

@@ -178,6 +178,19 @@ func (d Dialect) forUpdate() string {
 	return " FOR UPDATE"
 }
 
+// forShare is the clause that locks the rows a SELECT reads against
+// writes until the transaction ends, letting other readers lock them too.
+// SQLite's writers take turns already.
+func (d Dialect) forShare() string {
+	switch d {
+	case SQLite:
+		return ""
+	case MySQL:
+		return " LOCK IN SHARE MODE" // MariaDB before 10.6 has no FOR SHARE
+	}
+	return " FOR SHARE"
+}
+
 // sharedCTE reports whether a common table expression that a statement
 // reads twice is computed once. MySQL and MariaDB may compute it for each
 // reader.

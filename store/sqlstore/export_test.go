@@ -33,4 +33,4 @@ func PagesByPlan(s *Store) (scope, walk, search int64) {
 
 // CountsByWay counts the totals s has counted from its kept verdicts, and
 // by reading tickets.
-func CountsByWay(s *Store) (kept, read int64) { return s.counts[0].Load(), s.counts[1].Load() }
+func CountsByWay(s *Store) (kept, read int64) { return s.keptCounts.Load(), s.readCounts.Load() }

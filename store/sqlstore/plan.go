@@ -624,11 +624,13 @@ func (s *Store) scopeIDsSQL(b *builder, q *portal.TicketQuery) {
 // "+total" rows, 2026-12-05.)
 func (s *Store) CountTickets(ctx context.Context, q portal.TicketQuery, max int) (int, error) {
 	q.After, q.AfterID = nil, uuid.Nil
-	if n, ok, err := s.countKept(ctx, &q, max); err != nil || ok {
-		s.counts[0].Add(1)
-		return n, mapErr("count tickets", err)
+	if n, ok, err := s.countKept(ctx, &q, max); err != nil {
+		return 0, mapErr("count tickets", err)
+	} else if ok {
+		s.keptCounts.Add(1)
+		return n, nil
 	}
-	s.counts[1].Add(1)
+	s.readCounts.Add(1)
 	p, err := s.choose(ctx, &q)
 	if err != nil {
 		return 0, mapErr("count tickets", err)

@@ -21,8 +21,12 @@ func (s *Store) PutProperty(ctx context.Context, portalID uuid.UUID, def portal.
 		return err
 	}
 	return s.write(ctx, "put property", portalID, func(t tx) error {
+		was, err := readFilter(ctx, t, portalID) // its stamp holds the types of the properties it reads
+		if err != nil {
+			return err
+		}
 		var seq int64
-		err := t.row(ctx, "SELECT seq FROM properties WHERE portal_id = ? AND object = ? AND name = ?",
+		err = t.row(ctx, "SELECT seq FROM properties WHERE portal_id = ? AND object = ? AND name = ?",
 			id(portalID), string(def.Object), def.Property.Name).Scan(&seq)
 		if err == sql.ErrNoRows {
 			err = t.row(ctx, "SELECT COALESCE(MAX(seq), 0) + 1 FROM properties WHERE portal_id = ?", id(portalID)).Scan(&seq)
@@ -37,9 +41,7 @@ func (s *Store) PutProperty(ctx context.Context, portalID uuid.UUID, def portal.
 		if err := t.bump(ctx, portalID); err != nil {
 			return err
 		}
-		return redecide(ctx, t, portalID, func(g portal.FilterGroups) bool {
-			return def.Object == portal.TicketObject && g.Reads(def.Property.Name)
-		})
+		return redecide(ctx, t, portalID, was)
 	})
 }
 
@@ -279,10 +281,7 @@ func (s *Store) PutPipeline(ctx context.Context, p portal.Pipeline) error {
 				return err
 			}
 		}
-		if err := t.bump(ctx, p.PortalID); err != nil {
-			return err
-		}
-		return redecide(ctx, t, p.PortalID, func(g portal.FilterGroups) bool { return g.Reads(portal.PropStatus) })
+		return t.bump(ctx, p.PortalID)
 	})
 }
 

@@ -63,7 +63,7 @@ type Store struct {
 	// (tests); plans counts the pages cut by each plan.
 	rareTickets, sampleRows int
 	plans                   [plans]atomic.Int64
-	counts                  [2]atomic.Int64 // totals counted from kept verdicts, and by reading tickets
+	keptCounts, readCounts  atomic.Int64 // totals counted from kept verdicts, and by reading tickets
 }
 
 var (

@@ -75,11 +75,9 @@ func (s *Store) SaveSettings(ctx context.Context, portalID uuid.UUID, set portal
 	// waits for what other nodes committed (wsrep_sync_wait), a lone
 	// UPDATE does not.
 	err = s.transact(ctx, "save settings", func(x tx) error {
-		var was []byte
-		if err := x.row(ctx, "SELECT doc FROM settings WHERE portal_id = ?", id(portalID)).Scan(&was); err != nil {
-			return err
-		}
-		res, err := x.exec(ctx, "UPDATE settings SET version = version + 1, doc = ? WHERE portal_id = ? AND version = ?", b, id(portalID), from)
+		// The settings' row first, exclusively: a write of a ticket
+		// decides its verdict holding it shared (verdicts.go).
+		res, err := x.exec(ctx, "UPDATE settings SET version = version + 1 WHERE portal_id = ? AND version = ?", id(portalID), from)
 		if err != nil {
 			return err
 		}
@@ -87,11 +85,14 @@ func (s *Store) SaveSettings(ctx context.Context, portalID uuid.UUID, set portal
 			if err != nil {
 				return err
 			}
-			old, err := decode[portal.Settings](was)
+			was, err := readFilter(ctx, x, portalID)
 			if err != nil {
 				return err
 			}
-			return redecideSettings(ctx, x, portalID, &old, &set)
+			if _, err := x.exec(ctx, "UPDATE settings SET doc = ? WHERE portal_id = ?", b, id(portalID)); err != nil {
+				return err
+			}
+			return redecide(ctx, x, portalID, was)
 		}
 		var stored int64
 		if err := x.row(ctx, "SELECT version FROM settings WHERE portal_id = ?", id(portalID)).Scan(&stored); err != nil {

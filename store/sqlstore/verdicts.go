@@ -18,21 +18,32 @@ import (
 // negated when it does not, 0 when undecided. A total whose visibility
 // filter has a stamp and whose other filter is on the status alone is
 // counted from the scopes' index of them (countKept), without reading a
-// ticket.
+// ticket; the stages' states are read then.
 //
-// A verdict is decided by the filter's own SQL (the list's), so that it is
-// what a query reading the ticket would find: in the transaction of every
-// write of a ticket (decide), and of every change of what the filter
-// reads, for all the tenant's tickets (redecide): the settings' filter,
-// the custom properties, the pipelines (a stage's state). A row decided
-// under another stamp (a write on another node that raced a change of the
-// filter, a row the migration's backfill has not decided) makes the count
-// read the tickets instead, as it did before (CountTickets): a kept
-// verdict is never trusted unless it is the query's.
+// A verdict reads the ticket alone (its row and its custom property
+// values). It is decided by the filter's own SQL (the list's), so that it
+// is what a query reading the ticket would find: in the transaction of
+// every write of the ticket (decide), and for every ticket of the tenant
+// when the filter's stamp changes (redecide: the settings' filter, or a
+// custom property it reads). A row decided under another stamp (a row the
+// migration's backfill has not decided, a write on another node that
+// raced a change of the filter) makes the count read the tickets instead,
+// as before (CountTickets): a kept verdict is trusted only under its own
+// stamp.
+//
+// A write of a ticket reads the settings' row with a shared lock before
+// it decides (tenantFilter), which a save of the settings holds
+// exclusively before it decides every ticket again: the two take turns,
+// so that the save's statement, which reads the tickets as they were when
+// it began, never reads a ticket that a write has changed since. On a
+// Galera cluster, where a lock does not reach the other nodes, the save
+// changes every row's stamp, and a write of one of them conflicts with it
+// at certification: one of the two is rolled back and run again.
 
 // judge is a tenant's visibility filter and its stamp, 0 when it keeps no
-// verdicts: the filter depends on the time, or the stored settings do not
-// compile (which the store does not check: Portal does, and refuses them).
+// verdicts: the filter reads more than the ticket, or the stored settings
+// do not compile (which the store does not check: Portal does, and
+// refuses them).
 type judge struct {
 	f     portal.TicketFilter
 	stamp int64
@@ -47,20 +58,19 @@ func judgeOf(f portal.TicketFilter, err error) judge {
 }
 
 // tenantFilter returns the tenant's judge as x sees its settings and
-// custom properties: the kept snapshot's when it is current, else read in
-// x (and not kept: x may roll back).
+// custom properties, holding the settings' row shared until x ends (see
+// the top of the file): the kept snapshot's when it is current, else read
+// in x (and not kept: x may roll back).
 func (s *Store) tenantFilter(ctx context.Context, x tx, portalID uuid.UUID) (judge, error) {
-	if kept := s.kept.get(portalID); kept != nil {
-		var version int64
-		var generation *int64
-		err := x.row(ctx, "SELECT s.version, g.generation FROM settings s LEFT JOIN generations g ON g.portal_id = s.portal_id WHERE s.portal_id = ?",
-			id(portalID)).Scan(&version, &generation)
-		if err != nil {
-			return judge{}, err
-		}
-		if kept.current(version, generation) {
-			return judgeOf(kept.visibility()), nil
-		}
+	var version int64
+	var generation *int64
+	err := x.row(ctx, "SELECT s.version, (SELECT g.generation FROM generations g WHERE g.portal_id = s.portal_id) FROM settings s WHERE s.portal_id = ?"+x.d.forShare(),
+		id(portalID)).Scan(&version, &generation)
+	if err != nil {
+		return judge{}, err
+	}
+	if kept := s.kept.get(portalID); kept.current(version, generation) {
+		return judgeOf(kept.visibility()), nil
 	}
 	return readFilter(ctx, x, portalID)
 }
@@ -129,42 +139,16 @@ func (s *Store) decideOne(ctx context.Context, x tx, portalID, ticketID uuid.UUI
 	return decide(ctx, x, id(portalID), f, []any{id(ticketID)})
 }
 
-// redecide decides the verdicts of all the tenant's tickets again, under
-// its visibility filter as x sees it, after a change of what the filter
-// reads besides its conditions, when reads says that the filter's groups
-// read it: a custom property (whose type never changes, but a filter on it
-// may compile only once it exists) or the stages' states (status). A
-// filter without a stamp keeps no verdicts; an empty one needs none
-// decided again.
-func redecide(ctx context.Context, x tx, portalID uuid.UUID, reads func(portal.FilterGroups) bool) error {
-	var doc []byte
-	if err := x.row(ctx, "SELECT doc FROM settings WHERE portal_id = ?", id(portalID)).Scan(&doc); err != nil {
+// redecide decides the verdicts of every ticket of the tenant again when
+// its judge in x differs from was, the judge before x's change (of the
+// settings, or of a custom property). A judge without a stamp decides
+// none: the rows' stamps then differ from every query's.
+func redecide(ctx context.Context, x tx, portalID uuid.UUID, was judge) error {
+	now, err := readFilter(ctx, x, portalID)
+	if err != nil || now.stamp == was.stamp || now.stamp == 0 {
 		return err
 	}
-	set, err := decode[portal.Settings](doc)
-	if err != nil || !reads(set.Display.Visibility) {
-		return err
-	}
-	f, err := readFilter(ctx, x, portalID)
-	if err != nil || f.stamp <= 1 {
-		return err
-	}
-	return redecideAll(ctx, x, id(portalID), f)
-}
-
-// redecideSettings decides the verdicts of all the tenant's tickets again
-// when the settings' visibility filter changes from was to now (settings
-// documents), under the custom properties x sees.
-func redecideSettings(ctx context.Context, x tx, portalID uuid.UUID, was, now *portal.Settings) error {
-	props, err := properties(ctx, x, portalID)
-	if err != nil {
-		return err
-	}
-	before, after := judgeOf(portal.VisibilityOf(was, props)), judgeOf(portal.VisibilityOf(now, props))
-	if after.stamp == 0 || after.stamp == before.stamp {
-		return nil
-	}
-	return redecideAll(ctx, x, id(portalID), after)
+	return redecideAll(ctx, x, id(portalID), now)
 }
 
 // decideVerdicts is migration verdicts' backfill: the stages and the
@@ -319,7 +303,7 @@ func (s *Store) countKept(ctx context.Context, q *portal.TicketQuery, max int) (
 		}
 		b.sql(" LIMIT ")
 		b.arg(max)
-		b.sql(") s", string(rune('0'+i)))
+		b.sql(") s", strconv.Itoa(i))
 	}
 	b.sql(") c) END")
 	err = s.db.QueryRowContext(ctx, b.d.rebind(b.b.String()), b.args...).Scan(&n)
