@@ -492,9 +492,25 @@ func (f TicketFilter) Stamp() int64 {
 	case f.Relative(), f.groups.Reads(PropStatus):
 		return 0
 	}
+	if !f.readsDates() {
+		f.zone = "" // a filter without dates decides alike in every zone
+	}
 	h := fnv.New64a()
 	h.Write(f.appendKey(nil))
 	return int64(h.Sum64()>>2) + 2
+}
+
+// readsDates reports whether a condition of the filter is on a date,
+// whose days are in the filter's zone.
+func (f TicketFilter) readsDates() bool {
+	for _, g := range f.conds {
+		for _, c := range g {
+			if c.Property.Type == Date {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Statuses reports whether the filter is one on the built-in status alone

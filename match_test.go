@@ -235,6 +235,16 @@ func TestFilterStamps(t *testing.T) {
 		assert.NotEqual(t, spam, stamp(g), name)
 	}
 	assert.NotEqual(t, stamp(text(portal.NotContainsAny, "a\x00b")), stamp(text(portal.NotContainsAny, "a", "b")), "values are told apart")
+	inZone := func(g portal.FilterGroups, zone string) int64 {
+		t.Helper()
+		f, err := portal.VisibilityOf(&portal.Settings{TimeZone: zone, Display: portal.Display{Visibility: g}}, nil)
+		require.NoError(t, err)
+		return f.Stamp()
+	}
+	assert.Equal(t, inZone(text(portal.NotContainsAny, "[spam]"), "UTC"), inZone(text(portal.NotContainsAny, "[spam]"), "Europe/Copenhagen"),
+		"no dates: the zone decides nothing")
+	day := portal.FilterGroups{{{Property: "createdAt", Operator: portal.Gte, Values: []string{"2026-01-31"}}}}
+	assert.NotEqual(t, inZone(day, "UTC"), inZone(day, "Europe/Copenhagen"), "a day is one in the zone")
 	assert.Zero(t, stamp(portal.FilterGroups{{{Property: "createdAt", Operator: portal.AfterDaysAgo, Values: []string{"30"}}}}), "relative to today")
 	assert.Zero(t, stamp(portal.FilterGroups{{{Property: portal.PropStatus, Operator: portal.IsAnyOf, Values: []string{portal.StatusOpen}}}}), "on the status")
 }
