@@ -594,7 +594,7 @@ func number(v any) (float64, text) {
 	return n, text{}
 }
 
-var tooBig = msg("must be a whole number of at most %d either way, to be kept exactly", maxExactInt)
+var tooBig = msg("must be a whole number of at most %d either way, to be kept exactly", int64(maxExactInt))
 
 func signed[T int | int8 | int16 | int32 | int64](x T) (float64, text) {
 	if int64(x) > maxExactInt || int64(x) < -maxExactInt {

@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 
@@ -80,7 +81,7 @@ func testInputHostileSearch(t *testing.T, s portal.Store) {
 func testInputPageSize(t *testing.T, s portal.Store) {
 	w := newScopeWorld(t, s)
 	v := w.viewer(w.ann)
-	for _, n := range []int{-1, 0, portal.MaxPageSize + 1, 1 << 40, -1 << 40} {
+	for _, n := range []int{-1, 0, portal.MaxPageSize + 1, math.MaxInt, math.MinInt} {
 		requireField(t, w.listErr(v, portal.ListQuery{Limit: n}), "limit", "limit %d", n)
 	}
 	for _, n := range []int{1, portal.DefaultPageSize, portal.MaxPageSize} {
