@@ -47,9 +47,12 @@ func (s *Store) PutProperty(ctx context.Context, portalID uuid.UUID, def portal.
 
 // Properties implements portal.SchemaStore.
 func (s *Store) Properties(ctx context.Context, portalID uuid.UUID) ([]portal.PropertyDef, error) {
-	return docs(ctx, s, "properties", decode[portal.PropertyDef],
-		"SELECT doc FROM properties WHERE portal_id = ? ORDER BY seq", id(portalID))
+	return docs(ctx, s, "properties", decode[portal.PropertyDef], propertiesSQL, id(portalID))
 }
+
+// propertiesSQL reads a tenant's custom properties, in the order they were
+// first put.
+const propertiesSQL = "SELECT doc FROM properties WHERE portal_id = ? ORDER BY seq"
 
 // PutForm implements portal.SchemaStore.
 func (s *Store) PutForm(ctx context.Context, f portal.Form) error {

@@ -275,15 +275,22 @@ func docs[T any](ctx context.Context, s *Store, op string, dec func([]byte) (T, 
 	if err != nil {
 		return nil, mapErr(op, err)
 	}
-	out, err := collect(rows, func(rows *sql.Rows, v *T) error {
+	out, err := decodeAll(rows, dec)
+	return out, mapErr(op, err)
+}
+
+// decodeAll decodes the document of each row of rows, in order, and
+// closes rows.
+func decodeAll[T any](rows *sql.Rows, dec func([]byte) (T, error)) ([]T, error) {
+	return collect(rows, func(rows *sql.Rows, v *T) error {
 		var b []byte
 		if err := rows.Scan(&b); err != nil {
 			return err
 		}
+		var err error
 		*v, err = dec(b)
 		return err
 	})
-	return out, mapErr(op, err)
 }
 
 // collect reads every row of rows with scan, in order, and closes rows:

@@ -94,19 +94,11 @@ func readFilter(ctx context.Context, x tx, portalID uuid.UUID) (judge, error) {
 
 // properties reads the tenant's custom properties in x, in their order.
 func properties(ctx context.Context, x tx, portalID uuid.UUID) ([]portal.PropertyDef, error) {
-	rows, err := x.query(ctx, "SELECT doc FROM properties WHERE portal_id = ? ORDER BY seq", id(portalID))
+	rows, err := x.query(ctx, propertiesSQL, id(portalID))
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, func(rs *sql.Rows, def *portal.PropertyDef) error {
-		var doc []byte
-		if err := rs.Scan(&doc); err != nil {
-			return err
-		}
-		var err error
-		*def, err = decode[portal.PropertyDef](doc)
-		return err
-	})
+	return decodeAll(rows, decode[portal.PropertyDef])
 }
 
 // decide writes f's verdicts on the tickets tids (IDs as stored) into
