@@ -164,6 +164,7 @@ func TestMigrationVerdictsKeepTotals(t *testing.T) {
 	}
 	eachDialect(t, func(t *testing.T, d dialect) {
 		st := upgraded(t, d, w, 15)
+		rng := rand.New(rand.NewPCG(23, 7)) // each dialect's own: they run in parallel
 		shown := 0
 		for round := range 60 {
 			q := w.query(rng)
