@@ -1,8 +1,12 @@
 package portal_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,9 +26,15 @@ type synthStore struct {
 	portal.Store
 	n        int
 	template portal.Ticket
+	made     atomic.Int64 // tickets made so far
+	panicAt  int          // > 0: making ticket panicAt panics
 }
 
 func (s *synthStore) ticket(i int) (portal.Ticket, portal.SortKey) {
+	s.made.Add(1)
+	if s.panicAt > 0 && i == s.panicAt {
+		panic(fmt.Sprintf("synthStore: ticket %d", i))
+	}
 	t := s.template
 	binary.BigEndian.PutUint64(t.ID[8:], uint64(i))
 	t.CreatedAt = clock.Add(-time.Duration(i) * time.Minute)
@@ -87,6 +97,53 @@ func (s synthScanner) ScanTickets(_ context.Context, q portal.TicketQuery, fn fu
 	}
 }
 
+// synthModes are the three ways an export reads a store's tickets: pages
+// filled, each ticket read in place, one scan.
+var synthModes = []struct {
+	name  string
+	store func(*synthStore) portal.Store
+}{
+	{"filler", func(s *synthStore) portal.Store { return s }},
+	{"reader", func(s *synthStore) portal.Store { return synthReader{s} }},
+	{"scanner", func(s *synthStore) portal.Store { return synthScanner{s} }},
+}
+
+// A writer that fails stops the export's reading of the store within a
+// page or two, however the store is read, and a store that panics while it
+// is read panics in the caller's goroutine, where a handler's recovery
+// sees it.
+// covers: P7
+func TestExportReadingStopsWithTheWriter(t *testing.T) {
+	w := newWorld(t, portal.CompanyTickets)
+	template := w.annT
+	template.RequesterID = w.ann.ID
+	v := portal.Viewer{PortalID: w.tenant.ID, ContactID: w.ann.ID}
+	open := func(t *testing.T, s portal.Store) *portal.Portal {
+		p, err := portal.New(s, portal.Options{Now: func() time.Time { return clock }})
+		require.NoError(t, err)
+		return p
+	}
+	for _, mode := range synthModes {
+		t.Run(mode.name, func(t *testing.T) {
+			const n = 100_000
+			diskFull := errors.New("disk full")
+			for _, limit := range []int{10, 30_000, 300_000} {
+				s := &synthStore{Store: w.store, n: n, template: template}
+				fw := &failingWriter{n: limit, err: diskFull}
+				rows, err := open(t, mode.store(s)).ExportCSV(context.Background(), v, portal.ListQuery{}, fw, portal.CSVOptions{})
+				require.ErrorIs(t, err, diskFull, "the writer's error")
+				assert.Less(t, rows, n)
+				made := int(s.made.Load())
+				assert.LessOrEqual(t, made, rows+3*portal.MaxPageSize, "limit %d: the reading stopped", limit)
+			}
+			s := &synthStore{Store: w.store, n: n, template: template, panicAt: 5*portal.MaxPageSize + 7}
+			assert.PanicsWithValue(t, fmt.Sprintf("synthStore: ticket %d", s.panicAt), func() {
+				_, _ = open(t, mode.store(s)).ExportCSV(context.Background(), v, portal.ListQuery{}, &bytes.Buffer{}, portal.CSVOptions{})
+			})
+		})
+	}
+}
+
 // The export streams: the live heap while exporting 1,000,000 rows is no
 // larger than while exporting 10,000 (within 2×), whether the store fills
 // pages, lets the export read its tickets or scans the result in one pass.
@@ -98,14 +155,7 @@ func TestExportMemoryDoesNotGrowWithRows(t *testing.T) {
 	w := newWorld(t, portal.CompanyTickets)
 	template := w.annT
 	template.RequesterID = w.ann.ID
-	for _, tc := range []struct {
-		name  string
-		store func(*synthStore) portal.Store
-	}{
-		{"filler", func(s *synthStore) portal.Store { return s }},
-		{"reader", func(s *synthStore) portal.Store { return synthReader{s} }},
-		{"scanner", func(s *synthStore) portal.Store { return synthScanner{s} }},
-	} {
+	for _, tc := range synthModes {
 		t.Run(tc.name, func(t *testing.T) {
 			peak := func(n int) uint64 {
 				s := tc.store(&synthStore{Store: w.store, n: n, template: template})
