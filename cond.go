@@ -2,6 +2,7 @@ package portal
 
 import (
 	"math"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -30,6 +31,22 @@ type Cond struct {
 
 	from, to int64   // a date filter's span in Unix microseconds
 	days     float64 // before_days_ago and after_days_ago
+}
+
+// Statuses reports which tickets a condition on the built-in status
+// passes: the open ones, the closed ones, both or neither.
+func (c Cond) Statuses() (open, closed bool) {
+	switch c.Operator {
+	case IsKnown:
+		return true, true
+	case IsUnknown:
+		return false, false
+	}
+	open, closed = slices.Contains(c.Values, StatusOpen), slices.Contains(c.Values, StatusClosed)
+	if c.Operator == IsNoneOf {
+		open, closed = !open, !closed
+	}
+	return open, closed
 }
 
 // Unbounded ends of a Span.

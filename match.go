@@ -528,16 +528,7 @@ func (f TicketFilter) Statuses() (open, closed, ok bool) {
 	if !c.Property.Builtin || c.Property.Name != PropStatus {
 		return false, false, false
 	}
-	switch c.Operator {
-	case IsKnown:
-		return true, true, true
-	case IsUnknown:
-		return false, false, true
-	}
-	open, closed = slices.Contains(c.Values, StatusOpen), slices.Contains(c.Values, StatusClosed)
-	if c.Operator == IsNoneOf {
-		open, closed = !open, !closed
-	}
+	open, closed = c.Statuses()
 	return open, closed, true
 }
 

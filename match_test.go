@@ -248,3 +248,40 @@ func TestFilterStamps(t *testing.T) {
 	assert.Zero(t, stamp(portal.FilterGroups{{{Property: "createdAt", Operator: portal.AfterDaysAgo, Values: []string{"30"}}}}), "relative to today")
 	assert.Zero(t, stamp(portal.FilterGroups{{{Property: portal.PropStatus, Operator: portal.IsAnyOf, Values: []string{portal.StatusOpen}}}}), "on the status")
 }
+
+// A filter on the status alone says which statuses pass it (Statuses, what
+// the stores count kept verdicts and write SQL by), and that is what Match
+// answers on an open and a closed ticket, for every status operator; a
+// filter on more than the status says it is not one.
+// covers: S5, P3, P11
+func TestStatusesAgreeWithMatch(t *testing.T) {
+	schema := testSchema(t)
+	openStage, closedStage := uuid.New(), uuid.New()
+	env := &portal.Env{Now: clock, Closed: map[uuid.UUID]bool{closedStage: true}}
+	open, closed := portal.Ticket{StageID: openStage}, portal.Ticket{StageID: closedStage}
+	seen := map[[2]bool]bool{}
+	for _, op := range []portal.Operator{portal.IsAnyOf, portal.IsNoneOf, portal.IsKnown, portal.IsUnknown} {
+		for _, vals := range [][]string{{portal.StatusOpen}, {portal.StatusClosed}, {portal.StatusOpen, portal.StatusClosed}} {
+			if op == portal.IsKnown || op == portal.IsUnknown {
+				vals = nil
+			}
+			f, err := portal.CompileTicketFilter(portal.FilterGroups{{{Property: portal.PropStatus, Operator: op, Values: vals}}}, schema)
+			require.NoError(t, err, "%s %v", op, vals)
+			o, c, ok := f.Statuses()
+			require.True(t, ok, "%s %v is on the status alone", op, vals)
+			assert.Equal(t, f.Match(&open, env), o, "%s %v on an open ticket", op, vals)
+			assert.Equal(t, f.Match(&closed, env), c, "%s %v on a closed ticket", op, vals)
+			seen[[2]bool{o, c}] = true
+		}
+	}
+	assert.Len(t, seen, 4, "every answer is reached")
+	o, c, ok := portal.TicketFilter{}.Statuses()
+	assert.True(t, o && c && ok, "no filter passes both")
+	both, err := portal.CompileTicketFilter(portal.FilterGroups{{
+		{Property: portal.PropStatus, Operator: portal.IsAnyOf, Values: []string{portal.StatusOpen}},
+		{Property: portal.PropSubject, Operator: portal.ContainsAny, Values: []string{"printer"}},
+	}}, schema)
+	require.NoError(t, err)
+	_, _, ok = both.Statuses()
+	assert.False(t, ok, "a filter on the status and the subject")
+}

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -388,15 +387,8 @@ var comparison = map[portal.Operator]string{portal.Eq: " = ", portal.Ne: " <> ",
 // status writes a condition on the built-in status, which is always known:
 // closed when the ticket's stage is closed, open otherwise.
 func (b *builder) status(c portal.Cond) {
-	open, closed := slices.Contains(c.Values, portal.StatusOpen), slices.Contains(c.Values, portal.StatusClosed)
-	if c.Operator == portal.IsNoneOf {
-		open, closed = !open, !closed
-	}
+	open, closed := c.Statuses()
 	switch {
-	case c.Operator == portal.IsKnown:
-		b.sql(b.d.boolean(true))
-	case c.Operator == portal.IsUnknown:
-		b.sql(b.d.boolean(false))
 	case open && closed:
 		b.sql(b.d.boolean(true))
 	case closed:
