@@ -34,3 +34,6 @@ func PagesByPlan(s *Store) (scope, walk, search int64) {
 // CountsByWay counts the totals s has counted from its kept verdicts, and
 // by reading tickets.
 func CountsByWay(s *Store) (kept, read int64) { return s.keptCounts.Load(), s.readCounts.Load() }
+
+// ForShare is the dialect's clause for a shared lock on the rows read.
+func ForShare(d Dialect) string { return d.forShare() }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/helpdeskkit/portal"
@@ -106,5 +107,129 @@ func waitForWaiter(t *testing.T, db *sql.DB, holder *sql.Tx, d sqlstore.Dialect,
 		if time.Now().After(deadline) {
 			t.Fatal("the write never came to wait for the lock")
 		}
+	}
+}
+
+// A ticket write that began before a change of the visibility filter, and
+// waited for a lock until the change was committed, decides its ticket's
+// verdict under the new filter, not under the settings its transaction
+// began with (on MariaDB a plain read sees that older snapshot): the
+// scope's total is then still counted from the kept verdicts. The filter
+// is changed through another Store on the database, as by another
+// process, whose settings the writing Store has not seen.
+// covers: P11, S8, X7
+func TestWriteWaitingOnAFilterChangeDecidesUnderIt(t *testing.T) {
+	eachDialect(t, func(t *testing.T, d dialect) {
+		if d.name == sqlstore.SQLite {
+			t.Skip("SQLite runs one writer at a time: no write waits for another's lock")
+		}
+		ctx := context.Background()
+		at := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
+		f := d.withTenant(t, at)
+		db, st, pid := f.db, f.st, f.pid
+		c := f.contact(t, "ann@acme.example")
+		other, err := sqlstore.Open(ctx, d.db(t, f.dsn), d.name)
+		require.NoError(t, err)
+		show := func(st *sqlstore.Store, term string) portal.TicketFilter {
+			set, err := st.Settings(ctx, pid)
+			require.NoError(t, err)
+			set.Display.Visibility = portal.FilterGroups{{{Property: portal.PropSubject, Operator: portal.ContainsAny, Values: []string{term}}}}
+			_, err = st.SaveSettings(ctx, pid, set)
+			require.NoError(t, err)
+			set, err = st.Settings(ctx, pid)
+			require.NoError(t, err)
+			defs, err := st.Properties(ctx, pid)
+			require.NoError(t, err)
+			vis, err := portal.VisibilityOf(&set, defs)
+			require.NoError(t, err)
+			require.Greater(t, vis.Stamp(), int64(1), "a filter whose verdicts are kept")
+			return vis
+		}
+		show(st, "alpha")
+
+		// Another writer holds the tenant's row, which a new ticket's number
+		// needs.
+		holder, err := db.BeginTx(ctx, nil)
+		require.NoError(t, err)
+		defer holder.Rollback()
+		var last int64
+		require.NoError(t, holder.QueryRowContext(ctx, sqlstore.Rebind(d.name,
+			"SELECT last_number FROM tenants WHERE id = ? FOR UPDATE"), pid[:]).Scan(&last))
+
+		// A new ticket's write begins, and waits; the filter changes
+		// meanwhile, to one the ticket passes.
+		tk := portal.Ticket{ID: uuid.Must(portal.NewID()), PortalID: pid, Subject: "Beta printer", RequesterID: c.ID,
+			ContactIDs: []uuid.UUID{c.ID}, CreatedAt: at, LastActivityAt: at}
+		done := make(chan error, 1)
+		go func() { done <- st.PutTicket(ctx, tk) }()
+		waitForWaiter(t, db, holder, d.name, "SELECT last_number FROM tenants ", done)
+		vis := show(other, "beta")
+		require.NoError(t, holder.Rollback())
+		require.NoError(t, <-done)
+
+		kept, read := sqlstore.CountsByWay(st)
+		n, err := st.CountTickets(ctx, portal.TicketQuery{PortalID: pid, ContactID: c.ID, Visibility: vis, Now: at}, 100)
+		require.NoError(t, err)
+		require.Equal(t, 1, n, "the ticket passes the filter")
+		keptNow, readNow := sqlstore.CountsByWay(st)
+		assert.Equal(t, kept+1, keptNow, "counted from the kept verdicts")
+		assert.Equal(t, read, readNow, "counted by reading the tickets")
+	})
+}
+
+// A change that may change the visibility filter's verdicts, a save of the
+// settings or of a custom property, takes the settings' row exclusively
+// before it decides the tickets again, and so waits for a write of a
+// ticket that holds the row shared while it decides the ticket's verdict
+// (as tenantFilter does): the change's statement, which reads the tickets
+// as they were when it began, then begins after the write has committed,
+// and never writes a verdict of the ticket as it was before the write
+// under the new filter.
+// covers: P11, S8
+func TestFilterChangesWaitForDecidingWrites(t *testing.T) {
+	for _, change := range []struct {
+		name string
+		// statement is how the change's waiting statement begins.
+		statement string
+		run       func(st *sqlstore.Store, pid uuid.UUID) error
+	}{
+		{"settings", "UPDATE settings ", func(st *sqlstore.Store, pid uuid.UUID) error {
+			set, err := st.Settings(context.Background(), pid)
+			if err != nil {
+				return err
+			}
+			set.Display.Visibility = portal.FilterGroups{{{Property: portal.PropSubject, Operator: portal.ContainsAny, Values: []string{"beta"}}}}
+			_, err = st.SaveSettings(context.Background(), pid, set)
+			return err
+		}},
+		{"property", "SELECT 1 FROM settings ", func(st *sqlstore.Store, pid uuid.UUID) error {
+			return st.PutProperty(context.Background(), pid, portal.PropertyDef{Object: portal.TicketObject,
+				Property: portal.Property{Name: "region", Label: "Region", Type: portal.Text}})
+		}},
+	} {
+		t.Run(change.name, func(t *testing.T) {
+			eachDialect(t, func(t *testing.T, d dialect) {
+				if d.name == sqlstore.SQLite {
+					t.Skip("SQLite runs one writer at a time: no write waits for another's lock")
+				}
+				ctx := context.Background()
+				f := d.withTenant(t, time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC))
+				db, st, pid := f.db, f.st, f.pid
+
+				// A write of a ticket is deciding its verdict.
+				holder, err := db.BeginTx(ctx, nil)
+				require.NoError(t, err)
+				defer holder.Rollback()
+				var version int64
+				require.NoError(t, holder.QueryRowContext(ctx, sqlstore.Rebind(d.name,
+					"SELECT version FROM settings WHERE portal_id = ?"+sqlstore.ForShare(d.name)), pid[:]).Scan(&version))
+
+				done := make(chan error, 1)
+				go func() { done <- change.run(st, pid) }()
+				waitForWaiter(t, db, holder, d.name, change.statement, done)
+				require.NoError(t, holder.Commit())
+				require.NoError(t, <-done)
+			})
+		})
 	}
 }

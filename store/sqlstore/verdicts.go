@@ -32,8 +32,9 @@ import (
 // stamp.
 //
 // A write of a ticket reads the settings' row with a shared lock before
-// it decides (tenantFilter), which a save of the settings holds
-// exclusively before it decides every ticket again: the two take turns,
+// it decides (tenantFilter), which a save of the settings, or of a custom
+// property, holds exclusively before it decides every ticket again: the
+// two take turns,
 // so that the save's statement, which reads the tickets as they were when
 // it began, never reads a ticket that a write has changed since. On a
 // Galera cluster, where a lock does not reach the other nodes, the save
@@ -75,10 +76,15 @@ func (s *Store) tenantFilter(ctx context.Context, x tx, portalID uuid.UUID) (jud
 	return readFilter(ctx, x, portalID)
 }
 
-// readFilter reads the tenant's judge in x.
+// readFilter reads the tenant's judge in x: its settings and custom
+// properties as last committed, holding them shared. A plain read would
+// not do: on MariaDB it sees the snapshot x began with, where a write that
+// waited for a lock while the filter changed would find the filter before
+// the change, and decide its tickets under it (their rows then stale, so
+// their scopes' totals read tickets until they are written again).
 func readFilter(ctx context.Context, x tx, portalID uuid.UUID) (judge, error) {
 	var doc []byte
-	if err := x.row(ctx, "SELECT doc FROM settings WHERE portal_id = ?", id(portalID)).Scan(&doc); err != nil {
+	if err := x.row(ctx, "SELECT doc FROM settings WHERE portal_id = ?"+x.d.forShare(), id(portalID)).Scan(&doc); err != nil {
 		return judge{}, err
 	}
 	set, err := decode[portal.Settings](doc)
@@ -92,9 +98,10 @@ func readFilter(ctx context.Context, x tx, portalID uuid.UUID) (judge, error) {
 	return judgeOf(portal.VisibilityOf(&set, props)), nil
 }
 
-// properties reads the tenant's custom properties in x, in their order.
+// properties reads the tenant's custom properties in x, in their order,
+// as last committed, holding them shared.
 func properties(ctx context.Context, x tx, portalID uuid.UUID) ([]portal.PropertyDef, error) {
-	rows, err := x.query(ctx, propertiesSQL, id(portalID))
+	rows, err := x.query(ctx, propertiesSQL+x.d.forShare(), id(portalID))
 	if err != nil {
 		return nil, err
 	}
