@@ -39,23 +39,14 @@ func TestWritesCheckTheContactsLastCommittedEmail(t *testing.T) {
 		}},
 	} {
 		t.Run(w.name, func(t *testing.T) {
-			eachDialect(t, func(t *testing.T, d dialect) {
-				if d.name == sqlstore.SQLite {
-					t.Skip("SQLite runs one writer at a time: no write waits for another's lock")
-				}
+			eachLockingDialect(t, func(t *testing.T, d dialect, f fresh) {
 				ctx := context.Background()
-				f := d.withTenant(t, time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC))
 				db, st, pid := f.db, f.st, f.pid
 				c := f.contact(t, "ann@acme.example")
 
 				// Another writer holds the contact and changes its e-mail.
-				holder, err := db.BeginTx(ctx, nil)
-				require.NoError(t, err)
-				defer holder.Rollback()
-				var one int
-				require.NoError(t, holder.QueryRowContext(ctx, sqlstore.Rebind(d.name,
-					"SELECT 1 FROM contacts WHERE portal_id = ? AND id = ? FOR UPDATE"), pid[:], c.ID[:]).Scan(&one))
-				_, err = holder.ExecContext(ctx, sqlstore.Rebind(d.name,
+				holder := hold(t, db, d, "SELECT 1 FROM contacts WHERE portal_id = ? AND id = ? FOR UPDATE", pid[:], c.ID[:])
+				_, err := holder.ExecContext(ctx, sqlstore.Rebind(d.name,
 					"UPDATE contact_emails SET email = ? WHERE portal_id = ? AND contact_id = ?"), "ann@new.example", pid[:], c.ID[:])
 				require.NoError(t, err)
 
@@ -74,6 +65,32 @@ func TestWritesCheckTheContactsLastCommittedEmail(t *testing.T) {
 			})
 		})
 	}
+}
+
+// eachLockingDialect runs fn as a parallel subtest, on a fresh tenant, per
+// dialect whose writers run side by side and wait for each other's locks:
+// SQLite runs one writer at a time.
+func eachLockingDialect(t *testing.T, fn func(t *testing.T, d dialect, f fresh)) {
+	eachDialect(t, func(t *testing.T, d dialect) {
+		if d.name == sqlstore.SQLite {
+			t.Skip("SQLite runs one writer at a time: no write waits for another's lock")
+		}
+		fn(t, d, d.withTenant(t, time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)))
+	})
+}
+
+// hold begins a transaction on db that holds the rows a locking SELECT of
+// one column (query, in ? form) reads, until it ends: rolled back at the
+// test's end at the latest.
+func hold(t *testing.T, db *sql.DB, d dialect, query string, args ...any) *sql.Tx {
+	t.Helper()
+	ctx := context.Background()
+	holder, err := db.BeginTx(ctx, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = holder.Rollback() })
+	var v any
+	require.NoError(t, holder.QueryRowContext(ctx, sqlstore.Rebind(d.name, query), args...).Scan(&v))
+	return holder
 }
 
 // waitForWaiter returns once a write waits for a lock that holder holds.
@@ -119,14 +136,9 @@ func waitForWaiter(t *testing.T, db *sql.DB, holder *sql.Tx, d sqlstore.Dialect,
 // process, whose settings the writing Store has not seen.
 // covers: P11, S8, X7
 func TestWriteWaitingOnAFilterChangeDecidesUnderIt(t *testing.T) {
-	eachDialect(t, func(t *testing.T, d dialect) {
-		if d.name == sqlstore.SQLite {
-			t.Skip("SQLite runs one writer at a time: no write waits for another's lock")
-		}
+	eachLockingDialect(t, func(t *testing.T, d dialect, f fresh) {
 		ctx := context.Background()
-		at := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
-		f := d.withTenant(t, at)
-		db, st, pid := f.db, f.st, f.pid
+		db, st, pid, at := f.db, f.st, f.pid, f.at
 		c := f.contact(t, "ann@acme.example")
 		other, err := sqlstore.Open(ctx, d.db(t, f.dsn), d.name)
 		require.NoError(t, err)
@@ -149,12 +161,7 @@ func TestWriteWaitingOnAFilterChangeDecidesUnderIt(t *testing.T) {
 
 		// Another writer holds the tenant's row, which a new ticket's number
 		// needs.
-		holder, err := db.BeginTx(ctx, nil)
-		require.NoError(t, err)
-		defer holder.Rollback()
-		var last int64
-		require.NoError(t, holder.QueryRowContext(ctx, sqlstore.Rebind(d.name,
-			"SELECT last_number FROM tenants WHERE id = ? FOR UPDATE"), pid[:]).Scan(&last))
+		holder := hold(t, db, d, "SELECT last_number FROM tenants WHERE id = ? FOR UPDATE", pid[:])
 
 		// A new ticket's write begins, and waits; the filter changes
 		// meanwhile, to one the ticket passes.
@@ -208,21 +215,11 @@ func TestFilterChangesWaitForDecidingWrites(t *testing.T) {
 		}},
 	} {
 		t.Run(change.name, func(t *testing.T) {
-			eachDialect(t, func(t *testing.T, d dialect) {
-				if d.name == sqlstore.SQLite {
-					t.Skip("SQLite runs one writer at a time: no write waits for another's lock")
-				}
-				ctx := context.Background()
-				f := d.withTenant(t, time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC))
+			eachLockingDialect(t, func(t *testing.T, d dialect, f fresh) {
 				db, st, pid := f.db, f.st, f.pid
 
 				// A write of a ticket is deciding its verdict.
-				holder, err := db.BeginTx(ctx, nil)
-				require.NoError(t, err)
-				defer holder.Rollback()
-				var version int64
-				require.NoError(t, holder.QueryRowContext(ctx, sqlstore.Rebind(d.name,
-					"SELECT version FROM settings WHERE portal_id = ?"+sqlstore.ForShare(d.name)), pid[:]).Scan(&version))
+				holder := hold(t, db, d, "SELECT version FROM settings WHERE portal_id = ?"+sqlstore.ForShare(d.name), pid[:])
 
 				done := make(chan error, 1)
 				go func() { done <- change.run(st, pid) }()
