@@ -21,15 +21,7 @@ func (s *Store) PutProperty(ctx context.Context, portalID uuid.UUID, def portal.
 		return err
 	}
 	return s.write(ctx, "put property", portalID, func(t tx) error {
-		// The settings' row first, exclusively, as a save of the settings
-		// takes it: a property's type is part of the visibility filter's
-		// stamp, and a write of a ticket decides its verdict holding the
-		// row shared (verdicts.go).
-		var one int
-		if err := t.row(ctx, "SELECT 1 FROM settings WHERE portal_id = ?"+t.d.forUpdate(), id(portalID)).Scan(&one); err != nil {
-			return err
-		}
-		was, err := readFilter(ctx, t, portalID) // its stamp holds the types of the properties it reads
+		was, err := changingFilter(ctx, t, portalID) // its stamp holds the types of the properties it reads
 		if err != nil {
 			return err
 		}

@@ -76,6 +76,18 @@ func (s *Store) tenantFilter(ctx context.Context, x tx, portalID uuid.UUID) (jud
 	return readFilter(ctx, x, portalID)
 }
 
+// changingFilter begins, in x, a change that may change the tenant's
+// judge other than a save of the settings (whose conditional UPDATE of the
+// row takes it first): it takes the settings' row exclusively (see the
+// top of the file) and returns the judge before the change, for redecide.
+func changingFilter(ctx context.Context, x tx, portalID uuid.UUID) (judge, error) {
+	var one int
+	if err := x.row(ctx, "SELECT 1 FROM settings WHERE portal_id = ?"+x.d.forUpdate(), id(portalID)).Scan(&one); err != nil {
+		return judge{}, err
+	}
+	return readFilter(ctx, x, portalID)
+}
+
 // readFilter reads the tenant's judge in x: its settings and custom
 // properties as last committed, holding them shared. A plain read would
 // not do: on MariaDB it sees the snapshot x began with, where a write that
