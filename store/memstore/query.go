@@ -5,7 +5,6 @@ import (
 	"slices"
 	"sort"
 	"sync"
-	"sync/atomic"
 
 	"github.com/google/uuid"
 
@@ -93,9 +92,12 @@ func (s *Store) ReadTicketPage(ctx context.Context, q portal.TicketQuery, readTi
 		return false, err
 	}
 	defer r.release()
-	r.warm()
+	for i := -prefetchAhead; i < 0; i++ {
+		r.prefetch(i)
+	}
 	var key portal.SortKey   // each ticket's, for readTicket's duration
 	for i := range r.items { // a page holds items or hits
+		r.prefetch(i)
 		it := &r.items[i]
 		it.sortKey(&key)
 		if err := readTicket(&it.e.tk, &key); err != nil {
@@ -103,6 +105,7 @@ func (s *Store) ReadTicketPage(ctx context.Context, q portal.TicketQuery, readTi
 		}
 	}
 	for i := range r.hits {
+		r.prefetch(i)
 		key = r.hits[i].key
 		if err := readTicket(r.hits[i].tk, &key); err != nil {
 			return false, err
@@ -120,29 +123,6 @@ type rows struct {
 	more  bool
 	buf   *walkBuffers // the walk's, to release when the rows are read
 }
-
-// warm reads a word of each cache line of the page's tickets that a
-// reader reads (their IDs, dates and subjects), page first, before any is
-// read: the tickets lie scattered over the heap, and loads that do not
-// wait on one another overlap their cache misses, where a reader's, one
-// ticket after another, would pay each in turn. Measured on the export
-// (BenchmarkExportCSV), where the misses were a sixth of its time.
-func (r *rows) warm() {
-	var sum uint64
-	for i := range r.items {
-		t := &r.items[i].e.tk
-		sum += uint64(len(t.Subject)) + uint64(t.StageID[0]) + uint64(t.OwnerID[15]) + uint64(t.RequesterID[0]) +
-			uint64(t.CreatedAt.Nanosecond()) + uint64(t.LastActivityAt.Nanosecond())
-		if len(t.Subject) > 0 {
-			sum += uint64(t.Subject[0])
-		}
-	}
-	warmSink.Store(sum)
-}
-
-// warmSink keeps warm's loads from being left out: atomic, for pages are
-// read concurrently.
-var warmSink atomic.Uint64
 
 // release gives a walk's buffers back for the next walk.
 func (r *rows) release() {
