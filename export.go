@@ -101,7 +101,7 @@ func (p *Portal) ExportCSV(ctx context.Context, v Viewer, lq ListQuery, w io.Wri
 }
 
 // csvExport is an export under way: each ticket is rendered and written
-// as it is read (row), and each page of rows, once read, flushed to the
+// as it is read (write), and each page of rows, once read, flushed to the
 // writer (flush). A row is written while its cells and its ticket are in
 // the CPU's cache: measured (paired A/B), the export ran 3% faster so than
 // when a page of rows was rendered first and then written.
